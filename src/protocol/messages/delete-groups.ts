@@ -1,0 +1,19 @@
+import { api, array, arrayOf, int16, int32, string } from '../schema.js';
+
+/** Removes empty groups and their committed offsets. */
+export const DeleteGroups = api({
+  key: 42,
+  name: 'DeleteGroups',
+  versions: '0-2',
+  flexible: '2+',
+  request: {
+    groupsNames: array(string()),
+  },
+  response: {
+    throttleTimeMs: int32(),
+    results: arrayOf({
+      groupId: string(),
+      errorCode: int16(),
+    }),
+  },
+});

@@ -1,0 +1,19 @@
+import { api, bool, int16, int32, int64, string } from '../schema.js';
+
+/** Commits or aborts a producer's ongoing transaction. */
+export const EndTxn = api({
+  key: 26,
+  name: 'EndTxn',
+  versions: '0-4',
+  flexible: '3+',
+  request: {
+    transactionalId: string(),
+    producerId: int64(),
+    producerEpoch: int16(),
+    committed: bool(),
+  },
+  response: {
+    throttleTimeMs: int32(),
+    errorCode: int16(),
+  },
+});
