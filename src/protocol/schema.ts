@@ -374,6 +374,10 @@ function structCodec(spec: FieldSpec, version: number, flexible: boolean): Codec
 }
 
 function isDefault(spec: FieldSpec, v: unknown): boolean {
+  if (spec.kind === 'struct' && v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return spec.fields!.every(([name, f]) => o[name] === undefined || isDefault(f, o[name]));
+  }
   const d = defaultValue(spec);
   if (Array.isArray(v)) return v.length === 0 && Array.isArray(d) && d.length === 0;
   if (Buffer.isBuffer(v)) return Buffer.isBuffer(d) && v.equals(d);
