@@ -1,0 +1,65 @@
+/**
+ * Helpers shared by every `samsa` subcommand: exit codes, usage errors, argument parsers, version lookup.
+ * Each subcommand lives in its own file and exports `register(program)`; main.ts wires them together.
+ */
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { ConfigError } from '../broker/config.js';
+import { LOG_LEVELS } from '../broker/logger.js';
+
+/** Exit codes: 0 success, 1 runtime failure, 2 wrong usage or invalid configuration. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** A problem with how samsa was invoked; reported as one line, exit code 2, never with a stack trace. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function isUsageError(e: unknown): e is UsageError | ConfigError {
+  return e instanceof UsageError || e instanceof ConfigError;
+}
+
+/** Writes "samsa: error: ..." to stderr. */
+export function printError(message: string): void {
+  process.stderr.write(`samsa: error: ${message}\n`);
+}
+
+/** commander argument parser for an integer within [min, max]. */
+export function intArg(min: number, max: number): (value: string) => number {
+  return (value: string) => {
+    const t = value.trim();
+    const n = /^[+-]?\d+$/.test(t) ? Number(t) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
+/** commander collector for repeatable options (`--override a=1 --override b=2`). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Adds --log-level and --log-format, with values checked by commander itself. */
+export function addLoggingOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--log-level <level>', 'log level (default: $LOG_LEVEL, else info)').choices(LOG_LEVELS as unknown as string[]))
+    .addOption(new Option('--log-format <format>', 'log line format').choices(['text', 'json']).default('text'));
+}
+
+let cachedVersion: string | undefined;
+/** The version from package.json (dist/src/cli/ is three levels below the package root). */
+export function packageVersion(): string {
+  if (cachedVersion === undefined) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+      cachedVersion = pkg.version ?? 'unknown';
+    } catch {
+      cachedVersion = 'unknown';
+    }
+  }
+  return cachedVersion;
+}
