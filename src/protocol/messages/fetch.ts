@@ -18,13 +18,6 @@ import {
   type ResponseOf,
 } from '../schema.js';
 
-// What omitted tagged structs decode to. Each is a single frozen object on purpose: the codec leaves a tagged field
-// out when its value is identical (===) to the default, so decoded-then-re-encoded messages stay byte-identical.
-// Assign a new object to set one; never mutate these.
-const NO_REPLICA_STATE = Object.freeze({ replicaId: -1, replicaEpoch: -1 });
-const NO_DIVERGING_EPOCH = Object.freeze({ epoch: -1, endOffset: -1 });
-const UNKNOWN_LEADER = Object.freeze({ leaderId: -1, leaderEpoch: -1 });
-const NO_SNAPSHOT = Object.freeze({ endOffset: -1, epoch: -1 });
 
 export const Fetch = api({
   key: 1,
@@ -37,7 +30,7 @@ export const Fetch = api({
     replicaState: struct({
       replicaId: int32().v('15+').dflt(-1),
       replicaEpoch: int64().v('15+').dflt(-1),
-    }).v('15+').tag(1, '15+').dflt(NO_REPLICA_STATE),
+    }).v('15+').tag(1, '15+'),
     maxWaitMs: int32(),
     minBytes: int32(),
     maxBytes: int32().v('3+').dflt(0x7fffffff),
@@ -80,15 +73,15 @@ export const Fetch = api({
         divergingEpoch: struct({
           epoch: int32().v('12+').dflt(-1),
           endOffset: int64().v('12+').dflt(-1),
-        }).v('12+').tag(0, '12+').dflt(NO_DIVERGING_EPOCH),
+        }).v('12+').tag(0, '12+'),
         currentLeader: struct({
           leaderId: int32().v('12+').dflt(-1),
           leaderEpoch: int32().v('12+').dflt(-1),
-        }).v('12+').tag(1, '12+').dflt(UNKNOWN_LEADER),
+        }).v('12+').tag(1, '12+'),
         snapshotId: struct({
           endOffset: int64().dflt(-1),
           epoch: int32().dflt(-1),
-        }).v('12+').tag(2, '12+').dflt(NO_SNAPSHOT),
+        }).v('12+').tag(2, '12+'),
         abortedTransactions: arrayOf({
           producerId: int64().v('4+'),
           firstOffset: int64().v('4+'),

@@ -12,12 +12,6 @@ import {
   type ResponseOf,
 } from '../schema.js';
 
-/**
- * What an omitted tagged struct decodes to. It is one frozen object on purpose: the codec leaves a tagged field out
- * when its value is identical (===) to the default, so decoded-then-re-encoded messages stay byte-identical. Assign a
- * new object to report a leader; never mutate this one.
- */
-const UNKNOWN_LEADER = Object.freeze({ leaderId: -1, leaderEpoch: -1 });
 
 export const Produce = api({
   key: 0,
@@ -53,7 +47,7 @@ export const Produce = api({
         currentLeader: struct({
           leaderId: int32().v('10+').dflt(-1),
           leaderEpoch: int32().v('10+').dflt(-1),
-        }).v('10+').tag(0, '10+').dflt(UNKNOWN_LEADER),
+        }).v('10+').tag(0, '10+'),
       }),
     }),
     throttleTimeMs: int32().v('1+').dflt(0),
