@@ -151,3 +151,19 @@ test('corrupt input raises CompressionError', async () => {
   gz[gz.length - 6] ^= 0xff;
   assert.throws(() => decompressSync(Compression.Gzip, gz), CompressionError);
 });
+
+/**
+ * Made with the lz4 command-line tool (-BD -B4 --content-size): linked blocks, a content size and a content
+ * checksum, the frame options librdkafka-style encoders may use. Input: 'pattern row NNN;' for i in 0..11999, NNN = i % 50.
+ */
+const LZ4_CLI_FRAME = 'BCJNGExAAO4CAAAAAADf3wEAAPoBcGF0dGVybiByb3cgMDAwOxAAGzEQABsyEAAbMxAAGzQQABs1EAAbNhAAGzcQABs4EAAaORAAGzGgABsxoAAbMaAAGzGgABsxoAAbMaAAGzGgABsxoAAbMaAAGzGgABsyoAAbMqAAGzKgABsyoAAbMqAAGzKgABsyoAAbMqAAGzKgABsyoAAbM6AAGzOgABszoAAbM6AAGzOgABszoAAbM6AAGzOgABszoAAbM6AAGzSgABs0oAAbNKAAGzSgABs0oAAbNKAAGzSgABs0oAAbNKAAGzSgAA8gA/////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////+4UCAwNDU7CgEAAA8g/f/////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////oUCAwNDE7zQEAAPoBcGF0dGVybiByb3cgMDQyOxAAGzMQABs0EAAbNRAAGzYQABs3EAAbOBAAGjkQACswMBAAGzEQAAugABswoAAbMKAAGzCgABswoAAbMKAAGzCgABswoAAbMaAAGzGgABsxoAAbMaAAGzGgABsxoAAbMaAAGzGgABsxoAAbMaAAGzKgABsyoAAbMqAAGzKgABsyoAAbMqAAGzKgABsyoAAbMqAAGzKgABszoAAbM6AAGzOgABszoAAbM6AAGzOgABszoAAbM6AAGzOgABszoAAbNKAAGzSgAA8gA/////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////////+mUCAwNDk7AAAAAN+Lc4s=';
+
+test('lz4: frames with linked blocks and a content size from the reference tool decode', async () => {
+  const frame = Buffer.from(LZ4_CLI_FRAME, 'base64');
+  let expected = '';
+  for (let i = 0; i < 12000; i++) expected += `pattern row ${String(i % 50).padStart(3, '0')};`;
+  assert.equal((await decompress(Compression.Lz4, frame)).toString(), expected);
+  assert.equal(decompressSync(Compression.Lz4, frame, { legacyLz4: true }).toString(), expected);
+  // The announced content size (192000) is checked against the cap before inflating.
+  assert.throws(() => decompressSync(Compression.Lz4, frame, 191_999), /192000 exceeds/);
+});

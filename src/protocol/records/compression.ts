@@ -54,8 +54,9 @@ function decompressOpts(o: number | DecompressOptions | undefined): DecompressOp
   return o;
 }
 
-function tooBig(n: number, max: number): CompressionError {
-  return new CompressionError(`decompressed size ${n} exceeds the limit of ${max} bytes`);
+function tooBig(n: number | undefined, max: number | undefined): CompressionError {
+  const what = n === undefined ? 'decompressed size' : `decompressed size ${n}`;
+  return new CompressionError(`${what} exceeds the limit of ${max} bytes`);
 }
 
 function unknownCodec(codec: number): CompressionError {
@@ -331,7 +332,7 @@ function checkSize(out: Buffer, max: number | undefined): Buffer {
 
 function gzipError(e: unknown, max: number | undefined): CompressionError {
   const err = e as NodeJS.ErrnoException;
-  if (err.code === 'ERR_BUFFER_TOO_LARGE') return tooBig(NaN, max ?? NaN);
+  if (err.code === 'ERR_BUFFER_TOO_LARGE') return tooBig(undefined, max);
   return new CompressionError(`corrupt gzip data: ${err.message}`);
 }
 
