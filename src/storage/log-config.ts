@@ -1,0 +1,363 @@
+/**
+ * Topic-level configuration: the table of every topic config Kafka 3.9 knows (type, default, validator,
+ * broker-level synonyms), validation of user-supplied values, and resolution into the typed LogConfig
+ * that storage works from.
+ */
+
+export type ConfigType = 'boolean' | 'int' | 'long' | 'double' | 'string' | 'list' | 'class' | 'password';
+export type Importance = 'high' | 'medium' | 'low';
+
+/** A broker property that supplies a topic config's default; `scale` converts its unit to the topic's. */
+export interface Synonym {
+  name: string;
+  scale?: number;
+}
+
+export interface TopicConfigDef {
+  name: string;
+  type: ConfigType;
+  /** Kafka's default as Kafka prints it (DescribeConfigs shows this string). null = no default. */
+  defaultValue: string | null;
+  /** Broker properties consulted, in order, when the topic has no override. */
+  synonyms: Synonym[];
+  sensitive: boolean;
+  importance: Importance;
+  doc: string;
+  /** Returns an error text or null. Type checks are done before this is called. */
+  validate?: (value: string) => string | null;
+}
+
+export const LONG_MAX = '9223372036854775807';
+const INT_MAX = 2147483647;
+const INT_MIN = -2147483648;
+const LONG_MAX_BIG = 9223372036854775807n;
+const LONG_MIN_BIG = -9223372036854775808n;
+const DAY_MS = 86400000;
+
+function atLeast(min: number): (v: string) => string | null {
+  return (v) => (Number(v) < min ? `Value must be at least ${min}` : null);
+}
+function between(min: number, max: number): (v: string) => string | null {
+  return (v) => {
+    const n = Number(v);
+    return n < min || n > max ? `Value must be no less than ${min} and no more than ${max}` : null;
+  };
+}
+function oneOf(allowed: string[], caseInsensitive = false): (v: string) => string | null {
+  return (v) => {
+    const x = caseInsensitive ? v.toLowerCase() : v;
+    return allowed.some((a) => (caseInsensitive ? a.toLowerCase() : a) === x)
+      ? null
+      : `String must be one of: ${allowed.join(', ')}`;
+  };
+}
+function listOf(allowed: string[]): (v: string) => string | null {
+  return (v) => {
+    const items = splitList(v);
+    for (const it of items) if (!allowed.includes(it)) return `Invalid value ${it}: must be one of [${allowed.join(', ')}]`;
+    return null;
+  };
+}
+/** "*" or a comma list of partition:brokerId pairs. */
+function throttledReplicas(v: string): string | null {
+  const items = splitList(v);
+  if (items.length === 1 && items[0] === '*') return null;
+  for (const it of items) {
+    if (!/^\d+:\d+$/.test(it)) return 'Must be * or a list of partitionId:brokerId pairs';
+  }
+  return null;
+}
+
+export function splitList(v: string): string[] {
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function def(
+  name: string,
+  type: ConfigType,
+  defaultValue: string | null,
+  synonyms: (string | Synonym)[],
+  importance: Importance,
+  doc: string,
+  validate?: (v: string) => string | null,
+): TopicConfigDef {
+  return {
+    name,
+    type,
+    defaultValue,
+    synonyms: synonyms.map((s) => (typeof s === 'string' ? { name: s } : s)),
+    sensitive: false,
+    importance,
+    doc,
+    validate,
+  };
+}
+
+/** Every topic-level config of Kafka 3.9, sorted by name. */
+export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
+  def('cleanup.policy', 'list', 'delete', ['log.cleanup.policy'], 'medium',
+    'What happens to old segments: "delete" drops them by age/size, "compact" keeps the newest record per key; both may be combined.',
+    listOf(['compact', 'delete'])),
+  def('compression.gzip.level', 'int', '-1', ['compression.gzip.level'], 'medium',
+    'Gzip level used when the topic recompresses with gzip; -1 picks the codec default.',
+    (v) => (Number(v) === -1 || (Number(v) >= 1 && Number(v) <= 9) ? null : 'Value must be -1 or between 1 and 9')),
+  def('compression.lz4.level', 'int', '9', ['compression.lz4.level'], 'medium',
+    'LZ4 level used when the topic recompresses with lz4.', between(1, 17)),
+  def('compression.type', 'string', 'producer', ['compression.type'], 'medium',
+    'Codec stored batches end up in; "producer" keeps whatever the producer sent.',
+    oneOf(['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'])),
+  def('compression.zstd.level', 'int', '3', ['compression.zstd.level'], 'medium',
+    'Zstandard level used when the topic recompresses with zstd.', between(-131072, 22)),
+  def('delete.retention.ms', 'long', String(DAY_MS), ['log.cleaner.delete.retention.ms'], 'medium',
+    'How long tombstones survive in a compacted topic, so slow readers still see deletions.', atLeast(0)),
+  def('file.delete.delay.ms', 'long', '60000', ['log.segment.delete.delay.ms'], 'medium',
+    'Grace period between retiring a segment file and unlinking it.', atLeast(0)),
+  def('flush.messages', 'long', LONG_MAX, ['log.flush.interval.messages'], 'medium',
+    'Force an fsync after this many unflushed records; the default leaves durability to replication and the page cache.',
+    atLeast(1)),
+  def('flush.ms', 'long', LONG_MAX, ['log.flush.interval.ms', 'log.flush.scheduler.interval.ms'], 'medium',
+    'Force an fsync when data has been unflushed for this long.', atLeast(0)),
+  def('follower.replication.throttled.replicas', 'list', '', [], 'medium',
+    'Replicas whose follower-side fetching is subject to the replication throttle ("*" for all).', throttledReplicas),
+  def('index.interval.bytes', 'int', '4096', ['log.index.interval.bytes'], 'medium',
+    'Bytes of log between two offset-index entries; smaller means denser indexes and shorter scans.', atLeast(0)),
+  def('leader.replication.throttled.replicas', 'list', '', [], 'medium',
+    'Replicas whose leader-side serving of followers is subject to the replication throttle ("*" for all).',
+    throttledReplicas),
+  def('local.retention.bytes', 'long', '-2', ['log.local.retention.bytes'], 'medium',
+    'Size cap for the locally kept part of a tiered log; -2 follows retention.bytes.', atLeast(-2)),
+  def('local.retention.ms', 'long', '-2', ['log.local.retention.ms'], 'medium',
+    'Age cap for the locally kept part of a tiered log; -2 follows retention.ms.', atLeast(-2)),
+  def('max.compaction.lag.ms', 'long', LONG_MAX, ['log.cleaner.max.compaction.lag.ms'], 'medium',
+    'Upper bound on how long a record may stay uncompacted.', atLeast(1)),
+  def('max.message.bytes', 'int', '1048588', ['message.max.bytes'], 'medium',
+    'Largest record batch (after compression) the topic accepts.', atLeast(0)),
+  def('message.downconversion.enable', 'boolean', 'true', ['log.message.downconversion.enable'], 'low',
+    'Whether old fetch versions may receive batches converted to an older message format.'),
+  def('message.format.version', 'string', '3.0-IV1', ['log.message.format.version'], 'medium',
+    'Deprecated: the on-disk message format to use; ignored for inter-broker protocol 3.0 and later.',
+    (v) => (/^\d+\.\d+(\.\d+)?(-IV\d+)?$/.test(v) ? null : `Version \`${v}\` is not a valid version`)),
+  def('message.timestamp.after.max.ms', 'long', LONG_MAX, ['log.message.timestamp.after.max.ms'], 'medium',
+    'How far in the future a CreateTime timestamp may be relative to the broker clock.', atLeast(0)),
+  def('message.timestamp.before.max.ms', 'long', LONG_MAX, ['log.message.timestamp.before.max.ms'], 'medium',
+    'How far in the past a CreateTime timestamp may be relative to the broker clock.', atLeast(0)),
+  def('message.timestamp.difference.max.ms', 'long', LONG_MAX, ['log.message.timestamp.difference.max.ms'], 'medium',
+    'Deprecated: allowed distance between a record timestamp and the broker clock.', atLeast(0)),
+  def('message.timestamp.type', 'string', 'CreateTime', ['log.message.timestamp.type'], 'medium',
+    'Whether stored timestamps are the producer\'s (CreateTime) or the broker\'s append time (LogAppendTime).',
+    oneOf(['CreateTime', 'LogAppendTime'])),
+  def('min.cleanable.dirty.ratio', 'double', '0.5', ['log.cleaner.min.cleanable.ratio'], 'medium',
+    'Share of uncompacted bytes a log needs before the cleaner picks it.', between(0, 1)),
+  def('min.compaction.lag.ms', 'long', '0', ['log.cleaner.min.compaction.lag.ms'], 'medium',
+    'Minimum age before a record may be compacted away.', atLeast(0)),
+  def('min.insync.replicas', 'int', '1', ['min.insync.replicas'], 'medium',
+    'In-sync replicas required for an acks=all produce to succeed.', atLeast(1)),
+  def('preallocate', 'boolean', 'false', ['log.preallocate'], 'medium',
+    'Reserve a full segment\'s worth of disk when a segment is created.'),
+  def('remote.log.copy.disable', 'boolean', 'false', [], 'medium',
+    'Stop copying segments to remote storage while keeping remote reads working.'),
+  def('remote.log.delete.on.disable', 'boolean', 'false', [], 'medium',
+    'Confirms that remote data is deleted when tiered storage is switched off for the topic.'),
+  def('remote.storage.enable', 'boolean', 'false', [], 'medium',
+    'Turn on tiered storage for the topic.'),
+  def('retention.bytes', 'long', '-1', ['log.retention.bytes'], 'medium',
+    'Size cap per partition before old segments are deleted; -1 means unbounded.'),
+  def('retention.ms', 'long', String(7 * DAY_MS),
+    ['log.retention.ms', { name: 'log.retention.minutes', scale: 60000 }, { name: 'log.retention.hours', scale: 3600000 }],
+    'medium', 'Age after which old segments are deleted; -1 keeps data forever.', atLeast(-1)),
+  def('segment.bytes', 'int', '1073741824', ['log.segment.bytes'], 'medium',
+    'Size at which the active segment file is closed and a new one started.', atLeast(14)),
+  def('segment.index.bytes', 'int', '10485760', ['log.index.size.max.bytes'], 'medium',
+    'Maximum size of a segment\'s offset index; a full index also rolls the segment.', atLeast(4)),
+  def('segment.jitter.ms', 'long', '0', ['log.roll.jitter.ms', { name: 'log.roll.jitter.hours', scale: 3600000 }],
+    'medium', 'Random amount subtracted from segment.ms so many partitions do not roll at once.', atLeast(0)),
+  def('segment.ms', 'long', String(7 * DAY_MS), ['log.roll.ms', { name: 'log.roll.hours', scale: 3600000 }], 'medium',
+    'Age at which the active segment is rolled even if not full, so retention can act on it.', atLeast(1)),
+  def('unclean.leader.election.enable', 'boolean', 'false', ['unclean.leader.election.enable'], 'medium',
+    'Allow a replica outside the ISR to become leader, trading possible data loss for availability.'),
+];
+
+const BY_NAME = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
+
+export function topicConfigDef(name: string): TopicConfigDef | undefined {
+  return BY_NAME.get(name);
+}
+
+function checkType(d: TopicConfigDef, value: string): string | null {
+  const v = value.trim();
+  switch (d.type) {
+    case 'boolean':
+      return /^(true|false)$/i.test(v) ? null : `Expected value to be either true or false`;
+    case 'int': {
+      if (!/^-?\d+$/.test(v)) return `Expected value to be a 32-bit integer, but it was a java.lang.String`;
+      const n = Number(v);
+      return n < INT_MIN || n > INT_MAX ? 'Expected value to be a 32-bit integer' : null;
+    }
+    case 'long': {
+      if (!/^-?\d+$/.test(v)) return `Expected value to be a 64-bit integer, but it was a java.lang.String`;
+      const b = BigInt(v);
+      return b < LONG_MIN_BIG || b > LONG_MAX_BIG ? 'Expected value to be a 64-bit integer' : null;
+    }
+    case 'double':
+      return v !== '' && Number.isFinite(Number(v)) ? null : 'Expected value to be a double';
+    default:
+      return null;
+  }
+}
+
+/** Error text for an invalid topic config value, or null if `name=value` is acceptable. */
+export function validateTopicConfig(name: string, value: string | null): string | null {
+  const d = BY_NAME.get(name);
+  if (!d) return `Unknown topic config name: ${name}`;
+  if (value === null) return null; // a null value means "remove the override"
+  const typeErr = checkType(d, value);
+  if (typeErr) return `Invalid value ${value} for configuration ${name}: ${typeErr}`;
+  const err = d.validate?.(value.trim()) ?? null;
+  return err ? `Invalid value ${value} for configuration ${name}: ${err}` : null;
+}
+
+export type ConfigSource = 'topic' | 'broker' | 'default';
+
+export interface ResolvedConfigEntry {
+  name: string;
+  value: string | null;
+  source: ConfigSource;
+  /** When source is 'broker', which broker property supplied it. */
+  synonym?: string;
+  def: TopicConfigDef;
+}
+
+/** Value and provenance of one topic config, honouring override > broker synonyms (in order) > Kafka default. */
+export function resolveEntry(
+  d: TopicConfigDef,
+  topicOverrides: Record<string, string>,
+  brokerDefaults: Record<string, string>,
+): ResolvedConfigEntry {
+  const o = topicOverrides[d.name];
+  if (o !== undefined && o !== null) return { name: d.name, value: o, source: 'topic', def: d };
+  for (const s of d.synonyms) {
+    const b = brokerDefaults[s.name];
+    if (b === undefined || b === null || b === '') continue;
+    const value = s.scale ? String(Number(b) * s.scale) : b;
+    return { name: d.name, value, source: 'broker', synonym: s.name, def: d };
+  }
+  return { name: d.name, value: d.defaultValue, source: 'default', def: d };
+}
+
+export function resolveTopicConfigEntries(
+  topicOverrides: Record<string, string>,
+  brokerDefaults: Record<string, string>,
+): ResolvedConfigEntry[] {
+  return TOPIC_CONFIGS.map((d) => resolveEntry(d, topicOverrides, brokerDefaults));
+}
+
+export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
+export type TimestampType = 'CreateTime' | 'LogAppendTime';
+
+/** The typed view storage (and the produce path) uses. Longs are JS numbers; Long.MAX reads as ~9.22e18. */
+export interface LogConfig {
+  segmentBytes: number;
+  segmentMs: number;
+  segmentJitterMs: number;
+  segmentIndexBytes: number;
+  indexIntervalBytes: number;
+  retentionMs: number;
+  retentionBytes: number;
+  localRetentionMs: number;
+  localRetentionBytes: number;
+  flushMessages: number;
+  flushMs: number;
+  cleanupPolicy: CleanupPolicy;
+  fileDeleteDelayMs: number;
+  deleteRetentionMs: number;
+  minCompactionLagMs: number;
+  maxCompactionLagMs: number;
+  minCleanableDirtyRatio: number;
+  messageTimestampType: TimestampType;
+  messageTimestampBeforeMaxMs: number;
+  messageTimestampAfterMaxMs: number;
+  messageTimestampDifferenceMaxMs: number;
+  maxMessageBytes: number;
+  preallocate: boolean;
+  compressionType: 'uncompressed' | 'zstd' | 'lz4' | 'snappy' | 'gzip' | 'producer';
+  compressionGzipLevel: number;
+  compressionLz4Level: number;
+  compressionZstdLevel: number;
+  minInsyncReplicas: number;
+  uncleanLeaderElectionEnable: boolean;
+  messageDownconversionEnable: boolean;
+  remoteStorageEnable: boolean;
+}
+
+function normalizePolicy(v: string): CleanupPolicy {
+  const items = new Set(splitList(v));
+  if (items.has('compact') && items.has('delete')) return 'compact,delete';
+  if (items.has('compact')) return 'compact';
+  return 'delete';
+}
+
+/**
+ * Builds the LogConfig of a topic. Throws an Error carrying the validation text if any value in play is
+ * invalid (unknown topic keys are rejected; unknown broker keys are simply not consulted).
+ */
+export function resolveLogConfig(
+  topicOverrides: Record<string, string> = {},
+  brokerDefaults: Record<string, string> = {},
+): LogConfig {
+  for (const name of Object.keys(topicOverrides)) {
+    const err = validateTopicConfig(name, topicOverrides[name]!);
+    if (err) throw new Error(err);
+  }
+  const v: Record<string, string> = {};
+  for (const d of TOPIC_CONFIGS) {
+    const e = resolveEntry(d, topicOverrides, brokerDefaults);
+    if (e.value !== null && e.source === 'broker') {
+      const err = validateTopicConfig(d.name, e.value);
+      if (err) throw new Error(`${err} (from broker property ${e.synonym})`);
+    }
+    v[d.name] = (e.value ?? '').trim();
+  }
+  const num = (k: string): number => Number(v[k]);
+  const bool = (k: string): boolean => v[k]!.toLowerCase() === 'true';
+  return {
+    segmentBytes: num('segment.bytes'),
+    segmentMs: num('segment.ms'),
+    segmentJitterMs: num('segment.jitter.ms'),
+    segmentIndexBytes: num('segment.index.bytes'),
+    indexIntervalBytes: num('index.interval.bytes'),
+    retentionMs: num('retention.ms'),
+    retentionBytes: num('retention.bytes'),
+    localRetentionMs: num('local.retention.ms'),
+    localRetentionBytes: num('local.retention.bytes'),
+    flushMessages: num('flush.messages'),
+    flushMs: num('flush.ms'),
+    cleanupPolicy: normalizePolicy(v['cleanup.policy']!),
+    fileDeleteDelayMs: num('file.delete.delay.ms'),
+    deleteRetentionMs: num('delete.retention.ms'),
+    minCompactionLagMs: num('min.compaction.lag.ms'),
+    maxCompactionLagMs: num('max.compaction.lag.ms'),
+    minCleanableDirtyRatio: num('min.cleanable.dirty.ratio'),
+    messageTimestampType: v['message.timestamp.type'] as TimestampType,
+    messageTimestampBeforeMaxMs: num('message.timestamp.before.max.ms'),
+    messageTimestampAfterMaxMs: num('message.timestamp.after.max.ms'),
+    messageTimestampDifferenceMaxMs: num('message.timestamp.difference.max.ms'),
+    maxMessageBytes: num('max.message.bytes'),
+    preallocate: bool('preallocate'),
+    compressionType: v['compression.type'] as LogConfig['compressionType'],
+    compressionGzipLevel: num('compression.gzip.level'),
+    compressionLz4Level: num('compression.lz4.level'),
+    compressionZstdLevel: num('compression.zstd.level'),
+    minInsyncReplicas: num('min.insync.replicas'),
+    uncleanLeaderElectionEnable: bool('unclean.leader.election.enable'),
+    messageDownconversionEnable: bool('message.downconversion.enable'),
+    remoteStorageEnable: bool('remote.storage.enable'),
+  };
+}
+
+/** Kafka's defaults with no overrides at all. */
+export function defaultLogConfig(overrides: Partial<LogConfig> = {}): LogConfig {
+  return { ...resolveLogConfig({}, {}), ...overrides };
+}

@@ -1,0 +1,740 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { BATCH_HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAGIC, MAX_TIMESTAMP, PARTITION_LEADER_EPOCH, readInt64, writeInt64 } from '../protocol/records/layout.js';
+import { fsyncDir } from './checkpoint.js';
+import { FileCache } from './file-cache.js';
+import { LeaderEpochCache } from './leader-epoch-cache.js';
+import type { LogConfig } from './log-config.js';
+import { defaultLogConfig } from './log-config.js';
+import { silentLogger, type Logger } from './logger.js';
+import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX } from './segment.js';
+
+/** Kafka error codes storage can surface. */
+export const ErrorCode = {
+  NONE: 0,
+  OFFSET_OUT_OF_RANGE: 1,
+  CORRUPT_MESSAGE: 2,
+  MESSAGE_TOO_LARGE: 10,
+  RECORD_LIST_TOO_LARGE: 18,
+  KAFKA_STORAGE_ERROR: 56,
+} as const;
+
+export class StorageError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}
+
+/** Shared services of all logs of a LogManager (or a default for a standalone log). */
+export interface StorageContext {
+  files: FileCache;
+  logger: Logger;
+  /** Asynchronous fdatasync; injectable so tests can count calls (group commit). */
+  fdatasync: (fd: number) => Promise<void>;
+  now: () => number;
+  /** The log start offset moved because of deleteRecordsBefore; the owner persists its checkpoint. */
+  onLogStartOffsetChange?: (log: PartitionLog) => void;
+}
+
+export function defaultFdatasync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+export function createStorageContext(p: Partial<StorageContext> = {}): StorageContext {
+  return {
+    files: p.files ?? new FileCache(1000),
+    logger: p.logger ?? silentLogger,
+    fdatasync: p.fdatasync ?? defaultFdatasync,
+    now: p.now ?? Date.now,
+    onLogStartOffsetChange: p.onLogStartOffsetChange,
+  };
+}
+
+export interface PartitionLogOptions {
+  config?: LogConfig;
+  ctx?: StorageContext;
+  /**
+   * Whether the previous process shut down cleanly. When false (the default for a standalone log), segments
+   * from `recoveryPoint` on are re-validated batch by batch and their indexes rebuilt.
+   */
+  cleanShutdown?: boolean;
+  recoveryPoint?: number;
+  /** From the log-start-offset checkpoint, if any. */
+  logStartOffset?: number;
+  /** On a single broker the high watermark simply follows the log end; replication turns this off. */
+  hwFollowsLeo?: boolean;
+}
+
+export interface AppendMeta {
+  maxTimestamp?: number;
+  recordCount?: number;
+}
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  logAppendTime: number;
+  logStartOffset: number;
+}
+
+export interface ReadOptions {
+  /** Return the first batch even if it exceeds maxBytes (KIP-74). Default true. */
+  minOneBatch?: boolean;
+  /** Exclusive upper bound: no batch whose last offset reaches it is returned (e.g. the high watermark). */
+  maxOffset?: number;
+}
+
+export interface ReadResult {
+  errorCode: number;
+  records: Buffer;
+  highWatermark: number;
+  logStartOffset: number;
+  logEndOffset: number;
+}
+
+export interface TimestampOffset {
+  offset: number;
+  timestamp: number;
+  leaderEpoch: number;
+}
+
+interface FlushWaiter {
+  offset: number;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+const EMPTY = Buffer.alloc(0);
+const INT32_MAX = 2147483647;
+
+/** Parses `<topic>-<partition>` (the topic itself may contain dashes). */
+export function parseLogDirName(name: string): { topic: string; partition: number } | null {
+  const i = name.lastIndexOf('-');
+  if (i <= 0) return null;
+  const p = name.slice(i + 1);
+  if (!/^\d+$/.test(p)) return null;
+  return { topic: name.slice(0, i), partition: Number(p) };
+}
+
+/**
+ * The log of one partition: an ordered list of segments in `<topic>-<partition>/`, the last one active.
+ * Appends are pass-through: batches arrive validated, get their base offset and leader epoch stamped in place
+ * (both outside the CRC) and are written with one synchronous write, so an acknowledged append survives a crash
+ * of the process. Durability against power loss is opt-in (flush.messages / appendDurable).
+ */
+export class PartitionLog {
+  readonly topic: string;
+  readonly partition: number;
+  private segments: Segment[] = [];
+  private _logStartOffset = 0;
+  private _nextOffset = 0;
+  private _highWatermark = 0;
+  private _recoveryPoint = 0;
+  private _leaderEpoch = 0;
+  private hwFollowsLeo: boolean;
+  readonly epochCache: LeaderEpochCache;
+  private closed = false;
+  private deleted = false;
+
+  // flush state
+  private dirty = new Set<Segment>();
+  private newSegmentSinceFlush = false;
+  private unflushedMessages = 0;
+  private lastFlushMs: number;
+  private flushRunning = false;
+  private flushAgain = false;
+  private fullFlushWanted = false;
+  private waiters: FlushWaiter[] = [];
+  /** Number of flush rounds run (each round = one fdatasync per dirty file). */
+  flushRounds = 0;
+
+  private constructor(
+    readonly dir: string,
+    private _config: LogConfig,
+    readonly ctx: StorageContext,
+    hwFollowsLeo: boolean,
+  ) {
+    const parsed = parseLogDirName(path.basename(dir));
+    this.topic = parsed?.topic ?? path.basename(dir);
+    this.partition = parsed?.partition ?? 0;
+    this.hwFollowsLeo = hwFollowsLeo;
+    this.epochCache = new LeaderEpochCache(dir);
+    this.lastFlushMs = ctx.now();
+  }
+
+  /** Opens (creating if absent) the log in `dir`, recovering it when the last shutdown was not clean. */
+  static open(dir: string, opts: PartitionLogOptions = {}): PartitionLog {
+    fs.mkdirSync(dir, { recursive: true });
+    const log = new PartitionLog(dir, opts.config ?? defaultLogConfig(), opts.ctx ?? createStorageContext(), opts.hwFollowsLeo ?? true);
+    log.load(opts);
+    return log;
+  }
+
+  // ---------------------------------------------------------------- accessors
+
+  get config(): LogConfig {
+    return this._config;
+  }
+  updateConfig(c: LogConfig): void {
+    this._config = c;
+  }
+  get logStartOffset(): number {
+    return this._logStartOffset;
+  }
+  /** The offset the next appended record will get. */
+  get logEndOffset(): number {
+    return this._nextOffset;
+  }
+  get highWatermark(): number {
+    return this._highWatermark;
+  }
+  set highWatermark(v: number) {
+    this._highWatermark = Math.max(this._logStartOffset, Math.min(v, this._nextOffset));
+  }
+  /** Leader epoch stamped into appended batches. */
+  get leaderEpoch(): number {
+    return this._leaderEpoch;
+  }
+  set leaderEpoch(e: number) {
+    this._leaderEpoch = e;
+  }
+  /** Everything below this offset is known to be on stable storage. */
+  get recoveryPoint(): number {
+    return this._recoveryPoint;
+  }
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+  get segmentBaseOffsets(): number[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+  /** Total bytes of all segments. */
+  get size(): number {
+    let n = 0;
+    for (const s of this.segments) n += s.size;
+    return n;
+  }
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+  /** True when acknowledgements must wait for fdatasync (flush.messages = 1). */
+  get requiresDurableAppend(): boolean {
+    return this._config.flushMessages <= 1;
+  }
+  get hasUnflushedData(): boolean {
+    return this._recoveryPoint < this._nextOffset || this.dirty.size > 0;
+  }
+
+  // ---------------------------------------------------------------- loading and recovery
+
+  private load(opts: PartitionLogOptions): void {
+    const names = fs.readdirSync(this.dir);
+    const bases: number[] = [];
+    const logs = new Set<string>();
+    for (const n of names) {
+      if (n.endsWith(DELETED_SUFFIX) || n.endsWith('.tmp') || n.endsWith('.cleaned') || n.endsWith('.swap')) {
+        fs.rmSync(path.join(this.dir, n), { force: true });
+      } else if (n.endsWith(LOG_SUFFIX) && /^\d{20}\.log$/.test(n)) {
+        bases.push(Number(n.slice(0, 20)));
+        logs.add(n.slice(0, 20));
+      }
+    }
+    for (const n of names) {
+      // an index without its log is a leftover of an interrupted delete
+      if ((n.endsWith(INDEX_SUFFIX) || n.endsWith(TIME_INDEX_SUFFIX)) && !logs.has(n.slice(0, 20))) fs.rmSync(path.join(this.dir, n), { force: true });
+    }
+    bases.sort((a, b) => a - b);
+    const cfg = this._config;
+    this.segments = bases.map((b) => Segment.open(this.dir, b, cfg.segmentIndexBytes, this.ctx.files));
+    if (this.segments.length === 0) {
+      this.segments.push(this.newSegment(opts.logStartOffset ?? 0));
+    }
+    const clean = opts.cleanShutdown ?? false;
+    if (!clean) {
+      this.recover(opts.recoveryPoint ?? 0);
+    } else {
+      const a = this.active;
+      a.ensureIndexes(cfg.indexIntervalBytes);
+      if (!a.loadTail()) {
+        this.ctx.logger.warn({ dir: this.dir }, 'active segment tail is inconsistent after a clean shutdown; recovering it');
+        this.recover(a.baseOffset);
+      }
+    }
+    this._nextOffset = this.active.nextOffset;
+    this._logStartOffset = Math.max(opts.logStartOffset ?? 0, this.segments[0]!.baseOffset);
+    if (this._logStartOffset > this._nextOffset) {
+      // the checkpoint says data up to here was deleted, but the files end earlier: start afresh there
+      this.truncateFullyAndStartAt(this._logStartOffset);
+    }
+    this.epochCache.truncateFromEnd(this._nextOffset);
+    this.epochCache.truncateFromStart(this._logStartOffset);
+    this._recoveryPoint = clean ? Math.min(opts.recoveryPoint ?? this._nextOffset, this._nextOffset) : this._nextOffset;
+    this._highWatermark = this._nextOffset;
+  }
+
+  /** Re-validates every batch from the segment holding `from`, truncating at the first bad one. */
+  private recover(from: number): void {
+    const cfg = this._config;
+    let i = this.segmentIndexFor(from);
+    this.epochCache.truncateFromEnd(this.segments[i]!.baseOffset);
+    const recovered: Segment[] = [];
+    for (; i < this.segments.length; i++) {
+      const seg = this.segments[i]!;
+      const r = seg.walk({ crc: true, indexIntervalBytes: cfg.indexIntervalBytes, onBatch: (e, b) => this.epochCache.assign(e, b, false) });
+      recovered.push(seg);
+      const next = this.segments[i + 1];
+      if (r.validBytes < seg.size) {
+        this.ctx.logger.warn({ dir: this.dir, segment: seg.baseOffset, validBytes: r.validBytes, size: seg.size, problem: r.problem }, 'truncating invalid tail of log segment');
+        seg.truncateBytes(r.validBytes);
+      }
+      if (next && (r.validBytes < seg.size || next.baseOffset < r.nextOffset)) {
+        // everything after a damaged segment is unreachable by offset order; drop it
+        for (const s of this.segments.splice(i + 1)) this.removeSegmentFiles(s);
+        break;
+      }
+    }
+    this.epochCache.persist();
+    for (const seg of recovered) {
+      for (const p of seg.paths) fs.fsyncSync(this.ctx.files.fd(p));
+    }
+    fsyncDir(this.dir);
+    const a = this.active;
+    if (!a.offsetIndex.loaded || !a.timeIndex.loaded) a.ensureIndexes(cfg.indexIntervalBytes);
+    if (a.nextOffset < 0 && !a.loadTail()) a.walk({ crc: true, indexIntervalBytes: cfg.indexIntervalBytes });
+  }
+
+  private newSegment(base: number): Segment {
+    const s = Segment.create(this.dir, base, this._config.segmentIndexBytes, this.ctx.files, this.ctx.now());
+    const j = this._config.segmentJitterMs;
+    s.rollJitterMs = j > 0 ? Math.floor(Math.random() * Math.min(j, this._config.segmentMs)) : 0;
+    this.newSegmentSinceFlush = true;
+    return s;
+  }
+
+  /** Index of the segment holding `offset` (greatest base offset <= offset), 0 if before all. */
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  // ---------------------------------------------------------------- append
+
+  /**
+   * Appends one or more validated magic-2 batches. Offsets are assigned by overwriting each batch's base
+   * offset (and its partition leader epoch) in `batches` itself; records are not decoded.
+   */
+  append(batches: Buffer, _meta?: AppendMeta): AppendResult {
+    if (this.closed) throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`);
+    const n = batches.length;
+    if (n === 0) throw new StorageError(ErrorCode.CORRUPT_MESSAGE, 'empty append');
+    const cfg = this._config;
+    if (n > cfg.segmentBytes) {
+      throw new StorageError(ErrorCode.RECORD_LIST_TOO_LARGE, `append of ${n} bytes exceeds segment.bytes ${cfg.segmentBytes}`);
+    }
+    const first = this._nextOffset;
+    let next = first;
+    let maxTs = -1;
+    let p = 0;
+    const epoch = this._leaderEpoch;
+    while (p < n) {
+      if (p + BATCH_HEADER_SIZE > n) throw new StorageError(ErrorCode.CORRUPT_MESSAGE, 'truncated batch header');
+      const size = LOG_OVERHEAD + batches.readInt32BE(p + 8);
+      if (size < BATCH_HEADER_SIZE || p + size > n || batches[p + MAGIC] !== 2) {
+        throw new StorageError(ErrorCode.CORRUPT_MESSAGE, `malformed batch at byte ${p}`);
+      }
+      const delta = batches.readInt32BE(p + LAST_OFFSET_DELTA);
+      if (delta < 0) throw new StorageError(ErrorCode.CORRUPT_MESSAGE, 'negative lastOffsetDelta');
+      writeInt64(batches, p, next);
+      batches.writeInt32BE(epoch, p + PARTITION_LEADER_EPOCH);
+      next += delta + 1;
+      const ts = readInt64(batches, p + MAX_TIMESTAMP);
+      if (ts > maxTs) maxTs = ts;
+      p += size;
+    }
+    const last = next - 1;
+    const seg = this.maybeRoll(n, maxTs, last);
+    try {
+      seg.append(batches, last, cfg.indexIntervalBytes);
+    } catch (e) {
+      throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `write to ${seg.logPath} failed: ${(e as Error).message}`);
+    }
+    this.dirty.add(seg);
+    this._nextOffset = next;
+    if (this.hwFollowsLeo) this._highWatermark = next;
+    if (epoch > this.epochCache.latestEpoch) this.epochCache.assign(epoch, first);
+    this.unflushedMessages += next - first;
+    if (this.unflushedMessages >= cfg.flushMessages) this.kickFlush();
+    return { baseOffset: first, lastOffset: last, logAppendTime: -1, logStartOffset: this._logStartOffset };
+  }
+
+  /** append() that resolves only once the appended data has been fdatasync'ed (shared with concurrent callers). */
+  async appendDurable(batches: Buffer, meta?: AppendMeta): Promise<AppendResult> {
+    const r = this.append(batches, meta);
+    await this.awaitFlush(r.lastOffset + 1);
+    return r;
+  }
+
+  private maybeRoll(bytes: number, maxTs: number, lastOffset: number): Segment {
+    const seg = this.active;
+    if (seg.size === 0) return seg;
+    const cfg = this._config;
+    const waited = seg.firstBatchTimestamp >= 0 ? maxTs - seg.firstBatchTimestamp : this.ctx.now() - seg.createdMs;
+    if (
+      seg.size > cfg.segmentBytes - bytes ||
+      waited > cfg.segmentMs - seg.rollJitterMs ||
+      seg.offsetIndex.isFull ||
+      seg.timeIndex.isFull ||
+      lastOffset - seg.baseOffset > INT32_MAX
+    ) {
+      return this.roll();
+    }
+    return seg;
+  }
+
+  /** Starts a new active segment at the log end; the old one is flushed in the background. */
+  roll(): Segment {
+    const old = this.active;
+    if (old.size === 0) return old;
+    old.onBecomeInactive();
+    const seg = this.newSegment(this._nextOffset);
+    this.segments.push(seg);
+    this.dirty.add(old);
+    this.ctx.logger.debug({ dir: this.dir, baseOffset: seg.baseOffset }, 'rolled log segment');
+    this.kickFlush();
+    return seg;
+  }
+
+  // ---------------------------------------------------------------- flushing
+
+  /** Resolves once every offset below `offset` is on stable storage; concurrent waiters share fdatasyncs. */
+  awaitFlush(offset: number): Promise<void> {
+    if (offset <= this._recoveryPoint) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ offset, resolve, reject });
+      this.kickFlush();
+    });
+  }
+
+  /** Flushes everything appended so far, including the active segment's index files. */
+  flush(): Promise<void> {
+    this.fullFlushWanted = true;
+    this.dirty.add(this.active);
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ offset: this._nextOffset, resolve, reject });
+      this.kickFlush(true);
+    });
+  }
+
+  /** Called periodically by the manager: flush when data has been unflushed longer than flush.ms. */
+  maybeFlushByTime(now: number): void {
+    if (this.closed || !this.hasUnflushedData) return;
+    if (now - this.lastFlushMs >= this._config.flushMs) this.kickFlush();
+  }
+
+  private kickFlush(force = false): void {
+    if (this.flushRunning) {
+      this.flushAgain = true;
+      return;
+    }
+    if (!force && !this.hasUnflushedData && this.waiters.length === 0) return;
+    this.flushRunning = true;
+    void this.runFlush();
+  }
+
+  private async runFlush(): Promise<void> {
+    try {
+      do {
+        this.flushAgain = false;
+        const target = this._nextOffset;
+        const full = this.fullFlushWanted;
+        this.fullFlushWanted = false;
+        const syncDir = this.newSegmentSinceFlush;
+        this.newSegmentSinceFlush = false;
+        const segs = [...this.dirty];
+        this.dirty.clear();
+        const active = this.active;
+        const pins: { fd: number; release: () => void }[] = [];
+        try {
+          for (const s of segs) {
+            if (this.deleted) break;
+            pins.push(this.ctx.files.pin(s.logPath));
+            if (s !== active || full) {
+              pins.push(this.ctx.files.pin(s.offsetIndex.path));
+              pins.push(this.ctx.files.pin(s.timeIndex.path));
+            }
+          }
+          this.flushRounds++;
+          await Promise.all(pins.map((h) => this.ctx.fdatasync(h.fd)));
+          if (syncDir && !this.deleted) await fsyncDirAsync(this.dir);
+        } finally {
+          for (const h of pins) h.release();
+        }
+        if (target > this._recoveryPoint) this._recoveryPoint = target;
+        this.unflushedMessages = this._nextOffset - this._recoveryPoint;
+        this.lastFlushMs = this.ctx.now();
+        this.settleWaiters();
+      } while (this.flushAgain || this.waiters.length > 0);
+    } catch (e) {
+      this.ctx.logger.error({ dir: this.dir, err: e }, 'flush of partition log failed');
+      const ws = this.waiters;
+      this.waiters = [];
+      for (const w of ws) w.reject(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `flush failed: ${(e as Error).message}`));
+    } finally {
+      this.flushRunning = false;
+    }
+  }
+
+  private settleWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const rp = this._recoveryPoint;
+    const keep: FlushWaiter[] = [];
+    for (const w of this.waiters) {
+      // a waiter beyond the log end (after a truncation) is released: nothing more to wait for
+      if (w.offset <= rp || w.offset > this._nextOffset) w.resolve();
+      else keep.push(w);
+    }
+    this.waiters = keep;
+  }
+
+  /** Synchronous flush of everything (shutdown path). */
+  flushSync(): void {
+    for (const s of this.dirty) for (const p of s.paths) fs.fdatasyncSync(this.ctx.files.fd(p));
+    this.dirty.clear();
+    if (this.newSegmentSinceFlush) fsyncDir(this.dir);
+    this.newSegmentSinceFlush = false;
+    this._recoveryPoint = this._nextOffset;
+    this.unflushedMessages = 0;
+    this.lastFlushMs = this.ctx.now();
+    this.settleWaiters();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private result(errorCode: number, records: Buffer): ReadResult {
+    return { errorCode, records, highWatermark: this._highWatermark, logStartOffset: this._logStartOffset, logEndOffset: this._nextOffset };
+  }
+
+  /**
+   * Whole batches from the one holding `fetchOffset`, up to `maxBytes` (or the first whole batch when
+   * minOneBatch), from a single segment. OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset].
+   */
+  read(fetchOffset: number, maxBytes: number, opts: ReadOptions = {}): ReadResult {
+    if (fetchOffset < this._logStartOffset || fetchOffset > this._nextOffset) return this.result(ErrorCode.OFFSET_OUT_OF_RANGE, EMPTY);
+    const maxOffset = opts.maxOffset ?? Number.MAX_SAFE_INTEGER;
+    if (fetchOffset === this._nextOffset || fetchOffset >= maxOffset) return this.result(0, EMPTY);
+    const minOne = opts.minOneBatch ?? true;
+    const interval = this._config.indexIntervalBytes;
+    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
+      const r = this.segments[i]!.read(fetchOffset, maxBytes, minOne, maxOffset, interval);
+      if (r) return this.result(0, r);
+    }
+    return this.result(0, EMPTY);
+  }
+
+  /** First offset whose record timestamp is >= ts (ListOffsets by time); null if no such record. */
+  offsetForTimestamp(ts: number): TimestampOffset | null {
+    const interval = this._config.indexIntervalBytes;
+    for (const seg of this.segments) {
+      if (seg.size === 0 || seg.largestTimestamp() < ts) continue;
+      const hit = seg.findOffsetByTimestamp(ts, this._logStartOffset, interval);
+      if (hit) return hit;
+    }
+    return null;
+  }
+
+  earliestOffset(): number {
+    return this._logStartOffset;
+  }
+
+  latestOffset(): number {
+    return this._nextOffset;
+  }
+
+  /** The record with the largest timestamp (first one if tied), for ListOffsets MAX_TIMESTAMP. */
+  maxTimestampOffset(): TimestampOffset | null {
+    let best: Segment | null = null;
+    let bestTs = -1;
+    for (const seg of this.segments) {
+      if (seg.size === 0) continue;
+      if (!seg.timeIndex.loaded && seg.maxTimestamp < 0) seg.largestTimestamp();
+      if (seg.maxTimestamp > bestTs) {
+        bestTs = seg.maxTimestamp;
+        best = seg;
+      }
+    }
+    if (!best) return null;
+    return best.findOffsetByTimestamp(bestTs, this._logStartOffset, this._config.indexIntervalBytes);
+  }
+
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    return this.epochCache.endOffsetFor(epoch, this._nextOffset);
+  }
+
+  // ---------------------------------------------------------------- deletion of old data
+
+  /** DeleteRecords: moves the log start offset up to `offset` and drops segments wholly below it. */
+  deleteRecordsBefore(offset: number): number {
+    if (offset > this._highWatermark) {
+      throw new StorageError(ErrorCode.OFFSET_OUT_OF_RANGE, `cannot delete before ${offset}: high watermark is ${this._highWatermark}`);
+    }
+    if (offset <= this._logStartOffset) return this._logStartOffset;
+    this._logStartOffset = offset;
+    this.deleteSegmentsWhile((_s, next) => next !== undefined && next.baseOffset <= offset);
+    this.epochCache.truncateFromStart(this._logStartOffset);
+    this.ctx.onLogStartOffsetChange?.(this);
+    return this._logStartOffset;
+  }
+
+  /**
+   * Deletes old segments by retention.ms (segment's largest timestamp) and retention.bytes, and any segment
+   * wholly below the log start offset. Returns the number of segments deleted.
+   */
+  applyRetention(now: number): number {
+    const cfg = this._config;
+    let deleted = 0;
+    if (cfg.cleanupPolicy !== 'compact') {
+      if (cfg.retentionMs >= 0) {
+        deleted += this.deleteSegmentsWhile((s) => now - s.largestTimestamp() > cfg.retentionMs);
+      }
+      if (cfg.retentionBytes >= 0) {
+        let excess = this.size - cfg.retentionBytes;
+        deleted += this.deleteSegmentsWhile((s) => {
+          if (excess - s.size >= 0) {
+            excess -= s.size;
+            return true;
+          }
+          return false;
+        });
+      }
+    }
+    deleted += this.deleteSegmentsWhile((_s, next) => next !== undefined && next.baseOffset <= this._logStartOffset);
+    return deleted;
+  }
+
+  /**
+   * Deletes segments from the oldest while `pred` holds, never past the high watermark and never an empty
+   * active segment. Deleting the whole log first rolls a fresh active segment at the log end.
+   */
+  private deleteSegmentsWhile(pred: (s: Segment, next: Segment | undefined) => boolean): number {
+    let k = 0;
+    while (k < this.segments.length) {
+      const s = this.segments[k]!;
+      const next = this.segments[k + 1];
+      const upper = next ? next.baseOffset : this._nextOffset;
+      if (upper > this._highWatermark) break;
+      if (!next && s.size === 0) break;
+      if (!pred(s, next)) break;
+      k++;
+    }
+    if (k === 0) return 0;
+    if (k === this.segments.length) this.roll();
+    const gone = this.segments.splice(0, k);
+    for (const s of gone) this.removeSegmentFiles(s);
+    this._logStartOffset = Math.max(this._logStartOffset, this.segments[0]!.baseOffset);
+    this.epochCache.truncateFromStart(this._logStartOffset);
+    this.ctx.logger.info({ dir: this.dir, segments: gone.map((s) => s.baseOffset), logStartOffset: this._logStartOffset }, 'deleted log segments');
+    return k;
+  }
+
+  private removeSegmentFiles(s: Segment): void {
+    this.dirty.delete(s);
+    const files = s.markDeleted();
+    const delay = this._config.fileDeleteDelayMs;
+    const unlink = (): void => {
+      for (const f of files) fs.rmSync(f, { force: true });
+    };
+    if (delay <= 0) unlink();
+    else setTimeout(unlink, Math.min(delay, INT32_MAX)).unref();
+  }
+
+  // ---------------------------------------------------------------- truncation (replication)
+
+  /** Removes every batch at or after `offset` (cut at the start of the batch holding it). */
+  truncateTo(offset: number): void {
+    if (offset >= this._nextOffset) return;
+    if (offset < this.segments[0]!.baseOffset) {
+      this.truncateFullyAndStartAt(offset);
+      return;
+    }
+    const i = this.segments.findIndex((s) => s.baseOffset > offset);
+    if (i > 0) for (const s of this.segments.splice(i)) this.removeSegmentFiles(s);
+    this._nextOffset = this.active.truncateTo(offset, this._config.indexIntervalBytes);
+    this.dirty.add(this.active);
+    this.afterTruncation();
+  }
+
+  /** Drops all data and restarts the log at `offset`. */
+  truncateFullyAndStartAt(offset: number): void {
+    for (const s of this.segments.splice(0)) this.removeSegmentFiles(s);
+    this.segments.push(this.newSegment(offset));
+    this._nextOffset = offset;
+    this._logStartOffset = offset;
+    this.epochCache.clear();
+    this.afterTruncation();
+  }
+
+  private afterTruncation(): void {
+    this.epochCache.truncateFromEnd(this._nextOffset);
+    if (this._highWatermark > this._nextOffset || this.hwFollowsLeo) this._highWatermark = this._nextOffset;
+    if (this._recoveryPoint > this._nextOffset) this._recoveryPoint = this._nextOffset;
+    if (this._logStartOffset > this._nextOffset) this._logStartOffset = this._nextOffset;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Flushes and releases file handles. The log is unusable afterwards. */
+  close(): void {
+    if (this.closed) return;
+    if (this.active.onBecomeInactive()) this.dirty.add(this.active);
+    if (!this.deleted) this.flushSync();
+    for (const s of this.segments) s.closeFiles();
+    this.closed = true;
+  }
+
+  /** Closes without flushing and removes the directory. */
+  delete(): void {
+    this.deleted = true;
+    for (const s of this.segments) s.closeFiles();
+    this.closed = true;
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w.reject(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, 'log deleted'));
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** For a manager renaming the directory before removal: drop handles without touching the files. */
+  detach(): void {
+    this.deleted = true;
+    for (const s of this.segments) s.closeFiles();
+    this.closed = true;
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w.reject(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, 'log deleted'));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
+
+function fsyncDirAsync(dir: string): Promise<void> {
+  return new Promise((resolve) => {
+    fs.open(dir, 'r', (err, fd) => {
+      if (err) return resolve();
+      fs.fsync(fd, () => fs.close(fd, () => resolve()));
+    });
+  });
+}
