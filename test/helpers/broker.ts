@@ -1,0 +1,218 @@
+/**
+ * Brokers for tests: one in this process (fast, and its log is kept in memory so a failing test can show it),
+ * or one in a child process (for tests that kill it). Every broker gets a fresh temp data dir that is removed
+ * when it stops, unless the caller passed its own dir.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Broker } from '../../src/broker/broker.js';
+import { projectRoot } from './spec.js';
+
+export interface TestBrokerOptions {
+  /** Broker configuration with Kafka's property names. */
+  config?: Record<string, string>;
+  /** Use this data dir instead of a fresh temp dir (it is then left in place on stop). */
+  dataDir?: string;
+  /** Log level; defaults to $LOG_LEVEL, then 'info'. Lines are kept in memory; SAMSA_TEST_LOG=1 also echoes them. */
+  logLevel?: string;
+}
+
+export interface TestBroker {
+  broker: Broker;
+  port: number;
+  /** host:port for clients. */
+  bootstrap: string;
+  dataDir: string;
+  /** The broker's log lines so far. */
+  logLines(): string[];
+  /** The last n log lines, as one string for assertion messages. */
+  logTail(n?: number): string;
+  /** Closes the broker and removes the temp dir. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+async function freshDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export async function startTestBroker(opts: TestBrokerOptions = {}): Promise<TestBroker> {
+  const ownDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? (await freshDir('samsa-test-'));
+  // Loaded on first use, so tests that only need freePort or the process helpers do not load the broker.
+  const { startBroker } = await import('../../src/broker/broker.js');
+  const { createLogger } = await import('../../src/broker/logger.js');
+  const lines: string[] = [];
+  const echo = process.env['SAMSA_TEST_LOG'] === '1';
+  const logger = createLogger({
+    level: opts.logLevel ?? process.env['LOG_LEVEL'] ?? 'info',
+    destination: {
+      write(line: string) {
+        // Bound the memory a long test can use; the tail is what matters in a failure.
+        if (lines.length >= 20_000) lines.splice(0, 10_000);
+        lines.push(line.endsWith('\n') ? line.slice(0, -1) : line);
+        if (echo) process.stderr.write(line.endsWith('\n') ? line : `${line}\n`);
+      },
+    },
+  });
+  let broker: Broker;
+  try {
+    broker = await startBroker({ port: 0, host: '127.0.0.1', dataDir, config: opts.config ?? {}, logger });
+  } catch (err) {
+    if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    broker,
+    port: broker.port,
+    bootstrap: `127.0.0.1:${broker.port}`,
+    dataDir,
+    logLines: () => lines.slice(),
+    logTail: (n = 40) => lines.slice(-n).join('\n'),
+    stop() {
+      stopping ??= (async () => {
+        try {
+          await broker.close();
+        } finally {
+          if (ownDir) await rm(dataDir, { recursive: true, force: true });
+        }
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Runs fn with a started broker and always stops it (and removes its dir) afterwards. */
+export async function withBroker<T>(fn: (b: TestBroker) => Promise<T>): Promise<T>;
+export async function withBroker<T>(opts: TestBrokerOptions, fn: (b: TestBroker) => Promise<T>): Promise<T>;
+export async function withBroker<T>(
+  a: TestBrokerOptions | ((b: TestBroker) => Promise<T>),
+  b?: (b: TestBroker) => Promise<T>,
+): Promise<T> {
+  const opts = typeof a === 'function' ? {} : a;
+  const fn = typeof a === 'function' ? a : b!;
+  const tb = await startTestBroker(opts);
+  try {
+    return await fn(tb);
+  } catch (err) {
+    // Attach the broker's last words to the failure: they usually explain what a client saw.
+    if (err instanceof Error && process.env['SAMSA_TEST_QUIET'] !== '1') {
+      err.message += `\n--- broker log (last 40 lines) ---\n${tb.logTail(40)}`;
+    }
+    throw err;
+  } finally {
+    await tb.stop();
+  }
+}
+
+/** A port that was free a moment ago (listen on 0, read it, close). */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = addr && typeof addr === 'object' ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+function canConnect(port: number, host: string): Promise<boolean> {
+  return new Promise((res) => {
+    const s = connect({ port, host });
+    s.once('connect', () => {
+      s.destroy();
+      res(true);
+    });
+    s.once('error', () => {
+      s.destroy();
+      res(false);
+    });
+  });
+}
+
+export interface BrokerProcessOptions {
+  /** Data dir; defaults to a fresh temp dir that is removed by cleanup(). */
+  dataDir?: string;
+  /** Port; defaults to a free one. */
+  port?: number;
+  /** Extra command-line arguments after `start`. */
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** How long to wait for the port to accept connections. Default 20 s. */
+  startTimeoutMs?: number;
+}
+
+export interface BrokerProcess {
+  child: ChildProcess;
+  port: number;
+  bootstrap: string;
+  dataDir: string;
+  /** stdout and stderr so far. */
+  output(): string;
+  /** Sends a signal (default SIGTERM). */
+  kill(signal?: NodeJS.Signals): void;
+  /** Resolves when the process has exited, with its code or signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Kills the process if still running (SIGKILL), waits for it, and removes a temp data dir. */
+  cleanup(): Promise<void>;
+}
+
+/** Spawns `node bin/samsa.js start --port P --data-dir D` and waits until the port accepts connections. */
+export async function startBrokerProcess(opts: BrokerProcessOptions = {}): Promise<BrokerProcess> {
+  const ownDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? (await freshDir('samsa-proc-'));
+  const port = opts.port ?? (await freePort());
+  const child = spawn(
+    process.execPath,
+    [join(projectRoot, 'bin', 'samsa.js'), 'start', '--port', String(port), '--data-dir', dataDir, ...(opts.args ?? [])],
+    { cwd: projectRoot, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  const keep = (d: Buffer): void => {
+    out += d.toString();
+    if (out.length > 1_000_000) out = out.slice(-500_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let done = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
+    child.once('exit', (code, signal) => {
+      done = true;
+      res({ code, signal });
+    });
+  });
+  const proc: BrokerProcess = {
+    child,
+    port,
+    bootstrap: `127.0.0.1:${port}`,
+    dataDir,
+    output: () => out,
+    kill: (signal = 'SIGTERM') => {
+      if (!done) child.kill(signal);
+    },
+    exited,
+    async cleanup() {
+      if (!done) child.kill('SIGKILL');
+      await exited;
+      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 20_000);
+  for (;;) {
+    if (done) {
+      await proc.cleanup();
+      throw new Error(`broker process exited before accepting connections:\n${out}`);
+    }
+    if (await canConnect(port, '127.0.0.1')) return proc;
+    if (Date.now() > deadline) {
+      await proc.cleanup();
+      throw new Error(`broker process did not accept connections on ${port} in time:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
