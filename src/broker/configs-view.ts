@@ -1,0 +1,172 @@
+/**
+ * How topic and broker configs look to clients: the value in force, where it came from, its synonyms (the
+ * chain of places consulted, highest precedence first), type, documentation and flags. Shared by
+ * DescribeConfigs and CreateTopics (v5+ returns the new topic's configs).
+ */
+import { ErrorCode } from '../protocol/errors.js';
+import { resolveEntry, TOPIC_CONFIGS, topicConfigDef, type TopicConfigDef } from '../storage/log-config.js';
+import { DEFINITIONS_BY_NAME, describeBrokerConfig, type BrokerConfig } from './config.js';
+
+/** Kafka's ConfigSource ids. */
+export const ConfigSource = {
+  UNKNOWN: 0,
+  DYNAMIC_TOPIC_CONFIG: 1,
+  DYNAMIC_BROKER_CONFIG: 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
+  STATIC_BROKER_CONFIG: 4,
+  DEFAULT_CONFIG: 5,
+  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
+  CLIENT_METRICS_CONFIG: 7,
+  GROUP_CONFIG: 8,
+} as const;
+
+/** Kafka's ConfigResource types. */
+export const ResourceType = {
+  UNKNOWN: 0,
+  TOPIC: 2,
+  BROKER: 4,
+  BROKER_LOGGER: 8,
+  CLIENT_METRICS: 16,
+  GROUP: 32,
+} as const;
+
+/** Kafka's ConfigType ids (DescribeConfigs v3+). */
+const TYPE_ID: Record<string, number> = {
+  boolean: 1,
+  string: 2,
+  int: 3,
+  short: 4,
+  long: 5,
+  double: 6,
+  list: 7,
+  class: 8,
+  password: 9,
+};
+
+export interface ConfigSynonymView {
+  name: string;
+  value: string | null;
+  source: number;
+}
+
+export interface ConfigView {
+  name: string;
+  value: string | null;
+  source: number;
+  /** What DescribeConfigs v0 calls isDefault: nothing more specific than a default supplies the value. */
+  isDefault: boolean;
+  readOnly: boolean;
+  isSensitive: boolean;
+  configType: number;
+  documentation: string;
+  synonyms: ConfigSynonymView[];
+}
+
+/** The broker-level places a topic config's value may come from, in Kafka's order. */
+function brokerSynonyms(d: TopicConfigDef, broker: BrokerConfig): ConfigSynonymView[] {
+  const out: ConfigSynonymView[] = [];
+  for (const s of d.synonyms) {
+    const raw = broker.raw[s.name];
+    if (raw !== undefined && raw.trim() !== '') {
+      out.push({ name: s.name, value: raw.trim(), source: ConfigSource.STATIC_BROKER_CONFIG });
+    }
+    const bd = DEFINITIONS_BY_NAME.get(s.name);
+    if (bd && bd.default !== null) out.push({ name: s.name, value: bd.default, source: ConfigSource.DEFAULT_CONFIG });
+  }
+  return out;
+}
+
+/** One topic config as seen by a client, given the topic's overrides and the broker's static properties. */
+export function topicConfigView(d: TopicConfigDef, overrides: Record<string, string>, broker: BrokerConfig): ConfigView {
+  const entry = resolveEntry(d, overrides, broker.raw);
+  const synonyms = brokerSynonyms(d, broker);
+  if (entry.source === 'topic') synonyms.unshift({ name: d.name, value: entry.value, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
+  const source =
+    entry.source === 'topic'
+      ? ConfigSource.DYNAMIC_TOPIC_CONFIG
+      : entry.source === 'broker'
+        ? ConfigSource.STATIC_BROKER_CONFIG
+        : ConfigSource.DEFAULT_CONFIG;
+  const hide = d.sensitive;
+  return {
+    name: d.name,
+    value: hide ? null : entry.value,
+    source,
+    isDefault: entry.source !== 'topic',
+    readOnly: false,
+    isSensitive: d.sensitive,
+    configType: TYPE_ID[d.type] ?? 0,
+    documentation: d.doc,
+    synonyms: hide ? synonyms.map((s) => ({ ...s, value: null })) : synonyms,
+  };
+}
+
+/** Every topic config (or just `keys`; unknown keys are skipped, as Kafka does), in name order. */
+export function topicConfigViews(overrides: Record<string, string>, broker: BrokerConfig, keys: readonly string[] | null = null): ConfigView[] {
+  if (keys === null) return TOPIC_CONFIGS.map((d) => topicConfigView(d, overrides, broker));
+  const out: ConfigView[] = [];
+  const seen = new Set<string>();
+  for (const k of keys) {
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const d = topicConfigDef(k);
+    if (d) out.push(topicConfigView(d, overrides, broker));
+  }
+  return out;
+}
+
+let brokerCache: { config: BrokerConfig; views: ConfigView[]; byName: Map<string, ConfigView> } | undefined;
+
+/** Every broker setting (or just `keys`), all static and therefore read-only. */
+export function brokerConfigViews(broker: BrokerConfig, keys: readonly string[] | null = null): ConfigView[] {
+  // Static broker configs never change while a broker runs, so the view is computed once per config object.
+  if (brokerCache?.config !== broker) {
+    const views = describeBrokerConfig(broker).map((c) => ({
+      name: c.name,
+      value: c.value,
+      source: c.source,
+      isDefault: c.isDefault,
+      readOnly: c.readOnly,
+      isSensitive: c.sensitive,
+      configType: c.configType,
+      documentation: c.documentation,
+      synonyms: c.synonyms,
+    }));
+    brokerCache = { config: broker, views, byName: new Map(views.map((v) => [v.name, v])) };
+  }
+  if (keys === null) return brokerCache.views;
+  const out: ConfigView[] = [];
+  const seen = new Set<string>();
+  for (const k of keys) {
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const v = brokerCache.byName.get(k);
+    if (v) out.push(v);
+  }
+  return out;
+}
+
+/**
+ * Why a BROKER or BROKER_LOGGER resource name does not denote this broker, or null when it does. The empty
+ * name stands for the cluster-wide default (`allowDefault`).
+ */
+export function badBrokerResource(nodeId: number, name: string, allowDefault: boolean): string | null {
+  if (name === '') return allowDefault ? null : 'A broker id is required for this resource type.';
+  if (!/^-?\d+$/.test(name)) return `Broker id must be an integer, but it is: ${name}`;
+  if (Number(name) !== nodeId) return `Unexpected broker id, expected ${nodeId}${allowDefault ? ' or empty string' : ''}, but received ${name}`;
+  return null;
+}
+
+/** Error code and text for altering the configs of a BROKER or BROKER_LOGGER resource; none are dynamic here. */
+export function brokerAlterError(nodeId: number, resourceType: number, name: string, keys: readonly string[]): { errorCode: number; errorMessage: string } | null {
+  const bad = badBrokerResource(nodeId, name, resourceType === ResourceType.BROKER);
+  if (bad) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: bad };
+  if (keys.length === 0) return null;
+  // Kafka answers INVALID_CONFIG for settings that cannot be changed at runtime; here that is all of them.
+  return {
+    errorCode: ErrorCode.INVALID_CONFIG,
+    errorMessage:
+      `Cannot update these configs dynamically: ${keys.join(', ')}. Samsa does not support dynamic broker configs yet; ` +
+      'set them in the broker properties and restart.',
+  };
+}

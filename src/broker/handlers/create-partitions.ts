@@ -1,0 +1,60 @@
+import { ErrorCode } from '../../protocol/errors.js';
+import { CreatePartitions } from '../../protocol/messages/create-partitions.js';
+import type { Encodable, ResponseOf } from '../../protocol/schema.js';
+import type { Broker } from '../broker.js';
+import type { Handler } from '../dispatch.js';
+
+type Result = Encodable<ResponseOf<typeof CreatePartitions>['results'][number]>;
+type TopicIn = Parameters<Handler<typeof CreatePartitions>>[1]['topics'][number];
+
+/** Raises the partition count of topics, optionally with an explicit assignment of the new partitions. */
+export function createPartitions(broker: Broker): Handler<typeof CreatePartitions> {
+  const one = (t: TopicIn, validateOnly: boolean): Result => {
+    const fail = (errorCode: number, errorMessage: string): Result => ({ name: t.name, errorCode, errorMessage });
+    const topic = broker.topics.get(t.name);
+    if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${t.name}' does not exist.`);
+    if (t.count < topic.partitions) {
+      return fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${topic.partitions} partitions, which is higher than the requested ${t.count}.`);
+    }
+    if (t.count === topic.partitions) return fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${topic.partitions} partitions.`);
+    if (t.assignments !== null) {
+      const added = t.count - topic.partitions;
+      if (t.assignments.length !== added) {
+        return fail(
+          ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          `Increasing the number of partitions by ${added} but ${t.assignments.length} assignments provided.`,
+        );
+      }
+      for (let i = 0; i < t.assignments.length; i++) {
+        const ids = t.assignments[i]!.brokerIds;
+        const p = topic.partitions + i;
+        if (ids.length === 0) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The assignment of new partition ${p} has an empty replica list.`);
+        if (new Set(ids).size !== ids.length) {
+          return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The assignment of new partition ${p} names a broker more than once.`);
+        }
+        const unknown = ids.find((b) => b !== broker.nodeId);
+        if (unknown !== undefined) {
+          return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker ${unknown} in the assignment of new partition ${p}; the only broker is ${broker.nodeId}.`);
+        }
+      }
+    }
+    const res = broker.topics.createPartitions(t.name, t.count, validateOnly);
+    return { name: t.name, errorCode: res.errorCode, errorMessage: res.errorMessage };
+  };
+
+  return (_ctx, req) => {
+    const counts = new Map<string, number>();
+    for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const results: Result[] = [];
+    const answered = new Set<string>();
+    for (const t of req.topics) {
+      if (counts.get(t.name)! > 1) {
+        if (!answered.has(t.name)) results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' });
+        answered.add(t.name);
+        continue;
+      }
+      results.push(one(t, req.validateOnly));
+    }
+    return { throttleTimeMs: 0, results };
+  };
+}

@@ -1,0 +1,113 @@
+import { ErrorCode } from '../../protocol/errors.js';
+import { CreateTopics } from '../../protocol/messages/create-topics.js';
+import type { Encodable, ResponseOf } from '../../protocol/schema.js';
+import type { Broker } from '../broker.js';
+import { topicConfigViews } from '../configs-view.js';
+import type { Handler } from '../dispatch.js';
+
+type TopicOut = Encodable<ResponseOf<typeof CreateTopics>['topics'][number]>;
+type TopicIn = Parameters<Handler<typeof CreateTopics>>[1]['topics'][number];
+
+const fail = (name: string, errorCode: number, errorMessage: string): TopicOut => ({
+  name,
+  errorCode,
+  errorMessage,
+  numPartitions: -1,
+  replicationFactor: -1,
+  configs: [],
+});
+
+/**
+ * Checks an explicit replica assignment against this single-broker cluster and returns the partition count and
+ * replication factor it implies, or an error text (INVALID_REPLICA_ASSIGNMENT).
+ */
+export function checkAssignment(
+  nodeId: number,
+  assignments: ReadonlyArray<{ partitionIndex: number; brokerIds: readonly number[] }>,
+): { partitions: number; replicationFactor: number } | string {
+  const seen = new Set<number>();
+  let rf = -1;
+  for (const a of assignments) {
+    if (seen.has(a.partitionIndex)) return `Partition ${a.partitionIndex} appears more than once in the manual assignment.`;
+    seen.add(a.partitionIndex);
+    if (a.brokerIds.length === 0) return `The manual assignment of partition ${a.partitionIndex} has an empty replica list.`;
+    if (new Set(a.brokerIds).size !== a.brokerIds.length) {
+      return `The manual assignment of partition ${a.partitionIndex} names a broker more than once.`;
+    }
+    const unknown = a.brokerIds.find((b) => b !== nodeId);
+    if (unknown !== undefined) {
+      return `The manual assignment of partition ${a.partitionIndex} names broker ${unknown}, but the only broker is ${nodeId}.`;
+    }
+    if (rf !== -1 && a.brokerIds.length !== rf) return 'All partitions in a manual assignment must have the same number of replicas.';
+    rf = a.brokerIds.length;
+  }
+  for (let p = 0; p < assignments.length; p++) {
+    if (!seen.has(p)) return 'Partitions in a manual assignment must be numbered consecutively from 0.';
+  }
+  return { partitions: assignments.length, replicationFactor: rf };
+}
+
+/** Creates topics (or, with validateOnly, checks that they could be created). Each topic succeeds or fails whole. */
+export function createTopics(broker: Broker): Handler<typeof CreateTopics> {
+  const createOne = (version: number, t: TopicIn, validateOnly: boolean): TopicOut => {
+    const nullConfigs = t.configs.filter((c) => c.value === null).map((c) => c.name);
+    if (nullConfigs.length > 0) {
+      return fail(t.name, ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${nullConfigs.join(',')}`);
+    }
+    const configs: Record<string, string> = {};
+    for (const c of t.configs) configs[c.name] = c.value!;
+
+    let numPartitions = t.numPartitions;
+    let replicationFactor = t.replicationFactor;
+    if (t.assignments.length > 0) {
+      if (numPartitions !== -1 || replicationFactor !== -1) {
+        return fail(
+          t.name,
+          ErrorCode.INVALID_REQUEST,
+          'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.',
+        );
+      }
+      const a = checkAssignment(broker.nodeId, t.assignments);
+      if (typeof a === 'string') return fail(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, a);
+      numPartitions = a.partitions;
+      replicationFactor = a.replicationFactor;
+    }
+    if (numPartitions === -1) numPartitions = broker.config.numPartitions;
+    if (replicationFactor === -1) replicationFactor = broker.config.defaultReplicationFactor;
+
+    const res = broker.topics.create(t.name, numPartitions, replicationFactor, configs, validateOnly);
+    if (res.errorCode !== 0) return fail(t.name, res.errorCode, res.errorMessage ?? '');
+    const created = validateOnly ? undefined : broker.topics.get(t.name);
+    const out: TopicOut = { name: t.name, topicId: created?.topicId, errorCode: 0, errorMessage: null };
+    if (version >= 5) {
+      out.numPartitions = created?.partitions ?? numPartitions;
+      out.replicationFactor = replicationFactor;
+      out.configs = topicConfigViews(created?.configs ?? configs, broker.config).map((c) => ({
+        name: c.name,
+        value: c.value,
+        readOnly: c.readOnly,
+        configSource: c.source,
+        isSensitive: c.isSensitive,
+      }));
+    }
+    return out;
+  };
+
+  return (ctx, req) => {
+    const version = ctx.header.apiVersion;
+    const counts = new Map<string, number>();
+    for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const topics: TopicOut[] = [];
+    const answered = new Set<string>();
+    for (const t of req.topics) {
+      if (counts.get(t.name)! > 1) {
+        // Every entry of a repeated name fails, and the name is answered once.
+        if (!answered.has(t.name)) topics.push(fail(t.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
+        answered.add(t.name);
+        continue;
+      }
+      topics.push(createOne(version, t, req.validateOnly));
+    }
+    return { throttleTimeMs: 0, topics };
+  };
+}

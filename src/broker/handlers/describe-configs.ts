@@ -1,0 +1,60 @@
+import { ErrorCode } from '../../protocol/errors.js';
+import { DescribeConfigs } from '../../protocol/messages/describe-configs.js';
+import type { Encodable, ResponseOf } from '../../protocol/schema.js';
+import type { Broker } from '../broker.js';
+import { badBrokerResource, brokerConfigViews, ResourceType, topicConfigViews, type ConfigView } from '../configs-view.js';
+import type { Handler } from '../dispatch.js';
+import { invalidTopicName } from '../topics.js';
+
+type Result = Encodable<ResponseOf<typeof DescribeConfigs>['results'][number]>;
+type ConfigOut = NonNullable<Result['configs']>[number];
+
+/** Topic configs (with where each value comes from) and this broker's static configs. */
+export function describeConfigs(broker: Broker): Handler<typeof DescribeConfigs> {
+  return (ctx, req) => {
+    const version = ctx.header.apiVersion;
+    const synonyms = version >= 1 && req.includeSynonyms;
+    const docs = version >= 3 && req.includeDocumentation;
+    const toWire = (c: ConfigView): ConfigOut => ({
+      name: c.name,
+      value: c.value,
+      readOnly: c.readOnly,
+      isDefault: c.isDefault,
+      configSource: c.source,
+      isSensitive: c.isSensitive,
+      synonyms: synonyms ? c.synonyms : [],
+      configType: c.configType,
+      documentation: docs ? c.documentation : null,
+    });
+
+    const results: Result[] = req.resources.map((r) => {
+      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      const fail = (errorCode: number, errorMessage: string): Result => ({ ...base, errorCode, errorMessage, configs: [] });
+      switch (r.resourceType) {
+        case ResourceType.TOPIC: {
+          const bad = invalidTopicName(r.resourceName);
+          if (bad) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Invalid topic name: ${bad}`);
+          const t = broker.topics.get(r.resourceName);
+          if (!t) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
+          return { ...base, errorCode: 0, errorMessage: null, configs: topicConfigViews(t.configs, broker.config, r.configurationKeys).map(toWire) };
+        }
+        case ResourceType.BROKER: {
+          const bad = badBrokerResource(broker.nodeId, r.resourceName, true);
+          if (bad) return fail(ErrorCode.INVALID_REQUEST, bad);
+          // The empty name asks for cluster-wide dynamic defaults, of which there are none.
+          const configs = r.resourceName === '' ? [] : brokerConfigViews(broker.config, r.configurationKeys).map(toWire);
+          return { ...base, errorCode: 0, errorMessage: null, configs };
+        }
+        case ResourceType.BROKER_LOGGER: {
+          const bad = badBrokerResource(broker.nodeId, r.resourceName, false);
+          if (bad) return fail(ErrorCode.INVALID_REQUEST, bad);
+          // Samsa has no per-logger levels to report.
+          return { ...base, errorCode: 0, errorMessage: null, configs: [] };
+        }
+        default:
+          return fail(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${r.resourceType}`);
+      }
+    });
+    return { throttleTimeMs: 0, results };
+  };
+}

@@ -1,0 +1,104 @@
+import { ErrorCode } from '../../protocol/errors.js';
+import { IncrementalAlterConfigs } from '../../protocol/messages/incremental-alter-configs.js';
+import type { Encodable, ResponseOf } from '../../protocol/schema.js';
+import { splitList, topicConfigDef } from '../../storage/log-config.js';
+import type { Broker } from '../broker.js';
+import { brokerAlterError, ResourceType } from '../configs-view.js';
+import type { Handler } from '../dispatch.js';
+import { invalidTopicName } from '../topics.js';
+import { resourceKey } from './alter-configs.js';
+
+type Result = Encodable<ResponseOf<typeof IncrementalAlterConfigs>['responses'][number]>;
+type ConfigOp = Parameters<Handler<typeof IncrementalAlterConfigs>>[1]['resources'][number]['configs'][number];
+
+export const OpType = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
+const OP_NAMES = ['SET', 'DELETE', 'APPEND', 'SUBTRACT'];
+
+/**
+ * Applies SET/DELETE/APPEND/SUBTRACT operations to a topic's overrides and returns the new override set, or an
+ * error. APPEND and SUBTRACT work on list configs, starting from the current override or the Kafka default.
+ */
+export function applyConfigOps(
+  current: Readonly<Record<string, string>>,
+  ops: readonly ConfigOp[],
+): { configs: Record<string, string> } | { errorCode: number; errorMessage: string } {
+  const next: Record<string, string> = { ...current };
+  for (const op of ops) {
+    const d = topicConfigDef(op.name);
+    switch (op.configOperation) {
+      case OpType.SET:
+        next[op.name] = op.value!;
+        break;
+      case OpType.DELETE:
+        // Removing an override that is not there (even of an unknown name) changes nothing, as in Kafka.
+        delete next[op.name];
+        break;
+      case OpType.APPEND:
+      case OpType.SUBTRACT: {
+        if (!d) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Unknown topic config name: ${op.name}` };
+        if (d.type !== 'list') {
+          return {
+            errorCode: ErrorCode.INVALID_CONFIG,
+            errorMessage: `Can't ${OP_NAMES[op.configOperation]} to key ${op.name} because its type is not LIST.`,
+          };
+        }
+        const items = splitList(next[op.name] ?? d.defaultValue ?? '');
+        const given = splitList(op.value!);
+        const result = op.configOperation === OpType.APPEND ? [...items, ...given.filter((v, i) => !items.includes(v) && given.indexOf(v) === i)] : items.filter((v) => !given.includes(v));
+        next[op.name] = result.join(',');
+        break;
+      }
+    }
+  }
+  return { configs: next };
+}
+
+/** Changes single config entries of topics; nothing of a resource is applied unless all of its operations are valid. */
+export function incrementalAlterConfigs(broker: Broker): Handler<typeof IncrementalAlterConfigs> {
+  return (_ctx, req) => {
+    const counts = new Map<string, number>();
+    for (const r of req.resources) {
+      const k = resourceKey(r.resourceType, r.resourceName);
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    const responses: Result[] = req.resources.map((r) => {
+      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      const done = (errorCode: number, errorMessage: string | null): Result => ({ ...base, errorCode, errorMessage });
+      if (counts.get(resourceKey(r.resourceType, r.resourceName))! > 1) {
+        return done(ErrorCode.INVALID_REQUEST, 'Each resource may appear only once in a request.');
+      }
+      const names = r.configs.map((c) => c.name);
+      const dup = names.find((n, i) => names.indexOf(n) !== i);
+      if (dup !== undefined) return done(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${dup}`);
+      for (const c of r.configs) {
+        if (c.configOperation < 0 || c.configOperation > 3) {
+          return done(ErrorCode.INVALID_REQUEST, `Unknown config operation ${c.configOperation} for ${c.name}.`);
+        }
+        if (c.configOperation !== OpType.DELETE && c.value === null) {
+          return done(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${c.name}`);
+        }
+      }
+
+      switch (r.resourceType) {
+        case ResourceType.TOPIC: {
+          const bad = invalidTopicName(r.resourceName);
+          if (bad) return done(ErrorCode.INVALID_TOPIC_EXCEPTION, `Invalid topic name: ${bad}`);
+          const t = broker.topics.get(r.resourceName);
+          if (!t) return done(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
+          const applied = applyConfigOps(t.configs, r.configs);
+          if ('errorCode' in applied) return done(applied.errorCode, applied.errorMessage);
+          const res = broker.topics.setConfigs(r.resourceName, applied.configs, req.validateOnly);
+          return done(res.errorCode, res.errorMessage);
+        }
+        case ResourceType.BROKER:
+        case ResourceType.BROKER_LOGGER: {
+          const err = brokerAlterError(broker.nodeId, r.resourceType, r.resourceName, names);
+          return err ? done(err.errorCode, err.errorMessage) : done(0, null);
+        }
+        default:
+          return done(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${r.resourceType}`);
+      }
+    });
+    return { throttleTimeMs: 0, responses };
+  };
+}

@@ -1,0 +1,165 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorCode } from '../../protocol/errors.js';
+import { ListOffsets } from '../../protocol/messages/list-offsets.js';
+import type { Encodable, ResponseOf } from '../../protocol/schema.js';
+import type { PartitionLog } from '../../storage/partition-log.js';
+import type { Broker } from '../broker.js';
+import type { Handler } from '../dispatch.js';
+
+type PartitionOut = Encodable<ResponseOf<typeof ListOffsets>['topics'][number]['partitions'][number]>;
+
+/** ListOffsets' special timestamps. */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+export const MAX_TIMESTAMP = -3;
+export const EARLIEST_LOCAL_TIMESTAMP = -4;
+export const LATEST_TIERED_TIMESTAMP = -5;
+
+const CONSUMER_REPLICA_ID = -1;
+const READ_COMMITTED = 1;
+
+/** Offsets below this are committed, for read_committed readers; the high watermark until transactions exist. */
+export function lastStableOffset(log: PartitionLog): number {
+  return (log as unknown as { lastStableOffset?: number }).lastStableOffset ?? log.highWatermark;
+}
+
+/** The leader epoch that wrote `offset`, from the partition's epoch cache; -1 when unknown. */
+export function epochForOffset(log: PartitionLog, offset: number): number {
+  let epoch = -1;
+  for (const e of log.epochCache.entries) {
+    if (e.startOffset > offset) break;
+    epoch = e.epoch;
+  }
+  return epoch;
+}
+
+/** FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH when a client's idea of the leader epoch is stale or ahead; else 0. */
+export function checkLeaderEpoch(log: PartitionLog, currentLeaderEpoch: number): number {
+  if (currentLeaderEpoch < 0 || currentLeaderEpoch === log.leaderEpoch) return 0;
+  return currentLeaderEpoch < log.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
+}
+
+/**
+ * ListOffsets v0's answer: segment start offsets (plus the log end) whose segment was last modified at or before
+ * `timestamp`, newest first, at most `max` of them. Consumers never see offsets above the high watermark.
+ */
+function legacyOffsets(log: PartitionLog, timestamp: number, max: number, fromConsumer: boolean): number[] {
+  const bases = log.segmentBaseOffsets;
+  const points: Array<[offset: number, time: number]> = [];
+  let lastSize = 0;
+  for (const base of bases) {
+    let mtime = 0;
+    lastSize = 0;
+    // Modification times are only needed for real timestamps; the special ones pick by position.
+    if (timestamp >= 0 || base === bases[bases.length - 1]) {
+      try {
+        const st = statSync(join(log.dir, `${String(base).padStart(20, '0')}.log`));
+        mtime = st.mtimeMs;
+        lastSize = st.size;
+      } catch {
+        // A segment removed meanwhile by retention simply has no usable time.
+      }
+    }
+    points.push([Math.max(base, log.logStartOffset), mtime]);
+  }
+  if (lastSize > 0 || log.logEndOffset > (bases[bases.length - 1] ?? 0)) points.push([log.logEndOffset, Date.now()]);
+  let start: number;
+  if (timestamp === LATEST_TIMESTAMP) start = points.length - 1;
+  else if (timestamp === EARLIEST_TIMESTAMP) start = 0;
+  else {
+    start = points.length - 1;
+    while (start >= 0 && points[start]![1] > timestamp) start--;
+  }
+  const out: number[] = [];
+  for (let i = start; i >= 0 && out.length < max; i--) out.push(points[i]![0]);
+  out.sort((a, b) => b - a);
+  if (!fromConsumer) return out;
+  const hw = log.highWatermark;
+  if (out.some((o) => o > hw)) return [hw, ...out.filter((o) => o <= hw)];
+  return out;
+}
+
+/** Offsets by timestamp, and the earliest / latest / max-timestamp offsets of partitions. */
+export function listOffsets(broker: Broker): Handler<typeof ListOffsets> {
+  const unknown = (partitionIndex: number, errorCode: number): PartitionOut => ({
+    partitionIndex,
+    errorCode,
+    oldStyleOffsets: [],
+    timestamp: -1,
+    offset: -1,
+    leaderEpoch: -1,
+  });
+
+  const lookup = (log: PartitionLog, timestamp: number, lastFetchable: number): { timestamp: number; offset: number; leaderEpoch: number } | null => {
+    switch (timestamp) {
+      case LATEST_TIMESTAMP:
+        return { timestamp: -1, offset: lastFetchable, leaderEpoch: log.leaderEpoch };
+      case EARLIEST_TIMESTAMP:
+      case EARLIEST_LOCAL_TIMESTAMP: {
+        const start = log.logStartOffset;
+        return { timestamp: -1, offset: start, leaderEpoch: epochForOffset(log, start) };
+      }
+      case LATEST_TIERED_TIMESTAMP:
+        // Nothing is tiered: Kafka answers offset -1 for logs without remote storage.
+        return { timestamp: -1, offset: -1, leaderEpoch: -1 };
+      case MAX_TIMESTAMP: {
+        const hit = log.maxTimestampOffset();
+        if (hit === null) return { timestamp: -1, offset: -1, leaderEpoch: -1 };
+        return hit.offset < lastFetchable ? hit : null;
+      }
+      default: {
+        const hit = log.offsetForTimestamp(timestamp);
+        return hit !== null && hit.offset < lastFetchable ? hit : null;
+      }
+    }
+  };
+
+  return (ctx, req) => {
+    const version = ctx.header.apiVersion;
+    const fromConsumer = req.replicaId === CONSUMER_REPLICA_ID;
+    // Seen counts per topic-partition, so every entry of a repeated partition is refused.
+    const seen = new Map<string, number>();
+    if (version > 0) {
+      for (const t of req.topics) {
+        for (const p of t.partitions) {
+          const k = `${t.name}\u0000${p.partitionIndex}`;
+          seen.set(k, (seen.get(k) ?? 0) + 1);
+        }
+      }
+    }
+    const topics = req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p): PartitionOut => {
+        const log = broker.topics.partition(t.name, p.partitionIndex);
+        if (version === 0) {
+          if (log === undefined) return unknown(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          return {
+            partitionIndex: p.partitionIndex,
+            errorCode: 0,
+            oldStyleOffsets: legacyOffsets(log, p.timestamp, Math.max(0, p.maxNumOffsets), fromConsumer),
+          };
+        }
+        if (seen.get(`${t.name}\u0000${p.partitionIndex}`)! > 1) return unknown(p.partitionIndex, ErrorCode.INVALID_REQUEST);
+        if (log === undefined) return unknown(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        const epochError = checkLeaderEpoch(log, p.currentLeaderEpoch);
+        if (epochError !== 0) return unknown(p.partitionIndex, epochError);
+        const lastFetchable = !fromConsumer
+          ? log.logEndOffset
+          : req.isolationLevel === READ_COMMITTED
+            ? lastStableOffset(log)
+            : log.highWatermark;
+        const hit = lookup(log, p.timestamp, lastFetchable);
+        if (hit === null) return unknown(p.partitionIndex, 0);
+        return {
+          partitionIndex: p.partitionIndex,
+          errorCode: 0,
+          timestamp: hit.timestamp,
+          offset: hit.offset,
+          leaderEpoch: hit.leaderEpoch,
+        };
+      }),
+    }));
+    return { throttleTimeMs: 0, topics };
+  };
+}
