@@ -159,8 +159,9 @@ function lz4Prepare(data: Buffer, o: DecompressOptions): Buffer {
     throw tooBig(h.contentSize, o.maxOutputBytes);
   }
   if (o.legacyLz4) {
+    // Like Kafka for magic 0, ignore whatever checksum byte is there (the 0.8 value or otherwise).
     const proper = lz4ProperHc(data, h.hcAt);
-    if (data[h.hcAt] !== proper && data[h.hcAt] === lz4BrokenHc(data, h.hcAt)) {
+    if (data[h.hcAt] !== proper) {
       const fixed = Buffer.from(data);
       fixed[h.hcAt] = proper;
       return fixed;
