@@ -74,7 +74,16 @@ export function checkLogFormat(format: string): LogFormat {
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  const level = checkLogLevel(opts.level ?? process.env.LOG_LEVEL ?? 'info');
+  const fromEnv = process.env.LOG_LEVEL?.trim() || undefined; // an empty LOG_LEVEL counts as unset
+  let level: LogLevel;
+  if (opts.level !== undefined) level = checkLogLevel(opts.level);
+  else if (fromEnv !== undefined) {
+    try {
+      level = checkLogLevel(fromEnv);
+    } catch {
+      throw new ConfigError(`invalid LOG_LEVEL '${fromEnv}' in the environment: expected one of ${LOG_LEVELS.join(', ')}`);
+    }
+  } else level = 'info';
   const format = checkLogFormat(opts.format ?? 'text');
   const sink = opts.destination ?? pino.destination({ dest: 2, sync: true });
   if (format === 'json') return pino({ level }, sink as DestinationStream);
