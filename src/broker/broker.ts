@@ -1,0 +1,179 @@
+/**
+ * The broker: configuration, storage, topic management, the request handlers and the listener, wired together.
+ * `startBroker` is the one entry point, used by `samsa start` and by other projects' tests (port 0 and a temp dir).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join, resolve } from 'node:path';
+import { LogManager } from '../storage/log-manager.js';
+import type { Logger } from '../storage/logger.js';
+import { MetadataStore } from '../storage/metadata-store.js';
+import { parseBrokerConfig, type BrokerConfig } from './config.js';
+import { Connection } from './connection.js';
+import { Dispatcher } from './dispatch.js';
+import { registerHandlers } from './handlers/index.js';
+import { createLogger } from './logger.js';
+import { TopicManager } from './topics.js';
+import { FetchWaiters } from './fetch-waiters.js';
+import { FetchSessionCache } from './fetch-sessions.js';
+
+export interface BrokerOptions {
+  /** Broker configuration with Kafka's names (server.properties keys). */
+  config?: Record<string, string>;
+  /** Listener port; 0 picks a free one. Overrides `listeners`. */
+  port?: number;
+  /** Listener host. Overrides `listeners`. */
+  host?: string;
+  /** Data directory. Overrides `log.dirs`. */
+  dataDir?: string;
+  logger?: Logger;
+}
+
+export class Broker {
+  readonly startedAt = Date.now();
+  readonly dispatcher = new Dispatcher();
+  readonly waiters = new FetchWaiters();
+  readonly fetchSessions = new FetchSessionCache();
+  readonly connections = new Set<Connection>();
+  port = 0;
+  host = '127.0.0.1';
+  /** The host and port clients are told to connect to. */
+  advertisedHost = '127.0.0.1';
+  advertisedPort = 0;
+  clusterId = '';
+  private server: Server | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly config: BrokerConfig,
+    readonly dataDir: string,
+    readonly log: Logger,
+    readonly logs: LogManager,
+    readonly metadata: MetadataStore,
+    readonly topics: TopicManager,
+  ) {}
+
+  get nodeId(): number {
+    return this.config.nodeId;
+  }
+
+  /** Opens the listener. */
+  async listen(host: string, port: number): Promise<void> {
+    const server = createServer((socket: Socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((res, rej) => {
+      server.once('error', rej);
+      server.listen(port, host, () => {
+        server.off('error', rej);
+        res();
+      });
+    });
+    server.on('error', (err) => this.log.error({ err: err.message }, 'listener error'));
+    const addr = server.address();
+    if (addr && typeof addr === 'object') this.port = addr.port;
+    this.host = host;
+  }
+
+  private accept(socket: Socket): void {
+    const conn = new Connection(
+      socket,
+      this.dispatcher,
+      {
+        maxRequestBytes: this.config.socketRequestMaxBytes,
+        idleTimeoutMs: this.config.connectionsMaxIdleMs,
+      },
+      this.log,
+      (c) => this.connections.delete(c),
+    );
+    this.connections.add(conn);
+  }
+
+  /** Stops accepting, closes client connections, flushes and closes the logs. Safe to call more than once. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.waiters.cancelAll();
+      const server = this.server;
+      for (const c of this.connections) c.close();
+      if (server) await new Promise<void>((res) => server.close(() => res()));
+      await this.logs.close();
+      this.log.info('broker stopped');
+    })();
+    return this.closing;
+  }
+}
+
+/** Reads or creates meta.properties (cluster.id, node.id), as Kafka keeps in each log dir. */
+function loadClusterId(dataDir: string, nodeId: number, configured: string | undefined): string {
+  const file = join(dataDir, 'meta.properties');
+  if (existsSync(file)) {
+    const props = Object.fromEntries(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('=') && !l.startsWith('#'))
+        .map((l) => [l.slice(0, l.indexOf('=')).trim(), l.slice(l.indexOf('=') + 1).trim()]),
+    );
+    const stored = props['cluster.id'];
+    if (stored) {
+      if (configured && configured !== stored) {
+        throw new Error(`cluster.id ${configured} does not match ${stored} stored in ${file}`);
+      }
+      if (props['node.id'] !== undefined && Number(props['node.id']) !== nodeId) {
+        throw new Error(`node.id ${nodeId} does not match ${props['node.id']} stored in ${file}`);
+      }
+      return stored;
+    }
+  }
+  const id = configured || randomBytes(16).toString('base64url');
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, `# Written by Samsa when this data directory was first used.\nversion=1\ncluster.id=${id}\nnode.id=${nodeId}\n`);
+  renameSync(tmp, file);
+  return id;
+}
+
+export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
+  const t0 = performance.now();
+  const props: Record<string, string> = { ...(opts.config ?? {}) };
+  if (opts.dataDir !== undefined) {
+    delete props['log.dir'];
+    props['log.dirs'] = opts.dataDir;
+  }
+  if (opts.port !== undefined || opts.host !== undefined) {
+    const current = parseBrokerConfig(props).listeners[0]!;
+    const host = opts.host ?? current.host;
+    const port = opts.port ?? current.port;
+    props['listeners'] = `PLAINTEXT://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+  const config = parseBrokerConfig(props);
+  const log = opts.logger ?? createLogger({ level: process.env['LOG_LEVEL'] ?? 'info' });
+  const dataDir = resolve(config.logDirs[0]!);
+  mkdirSync(dataDir, { recursive: true });
+  const clusterId = loadClusterId(dataDir, config.nodeId, config.clusterId);
+
+  const logs = new LogManager({
+    dataDir,
+    logger: log,
+    brokerConfig: config.raw,
+    maxOpenFiles: config.logDirMaxOpenFiles,
+    retentionCheckIntervalMs: config.logRetentionCheckIntervalMs,
+  });
+  logs.open();
+  const metadata = new MetadataStore(dataDir);
+  await metadata.open();
+  const topics = new TopicManager(config, logs, metadata, log);
+  topics.load();
+
+  const listener = config.listeners[0]!;
+  const broker = new Broker(config, dataDir, log, logs, metadata, topics);
+  broker.clusterId = clusterId;
+  registerHandlers(broker);
+  await broker.listen(listener.host, listener.port);
+  const advertised = config.advertisedListeners[0] ?? listener;
+  broker.advertisedHost = advertised.host === '0.0.0.0' || advertised.host === '' ? '127.0.0.1' : advertised.host;
+  broker.advertisedPort = advertised.port === 0 ? broker.port : advertised.port;
+  log.info(
+    `broker ${config.nodeId} listening on ${broker.host}:${broker.port}, data in ${dataDir}, ` +
+      `${topics.count()} topics, started in ${Math.round(performance.now() - t0)} ms`,
+  );
+  return broker;
+}

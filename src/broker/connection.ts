@@ -1,0 +1,222 @@
+/**
+ * One client connection: frames requests off the socket, decodes them, runs them one at a time in arrival order
+ * (as Kafka does, so a client's pipelined produce requests append in order), and writes responses in that order.
+ *
+ * Bad input never reaches the heap unchecked: a frame size is checked against socket.request.max.bytes before a
+ * byte of it is buffered, and any frame that does not decode closes this connection only, logged once.
+ */
+import type { Socket } from 'node:net';
+import { API_BY_KEY } from '../protocol/messages/index.js';
+import { ApiVersions } from '../protocol/messages/api-versions.js';
+import { decodeRequestHeader, encodeResponseHeader, skipTaggedFields, type RequestHeader } from '../protocol/header.js';
+import { DecodeError, Reader, Writer } from '../protocol/primitives.js';
+import type { Api } from '../protocol/schema.js';
+import type { Logger } from '../storage/logger.js';
+import { UNSUPPORTED_VERSION, type Dispatcher, type RequestContext } from './dispatch.js';
+
+export interface ConnectionLimits {
+  maxRequestBytes: number;
+  idleTimeoutMs: number;
+}
+
+let nextConnectionId = 1;
+
+export class Connection {
+  readonly id = nextConnectionId++;
+  readonly remote: string;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Size of the frame being assembled, or -1 while its size prefix is not complete. */
+  private frameSize = -1;
+  private queue: Buffer[] = [];
+  private running = false;
+  private closed = false;
+  private paused = false;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly dispatcher: Dispatcher,
+    private readonly limits: ConnectionLimits,
+    logger: Logger,
+    private readonly onClose: (c: Connection) => void,
+  ) {
+    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.log = logger;
+    socket.setNoDelay(true);
+    if (limits.idleTimeoutMs > 0) {
+      socket.setTimeout(limits.idleTimeoutMs, () => this.close('idle for connections.max.idle.ms'));
+    }
+    socket.on('data', (d) => this.onData(d));
+    socket.on('error', (err) => this.log.debug({ conn: this.remote, err: err.message }, 'socket error'));
+    socket.on('close', () => {
+      this.closed = true;
+      this.onClose(this);
+    });
+  }
+
+  close(reason?: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (reason) this.log.warn({ conn: this.remote }, `closing connection: ${reason}`);
+    this.socket.destroy();
+  }
+
+  private onData(data: Buffer): void {
+    this.chunks.push(data);
+    this.buffered += data.length;
+    for (;;) {
+      if (this.frameSize < 0) {
+        if (this.buffered < 4) return;
+        const size = this.peekSize();
+        if (size < 0 || size > this.limits.maxRequestBytes) {
+          this.close(
+            size < 0
+              ? `invalid request size ${size}`
+              : `request of ${size} bytes exceeds socket.request.max.bytes (${this.limits.maxRequestBytes})`,
+          );
+          return;
+        }
+        this.take(4);
+        this.frameSize = size;
+      }
+      if (this.buffered < this.frameSize) return;
+      const frame = this.take(this.frameSize);
+      this.frameSize = -1;
+      this.queue.push(frame);
+      if (!this.running) this.pump();
+      if (this.closed) return;
+    }
+  }
+
+  private peekSize(): number {
+    const first = this.chunks[0]!;
+    if (first.length >= 4) return first.readInt32BE(0);
+    return Buffer.concat(this.chunks, 4).readInt32BE(0);
+  }
+
+  /** Removes n bytes from the front of the buffered chunks, without copying when they lie in one chunk. */
+  private take(n: number): Buffer {
+    this.buffered -= n;
+    const first = this.chunks[0]!;
+    if (first.length >= n) {
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const c = this.chunks[0]!;
+      const k = Math.min(c.length, n - filled);
+      c.copy(out, filled, 0, k);
+      filled += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    return out;
+  }
+
+  /** Runs queued requests in order; synchronous handlers run back to back within one tick, corked into one write. */
+  private pump(): void {
+    this.running = true;
+    this.socket.cork();
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const frame = this.queue.shift()!;
+        const pending = this.handle(frame);
+        if (pending !== undefined) {
+          pending.then(
+            () => {
+              if (this.closed) return;
+              this.pump();
+            },
+            (err) => {
+              this.log.error({ conn: this.remote, err: String(err?.stack ?? err) }, 'request failed');
+              this.close();
+            },
+          );
+          return;
+        }
+      }
+      this.running = false;
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  /** Handles one frame; returns a promise when the handler is asynchronous. */
+  private handle(frame: Buffer): Promise<void> | undefined {
+    const r = new Reader(frame);
+    let header: RequestHeader;
+    try {
+      header = decodeRequestHeader(r);
+    } catch {
+      this.close('request header does not decode');
+      return undefined;
+    }
+    const api = API_BY_KEY.get(header.apiKey);
+    const entry = this.dispatcher.lookup(header.apiKey);
+    if (api === undefined || entry === undefined) {
+      this.close(`unsupported API key ${header.apiKey} (client ${header.clientId ?? '-'})`);
+      return undefined;
+    }
+    if (!entry.api.supports(header.apiVersion) || header.apiVersion > entry.maxVersion) {
+      if (header.apiKey === ApiVersions.key) {
+        // Answer in v0 form so that a newer client learns our range and retries with a version we speak.
+        this.send(ApiVersions, 0, header.correlationId, {
+          errorCode: UNSUPPORTED_VERSION,
+          apiKeys: this.dispatcher.advertised(),
+        });
+        return undefined;
+      }
+      this.close(`unsupported version ${header.apiVersion} of ${api.name} (client ${header.clientId ?? '-'})`);
+      return undefined;
+    }
+    let body: unknown;
+    try {
+      if (api.requestHeaderVersion(header.apiVersion) >= 2) skipTaggedFields(r);
+      body = api.requestCodec(header.apiVersion).decode(r);
+    } catch (err) {
+      const why = err instanceof DecodeError ? err.message : String(err);
+      this.close(`malformed ${api.name} v${header.apiVersion} request: ${why}`);
+      return undefined;
+    }
+    const ctx: RequestContext = { header, connection: this, clientId: header.clientId ?? '' };
+    let result: unknown;
+    try {
+      result = entry.handler(ctx, body);
+    } catch (err) {
+      this.log.error({ conn: this.remote, api: api.name, err: String((err as Error)?.stack ?? err) }, 'handler failed');
+      this.close();
+      return undefined;
+    }
+    if (result instanceof Promise) {
+      return result.then((res) => {
+        if (res !== null && !this.closed) this.send(api, header.apiVersion, header.correlationId, res);
+      });
+    }
+    if (result !== null) this.send(api, header.apiVersion, header.correlationId, result);
+    return undefined;
+  }
+
+  private send(api: Api, version: number, correlationId: number, body: unknown): void {
+    if (this.closed) return;
+    const w = new Writer(512);
+    w.int32(0);
+    encodeResponseHeader(w, correlationId, api.responseHeaderVersion(version));
+    api.responseCodec(version).encode(w, body as never);
+    const parts = w.finishFrame();
+    let ok = true;
+    for (const p of parts) ok = this.socket.write(p);
+    if (!ok && !this.paused) {
+      // The client is not reading its responses: stop reading its requests until it catches up.
+      this.paused = true;
+      this.socket.pause();
+      this.socket.once('drain', () => {
+        this.paused = false;
+        this.socket.resume();
+      });
+    }
+  }
+}

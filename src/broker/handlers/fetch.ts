@@ -1,0 +1,213 @@
+import { ErrorCode } from '../../protocol/errors.js';
+import { Fetch } from '../../protocol/messages/fetch.js';
+import { downConvert } from '../../protocol/records/message-set.js';
+import type { Encodable, ResponseOf } from '../../protocol/schema.js';
+import { ZERO_UUID } from '../../protocol/schema.js';
+import type { Broker } from '../broker.js';
+import type { Handler } from '../dispatch.js';
+import { FetchWaiters } from '../fetch-waiters.js';
+import { nextEpoch, partKey, type FetchSession, type SessionPartition } from '../fetch-sessions.js';
+
+type PartitionOut = Encodable<ResponseOf<typeof Fetch>['responses'][number]['partitions'][number]>;
+type TopicOut = { topic: string; topicId: string; partitions: PartitionOut[] };
+
+interface Want {
+  topic: string;
+  topicId: string;
+  partition: number;
+  fetchOffset: number;
+  maxBytes: number;
+  currentLeaderEpoch: number;
+  /** Set when the topic could not be resolved: the partition is answered with this error. */
+  error?: number;
+  session?: SessionPartition;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Reads whole record batches from many partitions, with long polling on max wait and min bytes, response and
+ * partition byte limits, incremental fetch sessions (KIP-227) and down-conversion for Fetch v0-v3.
+ */
+export function fetch(broker: Broker): Handler<typeof Fetch> {
+  const sessions = broker.fetchSessions;
+
+  const topError = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] });
+
+  /** Reads every wanted partition once; pure apart from reading the logs. */
+  const collect = (wants: Want[], maxBytes: number, readCommitted: boolean) => {
+    let used = 0;
+    let anyError = false;
+    const out: Array<{ want: Want; part: PartitionOut; hw: number; lso: number; lsoStart: number }> = [];
+    for (const w of wants) {
+      const base = { partitionIndex: w.partition, abortedTransactions: readCommitted ? [] : null, records: EMPTY };
+      if (w.error !== undefined) {
+        anyError = true;
+        out.push({ want: w, part: { ...base, errorCode: w.error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 }, hw: -1, lso: -1, lsoStart: -1 });
+        continue;
+      }
+      const log = broker.topics.partition(w.topic, w.partition);
+      if (log === undefined) {
+        anyError = true;
+        out.push({ want: w, part: { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 }, hw: -1, lso: -1, lsoStart: -1 });
+        continue;
+      }
+      const hw = log.highWatermark;
+      // Without transactions the last stable offset is the high watermark.
+      const lso = hw;
+      const start = log.logStartOffset;
+      const part: PartitionOut = { ...base, errorCode: 0, highWatermark: hw, lastStableOffset: lso, logStartOffset: start };
+      if (w.currentLeaderEpoch >= 0 && w.currentLeaderEpoch !== log.leaderEpoch) {
+        part.errorCode = w.currentLeaderEpoch > log.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+      } else if (w.fetchOffset < start || w.fetchOffset > log.logEndOffset) {
+        part.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
+      } else {
+        const limit = Math.min(w.maxBytes, maxBytes - used);
+        if (limit > 0 || used === 0) {
+          const res = log.read(w.fetchOffset, Math.max(0, limit), {
+            minOneBatch: used === 0,
+            maxOffset: readCommitted ? lso : hw,
+          });
+          part.records = res.records;
+          used += res.records.length;
+        }
+      }
+      if (part.errorCode !== 0) anyError = true;
+      out.push({ want: w, part, hw, lso, lsoStart: start });
+    }
+    return { out, bytes: used, anyError };
+  };
+
+  return async (ctx, req) => {
+    const v = ctx.header.apiVersion;
+    const useIds = v >= 13;
+    const readCommitted = v >= 4 && req.isolationLevel === 1;
+    const maxBytes = v >= 3 ? Math.max(0, req.maxBytes) : 0x7fffffff;
+
+    // Resolve the fetch session.
+    let session: FetchSession | undefined;
+    let incremental = false;
+    if (v >= 7) {
+      const { sessionId, sessionEpoch } = req;
+      if (sessionEpoch === -1) {
+        if (sessionId !== 0) sessions.remove(sessionId);
+      } else if (sessionEpoch === 0) {
+        if (sessionId !== 0) sessions.remove(sessionId);
+        session = sessions.create();
+      } else {
+        session = sessions.get(sessionId);
+        if (session === undefined) return topError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
+        if (session.epoch !== sessionEpoch) return topError(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
+        incremental = true;
+      }
+    }
+
+    // The partitions of this request, merged into the session when there is one.
+    const named: Want[] = [];
+    for (const t of req.topics) {
+      let name: string | undefined = t.topic;
+      let error: number | undefined;
+      if (useIds) {
+        name = broker.topics.nameForId(t.topicId);
+        if (name === undefined) error = ErrorCode.UNKNOWN_TOPIC_ID;
+      }
+      for (const p of t.partitions) {
+        const w: Want = {
+          topic: name ?? '',
+          topicId: useIds ? t.topicId : (broker.topics.get(name!)?.topicId ?? ZERO_UUID),
+          partition: p.partition,
+          fetchOffset: p.fetchOffset,
+          maxBytes: p.partitionMaxBytes,
+          currentLeaderEpoch: v >= 9 ? p.currentLeaderEpoch : -1,
+          error,
+        };
+        if (session && error === undefined) {
+          const k = partKey(w.topic, w.partition);
+          const sp = session.partitions.get(k);
+          if (sp) {
+            sp.fetchOffset = w.fetchOffset;
+            sp.maxBytes = w.maxBytes;
+          } else {
+            session.partitions.set(k, {
+              topic: w.topic,
+              topicId: w.topicId,
+              partition: w.partition,
+              fetchOffset: w.fetchOffset,
+              maxBytes: w.maxBytes,
+              lastHighWatermark: -2,
+              lastLogStartOffset: -2,
+              lastStableOffset: -2,
+            });
+          }
+        }
+        named.push(w);
+      }
+    }
+    let wants = named;
+    if (session && incremental) {
+      for (const f of req.forgottenTopicsData) {
+        const name = useIds ? broker.topics.nameForId(f.topicId) : f.topic;
+        if (name === undefined) continue;
+        for (const p of f.partitions) session.partitions.delete(partKey(name, p));
+      }
+      const errors = named.filter((w) => w.error !== undefined);
+      wants = [...errors];
+      for (const sp of session.partitions.values()) {
+        wants.push({ topic: sp.topic, topicId: sp.topicId, partition: sp.partition, fetchOffset: sp.fetchOffset, maxBytes: sp.maxBytes, currentLeaderEpoch: -1, session: sp });
+      }
+    } else if (session) {
+      for (const w of wants) if (w.error === undefined) w.session = session.partitions.get(partKey(w.topic, w.partition));
+    }
+
+    // Read, and if there is less than min bytes and no error, park until enough arrives or max wait passes.
+    let result = collect(wants, maxBytes, readCommitted);
+    if (result.bytes < req.minBytes && req.maxWaitMs > 0 && !result.anyError && wants.length > 0) {
+      const keys = wants.map((w) => FetchWaiters.key(w.topic, w.partition));
+      await broker.waiters.wait(keys, req.minBytes - result.bytes, req.maxWaitMs);
+      result = collect(wants, maxBytes, readCommitted);
+    }
+
+    // Build the response: an incremental session answers only partitions with news.
+    const byTopic = new Map<string, TopicOut>();
+    for (const { want, part, hw, lso, lsoStart } of result.out) {
+      const sp = want.session;
+      if (incremental && sp) {
+        const news =
+          (part.records as Buffer).length > 0 ||
+          part.errorCode !== 0 ||
+          sp.lastHighWatermark !== hw ||
+          sp.lastStableOffset !== lso ||
+          sp.lastLogStartOffset !== lsoStart;
+        if (!news) continue;
+      }
+      if (sp) {
+        sp.lastHighWatermark = hw;
+        sp.lastStableOffset = lso;
+        sp.lastLogStartOffset = lsoStart;
+      }
+      const key = useIds ? want.topicId : want.topic;
+      let t = byTopic.get(key);
+      if (t === undefined) byTopic.set(key, (t = { topic: want.topic, topicId: want.topicId, partitions: [] }));
+      t.partitions.push(part);
+    }
+    if (v <= 3) {
+      // Old clients read message sets: convert the stored batches (magic 0 for v0-v1, 1 for v2-v3).
+      const magic = v <= 1 ? 0 : 1;
+      for (const t of byTopic.values()) {
+        for (const p of t.partitions) {
+          if ((p.records as Buffer).length > 0) p.records = await downConvert(p.records as Buffer, magic);
+        }
+      }
+    }
+    if (session) {
+      session.epoch = nextEpoch(session.epoch);
+      session.lastUsed = Date.now();
+    }
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      sessionId: session?.id ?? 0,
+      responses: [...byTopic.values()],
+    };
+  };
+}

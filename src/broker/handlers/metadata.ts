@@ -1,0 +1,80 @@
+import { ErrorCode } from '../../protocol/errors.js';
+import { Metadata } from '../../protocol/messages/metadata.js';
+import type { Encodable, ResponseOf } from '../../protocol/schema.js';
+import { ZERO_UUID } from '../../protocol/schema.js';
+import type { Broker } from '../broker.js';
+import type { Handler } from '../dispatch.js';
+import { invalidTopicName } from '../topics.js';
+
+type TopicOut = Encodable<ResponseOf<typeof Metadata>['topics'][number]>;
+
+/** Topics and partition leaders; creates requested topics that do not exist when auto-creation is enabled and asked. */
+export function metadata(broker: Broker): Handler<typeof Metadata> {
+  const describe = (name: string): TopicOut => {
+    const t = broker.topics.get(name)!;
+    const logs = broker.topics.partitionsOf(name) ?? [];
+    return {
+      errorCode: 0,
+      name,
+      topicId: t.topicId,
+      isInternal: broker.topics.isInternal(name),
+      partitions: logs.map((log, i) => ({
+        errorCode: 0,
+        partitionIndex: i,
+        leaderId: broker.nodeId,
+        leaderEpoch: log.leaderEpoch,
+        replicaNodes: [broker.nodeId],
+        isrNodes: [broker.nodeId],
+        offlineReplicas: [],
+      })),
+    };
+  };
+
+  return (ctx, req) => {
+    const version = ctx.header.apiVersion;
+    const topics: TopicOut[] = [];
+    // v0: an empty list means every topic; v1+: null means every topic and an empty list none.
+    const all = req.topics === null || (version === 0 && req.topics.length === 0);
+    if (all) {
+      for (const name of broker.topics.names()) topics.push(describe(name));
+    } else {
+      const allowAuto = version < 4 || req.allowAutoTopicCreation;
+      for (const t of req.topics!) {
+        let name = t.name;
+        if (name === null || name === '') {
+          name = t.topicId !== ZERO_UUID ? (broker.topics.nameForId(t.topicId) ?? null) : null;
+          if (name === null) {
+            topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: t.topicId, partitions: [] });
+            continue;
+          }
+        }
+        if (broker.topics.get(name)) {
+          topics.push(describe(name));
+          continue;
+        }
+        const invalid = invalidTopicName(name);
+        if (invalid) {
+          topics.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name, partitions: [] });
+          continue;
+        }
+        if (allowAuto && broker.config.autoCreateTopicsEnable) {
+          const res = broker.topics.autoCreate(name);
+          if (res.errorCode === 0) {
+            topics.push(describe(name));
+            continue;
+          }
+          topics.push({ errorCode: res.errorCode, name, partitions: [] });
+          continue;
+        }
+        topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, partitions: [] });
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: broker.nodeId, host: broker.advertisedHost, port: broker.advertisedPort, rack: null }],
+      clusterId: broker.clusterId,
+      controllerId: broker.nodeId,
+      topics,
+    };
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * Topics and their partitions on this broker: creation (explicit and automatic), deletion, added partitions and
+ * per-topic configs, backed by the durable metadata store and the log manager.
+ */
+import { randomUUID } from 'node:crypto';
+import { ErrorCode } from '../protocol/errors.js';
+import { resolveLogConfig, validateTopicConfig, type LogConfig } from '../storage/log-config.js';
+import type { LogManager } from '../storage/log-manager.js';
+import type { Logger } from '../storage/logger.js';
+import type { MetadataStore, TopicRecord } from '../storage/metadata-store.js';
+import type { PartitionLog } from '../storage/partition-log.js';
+import type { BrokerConfig } from './config.js';
+
+export interface TopicResult {
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+const OK: TopicResult = { errorCode: 0, errorMessage: null };
+const fail = (errorCode: number, errorMessage: string): TopicResult => ({ errorCode, errorMessage });
+
+export const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+const LEGAL_NAME = /^[a-zA-Z0-9._-]+$/;
+const MAX_NAME_LENGTH = 249;
+
+/** Kafka's rule for topic names; returns why a name is not legal, or null. */
+export function invalidTopicName(name: string): string | null {
+  if (name.length === 0) return 'the topic name is empty';
+  if (name === '.' || name === '..') return `the topic name cannot be "${name}"`;
+  if (name.length > MAX_NAME_LENGTH) return `the topic name is longer than ${MAX_NAME_LENGTH} characters`;
+  if (!LEGAL_NAME.test(name)) return `the topic name "${name}" has characters other than ASCII letters, digits, '.', '_' and '-'`;
+  return null;
+}
+
+export class TopicManager {
+  /** Topic name -> its partitions' logs, index = partition. */
+  private readonly partitions = new Map<string, PartitionLog[]>();
+  private readonly byId = new Map<string, string>();
+
+  constructor(
+    private readonly config: BrokerConfig,
+    private readonly logs: LogManager,
+    private readonly metadata: MetadataStore,
+    private readonly log: Logger,
+  ) {}
+
+  /** Opens the logs of every topic the metadata store knows, creating any partition directory that is missing. */
+  load(): void {
+    for (const t of this.metadata.list()) this.attach(t);
+  }
+
+  private attach(t: TopicRecord): void {
+    const cfg = this.logConfig(t.configs);
+    const logs: PartitionLog[] = [];
+    for (let p = 0; p < t.partitions; p++) logs.push(this.logs.getLog(t.name, p) ?? this.logs.createLog(t.name, p, cfg));
+    this.partitions.set(t.name, logs);
+    this.byId.set(t.topicId, t.name);
+  }
+
+  private logConfig(overrides: Record<string, string>): LogConfig {
+    return resolveLogConfig(overrides, this.config.raw);
+  }
+
+  count(): number {
+    return this.partitions.size;
+  }
+
+  names(): string[] {
+    return [...this.partitions.keys()];
+  }
+
+  get(name: string): TopicRecord | undefined {
+    return this.metadata.get(name);
+  }
+
+  nameForId(topicId: string): string | undefined {
+    return this.byId.get(topicId);
+  }
+
+  partition(topic: string, partition: number): PartitionLog | undefined {
+    return this.partitions.get(topic)?.[partition];
+  }
+
+  partitionsOf(topic: string): PartitionLog[] | undefined {
+    return this.partitions.get(topic);
+  }
+
+  isInternal(name: string): boolean {
+    return INTERNAL_TOPICS.has(name);
+  }
+
+  /** Checks a create request without changing anything. */
+  validateCreate(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): TopicResult {
+    const bad = invalidTopicName(name);
+    if (bad) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
+    if (this.metadata.get(name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    const collides = this.names().find((n) => n !== name && n.replace(/\./g, '_') === name.replace(/\./g, '_'));
+    if (collides) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic '${collides}' ('.' and '_' are interchangeable in metric names).`);
+    if (numPartitions !== -1 && numPartitions < 1) return fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be at least 1, got ${numPartitions}.`);
+    if (replicationFactor !== -1 && replicationFactor < 1) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor must be at least 1, got ${replicationFactor}.`);
+    if (replicationFactor > 1) {
+      return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} larger than available brokers: 1.`);
+    }
+    for (const [k, v] of Object.entries(configs)) {
+      const err = validateTopicConfig(k, v);
+      if (err) return fail(ErrorCode.INVALID_CONFIG, err);
+    }
+    return OK;
+  }
+
+  create(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>, validateOnly = false): TopicResult {
+    const check = this.validateCreate(name, numPartitions, replicationFactor, configs);
+    if (check.errorCode !== 0 || validateOnly) return check;
+    const partitions = numPartitions === -1 ? this.config.numPartitions : numPartitions;
+    const record: TopicRecord = { name, topicId: randomUUID(), partitions, configs: { ...configs } };
+    this.metadata.createTopic(record);
+    this.attach(record);
+    this.log.info(`created topic ${name} with ${partitions} partition(s)`);
+    return OK;
+  }
+
+  /** Creates a topic on first use when auto.create.topics.enable is set. */
+  autoCreate(name: string): TopicResult {
+    if (!this.config.autoCreateTopicsEnable) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    return this.create(name, -1, -1, {});
+  }
+
+  delete(name: string): TopicResult {
+    if (!this.metadata.get(name)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    if (!this.config.deleteTopicEnable) return fail(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled (delete.topic.enable=false).');
+    const t = this.metadata.get(name)!;
+    this.metadata.deleteTopic(name);
+    this.partitions.delete(name);
+    this.byId.delete(t.topicId);
+    this.logs.deleteLogs(name);
+    this.log.info(`deleted topic ${name}`);
+    return OK;
+  }
+
+  createPartitions(name: string, count: number, validateOnly: boolean): TopicResult {
+    const t = this.metadata.get(name);
+    if (!t) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    if (count < t.partitions) {
+      return fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${t.partitions} partitions, which is higher than the requested ${count}.`);
+    }
+    if (count === t.partitions) return fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${t.partitions} partitions.`);
+    if (validateOnly) return OK;
+    this.metadata.setPartitions(name, count);
+    const logs = this.partitions.get(name)!;
+    const cfg = this.logConfig(t.configs);
+    for (let p = logs.length; p < count; p++) logs.push(this.logs.getLog(name, p) ?? this.logs.createLog(name, p, cfg));
+    this.log.info(`topic ${name} now has ${count} partitions`);
+    return OK;
+  }
+
+  /** Replaces (or with `incremental`, merges) a topic's config overrides, validated first. */
+  setConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): TopicResult {
+    const t = this.metadata.get(name);
+    if (!t) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    for (const [k, v] of Object.entries(configs)) {
+      const err = validateTopicConfig(k, v);
+      if (err) return fail(ErrorCode.INVALID_CONFIG, err);
+    }
+    if (validateOnly) return OK;
+    this.metadata.setConfigs(name, configs);
+    const cfg = this.logConfig(configs);
+    for (const l of this.partitions.get(name) ?? []) l.updateConfig(cfg);
+    return OK;
+  }
+
+  /** The effective log config of a topic. */
+  configOf(name: string): LogConfig {
+    return this.logConfig(this.metadata.get(name)?.configs ?? {});
+  }
+}
