@@ -140,6 +140,8 @@ export interface BrokerProcessOptions {
   dataDir?: string;
   /** Port; defaults to a free one. */
   port?: number;
+  /** Broker properties, passed as `--override key=value`. */
+  config?: Record<string, string>;
   /** Extra command-line arguments after `start`. */
   args?: string[];
   env?: NodeJS.ProcessEnv;
@@ -169,7 +171,16 @@ export async function startBrokerProcess(opts: BrokerProcessOptions = {}): Promi
   const port = opts.port ?? (await freePort());
   const child = spawn(
     process.execPath,
-    [join(projectRoot, 'bin', 'samsa.js'), 'start', '--port', String(port), '--data-dir', dataDir, ...(opts.args ?? [])],
+    [
+      join(projectRoot, 'bin', 'samsa.js'),
+      'start',
+      '--port',
+      String(port),
+      '--data-dir',
+      dataDir,
+      ...Object.entries(opts.config ?? {}).flatMap(([k, v]) => ['--override', `${k}=${v}`]),
+      ...(opts.args ?? []),
+    ],
     { cwd: projectRoot, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

@@ -71,7 +71,7 @@ def run(argv):
     deadline = time.time() + 60
     while True:
         check(time.time() < deadline, 'timed out consuming', n)
-        msgs = consumer.consume(num_messages=1000, timeout=1.0)
+        msgs = consumer.consume(num_messages=1000, timeout=0.2)
         eof = False
         for m in msgs:
             if m.error():
@@ -93,7 +93,7 @@ def run(argv):
     lo, hi = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
     eq((lo, hi), (0, count), 'watermark offsets')
     consumer.close()
-    log('consumed', n, 'in %.2fs;', 'client errors:', errors)
+    log('consumed', n, 'in %.2fs;' % consume_s, 'client errors:', errors)
     return {'produced': len(delivered), 'consumed': n, 'produce_s': round(produce_s, 3),
             'consume_s': round(consume_s, 3), 'client_errors': errors[:10], 'codec': codec}
 
