@@ -85,7 +85,8 @@ describe('KafkaJS admin', () => {
 
   test('describeConfigs and alterConfigs', async () => {
     await admin.createTopics({ topics: [{ topic: 'kja-configs', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
-    const { TOPIC, BROKER } = kjs.ConfigResourceTypes;
+    // ConfigResourceTypes is only on the CommonJS default export.
+    const { TOPIC, BROKER } = (kjs as unknown as { default: typeof kjs }).default.ConfigResourceTypes;
     const describe = async () => {
       const r = await admin.describeConfigs({ resources: [{ type: TOPIC, name: 'kja-configs' }], includeSynonyms: true });
       assert.equal(r.resources[0]!.errorCode, 0);
@@ -113,7 +114,7 @@ describe('KafkaJS admin', () => {
 
   test('createPartitions', async () => {
     await admin.createTopics({ topics: [{ topic: 'kja-parts', numPartitions: 2 }] });
-    assert.equal(await admin.createPartitions({ topicPartitions: [{ topic: 'kja-parts', count: 4 }] }), true);
+    await admin.createPartitions({ topicPartitions: [{ topic: 'kja-parts', count: 4 }] });
     const md = await admin.fetchTopicMetadata({ topics: ['kja-parts'] });
     assert.equal(md.topics[0]!.partitions.length, 4);
     await assert.rejects(
