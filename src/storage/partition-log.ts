@@ -287,11 +287,12 @@ export class PartitionLog {
       const r = seg.walk({ crc: true, indexIntervalBytes: cfg.indexIntervalBytes, onBatch: (e, b) => this.epochCache.assign(e, b, false) });
       recovered.push(seg);
       const next = this.segments[i + 1];
-      if (r.validBytes < seg.size) {
+      const damaged = r.validBytes < seg.size;
+      if (damaged) {
         this.ctx.logger.warn({ dir: this.dir, segment: seg.baseOffset, validBytes: r.validBytes, size: seg.size, problem: r.problem }, 'truncating invalid tail of log segment');
         seg.truncateBytes(r.validBytes);
       }
-      if (next && (r.validBytes < seg.size || next.baseOffset < r.nextOffset)) {
+      if (next && (damaged || next.baseOffset < r.nextOffset)) {
         // everything after a damaged segment is unreachable by offset order; drop it
         for (const s of this.segments.splice(i + 1)) this.removeSegmentFiles(s);
         break;
