@@ -63,6 +63,7 @@ export function produce(broker: Broker): Handler<typeof Produce> {
     }
     const v = validateBatches(batches, { maxBatchBytes: cfg.maxMessageBytes });
     if (!v.ok) return failed(index, v.errorCode, v.message);
+    if (v.isControl) return failed(index, ErrorCode.INVALID_RECORD, 'Clients may not produce control batches.');
     const now = Date.now();
     const logAppendTime = cfg.messageTimestampType === 'LogAppendTime';
     if (logAppendTime) setLogAppendTimeAll(batches, now);

@@ -118,6 +118,7 @@ export interface ValidatedBatches {
   /** baseSequence + lastOffsetDelta of the first batch, wrapping like Kafka's int32 sequences. -1 when none. */
   lastSequence: number;
   isTransactional: boolean;
+  /** True when any batch is a control batch. */
   isControl: boolean;
   /** Codec of the first batch. */
   compression: Compression;
@@ -271,6 +272,8 @@ function validateImpl(
         isControl: (attributes & CONTROL_BIT) !== 0,
         compression: codec as Compression,
       };
+    } else if ((attributes & CONTROL_BIT) !== 0) {
+      first.isControl = true;
     }
     batchCount++;
     recordCount += lastOffsetDelta + 1;
