@@ -4,6 +4,7 @@ import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import type { Broker } from '../broker.js';
 import { topicConfigViews } from '../configs-view.js';
 import type { Handler } from '../dispatch.js';
+import { invalidTopicName } from '../topics.js';
 
 type TopicOut = Encodable<ResponseOf<typeof CreateTopics>['topics'][number]>;
 type TopicIn = Parameters<Handler<typeof CreateTopics>>[1]['topics'][number];
@@ -50,6 +51,10 @@ export function checkAssignment(
 /** Creates topics (or, with validateOnly, checks that they could be created). Each topic succeeds or fails whole. */
 export function createTopics(broker: Broker): Handler<typeof CreateTopics> {
   const createOne = (version: number, t: TopicIn, validateOnly: boolean): TopicOut => {
+    // Name and existence come first, as in Kafka, so an existing topic is reported as such whatever else is wrong.
+    const badName = invalidTopicName(t.name);
+    if (badName) return fail(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, badName);
+    if (broker.topics.get(t.name)) return fail(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
     const nullConfigs = t.configs.filter((c) => c.value === null).map((c) => c.name);
     if (nullConfigs.length > 0) {
       return fail(t.name, ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${nullConfigs.join(',')}`);
