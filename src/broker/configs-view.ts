@@ -101,9 +101,12 @@ export function topicConfigView(d: TopicConfigDef, overrides: Record<string, str
   };
 }
 
-/** Every topic config (or just `keys`; unknown keys are skipped, as Kafka does), in name order. */
+/**
+ * Every topic config (or just `keys`; unknown keys are skipped, as Kafka does), in name order. As in Kafka, an
+ * empty key list asks for everything, like null.
+ */
 export function topicConfigViews(overrides: Record<string, string>, broker: BrokerConfig, keys: readonly string[] | null = null): ConfigView[] {
-  if (keys === null) return TOPIC_CONFIGS.map((d) => topicConfigView(d, overrides, broker));
+  if (keys === null || keys.length === 0) return TOPIC_CONFIGS.map((d) => topicConfigView(d, overrides, broker));
   const out: ConfigView[] = [];
   const seen = new Set<string>();
   for (const k of keys) {
@@ -134,7 +137,7 @@ export function brokerConfigViews(broker: BrokerConfig, keys: readonly string[] 
     }));
     brokerCache = { config: broker, views, byName: new Map(views.map((v) => [v.name, v])) };
   }
-  if (keys === null) return brokerCache.views;
+  if (keys === null || keys.length === 0) return brokerCache.views;
   const out: ConfigView[] = [];
   const seen = new Set<string>();
   for (const k of keys) {

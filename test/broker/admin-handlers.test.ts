@@ -318,6 +318,8 @@ describe('DescribeConfigs', () => {
   test('synonyms and documentation are left out unless asked', async () => {
     const r = await c.send(DescribeConfigs, 3, { resources: [{ resourceType: 2, resourceName: 'dc-topic', configurationKeys: ['retention.ms'] }], includeSynonyms: false, includeDocumentation: false });
     assert.deepEqual(r.results[0]!.configs[0]!.synonyms, []);
+    const all = await c.send(DescribeConfigs, 3, { resources: [{ resourceType: 2, resourceName: 'dc-topic', configurationKeys: [] }] });
+    assert.ok(all.results[0]!.configs.length > 30, 'an empty key list means all keys');
     assert.equal(r.results[0]!.configs[0]!.documentation, null);
   });
 
