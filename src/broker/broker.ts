@@ -17,6 +17,7 @@ import { createLogger } from './logger.js';
 import { TopicManager } from './topics.js';
 import { FetchWaiters } from './fetch-waiters.js';
 import { FetchSessionCache } from './fetch-sessions.js';
+import { GroupCoordinator } from './groups/coordinator.js';
 
 export interface BrokerOptions {
   /** Broker configuration with Kafka's names (server.properties keys). */
@@ -42,6 +43,8 @@ export class Broker {
   advertisedHost = '127.0.0.1';
   advertisedPort = 0;
   clusterId = '';
+  /** Consumer groups and committed offsets; set by startBroker before the listener opens. */
+  groups!: GroupCoordinator;
   private server: Server | undefined;
   private closing: Promise<void> | undefined;
 
@@ -93,6 +96,7 @@ export class Broker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.waiters.cancelAll();
+      this.groups?.close();
       const server = this.server;
       for (const c of this.connections) c.close();
       if (server) await new Promise<void>((res) => server.close(() => res()));
@@ -166,6 +170,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   const listener = config.listeners[0]!;
   const broker = new Broker(config, dataDir, log, logs, metadata, topics);
   broker.clusterId = clusterId;
+  broker.groups = new GroupCoordinator(config, topics, log);
+  await broker.groups.load();
   registerHandlers(broker);
   await broker.listen(listener.host, listener.port);
   const advertised = config.advertisedListeners[0] ?? listener;

@@ -20,6 +20,19 @@ import { describeCluster } from './describe-cluster.js';
 import { describeLogDirs } from './describe-log-dirs.js';
 import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 
+import { DeleteGroups, DescribeGroups, FindCoordinator, Heartbeat, JoinGroup, LeaveGroup, ListGroups, OffsetCommit, OffsetDelete, OffsetFetch, SyncGroup } from '../../protocol/messages/coordinator-apis.js';
+import { findCoordinator } from './find-coordinator.js';
+import { joinGroup } from './join-group.js';
+import { syncGroup } from './sync-group.js';
+import { heartbeat } from './heartbeat.js';
+import { leaveGroup } from './leave-group.js';
+import { offsetCommit } from './offset-commit.js';
+import { offsetFetch } from './offset-fetch.js';
+import { offsetDelete } from './offset-delete.js';
+import { describeGroups } from './describe-groups.js';
+import { listGroups } from './list-groups.js';
+import { deleteGroups } from './delete-groups.js';
+
 export function registerHandlers(broker: Broker): void {
   const d = broker.dispatcher;
   d.register(ApiVersions, apiVersions(broker));
@@ -37,4 +50,16 @@ export function registerHandlers(broker: Broker): void {
   d.register(DescribeCluster, describeCluster(broker));
   d.register(DescribeLogDirs, describeLogDirs(broker));
   d.register(OffsetForLeaderEpoch, offsetForLeaderEpoch(broker));
+  // Group coordinator and committed offsets.
+  d.register(FindCoordinator, findCoordinator(broker));
+  d.register(JoinGroup, joinGroup(broker));
+  d.register(SyncGroup, syncGroup(broker));
+  d.register(Heartbeat, heartbeat(broker));
+  d.register(LeaveGroup, leaveGroup(broker));
+  d.register(OffsetCommit, offsetCommit(broker));
+  d.register(OffsetFetch, offsetFetch(broker));
+  d.register(OffsetDelete, offsetDelete(broker));
+  d.register(DescribeGroups, describeGroups(broker));
+  d.register(ListGroups, listGroups(broker));
+  d.register(DeleteGroups, deleteGroups(broker));
 }

@@ -1,0 +1,38 @@
+import { JoinGroup } from '../../protocol/messages/join-group.js';
+import type { Broker } from '../broker.js';
+import type { Handler } from '../dispatch.js';
+import { clientHost } from '../groups/client-host.js';
+
+/** Classic group join; the response is held until the rebalance completes (or MEMBER_ID_REQUIRED for v4+). */
+export function joinGroup(broker: Broker): Handler<typeof JoinGroup> {
+  return async (ctx, req) => {
+    const v = ctx.header.apiVersion;
+    const r = await broker.groups.joinGroup({
+      groupId: req.groupId,
+      sessionTimeoutMs: req.sessionTimeoutMs,
+      // v0 has no rebalance timeout: the session timeout served as both.
+      rebalanceTimeoutMs: v >= 1 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
+      memberId: req.memberId,
+      groupInstanceId: v >= 5 ? req.groupInstanceId : null,
+      protocolType: req.protocolType,
+      protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
+      reason: v >= 8 ? req.reason : null,
+      clientId: ctx.clientId,
+      clientHost: clientHost(ctx),
+      requireKnownMemberId: v >= 4,
+      supportsSkipAssignment: v >= 9,
+    });
+    return {
+      throttleTimeMs: 0,
+      errorCode: r.errorCode,
+      generationId: r.generationId,
+      protocolType: r.protocolType,
+      // Before v7 the protocol name is not nullable.
+      protocolName: r.protocolName ?? (v >= 7 ? null : ''),
+      leader: r.leader,
+      skipAssignment: r.skipAssignment,
+      memberId: r.memberId,
+      members: r.members,
+    };
+  };
+}

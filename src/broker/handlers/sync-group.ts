@@ -1,0 +1,21 @@
+import { SyncGroup } from '../../protocol/messages/sync-group.js';
+import type { Broker } from '../broker.js';
+import type { Handler } from '../dispatch.js';
+
+/** Classic group sync: members wait until the leader's assignment is stored, then each gets its own. */
+export function syncGroup(broker: Broker): Handler<typeof SyncGroup> {
+  return async (ctx, req) => {
+    const v = ctx.header.apiVersion;
+    const r = await broker.groups.syncGroup({
+      groupId: req.groupId,
+      generationId: req.generationId,
+      memberId: req.memberId,
+      groupInstanceId: v >= 3 ? req.groupInstanceId : null,
+      protocolType: v >= 5 ? req.protocolType : null,
+      protocolName: v >= 5 ? req.protocolName : null,
+      // Copied: the request buffer is not ours to keep.
+      assignments: req.assignments.map((a) => ({ memberId: a.memberId, assignment: Buffer.from(a.assignment) })),
+    });
+    return { throttleTimeMs: 0, ...r };
+  };
+}
