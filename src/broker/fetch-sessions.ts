@@ -17,7 +17,7 @@ export interface SessionPartition {
 
 export interface FetchSession {
   id: number;
-  /** The epoch the next request must carry. */
+  /** The epoch the next request must carry (a new session starts at 0 and moves to 1 with its first response). */
   epoch: number;
   partitions: Map<string, SessionPartition>;
   lastUsed: number;
@@ -48,7 +48,7 @@ export class FetchSessionCache {
     let id = this.nextId;
     while (this.sessions.has(id) || id === 0) id = id >= 0x7fffffff ? 1 : id + 1;
     this.nextId = id >= 0x7fffffff ? 1 : id + 1;
-    const s: FetchSession = { id, epoch: 1, partitions: new Map(), lastUsed: Date.now() };
+    const s: FetchSession = { id, epoch: 0, partitions: new Map(), lastUsed: Date.now() };
     this.sessions.set(id, s);
     return s;
   }
