@@ -784,7 +784,7 @@ export function parseBrokerConfig(props: Record<string, string>): BrokerConfig {
     problems.push({ key: 'group.min.session.timeout.ms', value: String(num('group.min.session.timeout.ms')), message: `group.min.session.timeout.ms (${num('group.min.session.timeout.ms')}) must not exceed group.max.session.timeout.ms (${num('group.max.session.timeout.ms')})` });
   }
   for (const k of ['default.replication.factor', 'offsets.topic.replication.factor', 'transaction.state.log.replication.factor']) {
-    if (num(k) > 1) warnings.push(`${k}=${num(k)} cannot be met by a single Samsa node; topics are created with replication factor 1`);
+    if (num(k) > 1) warnings.push(`${k}=${num(k)} cannot be met by a single Samsa node, which holds one replica of each partition`);
   }
   for (const d of BROKER_CONFIG_DEFINITIONS) {
     if (d.status === 'ignored' && !d.quiet && explicit.has(d.name)) {
