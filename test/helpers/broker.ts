@@ -4,6 +4,7 @@
  * when it stops, unless the caller passed its own dir.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -34,16 +35,40 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
+// Temp dirs still in use; removed synchronously if the test process exits without stopping its brokers
+// (a failed assertion outside withBroker, a runner timeout that ends the process).
+// Child brokers are killed then too, so none outlives the test run.
+const liveDirs = new Set<string>();
+const liveChildren = new Set<ChildProcess>();
+let exitHook = false;
+
+function hookExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const c of liveChildren) c.kill('SIGKILL');
+    for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
+  });
+}
+
 async function freshDir(prefix: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  liveDirs.add(dir);
+  hookExit();
+  return dir;
+}
+
+async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  liveDirs.delete(dir);
 }
 
 export async function startTestBroker(opts: TestBrokerOptions = {}): Promise<TestBroker> {
-  const ownDir = opts.dataDir === undefined;
-  const dataDir = opts.dataDir ?? (await freshDir('samsa-test-'));
   // Loaded on first use, so tests that only need freePort or the process helpers do not load the broker.
   const { startBroker } = await import('../../src/broker/broker.js');
   const { createLogger } = await import('../../src/broker/logger.js');
+  const ownDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? (await freshDir('samsa-test-'));
   const lines: string[] = [];
   const echo = process.env['SAMSA_TEST_LOG'] === '1';
   const logger = createLogger({
@@ -61,7 +86,7 @@ export async function startTestBroker(opts: TestBrokerOptions = {}): Promise<Tes
   try {
     broker = await startBroker({ port: 0, host: '127.0.0.1', dataDir, config: opts.config ?? {}, logger });
   } catch (err) {
-    if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    if (ownDir) await removeDir(dataDir);
     throw err;
   }
   let stopping: Promise<void> | undefined;
@@ -77,7 +102,7 @@ export async function startTestBroker(opts: TestBrokerOptions = {}): Promise<Tes
         try {
           await broker.close();
         } finally {
-          if (ownDir) await rm(dataDir, { recursive: true, force: true });
+          if (ownDir) await removeDir(dataDir);
         }
       })();
       return stopping;
@@ -183,6 +208,8 @@ export async function startBrokerProcess(opts: BrokerProcessOptions = {}): Promi
     ],
     { cwd: projectRoot, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  liveChildren.add(child);
+  hookExit();
   let out = '';
   const keep = (d: Buffer): void => {
     out += d.toString();
@@ -194,6 +221,7 @@ export async function startBrokerProcess(opts: BrokerProcessOptions = {}): Promi
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
     child.once('exit', (code, signal) => {
       done = true;
+      liveChildren.delete(child);
       res({ code, signal });
     });
   });
@@ -210,7 +238,7 @@ export async function startBrokerProcess(opts: BrokerProcessOptions = {}): Promi
     async cleanup() {
       if (!done) child.kill('SIGKILL');
       await exited;
-      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+      if (ownDir) await removeDir(dataDir);
     },
   };
   const deadline = Date.now() + (opts.startTimeoutMs ?? 20_000);
