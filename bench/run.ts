@@ -1,0 +1,690 @@
+/**
+ * `npm run bench`: end-to-end benchmark of a Samsa broker running as its own process, driven by kcat and by the
+ * raw-protocol load generators of bench/latency.ts, all on 127.0.0.1. Writes docs/benchmarks.md after a full run.
+ *
+ *   node dist/bench/run.js              full run (1M x 100 B and 500k x 1 KB, each twice), writes the docs
+ *   node dist/bench/run.js --quick      smoke run (100k / 50k records, short latency runs), docs untouched
+ *   node dist/bench/run.js --profile    profile the broker (node --cpu-prof) under kcat produce and consume
+ *
+ * Options: --runs N (repetitions of each kcat run, default 2), --no-docs, --docs PATH, --profile-dir DIR (keep
+ * the .cpuprofile files there), --top N (hot spots listed by --profile).
+ */
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ApiVersions } from '../src/protocol/messages/api-versions.js';
+import { runEndToEnd, runProduceLatency, type EndToEndResult, type ProduceLatencyResult } from './latency.js';
+import {
+  BrokerProcess,
+  cpuSeconds,
+  freePort,
+  peakRssBytes,
+  resetPeakRss,
+  ROOT,
+  rssBytes,
+  runTimed,
+  type ToolRun,
+} from './proc.js';
+import { formatSummary, monotonicUs, summariseProfile } from './profile.js';
+import { apiVersionsFrame, createTopic, latestOffset, responseBody, WireConnection } from './wire.js';
+
+const KCAT = process.env.KCAT ?? 'kcat';
+const KCAT_TIMEOUT_MS = 180_000;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Options
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(name);
+const option = (name: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const QUICK = flag('--quick');
+const PROFILE = flag('--profile');
+const RUNS = Number(option('--runs') ?? 2);
+const WRITE_DOCS = !QUICK && !PROFILE && !flag('--no-docs');
+const DOCS_PATH = option('--docs') ?? join(ROOT, 'docs', 'benchmarks.md');
+const COMMAND = `npm run bench${argv.length ? ' -- ' + argv.join(' ') : ''}`;
+
+interface Workload {
+  label: string;
+  records: number;
+  valueSize: number;
+}
+
+const WORKLOADS: Workload[] = QUICK
+  ? [
+      { label: '100 B', records: 100_000, valueSize: 100 },
+      { label: '1 KB', records: 50_000, valueSize: 1024 },
+    ]
+  : [
+      { label: '100 B', records: 1_000_000, valueSize: 100 },
+      { label: '1 KB', records: 500_000, valueSize: 1024 },
+    ];
+const LOAD_AT_START = loadavg()[0]!;
+const LATENCY_MS = QUICK ? 3000 : 10_000;
+const E2E_RATE = 10_000;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cleanup: every broker and temp dir is registered here and removed on exit, error or Ctrl-C.
+
+const brokers = new Set<BrokerProcess>();
+const tempDirs: string[] = [];
+
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(d);
+  return d;
+}
+
+async function cleanup(): Promise<void> {
+  await Promise.all([...brokers].map((b) => b.stop(5000)));
+  brokers.clear();
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    console.error(`\n[bench] ${sig}: stopping`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+async function startBroker(dataDir: string, nodeFlags: string[] = []): Promise<BrokerProcess> {
+  const port = await freePort();
+  const b = new BrokerProcess({ port, dataDir, nodeFlags });
+  brokers.add(b);
+  return b;
+}
+
+async function stopBroker(b: BrokerProcess): Promise<void> {
+  await b.stop();
+  brokers.delete(b);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Step 1: startup time and idle memory
+
+/**
+ * Polls the port until an ApiVersions v0 request gets a successful answer; returns the time of that answer.
+ * Connection refusals are retried every 2 ms.
+ */
+async function waitForApiVersions(b: BrokerProcess, timeoutMs = 20_000): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  let correlation = 1;
+  while (performance.now() < deadline) {
+    if (!b.running) throw new Error(`broker exited during startup:\n${b.log}`);
+    let c: WireConnection;
+    try {
+      c = await WireConnection.open(b.opts.port, '127.0.0.1', 1000);
+    } catch {
+      await sleep(2);
+      continue;
+    }
+    try {
+      const id = correlation++;
+      const answer = c.sendFrame(apiVersionsFrame(id), id);
+      const timeout = sleep(2000).then(() => undefined);
+      const res = await Promise.race([answer, timeout]);
+      if (res) {
+        const body = ApiVersions.responseCodec(0).decode(responseBody(ApiVersions, 0, res.frame));
+        if (body.errorCode === 0) return res.at;
+      }
+    } catch {
+      /* closed while starting: try again */
+    } finally {
+      c.close();
+    }
+    await sleep(2);
+  }
+  throw new Error(`no ApiVersions answer within ${timeoutMs} ms:\n${b.log}`);
+}
+
+interface StartupResult {
+  startupMs: number[];
+  idleRssBytes: number;
+}
+
+/** Starts the broker `times` times on fresh data dirs; the last one stays up and is returned for the next steps. */
+async function measureStartup(times: number): Promise<{ result: StartupResult; broker: BrokerProcess }> {
+  const startupMs: number[] = [];
+  let broker: BrokerProcess | undefined;
+  for (let i = 0; i < times; i++) {
+    if (broker) await stopBroker(broker);
+    broker = await startBroker(tempDir('samsa-bench-data-'));
+    const at = await waitForApiVersions(broker);
+    startupMs.push(at - broker.spawnedAt);
+  }
+  await sleep(2000);
+  return { result: { startupMs, idleRssBytes: rssBytes(broker!.pid) }, broker: broker! };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Step 2: kcat throughput
+
+/** Writes `count` lines of `valueSize` bytes (plus newline) for `kcat -P -l`. */
+async function writeRecordFile(path: string, count: number, valueSize: number): Promise<void> {
+  const perChunk = Math.max(1, Math.floor((1 << 20) / (valueSize + 1)));
+  const lines: string[] = [];
+  for (let i = 0; i < perChunk; i++) {
+    const head = `record-${i}-`;
+    lines.push((head + 'x'.repeat(valueSize)).slice(0, valueSize) + '\n');
+  }
+  const chunk = Buffer.from(lines.join(''));
+  const out = createWriteStream(path);
+  let left = count;
+  while (left > 0) {
+    const n = Math.min(left, perChunk);
+    const piece = n === perChunk ? chunk : chunk.subarray(0, n * (valueSize + 1));
+    if (!out.write(piece)) await new Promise<void>((r) => out.once('drain', () => r()));
+    left -= n;
+  }
+  await new Promise<void>((res, rej) => {
+    out.once('error', rej);
+    out.end(() => res());
+  });
+}
+
+/** CPU seconds of the broker's main (JavaScript) thread: its thread id equals the process id. */
+function mainThreadCpuSeconds(pid: number): number {
+  return cpuSeconds(pid, pid);
+}
+
+interface PhaseResult {
+  wallSeconds: number;
+  recordsPerSecond: number;
+  mbPerSecond: number;
+  kcatCpuSeconds: number;
+  brokerCpuSeconds: number;
+  brokerMainThreadCpuSeconds: number;
+}
+
+interface ThroughputRun {
+  workload: Workload;
+  run: number;
+  produce: PhaseResult;
+  consume: PhaseResult;
+  peakRssBytes: number;
+}
+
+async function kcatPhase(b: BrokerProcess, w: Workload, args: string[]): Promise<PhaseResult> {
+  const cpu0 = cpuSeconds(b.pid);
+  const main0 = mainThreadCpuSeconds(b.pid);
+  const run: ToolRun = await runTimed(KCAT, args, KCAT_TIMEOUT_MS);
+  const cpu1 = cpuSeconds(b.pid);
+  const main1 = mainThreadCpuSeconds(b.pid);
+  if (run.exitCode !== 0) throw new Error(`kcat ${args.join(' ')} failed (exit ${run.exitCode}):\n${run.stderr}`);
+  return {
+    wallSeconds: run.wallSeconds,
+    recordsPerSecond: w.records / run.wallSeconds,
+    mbPerSecond: (w.records * w.valueSize) / run.wallSeconds / 1e6,
+    kcatCpuSeconds: run.cpuSeconds,
+    brokerCpuSeconds: cpu1 - cpu0,
+    brokerMainThreadCpuSeconds: main1 - main0,
+  };
+}
+
+function produceArgs(port: number, topic: string, w: Workload, file: string): string[] {
+  return [
+    '-P',
+    '-b',
+    `127.0.0.1:${port}`,
+    '-t',
+    topic,
+    '-X',
+    'acks=1',
+    '-X',
+    `queue.buffering.max.messages=${Math.min(10_000_000, w.records + 100_000)}`,
+    '-l',
+    file,
+  ];
+}
+
+function consumeArgs(port: number, topic: string, w: Workload): string[] {
+  return ['-C', '-b', `127.0.0.1:${port}`, '-t', topic, '-e', '-o', 'beginning', '-q', '-c', String(w.records)];
+}
+
+async function throughputRun(b: BrokerProcess, w: Workload, run: number, file: string): Promise<ThroughputRun> {
+  const topic = `bench-${w.valueSize}b-${run}-${Date.now().toString(36)}`;
+  const port = b.opts.port;
+  await createTopic(port, topic);
+  resetPeakRss(b.pid);
+  const produce = await kcatPhase(b, w, produceArgs(port, topic, w, file));
+  const stored = await latestOffset(port, topic);
+  if (stored !== w.records) throw new Error(`${topic}: expected ${w.records} records stored, found ${stored}`);
+  const consume = await kcatPhase(b, w, consumeArgs(port, topic, w));
+  return { workload: w, run, produce, consume, peakRssBytes: peakRssBytes(b.pid) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Step 4: reporting
+
+interface Machine {
+  nproc: number;
+  model: string;
+  memory: string;
+  node: string;
+  kcat: string;
+  kernel: string;
+  /** 1-minute load average when the benchmark started: anything near or above 1 means the figures are disturbed. */
+  loadAtStart: number;
+}
+
+function machine(): Machine {
+  const info = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /^model name\s*:\s*(.*)$/m.exec(info)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
+  let kcat = 'unknown';
+  try {
+    const v = execFileSync(KCAT, ['-V'], { encoding: 'utf8' });
+    kcat = /kcat - .*?\n.*?\nVersion (\S+)/s.exec(v)?.[1] ?? v.split('\n').find((l) => /version/i.test(l))?.trim() ?? 'unknown';
+    const lib = /librdkafka version (\S+)/.exec(v)?.[1];
+    if (lib) kcat += ` (librdkafka ${lib})`;
+  } catch {
+    /* reported as unknown */
+  }
+  let kernel = 'unknown';
+  try {
+    kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+  } catch {
+    /* not Linux */
+  }
+  return {
+    nproc: cpus().length,
+    model,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    node: process.version,
+    kcat,
+    kernel,
+    loadAtStart: LOAD_AT_START,
+  };
+}
+
+const median = (xs: number[]) => {
+  const a = [...xs].sort((x, y) => x - y);
+  const m = a.length >> 1;
+  return a.length % 2 ? a[m]! : (a[m - 1]! + a[m]!) / 2;
+};
+const best = (xs: number[]) => Math.max(...xs);
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const mb = (bytes: number) => `${fmt(bytes / 2 ** 20, 0)} MiB`;
+
+/** Share of wall time a process spent on CPU; 1.0 = one core fully busy. */
+const util = (cpu: number, wall: number) => cpu / wall;
+
+interface Report {
+  machine: Machine;
+  date: string;
+  command: string;
+  startup: StartupResult;
+  runs: ThroughputRun[];
+  latency: ProduceLatencyResult;
+  e2e: EndToEndResult;
+}
+
+interface Summary {
+  workload: Workload;
+  produceRps: { best: number; median: number };
+  produceMBps: { best: number; median: number };
+  consumeRps: { best: number; median: number };
+  consumeMBps: { best: number; median: number };
+}
+
+function summarise(runs: ThroughputRun[], w: Workload): Summary {
+  const rs = runs.filter((r) => r.workload === w);
+  const pick = (f: (r: ThroughputRun) => number) => ({ best: best(rs.map(f)), median: median(rs.map(f)) });
+  return {
+    workload: w,
+    produceRps: pick((r) => r.produce.recordsPerSecond),
+    produceMBps: pick((r) => r.produce.mbPerSecond),
+    consumeRps: pick((r) => r.consume.recordsPerSecond),
+    consumeMBps: pick((r) => r.consume.mbPerSecond),
+  };
+}
+
+/** The broker counts as the bottleneck of a run when its JavaScript thread was busy for most of the wall time. */
+const SATURATED = 0.85;
+
+function verdict(p: PhaseResult): string {
+  const brokerMain = util(p.brokerMainThreadCpuSeconds, p.wallSeconds);
+  const kcat = util(p.kcatCpuSeconds, p.wallSeconds);
+  if (brokerMain >= SATURATED) return 'broker-bound';
+  if (kcat >= SATURATED) return 'kcat-bound';
+  return 'neither saturated';
+}
+
+interface TargetRow {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+function targets(r: Report): TargetRow[] {
+  const [small, large] = WORKLOADS.map((w) => summarise(r.runs, w)) as [Summary, Summary];
+  const smallRuns = r.runs.filter((x) => x.workload === small.workload);
+  const worstBrokerMain = Math.max(
+    ...smallRuns.flatMap((x) => [x.produce, x.consume].map((p) => util(p.brokerMainThreadCpuSeconds, p.wallSeconds))),
+  );
+  const rows: TargetRow[] = [
+    {
+      target: `broker is not kcat's bottleneck (100 B runs: broker JS thread busy < ${SATURATED * 100}% of wall time)`,
+      measured: `broker JS thread busy up to ${fmt(worstBrokerMain * 100, 0)}%`,
+      met: worstBrokerMain < SATURATED,
+    },
+    {
+      target: '100 B produce, acks=1: >= 1,000,000 records/s',
+      measured: `${fmtInt(small.produceRps.best)} records/s (best), ${fmtInt(small.produceRps.median)} (median)`,
+      met: small.produceRps.best >= 1e6,
+    },
+    {
+      target: '100 B consume: >= 1,500,000 records/s',
+      measured: `${fmtInt(small.consumeRps.best)} records/s (best), ${fmtInt(small.consumeRps.median)} (median)`,
+      met: small.consumeRps.best >= 1.5e6,
+    },
+    {
+      target: '1 KB produce: >= 300 MB/s',
+      measured: `${fmt(large.produceMBps.best)} MB/s (best), ${fmt(large.produceMBps.median)} (median)`,
+      met: large.produceMBps.best >= 300,
+    },
+    {
+      target: '1 KB consume: >= 300 MB/s',
+      measured: `${fmt(large.consumeMBps.best)} MB/s (best), ${fmt(large.consumeMBps.median)} (median)`,
+      met: large.consumeMBps.best >= 300,
+    },
+    {
+      target: 'produce p99 < 5 ms at half the maximum rate',
+      measured: `p99 ${fmt(r.latency.latency.p99, 2)} ms at ${fmtInt(r.latency.targetRecordsPerSecond)} records/s`,
+      met: r.latency.latency.p99 < 5,
+    },
+    {
+      target: 'first answer within 300 ms of start',
+      measured: `${fmt(median(r.startup.startupMs), 0)} ms (median of ${r.startup.startupMs.length}), best ${fmt(Math.min(...r.startup.startupMs), 0)} ms`,
+      met: median(r.startup.startupMs) < 300,
+    },
+    {
+      target: 'idle RSS < 80 MB',
+      measured: `${fmt(r.startup.idleRssBytes / 1e6, 0)} MB`,
+      met: r.startup.idleRssBytes < 80e6,
+    },
+  ];
+  return rows;
+}
+
+function runTable(runs: ThroughputRun[]): string[] {
+  const lines = [
+    '| workload | run | phase | wall s | records/s | MB/s | broker CPU s (JS thread) | kcat CPU s | broker JS busy | verdict |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const r of runs) {
+    for (const [phase, p] of [
+      ['produce', r.produce],
+      ['consume', r.consume],
+    ] as const) {
+      lines.push(
+        `| ${fmtInt(r.workload.records)} x ${r.workload.label} | ${r.run} | ${phase} | ${fmt(p.wallSeconds, 2)} | ` +
+          `${fmtInt(p.recordsPerSecond)} | ${fmt(p.mbPerSecond)} | ${fmt(p.brokerCpuSeconds, 2)} (${fmt(p.brokerMainThreadCpuSeconds, 2)}) | ` +
+          `${fmt(p.kcatCpuSeconds, 2)} | ${fmt(util(p.brokerMainThreadCpuSeconds, p.wallSeconds) * 100, 0)}% | ${verdict(p)} |`,
+      );
+    }
+  }
+  return lines;
+}
+
+function printReport(r: Report): void {
+  const m = r.machine;
+  console.log(`\n=== Samsa benchmark ${r.date} ===`);
+  console.log(`machine: ${m.nproc} x ${m.model}, ${m.memory}, node ${m.node}, kcat ${m.kcat}, load at start ${fmt(m.loadAtStart, 2)}`);
+  console.log(`startup to first ApiVersions answer: ${r.startup.startupMs.map((x) => fmt(x, 0)).join(', ')} ms; idle RSS ${mb(r.startup.idleRssBytes)}`);
+  console.log('\nkcat runs:');
+  console.log(
+    'workload          run phase     wall s   records/s     MB/s  brokerCPU(JS)   kcatCPU  JS busy  peak RSS  verdict',
+  );
+  for (const x of r.runs) {
+    for (const [phase, p] of [
+      ['produce', x.produce],
+      ['consume', x.consume],
+    ] as const) {
+      console.log(
+        `${`${fmtInt(x.workload.records)} x ${x.workload.label}`.padEnd(18)}${String(x.run).padEnd(4)}${phase.padEnd(9)}` +
+          `${fmt(p.wallSeconds, 2).padStart(7)} ${fmtInt(p.recordsPerSecond).padStart(11)} ${fmt(p.mbPerSecond).padStart(8)}` +
+          `  ${`${fmt(p.brokerCpuSeconds, 2)} (${fmt(p.brokerMainThreadCpuSeconds, 2)})`.padStart(13)} ${fmt(p.kcatCpuSeconds, 2).padStart(9)}` +
+          ` ${`${fmt(util(p.brokerMainThreadCpuSeconds, p.wallSeconds) * 100, 0)}%`.padStart(8)} ${mb(x.peakRssBytes).padStart(9)}  ${verdict(p)}`,
+      );
+    }
+  }
+  const l = r.latency;
+  console.log(
+    `\nproduce latency at ${fmtInt(l.targetRecordsPerSecond)} records/s (achieved ${fmtInt(l.achievedRecordsPerSecond)}), ` +
+      `${l.recordsPerBatch} records/batch, ${l.batches} batches: p50 ${fmt(l.latency.p50, 2)} p99 ${fmt(l.latency.p99, 2)} ` +
+      `p99.9 ${fmt(l.latency.p999, 2)} max ${fmt(l.latency.max, 2)} ms; from schedule p99 ${fmt(l.fromSchedule.p99, 2)} ms; ` +
+      `${l.delayedSends} delayed sends`,
+  );
+  const e = r.e2e;
+  console.log(
+    `end-to-end at ${fmtInt(e.recordsPerSecond)} records/s, ${e.batches} batches: p50 ${fmt(e.latency.p50, 2)} p99 ${fmt(e.latency.p99, 2)} max ${fmt(e.latency.max, 2)} ms`,
+  );
+  console.log('\ntargets:');
+  for (const t of targets(r)) console.log(`  [${t.met ? 'met' : 'MISSED'}] ${t.target}: ${t.measured}`);
+}
+
+function docs(r: Report): string {
+  const m = r.machine;
+  const sums = WORKLOADS.map((w) => summarise(r.runs, w));
+  const peak = Math.max(...r.runs.map((x) => x.peakRssBytes));
+  const l = r.latency;
+  const e = r.e2e;
+  const out: string[] = [];
+  out.push(
+    '# Benchmarks',
+    '',
+    'Figures from `npm run bench` (bench/run.ts). This file is written by that command after a full run; edit the',
+    'generator, not the figures.',
+    '',
+    '## Setup',
+    '',
+    `- Date: ${r.date}`,
+    `- Command: \`${r.command}\` (in the project root)`,
+    `- Machine: ${m.nproc} CPUs (${m.model}), ${m.memory} memory, Linux ${m.kernel}`,
+    `- Node ${m.node}; kcat ${m.kcat}`,
+    `- 1-minute load average when the run started: ${fmt(m.loadAtStart, 2)}` +
+      (m.loadAtStart >= 0.5 ? ' (other work was running on the machine: the figures are lower and noisier than on an idle one)' : ''),
+    '- Broker: `node bin/samsa.js start` as its own process with default settings and a fresh data directory under',
+    '  the system temp dir, listening on 127.0.0.1; topics with one partition, created before each run.',
+    '  Load generators (kcat, bench/latency.ts) run on the same two-core machine and compete with the broker for CPU.',
+    '',
+    '## Against the targets',
+    '',
+    '| target | measured | |',
+    '| --- | --- | --- |',
+    ...targets(r).map((t) => `| ${t.target} | ${t.measured} | ${t.met ? 'met' : '**missed**'} |`),
+    '',
+    'For scale: a JVM Apache Kafka 0.9 broker on this kind of machine took about 1 s for the same 1M x 100 B kcat',
+    'produce, with about 870 MB RSS (from shared/README.md, not measured by this command).',
+    '',
+    '## Startup and memory',
+    '',
+    `- Spawn to first successful ApiVersions v0 answer: ${r.startup.startupMs.map((x) => `${fmt(x, 0)} ms`).join(', ')}` +
+      ` (${r.startup.startupMs.length} starts on empty data dirs; the port is polled with a raw socket every 2 ms).`,
+    `- RSS after 2 s idle: ${mb(r.startup.idleRssBytes)} (${fmt(r.startup.idleRssBytes / 1e6, 0)} MB).`,
+    `- Peak RSS during the kcat runs: ${mb(peak)} (VmHWM, reset before each run).`,
+    '',
+    '## Throughput with kcat',
+    '',
+    'kcat produces from a pre-generated file, one record per line (`kcat -P -l FILE -X acks=1`, default linger and',
+    'batching, queue.buffering.max.messages raised to hold every record), then reads everything back',
+    '(`kcat -C -e -o beginning -q -c N`, output to /dev/null). Wall time runs from spawning kcat to its exit, so it',
+    "includes kcat's start-up, metadata round trip and final flush. MB/s counts record values only (10^6 bytes).",
+    'After each produce the partition end offset is checked to equal N.',
+    '',
+    '| workload | produce records/s best / median | produce MB/s best / median | consume records/s best / median | consume MB/s best / median |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...sums.map(
+      (s) =>
+        `| ${fmtInt(s.workload.records)} x ${s.workload.label} | ${fmtInt(s.produceRps.best)} / ${fmtInt(s.produceRps.median)} | ` +
+        `${fmt(s.produceMBps.best)} / ${fmt(s.produceMBps.median)} | ${fmtInt(s.consumeRps.best)} / ${fmtInt(s.consumeRps.median)} | ` +
+        `${fmt(s.consumeMBps.best)} / ${fmt(s.consumeMBps.median)} |`,
+    ),
+    '',
+    '### Is the broker the bottleneck?',
+    '',
+    'CPU seconds per run: the broker process (all threads, from /proc/PID/stat utime+stime), its JavaScript thread',
+    "alone (/proc/PID/task/PID/stat), and kcat (the shell's `times` after kcat exits). The JavaScript thread is the",
+    `one that cannot scale past one core, so a run counts as broker-bound when it was busy >= ${SATURATED * 100}% of the`,
+    'wall time.',
+    '',
+    ...runTable(r.runs),
+    '',
+    '## Latency',
+    '',
+    `Produce request latency (bench/latency.ts): one connection, Produce v9 requests of one uncompressed batch of`,
+    `${l.recordsPerBatch} x 100 B records, acks=1, up to 5 requests in flight, at a steady ${fmtInt(l.targetRecordsPerSecond)}`,
+    `records/s (half the best 100 B kcat produce rate) for ${LATENCY_MS / 1000} s after a 1 s warm-up. Latency is from`,
+    'writing the request to having its whole response.',
+    '',
+    '| p50 | p99 | p99.9 | max | achieved records/s | sends delayed by the in-flight limit |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${fmt(l.latency.p50, 2)} ms | ${fmt(l.latency.p99, 2)} ms | ${fmt(l.latency.p999, 2)} ms | ${fmt(l.latency.max, 2)} ms | ${fmtInt(l.achievedRecordsPerSecond)} | ${l.delayedSends} |`,
+    '',
+    `Measured from each request's scheduled send time instead (so that waiting for a free in-flight slot counts):`,
+    `p50 ${fmt(l.fromSchedule.p50, 2)} ms, p99 ${fmt(l.fromSchedule.p99, 2)} ms, max ${fmt(l.fromSchedule.max, 2)} ms.`,
+    '',
+    `End-to-end latency: one producer (batches of 100 x 100 B, ${fmtInt(e.recordsPerSecond)} records/s, acks=1) and`,
+    'one consumer on its own connection long-polling with Fetch v4 (maxWait 500 ms, minBytes 1). Latency is from the',
+    "producer writing a batch to the consumer having the Fetch response that carries it.",
+    '',
+    '| batches | p50 | p99 | max |',
+    '| ---: | ---: | ---: | ---: |',
+    `| ${e.batches} | ${fmt(e.latency.p50, 2)} ms | ${fmt(e.latency.p99, 2)} ms | ${fmt(e.latency.max, 2)} ms |`,
+    '',
+    '## Reproducing',
+    '',
+    '- `npm run bench` (needs kcat on PATH; about 2 minutes and 1.5 GB of temp disk). `npm run bench -- --quick` is a',
+    '  smaller smoke run that leaves this file alone; `--runs N` changes the repetitions.',
+    '- `node dist/bench/run.js --profile [--profile-dir DIR]` runs the broker under `node --cpu-prof` for one kcat',
+    '  produce and one consume and prints the functions with the most self time.',
+    '- `node dist/bench/records.js` is the micro-benchmark of record batch validation and decoding.',
+    '',
+  );
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Profiling mode
+
+async function profile(): Promise<void> {
+  const keep = option('--profile-dir');
+  const profDir = keep ?? tempDir('samsa-bench-prof-');
+  if (keep) mkdirSync(keep, { recursive: true });
+  const top = Number(option('--top') ?? 10);
+  const w = WORKLOADS[0]!;
+  const files = tempDir('samsa-bench-files-');
+  const file = join(files, 'records.txt');
+  await writeRecordFile(file, w.records, w.valueSize);
+  const dataDir = tempDir('samsa-bench-data-');
+  const topic = 'bench-profile';
+  for (const phase of ['produce', 'consume'] as const) {
+    const spawnUs = monotonicUs();
+    const b = await startBroker(dataDir, ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${phase}.cpuprofile`]);
+    await waitForApiVersions(b);
+    const readyUs = monotonicUs();
+    if (phase === 'produce') await createTopic(b.opts.port, topic);
+    const args = phase === 'produce' ? produceArgs(b.opts.port, topic, w, file) : consumeArgs(b.opts.port, topic, w);
+    const fromUs = monotonicUs();
+    const p = await kcatPhase(b, w, args);
+    const toUs = monotonicUs();
+    console.log(
+      `${phase}: ${fmt(p.wallSeconds, 2)} s, ${fmtInt(p.recordsPerSecond)} records/s, broker CPU ${fmt(p.brokerCpuSeconds, 2)} s ` +
+        `(JS thread ${fmt(p.brokerMainThreadCpuSeconds, 2)} s), kcat CPU ${fmt(p.kcatCpuSeconds, 2)} s`,
+    );
+    await stopBroker(b);
+    const path = join(profDir, `${phase}.cpuprofile`);
+    if (!existsSync(path)) throw new Error(`no profile written (${readdirSync(profDir).join(', ')})`);
+    if (phase === 'produce') {
+      const startup = summariseProfile(path, top, { fromUs: spawnUs, toUs: readyUs });
+      console.log(formatSummary('broker startup (spawn to first ApiVersions answer)', startup));
+    }
+    console.log(formatSummary(`broker during kcat ${phase}`, summariseProfile(path, top, { fromUs, toUs })));
+  }
+  if (keep) console.log(`profiles kept in ${keep}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  if (PROFILE) return profile();
+  const files = tempDir('samsa-bench-files-');
+  console.log(`[bench] ${QUICK ? 'quick' : 'full'} run, ${RUNS} run(s) per workload`);
+  if (LOAD_AT_START >= 0.5) {
+    console.log(`[bench] warning: load average ${fmt(LOAD_AT_START, 2)} before start; other work will disturb the figures`);
+  }
+
+  console.log('[bench] step 1: startup and idle RSS');
+  const { result: startup, broker } = await measureStartup(3);
+
+  console.log('[bench] step 2: kcat throughput');
+  const runs: ThroughputRun[] = [];
+  for (const w of WORKLOADS) {
+    const file = join(files, `records-${w.valueSize}.txt`);
+    await writeRecordFile(file, w.records, w.valueSize);
+    for (let i = 1; i <= RUNS; i++) {
+      const r = await throughputRun(broker, w, i, file);
+      console.log(
+        `  ${w.label} run ${i}: produce ${fmtInt(r.produce.recordsPerSecond)} rec/s ${fmt(r.produce.mbPerSecond)} MB/s, ` +
+          `consume ${fmtInt(r.consume.recordsPerSecond)} rec/s ${fmt(r.consume.mbPerSecond)} MB/s`,
+      );
+      runs.push(r);
+    }
+    rmSync(file, { force: true });
+  }
+
+  console.log('[bench] step 3: latency');
+  const halfMax = summarise(runs, WORKLOADS[0]!).produceRps.best / 2;
+  const tag = Date.now().toString(36);
+  const latency = await runProduceLatency({
+    port: broker.opts.port,
+    topic: `bench-latency-${tag}`,
+    recordsPerSecond: Math.round(halfMax),
+    recordsPerBatch: 100,
+    valueSize: 100,
+    durationMs: LATENCY_MS,
+    warmupMs: 1000,
+    maxInFlight: 5,
+  });
+  const e2e = await runEndToEnd({
+    port: broker.opts.port,
+    topic: `bench-e2e-${tag}`,
+    recordsPerSecond: E2E_RATE,
+    recordsPerBatch: 100,
+    durationMs: LATENCY_MS,
+  });
+  await stopBroker(broker);
+
+  const report: Report = {
+    machine: machine(),
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    command: COMMAND,
+    startup,
+    runs,
+    latency,
+    e2e,
+  };
+  printReport(report);
+  if (WRITE_DOCS) {
+    writeFileSync(DOCS_PATH, docs(report));
+    console.log(`\n[bench] wrote ${DOCS_PATH}`);
+  }
+}
+
+try {
+  await main();
+} catch (e) {
+  console.error('[bench] failed:', e instanceof Error ? e.stack ?? e.message : e);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
