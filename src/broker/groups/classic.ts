@@ -122,7 +122,7 @@ export class ClassicGroup {
 
   /** Whether a member offering these protocols may join (Kafka's supportsProtocols). */
   supports(protocolType: string, protocols: Protocol[]): boolean {
-    if (this.state === 'Empty') return protocolType.length > 0 && protocols.length > 0;
+    if (this.members.size === 0) return protocolType.length > 0 && protocols.length > 0;
     if (this.protocolType !== protocolType) return false;
     const all = this.candidateProtocols();
     return protocols.some((p) => all.has(p.name));

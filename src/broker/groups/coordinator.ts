@@ -250,6 +250,8 @@ export class GroupCoordinator {
 
   private addMemberAndRebalance(g: ClassicGroup, memberId: string, req: JoinInput, rebalanceTimeoutMs: number): Promise<JoinResult> {
     const m = new ClassicMember(memberId, req.groupInstanceId, req.clientId, req.clientHost, req.sessionTimeoutMs, rebalanceTimeoutMs, req.protocolType, req.protocols);
+    // The first member fixes the group's protocol type; later members must match it.
+    if (g.members.size === 0) g.protocolType = req.protocolType;
     g.members.set(memberId, m);
     if (req.groupInstanceId !== null) g.staticMembers.set(req.groupInstanceId, memberId);
     g.newMemberAdded = true;
@@ -379,7 +381,6 @@ export class GroupCoordinator {
       g.leaderId = joined.memberId;
     }
     g.generationId++;
-    g.protocolType = g.members.values().next().value!.protocolType;
     g.protocolName = g.selectProtocol();
     g.transition('CompletingRebalance');
     this.log.info(
