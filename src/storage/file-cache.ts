@@ -44,6 +44,18 @@ export class FileCache {
     return fd;
   }
 
+  /** Creates (or empties) `path` and keeps its descriptor cached. */
+  create(path: string): number {
+    this.close(path);
+    this.evict(this.maxOpen - 1);
+    const fd = fs.openSync(path, 'w+');
+    this.opens++;
+    const n: Entry = { path, fd, pins: 0, orphan: false, prev: null, next: null };
+    this.map.set(path, n);
+    this.pushHead(n);
+    return fd;
+  }
+
   /**
    * Keeps the descriptor open (not evictable, and still valid if the file is closed or renamed meanwhile)
    * until release() is called. Meant for asynchronous work such as fdatasync.

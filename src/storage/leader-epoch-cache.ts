@@ -14,6 +14,8 @@ export class LeaderEpochCache {
   private epochs: number[] = [];
   private starts: number[] = [];
   readonly file: string;
+  /** Assigned entries not yet written (written with the next flush, before the recovery point moves). */
+  private dirty = false;
 
   constructor(dir: string) {
     this.file = path.join(dir, LEADER_EPOCH_CHECKPOINT);
@@ -49,6 +51,7 @@ export class LeaderEpochCache {
     this.epochs.push(epoch);
     this.starts.push(startOffset);
     if (persist) this.persist();
+    else this.dirty = true;
   }
 
   /**
@@ -101,7 +104,12 @@ export class LeaderEpochCache {
     this.persist();
   }
 
+  persistIfDirty(): void {
+    if (this.dirty) this.persist();
+  }
+
   persist(): void {
+    this.dirty = false;
     writeFileAtomic(this.file, formatCheckpoint(this.epochs.map((e, i) => `${e} ${this.starts[i]}`)), false);
   }
 }

@@ -15,6 +15,8 @@ export class OffsetIndex {
   private data = new Int32Array(16);
   private n = 0;
   loaded = false;
+  /** Index files are created with their first entry, so tiny partitions cost one file, not three. */
+  private exists: boolean | null = null;
   readonly maxEntries: number;
   private readonly scratch = Buffer.alloc(OFFSET_ENTRY_SIZE);
 
@@ -51,7 +53,9 @@ export class OffsetIndex {
     let buf: Buffer;
     try {
       buf = fs.readFileSync(this.path);
+      this.exists = true;
     } catch {
+      this.exists = false;
       return false;
     }
     if (buf.length % OFFSET_ENTRY_SIZE !== 0) return false;
@@ -81,7 +85,7 @@ export class OffsetIndex {
     this.data[this.n * 2 + 1] = position;
     this.scratch.writeInt32BE(rel, 0);
     this.scratch.writeInt32BE(position, 4);
-    fs.writeSync(this.files.fd(this.path), this.scratch, 0, OFFSET_ENTRY_SIZE, this.n * OFFSET_ENTRY_SIZE);
+    fs.writeSync(this.fdForWrite(), this.scratch, 0, OFFSET_ENTRY_SIZE, this.n * OFFSET_ENTRY_SIZE);
     this.n++;
   }
 
@@ -108,13 +112,33 @@ export class OffsetIndex {
     while (k > 0 && (this.data[(k - 1) * 2]! >= rel || this.data[(k - 1) * 2 + 1]! >= position)) k--;
     if (k === this.n) return;
     this.n = k;
-    fs.ftruncateSync(this.files.fd(this.path), k * OFFSET_ENTRY_SIZE);
+    if (this.hasFile) fs.ftruncateSync(this.files.fd(this.path), k * OFFSET_ENTRY_SIZE);
   }
 
   reset(): void {
     this.n = 0;
     this.loaded = true;
-    fs.ftruncateSync(this.files.fd(this.path), 0);
+    if (this.hasFile) fs.ftruncateSync(this.files.fd(this.path), 0);
+  }
+
+  get hasFile(): boolean {
+    if (this.exists === null) this.exists = fs.existsSync(this.path);
+    return this.exists;
+  }
+
+  /** Marks a brand-new (fileless) index. */
+  initEmpty(): void {
+    this.exists = false;
+    this.loaded = true;
+    this.n = 0;
+  }
+
+  private fdForWrite(): number {
+    if (!this.hasFile) {
+      this.exists = true;
+      return this.files.create(this.path);
+    }
+    return this.files.fd(this.path);
   }
 
   private ensureCapacity(count: number): void {

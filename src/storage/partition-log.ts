@@ -375,7 +375,7 @@ export class PartitionLog {
     this.dirty.add(seg);
     this._nextOffset = next;
     if (this.hwFollowsLeo) this._highWatermark = next;
-    if (epoch > this.epochCache.latestEpoch) this.epochCache.assign(epoch, first);
+    if (epoch > this.epochCache.latestEpoch) this.epochCache.assign(epoch, first, false);
     this.unflushedMessages += next - first;
     if (this.unflushedMessages >= cfg.flushMessages) this.kickFlush();
     return { baseOffset: first, lastOffset: last, logAppendTime: -1, logStartOffset: this._logStartOffset };
@@ -460,6 +460,7 @@ export class PartitionLog {
       do {
         this.flushAgain = false;
         const target = this._nextOffset;
+        this.epochCache.persistIfDirty();
         const full = this.fullFlushWanted;
         this.fullFlushWanted = false;
         const syncDir = this.newSegmentSinceFlush;
@@ -471,11 +472,9 @@ export class PartitionLog {
         try {
           for (const s of segs) {
             if (this.deleted) break;
-            pins.push(this.ctx.files.pin(s.logPath));
             if (s !== active || full) {
-              pins.push(this.ctx.files.pin(s.offsetIndex.path));
-              pins.push(this.ctx.files.pin(s.timeIndex.path));
-            }
+              for (const p of s.paths) pins.push(this.ctx.files.pin(p));
+            } else pins.push(this.ctx.files.pin(s.logPath));
           }
           this.flushRounds++;
           await Promise.all(pins.map((h) => this.ctx.fdatasync(h.fd)));
@@ -512,6 +511,7 @@ export class PartitionLog {
 
   /** Synchronous flush of everything (shutdown path). */
   flushSync(): void {
+    this.epochCache.persistIfDirty();
     for (const s of this.dirty) for (const p of s.paths) fs.fdatasyncSync(this.ctx.files.fd(p));
     this.dirty.clear();
     if (this.newSegmentSinceFlush) fsyncDir(this.dir);
@@ -699,7 +699,7 @@ export class PartitionLog {
   /** Flushes and releases file handles. The log is unusable afterwards. */
   close(): void {
     if (this.closed) return;
-    if (this.active.onBecomeInactive()) this.dirty.add(this.active);
+    // no final time-index entry here: a clean open rescans the active segment's tail headers anyway
     if (!this.deleted) this.flushSync();
     for (const s of this.segments) s.closeFiles();
     this.closed = true;

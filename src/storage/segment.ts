@@ -74,12 +74,13 @@ export class Segment {
   /** Creates empty files for a new segment (replacing leftovers of the same name). */
   static create(dir: string, baseOffset: number, indexBytes: number, files: FileCache, nowMs: number): Segment {
     const s = new Segment(dir, baseOffset, indexBytes, files, 0, nowMs);
-    for (const p of [s.logPath, s.offsetIndex.path, s.timeIndex.path]) {
+    files.create(s.logPath);
+    for (const p of [s.offsetIndex.path, s.timeIndex.path]) {
       files.close(p);
-      fs.closeSync(fs.openSync(p, 'w'));
+      fs.rmSync(p, { force: true });
     }
-    s.offsetIndex.loaded = true;
-    s.timeIndex.loaded = true;
+    s.offsetIndex.initEmpty();
+    s.timeIndex.initEmpty();
     s.nextOffset = baseOffset;
     return s;
   }
@@ -90,21 +91,22 @@ export class Segment {
     const st = fs.statSync(s.logPath);
     s.size = st.size;
     (s as { createdMs: number }).createdMs = st.mtimeMs;
-    for (const p of [s.offsetIndex.path, s.timeIndex.path]) {
-      if (!fs.existsSync(p)) fs.closeSync(fs.openSync(p, 'w'));
-    }
     return s;
   }
 
+  /** All files of the segment that exist. */
   get paths(): string[] {
-    return [this.logPath, this.offsetIndex.path, this.timeIndex.path];
+    const out = [this.logPath];
+    if (this.offsetIndex.hasFile) out.push(this.offsetIndex.path);
+    if (this.timeIndex.hasFile) out.push(this.timeIndex.path);
+    return out;
   }
 
   /** Loads both indexes if needed; rebuilds them from the log when either is damaged. Returns true if rebuilt. */
   ensureIndexes(indexIntervalBytes: number): boolean {
     if (this.offsetIndex.loaded && this.timeIndex.loaded) return false;
-    const okO = this.offsetIndex.load(this.size);
-    const okT = this.timeIndex.load(INT32_MAX);
+    const okO = this.offsetIndex.load(this.size) || (!this.offsetIndex.hasFile && this.size <= indexIntervalBytes);
+    const okT = this.timeIndex.load(INT32_MAX) || (!this.timeIndex.hasFile && this.size <= indexIntervalBytes);
     if (okO && okT) return false;
     this.walk({ crc: false, indexIntervalBytes });
     return true;

@@ -14,6 +14,8 @@ export class TimeIndex {
   private rel = new Int32Array(8);
   private n = 0;
   loaded = false;
+  /** Index files are created with their first entry, so tiny partitions cost one file, not three. */
+  private exists: boolean | null = null;
   readonly maxEntries: number;
   private readonly scratch = Buffer.alloc(TIME_ENTRY_SIZE);
 
@@ -46,7 +48,9 @@ export class TimeIndex {
     let buf: Buffer;
     try {
       buf = fs.readFileSync(this.path);
+      this.exists = true;
     } catch {
+      this.exists = false;
       return false;
     }
     if (buf.length % TIME_ENTRY_SIZE !== 0) return false;
@@ -96,7 +100,7 @@ export class TimeIndex {
     this.scratch.writeInt32BE(hi, 0);
     this.scratch.writeUInt32BE(timestamp - hi * 4294967296, 4);
     this.scratch.writeInt32BE(r, 8);
-    fs.writeSync(this.files.fd(this.path), this.scratch, 0, TIME_ENTRY_SIZE, this.n * TIME_ENTRY_SIZE);
+    fs.writeSync(this.fdForWrite(), this.scratch, 0, TIME_ENTRY_SIZE, this.n * TIME_ENTRY_SIZE);
     this.n++;
   }
 
@@ -125,13 +129,33 @@ export class TimeIndex {
     while (k > 0 && this.rel[k - 1]! >= r) k--;
     if (k === this.n) return;
     this.n = k;
-    fs.ftruncateSync(this.files.fd(this.path), k * TIME_ENTRY_SIZE);
+    if (this.hasFile) fs.ftruncateSync(this.files.fd(this.path), k * TIME_ENTRY_SIZE);
   }
 
   reset(): void {
     this.n = 0;
     this.loaded = true;
-    fs.ftruncateSync(this.files.fd(this.path), 0);
+    if (this.hasFile) fs.ftruncateSync(this.files.fd(this.path), 0);
+  }
+
+  get hasFile(): boolean {
+    if (this.exists === null) this.exists = fs.existsSync(this.path);
+    return this.exists;
+  }
+
+  /** Marks a brand-new (fileless) index. */
+  initEmpty(): void {
+    this.exists = false;
+    this.loaded = true;
+    this.n = 0;
+  }
+
+  private fdForWrite(): number {
+    if (!this.hasFile) {
+      this.exists = true;
+      return this.files.create(this.path);
+    }
+    return this.files.fd(this.path);
   }
 
   private ensureCapacity(count: number): void {
