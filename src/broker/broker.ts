@@ -143,10 +143,12 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     props['log.dirs'] = opts.dataDir;
   }
   if (opts.port !== undefined || opts.host !== undefined) {
-    const current = parseBrokerConfig(props).listeners[0]!;
+    // Replace the client listener's address, keeping its name so advertised.listeners still refers to it.
+    const current = parseBrokerConfig(props).clientListeners[0]!;
     const host = opts.host ?? current.host;
     const port = opts.port ?? current.port;
-    props['listeners'] = `PLAINTEXT://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    props['listeners'] = `${current.name}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    delete props['advertised.listeners'];
   }
   const config = parseBrokerConfig(props);
   const log = opts.logger ?? createLogger({ level: process.env['LOG_LEVEL'] ?? 'info' });
@@ -167,17 +169,17 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   const topics = new TopicManager(config, logs, metadata, log);
   topics.load();
 
-  const listener = config.listeners[0]!;
+  const listener = config.clientListeners[0]!;
   const broker = new Broker(config, dataDir, log, logs, metadata, topics);
   broker.clusterId = clusterId;
   broker.groups = new GroupCoordinator(config, topics, log);
   await broker.groups.load();
   registerHandlers(broker);
   await broker.listen(listener.host, listener.port);
-  const advertised = config.advertisedListeners[0] ?? listener;
+  const advertised = config.advertisedListeners.find((l) => l.name === listener.name) ?? listener;
   broker.advertisedHost = advertised.host === '0.0.0.0' || advertised.host === '' ? '127.0.0.1' : advertised.host;
   broker.advertisedPort = advertised.port === 0 ? broker.port : advertised.port;
-  log.info(
+  log.debug(
     `broker ${config.nodeId} listening on ${broker.host}:${broker.port}, data in ${dataDir}, ` +
       `${topics.count()} topics, started in ${Math.round(performance.now() - t0)} ms`,
   );
