@@ -47,12 +47,25 @@ export class TopicManager {
   /** Opens the logs of every topic the metadata store knows, creating any partition directory that is missing. */
   load(): void {
     for (const t of this.metadata.list()) this.attach(t);
+    // Partition directories of topics the metadata store does not know (a crash during a delete) are removed.
+    for (const log of [...this.logs.allLogs()]) {
+      const t = this.metadata.get(log.topic);
+      if (t === undefined || log.partition >= t.partitions) {
+        this.log.warn(`removing ${log.topic}-${log.partition}: no such topic or partition in the metadata`);
+        this.logs.deleteLog(log.topic, log.partition);
+      }
+    }
   }
 
   private attach(t: TopicRecord): void {
     const cfg = this.logConfig(t.configs);
     const logs: PartitionLog[] = [];
-    for (let p = 0; p < t.partitions; p++) logs.push(this.logs.getLog(t.name, p) ?? this.logs.createLog(t.name, p, cfg));
+    for (let p = 0; p < t.partitions; p++) {
+      const existing = this.logs.getLog(t.name, p);
+      // Logs found on disk were opened with the broker defaults: give them the topic's own settings.
+      if (existing) existing.updateConfig(cfg);
+      logs.push(existing ?? this.logs.createLog(t.name, p, cfg));
+    }
     this.partitions.set(t.name, logs);
     this.byId.set(t.topicId, t.name);
   }

@@ -1,13 +1,52 @@
 import { ErrorCode, errorName } from '../../protocol/errors.js';
 import { Produce } from '../../protocol/messages/produce.js';
-import { setLogAppendTimeAll, validateBatches } from '../../protocol/records/batch.js';
-import { MAGIC, LEGACY_MAGIC } from '../../protocol/records/layout.js';
+import { decodeBatches, encodeBatch, setLogAppendTimeAll, validateBatches } from '../../protocol/records/batch.js';
+import { Compression, MAGIC, LEGACY_MAGIC } from '../../protocol/records/layout.js';
 import { upConvert, validateMessageSet } from '../../protocol/records/message-set.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { StorageError } from '../../storage/partition-log.js';
 import type { Broker } from '../broker.js';
 import type { Handler, RequestContext } from '../dispatch.js';
 import { FetchWaiters } from '../fetch-waiters.js';
+
+const TOPIC_CODECS: Record<string, Compression | undefined> = {
+  uncompressed: Compression.None,
+  gzip: Compression.Gzip,
+  snappy: Compression.Snappy,
+  lz4: Compression.Lz4,
+  zstd: Compression.Zstd,
+};
+
+/**
+ * Re-encodes batches with the topic's codec (compression.type other than "producer"). This is the one produce path
+ * that decodes records, and only topics configured for it pay for it. Producer ids, sequences, timestamps and
+ * offset deltas are kept.
+ */
+async function recompress(batches: Buffer, codec: Compression): Promise<Buffer> {
+  const out: Buffer[] = [];
+  for (const b of await decodeBatches(batches)) {
+    const h = b.header;
+    out.push(
+      await encodeBatch({
+        records: b.records.map((r) => ({
+          key: r.key,
+          value: r.value,
+          headers: r.headers,
+          timestamp: r.timestamp,
+          offsetDelta: r.offset - h.baseOffset,
+        })),
+        compression: codec,
+        producerId: h.producerId,
+        producerEpoch: h.producerEpoch,
+        baseSequence: h.baseSequence,
+        transactional: h.isTransactional,
+        timestampType: h.timestampType as 0 | 1,
+        maxTimestamp: h.maxTimestamp,
+      }),
+    );
+  }
+  return out.length === 1 ? out[0]! : Buffer.concat(out);
+}
 
 type PartitionOut = Encodable<ResponseOf<typeof Produce>['responses'][number]['partitionResponses'][number]>;
 
@@ -64,6 +103,8 @@ export function produce(broker: Broker): Handler<typeof Produce> {
     const v = validateBatches(batches, { maxBatchBytes: cfg.maxMessageBytes });
     if (!v.ok) return failed(index, v.errorCode, v.message);
     if (v.isControl) return failed(index, ErrorCode.INVALID_RECORD, 'Clients may not produce control batches.');
+    const target = TOPIC_CODECS[cfg.compressionType];
+    if (target !== undefined && v.compression !== target) batches = await recompress(batches, target);
     const now = Date.now();
     const logAppendTime = cfg.messageTimestampType === 'LogAppendTime';
     if (logAppendTime) setLogAppendTimeAll(batches, now);
