@@ -58,6 +58,19 @@ export function cpuSeconds(pid: number, tid?: number): number {
   return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
 }
 
+/**
+ * Seconds a thread spent waiting in the run queue (ready but not on a CPU), from /proc/<pid>/task/<tid>/schedstat;
+ * NaN where the kernel does not provide it. Large values mean the machine, not the thread, was the limit.
+ */
+export function runQueueWaitSeconds(pid: number, tid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/);
+    return Number(f[1]) / 1e9;
+  } catch {
+    return NaN;
+  }
+}
+
 /** A free TCP port on 127.0.0.1 (bound and released; fine for a benchmark on an otherwise idle machine). */
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {

@@ -7,7 +7,8 @@
  *   node dist/bench/run.js --profile    profile the broker (node --cpu-prof) under kcat produce and consume
  *
  * Options: --runs N (repetitions of each kcat run, default 2), --no-docs, --docs PATH, --profile-dir DIR (keep
- * the .cpuprofile files there), --top N (hot spots listed by --profile).
+ * the .cpuprofile files there), --top N (hot spots listed by --profile), --profile-size 100|1024 (record size
+ * profiled; with --quick the record counts are smaller).
  */
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ import {
   resetPeakRss,
   ROOT,
   rssBytes,
+  runQueueWaitSeconds,
   runTimed,
   type ToolRun,
 } from './proc.js';
@@ -202,6 +204,8 @@ interface PhaseResult {
   kcatCpuSeconds: number;
   brokerCpuSeconds: number;
   brokerMainThreadCpuSeconds: number;
+  /** Time the broker's JavaScript thread was ready to run but waited for a CPU (other processes had them). */
+  brokerMainThreadWaitSeconds: number;
 }
 
 interface ThroughputRun {
@@ -215,9 +219,11 @@ interface ThroughputRun {
 async function kcatPhase(b: BrokerProcess, w: Workload, args: string[]): Promise<PhaseResult> {
   const cpu0 = cpuSeconds(b.pid);
   const main0 = mainThreadCpuSeconds(b.pid);
+  const wait0 = runQueueWaitSeconds(b.pid, b.pid);
   const run: ToolRun = await runTimed(KCAT, args, KCAT_TIMEOUT_MS);
   const cpu1 = cpuSeconds(b.pid);
   const main1 = mainThreadCpuSeconds(b.pid);
+  const wait1 = runQueueWaitSeconds(b.pid, b.pid);
   if (run.exitCode !== 0) throw new Error(`kcat ${args.join(' ')} failed (exit ${run.exitCode}):\n${run.stderr}`);
   return {
     wallSeconds: run.wallSeconds,
@@ -226,6 +232,7 @@ async function kcatPhase(b: BrokerProcess, w: Workload, args: string[]): Promise
     kcatCpuSeconds: run.cpuSeconds,
     brokerCpuSeconds: cpu1 - cpu0,
     brokerMainThreadCpuSeconds: main1 - main0,
+    brokerMainThreadWaitSeconds: wait1 - wait0,
   };
 }
 
@@ -350,11 +357,18 @@ function summarise(runs: ThroughputRun[], w: Workload): Summary {
 /** The broker counts as the bottleneck of a run when its JavaScript thread was busy for most of the wall time. */
 const SATURATED = 0.85;
 
+/**
+ * Which side limited a run. The broker's JavaScript thread wanted a CPU for its busy time plus its run-queue wait;
+ * when that demand fills the wall time but the wait is a large part of it, the machine's other load was the limit.
+ */
 function verdict(p: PhaseResult): string {
-  const brokerMain = util(p.brokerMainThreadCpuSeconds, p.wallSeconds);
+  const busy = util(p.brokerMainThreadCpuSeconds, p.wallSeconds);
+  const wait = util(p.brokerMainThreadWaitSeconds, p.wallSeconds);
   const kcat = util(p.kcatCpuSeconds, p.wallSeconds);
-  if (brokerMain >= SATURATED) return 'broker-bound';
+  if (busy >= SATURATED) return 'broker-bound';
+  if (busy + wait >= SATURATED) return 'CPU-starved (other load)';
   if (kcat >= SATURATED) return 'kcat-bound';
+  if (wait >= 0.25) return 'neither saturated; broker waited for CPU';
   return 'neither saturated';
 }
 
@@ -417,8 +431,8 @@ function targets(r: Report): TargetRow[] {
 
 function runTable(runs: ThroughputRun[]): string[] {
   const lines = [
-    '| workload | run | phase | wall s | records/s | MB/s | broker CPU s (JS thread) | kcat CPU s | broker JS busy | verdict |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| workload | run | phase | wall s | records/s | MB/s | broker CPU s (JS thread) | kcat CPU s | broker JS busy | broker JS run-queue wait | peak RSS | verdict |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of runs) {
     for (const [phase, p] of [
@@ -428,7 +442,8 @@ function runTable(runs: ThroughputRun[]): string[] {
       lines.push(
         `| ${fmtInt(r.workload.records)} x ${r.workload.label} | ${r.run} | ${phase} | ${fmt(p.wallSeconds, 2)} | ` +
           `${fmtInt(p.recordsPerSecond)} | ${fmt(p.mbPerSecond)} | ${fmt(p.brokerCpuSeconds, 2)} (${fmt(p.brokerMainThreadCpuSeconds, 2)}) | ` +
-          `${fmt(p.kcatCpuSeconds, 2)} | ${fmt(util(p.brokerMainThreadCpuSeconds, p.wallSeconds) * 100, 0)}% | ${verdict(p)} |`,
+          `${fmt(p.kcatCpuSeconds, 2)} | ${fmt(util(p.brokerMainThreadCpuSeconds, p.wallSeconds) * 100, 0)}% | ` +
+          `${fmt(util(p.brokerMainThreadWaitSeconds, p.wallSeconds) * 100, 0)}% | ${mb(r.peakRssBytes)} | ${verdict(p)} |`,
       );
     }
   }
@@ -442,7 +457,7 @@ function printReport(r: Report): void {
   console.log(`startup to first ApiVersions answer: ${r.startup.startupMs.map((x) => fmt(x, 0)).join(', ')} ms; idle RSS ${mb(r.startup.idleRssBytes)}`);
   console.log('\nkcat runs:');
   console.log(
-    'workload          run phase     wall s   records/s     MB/s  brokerCPU(JS)   kcatCPU  JS busy  peak RSS  verdict',
+    'workload          run phase     wall s   records/s     MB/s  brokerCPU(JS)   kcatCPU  JS busy  JS wait  peak RSS  verdict',
   );
   for (const x of r.runs) {
     for (const [phase, p] of [
@@ -453,7 +468,8 @@ function printReport(r: Report): void {
         `${`${fmtInt(x.workload.records)} x ${x.workload.label}`.padEnd(18)}${String(x.run).padEnd(4)}${phase.padEnd(9)}` +
           `${fmt(p.wallSeconds, 2).padStart(7)} ${fmtInt(p.recordsPerSecond).padStart(11)} ${fmt(p.mbPerSecond).padStart(8)}` +
           `  ${`${fmt(p.brokerCpuSeconds, 2)} (${fmt(p.brokerMainThreadCpuSeconds, 2)})`.padStart(13)} ${fmt(p.kcatCpuSeconds, 2).padStart(9)}` +
-          ` ${`${fmt(util(p.brokerMainThreadCpuSeconds, p.wallSeconds) * 100, 0)}%`.padStart(8)} ${mb(x.peakRssBytes).padStart(9)}  ${verdict(p)}`,
+          ` ${`${fmt(util(p.brokerMainThreadCpuSeconds, p.wallSeconds) * 100, 0)}%`.padStart(8)}` +
+          ` ${`${fmt(util(p.brokerMainThreadWaitSeconds, p.wallSeconds) * 100, 0)}%`.padStart(8)} ${mb(x.peakRssBytes).padStart(9)}  ${verdict(p)}`,
       );
     }
   }
@@ -535,9 +551,27 @@ function docs(r: Report): string {
     'CPU seconds per run: the broker process (all threads, from /proc/PID/stat utime+stime), its JavaScript thread',
     "alone (/proc/PID/task/PID/stat), and kcat (the shell's `times` after kcat exits). The JavaScript thread is the",
     `one that cannot scale past one core, so a run counts as broker-bound when it was busy >= ${SATURATED * 100}% of the`,
-    'wall time.',
+    'wall time. Its run-queue wait (/proc/PID/task/PID/schedstat) is the time it was ready but had no CPU because',
+    "other processes held both cores: kcat's own threads, and anything else running on the machine. The rest of the",
+    'wall time the thread was idle (waiting for kcat) or blocked in a synchronous file read or write; this machine',
+    'does not expose block-I/O delay accounting, so those two cannot be told apart here.',
     '',
     ...runTable(r.runs),
+    '',
+    'What the broker could sustain if its JavaScript thread had a core to itself, from its CPU time per record',
+    '(records / JS-thread CPU seconds, median of the runs; an upper bound that ignores I/O waits):',
+    '',
+    ...WORKLOADS.flatMap((w) => {
+      const rs = r.runs.filter((x) => x.workload === w);
+      const cap = (f: (x: ThroughputRun) => PhaseResult) =>
+        median(rs.map((x) => w.records / f(x).brokerMainThreadCpuSeconds));
+      const p = cap((x) => x.produce);
+      const c = cap((x) => x.consume);
+      return [
+        `- ${w.label}: produce ${fmtInt(p)} records/s (${fmt((p * w.valueSize) / 1e6)} MB/s), ` +
+          `consume ${fmtInt(c)} records/s (${fmt((c * w.valueSize) / 1e6)} MB/s)`,
+      ];
+    }),
     '',
     '## Latency',
     '',
@@ -581,7 +615,9 @@ async function profile(): Promise<void> {
   const profDir = keep ?? tempDir('samsa-bench-prof-');
   if (keep) mkdirSync(keep, { recursive: true });
   const top = Number(option('--top') ?? 10);
-  const w = WORKLOADS[0]!;
+  const size = Number(option('--profile-size') ?? 100);
+  const w = WORKLOADS.find((x) => x.valueSize === size);
+  if (!w) throw new Error(`--profile-size must be one of ${WORKLOADS.map((x) => x.valueSize).join(', ')}`);
   const files = tempDir('samsa-bench-files-');
   const file = join(files, 'records.txt');
   await writeRecordFile(file, w.records, w.valueSize);
