@@ -1,0 +1,436 @@
+/**
+ * The admin client: topics, partitions, configs, records, offsets, cluster description and consumer groups.
+ * Every call returns plain objects and throws a KafkaError (with the broker's code) when the broker refuses.
+ */
+import { AlterConfigs } from '../protocol/messages/alter-configs.js';
+import { CreatePartitions } from '../protocol/messages/create-partitions.js';
+import { CreateTopics } from '../protocol/messages/create-topics.js';
+import { DeleteGroups } from '../protocol/messages/delete-groups.js';
+import { DeleteRecords } from '../protocol/messages/delete-records.js';
+import { DeleteTopics } from '../protocol/messages/delete-topics.js';
+import { DescribeCluster } from '../protocol/messages/describe-cluster.js';
+import { DescribeConfigs } from '../protocol/messages/describe-configs.js';
+import { DescribeGroups } from '../protocol/messages/describe-groups.js';
+import { FindCoordinator } from '../protocol/messages/find-coordinator.js';
+import { IncrementalAlterConfigs } from '../protocol/messages/incremental-alter-configs.js';
+import { ListGroups } from '../protocol/messages/list-groups.js';
+import { OffsetCommit } from '../protocol/messages/offset-commit.js';
+import { OffsetFetch } from '../protocol/messages/offset-fetch.js';
+import { decodeAssignment } from '../protocol/consumer-protocol.js';
+import { Cluster, type BrokerInfo, type ClientOptions, type TopicInfo } from './cluster.js';
+import { listOffsetsVia, type TopicPartition, type TopicPartitionOffset } from './consumer.js';
+import { ErrorCode, KafkaError, errorFor } from './errors.js';
+
+export type AdminOptions = ClientOptions;
+
+export interface NewTopic {
+  name: string;
+  /** Default -1: the broker's num.partitions. */
+  numPartitions?: number;
+  /** Default -1: the broker's default.replication.factor. */
+  replicationFactor?: number;
+  /** Explicit replicas per partition instead of a count. */
+  assignments?: Array<{ partition: number; brokers: number[] }>;
+  configs?: Record<string, string>;
+}
+
+export type ConfigResourceType = 'topic' | 'broker' | 'broker-logger';
+const RESOURCE_TYPE: Record<ConfigResourceType, number> = { topic: 2, broker: 4, 'broker-logger': 8 };
+
+export interface ConfigResource {
+  type: ConfigResourceType;
+  name: string;
+}
+
+export interface ConfigEntry {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  isDefault: boolean;
+  isSensitive: boolean;
+  /** Kafka's ConfigSource number (1 dynamic topic, 4 static broker, 5 default, ...); -1 when unknown. */
+  source: number;
+}
+
+export type AlterOp = 'set' | 'delete' | 'append' | 'subtract';
+const ALTER_OP: Record<AlterOp, number> = { set: 0, delete: 1, append: 2, subtract: 3 };
+
+export interface ConfigChange {
+  name: string;
+  op?: AlterOp;
+  value?: string | null;
+}
+
+export interface ClusterDescription {
+  clusterId: string | null;
+  controllerId: number;
+  brokers: BrokerInfo[];
+}
+
+export interface GroupListing {
+  groupId: string;
+  protocolType: string;
+  state: string;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  protocol: string;
+  members: Array<{
+    memberId: string;
+    groupInstanceId: string | null;
+    clientId: string;
+    clientHost: string;
+    assignment: TopicPartition[];
+  }>;
+}
+
+export interface PartitionOffsets extends TopicPartition {
+  offset: number;
+}
+
+function check(code: number, what: string, message?: string | null): void {
+  if (code !== 0) throw errorFor(code, what, message);
+}
+
+export class Admin {
+  readonly cluster: Cluster;
+
+  constructor(opts: AdminOptions) {
+    this.cluster = new Cluster(opts);
+  }
+
+  /** Connects to a bootstrap server (calls do it on their own; this just fails early). */
+  async connect(): Promise<void> {
+    await this.cluster.anyConnection();
+  }
+
+  /** Topic requests go to the controller when known, else to any broker (which forwards or handles them). */
+  private async controller(): Promise<number> {
+    if (this.cluster.controllerId < 0) await this.cluster.fetchMetadata([], false);
+    return this.cluster.controllerId;
+  }
+
+  private async sendController<T>(fn: (node: number) => Promise<T>): Promise<T> {
+    return this.cluster.retry(async () => {
+      const c = await this.controller();
+      try {
+        return await fn(c);
+      } catch (e) {
+        if (e instanceof KafkaError && e.code === ErrorCode.NOT_CONTROLLER) this.cluster.controllerId = -1;
+        throw e;
+      }
+    });
+  }
+
+  async createTopics(topics: NewTopic[], opts: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    await this.sendController(async (node) => {
+      const res = await this.cluster.sendTo(node >= 0 ? node : (await this.cluster.anyConnection()).nodeId, CreateTopics, {
+        topics: topics.map((t) => ({
+          name: t.name,
+          numPartitions: t.assignments ? -1 : (t.numPartitions ?? -1),
+          replicationFactor: t.assignments ? -1 : (t.replicationFactor ?? -1),
+          assignments: (t.assignments ?? []).map((a) => ({ partitionIndex: a.partition, brokerIds: a.brokers })),
+          configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+        timeoutMs: opts.timeoutMs ?? 60000,
+        validateOnly: opts.validateOnly ?? false,
+      });
+      for (const t of res.topics) {
+        if (t.errorCode === ErrorCode.NOT_CONTROLLER) throw errorFor(t.errorCode, t.name);
+        check(t.errorCode, `create topic ${t.name}`, t.errorMessage);
+      }
+    });
+  }
+
+  async deleteTopics(names: string[], opts: { timeoutMs?: number } = {}): Promise<void> {
+    await this.sendController(async (node) => {
+      const res = await this.cluster.sendTo(node >= 0 ? node : (await this.cluster.anyConnection()).nodeId, DeleteTopics, {
+        topicNames: names,
+        topics: names.map((name) => ({ name })),
+        timeoutMs: opts.timeoutMs ?? 60000,
+      });
+      for (const t of res.responses) check(t.errorCode, `delete topic ${t.name}`, t.errorMessage);
+    });
+    this.cluster.forgetTopics(names);
+  }
+
+  /** Names of all topics (internal ones only when asked). */
+  async listTopics(opts: { includeInternal?: boolean } = {}): Promise<string[]> {
+    const res = await this.cluster.retry(() => this.cluster.fetchMetadata(null, false));
+    return res.topics
+      .filter((t) => t.errorCode === 0 && t.name !== null && (opts.includeInternal || !t.isInternal))
+      .map((t) => t.name!)
+      .sort();
+  }
+
+  /** Partitions, leaders and replicas of topics; throws for a topic that does not exist. */
+  async describeTopics(names: string[]): Promise<TopicInfo[]> {
+    const res = await this.cluster.retry(() => this.cluster.fetchMetadata(names, false));
+    for (const t of res.topics) check(t.errorCode, `describe topic ${t.name}`);
+    return names.map((n) => this.cluster.topics.get(n)!).filter((t) => t !== undefined);
+  }
+
+  /** Raises the partition count of topics to `count`. */
+  async createPartitions(changes: Array<{ topic: string; count: number }>, opts: { validateOnly?: boolean } = {}): Promise<void> {
+    await this.sendController(async (node) => {
+      const res = await this.cluster.sendTo(node >= 0 ? node : (await this.cluster.anyConnection()).nodeId, CreatePartitions, {
+        topics: changes.map((c) => ({ name: c.topic, count: c.count, assignments: null })),
+        timeoutMs: 60000,
+        validateOnly: opts.validateOnly ?? false,
+      });
+      for (const r of res.results) check(r.errorCode, `create partitions of ${r.name}`, r.errorMessage);
+    });
+  }
+
+  async describeConfigs(resources: ConfigResource[]): Promise<Array<ConfigResource & { configs: ConfigEntry[] }>> {
+    const res = await this.cluster.sendAny(DescribeConfigs, {
+      resources: resources.map((r) => ({ resourceType: RESOURCE_TYPE[r.type], resourceName: r.name, configurationKeys: null })),
+      includeSynonyms: false,
+      includeDocumentation: false,
+    });
+    return res.results.map((r, i) => {
+      check(r.errorCode, `describe configs of ${r.resourceName}`, r.errorMessage);
+      return {
+        ...resources[i]!,
+        configs: r.configs.map((c) => ({
+          name: c.name,
+          value: c.value,
+          readOnly: c.readOnly,
+          isDefault: c.isDefault || c.configSource === 5,
+          isSensitive: c.isSensitive,
+          source: c.configSource,
+        })),
+      };
+    });
+  }
+
+  /** Incremental changes (IncrementalAlterConfigs): only the named entries change. */
+  async alterConfigs(resource: ConfigResource, changes: ConfigChange[], opts: { validateOnly?: boolean } = {}): Promise<void> {
+    const res = await this.cluster.sendAny(IncrementalAlterConfigs, {
+      resources: [
+        {
+          resourceType: RESOURCE_TYPE[resource.type],
+          resourceName: resource.name,
+          configs: changes.map((c) => ({ name: c.name, configOperation: ALTER_OP[c.op ?? 'set'], value: c.value ?? null })),
+        },
+      ],
+      validateOnly: opts.validateOnly ?? false,
+    });
+    for (const r of res.responses) check(r.errorCode, `alter configs of ${r.resourceName}`, r.errorMessage);
+  }
+
+  /** Replaces the whole dynamic config of a resource (the legacy AlterConfigs). */
+  async replaceConfigs(resource: ConfigResource, configs: Record<string, string>): Promise<void> {
+    const res = await this.cluster.sendAny(AlterConfigs, {
+      resources: [
+        {
+          resourceType: RESOURCE_TYPE[resource.type],
+          resourceName: resource.name,
+          configs: Object.entries(configs).map(([name, value]) => ({ name, value })),
+        },
+      ],
+      validateOnly: false,
+    });
+    for (const r of res.responses) check(r.errorCode, `alter configs of ${r.resourceName}`, r.errorMessage);
+  }
+
+  /** Deletes records before `offset` (-1: the high watermark) per partition; returns the new low watermarks. */
+  async deleteRecords(offsets: PartitionOffsets[]): Promise<PartitionOffsets[]> {
+    await this.cluster.ensureTopics(new Set(offsets.map((o) => o.topic)));
+    const byNode = new Map<number, PartitionOffsets[]>();
+    for (const o of offsets) {
+      const leader = this.cluster.leaderFor(o.topic, o.partition);
+      if (leader < 0) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${o.topic}-${o.partition} has no leader`);
+      let l = byNode.get(leader);
+      if (!l) byNode.set(leader, (l = []));
+      l.push(o);
+    }
+    const out: PartitionOffsets[] = [];
+    for (const [node, list] of byNode) {
+      const topics = new Map<string, Array<{ partitionIndex: number; offset: number }>>();
+      for (const o of list) {
+        let l = topics.get(o.topic);
+        if (!l) topics.set(o.topic, (l = []));
+        l.push({ partitionIndex: o.partition, offset: o.offset });
+      }
+      const res = await this.cluster.sendTo(node, DeleteRecords, {
+        topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
+        timeoutMs: 30000,
+      });
+      for (const t of res.topics) {
+        for (const p of t.partitions) {
+          check(p.errorCode, `delete records of ${t.name}-${p.partitionIndex}`);
+          out.push({ topic: t.name, partition: p.partitionIndex, offset: p.lowWatermark });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Cluster id, controller and brokers (DescribeCluster when offered, else Metadata). */
+  async describeCluster(): Promise<ClusterDescription> {
+    const conn = await this.cluster.anyConnection();
+    if (conn.supports(DescribeCluster)) {
+      const res = await this.cluster.sendAny(DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 });
+      check(res.errorCode, 'describe cluster', res.errorMessage);
+      return {
+        clusterId: res.clusterId,
+        controllerId: res.controllerId,
+        brokers: res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack })),
+      };
+    }
+    await this.cluster.fetchMetadata([], false);
+    return { clusterId: this.cluster.clusterId, controllerId: this.cluster.controllerId, brokers: [...this.cluster.brokers.values()] };
+  }
+
+  /**
+   * Offsets of partitions: 'earliest', 'latest', or the first offset at or after a timestamp (-1 when none).
+   */
+  async listOffsets(partitions: TopicPartition[], spec: 'earliest' | 'latest' | number = 'latest', isolation: 'read_uncommitted' | 'read_committed' = 'read_uncommitted'): Promise<PartitionOffsets[]> {
+    await this.cluster.ensureTopics(new Set(partitions.map((p) => p.topic)));
+    const ts = spec === 'earliest' ? -2 : spec === 'latest' ? -1 : spec;
+    const m = await this.cluster.retry(() =>
+      listOffsetsVia(this.cluster, partitions.map((p) => ({ ...p, timestamp: ts })), isolation === 'read_committed' ? 1 : 0),
+    );
+    return partitions.map((p) => ({ ...p, offset: m.get(`${p.topic}\u0000${p.partition}`) ?? -1 }));
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Groups
+
+  private async coordinatorOf(groupId: string): Promise<number> {
+    return this.cluster.retry(async () => {
+      const conn = await this.cluster.anyConnection();
+      const v = conn.versions.get(FindCoordinator.key) ?? -1;
+      const res = await conn.send(FindCoordinator, { key: groupId, keyType: 0, coordinatorKeys: [groupId] });
+      const c = v >= 4 ? res.coordinators[0] : { nodeId: res.nodeId, host: res.host, port: res.port, errorCode: res.errorCode, errorMessage: res.errorMessage };
+      if (!c) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `no coordinator for ${groupId}`);
+      check(c.errorCode, `coordinator of group ${groupId}`, c.errorMessage);
+      if (!this.cluster.brokers.has(c.nodeId)) this.cluster.brokers.set(c.nodeId, { nodeId: c.nodeId, host: c.host, port: c.port, rack: null });
+      return c.nodeId;
+    });
+  }
+
+  /** Groups on every broker. */
+  async listGroups(): Promise<GroupListing[]> {
+    await this.cluster.fetchMetadata([], false);
+    const out: GroupListing[] = [];
+    for (const id of this.cluster.brokers.keys()) {
+      const res = await this.cluster.sendTo(id, ListGroups, { statesFilter: [], typesFilter: [] });
+      check(res.errorCode, 'list groups');
+      for (const g of res.groups) out.push({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState });
+    }
+    return out.sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
+  }
+
+  async describeGroups(groupIds: string[]): Promise<GroupDescription[]> {
+    const out: GroupDescription[] = [];
+    for (const groupId of groupIds) {
+      const node = await this.coordinatorOf(groupId);
+      const res = await this.cluster.sendTo(node, DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false });
+      for (const g of res.groups) {
+        check(g.errorCode, `describe group ${g.groupId}`);
+        out.push({
+          groupId: g.groupId,
+          state: g.groupState,
+          protocolType: g.protocolType,
+          protocol: g.protocolData,
+          members: g.members.map((m) => {
+            let assignment: TopicPartition[] = [];
+            if (g.protocolType === 'consumer' && m.memberAssignment.length > 0) {
+              try {
+                assignment = decodeAssignment(m.memberAssignment).assignedPartitions.flatMap((a) =>
+                  a.partitions.map((partition) => ({ topic: a.topic, partition })),
+                );
+              } catch {
+                assignment = [];
+              }
+            }
+            return { memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, assignment };
+          }),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Committed offsets of a group (all partitions it has offsets for, or just these). */
+  async listGroupOffsets(groupId: string, partitions?: TopicPartition[]): Promise<TopicPartitionOffset[]> {
+    const node = await this.coordinatorOf(groupId);
+    let topics: Array<{ name: string; partitionIndexes: number[] }> | null = null;
+    if (partitions) {
+      const m = new Map<string, number[]>();
+      for (const p of partitions) {
+        let l = m.get(p.topic);
+        if (!l) m.set(p.topic, (l = []));
+        l.push(p.partition);
+      }
+      topics = [...m].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
+    }
+    const res = await this.cluster.sendTo(node, OffsetFetch, {
+      groupId,
+      topics,
+      groups: [{ groupId, memberId: null, memberEpoch: -1, topics }],
+      requireStable: false,
+    });
+    const groupError = res.groups.length > 0 ? res.groups[0]!.errorCode : res.errorCode;
+    check(groupError, `offsets of group ${groupId}`);
+    const ts = res.groups.length > 0 ? res.groups[0]!.topics : res.topics;
+    const out: TopicPartitionOffset[] = [];
+    for (const t of ts) {
+      for (const p of t.partitions) {
+        check(p.errorCode, `offset of ${t.name}-${p.partitionIndex}`);
+        if (p.committedOffset >= 0) out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata });
+      }
+    }
+    return out;
+  }
+
+  /** Sets a group's committed offsets (the group must have no active members). */
+  async alterGroupOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void> {
+    const node = await this.coordinatorOf(groupId);
+    const m = new Map<string, Array<{ partitionIndex: number; committedOffset: number; committedMetadata: string | null }>>();
+    for (const o of offsets) {
+      let l = m.get(o.topic);
+      if (!l) m.set(o.topic, (l = []));
+      l.push({ partitionIndex: o.partition, committedOffset: o.offset, committedMetadata: o.metadata ?? null });
+    }
+    const res = await this.cluster.sendTo(node, OffsetCommit, {
+      groupId,
+      generationIdOrMemberEpoch: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [...m].map(([name, partitions]) => ({ name, partitions })),
+    });
+    for (const t of res.topics) for (const p of t.partitions) check(p.errorCode, `commit ${t.name}-${p.partitionIndex} for ${groupId}`);
+  }
+
+  /** Moves a group's offsets to the earliest or latest offset, or to a timestamp, for the given partitions. */
+  async resetGroupOffsets(groupId: string, partitions: TopicPartition[], to: 'earliest' | 'latest' | number): Promise<TopicPartitionOffset[]> {
+    const offsets = await this.listOffsets(partitions, to);
+    // A timestamp past every record finds nothing: use the end instead.
+    const latest = offsets.some((o) => o.offset < 0) ? await this.listOffsets(partitions, 'latest') : [];
+    const target = offsets.map((o, i) => ({ ...o, offset: o.offset >= 0 ? o.offset : latest[i]!.offset }));
+    await this.alterGroupOffsets(groupId, target);
+    return target;
+  }
+
+  async deleteGroups(groupIds: string[]): Promise<void> {
+    for (const groupId of groupIds) {
+      const node = await this.coordinatorOf(groupId);
+      const res = await this.cluster.sendTo(node, DeleteGroups, { groupsNames: [groupId] });
+      for (const r of res.results) check(r.errorCode, `delete group ${r.groupId}`);
+    }
+  }
+
+  close(): void {
+    this.cluster.close();
+  }
+}
+
+export function createAdmin(opts: AdminOptions): Admin {
+  return new Admin(opts);
+}
