@@ -625,15 +625,18 @@ export class GroupCoordinator {
   private checkCommitter(req: CommitInput): number {
     const g = this.groups.get(req.groupId);
     const simple = req.generationIdOrMemberEpoch < 0 && req.memberId === '';
-    if (g === undefined) return req.generationIdOrMemberEpoch < 0 ? 0 : ErrorCode.ILLEGAL_GENERATION;
+    if (g === undefined) return simple ? 0 : req.generationIdOrMemberEpoch >= 0 ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.UNKNOWN_MEMBER_ID;
     if (g.kind === 'consumer') return g.checkCommit(req.memberId, req.generationIdOrMemberEpoch, simple);
     if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (req.generationIdOrMemberEpoch < 0 && g.state === 'Empty') return 0;
+    if (req.generationIdOrMemberEpoch < 0 && req.memberId === '' && req.groupInstanceId === null) {
+      // A commit from outside the group (admin tools, manual assignment) is only allowed while nobody is in it.
+      return g.state === 'Empty' ? 0 : ErrorCode.UNKNOWN_MEMBER_ID;
+    }
     if (g.isStaticFenced(req.memberId, req.groupInstanceId)) return ErrorCode.FENCED_INSTANCE_ID;
-    if (g.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
     const m = g.members.get(req.memberId);
     if (m === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (req.generationIdOrMemberEpoch !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    if (g.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
     this.scheduleHeartbeat(g, m);
     return 0;
   }
