@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { ErrorCode } from '../../protocol/errors.js';
 import { ListOffsets } from '../../protocol/messages/list-offsets.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
+import { decodeBatches } from '../../protocol/records/batch.js';
+import { COMPRESSION_MASK, ATTRIBUTES } from '../../protocol/records/layout.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
@@ -80,6 +82,25 @@ function legacyOffsets(log: PartitionLog, timestamp: number, max: number, fromCo
   return out;
 }
 
+/**
+ * Storage finds timestamps by batch headers; inside a compressed batch it cannot see the records, so it answers
+ * with the batch. This reads that batch and finds the exact record: the first with a timestamp >= `target`
+ * (or, for the max-timestamp query, the first carrying the batch's max timestamp).
+ */
+async function exactRecord(log: PartitionLog, out: PartitionOut, target: number | 'max'): Promise<void> {
+  const from = out.offset!;
+  const res = log.read(from, 1, { minOneBatch: true });
+  if (res.records.length < ATTRIBUTES + 2 || (res.records.readInt16BE(ATTRIBUTES) & COMPRESSION_MASK) === 0) return;
+  const [batch] = await decodeBatches(res.records);
+  if (!batch) return;
+  const want = target === 'max' ? batch.header.maxTimestamp : target;
+  const rec = batch.records.find((r) => r.offset >= from && (target === 'max' ? r.timestamp === want : r.timestamp >= want));
+  if (rec) {
+    out.offset = rec.offset;
+    out.timestamp = rec.timestamp;
+  }
+}
+
 /** Offsets by timestamp, and the earliest / latest / max-timestamp offsets of partitions. */
 export function listOffsets(broker: Broker): Handler<typeof ListOffsets> {
   const unknown = (partitionIndex: number, errorCode: number): PartitionOut => ({
@@ -117,6 +138,7 @@ export function listOffsets(broker: Broker): Handler<typeof ListOffsets> {
 
   return (ctx, req) => {
     const version = ctx.header.apiVersion;
+    const refinements: Array<Promise<void>> = [];
     const fromConsumer = req.replicaId === CONSUMER_REPLICA_ID;
     // Seen counts per topic-partition, so every entry of a repeated partition is refused.
     const seen = new Map<string, number>();
@@ -151,15 +173,20 @@ export function listOffsets(broker: Broker): Handler<typeof ListOffsets> {
             : log.highWatermark;
         const hit = lookup(log, p.timestamp, lastFetchable);
         if (hit === null) return unknown(p.partitionIndex, 0);
-        return {
+        const out: PartitionOut = {
           partitionIndex: p.partitionIndex,
           errorCode: 0,
           timestamp: hit.timestamp,
           offset: hit.offset,
           leaderEpoch: hit.leaderEpoch,
         };
+        if (p.timestamp >= 0 || p.timestamp === MAX_TIMESTAMP) {
+          refinements.push(exactRecord(log, out, p.timestamp === MAX_TIMESTAMP ? 'max' : p.timestamp));
+        }
+        return out;
       }),
     }));
-    return { throttleTimeMs: 0, topics };
+    if (refinements.length === 0) return { throttleTimeMs: 0, topics };
+    return Promise.all(refinements).then(() => ({ throttleTimeMs: 0, topics }));
   };
 }
