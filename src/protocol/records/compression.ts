@@ -13,11 +13,44 @@
  * gzip is capped inside zlib; otherwise the size is checked after inflating.
  */
 import * as zlib from 'node:zlib';
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
-import * as snappy from 'snappy';
-import * as lz4 from 'lz4-napi';
-import * as zstd from '@mongodb-js/zstd';
+import type * as SnappyLib from 'snappy';
+import type * as Lz4Lib from 'lz4-napi';
+import type * as ZstdLib from '@mongodb-js/zstd';
 import { Compression } from './layout.js';
+
+// The native codec libraries load on first use: most brokers never look inside a batch, and loading all three
+// costs tens of milliseconds of startup.
+const load = createRequire(import.meta.url);
+let snappyLib: typeof SnappyLib | undefined;
+let lz4Lib: typeof Lz4Lib | undefined;
+let zstdLib: typeof ZstdLib | undefined;
+const snappy = {
+  get lib(): typeof SnappyLib {
+    return (snappyLib ??= load('snappy') as typeof SnappyLib);
+  },
+  compressSync: (b: Buffer) => snappy.lib.compressSync(b),
+  compress: (b: Buffer) => snappy.lib.compress(b),
+  uncompressSync: (b: Buffer, o: { asBuffer: true }) => snappy.lib.uncompressSync(b, o),
+  uncompress: (b: Buffer, o: { asBuffer: true }) => snappy.lib.uncompress(b, o),
+};
+const lz4 = {
+  get lib(): typeof Lz4Lib {
+    return (lz4Lib ??= load('lz4-napi') as typeof Lz4Lib);
+  },
+  compressFrame: (b: Buffer) => lz4.lib.compressFrame(b),
+  compressFrameSync: (b: Buffer) => lz4.lib.compressFrameSync(b),
+  decompressFrame: (b: Buffer) => lz4.lib.decompressFrame(b),
+  decompressFrameSync: (b: Buffer) => lz4.lib.decompressFrameSync(b),
+};
+const zstd = {
+  get lib(): typeof ZstdLib {
+    return (zstdLib ??= load('@mongodb-js/zstd') as typeof ZstdLib);
+  },
+  compress: (b: Buffer) => zstd.lib.compress(b),
+  decompress: (b: Buffer) => zstd.lib.decompress(b),
+};
 
 export { Compression };
 
