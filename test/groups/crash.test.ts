@@ -1,0 +1,52 @@
+/** Committed offsets survive kill -9 of a broker process (they are in __consumer_offsets, re-read at startup). */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ErrorCode } from '../../src/protocol/errors.js';
+import { CreateTopics } from '../../src/protocol/messages/core-apis.js';
+import { OffsetCommit, OffsetFetch } from '../../src/protocol/messages/coordinator-apis.js';
+import { startBrokerProcess } from '../helpers/broker.js';
+import { RawClient } from '../helpers/raw-client.js';
+
+test('offsets committed before SIGKILL are there after a restart', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'samsa-groups-crash-'));
+  let proc = await startBrokerProcess({ dataDir, config: { 'offsets.topic.num.partitions': '10' } });
+  try {
+    let c = await RawClient.connect(proc.port);
+    const created = await c.send(CreateTopics, 5, {
+      topics: [{ name: 'kt', numPartitions: 4, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false,
+    });
+    assert.equal(created.topics[0]!.errorCode, 0);
+    for (let round = 1; round <= 20; round++) {
+      const r = await c.send(OffsetCommit, 9, {
+        groupId: `crash-${round % 3}`, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1,
+        topics: [{ name: 'kt', partitions: [0, 1, 2, 3].map((p) => ({ partitionIndex: p, committedOffset: round * 10 + p, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: `r${round}` })) }],
+      });
+      assert.ok(r.topics[0]!.partitions.every((p) => p.errorCode === 0));
+    }
+    c.close();
+    proc.kill('SIGKILL');
+    const exit = await proc.exited;
+    assert.equal(exit.signal, 'SIGKILL');
+
+    proc = await startBrokerProcess({ dataDir, port: proc.port, config: { 'offsets.topic.num.partitions': '10' } });
+    c = await RawClient.connect(proc.port);
+    const f = await c.send(OffsetFetch, 8, {
+      groupId: '', topics: [], requireStable: false,
+      groups: [0, 1, 2].map((g) => ({ groupId: `crash-${g}`, memberId: null, memberEpoch: -1, topics: null })),
+    });
+    // The last commit of each group: rounds 18 (crash-0), 19 (crash-1), 20 (crash-2).
+    const last: Record<string, number> = { 'crash-0': 18, 'crash-1': 19, 'crash-2': 20 };
+    for (const g of f.groups) {
+      assert.equal(g.errorCode, ErrorCode.NONE);
+      const parts = g.topics.flatMap((t) => t.partitions).sort((a, b) => a.partitionIndex - b.partitionIndex);
+      assert.deepEqual(parts.map((p) => [p.committedOffset, p.metadata]), [0, 1, 2, 3].map((p) => [last[g.groupId]! * 10 + p, `r${last[g.groupId]}`]));
+    }
+    c.close();
+  } finally {
+    await proc.cleanup();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
