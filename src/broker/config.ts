@@ -167,7 +167,7 @@ export const BROKER_CONFIG_DEFINITIONS: readonly ConfigDefinition[] = [
   def({ name: 'default.replication.factor', type: 'int', default: '1', min: 1,
     doc: 'Replication factor for automatically created topics (a single node only supports 1).' }),
   def({ name: 'auto.create.topics.enable', type: 'boolean', default: 'true',
-    doc: 'Create a topic on first metadata request or produce for it.' }),
+    doc: 'Create a topic when a metadata request names it and allows auto-creation (as Kafka, not on produce).' }),
   def({ name: 'delete.topic.enable', type: 'boolean', default: 'true', doc: 'Whether DeleteTopics is allowed.' }),
   def({ name: 'min.insync.replicas', type: 'int', default: '1', min: 1,
     doc: 'Replicas that must have a write for acks=all to succeed (always satisfied at 1 on one node).' }),
