@@ -1,26 +1,408 @@
-/** Placeholder, replaced below. */
+/**
+ * KIP-848 consumer groups: the broker computes the assignment. Every change of membership, subscriptions or
+ * subscribed topics' partition counts bumps the group epoch and recomputes the target assignment; each member
+ * then moves towards its target through heartbeats. A partition is given to its new owner only after the
+ * previous owner has reported it revoked, so no partition ever has two owners.
+ */
+import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../protocol/errors.js';
+import { encodeAssignment, encodeSubscription } from '../../protocol/consumer-protocol.js';
+import type { Logger } from '../../storage/logger.js';
+import type { TopicManager } from '../topics.js';
+import { ASSIGNORS, DEFAULT_ASSIGNOR, type Assignment } from './assignors.js';
 import type { GroupDescription } from './coordinator.js';
 import type { Timers } from './timers.js';
 
+export interface ConsumerGroupContext {
+  timers: Timers;
+  topics: TopicManager;
+  log: Logger;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+}
+
+export interface HeartbeatInput {
+  groupId: string;
+  memberId: string;
+  memberEpoch: number;
+  instanceId: string | null;
+  rackId: string | null;
+  rebalanceTimeoutMs: number;
+  subscribedTopicNames: string[] | null;
+  serverAssignor: string | null;
+  /** Owned partitions by topic id; null when unchanged since the last heartbeat. */
+  topicPartitions: Array<{ topicId: string; partitions: number[] }> | null;
+  clientId: string;
+  clientHost: string;
+}
+
+export interface HeartbeatOutput {
+  errorCode: number;
+  errorMessage: string | null;
+  memberId: string | null;
+  memberEpoch: number;
+  heartbeatIntervalMs: number;
+  assignment: { topicPartitions: Array<{ topicId: string; partitions: number[] }> } | null;
+}
+
+class ConsumerMember {
+  memberEpoch = 0;
+  previousMemberEpoch = -1;
+  /** Partitions the member owns now (as far as the broker has told it). */
+  assigned: Assignment = new Map();
+  /** Partitions the member was asked to give up and has not yet reported gone. */
+  revoking: Assignment = new Map();
+  /** Set when the assignment changed and the member has not been sent it yet. */
+  dirty = true;
+  /** Part of its target is still owned by another member that has to revoke it first. */
+  unreleased = false;
+  subscribed: string[] = [];
+  rebalanceTimeoutMs = 300_000;
+
+  constructor(
+    readonly memberId: string,
+    public instanceId: string | null,
+    public rackId: string | null,
+    public clientId: string,
+    public clientHost: string,
+  ) {}
+}
+
+const clone = (a: Assignment): Assignment => new Map([...a].map(([t, s]) => [t, new Set(s)]));
+const size = (a: Assignment): number => [...a.values()].reduce((n, s) => n + s.size, 0);
+const sameAssignment = (a: Assignment, b: Assignment): boolean => {
+  if (size(a) !== size(b)) return false;
+  for (const [t, s] of a) for (const p of s) if (!b.get(t)?.has(p)) return false;
+  return true;
+};
+
 export class ConsumerGroup {
   readonly kind = 'consumer' as const;
-  readonly members = new Map<string, unknown>();
-  constructor(readonly groupId: string) {}
-  checkCommit(_memberId: string, _epoch: number, simple: boolean): number {
-    return simple && this.members.size === 0 ? 0 : ErrorCode.UNKNOWN_MEMBER_ID;
+  readonly members = new Map<string, ConsumerMember>();
+  groupEpoch = 0;
+  assignmentEpoch = 0;
+  assignorName = DEFAULT_ASSIGNOR;
+  private target = new Map<string, Assignment>();
+  /** "topic:partitions,..." of the subscribed topics when the target was computed. */
+  private metadataSignature = '';
+
+  constructor(
+    readonly groupId: string,
+    private readonly ctx: ConsumerGroupContext,
+  ) {}
+
+  // ------------------------------------------------------------------------------------------ heartbeat
+
+  heartbeat(req: HeartbeatInput): HeartbeatOutput {
+    const fail = (errorCode: number, errorMessage: string | null = null): HeartbeatOutput => ({
+      errorCode,
+      errorMessage,
+      memberId: null,
+      memberEpoch: -1,
+      heartbeatIntervalMs: 0,
+      assignment: null,
+    });
+    if (req.memberEpoch === -1 || req.memberEpoch === -2) {
+      const m = this.members.get(req.memberId) ?? (req.instanceId !== null ? this.byInstance(req.instanceId) : undefined);
+      if (m === undefined) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+      this.removeMember(m, 'left the group');
+      return { errorCode: 0, errorMessage: null, memberId: m.memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null };
+    }
+    if (req.serverAssignor !== null && !ASSIGNORS.has(req.serverAssignor)) {
+      return fail(ErrorCode.UNSUPPORTED_ASSIGNOR, `Assignor ${req.serverAssignor} is not supported; use one of ${[...ASSIGNORS.keys()].join(', ')}.`);
+    }
+    let m: ConsumerMember | undefined;
+    let changed = false;
+    if (req.memberEpoch === 0) {
+      if (req.subscribedTopicNames === null) return fail(ErrorCode.INVALID_REQUEST, 'A joining member must give its subscription.');
+      const memberId = req.memberId !== '' ? req.memberId : randomBytes(16).toString('base64url');
+      m = this.members.get(memberId);
+      if (req.instanceId !== null) {
+        const other = this.byInstance(req.instanceId);
+        if (other !== undefined && other.memberId !== memberId) {
+          // A static member restarted: it replaces the old incarnation.
+          this.removeMember(other, `replaced by ${memberId} (same group.instance.id)`, false);
+          changed = true;
+        }
+      }
+      if (m === undefined) {
+        m = new ConsumerMember(memberId, req.instanceId, req.rackId, req.clientId, req.clientHost);
+        this.members.set(memberId, m);
+        changed = true;
+        this.ctx.log.info(`consumer group ${this.groupId}: member ${memberId} joined`);
+      } else {
+        // Rejoining with epoch 0 drops what it owned.
+        m.assigned = new Map();
+        m.revoking = new Map();
+        m.memberEpoch = 0;
+      }
+      m.dirty = true;
+    } else {
+      m = this.members.get(req.memberId);
+      if (m === undefined) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not in group ${this.groupId}.`);
+      if (req.memberEpoch !== m.memberEpoch && !(req.memberEpoch === m.previousMemberEpoch && this.ownedWithin(req, m))) {
+        return fail(ErrorCode.FENCED_MEMBER_EPOCH, `Epoch ${req.memberEpoch} is not the member's epoch ${m.memberEpoch}.`);
+      }
+    }
+    m.clientId = req.clientId;
+    m.clientHost = req.clientHost;
+    if (req.rackId !== null) m.rackId = req.rackId;
+    if (req.rebalanceTimeoutMs > 0) m.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+    if (req.subscribedTopicNames !== null) {
+      const subs = [...new Set(req.subscribedTopicNames)].sort();
+      if (subs.join('\0') !== m.subscribed.join('\0')) {
+        m.subscribed = subs;
+        changed = true;
+      }
+    }
+    if (req.serverAssignor !== null && req.serverAssignor !== this.assignorName) {
+      this.assignorName = req.serverAssignor;
+      changed = true;
+    }
+    if (changed || this.metadataChanged()) this.bumpEpoch();
+    this.scheduleSession(m);
+
+    // The member reports what it owns: anything it was revoking and no longer lists is released.
+    if (req.topicPartitions !== null && size(m.revoking) > 0) {
+      const owned = this.ownedByName(req.topicPartitions);
+      let stillHeld = false;
+      for (const [t, s] of m.revoking) for (const p of s) if (owned.get(t)?.has(p)) stillHeld = true;
+      if (!stillHeld) {
+        m.revoking = new Map();
+        this.ctx.timers.clear(this.revokeTimer(m));
+      }
+    }
+    this.reconcile(m);
+    // Members waiting for partitions someone else just freed can now get them.
+    for (const other of this.members.values()) {
+      if (other !== m && (other.memberEpoch !== this.assignmentEpoch || other.unreleased)) this.reconcile(other);
+    }
+
+    const sendAssignment = m.dirty || req.memberEpoch === 0 || req.topicPartitions !== null;
+    m.dirty = false;
+    return {
+      errorCode: 0,
+      errorMessage: null,
+      memberId: m.memberId,
+      memberEpoch: m.memberEpoch,
+      heartbeatIntervalMs: this.ctx.heartbeatIntervalMs,
+      assignment: sendAssignment ? { topicPartitions: this.withIds(m.assigned) } : null,
+    };
   }
-  checkFetch(_memberId: string, _epoch: number): number {
+
+  private byInstance(instanceId: string): ConsumerMember | undefined {
+    for (const m of this.members.values()) if (m.instanceId === instanceId) return m;
+    return undefined;
+  }
+
+  /** A member one epoch behind is accepted if it owns nothing it should not (its response may have been lost). */
+  private ownedWithin(req: HeartbeatInput, m: ConsumerMember): boolean {
+    if (req.topicPartitions === null) return false;
+    for (const [t, s] of this.ownedByName(req.topicPartitions)) for (const p of s) if (!m.assigned.get(t)?.has(p)) return false;
+    return true;
+  }
+
+  private ownedByName(tps: Array<{ topicId: string; partitions: number[] }>): Assignment {
+    const out: Assignment = new Map();
+    for (const tp of tps) {
+      const name = this.ctx.topics.nameForId(tp.topicId);
+      if (name !== undefined) out.set(name, new Set(tp.partitions));
+    }
+    return out;
+  }
+
+  private withIds(a: Assignment): Array<{ topicId: string; partitions: number[] }> {
+    const out = [];
+    for (const [t, s] of a) {
+      const id = this.ctx.topics.get(t)?.topicId;
+      if (id !== undefined && s.size > 0) out.push({ topicId: id, partitions: [...s].sort((x, y) => x - y) });
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------------------------------ assignment
+
+  private signature(): string {
+    const topics = [...new Set([...this.members.values()].flatMap((m) => m.subscribed))].sort();
+    return topics.map((t) => `${t}:${this.ctx.topics.partitionsOf(t)?.length ?? 0}`).join(',');
+  }
+
+  private metadataChanged(): boolean {
+    return this.signature() !== this.metadataSignature;
+  }
+
+  /** A new group epoch: recompute every member's target with the group's assignor. */
+  private bumpEpoch(): void {
+    this.groupEpoch++;
+    this.metadataSignature = this.signature();
+    const assignor = ASSIGNORS.get(this.assignorName) ?? ASSIGNORS.get(DEFAULT_ASSIGNOR)!;
+    const members = [...this.members.values()].map((m) => ({ memberId: m.memberId, topics: m.subscribed, previous: this.target.get(m.memberId) }));
+    this.target = assignor(members, (t) => this.ctx.topics.partitionsOf(t)?.length ?? 0);
+    this.assignmentEpoch = this.groupEpoch;
+    this.ctx.log.info(`consumer group ${this.groupId}: epoch ${this.groupEpoch}, ${this.members.size} member(s), assignor ${this.assignorName}`);
+  }
+
+  /** Who owns (or is still revoking) each partition right now. */
+  private owners(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const m of this.members.values()) {
+      for (const a of [m.assigned, m.revoking]) for (const [t, s] of a) for (const p of s) out.set(`${t}\0${p}`, m.memberId);
+    }
+    return out;
+  }
+
+  /** Moves one member towards its target: revoke first, then take partitions nobody else holds. */
+  private reconcile(m: ConsumerMember): void {
+    if (size(m.revoking) > 0) return;
+    const target = this.target.get(m.memberId) ?? new Map<string, Set<number>>();
+    const toRevoke: Assignment = new Map();
+    for (const [t, s] of m.assigned) for (const p of s) if (!target.get(t)?.has(p)) (toRevoke.get(t) ?? toRevoke.set(t, new Set()).get(t)!).add(p);
+    if (size(toRevoke) > 0) {
+      for (const [t, s] of toRevoke) {
+        const kept = m.assigned.get(t)!;
+        for (const p of s) kept.delete(p);
+        if (kept.size === 0) m.assigned.delete(t);
+      }
+      m.revoking = toRevoke;
+      m.dirty = true;
+      // A member that never gives up its partitions is removed after its rebalance timeout.
+      this.ctx.timers.set(this.revokeTimer(m), m.rebalanceTimeoutMs, () => {
+        if (this.members.get(m.memberId) === m && size(m.revoking) > 0) this.removeMember(m, 'did not revoke its partitions in time');
+      });
+      return;
+    }
+    const owners = this.owners();
+    const next = clone(m.assigned);
+    let pending = false;
+    for (const [t, s] of target) {
+      for (const p of s) {
+        const owner = owners.get(`${t}\0${p}`);
+        if (owner === undefined || owner === m.memberId) (next.get(t) ?? next.set(t, new Set()).get(t)!).add(p);
+        else pending = true;
+      }
+    }
+    if (!sameAssignment(next, m.assigned)) {
+      m.assigned = next;
+      m.dirty = true;
+    }
+    // Nothing left to revoke: the member is at the target epoch, even if some partitions are yet to be freed.
+    m.unreleased = pending;
+    if (m.memberEpoch !== this.assignmentEpoch) {
+      m.previousMemberEpoch = m.memberEpoch;
+      m.memberEpoch = this.assignmentEpoch;
+      m.dirty = true;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ membership
+
+  private sessionTimer(m: ConsumerMember): string {
+    return `c-hb\0${this.groupId}\0${m.memberId}`;
+  }
+
+  private revokeTimer(m: ConsumerMember): string {
+    return `c-revoke\0${this.groupId}\0${m.memberId}`;
+  }
+
+  private scheduleSession(m: ConsumerMember): void {
+    this.ctx.timers.set(this.sessionTimer(m), this.ctx.sessionTimeoutMs, () => {
+      if (this.members.get(m.memberId) === m) this.removeMember(m, `session expired after ${this.ctx.sessionTimeoutMs} ms`);
+    });
+  }
+
+  removeMember(m: ConsumerMember, why: string, rebalance = true): void {
+    this.ctx.timers.clear(this.sessionTimer(m));
+    this.ctx.timers.clear(this.revokeTimer(m));
+    this.members.delete(m.memberId);
+    this.target.delete(m.memberId);
+    this.ctx.log.info(`consumer group ${this.groupId}: member ${m.memberId} removed (${why})`);
+    if (rebalance) {
+      this.bumpEpoch();
+      for (const other of this.members.values()) this.reconcile(other);
+    }
+  }
+
+  close(timers: Timers): void {
+    for (const m of this.members.values()) {
+      timers.clear(this.sessionTimer(m));
+      timers.clear(this.revokeTimer(m));
+    }
+    this.members.clear();
+  }
+
+  // ------------------------------------------------------------------------------------------ offsets and views
+
+  checkCommit(memberId: string, epoch: number, simple: boolean): number {
+    if (simple) return this.members.size === 0 ? 0 : ErrorCode.UNKNOWN_MEMBER_ID;
+    const m = this.members.get(memberId);
+    if (m === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (epoch > m.memberEpoch) return ErrorCode.FENCED_MEMBER_EPOCH;
+    if (epoch < m.memberEpoch && epoch !== m.previousMemberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
     return 0;
   }
+
+  checkFetch(memberId: string, epoch: number): number {
+    const m = this.members.get(memberId);
+    if (m === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (epoch !== m.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+    return 0;
+  }
+
   subscribedTopics(): Set<string> {
-    return new Set();
+    return new Set([...this.members.values()].flatMap((m) => m.subscribed));
   }
+
   stateName(): string {
-    return this.members.size === 0 ? 'Empty' : 'Stable';
+    if (this.members.size === 0) return 'Empty';
+    if (this.assignmentEpoch < this.groupEpoch) return 'Assigning';
+    for (const m of this.members.values()) if (m.memberEpoch !== this.assignmentEpoch || size(m.revoking) > 0 || m.unreleased) return 'Reconciling';
+    return 'Stable';
   }
+
+  describe() {
+    const view = (a: Assignment) => ({
+      topicPartitions: [...a].map(([t, s]) => ({ topicId: this.ctx.topics.get(t)?.topicId ?? '', topicName: t, partitions: [...s].sort((x, y) => x - y) })),
+    });
+    return {
+      errorCode: 0,
+      errorMessage: null,
+      groupId: this.groupId,
+      groupState: this.stateName(),
+      groupEpoch: this.groupEpoch,
+      assignmentEpoch: this.assignmentEpoch,
+      assignorName: this.assignorName,
+      members: [...this.members.values()].map((m) => ({
+        memberId: m.memberId,
+        instanceId: m.instanceId,
+        rackId: m.rackId,
+        memberEpoch: m.memberEpoch,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        subscribedTopicNames: m.subscribed,
+        subscribedTopicRegex: null,
+        assignment: view(m.assigned),
+        targetAssignment: view(this.target.get(m.memberId) ?? new Map()),
+      })),
+      authorizedOperations: -2147483648,
+    };
+  }
+
+  /** DescribeGroups (classic API) view, with the embedded consumer protocol so old admin tools can read it. */
   describeAsClassic(): GroupDescription {
-    return { errorCode: 0, groupId: this.groupId, groupState: this.stateName(), protocolType: 'consumer', protocolData: '', members: [] };
+    return {
+      errorCode: 0,
+      groupId: this.groupId,
+      groupState: this.stateName(),
+      protocolType: 'consumer',
+      protocolData: this.assignorName,
+      members: [...this.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.instanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberMetadata: encodeSubscription({ topics: m.subscribed, userData: null, ownedPartitions: [], generationId: -1, rackId: m.rackId }, 0),
+        memberAssignment: encodeAssignment({ assignedPartitions: [...m.assigned].map(([topic, s]) => ({ topic, partitions: [...s].sort((x, y) => x - y) })), userData: null }, 0),
+      })),
+    };
   }
-  close(_timers: Timers): void {}
 }

@@ -23,7 +23,7 @@ import {
   type Protocol,
   type SyncResult,
 } from './classic.js';
-import { ConsumerGroup } from './consumer.js';
+import { ConsumerGroup, type ConsumerGroupContext, type HeartbeatInput, type HeartbeatOutput } from './consumer.js';
 import { OffsetStore, type OffsetWrite } from './offsets.js';
 import { Timers } from './timers.js';
 
@@ -118,6 +118,7 @@ export class GroupCoordinator {
   readonly offsets: OffsetStore;
   readonly timers = new Timers();
   private closed = false;
+  private readonly consumerCtx: ConsumerGroupContext;
 
   constructor(
     readonly config: BrokerConfig,
@@ -125,6 +126,48 @@ export class GroupCoordinator {
     readonly log: Logger,
   ) {
     this.offsets = new OffsetStore(topics, config, log);
+    // KIP-848 settings are not typed broker config yet: read them raw, with Kafka's defaults.
+    const rawInt = (k: string, d: number) => {
+      const v = Number(config.raw[k]);
+      return Number.isInteger(v) && v > 0 ? v : d;
+    };
+    this.consumerCtx = {
+      timers: this.timers,
+      topics,
+      log,
+      sessionTimeoutMs: rawInt('group.consumer.session.timeout.ms', 45_000),
+      heartbeatIntervalMs: rawInt('group.consumer.heartbeat.interval.ms', 5_000),
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------ KIP-848
+
+  consumerGroupHeartbeat(req: HeartbeatInput): HeartbeatOutput {
+    const fail = (errorCode: number, errorMessage: string): HeartbeatOutput => ({
+      errorCode, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null,
+    });
+    if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID, 'The group id is empty.');
+    let g = this.groups.get(req.groupId);
+    if (g?.kind === 'classic') {
+      if (g.members.size > 0 || g.state !== 'Empty') return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a consumer group.`);
+      // An empty classic group (for example one with only committed offsets) becomes a consumer group.
+      g.state = 'Dead';
+      this.groups.delete(req.groupId);
+      g = undefined;
+    }
+    if (g === undefined) {
+      if (req.memberEpoch !== 0) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${req.groupId} has no member ${req.memberId}.`);
+      g = new ConsumerGroup(req.groupId, this.consumerCtx);
+      this.groups.set(req.groupId, g);
+    }
+    return g.heartbeat(req);
+  }
+
+  consumerGroupDescribe(groupId: string): ReturnType<ConsumerGroup['describe']> | { errorCode: number; errorMessage: string; groupId: string } {
+    const g = this.groups.get(groupId);
+    if (g === undefined) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, groupId };
+    if (g.kind !== 'consumer') return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} is not a consumer group.`, groupId };
+    return g.describe();
   }
 
   /** Rebuilds offsets and groups from __consumer_offsets and starts the expiry task. */
@@ -136,6 +179,8 @@ export class GroupCoordinator {
       this.groups.set(id, g);
       for (const m of g.members.values()) this.scheduleHeartbeat(g, m);
     }
+    // Groups that only ever had simple commits have no group record; they exist through their offsets.
+    for (const id of this.offsets.groupIds()) if (!this.groups.has(id)) this.groups.set(id, new ClassicGroup(id));
     if (records > 0) {
       this.log.info(`loaded ${records} records of __consumer_offsets (${groups.size} groups) in ${Math.round(performance.now() - t0)} ms`);
     }

@@ -32,6 +32,9 @@ import { offsetDelete } from './offset-delete.js';
 import { describeGroups } from './describe-groups.js';
 import { listGroups } from './list-groups.js';
 import { deleteGroups } from './delete-groups.js';
+import { ConsumerGroupDescribe, ConsumerGroupHeartbeat } from '../../protocol/messages/coordinator-apis.js';
+import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
+import { consumerGroupDescribe } from './consumer-group-describe.js';
 
 export function registerHandlers(broker: Broker): void {
   const d = broker.dispatcher;
@@ -62,4 +65,6 @@ export function registerHandlers(broker: Broker): void {
   d.register(DescribeGroups, describeGroups(broker));
   d.register(ListGroups, listGroups(broker));
   d.register(DeleteGroups, deleteGroups(broker));
+  d.register(ConsumerGroupHeartbeat, consumerGroupHeartbeat(broker));
+  d.register(ConsumerGroupDescribe, consumerGroupDescribe(broker));
 }

@@ -1,0 +1,15 @@
+import { ConsumerGroupDescribe } from '../../protocol/messages/consumer-group-describe.js';
+import type { Broker } from '../broker.js';
+import type { Handler } from '../dispatch.js';
+
+/** KIP-848: members, epochs and current/target assignments of consumer groups. */
+export function consumerGroupDescribe(broker: Broker): Handler<typeof ConsumerGroupDescribe> {
+  return (_ctx, req) => ({
+    throttleTimeMs: 0,
+    groups: req.groupIds.map((id) => {
+      const d = broker.groups.consumerGroupDescribe(id);
+      if ('members' in d) return d;
+      return { ...d, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [], authorizedOperations: -2147483648 };
+    }),
+  });
+}
