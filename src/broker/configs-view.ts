@@ -5,7 +5,7 @@
  */
 import { ErrorCode } from '../protocol/errors.js';
 import { resolveEntry, TOPIC_CONFIGS, topicConfigDef, type TopicConfigDef } from '../storage/log-config.js';
-import { DEFINITIONS_BY_NAME, describeBrokerConfig, type BrokerConfig } from './config.js';
+import { CONFIG_TYPE_ID, DEFINITIONS_BY_NAME, describeBrokerConfig, type BrokerConfig } from './config.js';
 
 /** Kafka's ConfigSource ids. */
 export const ConfigSource = {
@@ -30,18 +30,8 @@ export const ResourceType = {
   GROUP: 32,
 } as const;
 
-/** Kafka's ConfigType ids (DescribeConfigs v3+). */
-const TYPE_ID: Record<string, number> = {
-  boolean: 1,
-  string: 2,
-  int: 3,
-  short: 4,
-  long: 5,
-  double: 6,
-  list: 7,
-  class: 8,
-  password: 9,
-};
+/** Kafka's ConfigType ids (DescribeConfigs v3+); topic configs also have the class type. */
+const TYPE_ID: Record<string, number> = { ...CONFIG_TYPE_ID, class: 8 };
 
 export interface ConfigSynonymView {
   name: string;
@@ -171,5 +161,35 @@ export function brokerAlterError(nodeId: number, resourceType: number, name: str
     errorMessage:
       `Cannot update these configs dynamically: ${keys.join(', ')}. Samsa does not support dynamic broker configs yet; ` +
       'set them in the broker properties and restart.',
+  };
+}
+
+/** Key of a config resource, for spotting the same resource twice in one request. */
+export const resourceKey = (type: number, name: string): string => `${type}\u0000${name}`;
+
+interface AlterResource {
+  resourceType: number;
+  resourceName: string;
+  configs: Array<{ name: string }>;
+}
+
+/**
+ * The checks AlterConfigs and IncrementalAlterConfigs share: a resource named twice in one request, or a config
+ * key named twice for one resource, is INVALID_REQUEST. Returns a checker giving the error for a resource, or null.
+ */
+export function alterPrecheck<R extends AlterResource>(resources: R[]): (r: R) => { errorCode: number; errorMessage: string } | null {
+  const counts = new Map<string, number>();
+  for (const r of resources) {
+    const k = resourceKey(r.resourceType, r.resourceName);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return (r) => {
+    if (counts.get(resourceKey(r.resourceType, r.resourceName))! > 1) {
+      return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Each resource may appear only once in a request.' };
+    }
+    const names = r.configs.map((c) => c.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup !== undefined) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Error due to duplicate config keys: ${dup}` };
+    return null;
   };
 }

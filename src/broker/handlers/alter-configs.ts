@@ -2,32 +2,21 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { AlterConfigs } from '../../protocol/messages/alter-configs.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import type { Broker } from '../broker.js';
-import { brokerAlterError, ResourceType } from '../configs-view.js';
+import { alterPrecheck, brokerAlterError, ResourceType } from '../configs-view.js';
 import type { Handler } from '../dispatch.js';
 import { invalidTopicName } from '../topics.js';
 
 type Result = Encodable<ResponseOf<typeof AlterConfigs>['responses'][number]>;
 
-/** Key of a config resource, for spotting the same resource twice in one request. */
-export const resourceKey = (type: number, name: string): string => `${type}\u0000${name}`;
-
 /** Replaces the whole override set of topics (the legacy, non-incremental API). */
 export function alterConfigs(broker: Broker): Handler<typeof AlterConfigs> {
   return (_ctx, req) => {
-    const counts = new Map<string, number>();
-    for (const r of req.resources) {
-      const k = resourceKey(r.resourceType, r.resourceName);
-      counts.set(k, (counts.get(k) ?? 0) + 1);
-    }
+    const precheck = alterPrecheck(req.resources);
     const responses: Result[] = req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       const done = (errorCode: number, errorMessage: string | null): Result => ({ ...base, errorCode, errorMessage });
-      if (counts.get(resourceKey(r.resourceType, r.resourceName))! > 1) {
-        return done(ErrorCode.INVALID_REQUEST, 'Each resource may appear only once in a request.');
-      }
-      const names = r.configs.map((c) => c.name);
-      const dup = names.find((n, i) => names.indexOf(n) !== i);
-      if (dup !== undefined) return done(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${dup}`);
+      const bad = precheck(r);
+      if (bad) return done(bad.errorCode, bad.errorMessage);
       const nulls = r.configs.filter((c) => c.value === null).map((c) => c.name);
       if (nulls.length > 0) return done(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${nulls.join(', ')}`);
 
@@ -42,7 +31,7 @@ export function alterConfigs(broker: Broker): Handler<typeof AlterConfigs> {
           return done(res.errorCode, res.errorMessage);
         }
         case ResourceType.BROKER: {
-          const err = brokerAlterError(broker.nodeId, r.resourceType, r.resourceName, names);
+          const err = brokerAlterError(broker.nodeId, r.resourceType, r.resourceName, r.configs.map((c) => c.name));
           return err ? done(err.errorCode, err.errorMessage) : done(0, null);
         }
         case ResourceType.BROKER_LOGGER:

@@ -3,10 +3,9 @@ import { IncrementalAlterConfigs } from '../../protocol/messages/incremental-alt
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { splitList, topicConfigDef } from '../../storage/log-config.js';
 import type { Broker } from '../broker.js';
-import { brokerAlterError, ResourceType } from '../configs-view.js';
+import { alterPrecheck, brokerAlterError, ResourceType } from '../configs-view.js';
 import type { Handler } from '../dispatch.js';
 import { invalidTopicName } from '../topics.js';
-import { resourceKey } from './alter-configs.js';
 
 type Result = Encodable<ResponseOf<typeof IncrementalAlterConfigs>['responses'][number]>;
 type ConfigOp = Parameters<Handler<typeof IncrementalAlterConfigs>>[1]['resources'][number]['configs'][number];
@@ -56,20 +55,12 @@ export function applyConfigOps(
 /** Changes single config entries of topics; nothing of a resource is applied unless all of its operations are valid. */
 export function incrementalAlterConfigs(broker: Broker): Handler<typeof IncrementalAlterConfigs> {
   return (_ctx, req) => {
-    const counts = new Map<string, number>();
-    for (const r of req.resources) {
-      const k = resourceKey(r.resourceType, r.resourceName);
-      counts.set(k, (counts.get(k) ?? 0) + 1);
-    }
+    const precheck = alterPrecheck(req.resources);
     const responses: Result[] = req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       const done = (errorCode: number, errorMessage: string | null): Result => ({ ...base, errorCode, errorMessage });
-      if (counts.get(resourceKey(r.resourceType, r.resourceName))! > 1) {
-        return done(ErrorCode.INVALID_REQUEST, 'Each resource may appear only once in a request.');
-      }
-      const names = r.configs.map((c) => c.name);
-      const dup = names.find((n, i) => names.indexOf(n) !== i);
-      if (dup !== undefined) return done(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${dup}`);
+      const bad = precheck(r);
+      if (bad) return done(bad.errorCode, bad.errorMessage);
       for (const c of r.configs) {
         if (c.configOperation < 0 || c.configOperation > 3) {
           return done(ErrorCode.INVALID_REQUEST, `Unknown config operation ${c.configOperation} for ${c.name}.`);
@@ -92,7 +83,7 @@ export function incrementalAlterConfigs(broker: Broker): Handler<typeof Incremen
         }
         case ResourceType.BROKER:
         case ResourceType.BROKER_LOGGER: {
-          const err = brokerAlterError(broker.nodeId, r.resourceType, r.resourceName, names);
+          const err = brokerAlterError(broker.nodeId, r.resourceType, r.resourceName, r.configs.map((c) => c.name));
           return err ? done(err.errorCode, err.errorMessage) : done(0, null);
         }
         default:
