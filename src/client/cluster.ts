@@ -62,6 +62,9 @@ interface NodeState {
   nextAttemptAt: number;
 }
 
+/** Pool ids at or below this are coordinator connections: COORDINATOR_BASE - nodeId. */
+const COORDINATOR_BASE = -1_000_000;
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -153,7 +156,12 @@ export class Cluster {
       const wait = state.nextAttemptAt - Date.now();
       if (wait > 0) await sleep(wait);
       this.checkOpen();
-      const addr = nodeId < 0 ? this.bootstrap[-nodeId - 1] : this.brokers.get(nodeId);
+      const addr =
+        nodeId <= COORDINATOR_BASE
+          ? this.brokers.get(COORDINATOR_BASE - nodeId)
+          : nodeId < 0
+            ? this.bootstrap[-nodeId - 1]
+            : this.brokers.get(nodeId);
       if (!addr) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `broker ${nodeId} is not in the metadata`);
       const conn = this.newConnection(addr.host, addr.port, nodeId);
       try {
@@ -178,10 +186,19 @@ export class Cluster {
     return state.opening;
   }
 
+  /**
+   * A second connection to a broker, for group coordination. Brokers answer the requests of one connection in
+   * order, so commits and heartbeats must not queue behind a long-polling Fetch on the data connection.
+   */
+  coordinatorConnection(nodeId: number): Promise<BrokerConnection> {
+    return this.connection(COORDINATOR_BASE - nodeId);
+  }
+
   /** Some live connection: a known broker if any answers, else a bootstrap server. */
   async anyConnection(): Promise<BrokerConnection> {
     this.checkOpen();
     for (const [id, st] of this.nodes) if (st.conn && !st.conn.closed && id >= 0) return st.conn;
+    for (const [id, st] of this.nodes) if (st.conn && !st.conn.closed && id > COORDINATOR_BASE) return st.conn;
     const candidates: number[] = [...this.brokers.keys()];
     for (let i = 0; i < this.bootstrap.length; i++) candidates.push(-((this.bootstrapIndex + i) % this.bootstrap.length) - 1);
     let last: unknown;
@@ -323,9 +340,11 @@ export class Cluster {
   }
 
   private dropConnection(nodeId: number): void {
-    const st = this.nodes.get(nodeId);
-    if (st?.conn) st.conn.close();
-    this.nodes.delete(nodeId);
+    for (const id of [nodeId, COORDINATOR_BASE - nodeId]) {
+      const st = this.nodes.get(id);
+      if (st?.conn) st.conn.close();
+      this.nodes.delete(id);
+    }
   }
 
   /** Partition count of a known topic, or undefined. */

@@ -153,7 +153,7 @@ export class GroupMember {
   private async toCoordinator<Req, Res>(api: Api<Req, Res>, req: Encodable<Req>, timeoutMs?: number): Promise<Res> {
     if (this.coordinator < 0) await this.findCoordinator();
     try {
-      const conn = await this.cluster.connection(this.coordinator);
+      const conn = await this.cluster.coordinatorConnection(this.coordinator);
       const res = await conn.send(api, req, timeoutMs ? { timeoutMs } : undefined);
       const code = (res as { errorCode?: number }).errorCode ?? 0;
       if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) this.coordinator = -1;
