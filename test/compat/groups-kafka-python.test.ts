@@ -41,4 +41,18 @@ describe('kafka-python consumer groups', () => {
       assert.ok((summary.roundrobin.six as number[][]).every((s) => s[1] === s[0]! + 3));
     });
   });
+
+  test('bad input: oversized metadata, unknown topic and partition, short session timeout raise the mapped errors; nothing stored', async (t) => {
+    if (!requireClient(t, 'kafka-python')) return;
+    await withBroker({ config: FAST_GROUPS }, async (b) => {
+      const topic = uniqueTopic('kpbad');
+      const group = `${topic}-g`;
+      const { summary } = await runPython('groups_kp_bad.py', [b.bootstrap, topic, group], { timeoutMs: 120_000 });
+      assert.deepEqual(summary.errors, ['OffsetMetadataTooLargeError', 'UnknownTopicOrPartitionError', 'UnknownTopicOrPartitionError', 'InvalidSessionTimeoutError']);
+      const stored = b.broker.groups.offsets.offsetsOf(group);
+      assert.deepEqual([...(stored?.keys() ?? [])], [topic]);
+      assert.deepEqual([...stored!.get(topic)!.entries()].map(([p, v]) => [p, v.offset, v.metadata]), [[0, 7, 'ok']]);
+      assert.equal(b.broker.groups.groups.get(`${group}-short`)?.members.size ?? 0, 0);
+    });
+  });
 });
