@@ -18,6 +18,7 @@ import { TopicManager } from './topics.js';
 import { FetchWaiters } from './fetch-waiters.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { GroupCoordinator } from './groups/coordinator.js';
+import { TransactionCoordinator } from './txn/coordinator.js';
 
 export interface BrokerOptions {
   /** Broker configuration with Kafka's names (server.properties keys). */
@@ -45,6 +46,8 @@ export class Broker {
   clusterId = '';
   /** Consumer groups and committed offsets; set by startBroker before the listener opens. */
   groups!: GroupCoordinator;
+  /** Producer ids and transactions; set by startBroker before the listener opens. */
+  txn!: TransactionCoordinator;
   private server: Server | undefined;
   private closing: Promise<void> | undefined;
 
@@ -97,6 +100,7 @@ export class Broker {
     this.closing ??= (async () => {
       this.waiters.cancelAll();
       this.groups?.close();
+      this.txn?.close();
       const server = this.server;
       for (const c of this.connections) c.close();
       if (server) await new Promise<void>((res) => server.close(() => res()));
@@ -174,6 +178,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   broker.clusterId = clusterId;
   broker.groups = new GroupCoordinator(config, topics, log);
   await broker.groups.load();
+  broker.txn = new TransactionCoordinator({ config, topics, logs, groups: broker.groups, waiters: broker.waiters, log, dataDir });
+  await broker.txn.load();
   registerHandlers(broker);
   await broker.listen(listener.host, listener.port);
   const advertised = config.advertisedListeners.find((l) => l.name === listener.name) ?? listener;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { BATCH_HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAGIC, MAX_TIMESTAMP, PARTITION_LEADER_EPOCH, readInt64, writeInt64 } from '../protocol/records/layout.js';
+import { ATTRIBUTES, BASE_SEQUENCE, BATCH_HEADER_SIZE, CONTROL_BIT, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAGIC, MAX_TIMESTAMP, PARTITION_LEADER_EPOCH, PRODUCER_EPOCH, PRODUCER_ID, TRANSACTIONAL_BIT, readInt64, writeInt64 } from '../protocol/records/layout.js';
 import { fsyncDir } from './checkpoint.js';
 import { FileCache } from './file-cache.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
@@ -8,6 +8,8 @@ import type { LogConfig } from './log-config.js';
 import { defaultLogConfig } from './log-config.js';
 import { silentLogger, type Logger } from './logger.js';
 import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX } from './segment.js';
+import { ProducerStateManager, listSnapshots, snapshotFileName, writeSnapshot } from './producer-state.js';
+import { TXN_INDEX_SUFFIX, TxnIndex, type AbortedTxn } from './txn-index.js';
 
 /** Kafka error codes storage can surface. */
 export const ErrorCode = {
@@ -79,6 +81,8 @@ export interface AppendResult {
   lastOffset: number;
   logAppendTime: number;
   logStartOffset: number;
+  /** The batch was a producer retry of one already in the log; the offsets are the original ones. */
+  duplicate?: boolean;
 }
 
 export interface ReadOptions {
@@ -110,6 +114,7 @@ interface FlushWaiter {
 
 const EMPTY = Buffer.alloc(0);
 const INT32_MAX = 2147483647;
+const INVALID_RECORD = 87;
 
 /** Parses `<topic>-<partition>` (the topic itself may contain dashes). */
 export function parseLogDirName(name: string): { topic: string; partition: number } | null {
@@ -139,6 +144,10 @@ export class PartitionLog {
   readonly epochCache: LeaderEpochCache;
   private closed = false;
   private deleted = false;
+  /** Idempotent/transactional producers writing here (sequence checks, open transactions). */
+  readonly producers = new ProducerStateManager();
+  /** Abort indexes by segment base offset, only for segments that have one. */
+  private readonly txnIndexes = new Map<number, TxnIndex>();
 
   // flush state
   private dirty = new Set<Segment>();
@@ -274,6 +283,7 @@ export class PartitionLog {
     this.epochCache.truncateFromStart(this._logStartOffset);
     this._recoveryPoint = clean ? Math.min(opts.recoveryPoint ?? this._nextOffset, this._nextOffset) : this._nextOffset;
     this._highWatermark = this._nextOffset;
+    this.loadProducerState(!clean);
   }
 
   /** Re-validates every batch from the segment holding `from`, truncating at the first bad one. */
@@ -345,6 +355,12 @@ export class PartitionLog {
     if (n > cfg.segmentBytes) {
       throw new StorageError(ErrorCode.RECORD_LIST_TOO_LARGE, `append of ${n} bytes exceeds segment.bytes ${cfg.segmentBytes}`);
     }
+    // Only batches with a producer id (idempotent/transactional writers, markers) pay for producer state.
+    const pid = n >= BATCH_HEADER_SIZE ? readInt64(batches, PRODUCER_ID) : -1;
+    if (pid >= 0) {
+      const dup = this.checkProducer(batches, pid);
+      if (dup) return dup;
+    }
     const first = this._nextOffset;
     let next = first;
     let maxTs = -1;
@@ -374,6 +390,7 @@ export class PartitionLog {
     }
     this.dirty.add(seg);
     this._nextOffset = next;
+    if (pid >= 0) this.applyProducerBatch(batches, 0, first, seg.baseOffset, false);
     if (this.hwFollowsLeo) this._highWatermark = next;
     if (epoch > this.epochCache.latestEpoch) this.epochCache.assign(epoch, first, false);
     this.unflushedMessages += next - first;
@@ -412,6 +429,7 @@ export class PartitionLog {
     old.onBecomeInactive();
     const seg = this.newSegment(this._nextOffset);
     this.segments.push(seg);
+    this.takeProducerSnapshot();
     this.dirty.add(old);
     this.ctx.logger.debug({ dir: this.dir, baseOffset: seg.baseOffset }, 'rolled log segment');
     this.kickFlush();
@@ -653,6 +671,16 @@ export class PartitionLog {
   private removeSegmentFiles(s: Segment): void {
     this.dirty.delete(s);
     const files = s.markDeleted();
+    const ti = this.txnIndexes.get(s.baseOffset);
+    if (ti) {
+      this.txnIndexes.delete(s.baseOffset);
+      try {
+        fs.renameSync(ti.path, ti.path + DELETED_SUFFIX);
+        files.push(ti.path + DELETED_SUFFIX);
+      } catch {
+        /* never written */
+      }
+    }
     const delay = this._config.fileDeleteDelayMs;
     const unlink = (): void => {
       for (const f of files) fs.rmSync(f, { force: true });
@@ -689,9 +717,166 @@ export class PartitionLog {
 
   private afterTruncation(): void {
     this.epochCache.truncateFromEnd(this._nextOffset);
+    this.loadProducerState(true);
     if (this._highWatermark > this._nextOffset || this.hwFollowsLeo) this._highWatermark = this._nextOffset;
     if (this._recoveryPoint > this._nextOffset) this._recoveryPoint = this._nextOffset;
     if (this._logStartOffset > this._nextOffset) this._logStartOffset = this._nextOffset;
+  }
+
+  // ---------------------------------------------------------------- producer state and transactions
+
+  /** Offsets below this hold no open transaction: read_committed readers stop here. */
+  get lastStableOffset(): number {
+    const f = this.producers.firstUnstableOffset();
+    return f >= 0 && f < this._highWatermark ? f : this._highWatermark;
+  }
+
+  /**
+   * Validates a batch carrying a producer id before anything is written: sequence and epoch checks for data,
+   * the epoch check for transaction markers. Returns the original offsets for a retried batch; throws
+   * StorageError with Kafka's code otherwise.
+   */
+  private checkProducer(batches: Buffer, pid: number): AppendResult | null {
+    const size = LOG_OVERHEAD + batches.readInt32BE(8);
+    if (size !== batches.length) {
+      throw new StorageError(INVALID_RECORD, 'a batch with a producer id must be the only batch of its partition in a request');
+    }
+    const attrs = batches.readInt16BE(ATTRIBUTES);
+    const epoch = batches.readInt16BE(PRODUCER_EPOCH);
+    if (attrs & CONTROL_BIT) {
+      const code = this.producers.checkMarker(pid, epoch);
+      if (code !== 0) throw new StorageError(code, `marker for producer ${pid} has epoch ${epoch}, older than its current one`);
+      return null;
+    }
+    const firstSeq = batches.readInt32BE(BASE_SEQUENCE);
+    const delta = batches.readInt32BE(LAST_OFFSET_DELTA);
+    const r = this.producers.check(pid, epoch, firstSeq, seqAdd(firstSeq, delta), (attrs & TRANSACTIONAL_BIT) !== 0);
+    if (r.kind === 'ok') return null;
+    if (r.kind === 'error') throw new StorageError(r.code, r.message);
+    return { baseOffset: r.batch.firstOffset, lastOffset: r.batch.lastOffset, logAppendTime: -1, logStartOffset: this._logStartOffset, duplicate: true };
+  }
+
+  /**
+   * Updates producer state for the batch at `at` (already written at `firstOffset`), recording aborted
+   * transactions in the abort index of the segment holding the marker. `replay` skips index entries a previous
+   * run already wrote.
+   */
+  private applyProducerBatch(buf: Buffer, at: number, firstOffset: number, segmentBase: number, replay: boolean): void {
+    const pid = readInt64(buf, at + PRODUCER_ID);
+    const attrs = buf.readInt16BE(at + ATTRIBUTES);
+    const epoch = buf.readInt16BE(at + PRODUCER_EPOCH);
+    const delta = buf.readInt32BE(at + LAST_OFFSET_DELTA);
+    const ts = readInt64(buf, at + MAX_TIMESTAMP);
+    if (attrs & CONTROL_BIT) {
+      const type = controlType(buf, at);
+      if (type !== 0 && type !== 1) return;
+      const coordinatorEpoch = controlCoordinatorEpoch(buf, at);
+      const done = this.producers.onMarker(pid, epoch, firstOffset, type === 1, coordinatorEpoch, ts);
+      if (done && done.aborted) {
+        let ti = this.txnIndexes.get(segmentBase);
+        if (!ti) this.txnIndexes.set(segmentBase, (ti = new TxnIndex(this.dir, segmentBase)));
+        if (replay && ti.lastMarkerOffset >= firstOffset) return;
+        const f = this.producers.firstUnstableOffset();
+        ti.append({ producerId: pid, firstOffset: done.firstOffset, lastOffset: done.lastOffset, lastStableOffset: f >= 0 ? f : firstOffset + 1 });
+      }
+      return;
+    }
+    const firstSeq = buf.readInt32BE(at + BASE_SEQUENCE);
+    this.producers.onBatch(pid, epoch, firstSeq, firstSeq < 0 ? -1 : seqAdd(firstSeq, delta), firstOffset, firstOffset + delta, ts, (attrs & TRANSACTIONAL_BIT) !== 0);
+  }
+
+  /**
+   * Aborted transactions overlapping [from, upper), oldest marker first, for a read_committed fetch. A marker
+   * written when the last stable offset had already reached `upper` ends the search: every later abort started
+   * at or after it.
+   */
+  collectAbortedTxns(from: number, upper: number): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    if (this.txnIndexes.size === 0) return out;
+    const startBase = this.segments[this.segmentIndexFor(from)]!.baseOffset;
+    const bases = [...this.txnIndexes.keys()].filter((b) => b >= startBase).sort((a, b) => a - b);
+    for (const b of bases) {
+      for (const e of this.txnIndexes.get(b)!.entries()) {
+        if (e.lastOffset >= from && e.firstOffset < upper) out.push(e);
+        if (e.lastStableOffset >= upper) return out;
+      }
+    }
+    return out;
+  }
+
+  /** Writes `<log end>.snapshot` and keeps only the newest few. */
+  takeProducerSnapshot(): void {
+    try {
+      writeSnapshot(this.dir, this._nextOffset, this.producers.encodeSnapshot());
+      const all = listSnapshots(this.dir);
+      for (const o of all.slice(0, Math.max(0, all.length - 3))) fs.rmSync(path.join(this.dir, snapshotFileName(o)), { force: true });
+    } catch (e) {
+      this.ctx.logger.warn({ dir: this.dir, err: (e as Error).message }, 'could not write producer state snapshot');
+    }
+  }
+
+  /**
+   * Rebuilds producer state: the newest usable snapshot at or below the log end, then the batches after it.
+   * `unclean` also trims abort-index entries beyond the log end (after recovery or truncation).
+   */
+  private loadProducerState(unclean: boolean): void {
+    this.producers.clear();
+    const bases = new Set(this.segments.map((s) => s.baseOffset));
+    this.txnIndexes.clear();
+    for (const n of fs.readdirSync(this.dir)) {
+      if (!n.endsWith(TXN_INDEX_SUFFIX) || !/^\d{20}\.txnindex$/.test(n)) continue;
+      const base = Number(n.slice(0, 20));
+      if (!bases.has(base)) fs.rmSync(path.join(this.dir, n), { force: true });
+      else this.txnIndexes.set(base, new TxnIndex(this.dir, base));
+    }
+    const end = this._nextOffset;
+    if (unclean) for (const ti of this.txnIndexes.values()) ti.truncateTo(end);
+    let from = this._logStartOffset;
+    const snaps = listSnapshots(this.dir);
+    for (let i = snaps.length - 1; i >= 0; i--) {
+      const o = snaps[i]!;
+      const file = path.join(this.dir, snapshotFileName(o));
+      if (o > end) {
+        fs.rmSync(file, { force: true });
+        continue;
+      }
+      try {
+        this.producers.loadSnapshot(fs.readFileSync(file));
+        from = Math.max(o, this._logStartOffset);
+        break;
+      } catch (e) {
+        this.ctx.logger.warn({ dir: this.dir, snapshot: o, err: (e as Error).message }, 'ignoring unreadable producer snapshot');
+        this.producers.clear();
+        fs.rmSync(file, { force: true });
+      }
+    }
+    let at = from;
+    while (at < end) {
+      const r = this.read(at, 1 << 20, { minOneBatch: true });
+      if (r.errorCode !== 0 || r.records.length === 0) break;
+      const buf = r.records;
+      let p = 0;
+      let next = at;
+      while (p + BATCH_HEADER_SIZE <= buf.length) {
+        const size = LOG_OVERHEAD + buf.readInt32BE(p + 8);
+        if (p + size > buf.length) break;
+        const base = readInt64(buf, p);
+        if (buf[p + MAGIC] === 2) {
+          next = base + buf.readInt32BE(p + LAST_OFFSET_DELTA) + 1;
+          if (next > at && readInt64(buf, p + PRODUCER_ID) >= 0) {
+            this.applyProducerBatch(buf, p, base, this.segments[this.segmentIndexFor(base)]!.baseOffset, true);
+          }
+        } else next = base + 1;
+        p += size;
+      }
+      if (next <= at) break;
+      at = next;
+    }
+  }
+
+  /** Drops producers idle longer than `expirationMs` (producer.id.expiration.ms); returns how many. */
+  removeExpiredProducers(now: number, expirationMs: number): number {
+    return this.producers.removeExpired(now, expirationMs);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -700,7 +885,11 @@ export class PartitionLog {
   close(): void {
     if (this.closed) return;
     // no final time-index entry here: a clean open rescans the active segment's tail headers anyway
-    if (!this.deleted) this.flushSync();
+    if (!this.deleted) {
+      this.flushSync();
+      // so that a clean start needs no replay of the log to know its producers
+      if (this.producers.size > 0 || this._nextOffset > this._logStartOffset) this.takeProducerSnapshot();
+    }
     for (const s of this.segments) s.closeFiles();
     this.closed = true;
   }
@@ -738,4 +927,49 @@ function fsyncDirAsync(dir: string): Promise<void> {
       fs.fsync(fd, () => fs.close(fd, () => resolve()));
     });
   });
+}
+
+/** Adds `delta` to a producer sequence, wrapping past INT32_MAX as Kafka does. */
+function seqAdd(seq: number, delta: number): number {
+  const v = seq + delta;
+  return v > INT32_MAX ? v - INT32_MAX - 1 : v;
+}
+
+/** Reads an unsigned-zigzag varint at `p`; returns [value, next position]. */
+function varint(b: Buffer, p: number): [number, number] {
+  let u = 0;
+  let mul = 1;
+  for (;;) {
+    const x = b[p++]!;
+    u += (x & 0x7f) * mul;
+    if ((x & 0x80) === 0) break;
+    mul *= 128;
+  }
+  return [u % 2 === 0 ? u / 2 : -(u + 1) / 2, p];
+}
+
+/** Position of the key of a control batch's single record, or -1. */
+function controlKeyAt(b: Buffer, at: number): number {
+  let p = at + BATCH_HEADER_SIZE;
+  if ((b.readInt16BE(at + ATTRIBUTES) & 0x07) !== 0) return -1;
+  p = varint(b, p)[1]; // record length
+  p += 1; // attributes
+  p = varint(b, p)[1]; // timestamp delta
+  p = varint(b, p)[1]; // offset delta
+  const [keyLen, k] = varint(b, p);
+  return keyLen >= 4 ? k : -1;
+}
+
+/** Control record type: 0 abort, 1 commit, -1 unknown. */
+function controlType(b: Buffer, at: number): number {
+  const k = controlKeyAt(b, at);
+  return k < 0 ? -1 : b.readInt16BE(k + 2);
+}
+
+/** The coordinator epoch in a marker's value (version int16, coordinatorEpoch int32), -1 if absent. */
+function controlCoordinatorEpoch(b: Buffer, at: number): number {
+  const k = controlKeyAt(b, at);
+  if (k < 0) return -1;
+  const [valLen, v] = varint(b, k + 4);
+  return valLen >= 6 ? b.readInt32BE(v + 2) : -1;
 }

@@ -667,7 +667,7 @@ export class GroupCoordinator {
   }
 
   /** The group-level check of a commit: 0, or the error every partition gets. */
-  private checkCommitter(req: CommitInput): number {
+  checkCommitter(req: CommitInput): number {
     const g = this.groups.get(req.groupId);
     const simple = req.generationIdOrMemberEpoch < 0 && req.memberId === '';
     if (g === undefined) return simple ? 0 : req.generationIdOrMemberEpoch >= 0 ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.UNKNOWN_MEMBER_ID;
@@ -872,7 +872,7 @@ export class GroupCoordinator {
     let expired = 0;
     // Empty groups that hold no offsets are forgotten right away, as Kafka's cleanup does.
     for (const g of [...this.groups.values()]) {
-      if (g.kind === 'classic' && g.state === 'Empty' && !this.offsets.hasOffsets(g.groupId)) {
+      if (g.kind === 'classic' && g.state === 'Empty' && g.pending.size === 0 && !this.offsets.hasOffsets(g.groupId)) {
         g.state = 'Dead';
         this.groups.delete(g.groupId);
         await this.offsets.deleteGroup(g.groupId, true).catch(() => {});

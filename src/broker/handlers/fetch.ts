@@ -53,8 +53,7 @@ export function fetch(broker: Broker): Handler<typeof Fetch> {
         continue;
       }
       const hw = log.highWatermark;
-      // Without transactions the last stable offset is the high watermark.
-      const lso = hw;
+      const lso = log.lastStableOffset;
       const start = log.logStartOffset;
       const part: PartitionOut = { ...base, errorCode: 0, highWatermark: hw, lastStableOffset: lso, logStartOffset: start };
       if (w.currentLeaderEpoch >= 0 && w.currentLeaderEpoch !== log.leaderEpoch) {
@@ -70,6 +69,11 @@ export function fetch(broker: Broker): Handler<typeof Fetch> {
           });
           part.records = res.records;
           used += res.records.length;
+          if (readCommitted && res.records.length > 0) {
+            // Tell the client which producers' records in the returned range belong to aborted transactions.
+            const aborted = log.collectAbortedTxns(w.fetchOffset, endOfBatches(res.records));
+            if (aborted.length > 0) part.abortedTransactions = aborted.map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
+          }
         }
       }
       if (part.errorCode !== 0) anyError = true;
@@ -210,4 +214,17 @@ export function fetch(broker: Broker): Handler<typeof Fetch> {
       responses: [...byTopic.values()],
     };
   };
+}
+
+/** The offset after the last whole batch in `buf`. */
+function endOfBatches(buf: Buffer): number {
+  let p = 0;
+  let end = 0;
+  while (p + 61 <= buf.length) {
+    const size = 12 + buf.readInt32BE(p + 8);
+    if (p + size > buf.length) break;
+    end = Number(buf.readBigInt64BE(p)) + buf.readInt32BE(p + 23) + 1;
+    p += size;
+  }
+  return end;
 }

@@ -36,6 +36,25 @@ import { ConsumerGroupDescribe, ConsumerGroupHeartbeat } from '../../protocol/me
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
 
+import { InitProducerId } from '../../protocol/messages/init-producer-id.js';
+import { AddPartitionsToTxn } from '../../protocol/messages/add-partitions-to-txn.js';
+import { AddOffsetsToTxn } from '../../protocol/messages/add-offsets-to-txn.js';
+import { EndTxn } from '../../protocol/messages/end-txn.js';
+import { WriteTxnMarkers } from '../../protocol/messages/write-txn-markers.js';
+import { TxnOffsetCommit } from '../../protocol/messages/txn-offset-commit.js';
+import { DescribeProducers } from '../../protocol/messages/describe-producers.js';
+import { DescribeTransactions } from '../../protocol/messages/describe-transactions.js';
+import { ListTransactions } from '../../protocol/messages/list-transactions.js';
+import { initProducerId } from './init-producer-id.js';
+import { addPartitionsToTxn } from './add-partitions-to-txn.js';
+import { addOffsetsToTxn } from './add-offsets-to-txn.js';
+import { endTxn } from './end-txn.js';
+import { writeTxnMarkers } from './write-txn-markers.js';
+import { txnOffsetCommit } from './txn-offset-commit.js';
+import { describeProducers } from './describe-producers.js';
+import { describeTransactions } from './describe-transactions.js';
+import { listTransactions } from './list-transactions.js';
+
 export function registerHandlers(broker: Broker): void {
   const d = broker.dispatcher;
   d.register(ApiVersions, apiVersions(broker));
@@ -67,4 +86,14 @@ export function registerHandlers(broker: Broker): void {
   d.register(DeleteGroups, deleteGroups(broker));
   d.register(ConsumerGroupHeartbeat, consumerGroupHeartbeat(broker));
   d.register(ConsumerGroupDescribe, consumerGroupDescribe(broker));
+  // Idempotent and transactional producers.
+  d.register(InitProducerId, initProducerId(broker));
+  d.register(AddPartitionsToTxn, addPartitionsToTxn(broker));
+  d.register(AddOffsetsToTxn, addOffsetsToTxn(broker));
+  d.register(EndTxn, endTxn(broker));
+  d.register(WriteTxnMarkers, writeTxnMarkers(broker));
+  d.register(TxnOffsetCommit, txnOffsetCommit(broker));
+  d.register(DescribeProducers, describeProducers(broker));
+  d.register(DescribeTransactions, describeTransactions(broker));
+  d.register(ListTransactions, listTransactions(broker));
 }

@@ -1,7 +1,7 @@
 import { ErrorCode, errorName } from '../../protocol/errors.js';
 import { Produce } from '../../protocol/messages/produce.js';
 import { decodeBatches, encodeBatch, setLogAppendTimeAll, validateBatches } from '../../protocol/records/batch.js';
-import { Compression, MAGIC, LEGACY_MAGIC } from '../../protocol/records/layout.js';
+import { ATTRIBUTES, Compression, MAGIC, LEGACY_MAGIC, PRODUCER_EPOCH, PRODUCER_ID, TRANSACTIONAL_BIT, readInt64 } from '../../protocol/records/layout.js';
 import { upConvert, validateMessageSet } from '../../protocol/records/message-set.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { StorageError } from '../../storage/partition-log.js';
@@ -71,6 +71,7 @@ export function produce(broker: Broker): Handler<typeof Produce> {
     records: Buffer | null,
     acks: number,
     durable: Array<Promise<void>>,
+    transactionalId: string | null,
   ): Promise<PartitionOut> => {
     const log = broker.topics.partition(topic, index);
     if (log === undefined) {
@@ -112,6 +113,12 @@ export function produce(broker: Broker): Handler<typeof Produce> {
     if (broker.topics.partition(topic, index) !== log) {
       return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic}-${index} was deleted.`);
     }
+    const pid = readInt64(batches, PRODUCER_ID);
+    if (pid >= 0 && (batches.readInt16BE(ATTRIBUTES) & TRANSACTIONAL_BIT) !== 0 && !log.producers.hasOngoingTxn(pid)) {
+      // KIP-890 part 1: the first transactional write to a partition must belong to a transaction that added it.
+      const code = broker.txn.verifyPartition(transactionalId, pid, batches.readInt16BE(PRODUCER_EPOCH), topic, index);
+      if (code !== 0) return failed(index, code, `${topic}-${index} is not part of an ongoing transaction of producer ${pid}.`);
+    }
     let res;
     try {
       res = log.append(batches, { recordCount: v.recordCount, maxTimestamp: v.maxTimestamp });
@@ -120,7 +127,7 @@ export function produce(broker: Broker): Handler<typeof Produce> {
       throw err;
     }
     if (log.requiresDurableAppend) durable.push(log.awaitFlush(res.lastOffset + 1));
-    broker.waiters.notify(FetchWaiters.key(topic, index), batches.length);
+    if (!res.duplicate) broker.waiters.notify(FetchWaiters.key(topic, index), batches.length);
     return {
       index,
       errorCode: 0,
@@ -141,7 +148,7 @@ export function produce(broker: Broker): Handler<typeof Produce> {
           out.push(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${acks}.`));
           continue;
         }
-        out.push(await appendPartition(ctx, t.name, p.index, p.records, acks, durable));
+        out.push(await appendPartition(ctx, t.name, p.index, p.records, acks, durable, req.transactionalId ?? null));
       }
       responses.push({ name: t.name, partitionResponses: out });
     }

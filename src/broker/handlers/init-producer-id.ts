@@ -1,0 +1,21 @@
+import { ErrorCode } from '../../protocol/errors.js';
+import { InitProducerId } from '../../protocol/messages/init-producer-id.js';
+import type { Broker } from '../broker.js';
+import type { Handler } from '../dispatch.js';
+
+/** InitProducerId: a fresh id for idempotent producers; for a transactional id, its id and next epoch (fencing). */
+export function initProducerId(broker: Broker): Handler<typeof InitProducerId> {
+  return async (ctx, req) => {
+    const v = ctx.header.apiVersion;
+    // PRODUCER_FENCED exists from v4 (KIP-588); older clients know it as INVALID_PRODUCER_EPOCH.
+    const fenced = v >= 4 ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_PRODUCER_EPOCH;
+    const r = await broker.txn.initProducerId(
+      req.transactionalId ?? null,
+      req.transactionTimeoutMs,
+      v >= 3 ? req.producerId : -1,
+      v >= 3 ? req.producerEpoch : -1,
+      fenced,
+    );
+    return { throttleTimeMs: 0, ...r };
+  };
+}
