@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { startBroker, type Broker } from '../../src/broker/broker.js';
 import { OFFSETS_TOPIC } from '../../src/broker/groups/offsets.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { FindCoordinator, JoinGroup, OffsetCommit, OffsetDelete, OffsetFetch, ListGroups } from '../../src/protocol/messages/coordinator-apis.js';
+import { FindCoordinator, Heartbeat, JoinGroup, OffsetCommit, OffsetDelete, OffsetFetch, ListGroups, SyncGroup } from '../../src/protocol/messages/coordinator-apis.js';
 import { silentLogger } from '../../src/storage/logger.js';
 import { RawClient } from '../helpers/raw-client.js';
 
@@ -185,6 +185,35 @@ describe('offsets storage', () => {
       't3-1': [11, -1, 'meta', 0],
       't3-2': [12, 2, 'x', 0],
     });
+  });
+
+  test('a stable classic group is restored after a restart: its member heartbeats on without rejoining', async () => {
+    const j = await c.send(JoinGroup, 4, {
+      groupId: 'keeper', sessionTimeoutMs: 30000, rebalanceTimeoutMs: 30000, memberId: '', groupInstanceId: null, protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: Buffer.from('sub') }], reason: null,
+    });
+    assert.equal(j.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
+    const joined = await c.send(JoinGroup, 4, {
+      groupId: 'keeper', sessionTimeoutMs: 30000, rebalanceTimeoutMs: 30000, memberId: j.memberId, groupInstanceId: null, protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: Buffer.from('sub') }], reason: null,
+    });
+    const s = await c.send(SyncGroup, 3, {
+      groupId: 'keeper', generationId: joined.generationId, memberId: j.memberId, groupInstanceId: null, protocolType: null, protocolName: null,
+      assignments: [{ memberId: j.memberId, assignment: Buffer.from('asg') }],
+    });
+    assert.equal(s.errorCode, 0);
+    c.close();
+    await broker.close();
+    broker = await start();
+    c = await RawClient.connect(broker.port);
+    const hb = await c.send(Heartbeat, 3, { groupId: 'keeper', generationId: joined.generationId, memberId: j.memberId, groupInstanceId: null });
+    assert.equal(hb.errorCode, 0);
+    const d = broker.groups.describeGroup('keeper');
+    assert.deepEqual([d.groupState, d.protocolData, d.members[0]!.memberAssignment.toString(), d.members[0]!.memberMetadata.toString()], ['Stable', 'range', 'asg', 'sub']);
+    const again = await c.send(SyncGroup, 3, {
+      groupId: 'keeper', generationId: joined.generationId, memberId: j.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [],
+    });
+    assert.equal(again.assignment.toString(), 'asg');
   });
 
   test('offsets of groups without members expire after offsets.retention.minutes; others stay', async () => {
