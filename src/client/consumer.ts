@@ -14,6 +14,7 @@ import { Cluster, backoff, type ClientOptions } from './cluster.js';
 import { ClientStateError, ErrorCode, KafkaError, errorFor, needsMetadataRefresh } from './errors.js';
 import { PartitionData, type ConsumerRecord, type RecordHeader, type RecordMaker } from './fetch-decoder.js';
 import { GroupMember, type GroupOptions, type RebalanceListener } from './group.js';
+import { ConsumerProtocolMember } from './group-kip848.js';
 import { bufferDeserializer, type Deserializer } from './serde.js';
 
 export type { ConsumerRecord, RecordHeader };
@@ -196,7 +197,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       return;
     }
     if (this.parts.size > 0) throw new ClientStateError('subscribe() cannot be mixed with assign()');
-    this.group = new GroupMember(this, this.cluster, this.opts.groupId, this.opts, topics, listener);
+    const Member = this.opts.groupProtocol === 'consumer' ? ConsumerProtocolMember : GroupMember;
+    this.group = new Member(this, this.cluster, this.opts.groupId, this.opts, topics, listener);
     this.group.start();
   }
 

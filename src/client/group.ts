@@ -32,6 +32,13 @@ export interface GroupOptions {
   assignors?: Assignor[];
   /** Static membership id (KIP-345). */
   groupInstanceId?: string;
+  /**
+   * 'classic' (default): JoinGroup/SyncGroup with a client-side assignor. 'consumer': the KIP-848 protocol
+   * (ConsumerGroupHeartbeat), where the broker computes assignments and the heartbeat interval.
+   */
+  groupProtocol?: 'classic' | 'consumer';
+  /** With groupProtocol 'consumer': the broker-side assignor to ask for ('uniform', 'range'); default the broker's. */
+  groupRemoteAssignor?: string;
 }
 
 export interface RebalanceListener {
@@ -50,30 +57,30 @@ class Interrupt extends Error {}
 export class GroupMember {
   memberId = '';
   generationId = -1;
-  private coordinator = -1;
-  private protocol: string | null = null;
-  private owned: TopicPartition[] = [];
-  private stopping = false;
-  private loop: Promise<void> | undefined;
-  private rejoinNeeded = true;
-  private wakeSleep: (() => void) | undefined;
-  private lastCommit = Date.now();
-  private readonly assignors: Assignor[];
-  private readonly autoCommit: boolean;
-  private readonly sessionTimeoutMs: number;
-  private readonly rebalanceTimeoutMs: number;
-  private readonly heartbeatIntervalMs: number;
-  private readonly autoCommitIntervalMs: number;
-  private patternTopics: string[] = [];
+  protected coordinator = -1;
+  protected protocol: string | null = null;
+  protected owned: TopicPartition[] = [];
+  protected stopping = false;
+  protected loop: Promise<void> | undefined;
+  protected rejoinNeeded = true;
+  protected wakeSleep: (() => void) | undefined;
+  protected lastCommit = Date.now();
+  protected readonly assignors: Assignor[];
+  protected readonly autoCommit: boolean;
+  protected readonly sessionTimeoutMs: number;
+  protected readonly rebalanceTimeoutMs: number;
+  protected readonly heartbeatIntervalMs: number;
+  protected readonly autoCommitIntervalMs: number;
+  protected patternTopics: string[] = [];
   readonly positionsReady = true;
 
   constructor(
-    private readonly consumer: Consumer<any, any>,
-    private readonly cluster: Cluster,
+    protected readonly consumer: Consumer<any, any>,
+    protected readonly cluster: Cluster,
     readonly groupId: string,
-    private readonly opts: GroupOptions,
-    private subscription: string | string[] | RegExp,
-    private listener: RebalanceListener | undefined,
+    protected readonly opts: GroupOptions,
+    protected subscription: string | string[] | RegExp,
+    protected listener: RebalanceListener | undefined,
   ) {
     this.assignors = opts.assignors ?? [rangeAssignor, cooperativeStickyAssignor];
     this.autoCommit = opts.enableAutoCommit ?? true;
@@ -103,7 +110,7 @@ export class GroupMember {
     return this.assignors.every((x) => x.rebalanceProtocol === 'cooperative');
   }
 
-  private sleep(ms: number): Promise<void> {
+  protected sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
       function done() {
@@ -114,7 +121,7 @@ export class GroupMember {
     });
   }
 
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
       try {
@@ -137,7 +144,7 @@ export class GroupMember {
     }
   }
 
-  private recoverable(code: number): boolean {
+  protected recoverable(code: number): boolean {
     return (
       code === ErrorCode.UNKNOWN_MEMBER_ID ||
       code === ErrorCode.ILLEGAL_GENERATION ||
@@ -150,7 +157,7 @@ export class GroupMember {
   }
 
   /** Sends a request to the coordinator, looking it up first, and forgets it when it moved. */
-  private async toCoordinator<Req, Res>(api: Api<Req, Res>, req: Encodable<Req>, timeoutMs?: number): Promise<Res> {
+  protected async toCoordinator<Req, Res>(api: Api<Req, Res>, req: Encodable<Req>, timeoutMs?: number): Promise<Res> {
     if (this.coordinator < 0) await this.findCoordinator();
     try {
       const conn = await this.cluster.coordinatorConnection(this.coordinator);
@@ -164,7 +171,7 @@ export class GroupMember {
     }
   }
 
-  private async findCoordinator(): Promise<void> {
+  protected async findCoordinator(): Promise<void> {
     const conn = await this.cluster.anyConnection();
     const v = conn.versions.get(FindCoordinator.key);
     const res = await conn.send(FindCoordinator, { key: this.groupId, keyType: 0, coordinatorKeys: [this.groupId] });
@@ -181,7 +188,7 @@ export class GroupMember {
     this.coordinator = node.nodeId;
   }
 
-  private async subscribedTopics(): Promise<string[]> {
+  protected async subscribedTopics(): Promise<string[]> {
     const s = this.subscription;
     if (s instanceof RegExp) {
       const res = await this.cluster.fetchMetadata(null, false);
@@ -323,7 +330,7 @@ export class GroupMember {
   }
 
   /** Gives partitions up in order: commit their positions (auto-commit), tell the listener, drop them. */
-  private async revoke(parts: TopicPartition[], all: boolean): Promise<void> {
+  protected async revoke(parts: TopicPartition[], all: boolean): Promise<void> {
     if (this.autoCommit && this.generationId >= 0) {
       const keys = new Set(parts.map((t) => key(t.topic, t.partition)));
       const offsets = this.consumer.positions().filter((o) => keys.has(key(o.topic, o.partition)));
@@ -335,7 +342,7 @@ export class GroupMember {
     this.consumer.setAssignment(this.owned);
   }
 
-  private async lose(): Promise<void> {
+  protected async lose(): Promise<void> {
     const lost = this.owned;
     this.owned = [];
     this.consumer.setAssignment([]);
@@ -382,7 +389,7 @@ export class GroupMember {
     }
   }
 
-  private lastPatternCheck = Date.now();
+  protected lastPatternCheck = Date.now();
 
   /** Commits offsets for this member's generation; throws the first per-partition error. */
   async commit(offsets: TopicPartitionOffset[]): Promise<void> {
