@@ -9,3 +9,4 @@ export * from './checkpoint.js';
 export * from './partition-log.js';
 export * from './log-manager.js';
 export * from './metadata-store.js';
+export * from './cleaner.js';

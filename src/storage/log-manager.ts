@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fsyncDir, readOffsetCheckpoint, writeFileAtomic, writeOffsetCheckpoint } from './checkpoint.js';
+import { LogCleaner } from './cleaner.js';
 import { FileCache } from './file-cache.js';
 import { resolveLogConfig, type LogConfig } from './log-config.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -32,6 +33,8 @@ export interface LogManagerOptions {
   now?: () => number;
   /** Set false in tests that drive retention/flush by hand. Default true. */
   backgroundTasks?: boolean;
+  /** log.cleaner.backoff.ms override (else taken from brokerConfig, default 15000). */
+  cleanerBackoffMs?: number;
 }
 
 function num(v: string | undefined, dflt: number): number {
@@ -54,6 +57,8 @@ export class LogManager {
   private closed = false;
   /** Whether the previous shutdown was clean (known after open()). */
   lastShutdownClean = false;
+  /** Log compaction; null when log.cleaner.enable=false. Runs in the background only with backgroundTasks. */
+  cleaner: LogCleaner | null = null;
 
   constructor(private readonly opts: LogManagerOptions) {
     this.dataDir = opts.dataDir;
@@ -110,6 +115,7 @@ export class LogManager {
     }
     this.logger.info({ dataDir: this.dataDir, logs: this.logs.size, clean, ms: Date.now() - t0 }, 'loaded logs');
     if (!clean) this.writeRecoveryCheckpoint();
+    this.createCleaner();
     if (this.opts.backgroundTasks ?? true) this.startBackgroundTasks();
   }
 
@@ -136,6 +142,19 @@ export class LogManager {
       for (const log of this.logs.values()) if (log.config.flushMs < 1e15) log.maybeFlushByTime(now);
     });
     every(checkpointEvery, () => this.writeRecoveryCheckpoint());
+    this.cleaner?.start();
+  }
+
+  private createCleaner(): void {
+    const bc = this.opts.brokerConfig ?? {};
+    if ((bc['log.cleaner.enable'] ?? 'true').trim().toLowerCase() === 'false') return;
+    this.cleaner = new LogCleaner({
+      dataDir: this.dataDir,
+      logs: () => this.logs.values(),
+      logger: this.logger,
+      now: this.ctx.now,
+      backoffMs: this.opts.cleanerBackoffMs ?? num(bc['log.cleaner.backoff.ms'], 15000),
+    });
   }
 
   getLog(topic: string, partition: number): PartitionLog | undefined {
@@ -198,6 +217,7 @@ export class LogManager {
 
   private deleteLogEntry(key: string, log: PartitionLog): void {
     log.detach();
+    this.cleaner?.forget(log.topic, log.partition);
     this.logs.delete(key);
     const target = path.join(this.dataDir, `${key}.${crypto.randomUUID().replace(/-/g, '')}${DELETE_DIR_SUFFIX}`);
     fs.renameSync(log.dir, target);
@@ -245,6 +265,8 @@ export class LogManager {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    // a pass in progress is abandoned (its partial files removed) before the logs close
+    await this.cleaner?.stop();
     await this.flushAll();
     for (const log of this.logs.values()) log.close();
     this.writeRecoveryCheckpoint();

@@ -8,6 +8,7 @@ import type { LogConfig } from './log-config.js';
 import { defaultLogConfig } from './log-config.js';
 import { silentLogger, type Logger } from './logger.js';
 import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX } from './segment.js';
+import { cleanedToSwap, completeInterruptedSwaps, swapIntoPlace } from './log-swap.js';
 import { ProducerStateManager, listSnapshots, snapshotFileName, writeSnapshot } from './producer-state.js';
 import { TXN_INDEX_SUFFIX, TxnIndex, type AbortedTxn } from './txn-index.js';
 
@@ -241,6 +242,8 @@ export class PartitionLog {
   // ---------------------------------------------------------------- loading and recovery
 
   private load(opts: PartitionLogOptions): void {
+    // a cleaner killed after making its output durable left a `.log.swap`: finish that swap first
+    completeInterruptedSwaps(this.dir, this.ctx.logger);
     const names = fs.readdirSync(this.dir);
     const bases: number[] = [];
     const logs = new Set<string>();
@@ -917,6 +920,40 @@ export class PartitionLog {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  // ---------------------------------------------------------------- log compaction support (used by cleaner.ts)
+
+  /** The current segments, oldest first; the last one is the active segment. Read-only for the cleaner. */
+  segmentsForCleaner(): readonly Segment[] {
+    return this.segments.slice();
+  }
+
+  /**
+   * Swaps the cleaner's durable output `<base>.log.cleaned` (and its index files) in for `old`, a run of
+   * consecutive inactive segments starting at `base`. Synchronous, so readers and appenders never see a half
+   * swap. Returns false (and touches nothing) when the segments changed meanwhile (retention, truncation, close).
+   */
+  replaceWithCleaned(old: readonly Segment[]): boolean {
+    if (this.closed || old.length === 0) return false;
+    const i = this.segments.indexOf(old[0]!);
+    if (i < 0 || i + old.length >= this.segments.length) return false;
+    for (let k = 1; k < old.length; k++) if (this.segments[i + k] !== old[k]) return false;
+    const base = old[0]!.baseOffset;
+    const baseStr = String(base).padStart(20, '0');
+    cleanedToSwap(this.dir, baseStr);
+    for (const s of old) {
+      this.removeSegmentFiles(s);
+      // abort indexes of the old segments: the cleaner wrote their entries into the new segment's one
+      const ti = path.join(this.dir, String(s.baseOffset).padStart(20, '0') + TXN_INDEX_SUFFIX);
+      if (fs.existsSync(ti)) fs.rmSync(ti, { force: true });
+    }
+    swapIntoPlace(this.dir, baseStr);
+    const seg = Segment.open(this.dir, base, this._config.segmentIndexBytes, this.ctx.files);
+    this.segments.splice(i, old.length, seg);
+    if (fs.existsSync(path.join(this.dir, baseStr + TXN_INDEX_SUFFIX))) this.txnIndexes.set(base, new TxnIndex(this.dir, base));
+    this.ctx.logger.info({ dir: this.dir, replaced: old.map((s) => s.baseOffset), size: seg.size }, 'swapped in cleaned log segment');
+    return true;
   }
 }
 

@@ -347,8 +347,9 @@ export class Segment {
 
   /** Largest timestamp in the segment (falling back to file mtime when records carry none), for retention. */
   largestTimestamp(): number {
-    if (this.maxTimestamp < 0 && !this.timeIndex.loaded) {
-      const t = TimeIndex.readLastTimestamp(this.timeIndex.path);
+    if (this.maxTimestamp < 0) {
+      // a loaded index (opened lazily, never walked) already holds the answer in memory
+      const t = this.timeIndex.loaded ? this.timeIndex.lastTimestamp : TimeIndex.readLastTimestamp(this.timeIndex.path);
       if (t >= 0) this.maxTimestamp = t;
     }
     if (this.maxTimestamp >= 0) return this.maxTimestamp;
