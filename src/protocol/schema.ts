@@ -405,6 +405,8 @@ export class Api<Req = any, Res = any> {
   readonly firstFlexible: number;
   readonly request: F<Req>;
   readonly response: F<Res>;
+  /** The versions Kafka 3.9 accepts (equal to `versions` unless Samsa also speaks newer ones). */
+  kafka39Versions: string;
   private readonly reqCodecs = new Map<number, MessageCodec<Req>>();
   private readonly resCodecs = new Map<number, MessageCodec<Res>>();
 
@@ -422,6 +424,7 @@ export class Api<Req = any, Res = any> {
     this.firstFlexible = flexibleVersions === 'none' ? Infinity : Number(flexibleVersions.replace('+', ''));
     this.request = request;
     this.response = response;
+    this.kafka39Versions = versions;
   }
 
   isFlexible(version: number): boolean {
@@ -469,12 +472,20 @@ export interface ApiDeclaration<Rq extends Fields, Rs extends Fields> {
   versions: string;
   /** Flexible versions, "N+" or "none". */
   flexible: string;
+  /**
+   * Set only when Samsa accepts versions newer than Kafka 3.9 does (because current clients send them): the
+   * versions Kafka 3.9 accepts. The spec cross-check compares against this, and skips fields that exist only in
+   * the newer versions.
+   */
+  kafka39Versions?: string;
   request: Rq;
   response: Rs;
 }
 
 export function api<Rq extends Fields, Rs extends Fields>(d: ApiDeclaration<Rq, Rs>): Api<Infer<Rq>, Infer<Rs>> {
-  return new Api(d.key, d.name, d.versions, d.flexible, struct(d.request), struct(d.response));
+  const a = new Api(d.key, d.name, d.versions, d.flexible, struct(d.request), struct(d.response));
+  a.kafka39Versions = d.kafka39Versions ?? d.versions;
+  return a;
 }
 
 export type RequestOf<A> = A extends Api<infer Rq, any> ? Rq : never;

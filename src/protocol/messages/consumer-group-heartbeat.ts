@@ -9,7 +9,9 @@ const topicPartitions = {
 export const ConsumerGroupHeartbeat = api({
   key: 68,
   name: 'ConsumerGroupHeartbeat',
-  versions: '0',
+  // Kafka 4.0 added v1 (a topic regex); librdkafka 2.12 speaks only v1, so Samsa accepts it too.
+  versions: '0-1',
+  kafka39Versions: '0',
   flexible: '0+',
   request: {
     groupId: string(),
@@ -19,6 +21,7 @@ export const ConsumerGroupHeartbeat = api({
     rackId: string().nullable('0+').dflt(null),
     rebalanceTimeoutMs: int32().dflt(-1),
     subscribedTopicNames: array(string()).nullable('0+').dflt(null),
+    subscribedTopicRegex: string().v('1+').nullable('1+').dflt(null),
     serverAssignor: string().nullable('0+').dflt(null),
     topicPartitions: arrayOf({
       topicId: uuid(),
