@@ -48,6 +48,10 @@ test('transactions: LSO from the oldest open transaction, markers complete them;
   copy.loadSnapshot(m.encodeSnapshot());
   assert.equal(copy.firstUnstableOffset(), 12);
   assert.deepEqual(copy.check(6, 0, 0, 0, true).kind, 'duplicate');
+  // producer.id.expiration.ms: idle producers go, producers with an open transaction stay
+  m.onBatch(8, 0, 0, 0, 20, 20, 1, false);
+  assert.equal(m.removeExpired(1000, 500), 2);
+  assert.deepEqual([...m.producers.keys()], [6]);
   const bad = m.encodeSnapshot();
   bad[bad.length - 1] ^= 1;
   assert.throws(() => copy.loadSnapshot(bad), /checksum/);
