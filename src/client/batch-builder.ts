@@ -199,10 +199,34 @@ export class BatchBuilder {
     return true;
   }
 
-  /** Builds the wire form (once): header, CRC, and the records compressed if asked. */
-  build(codec: Compression, producerId: number, producerEpoch: number, transactional: boolean): Promise<Buffer> {
-    this.encoded ??= this.doBuild(codec, producerId, producerEpoch, transactional);
-    return this.encoded;
+  /** Producer id, epoch and base sequence written into the encoded batch (-1 before it is built). */
+  stampedProducerId = -1;
+  stampedEpoch = -1;
+  stampedSequence = -1;
+
+  /**
+   * Builds the wire form (once): header, CRC, and the records compressed if asked. A retry after an epoch bump
+   * (KIP-360) gets the same bytes with the new producer epoch and sequence written into the header.
+   */
+  async build(codec: Compression, producerId: number, producerEpoch: number, transactional: boolean): Promise<Buffer> {
+    if (this.encoded === undefined) {
+      this.stampedProducerId = producerId;
+      this.stampedEpoch = producerEpoch;
+      this.stampedSequence = this.baseSequence;
+      this.encoded = this.doBuild(codec, producerId, producerEpoch, transactional);
+      return this.encoded;
+    }
+    const out = await this.encoded;
+    if (this.stampedProducerId !== producerId || this.stampedEpoch !== producerEpoch || this.stampedSequence !== this.baseSequence) {
+      writeInt64(out, PRODUCER_ID, producerId);
+      out.writeInt16BE(producerEpoch, PRODUCER_EPOCH);
+      out.writeInt32BE(this.baseSequence, BASE_SEQUENCE);
+      out.writeUInt32BE(crc32c(out.subarray(ATTRIBUTES)), CRC);
+      this.stampedProducerId = producerId;
+      this.stampedEpoch = producerEpoch;
+      this.stampedSequence = this.baseSequence;
+    }
+    return out;
   }
 
   private async doBuild(codec: Compression, producerId: number, producerEpoch: number, transactional: boolean): Promise<Buffer> {

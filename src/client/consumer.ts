@@ -16,6 +16,7 @@ import { PartitionData, type ConsumerRecord, type RecordHeader, type RecordMaker
 import { GroupMember, type GroupOptions, type RebalanceListener } from './group.js';
 import { ConsumerProtocolMember } from './group-kip848.js';
 import { bufferDeserializer, type Deserializer } from './serde.js';
+import type { ConsumerGroupMetadata } from './producer.js';
 
 export type { ConsumerRecord, RecordHeader };
 
@@ -310,6 +311,17 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       () => callback?.(null),
       (e: Error) => (callback ? callback(e) : this.cluster.log.warn('async commit failed', { error: e.message })),
     );
+  }
+
+  /** This member's group identity, for a transactional producer's sendOffsetsToTransaction(). */
+  groupMetadata(): ConsumerGroupMetadata {
+    if (!this.opts.groupId) throw new ClientStateError('groupMetadata() needs a groupId');
+    return {
+      groupId: this.opts.groupId,
+      generationId: this.group?.generationId ?? -1,
+      memberId: this.group?.memberId ?? '',
+      groupInstanceId: this.opts.groupInstanceId ?? null,
+    };
   }
 
   /** The group's committed offsets for these partitions (-1 when none). */

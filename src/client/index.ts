@@ -1,6 +1,15 @@
 /** Samsa's Kafka client: producer, consumer (standalone or in a group), admin, typed errors and serializers. */
 export { Producer, createProducer } from './producer.js';
-export type { ProducerOptions, ProducerRecord, RecordMetadata, HeadersInput, DeliveryCallback, CompressionName } from './producer.js';
+export type {
+  ProducerOptions,
+  ProducerRecord,
+  RecordMetadata,
+  HeadersInput,
+  DeliveryCallback,
+  CompressionName,
+  ConsumerGroupMetadata,
+  TransactionOffset,
+} from './producer.js';
 export { Consumer, createConsumer } from './consumer.js';
 export type {
   ConsumerOptions,

@@ -9,7 +9,13 @@
  * partition's batches, so the broker drops duplicates caused by retries. Without it the producer falls back to
  * plain retries (and says so in a debug log) unless `idempotent: true` was asked for explicitly.
  */
+import { AddOffsetsToTxn } from '../protocol/messages/add-offsets-to-txn.js';
+import { AddPartitionsToTxn } from '../protocol/messages/add-partitions-to-txn.js';
+import { EndTxn } from '../protocol/messages/end-txn.js';
+import { FindCoordinator } from '../protocol/messages/find-coordinator.js';
 import { InitProducerId } from '../protocol/messages/init-producer-id.js';
+import { TxnOffsetCommit } from '../protocol/messages/txn-offset-commit.js';
+import type { Api, Encodable } from '../protocol/schema.js';
 import { Produce } from '../protocol/messages/produce.js';
 import { Compression } from '../protocol/records/layout.js';
 import { BatchBuilder, type DeliveryCallback, type HeadersInput, type RecordMetadata } from './batch-builder.js';
@@ -51,7 +57,31 @@ export interface ProducerOptions<K = unknown, V = unknown> extends ClientOptions
   idempotent?: boolean;
   /** Ask the broker to create unknown topics (default true, as the Java producer does). */
   allowAutoTopicCreation?: boolean;
+  /** Largest Produce request, and so largest record, the producer sends (default 1048576, as Kafka). */
+  maxRequestSize?: number;
+  /** Makes the producer transactional (implies idempotence); call initTransactions() before the first send. */
+  transactionalId?: string;
+  /** How long the coordinator lets a transaction stay open before aborting it (default 60000). */
+  transactionTimeoutMs?: number;
 }
+
+/** What sendOffsetsToTransaction needs to know of the consumer's group (Consumer.groupMetadata()). */
+export interface ConsumerGroupMetadata {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+}
+
+/** Offsets to commit in a transaction: the next offset to read per partition. */
+export interface TransactionOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+  metadata?: string | null;
+}
+
+type TxnState = 'uninitialized' | 'initializing' | 'ready' | 'in-transaction' | 'committing' | 'aborting' | 'fatal';
 
 export interface ProducerRecord<K = unknown, V = unknown> {
   topic: string;
@@ -72,6 +102,8 @@ interface PartitionQueue {
   ready: BatchBuilder[];
   inFlight: number;
   nextSequence: number;
+  /** Batches that carry a sequence number and are not acknowledged or failed yet, oldest first. */
+  sent: BatchBuilder[];
 }
 
 const MAX_SEQUENCE = 0x7fffffff;
@@ -107,6 +139,20 @@ export class Producer<K = unknown, V = unknown> {
   private closed = false;
   producerId = -1;
   producerEpoch = -1;
+  private readonly maxRequestSize: number;
+  /** KIP-360: the broker lost our sequence state; a new epoch is needed before anything more is sent. */
+  private bumpNeeded = false;
+  private bumping = false;
+  private totalInFlight = 0;
+  readonly transactionalId: string | null;
+  private readonly transactionTimeoutMs: number;
+  private txnState: TxnState = 'uninitialized';
+  private txnError: KafkaError | undefined;
+  private txnCoordinator = -1;
+  /** Partitions added to the open transaction, and those waiting for AddPartitionsToTxn. */
+  private readonly txnPartitions = new Set<string>();
+  private readonly txnPending = new Set<string>();
+  private addingPartitions = false;
 
   constructor(private readonly opts: ProducerOptions<K, V>) {
     this.cluster = new Cluster({ ...opts, allowAutoTopicCreation: opts.allowAutoTopicCreation ?? true });
@@ -126,6 +172,15 @@ export class Producer<K = unknown, V = unknown> {
     this.partitioner = opts.partitioner;
     this.sticky = new StickyPartitions(this.batchSize);
     if (opts.idempotent === true && this.acks !== -1) throw new ClientStateError("an idempotent producer needs acks 'all'");
+    this.maxRequestSize = opts.maxRequestSize ?? 1048576;
+    this.transactionalId = opts.transactionalId ?? null;
+    this.transactionTimeoutMs = opts.transactionTimeoutMs ?? 60000;
+    if (this.transactionalId !== null) {
+      if (this.acks !== -1) throw new ClientStateError("a transactional producer needs acks 'all'");
+      if (opts.idempotent === false) throw new ClientStateError('a transactional producer is idempotent; idempotent: false contradicts transactionalId');
+    }
+    // A batch never grows past what one request may carry.
+    this.batchSize = Math.min(this.batchSize, this.maxRequestSize);
     this.cluster.onMetadata.push(() => {
       this.availableCache.clear();
       // A topic may have grown: make room for its new partitions.
@@ -149,6 +204,8 @@ export class Producer<K = unknown, V = unknown> {
 
   private async doConnect(): Promise<void> {
     const conn = await this.cluster.anyConnection();
+    // A transactional producer gets its id from initTransactions().
+    if (this.transactionalId !== null) return;
     const want = this.opts.idempotent;
     if (want === false || this.acks !== -1) return;
     if (!conn.supports(InitProducerId)) {
@@ -184,13 +241,23 @@ export class Producer<K = unknown, V = unknown> {
       this.report(callback, new ClientStateError('the producer is closed'));
       return;
     }
+    if (this.transactionalId !== null && this.txnState !== 'in-transaction' && !this.reentry) {
+      this.report(callback, this.txnStateError('send'));
+      return;
+    }
     const parts = this.queues.get(record.topic);
     if (parts === undefined || this.connecting === undefined) {
       this.pendingFirst++;
       this.produceSlow(record).then(
         () => {
           this.pendingFirst--;
-          this.produce(record, callback);
+          // Accepted before a commit or abort began: it belongs to that transaction.
+          this.reentry = true;
+          try {
+            this.produce(record, callback);
+          } finally {
+            this.reentry = false;
+          }
           this.checkIdle();
         },
         (err: Error) => {
@@ -225,10 +292,18 @@ export class Producer<K = unknown, V = unknown> {
     if (b === null || !b.append(ts, key, value, record.headers)) {
       if (b !== null) this.closeBatch(q);
       b = new BatchBuilder(record.topic, partition, this.batchSize);
+      b.append(ts, key, value, record.headers);
+      if (b.sizeInBytes > this.maxRequestSize) {
+        // Alone in its batch and still too large for one request: Kafka's RecordTooLargeException.
+        this.report(
+          callback,
+          new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `a record of ${b.sizeInBytes} bytes for ${record.topic} exceeds maxRequestSize ${this.maxRequestSize}`),
+        );
+        return;
+      }
       q.current = b;
       this.outstanding++;
       this.active.add(q);
-      b.append(ts, key, value, record.headers);
       this.wakeIn(this.lingerMs);
     }
     b.callbacks.push(callback);
@@ -270,7 +345,7 @@ export class Producer<K = unknown, V = unknown> {
       this.queues.set(topic, parts);
     }
     for (let p = parts.length; p < n; p++) {
-      parts.push({ topic, partition: p, current: null, ready: [], inFlight: 0, nextSequence: 0 });
+      parts.push({ topic, partition: p, current: null, ready: [], inFlight: 0, nextSequence: 0, sent: [] });
     }
   }
 
@@ -337,7 +412,15 @@ export class Producer<K = unknown, V = unknown> {
 
   /** Sends what is ready to every broker that has room for another request. */
   private drain(): void {
+    if (this.bumping) return;
+    if (this.bumpNeeded) {
+      // A new epoch restarts every partition's sequence at 0: wait until nothing is in flight, then bump.
+      if (this.totalInFlight === 0) void this.bumpEpoch();
+      return;
+    }
     const now = Date.now();
+    const txn = this.transactionalId !== null;
+    const requestBytes = new Map<number, number>();
     let nextWake = Infinity;
     let needMetadata = false;
     const byNode = new Map<number, BatchBuilder[]>();
@@ -354,6 +437,7 @@ export class Producer<K = unknown, V = unknown> {
       const head = q.ready[0]!;
       if (now - head.createdAt > this.deliveryTimeoutMs) {
         q.ready.shift();
+        this.forget(q, head);
         this.finish(
           head,
           head.lastError ?? new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `record expired after ${this.deliveryTimeoutMs} ms without being sent`),
@@ -368,6 +452,15 @@ export class Producer<K = unknown, V = unknown> {
       // Idempotence keeps at most five batches per partition in flight (the broker remembers five sequences);
       // without it, one keeps retries from reordering records of a partition.
       if (q.inFlight >= (this.idempotent ? 5 : 1)) continue;
+      // A retried batch goes alone: the broker must see a partition's sequences in order.
+      if (head.attempts > 0 && q.inFlight > 0) continue;
+      if (txn) {
+        const k = `${q.topic}\u0000${q.partition}`;
+        if (!this.txnPartitions.has(k)) {
+          this.txnPending.add(k);
+          continue;
+        }
+      }
       const leader = this.cluster.leaderFor(q.topic, q.partition);
       if (leader < 0) {
         needMetadata = true;
@@ -375,6 +468,14 @@ export class Producer<K = unknown, V = unknown> {
         continue;
       }
       if ((this.nodeInFlight.get(leader) ?? 0) >= this.maxInFlight) continue;
+      // Keep each Produce request within maxRequestSize (a single batch always goes).
+      const size = head.sizeInBytes;
+      const used = requestBytes.get(leader) ?? 0;
+      if (used > 0 && used + size > this.maxRequestSize) {
+        nextWake = Math.min(nextWake, now);
+        continue;
+      }
+      requestBytes.set(leader, used + size);
       let list = byNode.get(leader);
       if (list === undefined) {
         list = [];
@@ -385,10 +486,13 @@ export class Producer<K = unknown, V = unknown> {
       if (this.idempotent && head.baseSequence < 0) {
         head.baseSequence = q.nextSequence;
         q.nextSequence = (q.nextSequence + head.count) % (MAX_SEQUENCE + 1);
+        q.sent.push(head);
       }
       list.push(head);
     }
+    if (this.txnPending.size > 0 && !this.addingPartitions) void this.addPartitionsToTxn();
     for (const [node, batches] of byNode) {
+      this.totalInFlight += batches.length;
       this.nodeInFlight.set(node, (this.nodeInFlight.get(node) ?? 0) + 1);
       void this.sendToNode(node, batches);
     }
@@ -403,7 +507,7 @@ export class Producer<K = unknown, V = unknown> {
   private async sendToNode(node: number, batches: BatchBuilder[]): Promise<void> {
     const topicData = new Map<string, Array<{ index: number; records: Buffer }>>();
     try {
-      const transactional = false;
+      const transactional = this.transactionalId !== null;
       for (const b of batches) {
         const records = await b.build(this.codec, this.producerId, this.producerEpoch, transactional);
         let list = topicData.get(b.topic);
@@ -415,7 +519,7 @@ export class Producer<K = unknown, V = unknown> {
       }
       const conn = await this.cluster.connection(node);
       const request = {
-        transactionalId: null,
+        transactionalId: this.transactionalId,
         acks: this.acks,
         timeoutMs: this.cluster.requestTimeoutMs,
         topicData: [...topicData].map(([name, partitionData]) => ({ name, partitionData })),
@@ -437,6 +541,8 @@ export class Producer<K = unknown, V = unknown> {
           byKey.delete(key);
           if (p.errorCode === 0 || (p.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER && this.idempotent)) {
             this.succeed(b, p.baseOffset, p.logAppendTimeMs);
+          } else if (this.idempotent && this.sequenceError(b, p.errorCode)) {
+            // handled: put back for a retry in order, possibly after an epoch bump
           } else {
             const err = errorFor(p.errorCode, `${b.topic}-${b.partition}`, p.errorMessage);
             if (needsMetadataRefresh(p.errorCode)) refresh = true;
@@ -452,23 +558,112 @@ export class Producer<K = unknown, V = unknown> {
       for (const b of batches) this.failed(b, err);
       if (err.retriable) this.cluster.refreshMetadata().catch(() => {});
     } finally {
+      this.totalInFlight -= batches.length;
       this.nodeInFlight.set(node, (this.nodeInFlight.get(node) ?? 1) - 1);
       this.scheduleDrain();
     }
   }
 
+  /**
+   * Idempotence errors about sequences and producer state. OUT_OF_ORDER_SEQUENCE_NUMBER behind an earlier batch
+   * of the partition that is not acknowledged yet only means that batch failed first: retry after it. On the
+   * oldest unacknowledged batch it, and UNKNOWN_PRODUCER_ID, mean the broker lost our state (KIP-360): a new
+   * epoch restarts sequences at 0 and the batch is retried. A batch stamped with an epoch we have since replaced
+   * is retried with the new one. Returns false for errors handled the ordinary way.
+   */
+  private sequenceError(b: BatchBuilder, code: number): boolean {
+    const q = this.queueOf(b);
+    const err = errorFor(code, `${b.topic}-${b.partition}`);
+    if (code === ErrorCode.INVALID_PRODUCER_EPOCH && b.stampedEpoch >= 0 && b.stampedEpoch < this.producerEpoch) {
+      this.failed(b, err, true);
+      return true;
+    }
+    if (code !== ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && code !== ErrorCode.UNKNOWN_PRODUCER_ID) return false;
+    const oldest = q.sent[0];
+    if (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && oldest !== undefined && oldest !== b && oldest.id < b.id) {
+      this.failed(b, err, true);
+      return true;
+    }
+    if (this.transactionalId !== null) {
+      // A transaction cannot continue with a new epoch: only an abort can clean up.
+      this.txnError ??= err;
+      return false;
+    }
+    this.cluster.log.info('producer sequence state lost on the broker; bumping the epoch', { partition: `${b.topic}-${b.partition}`, error: err.message });
+    this.bumpNeeded = true;
+    this.failed(b, err, true);
+    return true;
+  }
+
+  /**
+   * KIP-360 for a producer without transactional id: the epoch is bumped locally (the broker accepts a higher
+   * epoch starting at sequence 0); only when the epoch would overflow is a new producer id fetched. Sequences of
+   * every partition restart at 0.
+   */
+  private async bumpEpoch(): Promise<void> {
+    if (this.bumping) return;
+    this.bumping = true;
+    try {
+      if (this.producerEpoch < 0x7ffe) {
+        this.producerEpoch++;
+      } else {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const res = await this.cluster.sendAny(InitProducerId, { transactionalId: null, transactionTimeoutMs: this.transactionTimeoutMs });
+            if (res.errorCode !== 0) throw errorFor(res.errorCode, 'InitProducerId (new producer id)');
+            this.producerId = res.producerId;
+            this.producerEpoch = res.producerEpoch;
+            break;
+          } catch (e) {
+            if (this.closedHard || !(e instanceof KafkaError) || !e.retriable || attempt >= this.cluster.retries) throw e;
+            await sleep(backoff(this.cluster.retryBackoffMs, this.cluster.retryBackoffMaxMs, attempt));
+          }
+        }
+      }
+      for (const parts of this.queues.values()) {
+        for (const q of parts) {
+          q.nextSequence = 0;
+          q.sent = [];
+          for (const r of q.ready) r.baseSequence = -1;
+        }
+      }
+      this.bumpNeeded = false;
+    } catch (e) {
+      // Without a new epoch nothing pending can be written safely.
+      this.bumpNeeded = false;
+      const err = e instanceof KafkaError ? e : new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, (e as Error).message);
+      for (const parts of this.queues.values()) {
+        for (const q of parts) {
+          for (const r of q.ready.splice(0)) this.finish(r, err);
+          q.sent = [];
+        }
+      }
+    } finally {
+      this.bumping = false;
+      this.scheduleDrain();
+    }
+  }
+
+  private forget(q: PartitionQueue, b: BatchBuilder): void {
+    if (b.baseSequence < 0) return;
+    const i = q.sent.indexOf(b);
+    if (i >= 0) q.sent.splice(i, 1);
+  }
+
   private succeed(b: BatchBuilder, baseOffset: number, logAppendTime: number): void {
-    this.queueOf(b).inFlight--;
+    const q = this.queueOf(b);
+    q.inFlight--;
+    this.forget(q, b);
     b.complete(baseOffset, logAppendTime);
     this.done();
   }
 
-  private failed(b: BatchBuilder, err: KafkaError): void {
+  private failed(b: BatchBuilder, err: KafkaError, retry = err.retriable): void {
     const q = this.queueOf(b);
     q.inFlight--;
     b.lastError = err;
     const expired = Date.now() - b.createdAt > this.deliveryTimeoutMs;
-    if (err.retriable && !expired && !this.closedHard) {
+    if (retry && !expired && !this.closedHard) {
       b.attempts++;
       b.retryAt = Date.now() + backoff(this.cluster.retryBackoffMs, this.cluster.retryBackoffMaxMs, b.attempts - 1);
       // Back at the head, ahead of later batches of the partition, so order is kept.
@@ -479,6 +674,10 @@ export class Producer<K = unknown, V = unknown> {
       this.wakeIn(b.retryAt - Date.now());
       return;
     }
+    this.forget(q, b);
+    // A gap in a partition's sequences cannot be filled later: later batches would be refused, so start anew.
+    if (this.idempotent && b.baseSequence >= 0 && this.transactionalId === null) this.bumpNeeded = true;
+    if (this.transactionalId !== null) this.txnError ??= err;
     this.finish(b, err);
   }
 
@@ -519,6 +718,260 @@ export class Producer<K = unknown, V = unknown> {
   }
 
   private closedHard = false;
+  private reentry = false;
+
+  // -----------------------------------------------------------------------------------------------------------
+  // Transactions
+
+  private txnStateError(what: string): KafkaError {
+    if (this.txnState === 'fatal') return this.txnError ?? new ClientStateError('the transactional producer failed and must be closed');
+    const e = new ClientStateError(`cannot ${what}: the transaction state is ${this.txnState}${this.txnState === 'uninitialized' ? ' (call initTransactions() first)' : ''}`);
+    (e as { code: number }).code = ErrorCode.INVALID_TXN_STATE;
+    return e;
+  }
+
+  private requireTransactional(): string {
+    if (this.transactionalId === null) throw new ClientStateError('transactions need a transactionalId');
+    return this.transactionalId;
+  }
+
+  /** Finds the transaction coordinator (FindCoordinator with key type 1). */
+  private async findTxnCoordinator(): Promise<number> {
+    const id = this.requireTransactional();
+    return this.cluster.retry(async () => {
+      const conn = await this.cluster.anyConnection();
+      const v = conn.versions.get(FindCoordinator.key) ?? 0;
+      const res = await conn.send(FindCoordinator, { key: id, keyType: 1, coordinatorKeys: [id] });
+      const c = v >= 4 ? res.coordinators[0] : { nodeId: res.nodeId, host: res.host, port: res.port, errorCode: res.errorCode, errorMessage: res.errorMessage };
+      if (!c) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'FindCoordinator returned no coordinator');
+      if (c.errorCode !== 0) throw errorFor(c.errorCode, `transaction coordinator of ${id}`, c.errorMessage);
+      if (!this.cluster.brokers.has(c.nodeId)) this.cluster.brokers.set(c.nodeId, { nodeId: c.nodeId, host: c.host, port: c.port, rack: null });
+      this.txnCoordinator = c.nodeId;
+      return c.nodeId;
+    });
+  }
+
+  /**
+   * Sends a request to the transaction coordinator; `check` pulls the error code out of the answer. Retries
+   * retriable errors, CONCURRENT_TRANSACTIONS (the previous transaction is still being completed) included, and
+   * looks the coordinator up again when it moved.
+   */
+  private async toTxnCoordinator<Req, Res>(api: Api<Req, Res>, req: Encodable<Req>, check: (res: Res) => number, what: string): Promise<Res> {
+    const deadline = Date.now() + Math.max(this.cluster.requestTimeoutMs, this.transactionTimeoutMs);
+    for (let attempt = 0; ; attempt++) {
+      let code: number;
+      let res: Res | undefined;
+      try {
+        if (this.txnCoordinator < 0) await this.findTxnCoordinator();
+        res = await (await this.cluster.coordinatorConnection(this.txnCoordinator)).send(api, req);
+        code = check(res);
+      } catch (e) {
+        if (!(e instanceof KafkaError) || !e.retriable) throw e;
+        code = e.code;
+        this.txnCoordinator = -1;
+      }
+      if (code === 0) return res!;
+      if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) this.txnCoordinator = -1;
+      const again = code === ErrorCode.CONCURRENT_TRANSACTIONS || errorFor(code).retriable;
+      if (!again || Date.now() > deadline || this.closedHard) throw errorFor(code, `${what} (${this.transactionalId})`);
+      // Completing the previous transaction takes a moment; poll briskly at first.
+      await sleep(code === ErrorCode.CONCURRENT_TRANSACTIONS ? Math.min(20 * 2 ** attempt, 500) : backoff(this.cluster.retryBackoffMs, this.cluster.retryBackoffMaxMs, attempt));
+    }
+  }
+
+  /**
+   * Registers the transactional id with its coordinator and gets the producer id and epoch. Fences older
+   * producers with the same transactional id, and completes (aborts) a transaction they left open.
+   */
+  async initTransactions(): Promise<void> {
+    const id = this.requireTransactional();
+    if (this.txnState !== 'uninitialized') throw this.txnStateError('initTransactions');
+    this.txnState = 'initializing';
+    try {
+      await this.connect();
+      const conn = await this.cluster.anyConnection();
+      if (!conn.supports(InitProducerId) || !conn.supports(EndTxn) || !conn.supports(AddPartitionsToTxn)) {
+        throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, 'the broker does not offer transactions (InitProducerId, AddPartitionsToTxn, EndTxn)');
+      }
+      const res = await this.toTxnCoordinator(
+        InitProducerId,
+        { transactionalId: id, transactionTimeoutMs: this.transactionTimeoutMs, producerId: -1, producerEpoch: -1 },
+        (r) => r.errorCode,
+        'InitProducerId',
+      );
+      this.producerId = res.producerId;
+      this.producerEpoch = res.producerEpoch;
+      this.txnState = 'ready';
+    } catch (e) {
+      this.txnState = 'uninitialized';
+      throw e;
+    }
+  }
+
+  /** Starts a transaction: records sent from now on are committed or aborted together. */
+  beginTransaction(): void {
+    this.requireTransactional();
+    if (this.txnState !== 'ready') throw this.txnStateError('beginTransaction');
+    this.txnState = 'in-transaction';
+    this.txnError = undefined;
+    this.txnPartitions.clear();
+    this.txnPending.clear();
+  }
+
+  /** Adds the partitions that have batches waiting to the transaction, then lets those batches go. */
+  private async addPartitionsToTxn(): Promise<void> {
+    this.addingPartitions = true;
+    const keys = [...this.txnPending];
+    try {
+      const byTopic = new Map<string, number[]>();
+      for (const k of keys) {
+        const [topic, p] = k.split('\u0000') as [string, string];
+        let l = byTopic.get(topic);
+        if (!l) byTopic.set(topic, (l = []));
+        l.push(Number(p));
+      }
+      const topics = [...byTopic].map(([name, partitions]) => ({ name, partitions }));
+      await this.toTxnCoordinator(
+        AddPartitionsToTxn,
+        {
+          transactions: [],
+          v3AndBelowTransactionalId: this.transactionalId!,
+          v3AndBelowProducerId: this.producerId,
+          v3AndBelowProducerEpoch: this.producerEpoch,
+          v3AndBelowTopics: topics,
+        },
+        (r) => {
+          let code = 0;
+          for (const t of r.resultsByTopicV3AndBelow) {
+            for (const p of t.resultsByPartition) {
+              // OPERATION_NOT_ATTEMPTED only says another partition of the request failed.
+              if (p.partitionErrorCode !== 0 && p.partitionErrorCode !== ErrorCode.OPERATION_NOT_ATTEMPTED) code = p.partitionErrorCode;
+            }
+          }
+          return code;
+        },
+        'AddPartitionsToTxn',
+      );
+      for (const k of keys) {
+        this.txnPartitions.add(k);
+        this.txnPending.delete(k);
+      }
+    } catch (e) {
+      // The batches of these partitions cannot be part of the transaction: fail them; the transaction must abort.
+      const err = e instanceof KafkaError ? e : new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, (e as Error).message);
+      this.txnError ??= err;
+      for (const k of keys) {
+        this.txnPending.delete(k);
+        const [topic, p] = k.split('\u0000') as [string, string];
+        const q = this.queues.get(topic)?.[Number(p)];
+        if (!q) continue;
+        if (q.current) this.closeBatch(q);
+        for (const b of q.ready.splice(0)) this.finish(b, err);
+      }
+    } finally {
+      this.addingPartitions = false;
+      this.scheduleDrain();
+    }
+  }
+
+  /**
+   * Commits a consumer's offsets as part of the transaction (consume-transform-produce): they become visible
+   * to the group only if the transaction commits. `groupMetadata` comes from `consumer.groupMetadata()`.
+   */
+  async sendOffsetsToTransaction(offsets: TransactionOffset[], groupMetadata: ConsumerGroupMetadata | string): Promise<void> {
+    const id = this.requireTransactional();
+    if (this.txnState !== 'in-transaction') throw this.txnStateError('sendOffsetsToTransaction');
+    const group: ConsumerGroupMetadata =
+      typeof groupMetadata === 'string' ? { groupId: groupMetadata, generationId: -1, memberId: '', groupInstanceId: null } : groupMetadata;
+    if (offsets.length === 0) return;
+    await this.toTxnCoordinator(
+      AddOffsetsToTxn,
+      { transactionalId: id, producerId: this.producerId, producerEpoch: this.producerEpoch, groupId: group.groupId },
+      (r) => r.errorCode,
+      'AddOffsetsToTxn',
+    );
+    this.offsetsAdded = true;
+    const topics = new Map<string, Array<{ partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }>>();
+    for (const o of offsets) {
+      let l = topics.get(o.topic);
+      if (!l) topics.set(o.topic, (l = []));
+      l.push({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, committedMetadata: o.metadata ?? null });
+    }
+    // TxnOffsetCommit goes to the group's coordinator.
+    await this.cluster.retry(async () => {
+      const conn = await this.cluster.anyConnection();
+      const v = conn.versions.get(FindCoordinator.key) ?? 0;
+      const fc = await conn.send(FindCoordinator, { key: group.groupId, keyType: 0, coordinatorKeys: [group.groupId] });
+      const c = v >= 4 ? fc.coordinators[0] : { nodeId: fc.nodeId, host: fc.host, port: fc.port, errorCode: fc.errorCode, errorMessage: fc.errorMessage };
+      if (!c) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'FindCoordinator returned no coordinator');
+      if (c.errorCode !== 0) throw errorFor(c.errorCode, `coordinator of group ${group.groupId}`, c.errorMessage);
+      if (!this.cluster.brokers.has(c.nodeId)) this.cluster.brokers.set(c.nodeId, { nodeId: c.nodeId, host: c.host, port: c.port, rack: null });
+      const res = await (await this.cluster.coordinatorConnection(c.nodeId)).send(TxnOffsetCommit, {
+        transactionalId: id,
+        groupId: group.groupId,
+        producerId: this.producerId,
+        producerEpoch: this.producerEpoch,
+        generationId: group.generationId,
+        memberId: group.memberId,
+        groupInstanceId: group.groupInstanceId,
+        topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
+      });
+      for (const t of res.topics) {
+        for (const p of t.partitions) {
+          if (p.errorCode !== 0) throw errorFor(p.errorCode, `TxnOffsetCommit ${t.name}-${p.partitionIndex}`);
+        }
+      }
+    });
+  }
+
+  /** Sends everything of the transaction, then commits it. A failed send makes the commit fail (abort then). */
+  async commitTransaction(): Promise<void> {
+    const id = this.requireTransactional();
+    if (this.txnState !== 'in-transaction') throw this.txnStateError('commitTransaction');
+    this.txnState = 'committing';
+    try {
+      await this.flush().catch((e: Error) => {
+        this.txnError ??= e instanceof KafkaError ? e : new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, e.message);
+      });
+      if (this.txnError) throw this.txnError;
+      if (this.txnPartitions.size > 0 || this.offsetsAdded) await this.endTxn(id, true);
+      this.txnState = 'ready';
+    } catch (e) {
+      // Still in the transaction: the application must abort it.
+      this.txnState = 'in-transaction';
+      throw e;
+    }
+  }
+
+  /** Drops the transaction: its records and offsets are never shown to read_committed consumers. */
+  async abortTransaction(): Promise<void> {
+    const id = this.requireTransactional();
+    if (this.txnState !== 'in-transaction') throw this.txnStateError('abortTransaction');
+    this.txnState = 'aborting';
+    try {
+      // Records still queued are written and then aborted with the rest; their promises settle first.
+      await this.flush().catch(() => {});
+      if (this.txnPartitions.size > 0 || this.offsetsAdded) await this.endTxn(id, false);
+      this.txnError = undefined;
+      this.txnState = 'ready';
+    } catch (e) {
+      this.txnState = 'in-transaction';
+      throw e;
+    }
+  }
+
+  private offsetsAdded = false;
+
+  private async endTxn(id: string, committed: boolean): Promise<void> {
+    await this.toTxnCoordinator(
+      EndTxn,
+      { transactionalId: id, producerId: this.producerId, producerEpoch: this.producerEpoch, committed },
+      (r) => r.errorCode,
+      committed ? 'commit' : 'abort',
+    );
+    this.txnPartitions.clear();
+    this.offsetsAdded = false;
+  }
 
   /** Flushes, then closes connections. Records still failing after flush are rejected. */
   async close(): Promise<void> {

@@ -19,6 +19,8 @@ const NARROWED: Record<string, Partial<VersionRange>> = {
   OffsetFetch: { min: 1 },
   OffsetCommit: { min: 2 },
   FindCoordinator: { min: 1 },
+  // From v4 AddPartitionsToTxn batches transactions for brokers only; clients speak v0-v3.
+  AddPartitionsToTxn: { max: 3 },
 };
 
 export const CLIENT_VERSIONS: ReadonlyMap<number, VersionRange> = new Map(
