@@ -272,7 +272,18 @@ describe('transactions', () => {
       const r = (await c.send(OffsetFetch, 7, { groupId: group, topics: [{ name: 'txn-offsets', partitionIndexes: [0] }], requireStable: false } as never)) as any;
       return r.topics[0].partitions[0].committedOffset as number;
     };
+    const stable = async (version: number) => {
+      const body =
+        version >= 8
+          ? { groups: [{ groupId: group, topics: [{ name: 'txn-offsets', partitionIndexes: [0] }] }], requireStable: true }
+          : { groupId: group, topics: [{ name: 'txn-offsets', partitionIndexes: [0] }], requireStable: true };
+      const r = (await c.send(OffsetFetch, version, body as never)) as any;
+      const p = version >= 8 ? r.groups[0].topics[0].partitions[0] : r.topics[0].partitions[0];
+      return [p.errorCode, p.committedOffset];
+    };
     await commitOffset(7);
+    assert.deepEqual(await stable(7), [88, -1], 'require_stable: UNSTABLE_OFFSET_COMMIT while a transaction stages the offset');
+    assert.deepEqual(await stable(8), [88, -1]);
     const listed = (await c.send(ListTransactions, 1, { stateFilters: ['Ongoing', 'Bogus'], producerIdFilters: [pid.producerId], durationFilter: -1 })) as any;
     assert.deepEqual(listed.unknownStateFilters, ['Bogus']);
     assert.deepEqual(listed.transactionStates.map((t: any) => t.transactionalId), [tid]);
@@ -282,6 +293,7 @@ describe('transactions', () => {
     await commitOffset(11);
     assert.equal(await endTxn(c, tid, pid, true), 0);
     assert.equal(await committed(), 11);
+    assert.deepEqual(await stable(7), [0, 11], 'stable again once the transaction committed');
   });
 });
 

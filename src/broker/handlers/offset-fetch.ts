@@ -1,13 +1,25 @@
+import { ErrorCode } from '../../protocol/errors.js';
 import { OffsetFetch } from '../../protocol/messages/offset-fetch.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 
 /**
  * Reads committed offsets: one group per request up to v7, several from v8. Null topics (v2+) means every
- * partition the group has an offset for. Without transactions nothing is ever pending, so require_stable has
- * nothing to wait for.
+ * partition the group has an offset for. With require_stable (v7+), a partition whose offset an open
+ * transaction has staged answers UNSTABLE_OFFSET_COMMIT, so the consumer retries once the transaction ends.
  */
 export function offsetFetch(broker: Broker): Handler<typeof OffsetFetch> {
+  type Topics = ReturnType<typeof broker.groups.fetchOffsets>['topics'];
+  const markUnstable = (groupId: string, topics: Topics): void => {
+    for (const t of topics) {
+      for (const p of t.partitions) {
+        if (broker.txn.hasPendingOffsets(groupId, t.name, p.partitionIndex)) {
+          p.errorCode = ErrorCode.UNSTABLE_OFFSET_COMMIT;
+          p.committedOffset = -1;
+        }
+      }
+    }
+  };
   return (ctx, req) => {
     const v = ctx.header.apiVersion;
     if (v >= 8) {
@@ -17,11 +29,13 @@ export function offsetFetch(broker: Broker): Handler<typeof OffsetFetch> {
         errorCode: 0,
         groups: req.groups.map((g) => {
           const r = broker.groups.fetchOffsets(g.groupId, g.topics, v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : undefined);
+          if (req.requireStable) markUnstable(g.groupId, r.topics);
           return { groupId: g.groupId, topics: r.topics, errorCode: r.errorCode };
         }),
       };
     }
     const r = broker.groups.fetchOffsets(req.groupId, req.topics);
+    if (v >= 7 && req.requireStable) markUnstable(req.groupId, r.topics);
     // Before v2 a group error can only be reported per partition.
     if (v < 2 && r.errorCode !== 0) for (const t of r.topics) for (const p of t.partitions) p.errorCode = r.errorCode;
     return { throttleTimeMs: 0, topics: r.topics, errorCode: r.errorCode, groups: [] };
