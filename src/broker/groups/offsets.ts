@@ -178,6 +178,16 @@ export class OffsetStore {
     await p;
   }
 
+  /** Removes every group's offsets for a deleted topic, as Kafka does when a topic goes away. */
+  async deleteTopic(topic: string): Promise<void> {
+    const pending: Array<Promise<void>> = [];
+    for (const [groupId, topics] of this.byGroup) {
+      const parts = topics.get(topic);
+      if (parts) pending.push(this.delete(groupId, [...parts.keys()].map((partition) => ({ topic, partition }))));
+    }
+    await Promise.all(pending);
+  }
+
   /** Removes every offset of a group and, with `metadata`, its group record too. */
   async deleteGroup(groupId: string, metadata: boolean): Promise<void> {
     const records: RecordInput[] = [];

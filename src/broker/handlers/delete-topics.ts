@@ -9,7 +9,7 @@ type Result = Encodable<ResponseOf<typeof DeleteTopics>['responses'][number]>;
 
 /** Deletes topics by name (all versions) or by topic id (v6+). */
 export function deleteTopics(broker: Broker): Handler<typeof DeleteTopics> {
-  return (ctx, req) => {
+  return async (ctx, req) => {
     const version = ctx.header.apiVersion;
     const wanted: Array<{ name: string | null; topicId: string }> =
       version >= 6 ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
@@ -34,6 +34,7 @@ export function deleteTopics(broker: Broker): Handler<typeof DeleteTopics> {
     for (const r of resolved) if (r.name !== null && !r.error) counts.set(r.name, (counts.get(r.name) ?? 0) + 1);
 
     const responses: Result[] = [];
+    const cleanups: Array<Promise<void>> = [];
     for (const r of resolved) {
       if (r.error) {
         responses.push(r.error);
@@ -61,8 +62,11 @@ export function deleteTopics(broker: Broker): Handler<typeof DeleteTopics> {
         continue;
       }
       const res = broker.topics.delete(name);
+      // Committed offsets of a deleted topic go with it, so a re-created topic starts with none.
+      if (res.errorCode === 0) cleanups.push(broker.groups.offsets.deleteTopic(name));
       responses.push({ ...base, errorCode: res.errorCode, errorMessage: res.errorMessage });
     }
+    if (cleanups.length > 0) await Promise.all(cleanups);
     return { throttleTimeMs: 0, responses };
   };
 }
