@@ -36,6 +36,7 @@ import {
   readInt64,
   writeInt64,
 } from '../protocol/records/layout.js';
+import { unzigzag, uvarintSize, writeUvarint, zigzag } from '../protocol/records/varint.js';
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint.js';
 import { silentLogger, type Logger } from './logger.js';
 import { CLEANED_SUFFIX, removeCleanerFiles } from './log-swap.js';
@@ -130,26 +131,6 @@ function uvarint(b: Buffer): number {
   throw new Error('varint too long');
 }
 
-const unzig = (u: number): number => (u % 2 === 0 ? u / 2 : -(u + 1) / 2);
-const zig = (v: number): number => (v >= 0 ? v * 2 : -v * 2 - 1);
-
-function uvarintSize(u: number): number {
-  let n = 1;
-  while (u >= 128) {
-    u = Math.floor(u / 128);
-    n++;
-  }
-  return n;
-}
-
-function writeUvarint(b: Buffer, p: number, u: number): number {
-  while (u >= 128) {
-    b[p++] = (u % 128) | 0x80;
-    u = Math.floor(u / 128);
-  }
-  b[p++] = u;
-  return p;
-}
 
 /** Parses `count` records from data[start, end). Keys are views into `data`. */
 function parseRecords(data: Buffer, start: number, end: number, count: number): RawRecord[] {
@@ -158,22 +139,22 @@ function parseRecords(data: Buffer, start: number, end: number, count: number): 
   st.end = end;
   for (let i = 0; i < count && st.p < end; i++) {
     st.end = end;
-    const len = unzig(uvarint(data));
+    const len = unzigzag(uvarint(data));
     const recStart = st.p;
     const recEnd = recStart + len;
     if (len < 1 || recEnd > end) throw new Error(`record ${i} is truncated`);
     st.end = recEnd;
     st.p++; // attributes
-    const tsDelta = unzig(uvarint(data));
+    const tsDelta = unzigzag(uvarint(data));
     const tailStart = st.p;
-    const offsetDelta = unzig(uvarint(data));
-    const klen = unzig(uvarint(data));
+    const offsetDelta = unzigzag(uvarint(data));
+    const klen = unzigzag(uvarint(data));
     let key: Buffer | null = null;
     if (klen >= 0) {
       key = data.subarray(st.p, st.p + klen);
       st.p += klen;
     }
-    const vlen = unzig(uvarint(data));
+    const vlen = unzigzag(uvarint(data));
     // headers are not needed: the record is copied byte for byte from tailStart
     out.push({ start: recStart, end: recEnd, tailStart, tsDelta, offsetDelta, key, valueIsNull: vlen < 0 });
     st.p = recEnd;
@@ -285,12 +266,12 @@ async function filterBatch(batch: Buffer, c: FilterContext): Promise<FilterResul
     const ts = baseTs + rec.tsDelta;
     if (!logAppendTime && ts > maxTs) maxTs = ts;
     if (newBase === baseTs) {
-      size += rec.end - rec.start + uvarintSize(zig(rec.end - rec.start));
+      size += rec.end - rec.start + uvarintSize(zigzag(rec.end - rec.start));
     } else {
       const d = ts - newBase;
       newDeltas[i] = d;
-      const body = 1 + uvarintSize(zig(d)) + (rec.end - rec.tailStart);
-      size += body + uvarintSize(zig(body));
+      const body = 1 + uvarintSize(zigzag(d)) + (rec.end - rec.tailStart);
+      size += body + uvarintSize(zigzag(body));
     }
   }
   const body = Buffer.allocUnsafe(size);
@@ -298,14 +279,14 @@ async function filterBatch(batch: Buffer, c: FilterContext): Promise<FilterResul
   for (let i = 0; i < kept.length; i++) {
     const rec = kept[i]!;
     if (newBase === baseTs) {
-      p = writeUvarint(body, p, zig(rec.end - rec.start));
+      p = writeUvarint(body, p, zigzag(rec.end - rec.start));
       p += r.data.copy(body, p, rec.start, rec.end);
     } else {
       const d = newDeltas[i]!;
-      const len = 1 + uvarintSize(zig(d)) + (rec.end - rec.tailStart);
-      p = writeUvarint(body, p, zig(len));
+      const len = 1 + uvarintSize(zigzag(d)) + (rec.end - rec.tailStart);
+      p = writeUvarint(body, p, zigzag(len));
       body[p++] = r.data[rec.start]!; // record attributes
-      p = writeUvarint(body, p, zig(d));
+      p = writeUvarint(body, p, zigzag(d));
       p += r.data.copy(body, p, rec.tailStart, rec.end);
     }
   }

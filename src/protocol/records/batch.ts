@@ -30,6 +30,7 @@ import {
   readInt64,
   writeInt64,
 } from './layout.js';
+import { uvarintSize, varintSize, writeUvarint, zigzag } from './varint.js';
 import { CompressionError, compress, decompress, decompressSync, hasSyncCodec } from './compression.js';
 
 // Kafka error codes used here (numbers on purpose: errors.ts is owned elsewhere).
@@ -585,38 +586,11 @@ function toBuf(v: Buffer | string | null | undefined): Buffer | null {
   return typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
 }
 
-function zigzag32(v: number): number {
-  return ((v << 1) ^ (v >> 31)) >>> 0;
-}
-
-function zigzag64(v: number): number {
-  return v >= 0 ? v * 2 : -v * 2 - 1;
-}
-
-function uvarintSize(u: number): number {
-  let n = 1;
-  while (u >= 128) {
-    u = Math.floor(u / 128);
-    n++;
-  }
-  return n;
-}
-
-function writeUvarint(b: Buffer, p: number, u: number): number {
-  while (u >= 128) {
-    b[p++] = (u % 128) | 0x80;
-    u = Math.floor(u / 128);
-  }
-  b[p++] = u;
-  return p;
-}
-
-const varintSize = (v: number) => uvarintSize(zigzag32(v));
 const bytesSize = (b: Buffer | null) => (b === null ? 1 : varintSize(b.length) + b.length);
 
 function writeBytes(buf: Buffer, p: number, b: Buffer | null): number {
   if (b === null) return writeUvarint(buf, p, 1); // zigzag(-1)
-  p = writeUvarint(buf, p, zigzag32(b.length));
+  p = writeUvarint(buf, p, zigzag(b.length));
   b.copy(buf, p);
   return p + b.length;
 }
@@ -645,7 +619,7 @@ export function encodeRecords(
     values[i] = v;
     const od = r.offsetDelta ?? i;
     lastOffsetDelta = od;
-    let size = 1 + uvarintSize(zigzag64(ts - baseTimestamp)) + varintSize(od) + bytesSize(k) + bytesSize(v);
+    let size = 1 + uvarintSize(zigzag(ts - baseTimestamp)) + varintSize(od) + bytesSize(k) + bytesSize(v);
     const hs: Array<[Buffer, Buffer | null]> = [];
     if (r.headers) {
       for (const h of r.headers) {
@@ -664,14 +638,14 @@ export function encodeRecords(
   let p = 0;
   for (let i = 0; i < n; i++) {
     const r = records[i]!;
-    p = writeUvarint(data, p, zigzag32(bodySizes[i]!));
+    p = writeUvarint(data, p, zigzag(bodySizes[i]!));
     data[p++] = 0;
-    p = writeUvarint(data, p, zigzag64((r.timestamp ?? now) - baseTimestamp));
-    p = writeUvarint(data, p, zigzag32(r.offsetDelta ?? i));
+    p = writeUvarint(data, p, zigzag((r.timestamp ?? now) - baseTimestamp));
+    p = writeUvarint(data, p, zigzag(r.offsetDelta ?? i));
     p = writeBytes(data, p, keys[i]!);
     p = writeBytes(data, p, values[i]!);
     const hs = hdrs[i]!;
-    p = writeUvarint(data, p, zigzag32(hs.length));
+    p = writeUvarint(data, p, zigzag(hs.length));
     for (const [hk, hv] of hs) {
       p = writeBytes(data, p, hk);
       p = writeBytes(data, p, hv);
