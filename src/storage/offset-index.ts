@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import type { FileCache } from './file-cache.js';
+import { IndexFile } from './index-file.js';
 
 /**
  * Sparse map from offset to file position within one segment. On disk: 8-byte entries of
@@ -11,29 +11,11 @@ import type { FileCache } from './file-cache.js';
  */
 export const OFFSET_ENTRY_SIZE = 8;
 
-export class OffsetIndex {
+export class OffsetIndex extends IndexFile {
   private data = new Int32Array(16);
-  private n = 0;
-  loaded = false;
-  /** Index files are created with their first entry, so tiny partitions cost one file, not three. */
-  private exists: boolean | null = null;
-  readonly maxEntries: number;
-  private readonly scratch = Buffer.alloc(OFFSET_ENTRY_SIZE);
 
-  constructor(
-    readonly path: string,
-    readonly baseOffset: number,
-    maxIndexBytes: number,
-    private readonly files: FileCache,
-  ) {
-    this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / OFFSET_ENTRY_SIZE));
-  }
-
-  get entries(): number {
-    return this.n;
-  }
-  get isFull(): boolean {
-    return this.n >= this.maxEntries;
+  constructor(path: string, baseOffset: number, maxIndexBytes: number, files: FileCache) {
+    super(path, baseOffset, maxIndexBytes, files, OFFSET_ENTRY_SIZE);
   }
   /** Relative offset of the last entry, -1 if none. */
   get lastRelOffset(): number {
@@ -48,17 +30,8 @@ export class OffsetIndex {
    * positions strictly increasing, positions inside the log. Returns false when it must be rebuilt.
    */
   load(logSize: number): boolean {
-    this.loaded = true;
-    this.n = 0;
-    let buf: Buffer;
-    try {
-      buf = fs.readFileSync(this.path);
-      this.exists = true;
-    } catch {
-      this.exists = false;
-      return false;
-    }
-    if (buf.length % OFFSET_ENTRY_SIZE !== 0) return false;
+    const buf = this.readEntries();
+    if (buf === null) return false;
     const count = buf.length / OFFSET_ENTRY_SIZE;
     this.ensureCapacity(count);
     let prevRel = -1;
@@ -85,7 +58,7 @@ export class OffsetIndex {
     this.data[this.n * 2 + 1] = position;
     this.scratch.writeInt32BE(rel, 0);
     this.scratch.writeInt32BE(position, 4);
-    fs.writeSync(this.fdForWrite(), this.scratch, 0, OFFSET_ENTRY_SIZE, this.n * OFFSET_ENTRY_SIZE);
+    this.writeEntry();
     this.n++;
   }
 
@@ -110,35 +83,7 @@ export class OffsetIndex {
     const rel = offset - this.baseOffset;
     let k = this.n;
     while (k > 0 && (this.data[(k - 1) * 2]! >= rel || this.data[(k - 1) * 2 + 1]! >= position)) k--;
-    if (k === this.n) return;
-    this.n = k;
-    if (this.hasFile) fs.ftruncateSync(this.files.fd(this.path), k * OFFSET_ENTRY_SIZE);
-  }
-
-  reset(): void {
-    this.n = 0;
-    this.loaded = true;
-    if (this.hasFile) fs.ftruncateSync(this.files.fd(this.path), 0);
-  }
-
-  get hasFile(): boolean {
-    if (this.exists === null) this.exists = fs.existsSync(this.path);
-    return this.exists;
-  }
-
-  /** Marks a brand-new (fileless) index. */
-  initEmpty(): void {
-    this.exists = false;
-    this.loaded = true;
-    this.n = 0;
-  }
-
-  private fdForWrite(): number {
-    if (!this.hasFile) {
-      this.exists = true;
-      return this.files.create(this.path);
-    }
-    return this.files.fd(this.path);
+    this.keep(k);
   }
 
   private ensureCapacity(count: number): void {

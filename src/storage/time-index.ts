@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { FileCache } from './file-cache.js';
+import { IndexFile } from './index-file.js';
 
 /**
  * Sparse map from timestamp to offset within one segment. On disk: 12-byte entries of (int64 timestamp,
@@ -9,30 +10,12 @@ import type { FileCache } from './file-cache.js';
  */
 export const TIME_ENTRY_SIZE = 12;
 
-export class TimeIndex {
+export class TimeIndex extends IndexFile {
   private ts = new Float64Array(8);
   private rel = new Int32Array(8);
-  private n = 0;
-  loaded = false;
-  /** Index files are created with their first entry, so tiny partitions cost one file, not three. */
-  private exists: boolean | null = null;
-  readonly maxEntries: number;
-  private readonly scratch = Buffer.alloc(TIME_ENTRY_SIZE);
 
-  constructor(
-    readonly path: string,
-    readonly baseOffset: number,
-    maxIndexBytes: number,
-    private readonly files: FileCache,
-  ) {
-    this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / TIME_ENTRY_SIZE));
-  }
-
-  get entries(): number {
-    return this.n;
-  }
-  get isFull(): boolean {
-    return this.n >= this.maxEntries;
+  constructor(path: string, baseOffset: number, maxIndexBytes: number, files: FileCache) {
+    super(path, baseOffset, maxIndexBytes, files, TIME_ENTRY_SIZE);
   }
   get lastTimestamp(): number {
     return this.n === 0 ? -1 : this.ts[this.n - 1]!;
@@ -43,17 +26,8 @@ export class TimeIndex {
 
   /** Loads and checks the file; false when it must be rebuilt. */
   load(maxRelOffset: number): boolean {
-    this.loaded = true;
-    this.n = 0;
-    let buf: Buffer;
-    try {
-      buf = fs.readFileSync(this.path);
-      this.exists = true;
-    } catch {
-      this.exists = false;
-      return false;
-    }
-    if (buf.length % TIME_ENTRY_SIZE !== 0) return false;
+    const buf = this.readEntries();
+    if (buf === null) return false;
     const count = buf.length / TIME_ENTRY_SIZE;
     this.ensureCapacity(count);
     let prevTs = -Infinity;
@@ -100,7 +74,7 @@ export class TimeIndex {
     this.scratch.writeInt32BE(hi, 0);
     this.scratch.writeUInt32BE(timestamp - hi * 4294967296, 4);
     this.scratch.writeInt32BE(r, 8);
-    fs.writeSync(this.fdForWrite(), this.scratch, 0, TIME_ENTRY_SIZE, this.n * TIME_ENTRY_SIZE);
+    this.writeEntry();
     this.n++;
   }
 
@@ -127,35 +101,7 @@ export class TimeIndex {
     const r = offset - this.baseOffset;
     let k = this.n;
     while (k > 0 && this.rel[k - 1]! >= r) k--;
-    if (k === this.n) return;
-    this.n = k;
-    if (this.hasFile) fs.ftruncateSync(this.files.fd(this.path), k * TIME_ENTRY_SIZE);
-  }
-
-  reset(): void {
-    this.n = 0;
-    this.loaded = true;
-    if (this.hasFile) fs.ftruncateSync(this.files.fd(this.path), 0);
-  }
-
-  get hasFile(): boolean {
-    if (this.exists === null) this.exists = fs.existsSync(this.path);
-    return this.exists;
-  }
-
-  /** Marks a brand-new (fileless) index. */
-  initEmpty(): void {
-    this.exists = false;
-    this.loaded = true;
-    this.n = 0;
-  }
-
-  private fdForWrite(): number {
-    if (!this.hasFile) {
-      this.exists = true;
-      return this.files.create(this.path);
-    }
-    return this.files.fd(this.path);
+    this.keep(k);
   }
 
   private ensureCapacity(count: number): void {
