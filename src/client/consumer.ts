@@ -77,6 +77,8 @@ interface PartState {
   resetting: boolean;
   /** Reset policy for this partition's next position lookup, or a timestamp to seek to. */
   resetTo: OffsetReset | number | undefined;
+  /** A larger per-partition fetch size while a batch bigger than maxPartitionBytes is in the way (0: default). */
+  fetchSize: number;
 }
 
 interface SessionEntry {
@@ -91,6 +93,9 @@ interface FetchSession {
 }
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/** The largest single fetch a partition grows to for one oversized batch. */
+const MAX_FETCH_SIZE = 256 * 1024 * 1024;
 
 export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIterable<ConsumerRecord<K, V>> {
   readonly cluster: Cluster;
@@ -166,6 +171,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           highWatermark: -1,
           resetting: false,
           resetTo: undefined,
+          fetchSize: 0,
         });
       }
     }
@@ -437,7 +443,12 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       const version = conn.versions.get(Fetch.key) ?? -1;
       const useSession = version >= 7;
       const wanted = new Map<string, SessionEntry & { st: PartState }>();
-      for (const st of list) wanted.set(tpKey(st.topic, st.partition), { fetchOffset: st.position, maxBytes: this.maxPartitionBytes, st });
+      let grown = 0;
+      for (const st of list) {
+        const size = Math.max(this.maxPartitionBytes, st.fetchSize);
+        if (st.fetchSize > 0) grown += size;
+        wanted.set(tpKey(st.topic, st.partition), { fetchOffset: st.position, maxBytes: size, st });
+      }
       const incremental = useSession && session.id !== 0;
       const topics = new Map<string, Array<{ partition: number; fetchOffset: number; partitionMaxBytes: number }>>();
       const forgotten = new Map<string, number[]>();
@@ -466,7 +477,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           replicaId: -1,
           maxWaitMs: this.maxWaitMs,
           minBytes: this.minBytes,
-          maxBytes: this.maxBytes,
+          // Room for a grown partition on top of the usual limit, so one large batch cannot block it.
+          maxBytes: grown > 0 ? Math.max(this.maxBytes, grown + this.maxPartitionBytes) : this.maxBytes,
           isolationLevel: this.isolation,
           sessionId: useSession ? session.id : 0,
           sessionEpoch: useSession ? session.epoch : -1,
@@ -516,13 +528,30 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
             continue;
           }
           const records = p.records;
-          if (records === null || records.length === 0) continue;
-          const pd = new PartitionData(st.topic, st.partition, records, st.position, p.highWatermark, p.abortedTransactions, this.make);
-          if (pd.exhausted) {
-            // Only a partial batch came back: the next batch is larger than maxPartitionBytes allows.
-            this.surface(new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `a batch of ${st.topic}-${st.partition} at offset ${st.position} exceeds maxPartitionBytes`));
+          const sentSize = sent.maxBytes;
+          if (records === null || records.length === 0) {
+            // Nothing came back although records are there: a batch too large for the limits we gave (the broker
+            // returns a whole first batch only for the first partition of an answer). Ask for more next time.
+            const end = this.isolation === 1 && p.lastStableOffset >= 0 ? p.lastStableOffset : p.highWatermark;
+            if (end > st.position) {
+              st.fetchSize = Math.min(Math.max(sentSize * 2, this.maxPartitionBytes), MAX_FETCH_SIZE);
+              retryIn = 0;
+            }
             continue;
           }
+          const pd = new PartitionData(st.topic, st.partition, records, st.position, p.highWatermark, p.abortedTransactions, this.make);
+          if (pd.exhausted) {
+            // Only part of a batch came back: it is larger than the limit we gave. Its header tells its size;
+            // fetch again with room for it (Kafka does not split a batch across answers).
+            const need = records.length >= 12 ? records.readInt32BE(8) + 12 : sentSize * 2;
+            if (need > MAX_FETCH_SIZE) {
+              this.surface(new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `a batch of ${need} bytes in ${st.topic}-${st.partition} at offset ${st.position} is too large to fetch`));
+              continue;
+            }
+            st.fetchSize = Math.max(need, sentSize + 1);
+            continue;
+          }
+          st.fetchSize = 0;
           st.data = pd;
           this.bufferedBytes += pd.byteLength;
           this.ready.push(pd);
