@@ -4,7 +4,8 @@
  * so a commit of many partitions is still a single append; the cache is updated right after the append, which
  * keeps it in log order. At startup the partitions are read once and the latest record per key wins.
  */
-import { decodeBatches, buildBatch, encodeRecords, readBatchHeader, type RecordInput } from '../../protocol/records/batch.js';
+import { replayInternalTopic } from '../internal-topic.js';
+import { buildBatch, encodeRecords, type RecordInput } from '../../protocol/records/batch.js';
 import type { Logger } from '../../storage/logger.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { BrokerConfig } from '../config.js';
@@ -38,7 +39,6 @@ export interface LoadResult {
   records: number;
 }
 
-const READ_CHUNK = 4 * 1024 * 1024;
 
 export class OffsetStore {
   private readonly byGroup = new Map<string, GroupOffsets>();
@@ -78,35 +78,9 @@ export class OffsetStore {
   /** Reads every partition of the topic, rebuilding the offsets cache; returns the live group metadata. */
   async load(): Promise<LoadResult> {
     const groups = new Map<string, GroupMetadataValue>();
-    let records = 0;
-    const logs = this.topics.partitionsOf(OFFSETS_TOPIC) ?? [];
-    for (const log of logs) {
-      let at = log.logStartOffset;
-      const end = log.logEndOffset;
-      while (at < end) {
-        const res = log.read(at, READ_CHUNK, { minOneBatch: true });
-        if (res.errorCode !== 0 || res.records.length === 0) break;
-        let next = at;
-        for (const b of await decodeBatches(res.records)) {
-          next = b.header.baseOffset + b.header.lastOffsetDelta + 1;
-          if (b.header.isControl) continue;
-          for (const r of b.records) {
-            if (r.key === null) continue;
-            records++;
-            try {
-              this.applyLoaded(r.key, r.value, groups);
-            } catch (err) {
-              this.log.warn({ topic: OFFSETS_TOPIC, partition: log.partition, offset: r.offset, err: (err as Error).message }, 'skipping unreadable record');
-            }
-          }
-        }
-        if (next <= at) {
-          // A read that made no progress (it should not happen): step over the batch header we can see.
-          next = readBatchHeader(res.records, 0).baseOffset + 1;
-        }
-        at = next;
-      }
-    }
+    const records = await replayInternalTopic(OFFSETS_TOPIC, this.topics.partitionsOf(OFFSETS_TOPIC) ?? [], this.log, (r) =>
+      this.applyLoaded(r.key, r.value, groups),
+    );
     return { groups, records };
   }
 

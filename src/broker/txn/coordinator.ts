@@ -8,8 +8,9 @@
  * markers in every partition, the staged offsets and the Complete record are all appended before EndTxn
  * answers. A crash in between leaves the Prepare record, from which load() finishes the job.
  */
+import { replayInternalTopic } from '../internal-topic.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { buildBatch, decodeBatches, encodeRecords } from '../../protocol/records/batch.js';
+import { buildBatch, encodeRecords } from '../../protocol/records/batch.js';
 import type { Logger } from '../../storage/logger.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { LogManager } from '../../storage/log-manager.js';
@@ -25,7 +26,6 @@ import { TXN_STATES, parseTxnKey, parseTxnValue, txnKey, txnValue, type StagedOf
 export const TXN_TOPIC = '__transaction_state';
 /** Kafka hands out a new producer id once the epoch would reach Short.MAX_VALUE. */
 const MAX_EPOCH = 32766;
-const READ_CHUNK = 4 * 1024 * 1024;
 
 export interface TxnMetadata extends TxnRecord {
   transactionalId: string;
@@ -137,33 +137,11 @@ export class TransactionCoordinator {
   /** Reads __transaction_state (latest record per id wins), finishes half-completed transactions, starts timers. */
   async load(): Promise<void> {
     const t0 = performance.now();
-    let records = 0;
-    for (const log of this.d.topics.partitionsOf(TXN_TOPIC) ?? []) {
-      let at = log.logStartOffset;
-      const end = log.logEndOffset;
-      while (at < end) {
-        const res = log.read(at, READ_CHUNK, { minOneBatch: true });
-        if (res.errorCode !== 0 || res.records.length === 0) break;
-        let next = at;
-        for (const b of await decodeBatches(res.records)) {
-          next = b.header.baseOffset + b.header.lastOffsetDelta + 1;
-          if (b.header.isControl) continue;
-          for (const r of b.records) {
-            if (r.key === null) continue;
-            records++;
-            try {
-              const id = parseTxnKey(r.key);
-              if (r.value === null) this.txns.delete(id);
-              else this.txns.set(id, { transactionalId: id, ...parseTxnValue(r.value) });
-            } catch (err) {
-              this.d.log.warn({ topic: TXN_TOPIC, partition: log.partition, offset: r.offset, err: (err as Error).message }, 'skipping unreadable transaction record');
-            }
-          }
-        }
-        if (next <= at) break;
-        at = next;
-      }
-    }
+    const records = await replayInternalTopic(TXN_TOPIC, this.d.topics.partitionsOf(TXN_TOPIC) ?? [], this.d.log, (r) => {
+      const id = parseTxnKey(r.key);
+      if (r.value === null) this.txns.delete(id);
+      else this.txns.set(id, { transactionalId: id, ...parseTxnValue(r.value) });
+    });
     const pending: Array<Promise<void>> = [];
     for (const m of this.txns.values()) {
       if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') {
