@@ -5,8 +5,22 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, isUsageError, packageVersion, printError } from './common.js';
 import { register as registerStart } from './start.js';
+import { register as registerTopics } from './topics.js';
+import { register as registerProduce } from './produce.js';
+import { register as registerConsume } from './consume.js';
+import { register as registerGroups } from './groups.js';
+import { register as registerConfigs } from './configs.js';
+import { register as registerPerf } from './perf.js';
 
-const SUBCOMMANDS: ReadonlyArray<(program: Command) => void> = [registerStart];
+const SUBCOMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerStart,
+  registerTopics,
+  registerProduce,
+  registerConsume,
+  registerGroups,
+  registerConfigs,
+  registerPerf,
+];
 
 export function buildProgram(): Command {
   const program = new Command();
