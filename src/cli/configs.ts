@@ -3,9 +3,9 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { createAdmin, type ConfigResourceType } from '../client/index.js';
+import type { ConfigResourceType } from '../client/index.js';
 import { collect, UsageError } from './common.js';
-import { action, addConnectionOptions, clientOptions, configSourceName, out, parseConfigList, parseNameList, printJson, table, type ConnectionFlags } from './output.js';
+import { action, addConnectionOptions, clientOptions, configSourceName, loadClient, out, parseConfigList, parseNameList, printJson, table, type ConnectionFlags } from './output.js';
 
 interface ConfigFlags extends ConnectionFlags {
   entityType: 'topics' | 'brokers';
@@ -40,6 +40,7 @@ Examples:
     .option('--all', 'include defaults and static broker settings')
     .action(
       action(async (flags: ConfigFlags & { all?: boolean }) => {
+        const { createAdmin } = await loadClient();
         const admin = createAdmin(clientOptions(flags));
         try {
           let names: string[];
@@ -85,6 +86,7 @@ Examples:
         if (sets.length + deletes.length === 0) throw new UsageError('nothing to alter: give --add-config or --delete-config');
         const clash = deletes.find((d) => sets.some(([k]) => k === d));
         if (clash) throw new UsageError(`${clash} is both added and deleted`);
+        const { createAdmin } = await loadClient();
         const admin = createAdmin(clientOptions(flags));
         try {
           await admin.alterConfigs(

@@ -4,9 +4,9 @@
  * with --group the consumer joins the group and commits what it printed.
  */
 import type { Command } from 'commander';
-import { createAdmin, createConsumer, type Consumer, type ConsumerRecord, type TopicPartition } from '../client/index.js';
+import type { Consumer, ConsumerRecord, TopicPartition } from '../client/index.js';
 import { collect, intArg, UsageError } from './common.js';
-import { action, addConnectionOptions, clientOptions, onInterrupt, parseTimestamp, unescape, type ConnectionFlags } from './output.js';
+import { action, addConnectionOptions, clientOptions, loadClient, onInterrupt, parseTimestamp, unescape, type ConnectionFlags } from './output.js';
 
 /** Named output templates for --format. */
 export const FORMATS: Record<string, string> = {
@@ -179,6 +179,7 @@ Examples:
         }
       }
       const copts = clientOptions(flags);
+      const { createConsumer } = await loadClient();
       const consumer = createConsumer({
         ...copts,
         groupId: flags.group,
@@ -214,6 +215,7 @@ function closeOnce(c: Consumer): Promise<void> {
 
 /** Assigns the partitions and seeks each to its start; returns each partition's end offset at this moment. */
 async function assignAndSeek(consumer: Consumer, flags: ConsumeFlags, start: Start, copts: ReturnType<typeof clientOptions>): Promise<Map<string, number>> {
+  const { createAdmin } = await loadClient();
   const admin = createAdmin(copts);
   try {
     const infos = await admin.describeTopics(flags.topic);

@@ -2,9 +2,9 @@
  * `samsa groups list|describe|reset-offsets|delete`: kafka-consumer-groups without a JVM.
  */
 import type { Command } from 'commander';
-import { createAdmin, type Admin, type GroupDescription, type TopicPartition, type TopicPartitionOffset } from '../client/index.js';
+import type { Admin, GroupDescription, TopicPartition, TopicPartitionOffset } from '../client/index.js';
 import { collect, UsageError } from './common.js';
-import { action, addConnectionOptions, clientOptions, out, parseTimestamp, printJson, table, type ConnectionFlags } from './output.js';
+import { action, addConnectionOptions, clientOptions, loadClient, out, parseTimestamp, printJson, table, type ConnectionFlags } from './output.js';
 
 interface GroupFlags extends ConnectionFlags {
   group?: string[];
@@ -12,6 +12,7 @@ interface GroupFlags extends ConnectionFlags {
 }
 
 async function withAdmin(flags: ConnectionFlags, fn: (admin: Admin) => Promise<void>): Promise<void> {
+  const { createAdmin } = await loadClient();
   const admin = createAdmin(clientOptions(flags));
   try {
     await fn(admin);

@@ -4,10 +4,33 @@
  * scripts, and small parsers for k=v lists and timestamps.
  */
 import type { Command } from 'commander';
-import { KafkaError, consoleLogger, errorName, type ClientOptions } from '../client/index.js';
+import type { ClientLogger, ClientOptions } from '../client/index.js';
 import { UsageError } from './common.js';
 
 export const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
+
+/**
+ * The client library, loaded when a tool runs rather than when main.ts registers the commands: `samsa start`
+ * shares the entry point and should not pay for loading a client it never uses.
+ */
+export function loadClient(): Promise<typeof import('../client/index.js')> {
+  return import('../client/index.js');
+}
+
+/** A KafkaError from the client, told apart without loading the client module. */
+export function isKafkaError(e: unknown): e is Error & { code: number; codeName: string; retriable: boolean } {
+  return e instanceof Error && typeof (e as { code?: unknown }).code === 'number' && typeof (e as { codeName?: unknown }).codeName === 'string';
+}
+
+function stderrLogger(level: 'debug' | 'info' | 'warn' | 'error'): ClientLogger {
+  const order = { debug: 0, info: 1, warn: 2, error: 3 } as const;
+  const at =
+    (l: keyof typeof order) =>
+    (msg: string, fields?: Record<string, unknown>): void => {
+      if (order[l] >= order[level]) process.stderr.write(`${JSON.stringify({ level: l, time: Date.now(), msg, ...fields })}\n`);
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
 
 export interface ConnectionFlags {
   bootstrapServer: string;
@@ -44,14 +67,14 @@ export function clientOptions(flags: ConnectionFlags & { brokerList?: string }):
     retryBackoffMs: 100,
     retryBackoffMaxMs: 500,
     // SAMSA_CLIENT_LOG=debug|info|warn|error shows the client's own log on stderr, for troubleshooting.
-    logger: logLevel ? consoleLogger(logLevel) : undefined,
+    logger: logLevel ? stderrLogger(logLevel) : undefined,
   };
 }
 
 /** A broker's refusal as one line: the Kafka error name first, then what failed. */
 export function describeError(e: unknown): string {
-  if (e instanceof KafkaError) {
-    const name = errorName(e.code);
+  if (isKafkaError(e)) {
+    const name = e.codeName;
     return e.message.startsWith(name) ? e.message : `${name}: ${e.message}`;
   }
   return e instanceof Error ? e.message : String(e);
@@ -66,7 +89,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
     try {
       await fn(...args);
     } catch (e) {
-      if (e instanceof KafkaError) throw new Error(describeError(e));
+      if (isKafkaError(e)) throw new Error(describeError(e));
       throw e;
     }
   };

@@ -7,9 +7,9 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { createAdmin, createConsumer, createProducer, type CompressionName } from '../client/index.js';
+import type { CompressionName } from '../client/index.js';
 import { intArg, UsageError } from './common.js';
-import { action, addConnectionOptions, clientOptions, describeError, onInterrupt, out, type ConnectionFlags } from './output.js';
+import { action, addConnectionOptions, clientOptions, describeError, loadClient, onInterrupt, out, type ConnectionFlags } from './output.js';
 import { acksOption, COMPRESSIONS, parseAcks } from './produce.js';
 
 const MB = 1024 * 1024;
@@ -60,6 +60,7 @@ async function perfProduce(flags: PerfProduceFlags): Promise<void> {
   for (let i = 0; i < size; i++) letters[i] = 65 + (letters[i]! % 26);
   const payload = letters;
   const keys = flags.keys ? Array.from({ length: flags.keys }, (_, i) => Buffer.from(`key-${i}`)) : null;
+  const { createProducer } = await loadClient();
   const producer = createProducer<Buffer | null, Buffer>({
     ...clientOptions(flags),
     acks: parseAcks(flags.acks),
@@ -188,6 +189,7 @@ export interface ConsumeSummary {
 
 async function perfConsume(flags: PerfConsumeFlags): Promise<void> {
   const copts = clientOptions(flags);
+  const { createAdmin, createConsumer } = await loadClient();
   const consumer = createConsumer({
     ...copts,
     groupId: flags.group,

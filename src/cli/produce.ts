@@ -4,9 +4,9 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { createProducer, type CompressionName } from '../client/index.js';
+import type { CompressionName } from '../client/index.js';
 import { collect, intArg, UsageError } from './common.js';
-import { action, addConnectionOptions, clientOptions, describeError, onInterrupt, parseKeyValue, unescape, type ConnectionFlags } from './output.js';
+import { action, addConnectionOptions, clientOptions, describeError, loadClient, onInterrupt, parseKeyValue, unescape, type ConnectionFlags } from './output.js';
 
 export const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
@@ -121,6 +121,7 @@ Examples:
   addConnectionOptions(cmd).action(
     action(async (flags: ProduceFlags) => {
       const parse = lineParser(flags);
+      const { createProducer } = await loadClient();
       const producer = createProducer<string | null, string | null>({
         ...clientOptions(flags),
         acks: parseAcks(flags.acks),

@@ -2,7 +2,7 @@
  * `samsa topics create|list|describe|alter|delete`: kafka-topics without a JVM.
  */
 import type { Command } from 'commander';
-import { createAdmin, ErrorCode, KafkaError, type Admin, type ConfigEntry, type TopicInfo } from '../client/index.js';
+import type { Admin, ConfigEntry, TopicInfo } from '../client/index.js';
 import { collect, intArg, UsageError } from './common.js';
 import {
   action,
@@ -10,6 +10,8 @@ import {
   clientOptions,
   out,
   parseKeyValue,
+  isKafkaError,
+  loadClient,
   printJson,
   table,
   type ConnectionFlags,
@@ -28,6 +30,7 @@ function topicName(arg: string | undefined, flags: TopicFlags): string {
 }
 
 async function withAdmin(flags: ConnectionFlags, fn: (admin: Admin) => Promise<void>): Promise<void> {
+  const { createAdmin } = await loadClient();
   const admin = createAdmin(clientOptions(flags));
   try {
     await fn(admin);
@@ -83,7 +86,7 @@ Examples:
               { validateOnly: flags.validateOnly ?? false },
             );
           } catch (e) {
-            if (!(flags.ifNotExists && e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS)) throw e;
+            if (!(flags.ifNotExists && isKafkaError(e) && e.codeName === 'TOPIC_ALREADY_EXISTS')) throw e;
             created = false;
           }
           if (flags.json) await printJson({ topic: name, created, validateOnly: flags.validateOnly ?? false });
@@ -193,7 +196,7 @@ Examples:
               await admin.deleteTopics([name]);
               result.push({ topic: name, deleted: true });
             } catch (e) {
-              if (!(flags.ifExists && e instanceof KafkaError && e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)) throw e;
+              if (!(flags.ifExists && isKafkaError(e) && e.codeName === 'UNKNOWN_TOPIC_OR_PARTITION')) throw e;
               result.push({ topic: name, deleted: false });
             }
           }
