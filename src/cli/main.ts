@@ -4,25 +4,24 @@
  */
 import { Command, CommanderError } from 'commander';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, isUsageError, packageVersion, printError } from './common.js';
-import { register as registerStart } from './start.js';
-import { register as registerTopics } from './topics.js';
-import { register as registerProduce } from './produce.js';
-import { register as registerConsume } from './consume.js';
-import { register as registerGroups } from './groups.js';
-import { register as registerConfigs } from './configs.js';
-import { register as registerPerf } from './perf.js';
+type Register = (program: Command) => void;
 
-const SUBCOMMANDS: ReadonlyArray<(program: Command) => void> = [
-  registerStart,
-  registerTopics,
-  registerProduce,
-  registerConsume,
-  registerGroups,
-  registerConfigs,
-  registerPerf,
+/**
+ * Subcommands by name, loaded on demand: `samsa start` loads only the broker, not the client and the tools, which
+ * keeps the time to a listening broker short. Help and unknown commands load them all.
+ */
+const SUBCOMMANDS: ReadonlyArray<[string, () => Promise<{ register: Register }>]> = [
+  ['start', () => import('./start.js')],
+  ['topics', () => import('./topics.js')],
+  ['produce', () => import('./produce.js')],
+  ['consume', () => import('./consume.js')],
+  ['groups', () => import('./groups.js')],
+  ['configs', () => import('./configs.js')],
+  ['perf', () => import('./perf.js')],
 ];
 
-export function buildProgram(): Command {
+/** The program with the subcommand named in `argv` registered, or all of them when none is named. */
+export async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command();
   program
     .name('samsa')
@@ -33,12 +32,13 @@ export function buildProgram(): Command {
     // Throw instead of exiting so usage errors get our exit code (2) in one place.
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, 'samsa: error: ')) });
-  for (const register of SUBCOMMANDS) register(program);
+  const named = SUBCOMMANDS.find(([name]) => name === argv[2]);
+  for (const [, load] of named ? [named] : SUBCOMMANDS) (await load()).register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (e) {
