@@ -86,6 +86,11 @@ export function describeError(e: unknown): string {
  */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
+    // A reader that went away (`samsa consume ... | head`) is a normal way to stop, not a crash.
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
     try {
       await fn(...args);
     } catch (e) {

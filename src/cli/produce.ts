@@ -142,6 +142,7 @@ Examples:
       const stopSignals = onInterrupt(() => rl.close());
       // A failed first record (unknown topic, broker down) fails the rest too: stop reading early then.
       let fatal: Error | undefined;
+      let first = false;
       try {
         await producer.connect();
         for (let it = await lines.next(); !it.done; it = await lines.next()) {
@@ -155,9 +156,24 @@ Examples:
             firstError ??= (e as Error).message;
             continue;
           }
+          const record = { topic: flags.topic, key: rec.key, value: rec.value, headers: rec.headers.length > 0 ? rec.headers : undefined, partition: flags.partition };
+          if (!first) {
+            // The first record waits for its acknowledgement: records queued while the client still waits for the
+            // topic's metadata can overtake each other in the client, and this also fails fast on a bad topic.
+            first = true;
+            try {
+              await producer.send(record);
+              sent++;
+            } catch (e) {
+              failed++;
+              firstError ??= describeError(e);
+              fatal ??= e as Error;
+            }
+            continue;
+          }
           pending++;
           producer.produce(
-            { topic: flags.topic, key: rec.key, value: rec.value, headers: rec.headers.length > 0 ? rec.headers : undefined, partition: flags.partition },
+            record,
             (err) => {
               pending--;
               if (err) {

@@ -400,3 +400,25 @@ test('perf produce and perf consume print progress lines and a summary', async (
   assert.equal(short.code, 1);
   assert.match(short.stderr, /only 5000 of 6000 records/);
 });
+
+test('samsa produce keeps the order of stdin lines, also into a topic it has the broker create', async (t) => {
+  if (!requireClient(t, 'kcat')) return;
+  const topic = uniqueTopic('cli-order');
+  const n = 20_000;
+  const input = Array.from({ length: n }, (_, i) => String(i)).join('\n') + '\n';
+  const r = await ok(['produce', '-t', topic, '--acks', '1'], { input });
+  assert.match(r.stderr, new RegExp(`^${n} records produced`, 'm'));
+  const out = await kcat(broker.bootstrap, ['-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%p %o %s\\n']);
+  const lines = out.stdout.trim().split('\n');
+  assert.equal(lines.length, n);
+  lines.forEach((l, i) => assert.equal(l, `0 ${i} ${i}`, `record at offset ${i}`));
+});
+
+test('samsa consume piped into head stops quietly (exit 0, no EPIPE trace)', async () => {
+  const topic = uniqueTopic('cli-pipe');
+  await ok(['produce', '-t', topic, '--acks', '1'], { input: Array.from({ length: 50_000 }, (_, i) => `line-${i}`).join('\n') + '\n' });
+  const r = await run('bash', ['-c', `set -o pipefail; "${process.execPath}" "${BIN}" consume -t ${topic} --from-beginning -e -b ${broker.bootstrap} | head -1`], { allowFailure: true });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'line-0\n');
+  assert.doesNotMatch(r.stderr, /EPIPE/);
+});
