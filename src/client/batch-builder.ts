@@ -161,8 +161,9 @@ export class BatchBuilder {
     }
     size += uvarintSize(zz32(hcount));
     const total = uvarintSize(zz32(size)) + size;
+    // The limit counts the whole batch, header included, as the broker's max.message.bytes does.
+    if (this.count > 0 && this.pos + total > this.limit) return false;
     if (this.pos + total > this.buf.length) {
-      if (this.count > 0 && this.pos + total > this.limit) return false;
       let cap = this.buf.length * 2;
       while (cap < this.pos + total) cap *= 2;
       const next = Buffer.allocUnsafe(this.count > 0 ? Math.min(cap, this.limit + BATCH_HEADER_SIZE) : cap);

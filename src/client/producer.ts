@@ -128,6 +128,8 @@ export class Producer<K = unknown, V = unknown> {
   private outstanding = 0;
   /** Records waiting for first metadata of their topic. */
   private pendingFirst = 0;
+  /** Per topic, records that arrived while its metadata was being fetched, in send order. */
+  private readonly waitingForMetadata = new Map<string, Array<[ProducerRecord<K, V>, DeliveryCallback | undefined]>>();
   /** First failure of a record sent without a callback, reported by flush(). */
   private unreported: Error | undefined;
   private idleWaiters: Array<() => void> = [];
@@ -245,24 +247,39 @@ export class Producer<K = unknown, V = unknown> {
       this.report(callback, this.txnStateError('send'));
       return;
     }
+    // Records of a topic still waiting for its metadata queue up behind the first one, so order is kept.
+    const waiting = this.waitingForMetadata.get(record.topic);
+    if (waiting !== undefined) {
+      this.pendingFirst++;
+      waiting.push([record, callback]);
+      return;
+    }
     const parts = this.queues.get(record.topic);
     if (parts === undefined || this.connecting === undefined) {
       this.pendingFirst++;
+      const queue: Array<[ProducerRecord<K, V>, DeliveryCallback | undefined]> = [[record, callback]];
+      this.waitingForMetadata.set(record.topic, queue);
       this.produceSlow(record).then(
         () => {
-          this.pendingFirst--;
-          // Accepted before a commit or abort began: it belongs to that transaction.
+          this.waitingForMetadata.delete(record.topic);
+          // Accepted before a commit or abort began: they belong to that transaction.
           this.reentry = true;
           try {
-            this.produce(record, callback);
+            for (const [r, cb] of queue) {
+              this.pendingFirst--;
+              this.produce(r, cb);
+            }
           } finally {
             this.reentry = false;
           }
           this.checkIdle();
         },
         (err: Error) => {
-          this.pendingFirst--;
-          this.report(callback, err);
+          this.waitingForMetadata.delete(record.topic);
+          for (const [, cb] of queue) {
+            this.pendingFirst--;
+            this.report(cb, err);
+          }
           this.checkIdle();
         },
       );
