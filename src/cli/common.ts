@@ -51,14 +51,22 @@ export function addLoggingOptions(cmd: Command): Command {
 }
 
 let cachedVersion: string | undefined;
-/** The version from package.json (dist/src/cli/ is three levels below the package root). */
+/** The version from Samsa's package.json, found by walking up from this module (built file or bundle). */
 export function packageVersion(): string {
   if (cachedVersion === undefined) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-      cachedVersion = pkg.version ?? 'unknown';
-    } catch {
-      cachedVersion = 'unknown';
+    cachedVersion = 'unknown';
+    let dir = new URL('.', import.meta.url);
+    for (let i = 0; i < 5; i++) {
+      try {
+        const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'samsa') {
+          cachedVersion = pkg.version ?? 'unknown';
+          break;
+        }
+      } catch {
+        // no package.json here: look one level up
+      }
+      dir = new URL('..', dir);
     }
   }
   return cachedVersion;
