@@ -69,9 +69,10 @@ export class Connection {
       if (this.frameSize < 0) {
         if (this.buffered < 4) return;
         const size = this.peekSize();
-        if (size < 0 || size > this.limits.maxRequestBytes) {
+        // The smallest request header (api key, version, correlation id) is 8 bytes.
+        if (size < 8 || size > this.limits.maxRequestBytes) {
           this.close(
-            size < 0
+            size < 8
               ? `invalid request size ${size}`
               : `request of ${size} bytes exceeds socket.request.max.bytes (${this.limits.maxRequestBytes})`,
           );

@@ -146,3 +146,18 @@ test('a live broker survives garbage and mutated frames and appends only valid b
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a zero-length or tiny frame closes only that connection', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'samsa-fuzz0-'));
+  const broker = await startBroker({ port: 0, dataDir: dir, logger: silentLogger });
+  try {
+    for (const bytes of ['00000000', '0000000000', '00000003010203']) {
+      assert.equal(await roundTrip(broker.port, Buffer.from(bytes, 'hex'), 500), null, `${bytes}: connection closed`);
+    }
+    const res = await roundTrip(broker.port, frame(ApiVersions, 0, 3, {}));
+    assert.ok(res, 'the broker still answers');
+  } finally {
+    await broker.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
