@@ -711,7 +711,11 @@ async function main(): Promise<void> {
   };
   printReport(report);
   if (WRITE_DOCS) {
-    writeFileSync(DOCS_PATH, docs(report));
+    // `npm run bench:clients` owns the "Client comparison" section: keep it.
+    const previous = existsSync(DOCS_PATH) ? readFileSync(DOCS_PATH, 'utf8') : '';
+    const at = previous.indexOf('\n## Client comparison');
+    const kept = at >= 0 ? `\n${previous.slice(at + 1)}` : '';
+    writeFileSync(DOCS_PATH, `${docs(report).trimEnd()}\n${kept}`);
     console.log(`\n[bench] wrote ${DOCS_PATH}`);
   }
 }
