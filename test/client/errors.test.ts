@@ -3,7 +3,6 @@
  * chosen requests itself (a retriable error) or swallow them (no answer at all).
  */
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Admin } from '../../src/client/admin.js';
 import { BrokerConnection } from '../../src/client/connection.js';
@@ -11,116 +10,9 @@ import { Consumer } from '../../src/client/consumer.js';
 import { ConnectionError, ErrorCode, KafkaError, RequestTimeoutError } from '../../src/client/errors.js';
 import { Producer } from '../../src/client/producer.js';
 import { Produce } from '../../src/protocol/messages/produce.js';
-import { Metadata } from '../../src/protocol/messages/metadata.js';
-import { Writer, Reader } from '../../src/protocol/primitives.js';
-import { decodeRequestHeader, encodeResponseHeader, skipTaggedFields } from '../../src/protocol/header.js';
 import { freePort, startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { createTopic, take, topicName } from './helpers.js';
-
-interface Proxy {
-  port: number;
-  produceSeen: number;
-  close(): Promise<void>;
-}
-
-/**
- * Forwards to the broker, rewriting broker addresses in Metadata answers to the proxy's own port, so every
- * connection goes through it. `onProduce(n)` decides, for the n-th Produce request: 'forward', an error code to
- * answer with, or 'drop' to never answer.
- */
-async function startProxy(brokerPort: number, onProduce: (n: number) => 'forward' | 'drop' | number): Promise<Proxy> {
-  const socks = new Set<Socket>();
-  const state = { port: 0, produceSeen: 0 } as Proxy;
-  const server: Server = createServer((client) => {
-    socks.add(client);
-    const upstream = connect({ host: '127.0.0.1', port: brokerPort });
-    socks.add(upstream);
-    // Requests and answers stay in order: each request gets a slot filled by the broker or by us.
-    const slots: Array<{ api: number; version: number; corr: number; frame: Buffer | null; own: boolean }> = [];
-    const flush = () => {
-      while (slots.length > 0 && slots[0]!.frame !== null) client.write(slots.shift()!.frame!);
-    };
-    let buf: Buffer = Buffer.alloc(0);
-    client.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
-        const size = buf.readInt32BE(0);
-        const frame = buf.subarray(0, 4 + size);
-        buf = buf.subarray(4 + size);
-        const h = decodeRequestHeader(new Reader(frame, 4));
-        if (h.apiKey === Produce.key) {
-          const what = onProduce(state.produceSeen++);
-          if (what === 'drop') continue;
-          if (typeof what === 'number') {
-            const r = new Reader(frame, 4);
-            decodeRequestHeader(r);
-            if (Produce.isFlexible(h.apiVersion)) skipTaggedFields(r);
-            const req = Produce.requestCodec(h.apiVersion).decode(r);
-            const w = new Writer();
-            w.int32(0);
-            encodeResponseHeader(w, h.correlationId, Produce.responseHeaderVersion(h.apiVersion));
-            Produce.responseCodec(h.apiVersion).encode(w, {
-              responses: req.topicData.map((t) => ({
-                name: t.name,
-                partitionResponses: t.partitionData.map((p) => ({ index: p.index, errorCode: what, baseOffset: -1 })),
-              })),
-              throttleTimeMs: 0,
-            });
-            const out = w.toBuffer();
-            out.writeInt32BE(out.length - 4, 0);
-            slots.push({ api: h.apiKey, version: h.apiVersion, corr: h.correlationId, frame: out, own: true });
-            flush();
-            continue;
-          }
-        }
-        slots.push({ api: h.apiKey, version: h.apiVersion, corr: h.correlationId, frame: null, own: false });
-        upstream.write(frame);
-      }
-    });
-    let ubuf: Buffer = Buffer.alloc(0);
-    upstream.on('data', (d) => {
-      ubuf = Buffer.concat([ubuf, d]);
-      while (ubuf.length >= 4 && ubuf.length >= 4 + ubuf.readInt32BE(0)) {
-        let frame = ubuf.subarray(0, 4 + ubuf.readInt32BE(0));
-        ubuf = ubuf.subarray(frame.length);
-        const slot = slots.find((s) => !s.own && s.frame === null)!;
-        if (slot.api === Metadata.key) frame = rewriteMetadata(frame, slot.version, state.port);
-        slot.frame = frame;
-        flush();
-      }
-    });
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', end);
-    upstream.on('error', end);
-    client.on('close', end);
-    upstream.on('close', end);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  state.port = (server.address() as { port: number }).port;
-  state.close = async () => {
-    for (const s of socks) s.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
-  };
-  return state;
-}
-
-function rewriteMetadata(frame: Buffer, version: number, port: number): Buffer {
-  const r = new Reader(frame, 4);
-  r.int32();
-  if (Metadata.responseHeaderVersion(version) >= 1) skipTaggedFields(r);
-  const res = Metadata.responseCodec(version).decode(r);
-  for (const b of res.brokers) b.port = port;
-  const w = new Writer();
-  w.int32(0);
-  encodeResponseHeader(w, frame.readInt32BE(4), Metadata.responseHeaderVersion(version));
-  Metadata.responseCodec(version).encode(w, res);
-  const out = w.toBuffer();
-  out.writeInt32BE(out.length - 4, 0);
-  return Buffer.from(out);
-}
+import { startFaultProxy } from './proxy.js';
 
 describe('errors, retries and timeouts', () => {
   let b: TestBroker;
@@ -167,7 +59,7 @@ describe('errors, retries and timeouts', () => {
   test('retries a retriable produce error (NOT_LEADER_OR_FOLLOWER) and delivers once', async () => {
     const topic = topicName('retry');
     await createTopic(b.bootstrap, topic, 1);
-    const proxy = await startProxy(b.port, (n) => (n < 2 ? ErrorCode.NOT_LEADER_OR_FOLLOWER : 'forward'));
+    const proxy = await startFaultProxy(b.port, (n) => (n < 2 ? ErrorCode.NOT_LEADER_OR_FOLLOWER : 'forward'));
     const p = new Producer({ bootstrapServers: `127.0.0.1:${proxy.port}`, retryBackoffMs: 10 });
     const m = await p.send({ topic, value: 'once' });
     assert.equal(m.offset, 0);
@@ -184,7 +76,7 @@ describe('errors, retries and timeouts', () => {
   test('does not retry a non-retriable error (MESSAGE_TOO_LARGE)', async () => {
     const topic = topicName('noretry');
     await createTopic(b.bootstrap, topic, 1);
-    const proxy = await startProxy(b.port, () => ErrorCode.MESSAGE_TOO_LARGE);
+    const proxy = await startFaultProxy(b.port, () => ErrorCode.MESSAGE_TOO_LARGE);
     const p = new Producer({ bootstrapServers: `127.0.0.1:${proxy.port}`, retryBackoffMs: 10 });
     await assert.rejects(p.send({ topic, value: 'x' }), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.MESSAGE_TOO_LARGE && !e.retriable);
     assert.equal(proxy.produceSeen, 1);
@@ -195,7 +87,7 @@ describe('errors, retries and timeouts', () => {
   test('a request without answer times out with RequestTimeoutError, and the record is retried on a new connection', async () => {
     const topic = topicName('timeout');
     await createTopic(b.bootstrap, topic, 1);
-    const proxy = await startProxy(b.port, (n) => (n === 0 ? 'drop' : 'forward'));
+    const proxy = await startFaultProxy(b.port, (n) => (n === 0 ? 'drop' : 'forward'));
     const p = new Producer({ bootstrapServers: `127.0.0.1:${proxy.port}`, requestTimeoutMs: 400, retryBackoffMs: 10 });
     const m = await p.send({ topic, value: 'late' });
     assert.equal(m.offset, 0);
@@ -203,7 +95,7 @@ describe('errors, retries and timeouts', () => {
     await p.close();
     await proxy.close();
     // The connection-level error is typed too.
-    const dead = await startProxy(b.port, () => 'drop');
+    const dead = await startFaultProxy(b.port, () => 'drop');
     const c2 = new BrokerConnection({ host: '127.0.0.1', port: dead.port, clientId: 't', requestTimeoutMs: 300, connectTimeoutMs: 1000 });
     await c2.connect();
     await assert.rejects(c2.send(Produce, { acks: 1, timeoutMs: 1000, topicData: [] }), (e: unknown) => e instanceof RequestTimeoutError && e.retriable);
