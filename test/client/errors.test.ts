@@ -9,6 +9,7 @@ import { BrokerConnection } from '../../src/client/connection.js';
 import { Consumer } from '../../src/client/consumer.js';
 import { ConnectionError, ErrorCode, KafkaError, RequestTimeoutError } from '../../src/client/errors.js';
 import { Producer } from '../../src/client/producer.js';
+import { Metadata } from '../../src/protocol/messages/metadata.js';
 import { Produce } from '../../src/protocol/messages/produce.js';
 import { freePort, startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { createTopic, take, topicName } from './helpers.js';
