@@ -9,22 +9,20 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startBroker, type Broker } from '../../src/broker/broker.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import {
-  AlterConfigs,
-  ApiVersions,
-  CreatePartitions,
-  CreateTopics,
-  DeleteRecords,
-  DeleteTopics,
-  DescribeCluster,
-  DescribeConfigs,
-  DescribeLogDirs,
-  IncrementalAlterConfigs,
-  ListOffsets,
-  Metadata,
-  OffsetForLeaderEpoch,
-  Produce,
-} from '../../src/protocol/messages/core-apis.js';
+import { AlterConfigs } from '../../src/protocol/messages/alter-configs.js';
+import { ApiVersions } from '../../src/protocol/messages/api-versions.js';
+import { CreatePartitions } from '../../src/protocol/messages/create-partitions.js';
+import { CreateTopics } from '../../src/protocol/messages/create-topics.js';
+import { DeleteRecords } from '../../src/protocol/messages/delete-records.js';
+import { DeleteTopics } from '../../src/protocol/messages/delete-topics.js';
+import { DescribeCluster } from '../../src/protocol/messages/describe-cluster.js';
+import { DescribeConfigs } from '../../src/protocol/messages/describe-configs.js';
+import { DescribeLogDirs } from '../../src/protocol/messages/describe-log-dirs.js';
+import { IncrementalAlterConfigs } from '../../src/protocol/messages/incremental-alter-configs.js';
+import { ListOffsets } from '../../src/protocol/messages/list-offsets.js';
+import { Metadata } from '../../src/protocol/messages/metadata.js';
+import { OffsetForLeaderEpoch } from '../../src/protocol/messages/offset-for-leader-epoch.js';
+import { Produce } from '../../src/protocol/messages/produce.js';
 import { encodeBatch } from '../../src/protocol/records/batch.js';
 import { ZERO_UUID } from '../../src/protocol/schema.js';
 import { silentLogger } from '../../src/storage/logger.js';

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { ConsumerGroupHeartbeat } from '../../src/protocol/messages/coordinator-apis.js';
+import { ConsumerGroupHeartbeat } from '../../src/protocol/messages/consumer-group-heartbeat.js';
 import { withBroker } from '../helpers/broker.js';
 import { uniqueTopic } from '../helpers/clients.js';
 import { projectRoot } from '../helpers/spec.js';

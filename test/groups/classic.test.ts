@@ -10,7 +10,15 @@ import { after, before, describe, test } from 'node:test';
 import { startBroker, type Broker } from '../../src/broker/broker.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { encodeSubscription } from '../../src/protocol/consumer-protocol.js';
-import { DeleteGroups, DescribeGroups, Heartbeat, JoinGroup, LeaveGroup, ListGroups, OffsetCommit, OffsetDelete, SyncGroup } from '../../src/protocol/messages/coordinator-apis.js';
+import { DeleteGroups } from '../../src/protocol/messages/delete-groups.js';
+import { DescribeGroups } from '../../src/protocol/messages/describe-groups.js';
+import { Heartbeat } from '../../src/protocol/messages/heartbeat.js';
+import { JoinGroup } from '../../src/protocol/messages/join-group.js';
+import { LeaveGroup } from '../../src/protocol/messages/leave-group.js';
+import { ListGroups } from '../../src/protocol/messages/list-groups.js';
+import { OffsetCommit } from '../../src/protocol/messages/offset-commit.js';
+import { OffsetDelete } from '../../src/protocol/messages/offset-delete.js';
+import { SyncGroup } from '../../src/protocol/messages/sync-group.js';
 import { silentLogger } from '../../src/storage/logger.js';
 import { RawClient } from '../helpers/raw-client.js';
 

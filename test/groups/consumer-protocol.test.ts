@@ -10,7 +10,11 @@ import { after, before, describe, test } from 'node:test';
 import { startBroker, type Broker } from '../../src/broker/broker.js';
 import { rangeAssignor, uniformAssignor } from '../../src/broker/groups/assignors.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { ConsumerGroupDescribe, ConsumerGroupHeartbeat, JoinGroup, ListGroups, OffsetCommit } from '../../src/protocol/messages/coordinator-apis.js';
+import { ConsumerGroupDescribe } from '../../src/protocol/messages/consumer-group-describe.js';
+import { ConsumerGroupHeartbeat } from '../../src/protocol/messages/consumer-group-heartbeat.js';
+import { JoinGroup } from '../../src/protocol/messages/join-group.js';
+import { ListGroups } from '../../src/protocol/messages/list-groups.js';
+import { OffsetCommit } from '../../src/protocol/messages/offset-commit.js';
 import { silentLogger } from '../../src/storage/logger.js';
 import { RawClient } from '../helpers/raw-client.js';
 

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { CreateTopics } from '../../src/protocol/messages/core-apis.js';
-import { OffsetCommit, OffsetFetch } from '../../src/protocol/messages/coordinator-apis.js';
+import { CreateTopics } from '../../src/protocol/messages/create-topics.js';
+import { OffsetCommit } from '../../src/protocol/messages/offset-commit.js';
+import { OffsetFetch } from '../../src/protocol/messages/offset-fetch.js';
 import { startBrokerProcess } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 

@@ -10,7 +10,14 @@ import { after, before, describe, test } from 'node:test';
 import { startBroker, type Broker } from '../../src/broker/broker.js';
 import { OFFSETS_TOPIC } from '../../src/broker/groups/offsets.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { FindCoordinator, Heartbeat, JoinGroup, OffsetCommit, OffsetDelete, OffsetFetch, ListGroups, SyncGroup } from '../../src/protocol/messages/coordinator-apis.js';
+import { FindCoordinator } from '../../src/protocol/messages/find-coordinator.js';
+import { Heartbeat } from '../../src/protocol/messages/heartbeat.js';
+import { JoinGroup } from '../../src/protocol/messages/join-group.js';
+import { OffsetCommit } from '../../src/protocol/messages/offset-commit.js';
+import { OffsetDelete } from '../../src/protocol/messages/offset-delete.js';
+import { OffsetFetch } from '../../src/protocol/messages/offset-fetch.js';
+import { ListGroups } from '../../src/protocol/messages/list-groups.js';
+import { SyncGroup } from '../../src/protocol/messages/sync-group.js';
 import { silentLogger } from '../../src/storage/logger.js';
 import { RawClient } from '../helpers/raw-client.js';
 

@@ -7,7 +7,8 @@ import {
   encodeSubscription,
 } from '../../src/protocol/consumer-protocol.js';
 import { DecodeError, Reader, Writer } from '../../src/protocol/primitives.js';
-import { JoinGroup, SyncGroup } from '../../src/protocol/messages/coordinator-apis.js';
+import { JoinGroup } from '../../src/protocol/messages/join-group.js';
+import { SyncGroup } from '../../src/protocol/messages/sync-group.js';
 
 // Hand-built wire pieces, independent of our Writer, so the tests check bytes as other clients produce them.
 const i16 = (n: number) => {

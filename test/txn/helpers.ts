@@ -5,7 +5,7 @@ import { Fetch } from '../../src/protocol/messages/fetch.js';
 import { InitProducerId } from '../../src/protocol/messages/init-producer-id.js';
 import { AddPartitionsToTxn } from '../../src/protocol/messages/add-partitions-to-txn.js';
 import { EndTxn } from '../../src/protocol/messages/end-txn.js';
-import { CreateTopics } from '../../src/protocol/messages/core-apis.js';
+import { CreateTopics } from '../../src/protocol/messages/create-topics.js';
 import type { RawClient } from '../helpers/raw-client.js';
 
 export interface ProducerIdentity {

@@ -23,30 +23,6 @@ import { ListTransactions } from './list-transactions.js';
 import { ConsumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { ConsumerGroupDescribe } from './consumer-group-describe.js';
 
-export {
-  OffsetCommit,
-  OffsetFetch,
-  FindCoordinator,
-  JoinGroup,
-  Heartbeat,
-  LeaveGroup,
-  SyncGroup,
-  DescribeGroups,
-  ListGroups,
-  InitProducerId,
-  AddPartitionsToTxn,
-  AddOffsetsToTxn,
-  EndTxn,
-  WriteTxnMarkers,
-  TxnOffsetCommit,
-  DeleteGroups,
-  OffsetDelete,
-  DescribeProducers,
-  DescribeTransactions,
-  ListTransactions,
-  ConsumerGroupHeartbeat,
-  ConsumerGroupDescribe,
-};
 
 export const COORDINATOR_APIS: readonly Api[] = [
   OffsetCommit,

@@ -18,25 +18,6 @@ import { Produce } from './produce.js';
 import { SaslAuthenticate } from './sasl-authenticate.js';
 import { SaslHandshake } from './sasl-handshake.js';
 
-export {
-  AlterConfigs,
-  ApiVersions,
-  CreatePartitions,
-  CreateTopics,
-  DeleteRecords,
-  DeleteTopics,
-  DescribeCluster,
-  DescribeConfigs,
-  DescribeLogDirs,
-  Fetch,
-  IncrementalAlterConfigs,
-  ListOffsets,
-  Metadata,
-  OffsetForLeaderEpoch,
-  Produce,
-  SaslAuthenticate,
-  SaslHandshake,
-};
 
 export const CORE_APIS: readonly Api[] = [
   Produce,
