@@ -1,7 +1,7 @@
 import { ErrorCode, errorName } from '../../protocol/errors.js';
 import { Produce } from '../../protocol/messages/produce.js';
 import { decodeBatches, encodeBatch, setLogAppendTimeAll, validateBatches } from '../../protocol/records/batch.js';
-import { ATTRIBUTES, Compression, MAGIC, LEGACY_MAGIC, PRODUCER_EPOCH, PRODUCER_ID, TRANSACTIONAL_BIT, readInt64 } from '../../protocol/records/layout.js';
+import { Compression, MAGIC, LEGACY_MAGIC } from '../../protocol/records/layout.js';
 import { upConvert, validateMessageSet } from '../../protocol/records/message-set.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { StorageError } from '../../storage/partition-log.js';
@@ -98,7 +98,7 @@ export function produce(broker: Broker): Handler<typeof Produce> {
         return failed(index, ErrorCode.INVALID_RECORD, `Produce v${ctx.header.apiVersion} requires record batches of magic 2.`);
       }
       const legacy = validateMessageSet(records, { maxMessageBytes: cfg.maxMessageBytes });
-      if ('errorCode' in legacy) return failed(index, legacy.errorCode, legacy.message);
+      if (!legacy.ok) return failed(index, legacy.errorCode, legacy.message);
       batches = await upConvert(records);
     }
     const v = validateBatches(batches, { maxBatchBytes: cfg.maxMessageBytes });
@@ -113,10 +113,11 @@ export function produce(broker: Broker): Handler<typeof Produce> {
     if (broker.topics.partition(topic, index) !== log) {
       return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic}-${index} was deleted.`);
     }
-    const pid = readInt64(batches, PRODUCER_ID);
-    if (pid >= 0 && (batches.readInt16BE(ATTRIBUTES) & TRANSACTIONAL_BIT) !== 0 && !log.producers.hasOngoingTxn(pid)) {
+    // Validation already read the first batch's producer fields (conversion and recompression keep them).
+    const pid = v.producerId;
+    if (pid >= 0 && v.isTransactional && !log.producers.hasOngoingTxn(pid)) {
       // KIP-890 part 1: the first transactional write to a partition must belong to a transaction that added it.
-      const code = broker.txn.verifyPartition(transactionalId, pid, batches.readInt16BE(PRODUCER_EPOCH), topic, index);
+      const code = broker.txn.verifyPartition(transactionalId, pid, v.producerEpoch, topic, index);
       if (code !== 0) return failed(index, code, `${topic}-${index} is not part of an ongoing transaction of producer ${pid}.`);
     }
     let res;
