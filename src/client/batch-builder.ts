@@ -26,6 +26,7 @@ import {
   TRANSACTIONAL_BIT,
   writeInt64,
 } from '../protocol/records/layout.js';
+import { uvarintSize, writeUvarint, zigzag } from '../protocol/records/varint.js';
 import type { Serialized } from './serde.js';
 
 export type HeaderValue = string | Buffer | null;
@@ -43,40 +44,9 @@ export interface RecordMetadata {
   timestamp: number;
 }
 
-function zz32(v: number): number {
-  return ((v << 1) ^ (v >> 31)) >>> 0;
-}
-
-function zz64(v: number): number {
-  return v >= 0 ? v * 2 : -v * 2 - 1;
-}
-
-function uvarintSize(u: number): number {
-  if (u < 0x80) return 1;
-  if (u < 0x4000) return 2;
-  if (u < 0x200000) return 3;
-  if (u < 0x10000000) return 4;
-  let n = 5;
-  u = Math.floor(u / 0x800000000);
-  while (u > 0) {
-    n++;
-    u = Math.floor(u / 0x80);
-  }
-  return n;
-}
-
-function writeUvarint(b: Buffer, p: number, u: number): number {
-  while (u >= 0x80) {
-    b[p++] = (u & 0x7f) | 0x80;
-    u = u >= 0x80000000 ? Math.floor(u / 0x80) : u >>> 7;
-  }
-  b[p++] = u;
-  return p;
-}
-
 /** Size of a length-prefixed field holding `len` bytes (len -1 is null). */
 function fieldSize(len: number): number {
-  return len < 0 ? 1 : uvarintSize(zz32(len)) + len;
+  return len < 0 ? 1 : uvarintSize(zigzag(len)) + len;
 }
 
 function byteLen(v: Serialized): number {
@@ -89,7 +59,7 @@ function writeField(b: Buffer, p: number, v: Serialized, len: number): number {
     b[p] = 1; // zigzag(-1)
     return p + 1;
   }
-  p = writeUvarint(b, p, zz32(len));
+  p = writeUvarint(b, p, zigzag(len));
   if (typeof v === 'string') b.write(v, p, len, 'utf8');
   else v.copy(b, p);
   return p + len;
@@ -140,10 +110,10 @@ export class BatchBuilder {
     if (this.count === 0) {
       this.baseTimestamp = timestamp;
     }
-    const tsDelta = zz64(timestamp - this.baseTimestamp);
+    const tsDelta = zigzag(timestamp - this.baseTimestamp);
     const keyLen = byteLen(key);
     const valueLen = byteLen(value);
-    let size = 1 + uvarintSize(tsDelta) + uvarintSize(zz32(this.count)) + fieldSize(keyLen) + fieldSize(valueLen);
+    let size = 1 + uvarintSize(tsDelta) + uvarintSize(zigzag(this.count)) + fieldSize(keyLen) + fieldSize(valueLen);
     let hcount = 0;
     if (headers !== undefined) {
       if (Array.isArray(headers)) {
@@ -159,8 +129,8 @@ export class BatchBuilder {
         }
       }
     }
-    size += uvarintSize(zz32(hcount));
-    const total = uvarintSize(zz32(size)) + size;
+    size += uvarintSize(zigzag(hcount));
+    const total = uvarintSize(zigzag(size)) + size;
     // The limit counts the whole batch, header included, as the broker's max.message.bytes does.
     if (this.count > 0 && this.pos + total > this.limit) return false;
     if (this.pos + total > this.buf.length) {
@@ -171,13 +141,13 @@ export class BatchBuilder {
       this.buf = next;
     }
     const b = this.buf;
-    let p = writeUvarint(b, this.pos, zz32(size));
+    let p = writeUvarint(b, this.pos, zigzag(size));
     b[p++] = 0; // record attributes: unused
     p = writeUvarint(b, p, tsDelta);
-    p = writeUvarint(b, p, zz32(this.count));
+    p = writeUvarint(b, p, zigzag(this.count));
     p = writeField(b, p, key, keyLen);
     p = writeField(b, p, value, valueLen);
-    p = writeUvarint(b, p, zz32(hcount));
+    p = writeUvarint(b, p, zigzag(hcount));
     if (headers !== undefined) {
       if (Array.isArray(headers)) {
         for (const h of headers as ReadonlyArray<{ key: string; value: HeaderValue }>) {
