@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { ConfigResourceType } from '../client/index.js';
 import { collect, UsageError } from './common.js';
-import { action, addConnectionOptions, clientOptions, configSourceName, loadClient, out, parseConfigList, parseNameList, printJson, table, type ConnectionFlags } from './output.js';
+import { action, addConnectionOptions, configSourceName, out, parseConfigList, parseNameList, printJson, table, withAdmin, type ConnectionFlags } from './output.js';
 
 interface ConfigFlags extends ConnectionFlags {
   entityType: 'topics' | 'brokers';
@@ -40,9 +40,7 @@ Examples:
     .option('--all', 'include defaults and static broker settings')
     .action(
       action(async (flags: ConfigFlags & { all?: boolean }) => {
-        const { createAdmin } = await loadClient();
-        const admin = createAdmin(clientOptions(flags));
-        try {
+        await withAdmin(flags, async (admin) => {
           let names: string[];
           if (flags.entityName !== undefined) names = [flags.entityName];
           else if (flags.entityType === 'brokers') names = (await admin.describeCluster()).brokers.map((b) => String(b.nodeId));
@@ -68,9 +66,7 @@ Examples:
             text += s.configs.length === 0 ? '  (none)\n' : table(['NAME', 'VALUE', 'SOURCE'], s.configs.map((c) => [c.name, c.sensitive ? '(sensitive)' : c.value, c.source])).replace(/^(?=.)/gm, '  ');
           }
           await out(text);
-        } finally {
-          admin.close();
-        }
+        });
       }),
     );
 
@@ -86,17 +82,13 @@ Examples:
         if (sets.length + deletes.length === 0) throw new UsageError('nothing to alter: give --add-config or --delete-config');
         const clash = deletes.find((d) => sets.some(([k]) => k === d));
         if (clash) throw new UsageError(`${clash} is both added and deleted`);
-        const { createAdmin } = await loadClient();
-        const admin = createAdmin(clientOptions(flags));
-        try {
-          await admin.alterConfigs(
-            { type: TYPE[flags.entityType], name: flags.entityName },
+        await withAdmin(flags, (admin) =>
+          admin.alterConfigs(
+            { type: TYPE[flags.entityType], name: flags.entityName! },
             [...sets.map(([name, value]) => ({ name, op: 'set' as const, value })), ...deletes.map((name) => ({ name, op: 'delete' as const }))],
             { validateOnly: flags.validateOnly ?? false },
-          );
-        } finally {
-          admin.close();
-        }
+          ),
+        );
         if (flags.json) await printJson({ entityType: flags.entityType, entityName: flags.entityName, set: Object.fromEntries(sets), deleted: deletes, validateOnly: flags.validateOnly ?? false });
         else await out(`${flags.validateOnly ? 'Validated' : 'Completed'} updating config for ${flags.entityType === 'topics' ? 'topic' : 'broker'} ${flags.entityName}.\n`);
       }),

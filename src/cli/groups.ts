@@ -4,21 +4,11 @@
 import type { Command } from 'commander';
 import type { Admin, GroupDescription, TopicPartition, TopicPartitionOffset } from '../client/index.js';
 import { collect, UsageError } from './common.js';
-import { action, addConnectionOptions, clientOptions, loadClient, out, parseTimestamp, printJson, table, type ConnectionFlags } from './output.js';
+import { action, addConnectionOptions, out, parseTimestamp, printJson, table, withAdmin, type ConnectionFlags } from './output.js';
 
 interface GroupFlags extends ConnectionFlags {
   group?: string[];
   json?: boolean;
-}
-
-async function withAdmin(flags: ConnectionFlags, fn: (admin: Admin) => Promise<void>): Promise<void> {
-  const { createAdmin } = await loadClient();
-  const admin = createAdmin(clientOptions(flags));
-  try {
-    await fn(admin);
-  } finally {
-    admin.close();
-  }
 }
 
 function groupNames(args: string[], flags: GroupFlags): string[] {

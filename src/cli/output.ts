@@ -4,7 +4,7 @@
  * scripts, and small parsers for k=v lists and timestamps.
  */
 import type { Command } from 'commander';
-import type { ClientLogger, ClientOptions } from '../client/index.js';
+import type { Admin, ClientLogger, ClientOptions } from '../client/index.js';
 import { UsageError } from './common.js';
 
 export const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
@@ -218,4 +218,15 @@ export function onInterrupt(stop: () => void): () => void {
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
   };
+}
+
+/** Runs `fn` with an admin client for the given connection flags, closing it afterwards. */
+export async function withAdmin<T>(flags: ConnectionFlags, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const { createAdmin } = await loadClient();
+  const admin = createAdmin(clientOptions(flags));
+  try {
+    return await fn(admin);
+  } finally {
+    admin.close();
+  }
 }

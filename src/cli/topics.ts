@@ -2,19 +2,18 @@
  * `samsa topics create|list|describe|alter|delete`: kafka-topics without a JVM.
  */
 import type { Command } from 'commander';
-import type { Admin, ConfigEntry, TopicInfo } from '../client/index.js';
+import type { ConfigEntry, TopicInfo } from '../client/index.js';
 import { collect, intArg, UsageError } from './common.js';
 import {
   action,
   addConnectionOptions,
-  clientOptions,
   out,
   parseKeyValue,
   isKafkaError,
-  loadClient,
   printJson,
   table,
   type ConnectionFlags,
+  withAdmin,
 } from './output.js';
 
 interface TopicFlags extends ConnectionFlags {
@@ -27,16 +26,6 @@ function topicName(arg: string | undefined, flags: TopicFlags): string {
   if (!name) throw new UsageError('a topic name is needed (--topic NAME or as an argument)');
   if (arg && flags.topic && arg !== flags.topic) throw new UsageError(`two different topic names given: '${arg}' and '${flags.topic}'`);
   return name;
-}
-
-async function withAdmin(flags: ConnectionFlags, fn: (admin: Admin) => Promise<void>): Promise<void> {
-  const { createAdmin } = await loadClient();
-  const admin = createAdmin(clientOptions(flags));
-  try {
-    await fn(admin);
-  } finally {
-    admin.close();
-  }
 }
 
 function leaf(parent: Command, name: string, description: string): Command {
