@@ -3,7 +3,7 @@
  * room for the 61-byte batch header in front, so an uncompressed batch goes on the wire without another copy; a
  * compressed one is copied once, behind its header. Per record the builder keeps only the delivery callbacks.
  */
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../protocol/records/crc.js';
 import { compress } from '../protocol/records/compression.js';
 import {
   ATTRIBUTES,

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { crc32, crc32c } from '@node-rs/crc32';
+import { crc32, crc32c } from '../protocol/records/crc.js';
 import {
   ATTRIBUTES,
   BASE_TIMESTAMP,

@@ -15,7 +15,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../protocol/records/crc.js';
 import { compress, decompress } from '../protocol/records/compression.js';
 import {
   ATTRIBUTES,

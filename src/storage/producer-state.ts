@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../protocol/records/crc.js';
 
 /** How many recent batches per producer are remembered for duplicate detection (Kafka's value). */
 export const BATCHES_KEPT = 5;

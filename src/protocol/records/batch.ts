@@ -5,7 +5,7 @@
  * Validation and rewriting work on the caller's buffer directly and never copy it: the broker stores the bytes a
  * producer sent, only patching baseOffset and partitionLeaderEpoch (both outside the CRC).
  */
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from './crc.js';
 import {
   ATTRIBUTES,
   BASE_OFFSET,

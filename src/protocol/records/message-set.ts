@@ -9,7 +9,7 @@
  * The broker stores magic-2 batches only: upConvert turns what an old producer sends into batches, downConvert
  * turns stored batches back into a message set for an old consumer.
  */
-import { crc32 } from '@node-rs/crc32';
+import { crc32 } from './crc.js';
 import {
   COMPRESSION_MASK,
   Compression,
