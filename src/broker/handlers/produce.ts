@@ -1,10 +1,16 @@
 import { ErrorCode, errorName } from '../../protocol/errors.js';
 import { Produce } from '../../protocol/messages/produce.js';
-import { decodeBatches, encodeBatch, setLogAppendTimeAll, validateBatches } from '../../protocol/records/batch.js';
+import {
+  decodeBatches,
+  encodeBatch,
+  setLogAppendTimeAll,
+  validateBatches,
+  type ValidatedBatches,
+} from '../../protocol/records/batch.js';
 import { Compression, MAGIC, LEGACY_MAGIC } from '../../protocol/records/layout.js';
 import { upConvert, validateMessageSet } from '../../protocol/records/message-set.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
-import { StorageError } from '../../storage/partition-log.js';
+import { PartitionLog, StorageError } from '../../storage/partition-log.js';
 import type { Broker } from '../broker.js';
 import type { Handler, RequestContext } from '../dispatch.js';
 import { FetchWaiters } from '../fetch-waiters.js';
@@ -62,17 +68,21 @@ const failed = (index: number, errorCode: number, errorMessage: string | null = 
 /**
  * Appends record batches. Magic-2 batches are validated (sizes, CRC, counts) and stored exactly as received with
  * offsets assigned; legacy message sets from Produce v0-v2 are converted to batches first.
+ *
+ * The common case (magic-2 batches, no topic-level recompression, no flush-per-write policy) runs synchronously:
+ * the connection then answers pipelined requests back to back in one corked socket write, with no promise per
+ * request. Only conversion, recompression and durable appends make a request asynchronous.
  */
 export function produce(broker: Broker): Handler<typeof Produce> {
-  const appendPartition = async (
-    ctx: RequestContext,
-    topic: string,
-    index: number,
-    records: Buffer | null,
-    acks: number,
-    durable: Array<Promise<void>>,
-    transactionalId: string | null,
-  ): Promise<PartitionOut> => {
+  interface Request {
+    ctx: RequestContext;
+    acks: number;
+    transactionalId: string | null;
+    durable: Array<Promise<void>>;
+  }
+
+  /** Checks that need no look inside the records; returns the failure, or the partition's log. */
+  const target = (req: Request, topic: string, index: number, records: Buffer | null): PartitionOut | PartitionLog => {
     const log = broker.topics.partition(topic, index);
     if (log === undefined) {
       return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host ${topic}-${index}.`);
@@ -83,33 +93,65 @@ export function produce(broker: Broker): Handler<typeof Produce> {
     if (records === null || records.length === 0) {
       return failed(index, ErrorCode.INVALID_RECORD, 'The produce request carried no records.');
     }
-    const cfg = log.config;
-    if (acks === -1 && cfg.minInsyncReplicas > 1) {
+    if (req.acks === -1 && log.config.minInsyncReplicas > 1) {
       return failed(
         index,
         ErrorCode.NOT_ENOUGH_REPLICAS,
-        `min.insync.replicas is ${cfg.minInsyncReplicas} but only 1 replica is in sync on a single broker.`,
+        `min.insync.replicas is ${log.config.minInsyncReplicas} but only 1 replica is in sync on a single broker.`,
       );
     }
-    let batches = records;
-    const magic = records.length > MAGIC ? records[MAGIC]! : -1;
-    if (magic !== 2) {
-      if (ctx.header.apiVersion >= 3 || records.length <= LEGACY_MAGIC || records[LEGACY_MAGIC]! > 1) {
-        return failed(index, ErrorCode.INVALID_RECORD, `Produce v${ctx.header.apiVersion} requires record batches of magic 2.`);
-      }
-      const legacy = validateMessageSet(records, { maxMessageBytes: cfg.maxMessageBytes });
-      if (!legacy.ok) return failed(index, legacy.errorCode, legacy.message);
-      batches = await upConvert(records);
+    return log;
+  };
+
+  const appendPartition = (
+    req: Request,
+    topic: string,
+    index: number,
+    records: Buffer | null,
+  ): PartitionOut | Promise<PartitionOut> => {
+    const log = target(req, topic, index, records);
+    if (!(log instanceof PartitionLog)) return log;
+    const magic = records!.length > MAGIC ? records![MAGIC]! : -1;
+    if (magic === 2) return validated(req, topic, index, log, records!);
+    const version = req.ctx.header.apiVersion;
+    if (version >= 3 || records!.length <= LEGACY_MAGIC || records![LEGACY_MAGIC]! > 1) {
+      return failed(index, ErrorCode.INVALID_RECORD, `Produce v${version} requires record batches of magic 2.`);
     }
-    const v = validateBatches(batches, { maxBatchBytes: cfg.maxMessageBytes });
+    const legacy = validateMessageSet(records!, { maxMessageBytes: log.config.maxMessageBytes });
+    if (!legacy.ok) return failed(index, legacy.errorCode, legacy.message);
+    return upConvert(records!).then((batches) => validated(req, topic, index, log, batches));
+  };
+
+  /** Validates magic-2 batches, recompresses them when the topic asks for it, and appends them. */
+  const validated = (
+    req: Request,
+    topic: string,
+    index: number,
+    log: PartitionLog,
+    batches: Buffer,
+  ): PartitionOut | Promise<PartitionOut> => {
+    const v = validateBatches(batches, { maxBatchBytes: log.config.maxMessageBytes });
     if (!v.ok) return failed(index, v.errorCode, v.message);
     if (v.isControl) return failed(index, ErrorCode.INVALID_RECORD, 'Clients may not produce control batches.');
-    const target = TOPIC_CODECS[cfg.compressionType];
-    if (target !== undefined && v.compression !== target) batches = await recompress(batches, target);
+    const codec = TOPIC_CODECS[log.config.compressionType];
+    if (codec !== undefined && v.compression !== codec) {
+      return recompress(batches, codec).then((b) => append(req, topic, index, log, b, v));
+    }
+    return append(req, topic, index, log, batches, v);
+  };
+
+  const append = (
+    req: Request,
+    topic: string,
+    index: number,
+    log: PartitionLog,
+    batches: Buffer,
+    v: ValidatedBatches,
+  ): PartitionOut => {
     const now = Date.now();
-    const logAppendTime = cfg.messageTimestampType === 'LogAppendTime';
+    const logAppendTime = log.config.messageTimestampType === 'LogAppendTime';
     if (logAppendTime) setLogAppendTimeAll(batches, now);
-    // The partition may have been deleted while a legacy conversion was awaited.
+    // The partition may have been deleted while a conversion was awaited.
     if (broker.topics.partition(topic, index) !== log) {
       return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic}-${index} was deleted.`);
     }
@@ -117,7 +159,7 @@ export function produce(broker: Broker): Handler<typeof Produce> {
     const pid = v.producerId;
     if (pid >= 0 && v.isTransactional && !log.producers.hasOngoingTxn(pid)) {
       // KIP-890 part 1: the first transactional write to a partition must belong to a transaction that added it.
-      const code = broker.txn.verifyPartition(transactionalId, pid, v.producerEpoch, topic, index);
+      const code = broker.txn.verifyPartition(req.transactionalId, pid, v.producerEpoch, topic, index);
       if (code !== 0) return failed(index, code, `${topic}-${index} is not part of an ongoing transaction of producer ${pid}.`);
     }
     let res;
@@ -127,7 +169,7 @@ export function produce(broker: Broker): Handler<typeof Produce> {
       if (err instanceof StorageError) return failed(index, err.code, err.message);
       throw err;
     }
-    if (log.requiresDurableAppend) durable.push(log.awaitFlush(res.lastOffset + 1));
+    if (log.requiresDurableAppend) req.durable.push(log.awaitFlush(res.lastOffset + 1));
     if (!res.duplicate) broker.waiters.notify(FetchWaiters.key(topic, index), batches.length);
     return {
       index,
@@ -138,31 +180,47 @@ export function produce(broker: Broker): Handler<typeof Produce> {
     };
   };
 
-  return async (ctx, req) => {
-    const acks = req.acks;
-    const responses: Array<{ name: string; partitionResponses: PartitionOut[] }> = [];
-    const durable: Array<Promise<void>> = [];
-    for (const t of req.topicData) {
-      const out: PartitionOut[] = [];
-      for (const p of t.partitionData) {
-        if (acks !== 0 && acks !== 1 && acks !== -1) {
-          out.push(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${acks}.`));
-          continue;
-        }
-        out.push(await appendPartition(ctx, t.name, p.index, p.records, acks, durable, req.transactionalId ?? null));
+  type Responses = Array<{ name: string; partitionResponses: PartitionOut[] }>;
+
+  const respond = (req: Request, responses: Responses): Encodable<ResponseOf<typeof Produce>> | null => {
+    if (req.acks !== 0) return { responses, throttleTimeMs: 0 };
+    // With acks=0 the client reads no response; closing the connection is how Kafka tells it something failed.
+    for (const r of responses) {
+      const p = r.partitionResponses.find((x) => x.errorCode !== 0);
+      if (p !== undefined) {
+        req.ctx.connection.close(`acks=0 produce to ${r.name}-${p.index} failed: ${errorName(p.errorCode!)} ${p.errorMessage ?? ''}`);
+        break;
       }
-      responses.push({ name: t.name, partitionResponses: out });
     }
-    if (durable.length > 0) await Promise.all(durable);
-    if (acks === 0) {
-      // With acks=0 the client reads no response; closing the connection is how Kafka tells it something failed.
-      const bad = responses.flatMap((r) => r.partitionResponses.filter((p) => p.errorCode !== 0).map((p) => [r.name, p] as const));
-      if (bad.length > 0) {
-        const [name, p] = bad[0]!;
-        ctx.connection.close(`acks=0 produce to ${name}-${p.index} failed: ${errorName(p.errorCode!)} ${p.errorMessage ?? ''}`);
+    return null;
+  };
+
+  return (ctx, body) => {
+    const req: Request = { ctx, acks: body.acks, transactionalId: body.transactionalId ?? null, durable: [] };
+    const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
+    const responses: Responses = body.topicData.map((t) => ({ name: t.name, partitionResponses: [] }));
+    const one = (ti: number, pi: number): PartitionOut | Promise<PartitionOut> => {
+      const p = body.topicData[ti]!.partitionData[pi]!;
+      if (!validAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${req.acks}.`);
+      return appendPartition(req, body.topicData[ti]!.name, p.index, p.records);
+    };
+    // Partitions are appended in request order; once one of them has to wait, the rest wait their turn behind it.
+    const rest = async (ti: number, pi: number, first: Promise<PartitionOut>) => {
+      responses[ti]!.partitionResponses.push(await first);
+      for (; ti < body.topicData.length; ti++, pi = -1) {
+        for (pi++; pi < body.topicData[ti]!.partitionData.length; pi++) responses[ti]!.partitionResponses.push(await one(ti, pi));
       }
-      return null;
+      if (req.durable.length > 0) await Promise.all(req.durable);
+      return respond(req, responses);
+    };
+    for (let ti = 0; ti < body.topicData.length; ti++) {
+      for (let pi = 0; pi < body.topicData[ti]!.partitionData.length; pi++) {
+        const out = one(ti, pi);
+        if (out instanceof Promise) return rest(ti, pi, out);
+        responses[ti]!.partitionResponses.push(out);
+      }
     }
-    return { responses, throttleTimeMs: 0 };
+    if (req.durable.length > 0) return Promise.all(req.durable).then(() => respond(req, responses));
+    return respond(req, responses);
   };
 }
