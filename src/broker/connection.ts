@@ -118,32 +118,30 @@ export class Connection {
     return out;
   }
 
-  /** Runs queued requests in order; synchronous handlers run back to back within one tick, corked into one write. */
+  /**
+   * Runs queued requests in order; synchronous handlers run back to back within one tick. Each response is written
+   * as soon as it is ready rather than held for the ones behind it: a pipelining client waits on its oldest request.
+   */
   private pump(): void {
     this.running = true;
-    this.socket.cork();
-    try {
-      while (this.queue.length > 0 && !this.closed) {
-        const frame = this.queue.shift()!;
-        const pending = this.handle(frame);
-        if (pending !== undefined) {
-          pending.then(
-            () => {
-              if (this.closed) return;
-              this.pump();
-            },
-            (err) => {
-              this.log.error({ conn: this.remote, err: String(err?.stack ?? err) }, 'request failed');
-              this.close();
-            },
-          );
-          return;
-        }
+    while (this.queue.length > 0 && !this.closed) {
+      const frame = this.queue.shift()!;
+      const pending = this.handle(frame);
+      if (pending !== undefined) {
+        pending.then(
+          () => {
+            if (this.closed) return;
+            this.pump();
+          },
+          (err) => {
+            this.log.error({ conn: this.remote, err: String(err?.stack ?? err) }, 'request failed');
+            this.close();
+          },
+        );
+        return;
       }
-      this.running = false;
-    } finally {
-      this.socket.uncork();
     }
+    this.running = false;
   }
 
   /** Handles one frame; returns a promise when the handler is asynchronous. */
@@ -209,7 +207,10 @@ export class Connection {
     api.responseCodec(version).encode(w, body as never);
     const parts = w.finishFrame();
     let ok = true;
+    // One writev for a response in several parts (a Fetch response carries the log's buffers as they are).
+    if (parts.length > 1) this.socket.cork();
     for (const p of parts) ok = this.socket.write(p);
+    if (parts.length > 1) this.socket.uncork();
     if (!ok && !this.paused) {
       // The client is not reading its responses: stop reading its requests until it catches up.
       this.paused = true;

@@ -20,6 +20,7 @@ before(async () => {
   assert.equal(t.create('isr2', 1, 1, { 'min.insync.replicas': '2' }).errorCode, 0);
   assert.equal(t.create('apptime', 1, 1, { 'message.timestamp.type': 'LogAppendTime' }).errorCode, 0);
   assert.equal(t.create('zipped', 1, 1, { 'compression.type': 'gzip' }).errorCode, 0);
+  assert.equal(t.create('multi', 3, 1, {}).errorCode, 0);
 });
 
 after(async () => {
@@ -115,4 +116,54 @@ test('old Produce versions with legacy message sets are converted and stored as 
   const last = batches.at(-1)!;
   assert.equal(last.header.magic, 2);
   assert.equal(last.records[0]!.value!.toString(), 'hi');
+});
+
+test('one request mixing partitions that convert (asynchronous) and ones that do not keeps request order', async () => {
+  const legacy = Buffer.from('0000000000000000' + '00000010' + '00000000' + '00' + '00' + 'ffffffff' + '00000002' + '6869', 'hex');
+  const { crc32 } = await import('@node-rs/crc32');
+  legacy.writeUInt32BE(crc32(legacy.subarray(16)) >>> 0, 12);
+  const ends = [0, 1, 2].map((i) => tb.broker.topics.partition('multi', i)!.logEndOffset);
+  const zippedEnd = tb.broker.topics.partition('zipped', 0)!.logEndOffset;
+  const res = await client.send(Produce, 2, {
+    acks: 1,
+    timeoutMs: 1000,
+    topicData: [
+      {
+        name: 'multi',
+        partitionData: [
+          { index: 0, records: await batch(['a', 'b']) },
+          { index: 1, records: legacy },
+          { index: 2, records: await batch(['c']) },
+          { index: 7, records: await batch(['nowhere']) },
+        ],
+      },
+      { name: 'zipped', partitionData: [{ index: 0, records: await batch(['z']) }] },
+      { name: 'multi', partitionData: [{ index: 1, records: await batch(['d']) }] },
+    ],
+  });
+  const got = res.responses.map((t) => t.partitionResponses.map((p) => [t.name, p.index, p.errorCode, p.baseOffset]));
+  assert.deepEqual(got, [
+    [
+      ['multi', 0, 0, ends[0]],
+      ['multi', 1, 0, ends[1]],
+      ['multi', 2, 0, ends[2]],
+      ['multi', 7, 3, -1],
+    ],
+    [['zipped', 0, 0, zippedEnd]],
+    // The converted partition again later in the request lands after its converted batch.
+    [['multi', 1, 0, ends[1]! + 1]],
+  ]);
+  const values = async (partition: number) => {
+    const res = await client.send(Fetch, 11, {
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      topics: [{ topic: 'multi', partitions: [{ partition, fetchOffset: ends[partition]!, partitionMaxBytes: 1 << 20 }] }],
+    });
+    const batches = await decodeBatches(res.responses[0]!.partitions[0]!.records!);
+    return batches.flatMap((b) => b.records.map((r) => r.value!.toString()));
+  };
+  assert.deepEqual(await values(0), ['a', 'b']);
+  assert.deepEqual(await values(1), ['hi', 'd']);
+  assert.deepEqual(await values(2), ['c']);
 });

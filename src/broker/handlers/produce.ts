@@ -69,9 +69,9 @@ const failed = (index: number, errorCode: number, errorMessage: string | null = 
  * Appends record batches. Magic-2 batches are validated (sizes, CRC, counts) and stored exactly as received with
  * offsets assigned; legacy message sets from Produce v0-v2 are converted to batches first.
  *
- * The common case (magic-2 batches, no topic-level recompression, no flush-per-write policy) runs synchronously:
- * the connection then answers pipelined requests back to back in one corked socket write, with no promise per
- * request. Only conversion, recompression and durable appends make a request asynchronous.
+ * The common case (magic-2 batches, no topic-level recompression, no flush-per-write policy) runs synchronously,
+ * so the connection handles pipelined requests back to back with no promise or microtask per request. Only
+ * conversion, recompression and durable appends make a request asynchronous.
  */
 export function produce(broker: Broker): Handler<typeof Produce> {
   interface Request {
