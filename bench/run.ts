@@ -437,8 +437,11 @@ function targets(r: Report): TargetRow[] {
     },
     {
       target: 'produce p99 < 5 ms at half the maximum rate',
-      measured: `p99 ${fmt(r.latency.latency.p99, 2)} ms at ${fmtInt(r.latency.targetRecordsPerSecond)} records/s`,
-      met: r.latency.latency.p99 < 5,
+      measured:
+        `p99 ${fmt(r.latency.latency.p99, 2)} ms at ${fmtInt(r.latency.achievedRecordsPerSecond)} records/s ` +
+        `(asked for ${fmtInt(r.latency.targetRecordsPerSecond)})`,
+      // A run that fell well short of the rate it was asked for did not measure latency at that rate.
+      met: r.latency.latency.p99 < 5 && r.latency.achievedRecordsPerSecond >= 0.95 * r.latency.targetRecordsPerSecond,
     },
     {
       target: 'first answer within 300 ms of start',
