@@ -267,6 +267,14 @@ function consumeArgs(port: number, topic: string, w: Workload): string[] {
  */
 const warmBytes = (w: Workload) => 3 * w.records * (w.valueSize + 100);
 
+/**
+ * Writes every dirty page of the machine to disk, so that a run does not share the CPU and the disk with the
+ * writeback of the data the previous run left behind (the kernel starts it about 30 s after the writes).
+ */
+function settle(): void {
+  execFileSync('sync');
+}
+
 async function throughputRun(
   b: BrokerProcess,
   w: Workload,
@@ -278,6 +286,7 @@ async function throughputRun(
   const port = b.opts.port;
   await createTopic(port, topic);
   resetPeakRss(b.pid);
+  settle();
   if (memory === 'warm') warmMemory(tmpdir(), warmBytes(w));
   const produce = await kcatPhase(b, w, produceArgs(port, topic, w, file));
   const stored = await latestOffset(port, topic);
@@ -540,8 +549,13 @@ function docs(r: Report): string {
     '- Broker: `node bin/samsa.js start` as its own process with default settings and a fresh data directory under',
     '  the system temp dir, listening on 127.0.0.1; topics with one partition, created before each run.',
     '  Load generators (kcat, bench/latency.ts) run on the same two-core machine and compete with the broker for CPU.',
+    '- Before each kcat run and before the latency runs the command calls `sync`, so that no run shares the machine',
+    '  with the writeback of the data an earlier run left in the page cache.',
     r.coldRuns.length > 0 || !COLD
-      ? '- Memory: before each kcat run the command writes and deletes a scratch file as large as the run will need, so that the run starts on memory the guest still holds (see "Cold and warm memory" below: this machine gives freed memory back to its host, and touching it again costs both kcat and the broker kernel time). One extra 1 KB run without it shows the difference.'
+      ? '- Memory: before each kcat run the command writes and deletes a scratch file as large as the run will need,\n' +
+        '  so that the run starts on memory the guest still holds (see "Cold and warm memory" below: this machine\n' +
+        '  gives freed memory back to its host, and touching it again costs both kcat and the broker kernel time).\n' +
+        '  One extra 1 KB run without the warm-up shows the difference.'
       : '- Memory: cold (`--cold`): no warm-up before the kcat runs.',
     '',
     '## Against the targets',
@@ -750,6 +764,7 @@ async function main(): Promise<void> {
   }
 
   console.log('[bench] step 4: latency');
+  settle();
   const halfMax = summarise(runs, WORKLOADS[0]!).produceRps.best / 2;
   const tag = Date.now().toString(36);
   const latency = await runProduceLatency({
