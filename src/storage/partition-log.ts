@@ -499,6 +499,7 @@ export class PartitionLog {
           }
           this.flushRounds++;
           await Promise.all(pins.map((h) => this.ctx.fdatasync(h.fd)));
+          for (const ti of this.txnIndexes.values()) if (ti.needsSync && !this.deleted) await ti.sync(this.ctx.fdatasync);
           if (syncDir && !this.deleted) await fsyncDirAsync(this.dir);
         } finally {
           for (const h of pins) h.release();
@@ -534,6 +535,7 @@ export class PartitionLog {
   flushSync(): void {
     this.epochCache.persistIfDirty();
     for (const s of this.dirty) for (const p of s.paths) fs.fdatasyncSync(this.ctx.files.fd(p));
+    for (const ti of this.txnIndexes.values()) ti.syncNow();
     this.dirty.clear();
     if (this.newSegmentSinceFlush) fsyncDir(this.dir);
     this.newSegmentSinceFlush = false;
@@ -810,6 +812,8 @@ export class PartitionLog {
   /** Writes `<log end>.snapshot` and keeps only the newest few. */
   takeProducerSnapshot(): void {
     try {
+      // Recovery replays only the markers after the snapshot: the abort entries before it must be on disk first.
+      for (const ti of this.txnIndexes.values()) ti.syncNow();
       writeSnapshot(this.dir, this._nextOffset, this.producers.encodeSnapshot());
       const all = listSnapshots(this.dir);
       for (const o of all.slice(0, Math.max(0, all.length - 3))) fs.rmSync(path.join(this.dir, snapshotFileName(o)), { force: true });

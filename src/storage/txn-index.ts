@@ -3,6 +3,10 @@
  * producerId int64, firstOffset int64, lastOffset int64 and lastStableOffset int64, one per transaction aborted by
  * a marker in that segment, in marker order. read_committed fetches use it to tell clients which records to drop.
  * Aborts are rare, so entries are appended with a plain write and cached in memory once read.
+ *
+ * Durability: the file is written to disk with its segment's flush, and before a producer snapshot is written
+ * (a snapshot lets recovery skip the markers before it, so their entries must already be on disk). After a crash
+ * the markers after the last snapshot are replayed from the log and their missing entries appended again.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,6 +29,8 @@ export function txnIndexFileName(baseOffset: number): string {
 export class TxnIndex {
   readonly path: string;
   private cache: AbortedTxn[] | undefined;
+  /** Written since it was last synced to disk. */
+  private dirty = false;
 
   constructor(
     dir: string,
@@ -76,6 +82,55 @@ export class TxnIndex {
     if (size !== entries.length * ENTRY) this.rewrite(entries);
     fs.appendFileSync(this.path, buf);
     entries.push(t);
+    this.dirty = true;
+  }
+
+  /** True when entries were written since the last sync. */
+  get needsSync(): boolean {
+    return this.dirty;
+  }
+
+  /** fdatasync of the file, through `fdatasync` (the log's, so tests can observe it); a no-op when clean. */
+  async sync(fdatasync: (fd: number) => Promise<void>): Promise<void> {
+    if (!this.dirty) return;
+    this.dirty = false;
+    let fd: number;
+    try {
+      fd = fs.openSync(this.path, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      this.dirty = true;
+      throw e;
+    }
+    try {
+      await fdatasync(fd);
+    } catch (e) {
+      this.dirty = true;
+      throw e;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Synchronous sync (shutdown, and before a producer snapshot). */
+  syncNow(): void {
+    if (!this.dirty) return;
+    let fd: number;
+    try {
+      fd = fs.openSync(this.path, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.dirty = false;
+        return;
+      }
+      throw e;
+    }
+    try {
+      fs.fdatasyncSync(fd);
+      this.dirty = false;
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   /** Drops entries whose marker is at or after `offset` (log truncation). */
@@ -91,6 +146,7 @@ export class TxnIndex {
     const buf = Buffer.alloc(entries.length * ENTRY);
     entries.forEach((e, i) => encode(buf, i * ENTRY, e));
     fs.writeFileSync(this.path, buf);
+    this.dirty = true;
   }
 
   get exists(): boolean {

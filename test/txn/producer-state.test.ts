@@ -1,12 +1,12 @@
 /** ProducerStateManager, snapshots, the abort index and PartitionLog's use of them, without a broker. */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { fdatasync as fdatasyncCb, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { encodeBatch } from '../../src/protocol/records/batch.js';
-import { PartitionLog, StorageError } from '../../src/storage/partition-log.js';
+import { createStorageContext, PartitionLog, StorageError } from '../../src/storage/partition-log.js';
 import { ProducerStateManager } from '../../src/storage/producer-state.js';
 import { TxnIndex } from '../../src/storage/txn-index.js';
 import { markerBatch } from '../../src/broker/txn/coordinator.js';
@@ -103,6 +103,37 @@ test('PartitionLog: duplicate appends return the original offsets; aborted trans
     log = PartitionLog.open(ldir);
     assert.equal(log.lastStableOffset, 3);
     assert.equal(log.collectAbortedTxns(0, 4).length, 1, 'replay does not duplicate abort index entries');
+    log.close();
+  });
+});
+
+test('abort index entries reach the disk with the log flush and before a producer snapshot', async () => {
+  await withDir(async (dir) => {
+    const ldir = join(dir, 't-0');
+    const synced: string[] = [];
+    const fdatasync = (fd: number) => {
+      synced.push(readlinkSync(`/proc/self/fd/${fd}`));
+      return new Promise<void>((res, rej) => fdatasyncCb(fd, (err) => (err ? rej(err) : res())));
+    };
+    const log = PartitionLog.open(ldir, { ctx: createStorageContext({ fdatasync }) });
+    const txn = await encodeBatch({ records: [{ key: null, value: 'x' }], producerId: 7, producerEpoch: 0, baseSequence: 0, transactional: true });
+    log.append(txn);
+    log.append(markerBatch(7, 0, false, 0));
+    const index = join(ldir, '00000000000000000000.txnindex');
+    await log.flush();
+    assert.equal(synced.filter((p) => p === index).length, 1, `synced: ${synced.join(', ')}`);
+    // nothing new in the index: the next flush leaves it alone
+    log.append(await encodeBatch({ records: [{ key: null, value: 'y' }] }));
+    await log.flush();
+    assert.equal(synced.filter((p) => p === index).length, 1);
+    // an abort followed at once by a snapshot (segment roll): the snapshot must not be on disk before the entry
+    log.append(await encodeBatch({ records: [{ key: null, value: 'z' }], producerId: 8, producerEpoch: 0, baseSequence: 0, transactional: true }));
+    log.append(markerBatch(8, 0, false, 0));
+    const ti = new TxnIndex(ldir, 0);
+    assert.equal(ti.entries().length, 2);
+    assert.equal((log as unknown as { txnIndexes: Map<number, TxnIndex> }).txnIndexes.get(0)!.needsSync, true);
+    log.takeProducerSnapshot();
+    assert.equal((log as unknown as { txnIndexes: Map<number, TxnIndex> }).txnIndexes.get(0)!.needsSync, false);
     log.close();
   });
 });
