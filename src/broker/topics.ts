@@ -36,6 +36,7 @@ export class TopicManager {
   /** Topic name -> its partitions' logs, index = partition. */
   private readonly partitions = new Map<string, PartitionLog[]>();
   private readonly byId = new Map<string, string>();
+  private _generation = 0;
 
   constructor(
     private readonly config: BrokerConfig,
@@ -80,6 +81,11 @@ export class TopicManager {
 
   names(): string[] {
     return [...this.partitions.keys()];
+  }
+
+  /** Goes up by one whenever a topic is created or deleted (so callers can cache what they derived from names()). */
+  get generation(): number {
+    return this._generation;
   }
 
   get(name: string): TopicRecord | undefined {
@@ -128,6 +134,7 @@ export class TopicManager {
     const record: TopicRecord = { name, topicId: randomUUID(), partitions, configs: { ...configs } };
     this.metadata.createTopic(record);
     this.attach(record);
+    this._generation++;
     this.log.info(`created topic ${name} with ${partitions} partition(s)`);
     return OK;
   }
@@ -146,6 +153,7 @@ export class TopicManager {
     this.partitions.delete(name);
     this.byId.delete(t.topicId);
     this.logs.deleteLogs(name);
+    this._generation++;
     this.log.info(`deleted topic ${name}`);
     return OK;
   }

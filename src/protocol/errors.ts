@@ -1,6 +1,7 @@
 /**
- * Kafka's protocol error codes, as of Kafka 3.9 (-1 through 127). The numbers, names and retriability are Kafka's;
- * the messages are ours. "Retriable" follows Kafka's published table: the same request may succeed if sent again
+ * Kafka's protocol error codes, as of Kafka 3.9 (-1 through 127), plus 128 from Kafka 4.0, which its
+ * ConsumerGroupHeartbeat v1 (accepted here, see the README) returns for a bad subscription regex. The numbers, names
+ * and retriability are Kafka's; the messages are ours. "Retriable" follows Kafka's published table: the same request may succeed if sent again
  * later (often after refreshing metadata), so clients retry these on their own.
  */
 
@@ -134,6 +135,7 @@ export const ErrorCode = {
   INVALID_VOTER_KEY: 125,
   DUPLICATE_VOTER: 126,
   VOTER_NOT_FOUND: 127,
+  INVALID_REGULAR_EXPRESSION: 128,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;
@@ -273,6 +275,7 @@ const DETAILS: Record<ErrorCodeName, readonly [boolean, string]> = {
   INVALID_VOTER_KEY: [N, 'The voter key does not match this replica.'],
   DUPLICATE_VOTER: [N, 'The voter is already in the voter set.'],
   VOTER_NOT_FOUND: [N, 'The voter is not in the voter set.'],
+  INVALID_REGULAR_EXPRESSION: [N, 'The subscription regular expression does not compile.'],
 };
 
 export interface ErrorInfo {

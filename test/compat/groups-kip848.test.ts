@@ -36,19 +36,26 @@ async function waitFor(what: string, pred: () => boolean, limitMs = 60_000): Pro
   }
 }
 
+/** node-rdkafka, or undefined after marking the test skipped (an error when SAMSA_REQUIRE_CLIENTS=1). */
+function rdkafkaOrSkip(t: { skip: (msg: string) => void }): any {
+  const Kafka = loadRdkafka();
+  if (!Kafka) {
+    const msg = 'node-rdkafka not installed (npm install --no-save node-rdkafka, or set SAMSA_NODE_RDKAFKA)';
+    if (process.env['SAMSA_REQUIRE_CLIENTS'] === '1') throw new Error(msg);
+    t.skip(`NOTICE: ${msg}`);
+    return undefined;
+  }
+  if (ConsumerGroupHeartbeat.maxVersion < 1) {
+    t.skip('NOTICE: librdkafka >= 2.12 needs ConsumerGroupHeartbeat v1, the schema declares v0 only');
+    return undefined;
+  }
+  return Kafka;
+}
+
 describe('KIP-848 consumer protocol with librdkafka', () => {
   test('two members: the second gets partitions only after the first revoked them; every record once', async (t) => {
-    const Kafka = loadRdkafka();
-    if (!Kafka) {
-      const msg = 'node-rdkafka not installed (npm install --no-save node-rdkafka, or set SAMSA_NODE_RDKAFKA)';
-      if (process.env['SAMSA_REQUIRE_CLIENTS'] === '1') throw new Error(msg);
-      t.skip(`NOTICE: ${msg}`);
-      return;
-    }
-    if (ConsumerGroupHeartbeat.maxVersion < 1) {
-      t.skip('NOTICE: librdkafka >= 2.12 needs ConsumerGroupHeartbeat v1, the schema declares v0 only');
-      return;
-    }
+    const Kafka = rdkafkaOrSkip(t);
+    if (!Kafka) return;
     await withBroker({ config: { 'group.consumer.heartbeat.interval.ms': '500' } }, async (b) => {
       const topic = uniqueTopic('k848');
       const group = `${topic}-g`;
@@ -109,6 +116,57 @@ describe('KIP-848 consumer protocol with librdkafka', () => {
         assert.ok('members' in d && d.groupState === 'Stable' && d.members.length === 2, JSON.stringify(d));
       } finally {
         await Promise.all(members.map((m) => new Promise((r) => m.c.disconnect(r))));
+      }
+    });
+  });
+
+  test('a regex subscription sent to the broker picks up a matching topic created after the join', async (t) => {
+    const Kafka = rdkafkaOrSkip(t);
+    if (!Kafka) return;
+    await withBroker({ config: { 'group.consumer.heartbeat.interval.ms': '500' } }, async (b) => {
+      const prefix = uniqueTopic('kre').replace(/[^a-zA-Z0-9]/g, '');
+      const first = `${prefix}-1`;
+      const later = `${prefix}-2`;
+      assert.equal(b.broker.topics.create(first, 1, 1, {}).errorCode, 0);
+      const held = new Set<string>();
+      const received: string[] = [];
+      const c = new Kafka.KafkaConsumer(
+        {
+          'bootstrap.servers': b.bootstrap,
+          'group.id': `${prefix}-g`,
+          'group.protocol': 'consumer',
+          'topic.metadata.refresh.interval.ms': 1000,
+          rebalance_cb(this: any, err: any, assignment: Array<{ topic: string; partition: number }>) {
+            const assign = err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS;
+            for (const a of assignment) (assign ? held.add(`${a.topic}:${a.partition}`) : held.delete(`${a.topic}:${a.partition}`));
+            if (assign) this.incrementalAssign(assignment);
+            else this.incrementalUnassign(assignment);
+          },
+        },
+        { 'auto.offset.reset': 'earliest' },
+      );
+      c.on('data', (m: any) => received.push(`${m.topic}:${m.value.toString()}`));
+      c.connect();
+      c.on('ready', () => {
+        c.subscribe([`^${prefix}-.*`]);
+        c.consume();
+      });
+      try {
+        await waitFor(`${first} assigned`, () => held.has(`${first}:0`));
+        assert.equal(b.broker.topics.create(later, 1, 1, {}).errorCode, 0);
+        await waitFor(`${later} assigned`, () => held.has(`${later}:0`));
+        const member = b.broker.groups.consumerGroupDescribe(`${prefix}-g`);
+        assert.ok('members' in member && member.members[0]!.subscribedTopicRegex !== null, JSON.stringify(member));
+        const { Kafka: KJS, logLevel } = await import('kafkajs');
+        const producer = new KJS({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING }).producer();
+        await producer.connect();
+        await producer.send({ topic: first, messages: [{ value: 'a' }] });
+        await producer.send({ topic: later, messages: [{ value: 'b' }] });
+        await producer.disconnect();
+        await waitFor('both records', () => received.length === 2);
+        assert.deepEqual(received.sort(), [`${first}:a`, `${later}:b`]);
+      } finally {
+        await new Promise((r) => c.disconnect(r));
       }
     });
   });

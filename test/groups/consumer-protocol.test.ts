@@ -149,6 +149,55 @@ describe('ConsumerGroupHeartbeat', () => {
     assert.deepEqual(parts(bAll), [0, 1, 2, 3]);
   });
 
+  test('a v1 regex subscription follows topics created and deleted after the member joined', async () => {
+    broker.topics.create('rx-a', 2, 1, {});
+    broker.topics.create('other', 1, 1, {});
+    const idOf = (t: string) => broker.topics.get(t)!.topicId;
+    const rhb = (memberId: string, memberEpoch: number, owned: Owned, regex: string | null) =>
+      c.send(ConsumerGroupHeartbeat, 1, {
+        groupId: 'rx-group', memberId, memberEpoch, instanceId: null, rackId: null, rebalanceTimeoutMs: memberEpoch === 0 ? 30000 : -1,
+        subscribedTopicNames: null, subscribedTopicRegex: regex, serverAssignor: null, topicPartitions: owned,
+      });
+    const topicsOf = (r: { assignment: { topicPartitions: Array<{ topicId: string; partitions: number[] }> } | null }) =>
+      r.assignment!.topicPartitions.map((t) => `${broker.topics.nameForId(t.topicId)}:${t.partitions.join(',')}`).sort();
+
+    const bad = await rhb('', 0, [], 'rx-(');
+    assert.equal(bad.errorCode, ErrorCode.INVALID_REGULAR_EXPRESSION);
+
+    const joined = await rhb('', 0, [], 'rx-.*');
+    assert.equal(joined.errorCode, 0);
+    const m = joined.memberId!;
+    assert.deepEqual(topicsOf(joined), ['rx-a:0,1']);
+    const epoch1 = joined.memberEpoch;
+
+    // A matching topic created later joins the subscription at the next heartbeat, which sends no regex.
+    broker.topics.create('rx-b', 2, 1, {});
+    broker.topics.create('not-rx', 1, 1, {});
+    const grown = await rhb(m, epoch1, [{ topicId: idOf('rx-a'), partitions: [0, 1] }], null);
+    assert.equal(grown.errorCode, 0);
+    assert.ok(grown.memberEpoch > epoch1, 'a new group epoch');
+    assert.deepEqual(topicsOf(grown), ['rx-a:0,1', 'rx-b:0,1']);
+
+    const d = await c.send(ConsumerGroupDescribe, 0, { groupIds: ['rx-group'], includeAuthorizedOperations: false });
+    const member = d.groups[0]!.members[0]!;
+    assert.equal(member.subscribedTopicRegex, 'rx-.*');
+    assert.deepEqual(member.subscribedTopicNames, []);
+
+    // A deleted topic leaves it again.
+    assert.equal(broker.topics.delete('rx-a').errorCode, 0);
+    const shrunk = await rhb(m, grown.memberEpoch, [{ topicId: idOf('rx-b'), partitions: [0, 1] }], null);
+    assert.ok(shrunk.memberEpoch > grown.memberEpoch);
+    assert.deepEqual(topicsOf(shrunk), ['rx-b:0,1']);
+
+    // Changing the regex moves the subscription at once.
+    const moved = await rhb(m, shrunk.memberEpoch, [{ topicId: idOf('rx-b'), partitions: [0, 1] }], 'other|not-rx');
+    assert.equal(moved.errorCode, 0);
+    // rx-b is revoked first; once the member reports it gone, it gets the newly subscribed topics.
+    const after = await rhb(m, moved.memberEpoch, [], null);
+    assert.deepEqual(topicsOf(after), ['not-rx:0', 'other:0']);
+    assert.equal((await rhb(m, -1, null, null)).errorCode, 0);
+  });
+
   test('a consumer heartbeat for a classic group with members is GROUP_ID_NOT_FOUND', async () => {
     const j = await c.send(JoinGroup, 3, {
       groupId: 'classic-one', sessionTimeoutMs: 10000, rebalanceTimeoutMs: 10000, memberId: '', groupInstanceId: null, protocolType: 'consumer',

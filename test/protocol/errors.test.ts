@@ -15,11 +15,12 @@ test('well-known codes have Kafka numbers', () => {
   assert.equal(ErrorCode.INVALID_RECORD, 87);
   assert.equal(ErrorCode.UNKNOWN_TOPIC_ID, 100);
   assert.equal(ErrorCode.VOTER_NOT_FOUND, 127);
+  assert.equal(ErrorCode.INVALID_REGULAR_EXPRESSION, 128);
 });
 
-test('the table covers every code from -1 to 127 exactly once', () => {
+test('the table covers every code from -1 to 128 exactly once', () => {
   const codes = Object.values(ErrorCode).sort((a, b) => a - b);
-  assert.equal(codes.length, 129);
+  assert.equal(codes.length, 130);
   codes.forEach((c, i) => assert.equal(c, i - 1));
   for (const [name, code] of Object.entries(ErrorCode)) {
     assert.equal(errorName(code), name);
@@ -46,7 +47,7 @@ test('names and retriability follow Kafka', () => {
 test('unknown codes are named, not thrown on', () => {
   assert.equal(errorName(999), 'UNKNOWN_ERROR_CODE_999');
   assert.equal(errorName(-2), 'UNKNOWN_ERROR_CODE_-2');
-  assert.equal(errorInfo(128), undefined);
+  assert.equal(errorInfo(129), undefined);
   assert.equal(isRetriable(999), false);
 });
 

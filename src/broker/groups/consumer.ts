@@ -28,7 +28,10 @@ export interface HeartbeatInput {
   instanceId: string | null;
   rackId: string | null;
   rebalanceTimeoutMs: number;
+  /** Null when unchanged since the member's last heartbeat. */
   subscribedTopicNames: string[] | null;
+  /** Null when unchanged; an empty string drops the member's regex. Checked with compileTopicRegex beforehand. */
+  subscribedTopicRegex: string | null;
   serverAssignor: string | null;
   /** Owned partitions by topic id; null when unchanged since the last heartbeat. */
   topicPartitions: Array<{ topicId: string; partitions: number[] }> | null;
@@ -56,7 +59,14 @@ class ConsumerMember {
   dirty = true;
   /** Part of its target is still owned by another member that has to revoke it first. */
   unreleased = false;
+  /** The topic names the member subscribed to by name. */
+  names: string[] = [];
+  /** Its v1 subscription regex, if any, with the source it sent. */
+  regex: { source: string; re: RegExp } | null = null;
+  /** What it is subscribed to now: its names plus the existing topics its regex matches, sorted. */
   subscribed: string[] = [];
+  /** TopicManager.generation when `subscribed` was last matched against the topics. */
+  matchedAt = -1;
   rebalanceTimeoutMs = 300_000;
 
   constructor(
@@ -66,6 +76,17 @@ class ConsumerMember {
     public clientId: string,
     public clientHost: string,
   ) {}
+}
+
+/**
+ * A subscription regex as Kafka applies it: it must match the whole topic name. Undefined when it does not compile.
+ */
+export function compileTopicRegex(source: string): RegExp | undefined {
+  try {
+    return new RegExp(`^(?:${source})$`);
+  } catch {
+    return undefined;
+  }
 }
 
 const clone = (a: Assignment): Assignment => new Map([...a].map(([t, s]) => [t, new Set(s)]));
@@ -114,7 +135,9 @@ export class ConsumerGroup {
     let m: ConsumerMember | undefined;
     let changed = false;
     if (req.memberEpoch === 0) {
-      if (req.subscribedTopicNames === null) return fail(ErrorCode.INVALID_REQUEST, 'A joining member must give its subscription.');
+      if (req.subscribedTopicNames === null && req.subscribedTopicRegex === null) {
+        return fail(ErrorCode.INVALID_REQUEST, 'A joining member must give its subscription.');
+      }
       const memberId = req.memberId !== '' ? req.memberId : randomBytes(16).toString('base64url');
       m = this.members.get(memberId);
       if (req.instanceId !== null) {
@@ -149,12 +172,16 @@ export class ConsumerGroup {
     if (req.rackId !== null) m.rackId = req.rackId;
     if (req.rebalanceTimeoutMs > 0) m.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
     if (req.subscribedTopicNames !== null) {
-      const subs = [...new Set(req.subscribedTopicNames)].sort();
-      if (subs.join('\0') !== m.subscribed.join('\0')) {
-        m.subscribed = subs;
-        changed = true;
-      }
+      m.names = [...new Set(req.subscribedTopicNames)].sort();
+      m.matchedAt = -1;
     }
+    if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== (m.regex?.source ?? '')) {
+      const re = req.subscribedTopicRegex === '' ? undefined : compileTopicRegex(req.subscribedTopicRegex);
+      m.regex = re === undefined ? null : { source: req.subscribedTopicRegex, re };
+      m.matchedAt = -1;
+    }
+    // This member's new subscription, and topics created or deleted since any member's regex was last matched.
+    if (this.matchSubscriptions()) changed = true;
     if (req.serverAssignor !== null && req.serverAssignor !== this.assignorName) {
       this.assignorName = req.serverAssignor;
       changed = true;
@@ -188,6 +215,30 @@ export class ConsumerGroup {
       heartbeatIntervalMs: this.ctx.heartbeatIntervalMs,
       assignment: sendAssignment ? { topicPartitions: this.withIds(m.assigned) } : null,
     };
+  }
+
+  /**
+   * Brings every member's `subscribed` up to date with its names, its regex and the topics that exist now; true when
+   * any of them changed. Regexes are matched again only after topics were created or deleted.
+   */
+  private matchSubscriptions(): boolean {
+    const generation = this.ctx.topics.generation;
+    let changed = false;
+    for (const m of this.members.values()) {
+      if (m.matchedAt === generation) continue;
+      m.matchedAt = generation;
+      let subs = m.names;
+      if (m.regex !== null) {
+        const re = m.regex.re;
+        const matched = this.ctx.topics.names().filter((t) => !this.ctx.topics.isInternal(t) && re.test(t));
+        subs = [...new Set([...m.names, ...matched])].sort();
+      }
+      if (subs.join('\0') !== m.subscribed.join('\0')) {
+        m.subscribed = subs;
+        changed = true;
+      }
+    }
+    return changed;
   }
 
   private byInstance(instanceId: string): ConsumerMember | undefined {
@@ -253,6 +304,12 @@ export class ConsumerGroup {
 
   /** Moves one member towards its target: revoke first, then take partitions nobody else holds. */
   private reconcile(m: ConsumerMember): void {
+    // Partitions of deleted topics need no revocation: nobody can be given them.
+    for (const [t, s] of [...m.revoking, ...m.assigned]) {
+      if (this.ctx.topics.partitionsOf(t) !== undefined) continue;
+      m.revoking.delete(t);
+      if (m.assigned.delete(t) && s.size > 0) m.dirty = true;
+    }
     if (size(m.revoking) > 0) return;
     const target = this.target.get(m.memberId) ?? new Map<string, Set<number>>();
     const toRevoke: Assignment = new Map();
@@ -378,8 +435,8 @@ export class ConsumerGroup {
         memberEpoch: m.memberEpoch,
         clientId: m.clientId,
         clientHost: m.clientHost,
-        subscribedTopicNames: m.subscribed,
-        subscribedTopicRegex: null,
+        subscribedTopicNames: m.names,
+        subscribedTopicRegex: m.regex?.source ?? null,
         assignment: view(m.assigned),
         targetAssignment: view(this.target.get(m.memberId) ?? new Map()),
       })),
