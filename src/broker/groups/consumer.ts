@@ -7,9 +7,29 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../protocol/errors.js';
 import { encodeAssignment, encodeSubscription } from '../../protocol/consumer-protocol.js';
+import type { RecordInput } from '../../protocol/records/batch.js';
 import type { Logger } from '../../storage/logger.js';
 import type { TopicManager } from '../topics.js';
 import { ASSIGNORS, DEFAULT_ASSIGNOR, type Assignment } from './assignors.js';
+import {
+  CurrentMemberKeyLayout,
+  CurrentMemberValueLayout,
+  GroupMetadataKeyLayout,
+  GroupMetadataValueLayout,
+  MEMBER_STATE_STABLE,
+  MEMBER_STATE_UNRELEASED_PARTITIONS,
+  MEMBER_STATE_UNREVOKED_PARTITIONS,
+  MemberMetadataKeyLayout,
+  MemberMetadataValueLayout,
+  PartitionMetadataKeyLayout,
+  PartitionMetadataValueLayout,
+  TargetMemberKeyLayout,
+  TargetMemberValueLayout,
+  TargetMetadataKeyLayout,
+  TargetMetadataValueLayout,
+  type StoredConsumerGroup,
+  type StoredTopicPartitions,
+} from './consumer-records.js';
 import type { GroupDescription } from './coordinator.js';
 import type { Timers } from './timers.js';
 
@@ -19,6 +39,8 @@ export interface ConsumerGroupContext {
   log: Logger;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
+  /** Appends records of a group to __consumer_offsets (synchronously: the append is done when this returns). */
+  persist(groupId: string, records: RecordInput[]): void;
 }
 
 export interface HeartbeatInput {
@@ -106,6 +128,14 @@ export class ConsumerGroup {
   private target = new Map<string, Assignment>();
   /** "topic:partitions,..." of the subscribed topics when the target was computed. */
   private metadataSignature = '';
+  /** What is in __consumer_offsets for this group, by record ("g", "p", "t", "m\0id", "a\0id", "c\0id"). */
+  private readonly written = new Map<string, { key: Buffer; value: Buffer }>();
+  /** Members whose metadata or current assignment may have changed since the last flush. */
+  private readonly touched = new Set<string>();
+  /** Members removed since the last flush: their records become tombstones. */
+  private readonly removed = new Set<string>();
+  /** The group epoch (and so the targets and the partition metadata) changed since the last flush. */
+  private epochChanged = false;
 
   constructor(
     readonly groupId: string,
@@ -114,7 +144,16 @@ export class ConsumerGroup {
 
   // ------------------------------------------------------------------------------------------ heartbeat
 
+  /** One heartbeat; whatever it changed is appended to __consumer_offsets before the response is returned. */
   heartbeat(req: HeartbeatInput): HeartbeatOutput {
+    try {
+      return this.applyHeartbeat(req);
+    } finally {
+      this.flush();
+    }
+  }
+
+  private applyHeartbeat(req: HeartbeatInput): HeartbeatOutput {
     const fail = (errorCode: number, errorMessage: string | null = null): HeartbeatOutput => ({
       errorCode,
       errorMessage,
@@ -188,6 +227,7 @@ export class ConsumerGroup {
     }
     if (changed || this.metadataChanged()) this.bumpEpoch();
     this.scheduleSession(m);
+    this.touched.add(m.memberId);
 
     // The member reports what it owns: anything it was revoking and no longer lists is released.
     if (req.topicPartitions !== null && size(m.revoking) > 0) {
@@ -290,6 +330,7 @@ export class ConsumerGroup {
     const members = [...this.members.values()].map((m) => ({ memberId: m.memberId, topics: m.subscribed, previous: this.target.get(m.memberId) }));
     this.target = assignor(members, (t) => this.ctx.topics.partitionsOf(t)?.length ?? 0);
     this.assignmentEpoch = this.groupEpoch;
+    this.epochChanged = true;
     this.ctx.log.info(`consumer group ${this.groupId}: epoch ${this.groupEpoch}, ${this.members.size} member(s), assignor ${this.assignorName}`);
   }
 
@@ -304,6 +345,7 @@ export class ConsumerGroup {
 
   /** Moves one member towards its target: revoke first, then take partitions nobody else holds. */
   private reconcile(m: ConsumerMember): void {
+    this.touched.add(m.memberId);
     // Partitions of deleted topics need no revocation: nobody can be given them.
     for (const [t, s] of [...m.revoking, ...m.assigned]) {
       if (this.ctx.topics.partitionsOf(t) !== undefined) continue;
@@ -322,10 +364,7 @@ export class ConsumerGroup {
       }
       m.revoking = toRevoke;
       m.dirty = true;
-      // A member that never gives up its partitions is removed after its rebalance timeout.
-      this.ctx.timers.set(this.revokeTimer(m), m.rebalanceTimeoutMs, () => {
-        if (this.members.get(m.memberId) === m && size(m.revoking) > 0) this.removeMember(m, 'did not revoke its partitions in time');
-      });
+      this.scheduleRevoke(m);
       return;
     }
     const owners = this.owners();
@@ -363,7 +402,18 @@ export class ConsumerGroup {
 
   private scheduleSession(m: ConsumerMember): void {
     this.ctx.timers.set(this.sessionTimer(m), this.ctx.sessionTimeoutMs, () => {
-      if (this.members.get(m.memberId) === m) this.removeMember(m, `session expired after ${this.ctx.sessionTimeoutMs} ms`);
+      if (this.members.get(m.memberId) !== m) return;
+      this.removeMember(m, `session expired after ${this.ctx.sessionTimeoutMs} ms`);
+      this.flush();
+    });
+  }
+
+  /** A member that never gives up its partitions is removed after its rebalance timeout. */
+  private scheduleRevoke(m: ConsumerMember): void {
+    this.ctx.timers.set(this.revokeTimer(m), m.rebalanceTimeoutMs, () => {
+      if (this.members.get(m.memberId) !== m || size(m.revoking) === 0) return;
+      this.removeMember(m, 'did not revoke its partitions in time');
+      this.flush();
     });
   }
 
@@ -372,6 +422,8 @@ export class ConsumerGroup {
     this.ctx.timers.clear(this.revokeTimer(m));
     this.members.delete(m.memberId);
     this.target.delete(m.memberId);
+    this.touched.delete(m.memberId);
+    this.removed.add(m.memberId);
     this.ctx.log.info(`consumer group ${this.groupId}: member ${m.memberId} removed (${why})`);
     if (rebalance) {
       this.bumpEpoch();
@@ -385,6 +437,179 @@ export class ConsumerGroup {
       timers.clear(this.revokeTimer(m));
     }
     this.members.clear();
+  }
+
+  // ------------------------------------------------------------------------------------------ persistence
+
+  /**
+   * The records of the group as it is now, by name in `written`: group-level ones when `group` is set (epoch,
+   * partition metadata of the subscribed topics, every member's target, assignment epoch), then those of `members`.
+   */
+  private records(group: boolean, members: Iterable<ConsumerMember>): Array<[string, () => Buffer, Buffer]> {
+    const id = this.groupId;
+    const out: Array<[string, () => Buffer, Buffer]> = [];
+    if (group) {
+      out.push(['g', () => GroupMetadataKeyLayout.encode({ groupId: id }), GroupMetadataValueLayout.encode({ epoch: this.groupEpoch })]);
+      out.push(['p', () => PartitionMetadataKeyLayout.encode({ groupId: id }), PartitionMetadataValueLayout.encode({ topics: this.partitionMetadata() })]);
+      for (const m of this.members.values()) {
+        const key = () => TargetMemberKeyLayout.encode({ groupId: id, memberId: m.memberId });
+        out.push([`t\0${m.memberId}`, key, TargetMemberValueLayout.encode({ topicPartitions: this.withIds(this.target.get(m.memberId) ?? new Map()) })]);
+      }
+      out.push(['a', () => TargetMetadataKeyLayout.encode({ groupId: id }), TargetMetadataValueLayout.encode({ assignmentEpoch: this.assignmentEpoch })]);
+    }
+    for (const m of members) {
+      out.push([
+        `m\0${m.memberId}`,
+        () => MemberMetadataKeyLayout.encode({ groupId: id, memberId: m.memberId }),
+        MemberMetadataValueLayout.encode({
+          instanceId: m.instanceId,
+          rackId: m.rackId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          subscribedTopicNames: m.names,
+          subscribedTopicRegex: m.regex?.source ?? null,
+          rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+          // The group has one assignor, chosen by the last member that asked for one; every member carries it.
+          serverAssignor: this.assignorName,
+        }),
+      ]);
+      out.push([
+        `c\0${m.memberId}`,
+        () => CurrentMemberKeyLayout.encode({ groupId: id, memberId: m.memberId }),
+        CurrentMemberValueLayout.encode({
+          memberEpoch: m.memberEpoch,
+          previousMemberEpoch: m.previousMemberEpoch,
+          state: size(m.revoking) > 0 ? MEMBER_STATE_UNREVOKED_PARTITIONS : m.unreleased ? MEMBER_STATE_UNRELEASED_PARTITIONS : MEMBER_STATE_STABLE,
+          assignedPartitions: this.withIds(m.assigned),
+          partitionsPendingRevocation: this.withIds(m.revoking),
+        }),
+      ]);
+    }
+    return out;
+  }
+
+  /** The subscribed topics that exist, with their partition counts (what the target was computed from). */
+  private partitionMetadata() {
+    const topics = [...this.subscribedTopics()].sort();
+    const out = [];
+    for (const t of topics) {
+      const meta = this.ctx.topics.get(t);
+      if (meta !== undefined) out.push({ topicId: meta.topicId, topicName: t, numPartitions: this.ctx.topics.partitionsOf(t)?.length ?? 0, partitionMetadata: [] });
+    }
+    return out;
+  }
+
+  /**
+   * Appends what changed since the last flush to __consumer_offsets, as one batch: records whose encoding
+   * differs from the last one written, and tombstones for removed members. A failed append is logged; the group
+   * goes on from memory.
+   */
+  flush(): void {
+    const out: RecordInput[] = [];
+    for (const id of this.removed) {
+      for (const name of [`c\0${id}`, `t\0${id}`, `m\0${id}`]) {
+        const prev = this.written.get(name);
+        if (prev === undefined) continue;
+        out.push({ key: prev.key, value: null });
+        this.written.delete(name);
+      }
+    }
+    this.removed.clear();
+    // A new epoch may change every member's target, and the assignor that every member record carries.
+    const members = this.epochChanged ? [...this.members.values()] : [...this.touched].flatMap((id) => this.members.get(id) ?? []);
+    for (const [name, key, value] of this.records(this.epochChanged, members)) {
+      const prev = this.written.get(name);
+      if (prev !== undefined && prev.value.equals(value)) continue;
+      const k = prev?.key ?? key();
+      this.written.set(name, { key: k, value });
+      out.push({ key: k, value });
+    }
+    this.touched.clear();
+    this.epochChanged = false;
+    if (out.length === 0) return;
+    try {
+      this.ctx.persist(this.groupId, out);
+    } catch (err) {
+      this.ctx.log.error({ group: this.groupId, err: (err as Error).message }, 'could not store consumer group state');
+    }
+  }
+
+  /** Tombstones for every record of the group, for when it is deleted; nothing of it is written after this. */
+  tombstones(): RecordInput[] {
+    const out = [...this.written.values()].map((w) => ({ key: w.key, value: null }));
+    this.written.clear();
+    this.touched.clear();
+    this.removed.clear();
+    this.epochChanged = false;
+    return out;
+  }
+
+  /**
+   * Rebuilds a group from its records in __consumer_offsets. Members keep their epochs, subscriptions, owned and
+   * revoking partitions and targets; their session timeouts start now. Nothing is rebalanced: the next heartbeat
+   * bumps the epoch only if something changed meanwhile, as it would have before the restart.
+   */
+  static restore(groupId: string, ctx: ConsumerGroupContext, stored: StoredConsumerGroup): ConsumerGroup {
+    const g = new ConsumerGroup(groupId, ctx);
+    const byName = (tps: StoredTopicPartitions | undefined): Assignment => {
+      const a: Assignment = new Map();
+      for (const tp of tps ?? []) {
+        const name = ctx.topics.nameForId(tp.topicId);
+        if (name !== undefined && tp.partitions.length > 0) a.set(name, new Set(tp.partitions));
+      }
+      return a;
+    };
+    g.groupEpoch = stored.epoch ?? 0;
+    g.assignmentEpoch = stored.assignmentEpoch ?? g.groupEpoch;
+    let assignor: string | undefined;
+    const orphans: string[] = [];
+    for (const [memberId, s] of stored.members) {
+      const md = s.metadata;
+      if (md === undefined) {
+        orphans.push(memberId);
+        continue;
+      }
+      const m = new ConsumerMember(memberId, md.instanceId, md.rackId, md.clientId, md.clientHost);
+      m.names = [...new Set(md.subscribedTopicNames)].sort();
+      const re = md.subscribedTopicRegex === null || md.subscribedTopicRegex === '' ? undefined : compileTopicRegex(md.subscribedTopicRegex);
+      m.regex = re === undefined ? null : { source: md.subscribedTopicRegex!, re };
+      if (md.rebalanceTimeoutMs > 0) m.rebalanceTimeoutMs = md.rebalanceTimeoutMs;
+      if (md.serverAssignor !== null && ASSIGNORS.has(md.serverAssignor)) assignor ??= md.serverAssignor;
+      if (s.current !== undefined) {
+        m.memberEpoch = s.current.memberEpoch;
+        m.previousMemberEpoch = s.current.previousMemberEpoch;
+        m.assigned = byName(s.current.assignedPartitions);
+        m.revoking = byName(s.current.partitionsPendingRevocation);
+        m.unreleased = s.current.state === MEMBER_STATE_UNRELEASED_PARTITIONS;
+      }
+      // The member may have missed the last response before the restart: its next one carries its assignment.
+      m.dirty = true;
+      g.members.set(memberId, m);
+      if (s.target !== undefined) g.target.set(memberId, byName(s.target));
+    }
+    if (assignor !== undefined) g.assignorName = assignor;
+    g.matchSubscriptions();
+    // The partition counts the target was computed from: a topic missing from the record had none then.
+    if (stored.partitionMetadata !== undefined) {
+      const counts = new Map(stored.partitionMetadata.topics.map((t) => [t.topicName, t.numPartitions]));
+      g.metadataSignature = [...g.subscribedTopics()].sort().map((t) => `${t}:${counts.get(t) ?? 0}`).join(',');
+    } else {
+      g.metadataSignature = g.signature();
+    }
+    for (const m of g.members.values()) {
+      g.scheduleSession(m);
+      if (size(m.revoking) > 0) g.scheduleRevoke(m);
+    }
+    // What the log holds now, so that only changes are written from here on.
+    for (const [name, key, value] of g.records(true, g.members.values())) g.written.set(name, { key: key(), value });
+    if (stored.partitionMetadata !== undefined) g.written.get('p')!.value = PartitionMetadataValueLayout.encode(stored.partitionMetadata);
+    // Records of members without metadata are left over: the next flush deletes them.
+    for (const memberId of orphans) {
+      g.written.set(`t\0${memberId}`, { key: TargetMemberKeyLayout.encode({ groupId, memberId }), value: Buffer.alloc(0) });
+      g.written.set(`c\0${memberId}`, { key: CurrentMemberKeyLayout.encode({ groupId, memberId }), value: Buffer.alloc(0) });
+      g.removed.add(memberId);
+    }
+    return g;
   }
 
   // ------------------------------------------------------------------------------------------ offsets and views

@@ -137,6 +137,12 @@ export class GroupCoordinator {
       log,
       sessionTimeoutMs: rawInt('group.consumer.session.timeout.ms', 45_000),
       heartbeatIntervalMs: rawInt('group.consumer.heartbeat.interval.ms', 5_000),
+      persist: (groupId, records) => {
+        // The append is done (handed to the OS) when this returns; only the flush policy's fsync is awaited later.
+        this.offsets.appendRecords(groupId, records).catch((err: unknown) => {
+          this.log.error({ group: groupId, err: (err as Error).message }, 'could not flush consumer group state');
+        });
+      },
     };
   }
 
@@ -150,10 +156,16 @@ export class GroupCoordinator {
     let g = this.groups.get(req.groupId);
     if (g?.kind === 'classic') {
       if (g.members.size > 0 || g.state !== 'Empty') return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a consumer group.`);
-      // An empty classic group (for example one with only committed offsets) becomes a consumer group.
+      // An empty classic group (for example one with only committed offsets) becomes a consumer group; its
+      // group record goes, so that a restart does not bring the classic group back.
       g.state = 'Dead';
       this.groups.delete(req.groupId);
       g = undefined;
+      try {
+        this.offsets.deleteGroupRecord(req.groupId).catch(() => {});
+      } catch (err) {
+        this.log.error({ group: req.groupId, err: (err as Error).message }, 'could not delete the classic group record');
+      }
     }
     if (g === undefined) {
       if (req.memberEpoch !== 0) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${req.groupId} has no member ${req.memberId}.`);
@@ -173,16 +185,26 @@ export class GroupCoordinator {
   /** Rebuilds offsets and groups from __consumer_offsets and starts the expiry task. */
   async load(): Promise<void> {
     const t0 = performance.now();
-    const { groups, records } = await this.offsets.load();
+    const { groups, consumerGroups, records } = await this.offsets.load();
     for (const [id, v] of groups) {
       const g = ClassicGroup.fromRecord(id, v);
       this.groups.set(id, g);
       for (const m of g.members.values()) this.scheduleHeartbeat(g, m);
     }
+    for (const [id, stored] of consumerGroups) {
+      // Samsa deletes one kind's records when a group changes kind; should both be there, the classic one wins
+      // unless it is empty.
+      const other = this.groups.get(id);
+      if (other?.kind === 'classic' && other.members.size > 0) continue;
+      if (stored.epoch === undefined) continue;
+      this.groups.set(id, ConsumerGroup.restore(id, this.consumerCtx, stored));
+    }
     // Groups that only ever had simple commits have no group record; they exist through their offsets.
     for (const id of this.offsets.groupIds()) if (!this.groups.has(id)) this.groups.set(id, new ClassicGroup(id));
     if (records > 0) {
-      this.log.info(`loaded ${records} records of __consumer_offsets (${groups.size} groups) in ${Math.round(performance.now() - t0)} ms`);
+      this.log.info(
+        `loaded ${records} records of __consumer_offsets (${groups.size} classic and ${consumerGroups.size} consumer groups) in ${Math.round(performance.now() - t0)} ms`,
+      );
     }
     this.scheduleExpiry();
   }
@@ -839,9 +861,12 @@ export class GroupCoordinator {
         continue;
       }
       if (g?.kind === 'classic') g.state = 'Dead';
+      // A consumer group's records all become tombstones, in the same batch as its offsets'.
+      const tombstones = g?.kind === 'consumer' ? g.tombstones() : [];
+      if (g?.kind === 'consumer') g.close(this.timers);
       this.groups.delete(id);
       try {
-        await this.offsets.deleteGroup(id, true);
+        await this.offsets.deleteGroup(id, true, tombstones);
         out.push({ groupId: id, errorCode: 0 });
       } catch (err) {
         out.push({ groupId: id, errorCode: err instanceof StorageError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR });
@@ -850,9 +875,17 @@ export class GroupCoordinator {
     return out;
   }
 
+  /** Forgets an empty consumer group and writes tombstones for its records (its offsets stay). */
   removeConsumerGroup(g: ConsumerGroup): void {
     g.close(this.timers);
     this.groups.delete(g.groupId);
+    const tombstones = g.tombstones();
+    if (tombstones.length === 0) return;
+    try {
+      this.offsets.appendRecords(g.groupId, tombstones).catch(() => {});
+    } catch (err) {
+      this.log.error({ group: g.groupId, err: (err as Error).message }, 'could not delete consumer group records');
+    }
   }
 
   // ------------------------------------------------------------------------------------------ expiry
@@ -876,6 +909,8 @@ export class GroupCoordinator {
         g.state = 'Dead';
         this.groups.delete(g.groupId);
         await this.offsets.deleteGroup(g.groupId, true).catch(() => {});
+      } else if (g.kind === 'consumer' && g.members.size === 0 && !this.offsets.hasOffsets(g.groupId)) {
+        this.removeConsumerGroup(g);
       }
     }
     for (const groupId of [...this.offsets.groupIds()]) {
@@ -899,7 +934,9 @@ export class GroupCoordinator {
       }
       this.log.info(`group ${groupId}: expired ${gone.length} committed offset(s)`);
       const still = this.groups.get(groupId);
-      if (!this.offsets.hasOffsets(groupId) && (still === undefined || (still.kind === 'classic' && still.state === 'Empty'))) {
+      if (still?.kind === 'consumer' && still.members.size === 0 && !this.offsets.hasOffsets(groupId)) {
+        this.removeConsumerGroup(still);
+      } else if (!this.offsets.hasOffsets(groupId) && (still === undefined || (still.kind === 'classic' && still.state === 'Empty'))) {
         if (still?.kind === 'classic') still.state = 'Dead';
         this.groups.delete(groupId);
         await this.offsets.deleteGroup(groupId, true).catch(() => {});

@@ -22,6 +22,7 @@ import {
   type GroupMetadataValue,
   type OffsetValue,
 } from './records.js';
+import { applyConsumerRecord, type StoredConsumerGroup } from './consumer-records.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -36,6 +37,8 @@ export interface OffsetWrite {
 
 export interface LoadResult {
   groups: Map<string, GroupMetadataValue>;
+  /** KIP-848 consumer groups, as their records left them. */
+  consumerGroups: Map<string, StoredConsumerGroup>;
   records: number;
 }
 
@@ -78,14 +81,19 @@ export class OffsetStore {
   /** Reads every partition of the topic, rebuilding the offsets cache; returns the live group metadata. */
   async load(): Promise<LoadResult> {
     const groups = new Map<string, GroupMetadataValue>();
+    const consumerGroups = new Map<string, StoredConsumerGroup>();
     const records = await replayInternalTopic(OFFSETS_TOPIC, this.topics.partitionsOf(OFFSETS_TOPIC) ?? [], this.log, (r) =>
-      this.applyLoaded(r.key, r.value, groups),
+      this.applyLoaded(r.key, r.value, groups, consumerGroups),
     );
-    return { groups, records };
+    return { groups, consumerGroups, records };
   }
 
-  private applyLoaded(key: Buffer, value: Buffer | null, groups: Map<string, GroupMetadataValue>): void {
+  private applyLoaded(key: Buffer, value: Buffer | null, groups: Map<string, GroupMetadataValue>, consumerGroups: Map<string, StoredConsumerGroup>): void {
     const k = parseKey(key);
+    if (k.kind === 'consumer') {
+      applyConsumerRecord(consumerGroups, k.version, key, value);
+      return;
+    }
     if (k.kind === 'offset') {
       if (value === null) this.forget(k.group, k.topic, k.partition);
       else this.remember(k.group, k.topic, k.partition, parseOffsetValue(value));
@@ -162,9 +170,20 @@ export class OffsetStore {
     await Promise.all(pending);
   }
 
-  /** Removes every offset of a group and, with `metadata`, its group record too. */
-  async deleteGroup(groupId: string, metadata: boolean): Promise<void> {
-    const records: RecordInput[] = [];
+  /**
+   * Appends records of one group (KIP-848 group state) as one batch. The append is done when this returns (it
+   * throws on a storage error); the promise settles when the partition's flush policy is met.
+   */
+  appendRecords(groupId: string, records: RecordInput[]): Promise<void> {
+    return this.append(groupId, records);
+  }
+
+  /**
+   * Removes every offset of a group and, with `metadata`, its group record too; `extra` records (tombstones of
+   * a consumer group's state) go into the same batch.
+   */
+  async deleteGroup(groupId: string, metadata: boolean, extra: RecordInput[] = []): Promise<void> {
+    const records: RecordInput[] = [...extra];
     for (const [topic, parts] of this.byGroup.get(groupId) ?? []) {
       for (const partition of parts.keys()) records.push({ key: offsetKey(groupId, topic, partition), value: null });
     }
@@ -172,6 +191,11 @@ export class OffsetStore {
     const p = this.append(groupId, records);
     this.byGroup.delete(groupId);
     await p;
+  }
+
+  /** A tombstone for the classic group record only (the group's offsets stay). */
+  deleteGroupRecord(groupId: string): Promise<void> {
+    return this.append(groupId, [{ key: groupKey(groupId), value: null }]);
   }
 
   async storeGroup(groupId: string, value: GroupMetadataValue): Promise<void> {

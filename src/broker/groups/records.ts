@@ -1,8 +1,8 @@
 /**
  * The key and value layouts Kafka uses in __consumer_offsets, so that tools reading that topic (and a future
  * Samsa reading an older log) understand what we write. Keys start with an int16 version: 0 and 1 are offset
- * commits (group, topic, partition), 2 is group metadata (group). Higher key versions belong to the KIP-848
- * records of Kafka's new coordinator; we skip them when loading.
+ * commits (group, topic, partition), 2 is group metadata (group). Versions 3-8 are the KIP-848 consumer group
+ * records of Kafka's new coordinator (consumer-records.ts); higher ones are skipped when loading.
  *
  * Offset values are written at version 3 (offset, leader epoch, metadata, commit timestamp) and read at 0-4.
  * Group metadata values are written at version 3 and read at 0-4 (v4 is the flexible encoding).
@@ -42,6 +42,7 @@ export interface GroupMetadataValue {
 export type ParsedKey =
   | { kind: 'offset'; group: string; topic: string; partition: number }
   | { kind: 'group'; group: string }
+  | { kind: 'consumer'; version: number }
   | { kind: 'other' };
 
 /** A small growable big-endian writer for these records (they are tiny; no need for the wire Writer). */
@@ -150,6 +151,7 @@ export function parseKey(key: Buffer): ParsedKey {
     return { kind: 'offset', group, topic, partition: r.int32() };
   }
   if (version === 2) return { kind: 'group', group: readString(r) ?? '' };
+  if (version >= 3 && version <= 8) return { kind: 'consumer', version };
   return { kind: 'other' };
 }
 
