@@ -6,10 +6,12 @@
  *     learning which transactions were aborted or committed and which batch is each producer's last, and
  *     building key -> latest offset over the dirty part (from the cleaner checkpoint on);
  *  2. rewrite those segments in groups (at most segment.bytes of input per group), keeping per key only the
- *     latest record, dropping aborted transactional data, keeping control batches, and dropping tombstones whose
- *     delete horizon (set the first time a batch with tombstones is cleaned: now + delete.retention.ms, kept in
- *     the batch's baseTimestamp with attribute bit 6) has passed. Offsets never change: a batch keeps its base
- *     offset and last offset delta, and records keep their offset deltas.
+ *     latest record, dropping aborted transactional data, and dropping tombstones whose delete horizon (set the
+ *     first time a batch with tombstones is cleaned: now + delete.retention.ms, kept in the batch's baseTimestamp
+ *     with attribute bit 6) has passed. A transaction marker stays while any batch of its transaction is in the
+ *     log; once none is left (an earlier pass removed them), it gets a delete horizon the same way and goes when
+ *     that has passed, with its abort-index entry, unless it is its producer's last batch. Offsets never change:
+ *     a batch keeps its base offset and last offset delta, and records keep their offset deltas.
  * Each group is written to `<base>.log.cleaned` and swapped in through `.swap` files (see log-swap.ts).
  * All file I/O is asynchronous and work is cut into chunks, so produce and fetch keep running during a clean.
  */
@@ -80,6 +82,8 @@ export interface CleanStats {
   recordsRetained: number;
   tombstonesRemoved: number;
   abortedBatchesRemoved: number;
+  /** Commit and abort markers removed after their transaction's data was gone. */
+  markersRemoved: number;
   /** Groups swapped in (each a run of old segments replaced by one cleaned segment). */
   groups: number;
   ms: number;
@@ -203,6 +207,10 @@ interface FilterContext {
   deleteRetentionMs: number;
   isAborted(pid: number, baseOffset: number): boolean;
   isLastOfProducer(pid: number, baseOffset: number): boolean;
+  /** True for a marker whose transaction has no batch left in the log. */
+  isEmptyTxnMarker(baseOffset: number): boolean;
+  /** Offsets of the markers dropped so far (their abort-index entries go with them). */
+  removedMarkers: Set<number>;
   stats: CleanStats;
 }
 
@@ -216,13 +224,25 @@ interface FilterResult {
 async function filterBatch(batch: Buffer, c: FilterContext): Promise<FilterResult> {
   if (batch[MAGIC] !== 2) return { out: batch, horizon: -1 };
   const attrs = batch.readInt16BE(ATTRIBUTES);
-  // markers stay: read_committed consumers need them as long as any data of their transaction may remain
-  if (attrs & CONTROL_BIT) return { out: batch, horizon: -1 };
   const baseOffset = readInt64(batch, 0);
   const pid = readInt64(batch, PRODUCER_ID);
   const count = batch.readInt32BE(RECORD_COUNT);
   const hasHorizon = (attrs & DELETE_HORIZON_BIT) !== 0;
   const baseTs = readInt64(batch, BASE_TIMESTAMP);
+  if (attrs & CONTROL_BIT) {
+    // read_committed consumers need a marker as long as any data of its transaction may remain
+    if (!c.isEmptyTxnMarker(baseOffset) || (pid >= 0 && c.isLastOfProducer(pid, baseOffset))) return { out: batch, horizon: -1 };
+    if (!hasHorizon) {
+      // The first pass to find it removable stamps the horizon; consumers part-way through still see it until then.
+      const horizon = c.now + c.deleteRetentionMs;
+      const r = await recordsOf(batch);
+      return { out: await rebuild(batch, r, parseRecords(r.data, r.start, r.end, count), horizon), horizon };
+    }
+    if (baseTs > c.now) return { out: batch, horizon: baseTs };
+    c.stats.markersRemoved++;
+    c.removedMarkers.add(baseOffset);
+    return { out: null, horizon: -1 };
+  }
   const dropTombstones = hasHorizon && baseTs <= c.now;
   c.stats.recordsRead += count;
   const drop = (): FilterResult =>
@@ -256,6 +276,16 @@ async function filterBatch(batch: Buffer, c: FilterContext): Promise<FilterResul
   if (kept.length === recs.length && (tombstones === 0 || hasHorizon)) {
     return { out: batch, horizon: tombstones > 0 ? horizon : -1 };
   }
+  return { out: await rebuild(batch, r, kept, horizon), horizon: tombstones > 0 ? horizon : -1 };
+}
+
+/**
+ * Re-encodes `batch` with only the records `kept` (parsed from `r`). A horizon >= 0 becomes the base timestamp,
+ * flagged with DELETE_HORIZON_BIT, and the records' timestamp deltas are rewritten so their timestamps do not change.
+ */
+async function rebuild(batch: Buffer, r: { data: Buffer }, kept: RawRecord[], horizon: number): Promise<Buffer> {
+  const attrs = batch.readInt16BE(ATTRIBUTES);
+  const baseTs = readInt64(batch, BASE_TIMESTAMP);
   const newBase = horizon >= 0 ? horizon : baseTs;
   const logAppendTime = (attrs & TIMESTAMP_TYPE_BIT) !== 0;
   let maxTs = logAppendTime ? readInt64(batch, MAX_TIMESTAMP) : -1;
@@ -299,7 +329,7 @@ async function filterBatch(batch: Buffer, c: FilterContext): Promise<FilterResul
   writeInt64(out, BASE_TIMESTAMP, newBase);
   writeInt64(out, MAX_TIMESTAMP, maxTs);
   out.writeInt32BE(kept.length, RECORD_COUNT);
-  return { out: finishBatch(out), horizon: tombstones > 0 ? horizon : -1 };
+  return finishBatch(out);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -359,6 +389,16 @@ async function writeDurable(file: string, data: Buffer): Promise<void> {
 }
 
 const TXN_ENTRY = 34;
+
+/** Abort-index entries (34 bytes: version, producer id, first offset, last offset = marker, LSO) minus `markers`. */
+function dropEntriesOfMarkers(entries: Buffer, markers: Set<number>): Buffer {
+  if (markers.size === 0) return entries;
+  const keep: Buffer[] = [];
+  for (let p = 0; p + 34 <= entries.length; p += 34) {
+    if (!markers.has(readInt64(entries, p + 18))) keep.push(entries.subarray(p, p + 34));
+  }
+  return Buffer.concat(keep);
+}
 
 /** Raw entries of an abort index file (34-byte records), empty when absent. */
 function readTxnIndexEntries(file: string): Buffer {
@@ -585,6 +625,7 @@ export class LogCleaner {
       recordsRetained: 0,
       tombstonesRemoved: 0,
       abortedBatchesRemoved: 0,
+      markersRemoved: 0,
       groups: 0,
       ms: 0,
     };
@@ -600,6 +641,8 @@ export class LogCleaner {
     const open = new Map<number, { first: number; keys: [string, number][] }>();
     const aborted = new Map<number, [number, number][]>();
     const lastOfProducer = new Map<number, number>();
+    /** Markers (by offset) whose transaction has no batch left before them. */
+    const emptyTxnMarkers = new Set<number>();
     let mapEnd = a.firstUncleanableOffset;
     const addKeys = async (b: Buffer, sink: (id: string, offset: number) => void): Promise<void> => {
       const base = readInt64(b, 0);
@@ -622,7 +665,10 @@ export class LogCleaner {
           if (pid >= 0) lastOfProducer.set(pid, base);
           if (attrs & CONTROL_BIT) {
             const t = pid >= 0 ? open.get(pid) : undefined;
-            if (!t) continue;
+            if (!t) {
+              emptyTxnMarkers.add(base);
+              continue;
+            }
             const type = await controlType(b);
             if (type === 0) {
               let list = aborted.get(pid);
@@ -659,6 +705,8 @@ export class LogCleaner {
       deleteRetentionMs: cfg.deleteRetentionMs,
       stats,
       isLastOfProducer: (pid, base) => lastOfProducer.get(pid) === base,
+      isEmptyTxnMarker: (base) => emptyTxnMarkers.has(base),
+      removedMarkers: new Set(),
       isAborted: (pid, base) => {
         const list = aborted.get(pid);
         if (!list) return false;
@@ -801,8 +849,11 @@ export class LogCleaner {
         }
         await writeDurable(path.join(dir, name + '.timeindex' + CLEANED_SUFFIX), b);
       }
-      // markers are all kept, so every abort recorded for the old segments still applies
-      const txn = Buffer.concat(group.map((s) => readTxnIndexEntries(path.join(dir, baseName(s.baseOffset) + '.txnindex'))));
+      // the aborts recorded for the old segments, but for those whose marker this pass removed
+      const txn = dropEntriesOfMarkers(
+        Buffer.concat(group.map((s) => readTxnIndexEntries(path.join(dir, baseName(s.baseOffset) + '.txnindex')))),
+        fctx.removedMarkers,
+      );
       if (txn.length > 0) await writeDurable(path.join(dir, name + '.txnindex' + CLEANED_SUFFIX), txn);
       check();
       // synchronous from here: nobody can read or change the log between the check and the swap

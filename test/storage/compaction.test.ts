@@ -391,6 +391,63 @@ test('aborted transactional data is removed, committed data kept, markers kept',
     env.log.close();
   }));
 
+test('markers go once their transaction has no data left, after delete.retention.ms, with their abort-index entry', () =>
+  withTmp(async (root) => {
+    const env = openEnv(root, compactConfig({ deleteRetentionMs: 60_000 }));
+    const marker = async (commit: boolean): Promise<number> => {
+      const key = Buffer.alloc(4);
+      key.writeInt16BE(0, 0);
+      key.writeInt16BE(commit ? 1 : 0, 2);
+      const b = await encodeBatch({ records: [{ key, value: Buffer.alloc(6), timestamp: T0 }], producerId: 5, producerEpoch: 0, baseSequence: -1, transactional: true, control: true });
+      return env.log.append(b).baseOffset;
+    };
+    const txn = { producerId: 5, producerEpoch: 0, transactional: true };
+    await put(env.log, [['k1', 'base'], ['k2', 'base']]);
+    await put(env.log, [['k1', 'aborted']], { ...txn, baseSequence: 0 });
+    const abortAt = await marker(false);
+    await put(env.log, [['k2', 'first']], { ...txn, baseSequence: 1 });
+    const commitAt = await marker(true);
+    await put(env.log, [['k2', 'second']], { ...txn, baseSequence: 2 });
+    const lastAt = await marker(true);
+    env.log.roll();
+    const markers = async () => (await readAll(env.log)).batches.filter((b) => b.header.isControl);
+
+    // Pass 1 removes the aborted data and the superseded committed record; their markers stay.
+    env.clock.now = T0 + 1000;
+    let s = await env.cleaner.cleanLog(env.log);
+    assert.equal(s!.abortedBatchesRemoved, 1);
+    assert.deepEqual((await markers()).map((b) => b.header.baseOffset), [abortAt, commitAt, lastAt]);
+    assert.deepEqual(env.log.collectAbortedTxns(0, env.log.logEndOffset).map((t) => t.lastOffset), [abortAt]);
+
+    // Pass 2: their transactions are empty now, so they get a delete horizon; the producer's last batch does not.
+    env.clock.now = T0 + 2000;
+    s = await env.cleaner.cleanLog(env.log);
+    assert.equal(s!.markersRemoved, 0);
+    const stamped = await markers();
+    assert.deepEqual(stamped.map((b) => b.header.baseOffset), [abortAt, commitAt, lastAt]);
+    assert.deepEqual(stamped.map((b) => (b.header.attributes & DELETE_HORIZON_BIT) !== 0), [true, true, false]);
+    assert.equal(stamped[0]!.header.baseTimestamp, T0 + 2000 + 60_000);
+    assert.equal(stamped[0]!.records[0]!.timestamp, T0, 'the marker record keeps its timestamp');
+
+    // Before the horizon nothing goes; after it the two markers and the abort entry go, the last marker stays.
+    env.clock.now = T0 + 2000 + 59_000;
+    assert.equal((await env.cleaner.cleanLog(env.log))!.markersRemoved, 0);
+    env.clock.now = T0 + 2000 + 61_000;
+    assert.equal(env.cleaner.assess(env.log).horizonDue, true);
+    s = await env.cleaner.cleanOnce();
+    assert.equal(s!.markersRemoved, 2);
+    assert.deepEqual((await markers()).map((b) => b.header.baseOffset), [lastAt]);
+    assert.deepEqual(env.log.collectAbortedTxns(0, env.log.logEndOffset), []);
+    const vals = Object.fromEntries((await readAll(env.log)).records.map((x) => [x.key, x.value]));
+    assert.deepEqual(vals, { k1: 'base', k2: 'second' });
+    // Reopened from disk, the log agrees, and no transaction is left open.
+    env.log.close();
+    const again = PartitionLog.open(env.logDir, { config: compactConfig({ deleteRetentionMs: 60_000 }), cleanShutdown: false });
+    assert.deepEqual(again.collectAbortedTxns(0, again.logEndOffset), []);
+    assert.equal(again.lastStableOffset, again.logEndOffset);
+    again.close();
+  }));
+
 test('a cleaner killed mid-way: leftover .cleaned files are discarded, a .swap is completed', () =>
   withTmp(async (root) => {
     const srcRoot = path.join(root, 'src');
