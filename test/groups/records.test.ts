@@ -12,6 +12,16 @@ import {
   parseOffsetValue,
   partitionForGroup,
 } from '../../src/broker/groups/records.js';
+import {
+  applyConsumerRecord,
+  CurrentMemberKeyLayout,
+  CurrentMemberValueLayout,
+  GroupMetadataKeyLayout,
+  GroupMetadataValueLayout,
+  MemberMetadataKeyLayout,
+  MemberMetadataValueLayout,
+  type StoredConsumerGroup,
+} from '../../src/broker/groups/consumer-records.js';
 
 describe('__consumer_offsets records', () => {
   test("String.hashCode as Java computes it, and Kafka's abs for Integer.MIN_VALUE", () => {
@@ -73,6 +83,45 @@ describe('__consumer_offsets records', () => {
       ],
     };
     assert.deepEqual(parseGroupValue(groupValue(value)), value);
-    assert.deepEqual(parseKey(Buffer.from([0, 3, 0, 0])), { kind: 'other' });
+    assert.deepEqual(parseKey(Buffer.from([0, 9, 0, 0])), { kind: 'other' });
+  });
+
+  test('KIP-848 consumer group keys (versions 3-8) and flexible v0 values, byte for byte', () => {
+    const key = GroupMetadataKeyLayout.encode({ groupId: 'grp' });
+    assert.deepEqual([...key], [0, 3, 0, 3, ...Buffer.from('grp')]);
+    assert.deepEqual(parseKey(key), { kind: 'consumer', version: 3 });
+    assert.deepEqual([...GroupMetadataValueLayout.encode({ epoch: 7 })], [0, 0, 0, 0, 0, 7, 0]);
+    const mkey = CurrentMemberKeyLayout.encode({ groupId: 'g', memberId: 'm' });
+    assert.deepEqual([...mkey], [0, 8, 0, 1, 103, 0, 1, 109]);
+    const id = '0123456789abcdef0123456789abcdef'.replace(/(.{8})(.{4})(.{4})(.{4})(.{12})/, '$1-$2-$3-$4-$5');
+    const current = { memberEpoch: 5, previousMemberEpoch: 4, state: 1, assignedPartitions: [{ topicId: id, partitions: [1, 2] }], partitionsPendingRevocation: [] };
+    const v = CurrentMemberValueLayout.encode(current);
+    assert.deepEqual(
+      [...v],
+      [0, 0, 0, 0, 0, 5, 0, 0, 0, 4, 1, 2, ...Buffer.from('0123456789abcdef0123456789abcdef', 'hex'), 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 1, 0],
+    );
+    assert.deepEqual(CurrentMemberValueLayout.decode(v), current);
+    const member = {
+      instanceId: null, rackId: 'r', clientId: 'c', clientHost: '/h', subscribedTopicNames: ['t'], subscribedTopicRegex: null,
+      rebalanceTimeoutMs: 300, serverAssignor: 'range',
+    };
+    const mv = MemberMetadataValueLayout.encode(member);
+    assert.deepEqual(
+      [...mv],
+      [0, 0, 0, 2, 114, 2, 99, 3, 47, 104, 2, 2, 116, 0, 0, 0, 1, 44, 6, ...Buffer.from('range'), 0],
+    );
+    assert.deepEqual(MemberMetadataValueLayout.decode(mv), member);
+
+    // Replay: the latest record per key wins, tombstones remove, a group with nothing left is gone.
+    const stored = new Map<string, StoredConsumerGroup>();
+    applyConsumerRecord(stored, 3, key, GroupMetadataValueLayout.encode({ epoch: 7 }));
+    const memberKey = MemberMetadataKeyLayout.encode({ groupId: 'grp', memberId: 'm1' });
+    applyConsumerRecord(stored, 5, memberKey, mv);
+    assert.equal(stored.get('grp')!.epoch, 7);
+    assert.deepEqual(stored.get('grp')!.members.get('m1')!.metadata, member);
+    applyConsumerRecord(stored, 5, memberKey, null);
+    assert.equal(stored.get('grp')!.members.size, 0);
+    applyConsumerRecord(stored, 3, key, null);
+    assert.equal(stored.has('grp'), false);
   });
 });
