@@ -180,3 +180,27 @@ test('a KIP-848 group comes back after a restart with its members, epochs and as
   assert.ok(deletedKeys.length >= 4);
   assert.ok(deletedKeys.every(([, v]) => v === null), 'every record of the deleted group is a tombstone');
 });
+
+test('under a flush-per-write policy a heartbeat is answered only once the group state it wrote is on disk', async () => {
+  const fdir = await mkdtemp(join(tmpdir(), 'samsa-kip848-flush-'));
+  const b = await startBroker({ port: 0, dataDir: fdir, logger: silentLogger as never, config: { 'log.flush.interval.messages': '1' } });
+  const raw = await RawClient.connect(b.port);
+  try {
+    b.topics.create('flushed', 2, 1, {});
+    const unflushed = () =>
+      (b.topics.partitionsOf(OFFSETS_TOPIC) ?? []).filter((l) => l.recoveryPoint < l.logEndOffset).map((l) => l.partition);
+    for (let i = 0; i < 5; i++) {
+      const r = await raw.send(ConsumerGroupHeartbeat, 0, {
+        groupId: `flush-${i}`, memberId: '', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30000,
+        subscribedTopicNames: ['flushed'], serverAssignor: null, topicPartitions: [],
+      });
+      assert.equal(r.errorCode, 0);
+      // read before anything else can run: the response was sent after the fdatasync, not before
+      assert.deepEqual(unflushed(), [], `group flush-${i}`);
+    }
+  } finally {
+    raw.close();
+    await b.close();
+    await rm(fdir, { recursive: true, force: true });
+  }
+});

@@ -119,6 +119,8 @@ export class GroupCoordinator {
   readonly timers = new Timers();
   private closed = false;
   private readonly consumerCtx: ConsumerGroupContext;
+  /** Flushes of KIP-848 group state the running heartbeat must wait for (flush-per-write policy only). */
+  private stateFlushes: Array<Promise<void>> = [];
 
   constructor(
     readonly config: BrokerConfig,
@@ -139,7 +141,9 @@ export class GroupCoordinator {
       heartbeatIntervalMs: rawInt('group.consumer.heartbeat.interval.ms', 5_000),
       persist: (groupId, records) => {
         // The append is done (handed to the OS) when this returns; only the flush policy's fsync is awaited later.
-        this.offsets.appendRecords(groupId, records).catch((err: unknown) => {
+        const flushed = this.offsets.appendRecords(groupId, records);
+        if (this.offsets.requiresDurableAppend(groupId)) this.stateFlushes.push(flushed);
+        flushed.catch((err: unknown) => {
           this.log.error({ group: groupId, err: (err as Error).message }, 'could not flush consumer group state');
         });
       },
@@ -148,7 +152,30 @@ export class GroupCoordinator {
 
   // ------------------------------------------------------------------------------------------ KIP-848
 
-  consumerGroupHeartbeat(req: HeartbeatInput): HeartbeatOutput {
+  /**
+   * ConsumerGroupHeartbeat. The answer is synchronous, except under a flush-per-write policy on __consumer_offsets
+   * (flush.messages=1), where it waits until the group state it changed is on disk, as an offset commit does.
+   */
+  consumerGroupHeartbeat(req: HeartbeatInput): HeartbeatOutput | Promise<HeartbeatOutput> {
+    this.stateFlushes = [];
+    const out = this.heartbeatNow(req);
+    const flushes = this.stateFlushes;
+    this.stateFlushes = [];
+    if (flushes.length === 0) return out;
+    return Promise.all(flushes).then(
+      () => out,
+      (): HeartbeatOutput => ({
+        errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+        errorMessage: 'The group state could not be written to disk.',
+        memberId: null,
+        memberEpoch: -1,
+        heartbeatIntervalMs: 0,
+        assignment: null,
+      }),
+    );
+  }
+
+  private heartbeatNow(req: HeartbeatInput): HeartbeatOutput {
     const fail = (errorCode: number, errorMessage: string): HeartbeatOutput => ({
       errorCode, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null,
     });

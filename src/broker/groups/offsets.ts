@@ -178,6 +178,11 @@ export class OffsetStore {
     return this.append(groupId, records);
   }
 
+  /** Whether appends for this group wait for fdatasync (the offsets partition's flush policy is per write). */
+  requiresDurableAppend(groupId: string): boolean {
+    return this.logFor(groupId).requiresDurableAppend;
+  }
+
   /**
    * Removes every offset of a group and, with `metadata`, its group record too; `extra` records (tombstones of
    * a consumer group's state) go into the same batch.

@@ -12,9 +12,7 @@ export function consumerGroupHeartbeat(broker: Broker): Handler<typeof ConsumerG
     if (regex !== null && regex !== '' && compileTopicRegex(regex) === undefined) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REGULAR_EXPRESSION, errorMessage: `Invalid subscription regex: ${regex}` };
     }
-    return {
-    throttleTimeMs: 0,
-    ...broker.groups.consumerGroupHeartbeat({
+    const out = broker.groups.consumerGroupHeartbeat({
       groupId: req.groupId,
       memberId: req.memberId,
       memberEpoch: req.memberEpoch,
@@ -27,7 +25,8 @@ export function consumerGroupHeartbeat(broker: Broker): Handler<typeof ConsumerG
       topicPartitions: req.topicPartitions,
       clientId: ctx.clientId,
       clientHost: clientHost(ctx),
-    }),
-    };
+    });
+    // Asynchronous only when a flush-per-write policy makes it wait for the disk.
+    return out instanceof Promise ? out.then((o) => ({ throttleTimeMs: 0, ...o })) : { throttleTimeMs: 0, ...out };
   };
 }
