@@ -95,7 +95,12 @@ async function stabilize(groupId: string, members: Member[]): Promise<void> {
   for (let round = 0; round < 20; round++) {
     for (const m of members) await beat(groupId, m);
     const d = await describe(groupId);
-    if (d.groupState === 'Stable' && members.every((m) => m.epoch === d.assignmentEpoch)) return;
+    // Stable on the broker is not enough: a member learns of partitions freed by another at its next heartbeat.
+    const told = (m: Member) => {
+      const seen = d.members.find((x) => x.memberId === m.id)?.assignment.topicPartitions.flatMap((t) => t.partitions) ?? [];
+      return [...seen].sort().join() === [...m.owned].sort().join();
+    };
+    if (d.groupState === 'Stable' && members.every((m) => m.epoch === d.assignmentEpoch && told(m))) return;
   }
   assert.fail(`group ${groupId} did not become Stable`);
 }

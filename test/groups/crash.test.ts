@@ -90,7 +90,12 @@ test('a KIP-848 group is back after SIGKILL: members keep their epochs and parti
       members.push(m);
     }
     let before = await describe();
-    for (let round = 0; round < 20 && !(before.groupState === 'Stable' && members.every((m) => m.epoch === before.assignmentEpoch)); round++) {
+    // Stable on the broker is not enough: a member learns of partitions freed by another at its next heartbeat.
+    const told = (m: { id: string; owned: number[] }) =>
+      [...(before.members.find((x) => x.memberId === m.id)?.assignment.topicPartitions.flatMap((t) => t.partitions) ?? [])].sort().join() ===
+      [...m.owned].sort().join();
+    const settled = () => before.groupState === 'Stable' && members.every((m) => m.epoch === before.assignmentEpoch && told(m));
+    for (let round = 0; round < 20 && !settled(); round++) {
       for (const m of members) await beat(m);
       before = await describe();
     }
