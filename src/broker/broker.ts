@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
+import { defaultMaxOpenFiles, softFdLimit } from '../storage/file-cache.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { Logger } from '../storage/logger.js';
 import { MetadataStore } from '../storage/metadata-store.js';
@@ -160,11 +161,20 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   mkdirSync(dataDir, { recursive: true });
   const clusterId = loadClusterId(dataDir, config.nodeId, config.clusterId);
 
+  // Segment files may use at most half the process's descriptors: sockets and other files need the rest.
+  const fdLimit = softFdLimit();
+  const maxOpenFiles = defaultMaxOpenFiles(config.logDirMaxOpenFiles, fdLimit);
+  if (maxOpenFiles < config.logDirMaxOpenFiles) {
+    const why = fdLimit === undefined ? 'the open-file limit of this system is unknown' : `half the process's open-file limit of ${fdLimit}`;
+    const msg = `keeping at most ${maxOpenFiles} segment files open (${why}; log.dir.max.open.files is ${config.logDirMaxOpenFiles})`;
+    if ('log.dir.max.open.files' in config.raw) log.warn(msg);
+    else log.info(msg);
+  }
   const logs = new LogManager({
     dataDir,
     logger: log,
     brokerConfig: config.raw,
-    maxOpenFiles: config.logDirMaxOpenFiles,
+    maxOpenFiles,
     retentionCheckIntervalMs: config.logRetentionCheckIntervalMs,
   });
   logs.open();

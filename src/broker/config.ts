@@ -162,7 +162,7 @@ export const BROKER_CONFIG_DEFINITIONS: readonly ConfigDefinition[] = [
     doc: 'Comma-separated data directories; overrides log.dir when set. Samsa stores everything in the first one.' }),
   def({ name: 'log.dir', type: 'string', default: './data', doc: 'Data directory used when log.dirs is not set.' }),
   def({ name: 'log.dir.max.open.files', type: 'int', default: '1000', min: 4, samsaOnly: true,
-    doc: 'Samsa only: most segment files kept open at once; least recently used ones are closed beyond this.' }),
+    doc: 'Samsa only: most segment files kept open at once; least recently used ones are closed beyond this. Never more than half the process\'s open-file limit (128 where that limit cannot be read).' }),
   def({ name: 'num.partitions', type: 'int', default: '1', min: 1, doc: 'Partition count for automatically created topics.' }),
   def({ name: 'default.replication.factor', type: 'int', default: '1', min: 1,
     doc: 'Replication factor for automatically created topics (a single node only supports 1).' }),

@@ -132,8 +132,24 @@ export class TopicManager {
     if (check.errorCode !== 0 || validateOnly) return check;
     const partitions = numPartitions === -1 ? this.config.numPartitions : numPartitions;
     const record: TopicRecord = { name, topicId: randomUUID(), partitions, configs: { ...configs } };
-    this.metadata.createTopic(record);
-    this.attach(record);
+    try {
+      this.metadata.createTopic(record);
+      this.attach(record);
+    } catch (e) {
+      // All or nothing: a topic whose partitions could not all be created is removed again.
+      this.partitions.delete(name);
+      this.byId.delete(record.topicId);
+      try {
+        if (this.metadata.get(name)) this.metadata.deleteTopic(name);
+        this.logs.deleteLogs(name);
+      } catch (cleanup) {
+        // What is left is removed at the next start: partition directories of unknown topics are dropped.
+        this.log.warn(`could not remove the partly created topic ${name}: ${(cleanup as Error).message}`);
+      }
+      const why = (e as Error).message;
+      this.log.error(`could not create topic ${name}: ${why}`);
+      return fail(ErrorCode.KAFKA_STORAGE_ERROR, `Topic '${name}' could not be created: ${why}`);
+    }
     this._generation++;
     this.log.info(`created topic ${name} with ${partitions} partition(s)`);
     return OK;
@@ -166,10 +182,19 @@ export class TopicManager {
     }
     if (count === t.partitions) return fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${t.partitions} partitions.`);
     if (validateOnly) return OK;
-    this.metadata.setPartitions(name, count);
     const logs = this.partitions.get(name)!;
     const cfg = this.logConfig(t.configs);
-    for (let p = logs.length; p < count; p++) logs.push(this.logs.getLog(name, p) ?? this.logs.createLog(name, p, cfg));
+    const before = logs.length;
+    try {
+      for (let p = before; p < count; p++) logs.push(this.logs.getLog(name, p) ?? this.logs.createLog(name, p, cfg));
+    } catch (e) {
+      // All or nothing, as for a new topic: the partitions added so far go again.
+      for (const l of logs.splice(before)) this.logs.deleteLog(name, l.partition);
+      const why = (e as Error).message;
+      this.log.error(`could not add partitions to topic ${name}: ${why}`);
+      return fail(ErrorCode.KAFKA_STORAGE_ERROR, `Partitions of '${name}' could not be created: ${why}`);
+    }
+    this.metadata.setPartitions(name, count);
     this.log.info(`topic ${name} now has ${count} partitions`);
     return OK;
   }

@@ -16,13 +16,44 @@ interface Entry {
   next: Entry | null;
 }
 
+/** The process's soft limit on open descriptors, from /proc/self/limits (Linux); undefined where unknown. */
+export function softFdLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    if (!m) return undefined;
+    return m[1] === 'unlimited' ? Infinity : Number(m[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How many segment files to keep open: `configured` (log.dir.max.open.files, 1000 by default), but at most half the
+ * process's descriptor limit, so sockets and other files keep room (a laptop's default limit is often 1024, or 256
+ * on macOS). Where the limit cannot be read, at most 128.
+ */
+export function defaultMaxOpenFiles(configured: number, limit: number | undefined): number {
+  if (limit === undefined) return Math.min(configured, 128);
+  return Math.min(configured, Math.max(16, Math.floor(limit / 2)));
+}
+
 export class FileCache {
   private readonly map = new Map<string, Entry>();
   private head: Entry | null = null;
   private tail: Entry | null = null;
   opens = 0;
 
-  constructor(readonly maxOpen = 1000) {}
+  /** The bound in force: maxOpen, or less once the process ran out of descriptors (see open()). */
+  private cap: number;
+
+  constructor(readonly maxOpen = 1000) {
+    this.cap = maxOpen;
+  }
+
+  /** The number of descriptors the cache keeps at most now. */
+  get limit(): number {
+    return this.cap;
+  }
 
   get size(): number {
     return this.map.size;
@@ -35,8 +66,8 @@ export class FileCache {
       this.touch(e);
       return e.fd;
     }
-    this.evict(this.maxOpen - 1);
-    const fd = fs.openSync(path, 'r+');
+    this.evict(this.cap - 1);
+    const fd = this.open(path, 'r+');
     this.opens++;
     const n: Entry = { path, fd, pins: 0, orphan: false, prev: null, next: null };
     this.map.set(path, n);
@@ -47,8 +78,8 @@ export class FileCache {
   /** Creates (or empties) `path` and keeps its descriptor cached. */
   create(path: string): number {
     this.close(path);
-    this.evict(this.maxOpen - 1);
-    const fd = fs.openSync(path, 'w+');
+    this.evict(this.cap - 1);
+    const fd = this.open(path, 'w+');
     this.opens++;
     const n: Entry = { path, fd, pins: 0, orphan: false, prev: null, next: null };
     this.map.set(path, n);
@@ -72,7 +103,7 @@ export class FileCache {
         released = true;
         e.pins--;
         if (e.pins === 0 && e.orphan) fs.closeSync(e.fd);
-        else if (this.map.size > this.maxOpen) this.evict(this.maxOpen);
+        else if (this.map.size > this.cap) this.evict(this.cap);
       },
     };
   }
@@ -98,6 +129,23 @@ export class FileCache {
       } catch {
         /* already gone */
       }
+    }
+  }
+
+  /**
+   * openSync that survives the process running out of descriptors (sockets and other files count too): the
+   * cache shrinks its bound to half of what it holds, so that other opens find room from then on, closes the idle
+   * descriptors beyond it, and tries once more.
+   */
+  private open(path: string, flags: string): number {
+    try {
+      return fs.openSync(path, flags);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== 'EMFILE' && code !== 'ENFILE') || this.map.size === 0) throw e;
+      this.cap = Math.max(4, Math.floor(this.map.size / 2));
+      this.evict(this.cap - 1);
+      return fs.openSync(path, flags);
     }
   }
 

@@ -172,6 +172,8 @@ export interface BrokerProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for the port to accept connections. Default 20 s. */
   startTimeoutMs?: number;
+  /** Starts the broker under `ulimit -n` of this many open files (through /bin/sh). */
+  fdLimit?: number;
 }
 
 export interface BrokerProcess {
@@ -194,20 +196,20 @@ export async function startBrokerProcess(opts: BrokerProcessOptions = {}): Promi
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await freshDir('samsa-proc-'));
   const port = opts.port ?? (await freePort());
-  const child = spawn(
+  const argv = [
     process.execPath,
-    [
-      join(projectRoot, 'bin', 'samsa.js'),
-      'start',
-      '--port',
-      String(port),
-      '--data-dir',
-      dataDir,
-      ...Object.entries(opts.config ?? {}).flatMap(([k, v]) => ['--override', `${k}=${v}`]),
-      ...(opts.args ?? []),
-    ],
-    { cwd: projectRoot, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+    join(projectRoot, 'bin', 'samsa.js'),
+    'start',
+    '--port',
+    String(port),
+    '--data-dir',
+    dataDir,
+    ...Object.entries(opts.config ?? {}).flatMap(([k, v]) => ['--override', `${k}=${v}`]),
+    ...(opts.args ?? []),
+  ];
+  // With a descriptor limit the shell sets it and then becomes the broker (exec), so the pid is the broker's.
+  const [cmd, ...args] = opts.fdLimit === undefined ? argv : ['/bin/sh', '-c', `ulimit -n ${opts.fdLimit} && exec "$0" "$@"`, ...argv];
+  const child = spawn(cmd!, args, { cwd: projectRoot, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   liveChildren.add(child);
   hookExit();
   let out = '';
