@@ -140,6 +140,8 @@ export class PartitionLog {
   private _nextOffset = 0;
   private _highWatermark = 0;
   private _recoveryPoint = 0;
+  /** The last append failed with an I/O error (logged once until an append succeeds). */
+  private appendsFailing = false;
   private _leaderEpoch = 0;
   private hwFollowsLeo: boolean;
   readonly epochCache: LeaderEpochCache;
@@ -385,11 +387,22 @@ export class PartitionLog {
       p += size;
     }
     const last = next - 1;
-    const seg = this.maybeRoll(n, maxTs, last);
+    let seg: Segment;
     try {
+      seg = this.maybeRoll(n, maxTs, last);
       seg.append(batches, last, cfg.indexIntervalBytes);
     } catch (e) {
-      throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `write to ${seg.logPath} failed: ${(e as Error).message}`);
+      const why = (e as Error).message;
+      // Logged once per run of failures (a full disk fails every produce), then once when appends work again.
+      if (!this.appendsFailing) {
+        this.appendsFailing = true;
+        this.ctx.logger.error({ dir: this.dir, err: why }, 'appends to this partition fail (not logged again until one succeeds)');
+      }
+      throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `write to ${this.dir} failed: ${why}`);
+    }
+    if (this.appendsFailing) {
+      this.appendsFailing = false;
+      this.ctx.logger.info({ dir: this.dir }, 'appends to this partition work again');
     }
     this.dirty.add(seg);
     this._nextOffset = next;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { defaultLogConfig } from '../../src/storage/log-config.js';
 import { LogManager } from '../../src/storage/log-manager.js';
-import { PartitionLog, StorageError } from '../../src/storage/partition-log.js';
+import { createStorageContext, PartitionLog, StorageError } from '../../src/storage/partition-log.js';
 import { buildBatch, parseBatches, simpleBatch, withTempDir } from './helpers.js';
 
 const T0 = 1_700_000_000_000;
@@ -275,5 +275,43 @@ test('truncateTo across segments and truncateFullyAndStartAt', () =>
     log.truncateFullyAndStartAt(500);
     assert.equal(log.logStartOffset, 500);
     assert.equal(log.append(simpleBatch(1)).baseOffset, 500);
+    log.close();
+  }));
+
+test('a failing disk (ENOSPC) fails appends with KAFKA_STORAGE_ERROR, logged once, leaves no partial batch, and recovers', () =>
+  withTempDir(async (dir) => {
+    const lines: Array<[string, string]> = [];
+    const logger = {
+      debug: () => {},
+      info: (_o: object | string, m?: string) => lines.push(['info', m ?? '']),
+      warn: (_o: object | string, m?: string) => lines.push(['warn', m ?? '']),
+      error: (_o: object | string, m?: string) => lines.push(['error', m ?? '']),
+    };
+    const log = PartitionLog.open(path.join(dir, 'full-0'), { ctx: createStorageContext({ logger }) });
+    log.append(simpleBatch(2, 1_700_000_000_000, 'before'));
+    const sizeBefore = log.size;
+    const realWrite = fs.writeSync;
+    // The disk fills up part-way through the write.
+    (fs as { writeSync: unknown }).writeSync = (fd: number, buf: Buffer, off: number, len: number, pos: number) => {
+      if (len > 10) realWrite(fd, buf, off, 10, pos);
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    try {
+      for (let i = 0; i < 3; i++) {
+        assert.throws(
+          () => log.append(simpleBatch(1, 1_700_000_000_000, `lost-${i}`)),
+          (e: unknown) => e instanceof StorageError && e.code === 56 && /ENOSPC/.test(e.message),
+        );
+      }
+    } finally {
+      (fs as { writeSync: unknown }).writeSync = realWrite;
+    }
+    assert.deepEqual(lines.filter(([l]) => l === 'error').length, 1, JSON.stringify(lines));
+    assert.equal(log.logEndOffset, 2);
+    assert.equal(fs.statSync(path.join(dir, 'full-0', '00000000000000000000.log')).size, sizeBefore, 'no partial batch on disk');
+    assert.equal(log.append(simpleBatch(1, 1_700_000_000_000, 'after')).baseOffset, 2);
+    assert.ok(lines.some(([l, m]) => l === 'info' && /work again/.test(m)));
+    const r = log.read(0, 1 << 20);
+    assert.deepEqual(parseBatches(r.records).map((b) => b.baseOffset), [0, 2]);
     log.close();
   }));
