@@ -59,6 +59,17 @@ export function cpuSeconds(pid: number, tid?: number): number {
 }
 
 /**
+ * Machine-wide CPU seconds (all CPUs together) that the hypervisor gave to other guests (steal) and that CPUs sat
+ * idle waiting for I/O (iowait), from the first line of /proc/stat. Deltas over a run show whether the machine,
+ * rather than the broker or its client, set the pace.
+ */
+export function machineStealAndIowait(): { steal: number; iowait: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  // cpu user nice system idle iowait irq softirq steal ...
+  return { iowait: Number(f[5]) / CLK_TCK, steal: Number(f[8]) / CLK_TCK };
+}
+
+/**
  * Seconds a thread spent waiting in the run queue (ready but not on a CPU), from /proc/<pid>/task/<tid>/schedstat;
  * NaN where the kernel does not provide it. Large values mean the machine, not the thread, was the limit.
  */

@@ -27,6 +27,7 @@ import {
   resetPeakRss,
   ROOT,
   rssBytes,
+  machineStealAndIowait,
   runQueueWaitSeconds,
   runTimed,
   type ToolRun,
@@ -209,6 +210,9 @@ interface PhaseResult {
   brokerMainThreadCpuSeconds: number;
   /** Time the broker's JavaScript thread was ready to run but waited for a CPU (other processes had them). */
   brokerMainThreadWaitSeconds: number;
+  /** CPU time the hypervisor gave to other guests, and idle CPU time waiting for I/O, both CPUs together. */
+  stealSeconds: number;
+  iowaitSeconds: number;
 }
 
 interface ThroughputRun {
@@ -225,7 +229,9 @@ async function kcatPhase(b: BrokerProcess, w: Workload, args: string[]): Promise
   const cpu0 = cpuSeconds(b.pid);
   const main0 = mainThreadCpuSeconds(b.pid);
   const wait0 = runQueueWaitSeconds(b.pid, b.pid);
+  const machine0 = machineStealAndIowait();
   const run: ToolRun = await runTimed(KCAT, args, KCAT_TIMEOUT_MS);
+  const machine1 = machineStealAndIowait();
   const cpu1 = cpuSeconds(b.pid);
   const main1 = mainThreadCpuSeconds(b.pid);
   const wait1 = runQueueWaitSeconds(b.pid, b.pid);
@@ -238,6 +244,8 @@ async function kcatPhase(b: BrokerProcess, w: Workload, args: string[]): Promise
     brokerCpuSeconds: cpu1 - cpu0,
     brokerMainThreadCpuSeconds: main1 - main0,
     brokerMainThreadWaitSeconds: wait1 - wait0,
+    stealSeconds: machine1.steal - machine0.steal,
+    iowaitSeconds: machine1.iowait - machine0.iowait,
   };
 }
 
@@ -468,8 +476,8 @@ function targets(r: Report): TargetRow[] {
 
 function runTable(runs: ThroughputRun[]): string[] {
   const lines = [
-    '| workload | run | phase | wall s | records/s | MB/s | broker CPU s (JS thread) | kcat CPU s | broker JS busy | broker JS run-queue wait | peak RSS | verdict |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| workload | run | phase | wall s | records/s | MB/s | broker CPU s (JS thread) | kcat CPU s | broker JS busy | broker JS run-queue wait | host steal | iowait | peak RSS | verdict |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of runs) {
     for (const [phase, p] of [
@@ -480,7 +488,9 @@ function runTable(runs: ThroughputRun[]): string[] {
         `| ${fmtInt(r.workload.records)} x ${r.workload.label} | ${r.run} (${r.memory}) | ${phase} | ${fmt(p.wallSeconds, 2)} | ` +
           `${fmtInt(p.recordsPerSecond)} | ${fmt(p.mbPerSecond)} | ${fmt(p.brokerCpuSeconds, 2)} (${fmt(p.brokerMainThreadCpuSeconds, 2)}) | ` +
           `${fmt(p.kcatCpuSeconds, 2)} | ${fmt(util(p.brokerMainThreadCpuSeconds, p.wallSeconds) * 100, 0)}% | ` +
-          `${fmt(util(p.brokerMainThreadWaitSeconds, p.wallSeconds) * 100, 0)}% | ${mb(r.peakRssBytes)} | ${verdict(p)} |`,
+          `${fmt(util(p.brokerMainThreadWaitSeconds, p.wallSeconds) * 100, 0)}% | ` +
+          `${fmt(util(p.stealSeconds, 2 * p.wallSeconds) * 100, 0)}% | ${fmt(util(p.iowaitSeconds, 2 * p.wallSeconds) * 100, 0)}% | ` +
+          `${mb(r.peakRssBytes)} | ${verdict(p)} |`,
       );
     }
   }
@@ -494,7 +504,7 @@ function printReport(r: Report): void {
   console.log(`startup to first ApiVersions answer: ${r.startup.startupMs.map((x) => fmt(x, 0)).join(', ')} ms; idle RSS ${mb(r.startup.idleRssBytes)}`);
   console.log('\nkcat runs:');
   console.log(
-    'workload          run phase     wall s   records/s     MB/s  brokerCPU(JS)   kcatCPU  JS busy  JS wait  peak RSS  verdict',
+    'workload          run phase     wall s   records/s     MB/s  brokerCPU(JS)   kcatCPU  JS busy  JS wait  steal  peak RSS  verdict',
   );
   for (const x of [...r.runs, ...r.coldRuns]) {
     for (const [phase, p] of [
@@ -506,7 +516,8 @@ function printReport(r: Report): void {
           `${fmt(p.wallSeconds, 2).padStart(7)} ${fmtInt(p.recordsPerSecond).padStart(11)} ${fmt(p.mbPerSecond).padStart(8)}` +
           `  ${`${fmt(p.brokerCpuSeconds, 2)} (${fmt(p.brokerMainThreadCpuSeconds, 2)})`.padStart(13)} ${fmt(p.kcatCpuSeconds, 2).padStart(9)}` +
           ` ${`${fmt(util(p.brokerMainThreadCpuSeconds, p.wallSeconds) * 100, 0)}%`.padStart(8)}` +
-          ` ${`${fmt(util(p.brokerMainThreadWaitSeconds, p.wallSeconds) * 100, 0)}%`.padStart(8)} ${mb(x.peakRssBytes).padStart(9)}  ${verdict(p)}`,
+          ` ${`${fmt(util(p.brokerMainThreadWaitSeconds, p.wallSeconds) * 100, 0)}%`.padStart(8)}` +
+          ` ${`${fmt(util(p.stealSeconds, 2 * p.wallSeconds) * 100, 0)}%`.padStart(6)} ${mb(x.peakRssBytes).padStart(9)}  ${verdict(p)}`,
       );
     }
   }
@@ -550,7 +561,8 @@ function docs(r: Report): string {
     '  the system temp dir, listening on 127.0.0.1; topics with one partition, created before each run.',
     '  Load generators (kcat, bench/latency.ts) run on the same two-core machine and compete with the broker for CPU.',
     '- Before each kcat run and before the latency runs the command calls `sync`, so that no run shares the machine',
-    '  with the writeback of the data an earlier run left in the page cache.',
+    '  with the writeback of the data an earlier run left in the page cache; the memory warm-up below precedes the',
+    '  latency runs too.',
     r.coldRuns.length > 0 || !COLD
       ? '- Memory: before each kcat run the command writes and deletes a scratch file as large as the run will need,\n' +
         '  so that the run starts on memory the guest still holds (see "Cold and warm memory" below: this machine\n' +
@@ -621,7 +633,9 @@ function docs(r: Report): string {
     'wall time. Its run-queue wait (/proc/PID/task/PID/schedstat) is the time it was ready but had no CPU because',
     "other processes held both cores: kcat's own threads, and anything else running on the machine. The rest of the",
     'wall time the thread was idle (waiting for kcat) or blocked in a synchronous file read or write; this machine',
-    'does not expose block-I/O delay accounting, so those two cannot be told apart here.',
+    'does not expose block-I/O delay accounting, so those two cannot be told apart here. Host steal and iowait are',
+    "machine-wide shares of both CPUs' time during the run (/proc/stat): steal is time the hypervisor gave to other",
+    'guests, so a run with high steal, or with neither side busy, was paced by the machine, not by Samsa or kcat.',
     '',
     ...runTable([...r.runs, ...r.coldRuns]),
     '',
@@ -766,6 +780,8 @@ async function main(): Promise<void> {
   console.log('[bench] step 4: latency');
   settle();
   const halfMax = summarise(runs, WORKLOADS[0]!).produceRps.best / 2;
+  // The latency run appends about 1 GB too: the same memory warm-up as the kcat runs (see bench/memory.ts).
+  if (!COLD) warmMemory(tmpdir(), Math.round(1.5 * halfMax * (100 + 30) * ((LATENCY_MS + 1000) / 1000)));
   const tag = Date.now().toString(36);
   const latency = await runProduceLatency({
     port: broker.opts.port,
