@@ -371,6 +371,8 @@ interface Report {
   /** One more run of the largest workload without the warm-up (none with --cold, where every run is cold). */
   coldRuns: ThroughputRun[];
   latency: ProduceLatencyResult;
+  /** Host steal during the produce latency run, as a share of both CPUs' time. */
+  latencySteal: number;
   e2e: EndToEndResult;
 }
 
@@ -526,7 +528,7 @@ function printReport(r: Report): void {
     `\nproduce latency at ${fmtInt(l.targetRecordsPerSecond)} records/s (achieved ${fmtInt(l.achievedRecordsPerSecond)}), ` +
       `${l.recordsPerBatch} records/batch, ${l.batches} batches: p50 ${fmt(l.latency.p50, 2)} p99 ${fmt(l.latency.p99, 2)} ` +
       `p99.9 ${fmt(l.latency.p999, 2)} max ${fmt(l.latency.max, 2)} ms; from schedule p99 ${fmt(l.fromSchedule.p99, 2)} ms; ` +
-      `${l.delayedSends} delayed sends`,
+      `${l.delayedSends} delayed sends; host steal ${fmt(r.latencySteal * 100, 0)}%`,
   );
   const e = r.e2e;
   console.log(
@@ -661,9 +663,9 @@ function docs(r: Report): string {
     `records/s (half the best 100 B kcat produce rate) for ${LATENCY_MS / 1000} s after a 1 s warm-up. Latency is from`,
     'writing the request to having its whole response.',
     '',
-    '| p50 | p99 | p99.9 | max | achieved records/s | sends delayed by the in-flight limit |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: |',
-    `| ${fmt(l.latency.p50, 2)} ms | ${fmt(l.latency.p99, 2)} ms | ${fmt(l.latency.p999, 2)} ms | ${fmt(l.latency.max, 2)} ms | ${fmtInt(l.achievedRecordsPerSecond)} | ${l.delayedSends} |`,
+    '| p50 | p99 | p99.9 | max | achieved records/s | sends delayed by the in-flight limit | host steal |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${fmt(l.latency.p50, 2)} ms | ${fmt(l.latency.p99, 2)} ms | ${fmt(l.latency.p999, 2)} ms | ${fmt(l.latency.max, 2)} ms | ${fmtInt(l.achievedRecordsPerSecond)} | ${l.delayedSends} | ${fmt(r.latencySteal * 100, 0)}% |`,
     '',
     `Measured from each request's scheduled send time instead (so that waiting for a free in-flight slot counts):`,
     `p50 ${fmt(l.fromSchedule.p50, 2)} ms, p99 ${fmt(l.fromSchedule.p99, 2)} ms, max ${fmt(l.fromSchedule.max, 2)} ms.`,
@@ -783,6 +785,8 @@ async function main(): Promise<void> {
   // The latency run appends about 1 GB too: the same memory warm-up as the kcat runs (see bench/memory.ts).
   if (!COLD) warmMemory(tmpdir(), Math.round(1.5 * halfMax * (100 + 30) * ((LATENCY_MS + 1000) / 1000)));
   const tag = Date.now().toString(36);
+  const latencyMachine0 = machineStealAndIowait();
+  const latencyStart = performance.now();
   const latency = await runProduceLatency({
     port: broker.opts.port,
     topic: `bench-latency-${tag}`,
@@ -793,6 +797,7 @@ async function main(): Promise<void> {
     warmupMs: 1000,
     maxInFlight: 5,
   });
+  const latencySteal = util(machineStealAndIowait().steal - latencyMachine0.steal, (2 * (performance.now() - latencyStart)) / 1000);
   const e2e = await runEndToEnd({
     port: broker.opts.port,
     topic: `bench-e2e-${tag}`,
@@ -811,6 +816,7 @@ async function main(): Promise<void> {
     runs,
     coldRuns,
     latency,
+    latencySteal,
     e2e,
   };
   printReport(report);
