@@ -309,3 +309,48 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '
     process.exit(1);
   });
 }
+
+/**
+ * The maximum rate of the produce latency workload: the same requests (one batch of `recordsPerBatch` records,
+ * acks=1, `maxInFlight` pipelined on one connection) sent as fast as they are answered, for `durationMs` after a
+ * `warmupMs` warm-up. Returns records per second over the measured period.
+ */
+export async function runProduceMax(o: Omit<ProduceLatencyOptions, 'recordsPerSecond'>): Promise<number> {
+  const recordsPerBatch = o.recordsPerBatch ?? 100;
+  const durationMs = o.durationMs ?? 3000;
+  const warmupMs = o.warmupMs ?? 500;
+  const maxInFlight = o.maxInFlight ?? 5;
+  await createTopic(o.port, o.topic);
+  const conn = await WireConnection.open(o.port);
+  try {
+    const batch = await encodeBatch({ records: makeRecords(recordsPerBatch, o.valueSize ?? 100, Date.now()) });
+    const template = produceFrame(o.topic, batch, 0);
+    const start = performance.now();
+    const measureFrom = start + warmupMs;
+    const end = measureFrom + durationMs;
+    let counted = 0;
+    let outstanding = 0;
+    return await new Promise<number>((resolve, reject) => {
+      const sendOne = (): void => {
+        const frame = Buffer.from(template);
+        const id = conn.correlationId();
+        frame.writeInt32BE(id, CORRELATION_ID_AT);
+        outstanding++;
+        conn.sendFrame(frame, id).then(({ frame: res, at }) => {
+          outstanding--;
+          try {
+            checkProduceResponse(res);
+          } catch (e) {
+            return reject(e);
+          }
+          if (at >= measureFrom && at < end) counted++;
+          if (at < end) sendOne();
+          else if (outstanding === 0) resolve((counted * recordsPerBatch) / (durationMs / 1000));
+        }, reject);
+      };
+      for (let i = 0; i < maxInFlight; i++) sendOne();
+    });
+  } finally {
+    conn.close();
+  }
+}
