@@ -753,7 +753,7 @@ async function main(): Promise<void> {
   }
 
   console.log('[bench] step 1: startup and idle RSS');
-  const { result: startup, broker } = await measureStartup(3);
+  const { result: startup, broker } = await measureStartup(5);
 
   console.log('[bench] step 2: page-cache writes on cold and warm memory');
   const pageCache = await probePageCacheWrites(tmpdir(), 512 * 2 ** 20);
