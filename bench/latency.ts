@@ -91,17 +91,28 @@ export interface ProduceLatencyResult {
   unanswered: number;
 }
 
-export async function runProduceLatency(o: ProduceLatencyOptions): Promise<ProduceLatencyResult> {
+/**
+ * A fresh topic, a connection, and the one Produce frame a workload sends over and over (its batch encoded once, so
+ * the generator's own cost stays a frame copy per request).
+ */
+async function produceWorkload(o: Omit<ProduceLatencyOptions, 'recordsPerSecond'>) {
   const recordsPerBatch = o.recordsPerBatch ?? 100;
-  const durationMs = o.durationMs ?? 10000;
-  const warmupMs = o.warmupMs ?? 1000;
-  const maxInFlight = o.maxInFlight ?? 5;
   await createTopic(o.port, o.topic);
   const conn = await WireConnection.open(o.port);
   try {
-    // One batch, encoded once and sent over and over: the generator's own cost stays a frame copy per request.
     const batch = await encodeBatch({ records: makeRecords(recordsPerBatch, o.valueSize ?? 100, Date.now()) });
-    const template = produceFrame(o.topic, batch, 0);
+    return { conn, recordsPerBatch, maxInFlight: o.maxInFlight ?? 5, template: produceFrame(o.topic, batch, 0) };
+  } catch (e) {
+    conn.close();
+    throw e;
+  }
+}
+
+export async function runProduceLatency(o: ProduceLatencyOptions): Promise<ProduceLatencyResult> {
+  const durationMs = o.durationMs ?? 10000;
+  const warmupMs = o.warmupMs ?? 1000;
+  const { conn, recordsPerBatch, maxInFlight, template } = await produceWorkload(o);
+  try {
     const intervalMs = (1000 * recordsPerBatch) / o.recordsPerSecond;
     const warmupBatches = Math.floor(warmupMs / intervalMs);
     const totalBatches = warmupBatches + Math.floor(durationMs / intervalMs);
@@ -316,15 +327,10 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '
  * `warmupMs` warm-up. Returns records per second over the measured period.
  */
 export async function runProduceMax(o: Omit<ProduceLatencyOptions, 'recordsPerSecond'>): Promise<number> {
-  const recordsPerBatch = o.recordsPerBatch ?? 100;
   const durationMs = o.durationMs ?? 3000;
   const warmupMs = o.warmupMs ?? 500;
-  const maxInFlight = o.maxInFlight ?? 5;
-  await createTopic(o.port, o.topic);
-  const conn = await WireConnection.open(o.port);
+  const { conn, recordsPerBatch, maxInFlight, template } = await produceWorkload(o);
   try {
-    const batch = await encodeBatch({ records: makeRecords(recordsPerBatch, o.valueSize ?? 100, Date.now()) });
-    const template = produceFrame(o.topic, batch, 0);
     const start = performance.now();
     const measureFrom = start + warmupMs;
     const end = measureFrom + durationMs;
