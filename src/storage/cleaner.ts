@@ -38,7 +38,8 @@ import {
   readInt64,
   writeInt64,
 } from '../protocol/records/layout.js';
-import { unzigzag, uvarintSize, writeUvarint, zigzag } from '../protocol/records/varint.js';
+import { RecordCursor } from '../protocol/records/record-cursor.js';
+import { uvarintSize, writeUvarint, zigzag } from '../protocol/records/varint.js';
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint.js';
 import { silentLogger, type Logger } from './logger.js';
 import { CLEANED_SUFFIX, removeCleanerFiles } from './log-swap.js';
@@ -120,48 +121,26 @@ interface RawRecord {
   valueIsNull: boolean;
 }
 
-const st = { p: 0, end: 0 };
-
-function uvarint(b: Buffer): number {
-  let r = 0;
-  let mul = 1;
-  for (let i = 0; i < 10; i++) {
-    if (st.p >= st.end) throw new Error('record data truncated');
-    const x = b[st.p++]!;
-    r += (x & 0x7f) * mul;
-    if (x < 0x80) return r;
-    mul *= 128;
-  }
-  throw new Error('varint too long');
-}
-
-
 /** Parses `count` records from data[start, end). Keys are views into `data`. */
 function parseRecords(data: Buffer, start: number, end: number, count: number): RawRecord[] {
   const out: RawRecord[] = [];
-  st.p = start;
-  st.end = end;
-  for (let i = 0; i < count && st.p < end; i++) {
-    st.end = end;
-    const len = unzigzag(uvarint(data));
-    const recStart = st.p;
+  const cur = new RecordCursor(data, start, end);
+  for (let i = 0; i < count && cur.pos < end; i++) {
+    cur.end = end;
+    const len = cur.varint();
+    const recStart = cur.pos;
     const recEnd = recStart + len;
     if (len < 1 || recEnd > end) throw new Error(`record ${i} is truncated`);
-    st.end = recEnd;
-    st.p++; // attributes
-    const tsDelta = unzigzag(uvarint(data));
-    const tailStart = st.p;
-    const offsetDelta = unzigzag(uvarint(data));
-    const klen = unzigzag(uvarint(data));
-    let key: Buffer | null = null;
-    if (klen >= 0) {
-      key = data.subarray(st.p, st.p + klen);
-      st.p += klen;
-    }
-    const vlen = unzigzag(uvarint(data));
+    cur.end = recEnd;
+    cur.pos++; // attributes
+    const tsDelta = cur.varlong();
+    const tailStart = cur.pos;
+    const offsetDelta = cur.varint();
+    const key = cur.bytes();
+    const vlen = cur.varint();
     // headers are not needed: the record is copied byte for byte from tailStart
     out.push({ start: recStart, end: recEnd, tailStart, tsDelta, offsetDelta, key, valueIsNull: vlen < 0 });
-    st.p = recEnd;
+    cur.pos = recEnd;
   }
   return out;
 }

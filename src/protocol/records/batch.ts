@@ -30,6 +30,7 @@ import {
   readInt64,
   writeInt64,
 } from './layout.js';
+import { RecordCursor, RecordsError } from './record-cursor.js';
 import { uvarintSize, varintSize, writeUvarint, zigzag } from './varint.js';
 import { CompressionError, compress, decompress, decompressSync, hasSyncCodec } from './compression.js';
 
@@ -43,16 +44,7 @@ export const NO_TIMESTAMP = -1;
 /** Smallest possible record: length, attributes, timestampDelta, offsetDelta, keyLen, valueLen, headerCount. */
 const MIN_RECORD_SIZE = 7;
 
-/** Thrown by the decoding / conversion functions when the bytes are not a well-formed batch or message set. */
-export class RecordsError extends Error {
-  override name = 'RecordsError';
-  constructor(
-    message: string,
-    readonly errorCode: number = CORRUPT_MESSAGE,
-  ) {
-    super(message);
-  }
-}
+export { RecordsError };
 
 export interface BatchHeader {
   baseOffset: number;
@@ -291,7 +283,7 @@ function validateImpl(
  * and the last one must equal lastOffsetDelta, and nothing may trail. Returns a problem description or null.
  */
 function checkRecords(b: Buffer, start: number, end: number, count: number, lastOffsetDelta: number): string | null {
-  const cur = new Cursor(b, start, end);
+  const cur = new RecordCursor(b, start, end);
   let prevDelta = -1;
   try {
     for (let i = 0; i < count; i++) {
@@ -381,75 +373,6 @@ export function wholeBatchesLength(buf: Buffer): number {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Varint cursor (local: the records hot path avoids the general Reader's per-call bounds objects)
-
-class Cursor {
-  constructor(
-    readonly b: Buffer,
-    public pos: number,
-    public end: number,
-  ) {}
-
-  varint(): number {
-    // Fast path for the common one-byte case.
-    const b = this.b;
-    if (this.pos >= this.end) throw new RecordsError('record data truncated');
-    let x = b[this.pos++]!;
-    if (x < 0x80) return (x >>> 1) ^ -(x & 1);
-    let result = x & 0x7f;
-    let shift = 7;
-    for (;;) {
-      if (this.pos >= this.end) throw new RecordsError('record data truncated');
-      x = b[this.pos++]!;
-      if (shift === 28) {
-        if (x > 0x0f) throw new RecordsError('varint longer than 32 bits');
-        result |= x << 28;
-        break;
-      }
-      result |= (x & 0x7f) << shift;
-      if (x < 0x80) break;
-      shift += 7;
-    }
-    return (result >>> 1) ^ -(result & 1);
-  }
-
-  varlong(): number {
-    const b = this.b;
-    let result = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw new RecordsError('record data truncated');
-      const x = b[this.pos++]!;
-      result += (x & 0x7f) * mul;
-      if (x < 0x80) return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
-      mul *= 128;
-    }
-    throw new RecordsError('varlong longer than 64 bits');
-  }
-
-  skip(n: number): void {
-    if (this.pos + n > this.end) throw new RecordsError('record data truncated');
-    this.pos += n;
-  }
-
-  /** Skips a varint-length-prefixed byte string (length -1 = null). */
-  skipBytes(): void {
-    const n = this.varint();
-    if (n < -1) throw new RecordsError(`negative length ${n}`);
-    if (n > 0) this.skip(n);
-  }
-
-  /** A view (not a copy) of a varint-length-prefixed byte string, null for length -1. */
-  bytes(): Buffer | null {
-    const n = this.varint();
-    if (n === -1) return null;
-    if (n < -1) throw new RecordsError(`negative length ${n}`);
-    this.skip(n);
-    return this.b.subarray(this.pos - n, this.pos);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Decoding
 
 export interface RecordHeader {
@@ -479,7 +402,7 @@ export interface DecodeOptions {
 
 /** Parses the records of one batch whose (inflated) record bytes are b[start, end). Keys/values are views. */
 function parseRecords(h: BatchHeader, b: Buffer, start: number, end: number, out: Record[]): void {
-  const cur = new Cursor(b, start, end);
+  const cur = new RecordCursor(b, start, end);
   const logAppend = h.timestampType === 1;
   for (let i = 0; i < h.recordCount; i++) {
     const len = cur.varint();
