@@ -151,8 +151,9 @@ export function produce(broker: Broker): Handler<typeof Produce> {
     const now = Date.now();
     const logAppendTime = log.config.messageTimestampType === 'LogAppendTime';
     if (logAppendTime) setLogAppendTimeAll(batches, now);
-    // The partition may have been deleted while a conversion was awaited.
-    if (broker.topics.partition(topic, index) !== log) {
+    // The partition may have been deleted while a conversion was awaited (a deleted log is closed, so the topic
+    // map is consulted only then).
+    if (log.isClosed && broker.topics.partition(topic, index) !== log) {
       return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic}-${index} was deleted.`);
     }
     // Validation already read the first batch's producer fields (conversion and recompression keep them).
