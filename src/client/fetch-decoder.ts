@@ -23,6 +23,7 @@ import {
   TRANSACTIONAL_BIT,
   readInt64,
 } from '../protocol/records/layout.js';
+import { RecordCursor, RecordsError } from '../protocol/records/record-cursor.js';
 import { ErrorCode, KafkaError } from './errors.js';
 
 export interface RecordHeader {
@@ -55,38 +56,6 @@ export type RecordMaker = (
 ) => ConsumerRecord<any, any>;
 
 const MAX_INFLATE = 256 * 1024 * 1024;
-
-class Cursor {
-  constructor(
-    public b: Buffer,
-    public pos: number,
-    public end: number,
-  ) {}
-
-  varint(): number {
-    let shift = 0;
-    let u = 0;
-    for (;;) {
-      if (this.pos >= this.end) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'record truncated');
-      const byte = this.b[this.pos++]!;
-      u += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) break;
-      shift += 7;
-      if (shift > 63) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'varint too long');
-    }
-    // zigzag decode without 32-bit overflow
-    return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
-  }
-
-  bytes(): Buffer | null {
-    const n = this.varint();
-    if (n < 0) return null;
-    const start = this.pos;
-    this.pos += n;
-    if (this.pos > this.end) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'record field truncated');
-    return this.b.subarray(start, this.pos);
-  }
-}
 
 /** One partition's fetched bytes, consumed batch by batch. */
 export class PartitionData {
@@ -180,30 +149,39 @@ export class PartitionData {
     keyOnly: boolean,
   ): ConsumerRecord[] | Buffer | null {
     const out: ConsumerRecord[] = [];
-    const cur = new Cursor(b, from, end);
+    const cur = new RecordCursor(b, from, end);
     const min = this.fetchOffset;
-    for (let i = 0; i < count; i++) {
-      const len = cur.varint();
-      const recEnd = cur.pos + len;
-      if (len < 0 || recEnd > end) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `record of ${this.topic}-${this.partition} is truncated`);
-      cur.pos += 1;
-      const tsDelta = cur.varint();
-      const offset = baseOffset + cur.varint();
-      const key = cur.bytes();
-      if (keyOnly) return key;
-      if (offset < min) {
+    try {
+      for (let i = 0; i < count; i++) {
+        cur.end = end;
+        const len = cur.varint();
+        const recEnd = cur.pos + len;
+        if (len < 0 || recEnd > end) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `record of ${this.topic}-${this.partition} is truncated`);
+        cur.end = recEnd;
+        cur.pos += 1;
+        const tsDelta = cur.varlong();
+        const offset = baseOffset + cur.varint();
+        const key = cur.bytes();
+        if (keyOnly) return key;
+        if (offset < min) {
+          cur.pos = recEnd;
+          continue;
+        }
+        const value = cur.bytes();
+        const hc = cur.varint();
+        const headers: RecordHeader[] = new Array(Math.max(0, hc));
+        for (let j = 0; j < hc; j++) {
+          const k = cur.bytes();
+          headers[j] = { key: k === null ? '' : k.toString('utf8'), value: cur.bytes() };
+        }
         cur.pos = recEnd;
-        continue;
+        out.push(this.make(this.topic, this.partition, offset, logAppend ? baseTs : baseTs + tsDelta, logAppend, key, value, headers));
       }
-      const value = cur.bytes();
-      const hc = cur.varint();
-      const headers: RecordHeader[] = new Array(Math.max(0, hc));
-      for (let j = 0; j < hc; j++) {
-        const k = cur.bytes();
-        headers[j] = { key: k === null ? '' : k.toString('utf8'), value: cur.bytes() };
+    } catch (e) {
+      if (e instanceof RecordsError) {
+        throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `record of ${this.topic}-${this.partition}: ${e.message}`);
       }
-      cur.pos = recEnd;
-      out.push(this.make(this.topic, this.partition, offset, logAppend ? baseTs : baseTs + tsDelta, logAppend, key, value, headers));
+      throw e;
     }
     return out;
   }

@@ -1,6 +1,6 @@
 /**
  * A cursor over the varint-encoded records of one (inflated) magic-2 batch, shared by everything that walks records:
- * validation and decoding (batch.ts) and the log cleaner. Kept apart from the general Reader: the records hot path
+ * validation and decoding (batch.ts), the client's fetch decoding and the log cleaner. Kept apart from the general Reader: the records hot path
  * avoids its per-call bounds objects. It throws RecordsError on bytes that run short.
  */
 
