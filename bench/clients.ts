@@ -124,7 +124,9 @@ async function produceKafkajs(bootstrap: string, topic: string, n: number, size:
   const per = recordsPerBatch(size);
   const messages = Array.from({ length: per }, () => ({ value, partition: 0 }));
   const t0 = performance.now();
-  await pipelined(n - 1, per, (count) => producer.send({ topic, acks: 1, messages: count === per ? messages : messages.slice(0, count) }));
+  await pipelined(n - 1, per, (count) =>
+    producer.send({ topic, acks: 1, messages: count === per ? messages : messages.slice(0, count) }),
+  );
   const seconds = (performance.now() - t0) / 1000;
   await producer.disconnect();
   return { records: n - 1, seconds };
@@ -144,7 +146,9 @@ async function producePlatformatic(bootstrap: string, topic: string, n: number, 
   const per = recordsPerBatch(size);
   const messages = Array.from({ length: per }, () => ({ topic, value, partition: 0 }));
   const t0 = performance.now();
-  await pipelined(n - 1, per, (count) => producer.send({ messages: count === per ? messages : messages.slice(0, count) }));
+  await pipelined(n - 1, per, (count) =>
+    producer.send({ messages: count === per ? messages : messages.slice(0, count) }),
+  );
   const seconds = (performance.now() - t0) / 1000;
   await producer.close();
   return { records: n - 1, seconds };
@@ -234,15 +238,31 @@ async function consumePlatformatic(bootstrap: string, topic: string, n: number):
 }
 
 async function worker(args: string[]): Promise<void> {
-  const [client, op, bootstrap, topic, nText, sizeText] = args as [ClientName, 'produce' | 'consume', string, string, string, string];
+  const [client, op, bootstrap, topic, nText, sizeText] = args as [
+    ClientName,
+    'produce' | 'consume',
+    string,
+    string,
+    string,
+    string,
+  ];
   const n = Number(nText);
   const size = Number(sizeText);
   let r: WorkerResult;
   try {
     if (op === 'produce') {
-      r = await (client === 'samsa' ? produceSamsa : client === 'kafkajs' ? produceKafkajs : producePlatformatic)(bootstrap, topic, n, size);
+      r = await (client === 'samsa' ? produceSamsa : client === 'kafkajs' ? produceKafkajs : producePlatformatic)(
+        bootstrap,
+        topic,
+        n,
+        size,
+      );
     } else {
-      r = await (client === 'samsa' ? consumeSamsa : client === 'kafkajs' ? consumeKafkajs : consumePlatformatic)(bootstrap, topic, n);
+      r = await (client === 'samsa' ? consumeSamsa : client === 'kafkajs' ? consumeKafkajs : consumePlatformatic)(
+        bootstrap,
+        topic,
+        n,
+      );
     }
   } catch (e) {
     r = { records: 0, seconds: 0, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
@@ -264,7 +284,13 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { records: 500_000, size: 100, runs: 2, docs: join(ROOT, 'docs', 'benchmarks.md'), profileDir: null };
+  const o: Options = {
+    records: 500_000,
+    size: 100,
+    runs: 2,
+    docs: join(ROOT, 'docs', 'benchmarks.md'),
+    profileDir: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -287,7 +313,10 @@ const SELF = fileURLToPath(import.meta.url);
 
 function runWorker(args: string[], nodeFlags: string[] = [], timeoutMs = 300_000): Promise<WorkerResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...nodeFlags, SELF, '--worker', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeFlags, SELF, '--worker', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -299,7 +328,12 @@ function runWorker(args: string[], nodeFlags: string[] = [], timeoutMs = 300_000
       clearTimeout(timer);
       const line = out.split('\n').find((l) => l.startsWith('RESULT '));
       if (line) resolve(JSON.parse(line.slice(7)) as WorkerResult);
-      else resolve({ records: 0, seconds: 0, error: `worker exited ${code} without a result: ${err.trim().split('\n').slice(-3).join(' | ')}` });
+      else
+        resolve({
+          records: 0,
+          seconds: 0,
+          error: `worker exited ${code} without a result: ${err.trim().split('\n').slice(-3).join(' | ')}`,
+        });
     });
   });
 }
@@ -324,7 +358,13 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-function summarize(f: Figures): { bestRps: number; medRps: number; bestMbps: number; medMbps: number; errors: string[] } {
+function summarize(f: Figures): {
+  bestRps: number;
+  medRps: number;
+  bestMbps: number;
+  medMbps: number;
+  errors: string[];
+} {
   const ok = f.runs.filter((r) => !r.error);
   const errors = f.runs.filter((r) => r.error).map((r) => r.error!);
   if (ok.length === 0) return { bestRps: NaN, medRps: NaN, bestMbps: NaN, medMbps: NaN, errors };
@@ -342,7 +382,8 @@ const fmtMb = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
 
 function versionOf(pkg: string): string {
   try {
-    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string })
+      .version;
   } catch {
     return 'not installed';
   }
@@ -356,8 +397,16 @@ async function main(): Promise<void> {
   const port = await freePort();
   const bootstrap = `127.0.0.1:${port}`;
   const broker = new BrokerProcess({ port, dataDir, overrides: ['group.initial.rebalance.delay.ms=0'] });
-  const produce: Record<ClientName, Figures> = { samsa: { runs: [] }, kafkajs: { runs: [] }, platformatic: { runs: [] } };
-  const consume: Record<ClientName, Figures> = { samsa: { runs: [] }, kafkajs: { runs: [] }, platformatic: { runs: [] } };
+  const produce: Record<ClientName, Figures> = {
+    samsa: { runs: [] },
+    kafkajs: { runs: [] },
+    platformatic: { runs: [] },
+  };
+  const consume: Record<ClientName, Figures> = {
+    samsa: { runs: [] },
+    kafkajs: { runs: [] },
+    platformatic: { runs: [] },
+  };
   const MB = 1024 * 1024;
   try {
     // Wait for the listener.
@@ -376,22 +425,34 @@ async function main(): Promise<void> {
     await createTopics(bootstrap, topics);
     if (o.profileDir) mkdirSync(o.profileDir, { recursive: true });
     const prof = (c: ClientName, what: string) =>
-      o.profileDir && c === 'samsa' ? ['--cpu-prof', '--cpu-prof-dir', o.profileDir, '--cpu-prof-name', `${c}-${what}.cpuprofile`] : [];
+      o.profileDir && c === 'samsa'
+        ? ['--cpu-prof', '--cpu-prof-dir', o.profileDir, '--cpu-prof-name', `${c}-${what}.cpuprofile`]
+        : [];
     for (let run = 1; run <= o.runs; run++) {
       for (const c of CLIENTS) {
-        const r = await runWorker([c, 'produce', bootstrap, `bench-${c}-${run}`, String(o.records), String(o.size)], prof(c, `produce-${run}`));
+        const r = await runWorker(
+          [c, 'produce', bootstrap, `bench-${c}-${run}`, String(o.records), String(o.size)],
+          prof(c, `produce-${run}`),
+        );
         const rps = r.records / r.seconds;
         produce[c].runs.push({ rps, mbps: (rps * o.size) / MB, error: r.error });
-        process.stderr.write(`produce ${c} run ${run}: ${r.error ?? `${fmtInt(rps)} records/s, ${fmtMb((rps * o.size) / MB)} MB/s`}\n`);
+        process.stderr.write(
+          `produce ${c} run ${run}: ${r.error ?? `${fmtInt(rps)} records/s, ${fmtMb((rps * o.size) / MB)} MB/s`}\n`,
+        );
       }
     }
     const source = 'bench-samsa-1';
     for (let run = 1; run <= o.runs; run++) {
       for (const c of CLIENTS) {
-        const r = await runWorker([c, 'consume', bootstrap, source, String(o.records), String(o.size)], prof(c, `consume-${run}`));
+        const r = await runWorker(
+          [c, 'consume', bootstrap, source, String(o.records), String(o.size)],
+          prof(c, `consume-${run}`),
+        );
         const rps = r.records / r.seconds;
         consume[c].runs.push({ rps, mbps: (rps * o.size) / MB, error: r.error });
-        process.stderr.write(`consume ${c} run ${run}: ${r.error ?? `${fmtInt(rps)} records/s, ${fmtMb((rps * o.size) / MB)} MB/s`}\n`);
+        process.stderr.write(
+          `consume ${c} run ${run}: ${r.error ?? `${fmtInt(rps)} records/s, ${fmtMb((rps * o.size) / MB)} MB/s`}\n`,
+        );
       }
     }
   } finally {

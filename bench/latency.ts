@@ -11,7 +11,6 @@
 import { performance } from 'node:perf_hooks';
 import { Fetch } from '../src/protocol/messages/fetch.js';
 import { Produce } from '../src/protocol/messages/produce.js';
-import { Reader } from '../src/protocol/primitives.js';
 import { encodeBatch, type RecordInput } from '../src/protocol/records/batch.js';
 import { BASE_OFFSET, LAST_OFFSET_DELTA, LENGTH, LOG_OVERHEAD } from '../src/protocol/records/layout.js';
 import { buildRequestFrame, CORRELATION_ID_AT, createTopic, responseBody, WireConnection } from './wire.js';
@@ -59,7 +58,7 @@ function produceFrame(topic: string, batch: Buffer, correlationId: number): Buff
 function checkProduceResponse(frame: Buffer): void {
   const res = Produce.responseCodec(PRODUCE_VERSION).decode(responseBody(Produce, PRODUCE_VERSION, frame));
   const p = res.responses[0]?.partitionResponses[0];
-  if (!p || p.errorCode !== 0) throw new Error(`produce failed: error ${p?.errorCode} ${p?.errorMessage ?? ''}`);
+  if (p?.errorCode !== 0) throw new Error(`produce failed: error ${p?.errorCode} ${p?.errorMessage ?? ''}`);
 }
 
 export interface ProduceLatencyOptions {
@@ -131,7 +130,8 @@ export async function runProduceLatency(o: ProduceLatencyOptions): Promise<Produ
         clearTimeout(guard);
         if (err) return reject(err);
         // A run that gave up reports what was answered (unanswered batches have no latency yet).
-        const answered = (a: Float64Array) => a.subarray(warmupBatches).filter((_, k) => latency[warmupBatches + k]! > 0);
+        const answered = (a: Float64Array) =>
+          a.subarray(warmupBatches).filter((_, k) => latency[warmupBatches + k]! > 0);
         resolve({
           targetRecordsPerSecond: o.recordsPerSecond,
           achievedRecordsPerSecond: (done * recordsPerBatch) / ((lastAck - start) / 1000),

@@ -12,12 +12,27 @@
  * bench/memory.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ApiVersions } from '../src/protocol/messages/api-versions.js';
-import { runEndToEnd, runProduceLatency, runProduceMax, type EndToEndResult, type ProduceLatencyResult } from './latency.js';
+import {
+  runEndToEnd,
+  runProduceLatency,
+  runProduceMax,
+  type EndToEndResult,
+  type ProduceLatencyResult,
+} from './latency.js';
 import { probePageCacheWrites, warmMemory, type PageCacheProbe } from './memory.js';
 import {
   BrokerProcess,
@@ -324,7 +339,13 @@ function machine(): Machine {
   let kcat = 'unknown';
   try {
     const v = execFileSync(KCAT, ['-V'], { encoding: 'utf8' });
-    kcat = /kcat - .*?\n.*?\nVersion (\S+)/s.exec(v)?.[1] ?? v.split('\n').find((l) => /version/i.test(l))?.trim() ?? 'unknown';
+    kcat =
+      /kcat - .*?\n.*?\nVersion (\S+)/s.exec(v)?.[1] ??
+      v
+        .split('\n')
+        .find((l) => /version/i.test(l))
+        ?.trim() ??
+      'unknown';
     const lib = /librdkafka version (\S+)/.exec(v)?.[1];
     if (lib) kcat += ` (librdkafka ${lib})`;
   } catch {
@@ -448,7 +469,9 @@ function targets(r: Report): TargetRow[] {
       target: '1 KB produce: >= 300 MB/s',
       measured:
         `${fmt(large.produceMBps.best)} MB/s (best), ${fmt(large.produceMBps.median)} (median)` +
-        (r.coldRuns.length > 0 ? `; ${r.coldRuns.map((x) => fmt(x.produce.mbPerSecond)).join(', ')} MB/s on cold memory` : ''),
+        (r.coldRuns.length > 0
+          ? `; ${r.coldRuns.map((x) => fmt(x.produce.mbPerSecond)).join(', ')} MB/s on cold memory`
+          : ''),
       met: large.produceMBps.best >= 300,
     },
     {
@@ -508,8 +531,12 @@ function runTable(runs: ThroughputRun[]): string[] {
 function printReport(r: Report): void {
   const m = r.machine;
   console.log(`\n=== Samsa benchmark ${r.date} ===`);
-  console.log(`machine: ${m.nproc} x ${m.model}, ${m.memory}, node ${m.node}, kcat ${m.kcat}, load at start ${fmt(m.loadAtStart, 2)}`);
-  console.log(`startup to first ApiVersions answer: ${r.startup.startupMs.map((x) => fmt(x, 0)).join(', ')} ms; idle RSS ${mb(r.startup.idleRssBytes)}`);
+  console.log(
+    `machine: ${m.nproc} x ${m.model}, ${m.memory}, node ${m.node}, kcat ${m.kcat}, load at start ${fmt(m.loadAtStart, 2)}`,
+  );
+  console.log(
+    `startup to first ApiVersions answer: ${r.startup.startupMs.map((x) => fmt(x, 0)).join(', ')} ms; idle RSS ${mb(r.startup.idleRssBytes)}`,
+  );
   console.log('\nkcat runs:');
   console.log(
     'workload          run phase     wall s   records/s     MB/s  brokerCPU(JS)   kcatCPU  JS busy  JS wait  steal  peak RSS  verdict',
@@ -564,7 +591,9 @@ function docs(r: Report): string {
     `- Machine: ${m.nproc} CPUs (${m.model}), ${m.memory} memory, Linux ${m.kernel}`,
     `- Node ${m.node}; kcat ${m.kcat}`,
     `- 1-minute load average when the run started: ${fmt(m.loadAtStart, 2)}` +
-      (m.loadAtStart >= 0.5 ? ' (other work was running on the machine: the figures are lower and noisier than on an idle one)' : ''),
+      (m.loadAtStart >= 0.5
+        ? ' (other work was running on the machine: the figures are lower and noisier than on an idle one)'
+        : ''),
     '- Broker: `node bin/samsa.js start` as its own process with default settings and a fresh data directory under',
     '  the system temp dir, listening on 127.0.0.1; topics with one partition, created before each run.',
     '  Load generators (kcat, bench/latency.ts) run on the same two-core machine and compete with the broker for CPU.',
@@ -572,9 +601,9 @@ function docs(r: Report): string {
     '  with the writeback of the data an earlier run left in the page cache.',
     r.coldRuns.length > 0 || !COLD
       ? '- Memory: before each kcat run the command writes and deletes a scratch file as large as the run will need,\n' +
-        '  so that the run starts on memory the guest still holds (see "Cold and warm memory" below: this machine\n' +
-        '  gives freed memory back to its host, and touching it again costs both kcat and the broker kernel time).\n' +
-        '  One extra 1 KB run without the warm-up shows the difference.'
+          '  so that the run starts on memory the guest still holds (see "Cold and warm memory" below: this machine\n' +
+          '  gives freed memory back to its host, and touching it again costs both kcat and the broker kernel time).\n' +
+          '  One extra 1 KB run without the warm-up shows the difference.'
       : '- Memory: cold (`--cold`): no warm-up before the kcat runs.',
     '',
     '## Against the targets',
@@ -626,10 +655,13 @@ function docs(r: Report): string {
     'The warm-up before each kcat run takes that host cost out of the figures, as on a machine that keeps its memory;',
     r.coldRuns.length > 0
       ? `the run marked "cold" in the table below skipped it, after ${r.pageCache.idleSeconds} s idle: ` +
-        r.coldRuns
-          .map((x) => `${x.workload.label} produce ${fmt(x.produce.mbPerSecond)} MB/s, consume ${fmt(x.consume.mbPerSecond)} MB/s`)
-          .join('; ') +
-        '.'
+          r.coldRuns
+            .map(
+              (x) =>
+                `${x.workload.label} produce ${fmt(x.produce.mbPerSecond)} MB/s, consume ${fmt(x.consume.mbPerSecond)} MB/s`,
+            )
+            .join('; ') +
+          '.'
       : 'this run was made with `--cold`, without it.',
     '',
     '### Is the broker the bottleneck?',
@@ -681,7 +713,7 @@ function docs(r: Report): string {
     '',
     `End-to-end latency: one producer (batches of 100 x 100 B, ${fmtInt(e.recordsPerSecond)} records/s, acks=1) and`,
     'one consumer on its own connection long-polling with Fetch v4 (maxWait 500 ms, minBytes 1). Latency is from the',
-    "producer writing a batch to the consumer having the Fetch response that carries it.",
+    'producer writing a batch to the consumer having the Fetch response that carries it.',
     '',
     '| batches | p50 | p99 | max |',
     '| ---: | ---: | ---: | ---: |',
@@ -718,7 +750,13 @@ async function profile(): Promise<void> {
   const topic = 'bench-profile';
   for (const phase of ['produce', 'consume'] as const) {
     const spawnUs = monotonicUs();
-    const b = await startBroker(dataDir, ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${phase}.cpuprofile`]);
+    const b = await startBroker(dataDir, [
+      '--cpu-prof',
+      '--cpu-prof-dir',
+      profDir,
+      '--cpu-prof-name',
+      `${phase}.cpuprofile`,
+    ]);
     await waitForApiVersions(b);
     const readyUs = monotonicUs();
     if (phase === 'produce') await createTopic(b.opts.port, topic);
@@ -749,7 +787,9 @@ async function main(): Promise<void> {
   const files = tempDir('samsa-bench-files-');
   console.log(`[bench] ${QUICK ? 'quick' : 'full'} run, ${RUNS} run(s) per workload`);
   if (LOAD_AT_START >= 0.5) {
-    console.log(`[bench] warning: load average ${fmt(LOAD_AT_START, 2)} before start; other work will disturb the figures`);
+    console.log(
+      `[bench] warning: load average ${fmt(LOAD_AT_START, 2)} before start; other work will disturb the figures`,
+    );
   }
 
   console.log('[bench] step 1: startup and idle RSS');
@@ -807,7 +847,9 @@ async function main(): Promise<void> {
     maxInFlight: 5,
   });
   const halfMax = Math.min(kcatMax, workloadMax) / 2;
-  console.log(`  maximum rate of the latency workload: ${fmtInt(workloadMax)} records/s (kcat: ${fmtInt(kcatMax)}); running at ${fmtInt(halfMax)}`);
+  console.log(
+    `  maximum rate of the latency workload: ${fmtInt(workloadMax)} records/s (kcat: ${fmtInt(kcatMax)}); running at ${fmtInt(halfMax)}`,
+  );
   settle();
   const latencyMachine0 = machineStealAndIowait();
   const latencyStart = performance.now();
@@ -821,7 +863,10 @@ async function main(): Promise<void> {
     warmupMs: 1000,
     maxInFlight: 5,
   });
-  const latencySteal = util(machineStealAndIowait().steal - latencyMachine0.steal, (2 * (performance.now() - latencyStart)) / 1000);
+  const latencySteal = util(
+    machineStealAndIowait().steal - latencyMachine0.steal,
+    (2 * (performance.now() - latencyStart)) / 1000,
+  );
   const e2e = await runEndToEnd({
     port: broker.opts.port,
     topic: `bench-e2e-${tag}`,
@@ -858,7 +903,7 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (e) {
-  console.error('[bench] failed:', e instanceof Error ? e.stack ?? e.message : e);
+  console.error('[bench] failed:', e instanceof Error ? (e.stack ?? e.message) : e);
   process.exitCode = 1;
 } finally {
   await cleanup();

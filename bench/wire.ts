@@ -18,7 +18,11 @@ export const CLIENT_ID = 'samsa-bench';
 export function buildRequestFrame(api: Api, version: number, correlationId: number, body: unknown): Buffer {
   const w = new Writer(1024);
   w.int32(0);
-  encodeRequestHeader(w, { apiKey: api.key, apiVersion: version, correlationId, clientId: CLIENT_ID }, api.requestHeaderVersion(version));
+  encodeRequestHeader(
+    w,
+    { apiKey: api.key, apiVersion: version, correlationId, clientId: CLIENT_ID },
+    api.requestHeaderVersion(version),
+  );
   api.requestCodec(version).encode(w, body as never);
   const out = w.toBuffer();
   out.writeInt32BE(out.length - 4, 0);
@@ -186,7 +190,7 @@ export async function latestOffset(port: number, topic: string, partition = 0): 
       topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: -1 }] }],
     });
     const p = res.topics[0]?.partitions[0];
-    if (!p || p.errorCode !== 0) throw new Error(`ListOffsets ${topic}-${partition} failed: error ${p?.errorCode}`);
+    if (p?.errorCode !== 0) throw new Error(`ListOffsets ${topic}-${partition} failed: error ${p?.errorCode}`);
     return p.offset;
   } finally {
     c.close();

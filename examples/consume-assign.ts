@@ -22,6 +22,8 @@ const idle = setTimeout(() => void consumer.close(), 3000);
 for await (const r of consumer) {
   idle.refresh();
   count++;
-  console.log(`${r.offset} ${new Date(r.timestamp).toISOString()} ${r.key?.toString() ?? '-'} ${r.value?.toString() ?? '-'}`);
+  console.log(
+    `${r.offset} ${new Date(r.timestamp).toISOString()} ${r.key?.toString() ?? '-'} ${r.value?.toString() ?? '-'}`,
+  );
 }
 console.log(`${count} records`);

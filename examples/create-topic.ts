@@ -9,9 +9,13 @@ const topic = process.argv[3] ?? 'orders';
 
 const admin = createAdmin({ bootstrapServers: bootstrap });
 try {
-  await admin.createTopics([{ name: topic, numPartitions: 6, replicationFactor: 1, configs: { 'retention.ms': '604800000' } }]);
+  await admin.createTopics([
+    { name: topic, numPartitions: 6, replicationFactor: 1, configs: { 'retention.ms': '604800000' } },
+  ]);
   const [info] = await admin.describeTopics([topic]);
-  console.log(`${topic}: ${info!.partitions.length} partitions, leaders ${info!.partitions.map((p) => p.leader).join(',')}`);
+  console.log(
+    `${topic}: ${info!.partitions.length} partitions, leaders ${info!.partitions.map((p) => p.leader).join(',')}`,
+  );
 } catch (err) {
   // Every failure is a KafkaError with the broker's code.
   console.error(`failed: ${(err as Error).message}`);

@@ -33,7 +33,11 @@ console.log(`stored at ${meta.topic}-${meta.partition}@${meta.offset}`);
 
 // Many records without a promise each: produce() and a final flush() (which reports any failure).
 for (let i = 2; i <= 1000; i++) {
-  producer.produce({ topic, key: `customer-${i % 50}`, value: { id: i, customer: `customer-${i % 50}`, amount: i / 10 } });
+  producer.produce({
+    topic,
+    key: `customer-${i % 50}`,
+    value: { id: i, customer: `customer-${i % 50}`, amount: i / 10 },
+  });
 }
 await producer.flush();
 await producer.close();

@@ -1,3 +1,3 @@
 /** The package root: the broker and the client. */
-export { startBroker } from './broker/broker.js';
+export { startBroker } from './server/index.js';
 export * from './client/index.js';

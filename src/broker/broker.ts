@@ -10,7 +10,7 @@ import { defaultMaxOpenFiles, softFdLimit } from '../storage/file-cache.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { Logger } from '../storage/logger.js';
 import { MetadataStore } from '../storage/metadata-store.js';
-import { parseBrokerConfig, type BrokerConfig } from './config.js';
+import { parseBrokerConfig, type BrokerConfig } from './config/index.js';
 import { Connection } from './connection.js';
 import { Dispatcher } from './dispatch.js';
 import { registerHandlers } from './handlers/index.js';
@@ -49,6 +49,8 @@ export class Broker {
   groups!: GroupCoordinator;
   /** Producer ids and transactions; set by startBroker before the listener opens. */
   txn!: TransactionCoordinator;
+  /** HTTP services and other companions started beside the broker (src/server), stopped before it. */
+  readonly services = new Map<string, { urls: string[]; close: () => Promise<void> }>();
   private server: Server | undefined;
   private closing: Promise<void> | undefined;
 
@@ -99,6 +101,9 @@ export class Broker {
   /** Stops accepting, closes client connections, flushes and closes the logs. Safe to call more than once. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      for (const [name, s] of [...this.services].reverse()) {
+        await s.close().catch((err) => this.log.warn(`stopping ${name} failed: ${(err as Error).message}`));
+      }
       this.waiters.cancelAll();
       this.groups?.close();
       this.txn?.close();
@@ -135,7 +140,10 @@ function loadClusterId(dataDir: string, nodeId: number, configured: string | und
   }
   const id = configured || randomBytes(16).toString('base64url');
   const tmp = `${file}.tmp`;
-  writeFileSync(tmp, `# Written by Samsa when this data directory was first used.\nversion=1\ncluster.id=${id}\nnode.id=${nodeId}\n`);
+  writeFileSync(
+    tmp,
+    `# Written by Samsa when this data directory was first used.\nversion=1\ncluster.id=${id}\nnode.id=${nodeId}\n`,
+  );
   renameSync(tmp, file);
   return id;
 }
@@ -165,7 +173,10 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   const fdLimit = softFdLimit();
   const maxOpenFiles = defaultMaxOpenFiles(config.logDirMaxOpenFiles, fdLimit);
   if (maxOpenFiles < config.logDirMaxOpenFiles) {
-    const why = fdLimit === undefined ? 'the open-file limit of this system is unknown' : `half the process's open-file limit of ${fdLimit}`;
+    const why =
+      fdLimit === undefined
+        ? 'the open-file limit of this system is unknown'
+        : `half the process's open-file limit of ${fdLimit}`;
     const msg = `keeping at most ${maxOpenFiles} segment files open (${why}; log.dir.max.open.files is ${config.logDirMaxOpenFiles})`;
     if ('log.dir.max.open.files' in config.raw) log.warn(msg);
     else log.info(msg);
@@ -188,7 +199,15 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   broker.clusterId = clusterId;
   broker.groups = new GroupCoordinator(config, topics, log);
   await broker.groups.load();
-  broker.txn = new TransactionCoordinator({ config, topics, logs, groups: broker.groups, waiters: broker.waiters, log, dataDir });
+  broker.txn = new TransactionCoordinator({
+    config,
+    topics,
+    logs,
+    groups: broker.groups,
+    waiters: broker.waiters,
+    log,
+    dataDir,
+  });
   await broker.txn.load();
   registerHandlers(broker);
   await broker.listen(listener.host, listener.port);

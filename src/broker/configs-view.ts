@@ -5,7 +5,7 @@
  */
 import { ErrorCode } from '../protocol/errors.js';
 import { resolveEntry, TOPIC_CONFIGS, topicConfigDef, type TopicConfigDef } from '../storage/log-config.js';
-import { CONFIG_TYPE_ID, DEFINITIONS_BY_NAME, describeBrokerConfig, type BrokerConfig } from './config.js';
+import { CONFIG_TYPE_ID, DEFINITIONS_BY_NAME, describeBrokerConfig, type BrokerConfig } from './config/index.js';
 
 /** Kafka's ConfigSource ids. */
 export const ConfigSource = {
@@ -67,10 +67,15 @@ function brokerSynonyms(d: TopicConfigDef, broker: BrokerConfig): ConfigSynonymV
 }
 
 /** One topic config as seen by a client, given the topic's overrides and the broker's static properties. */
-export function topicConfigView(d: TopicConfigDef, overrides: Record<string, string>, broker: BrokerConfig): ConfigView {
+export function topicConfigView(
+  d: TopicConfigDef,
+  overrides: Record<string, string>,
+  broker: BrokerConfig,
+): ConfigView {
   const entry = resolveEntry(d, overrides, broker.raw);
   const synonyms = brokerSynonyms(d, broker);
-  if (entry.source === 'topic') synonyms.unshift({ name: d.name, value: entry.value, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
+  if (entry.source === 'topic')
+    synonyms.unshift({ name: d.name, value: entry.value, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
   const source =
     entry.source === 'topic'
       ? ConfigSource.DYNAMIC_TOPIC_CONFIG
@@ -95,7 +100,11 @@ export function topicConfigView(d: TopicConfigDef, overrides: Record<string, str
  * Every topic config (or just `keys`; unknown keys are skipped, as Kafka does), in name order. As in Kafka, an
  * empty key list asks for everything, like null.
  */
-export function topicConfigViews(overrides: Record<string, string>, broker: BrokerConfig, keys: readonly string[] | null = null): ConfigView[] {
+export function topicConfigViews(
+  overrides: Record<string, string>,
+  broker: BrokerConfig,
+  keys: readonly string[] | null = null,
+): ConfigView[] {
   if (keys === null || keys.length === 0) return TOPIC_CONFIGS.map((d) => topicConfigView(d, overrides, broker));
   const out: ConfigView[] = [];
   const seen = new Set<string>();
@@ -146,12 +155,18 @@ export function brokerConfigViews(broker: BrokerConfig, keys: readonly string[] 
 export function badBrokerResource(nodeId: number, name: string, allowDefault: boolean): string | null {
   if (name === '') return allowDefault ? null : 'A broker id is required for this resource type.';
   if (!/^-?\d+$/.test(name)) return `Broker id must be an integer, but it is: ${name}`;
-  if (Number(name) !== nodeId) return `Unexpected broker id, expected ${nodeId}${allowDefault ? ' or empty string' : ''}, but received ${name}`;
+  if (Number(name) !== nodeId)
+    return `Unexpected broker id, expected ${nodeId}${allowDefault ? ' or empty string' : ''}, but received ${name}`;
   return null;
 }
 
 /** Error code and text for altering the configs of a BROKER or BROKER_LOGGER resource; none are dynamic here. */
-export function brokerAlterError(nodeId: number, resourceType: number, name: string, keys: readonly string[]): { errorCode: number; errorMessage: string } | null {
+export function brokerAlterError(
+  nodeId: number,
+  resourceType: number,
+  name: string,
+  keys: readonly string[],
+): { errorCode: number; errorMessage: string } | null {
   const bad = badBrokerResource(nodeId, name, resourceType === ResourceType.BROKER);
   if (bad) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: bad };
   if (keys.length === 0) return null;
@@ -177,7 +192,9 @@ interface AlterResource {
  * The checks AlterConfigs and IncrementalAlterConfigs share: a resource named twice in one request, or a config
  * key named twice for one resource, is INVALID_REQUEST. Returns a checker giving the error for a resource, or null.
  */
-export function alterPrecheck<R extends AlterResource>(resources: R[]): (r: R) => { errorCode: number; errorMessage: string } | null {
+export function alterPrecheck<R extends AlterResource>(
+  resources: R[],
+): (r: R) => { errorCode: number; errorMessage: string } | null {
   const counts = new Map<string, number>();
   for (const r of resources) {
     const k = resourceKey(r.resourceType, r.resourceName);
@@ -189,7 +206,8 @@ export function alterPrecheck<R extends AlterResource>(resources: R[]): (r: R) =
     }
     const names = r.configs.map((c) => c.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup !== undefined) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Error due to duplicate config keys: ${dup}` };
+    if (dup !== undefined)
+      return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Error due to duplicate config keys: ${dup}` };
     return null;
   };
 }

@@ -35,7 +35,10 @@ export async function replayInternalTopic(
           try {
             apply(r as Record & { key: Buffer }, p.partition);
           } catch (err) {
-            log.warn({ topic, partition: p.partition, offset: r.offset, err: (err as Error).message }, 'skipping an unreadable record');
+            log.warn(
+              { topic, partition: p.partition, offset: r.offset, err: (err as Error).message },
+              'skipping an unreadable record',
+            );
           }
         }
       }

@@ -6,7 +6,7 @@
  * Text format:  2026-11-21T12:00:00.000Z INFO  [component] message key=value key2="with spaces"
  */
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
-import { ConfigError } from './config.js';
+import { ConfigError } from './config/index.js';
 
 export type Logger = PinoLogger;
 export type LogFormat = 'text' | 'json';
@@ -81,7 +81,9 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     try {
       level = checkLogLevel(fromEnv);
     } catch {
-      throw new ConfigError(`invalid LOG_LEVEL '${fromEnv}' in the environment: expected one of ${LOG_LEVELS.join(', ')}`);
+      throw new ConfigError(
+        `invalid LOG_LEVEL '${fromEnv}' in the environment: expected one of ${LOG_LEVELS.join(', ')}`,
+      );
     }
   } else level = 'info';
   const format = checkLogFormat(opts.format ?? 'text');

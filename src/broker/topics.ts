@@ -9,7 +9,7 @@ import type { LogManager } from '../storage/log-manager.js';
 import type { Logger } from '../storage/logger.js';
 import type { MetadataStore, TopicRecord } from '../storage/metadata-store.js';
 import type { PartitionLog } from '../storage/partition-log.js';
-import type { BrokerConfig } from './config.js';
+import type { BrokerConfig } from './config/index.js';
 
 export interface TopicResult {
   errorCode: number;
@@ -28,7 +28,8 @@ export function invalidTopicName(name: string): string | null {
   if (name.length === 0) return 'the topic name is empty';
   if (name === '.' || name === '..') return `the topic name cannot be "${name}"`;
   if (name.length > MAX_NAME_LENGTH) return `the topic name is longer than ${MAX_NAME_LENGTH} characters`;
-  if (!LEGAL_NAME.test(name)) return `the topic name "${name}" has characters other than ASCII letters, digits, '.', '_' and '-'`;
+  if (!LEGAL_NAME.test(name))
+    return `the topic name "${name}" has characters other than ASCII letters, digits, '.', '_' and '-'`;
   return null;
 }
 
@@ -109,16 +110,33 @@ export class TopicManager {
   }
 
   /** Checks a create request without changing anything. */
-  validateCreate(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>): TopicResult {
+  validateCreate(
+    name: string,
+    numPartitions: number,
+    replicationFactor: number,
+    configs: Record<string, string>,
+  ): TopicResult {
     const bad = invalidTopicName(name);
     if (bad) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
     if (this.metadata.get(name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
     const collides = this.names().find((n) => n !== name && n.replace(/\./g, '_') === name.replace(/\./g, '_'));
-    if (collides) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic '${collides}' ('.' and '_' are interchangeable in metric names).`);
-    if (numPartitions !== -1 && numPartitions < 1) return fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be at least 1, got ${numPartitions}.`);
-    if (replicationFactor !== -1 && replicationFactor < 1) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor must be at least 1, got ${replicationFactor}.`);
+    if (collides)
+      return fail(
+        ErrorCode.INVALID_TOPIC_EXCEPTION,
+        `Topic '${name}' collides with existing topic '${collides}' ('.' and '_' are interchangeable in metric names).`,
+      );
+    if (numPartitions !== -1 && numPartitions < 1)
+      return fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be at least 1, got ${numPartitions}.`);
+    if (replicationFactor !== -1 && replicationFactor < 1)
+      return fail(
+        ErrorCode.INVALID_REPLICATION_FACTOR,
+        `Replication factor must be at least 1, got ${replicationFactor}.`,
+      );
     if (replicationFactor > 1) {
-      return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} larger than available brokers: 1.`);
+      return fail(
+        ErrorCode.INVALID_REPLICATION_FACTOR,
+        `Replication factor: ${replicationFactor} larger than available brokers: 1.`,
+      );
     }
     for (const [k, v] of Object.entries(configs)) {
       const err = validateTopicConfig(k, v);
@@ -127,7 +145,13 @@ export class TopicManager {
     return OK;
   }
 
-  create(name: string, numPartitions: number, replicationFactor: number, configs: Record<string, string>, validateOnly = false): TopicResult {
+  create(
+    name: string,
+    numPartitions: number,
+    replicationFactor: number,
+    configs: Record<string, string>,
+    validateOnly = false,
+  ): TopicResult {
     const check = this.validateCreate(name, numPartitions, replicationFactor, configs);
     if (check.errorCode !== 0 || validateOnly) return check;
     const partitions = numPartitions === -1 ? this.config.numPartitions : numPartitions;
@@ -157,13 +181,15 @@ export class TopicManager {
 
   /** Creates a topic on first use when auto.create.topics.enable is set. */
   autoCreate(name: string): TopicResult {
-    if (!this.config.autoCreateTopicsEnable) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    if (!this.config.autoCreateTopicsEnable)
+      return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
     return this.create(name, -1, -1, {});
   }
 
   delete(name: string): TopicResult {
     if (!this.metadata.get(name)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
-    if (!this.config.deleteTopicEnable) return fail(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled (delete.topic.enable=false).');
+    if (!this.config.deleteTopicEnable)
+      return fail(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled (delete.topic.enable=false).');
     const t = this.metadata.get(name)!;
     this.metadata.deleteTopic(name);
     this.partitions.delete(name);
@@ -178,9 +204,13 @@ export class TopicManager {
     const t = this.metadata.get(name);
     if (!t) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
     if (count < t.partitions) {
-      return fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${t.partitions} partitions, which is higher than the requested ${count}.`);
+      return fail(
+        ErrorCode.INVALID_PARTITIONS,
+        `Topic currently has ${t.partitions} partitions, which is higher than the requested ${count}.`,
+      );
     }
-    if (count === t.partitions) return fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${t.partitions} partitions.`);
+    if (count === t.partitions)
+      return fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${t.partitions} partitions.`);
     if (validateOnly) return OK;
     const logs = this.partitions.get(name)!;
     const cfg = this.logConfig(t.configs);

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { ConfigError } from '../broker/config.js';
+import { ConfigError } from '../broker/config/index.js';
 import { LOG_LEVELS } from '../broker/logger.js';
 
 /** Exit codes: 0 success, 1 runtime failure, 2 wrong usage or invalid configuration. */
@@ -46,7 +46,11 @@ export function collect(value: string, previous: string[] | undefined): string[]
 /** Adds --log-level and --log-format, with values checked by commander itself. */
 export function addLoggingOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--log-level <level>', 'log level (default: $LOG_LEVEL, else info)').choices(LOG_LEVELS as unknown as string[]))
+    .addOption(
+      new Option('--log-level <level>', 'log level (default: $LOG_LEVEL, else info)').choices(
+        LOG_LEVELS as unknown as string[],
+      ),
+    )
     .addOption(new Option('--log-format <format>', 'log line format').choices(['text', 'json']).default('text'));
 }
 
@@ -58,7 +62,10 @@ export function packageVersion(): string {
     let dir = new URL('.', import.meta.url);
     for (let i = 0; i < 5; i++) {
       try {
-        const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
+        const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
+          name?: string;
+          version?: string;
+        };
         if (pkg.name === 'samsa') {
           cachedVersion = pkg.version ?? 'unknown';
           break;

@@ -6,7 +6,16 @@
 import type { Command } from 'commander';
 import type { Consumer, ConsumerRecord, TopicPartition } from '../client/index.js';
 import { collect, intArg, UsageError } from './common.js';
-import { action, addConnectionOptions, clientOptions, loadClient, onInterrupt, parseTimestamp, unescape, type ConnectionFlags } from './output.js';
+import {
+  action,
+  addConnectionOptions,
+  clientOptions,
+  loadClient,
+  onInterrupt,
+  parseTimestamp,
+  unescapeText,
+  type ConnectionFlags,
+} from './output.js';
 
 /** Named output templates for --format. */
 export const FORMATS: Record<string, string> = {
@@ -28,7 +37,7 @@ export function compileFormat(format: string): (r: Rec) => string {
   const template = FORMATS[format] ?? format;
   const pieces: Piece[] = [];
   let lit = '';
-  const s = unescape(template);
+  const s = unescapeText(template);
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     if (c !== '%') {
@@ -116,7 +125,12 @@ interface ConsumeFlags extends ConnectionFlags {
   isolationLevel: 'read_uncommitted' | 'read_committed';
 }
 
-type Start = { kind: 'earliest' } | { kind: 'latest' } | { kind: 'offset'; offset: number } | { kind: 'fromEnd'; count: number } | { kind: 'timestamp'; ms: number };
+type Start =
+  | { kind: 'earliest' }
+  | { kind: 'latest' }
+  | { kind: 'offset'; offset: number }
+  | { kind: 'fromEnd'; count: number }
+  | { kind: 'timestamp'; ms: number };
 
 function parseStart(flags: ConsumeFlags): Start {
   const given = [flags.fromBeginning, flags.offset !== undefined, flags.timestamp !== undefined].filter(Boolean).length;
@@ -129,7 +143,9 @@ function parseStart(flags: ConsumeFlags): Start {
     if (o === 'end' || o === 'latest') return { kind: 'latest' };
     if (/^\d+$/.test(o)) return { kind: 'offset', offset: Number(o) };
     if (/^-\d+$/.test(o)) return { kind: 'fromEnd', count: -Number(o) };
-    throw new UsageError(`--offset: expected a number, -N (N before the end), 'earliest' or 'latest', got '${flags.offset}'`);
+    throw new UsageError(
+      `--offset: expected a number, -N (N before the end), 'earliest' or 'latest', got '${flags.offset}'`,
+    );
   }
   return { kind: 'latest' };
 }
@@ -141,8 +157,14 @@ export function register(program: Command): void {
     .requiredOption('-t, --topic <name>', 'topic to read; repeatable', collect)
     .option('--from-beginning', 'start at the earliest offset (in a group: when it has no committed offset)')
     .option('-o, --offset <offset>', "start offset: N, -N (N before the end), 'earliest' or 'latest'")
-    .option('--timestamp <time>', 'start at the first record at or after this time (ms since epoch or ISO 8601; UTC without a zone)')
-    .option('-p, --partition <n>', 'read only this partition; repeatable', (v: string, prev: number[] | undefined) => [...(prev ?? []), intArg(0, 2147483647)(v)])
+    .option(
+      '--timestamp <time>',
+      'start at the first record at or after this time (ms since epoch or ISO 8601; UTC without a zone)',
+    )
+    .option('-p, --partition <n>', 'read only this partition; repeatable', (v: string, prev: number[] | undefined) => [
+      ...(prev ?? []),
+      intArg(0, 2147483647)(v),
+    ])
     .option('-g, --group <id>', 'join this consumer group and commit the offsets of printed records')
     .option('-n, --max-messages <n>', 'stop after this many records', intArg(1, Number.MAX_SAFE_INTEGER))
     .option('--timeout-ms <ms>', 'stop when no record arrived for this long', intArg(1, 2147483647))
@@ -155,7 +177,9 @@ export function register(program: Command): void {
       `
 Format placeholders (as kcat -f): %t topic  %p partition  %o offset  %T timestamp (ms)  %k key  %s value
   %K key length  %S value length (-1 for null)  %h headers as k=v,k=v  %%  and escapes \\n \\t.
-Named formats: ${Object.entries(FORMATS).map(([k, v]) => `${k} = '${v}'`).join(', ')}. Default: value.
+Named formats: ${Object.entries(FORMATS)
+        .map(([k, v]) => `${k} = '${v}'`)
+        .join(', ')}. Default: value.
 
 Examples:
   samsa consume -t events --from-beginning --max-messages 10
@@ -169,13 +193,19 @@ Examples:
       const fmt = flags.json ? recordJson : compileFormat(flags.format ?? 'value');
       const start = parseStart(flags);
       if (flags.isolationLevel !== 'read_uncommitted' && flags.isolationLevel !== 'read_committed') {
-        throw new UsageError(`--isolation-level: expected read_uncommitted or read_committed, got '${flags.isolationLevel}'`);
+        throw new UsageError(
+          `--isolation-level: expected read_uncommitted or read_committed, got '${flags.isolationLevel}'`,
+        );
       }
       if (flags.group !== undefined) {
-        if (flags.partition) throw new UsageError('--partition cannot be used with --group (the group assigns partitions)');
-        if (flags.exitAtEnd) throw new UsageError('--exit-at-end cannot be used with --group; use --max-messages or --timeout-ms');
+        if (flags.partition)
+          throw new UsageError('--partition cannot be used with --group (the group assigns partitions)');
+        if (flags.exitAtEnd)
+          throw new UsageError('--exit-at-end cannot be used with --group; use --max-messages or --timeout-ms');
         if (start.kind !== 'earliest' && start.kind !== 'latest') {
-          throw new UsageError('with --group, only --from-beginning applies (use `samsa groups reset-offsets` to move a group)');
+          throw new UsageError(
+            'with --group, only --from-beginning applies (use `samsa groups reset-offsets` to move a group)',
+          );
         }
       }
       const copts = clientOptions(flags);
@@ -214,7 +244,12 @@ function closeOnce(c: Consumer): Promise<void> {
 }
 
 /** Assigns the partitions and seeks each to its start; returns each partition's end offset at this moment. */
-async function assignAndSeek(consumer: Consumer, flags: ConsumeFlags, start: Start, copts: ReturnType<typeof clientOptions>): Promise<Map<string, number>> {
+async function assignAndSeek(
+  consumer: Consumer,
+  flags: ConsumeFlags,
+  start: Start,
+  copts: ReturnType<typeof clientOptions>,
+): Promise<Map<string, number>> {
   const { createAdmin } = await loadClient();
   const admin = createAdmin(copts);
   try {
@@ -222,12 +257,14 @@ async function assignAndSeek(consumer: Consumer, flags: ConsumeFlags, start: Sta
     const tps: TopicPartition[] = [];
     for (const t of infos) {
       for (const p of t.partitions) {
-        if (!flags.partition || flags.partition.includes(p.partition)) tps.push({ topic: t.name, partition: p.partition });
+        if (!flags.partition || flags.partition.includes(p.partition))
+          tps.push({ topic: t.name, partition: p.partition });
       }
     }
     for (const p of flags.partition ?? []) {
       for (const t of infos) {
-        if (p >= t.partitions.length) throw new UsageError(`--partition ${p}: topic ${t.name} has ${t.partitions.length} partition(s)`);
+        if (p >= t.partitions.length)
+          throw new UsageError(`--partition ${p}: topic ${t.name} has ${t.partitions.length} partition(s)`);
       }
     }
     const latest = await admin.listOffsets(tps, 'latest');
@@ -253,7 +290,9 @@ async function assignAndSeek(consumer: Consumer, flags: ConsumeFlags, start: Sta
         break;
     }
     consumer.assign(tps);
-    tps.forEach((tp, i) => consumer.seek(tp, starts[i]!));
+    tps.forEach((tp, i) => {
+      consumer.seek(tp, starts[i]!);
+    });
     // A partition already at its end needs nothing more for --exit-at-end.
     tps.forEach((tp, i) => {
       if (starts[i]! >= ends.get(key(tp.topic, tp.partition))!) ends.delete(key(tp.topic, tp.partition));
@@ -264,7 +303,12 @@ async function assignAndSeek(consumer: Consumer, flags: ConsumeFlags, start: Sta
   }
 }
 
-async function printRecords(consumer: Consumer, flags: ConsumeFlags, fmt: (r: Rec) => string, ends: Map<string, number> | undefined): Promise<number> {
+async function printRecords(
+  consumer: Consumer,
+  flags: ConsumeFlags,
+  fmt: (r: Rec) => string,
+  ends: Map<string, number> | undefined,
+): Promise<number> {
   let count = 0;
   const max = flags.maxMessages ?? Infinity;
   const exitAtEnd = flags.exitAtEnd === true && ends !== undefined;
@@ -305,7 +349,10 @@ async function printRecords(consumer: Consumer, flags: ConsumeFlags, fmt: (r: Re
       const next = consumer.next();
       // Print what was gathered while the next record is still on its way.
       if (buf.length > 0) {
-        const r = await Promise.race([next.then(() => false), new Promise<boolean>((res) => setImmediate(() => res(true)))]);
+        const r = await Promise.race([
+          next.then(() => false),
+          new Promise<boolean>((res) => setImmediate(() => res(true))),
+        ]);
         if (r) await flush();
       }
       let r: Rec | null;

@@ -4,7 +4,16 @@
 import type { Command } from 'commander';
 import type { Admin, GroupDescription, TopicPartition, TopicPartitionOffset } from '../client/index.js';
 import { collect, UsageError } from './common.js';
-import { action, addConnectionOptions, out, parseTimestamp, printJson, table, withAdmin, type ConnectionFlags } from './output.js';
+import {
+  action,
+  addConnectionOptions,
+  out,
+  parseTimestamp,
+  printJson,
+  table,
+  withAdmin,
+  type ConnectionFlags,
+} from './output.js';
 
 interface GroupFlags extends ConnectionFlags {
   group?: string[];
@@ -34,7 +43,13 @@ export interface GroupReport {
   state: string;
   protocolType: string;
   protocol: string;
-  members: Array<{ memberId: string; groupInstanceId: string | null; clientId: string; host: string; assignment: TopicPartition[] }>;
+  members: Array<{
+    memberId: string;
+    groupInstanceId: string | null;
+    clientId: string;
+    host: string;
+    assignment: TopicPartition[];
+  }>;
   partitions: PartitionLag[];
 }
 
@@ -48,7 +63,9 @@ export async function groupReport(admin: Admin, d: GroupDescription): Promise<Gr
   const tps = new Map<string, TopicPartition>();
   for (const c of committed) tps.set(tpKey(c.topic, c.partition), { topic: c.topic, partition: c.partition });
   for (const m of d.members) for (const a of m.assignment) tps.set(tpKey(a.topic, a.partition), a);
-  const list = [...tps.values()].sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+  const list = [...tps.values()].sort((a, b) =>
+    a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
+  );
   // Topics deleted since the commit have no end offset; show them without one rather than failing.
   const existing = new Set(await admin.listTopics({ includeInternal: true }));
   const known = list.filter((tp) => existing.has(tp.topic));
@@ -60,7 +77,13 @@ export async function groupReport(admin: Admin, d: GroupDescription): Promise<Gr
     state: d.state,
     protocolType: d.protocolType,
     protocol: d.protocol,
-    members: d.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, host: m.clientHost, assignment: m.assignment })),
+    members: d.members.map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      host: m.clientHost,
+      assignment: m.assignment,
+    })),
     partitions: list.map((tp) => {
       const k = tpKey(tp.topic, tp.partition);
       const cur = committedOf.get(k) ?? null;
@@ -83,16 +106,32 @@ export async function groupReport(admin: Admin, d: GroupDescription): Promise<Gr
 function renderReport(r: GroupReport): string {
   let text = `Group ${r.group}: state ${r.state}${r.protocol ? `, assignor ${r.protocol}` : ''}, ${r.members.length} member${r.members.length === 1 ? '' : 's'}\n`;
   if (r.members.length > 0) {
-    text += '\n' + table(
-      ['MEMBER-ID', 'CLIENT-ID', 'HOST', 'PARTITIONS'],
-      r.members.map((m) => [m.memberId, m.clientId, m.host, m.assignment.map((a) => `${a.topic}-${a.partition}`).join(',') || '-']),
-    );
+    text +=
+      '\n' +
+      table(
+        ['MEMBER-ID', 'CLIENT-ID', 'HOST', 'PARTITIONS'],
+        r.members.map((m) => [
+          m.memberId,
+          m.clientId,
+          m.host,
+          m.assignment.map((a) => `${a.topic}-${a.partition}`).join(',') || '-',
+        ]),
+      );
   }
   if (r.partitions.length > 0) {
-    text += '\n' + table(
-      ['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID'],
-      r.partitions.map((p) => [p.topic, p.partition, p.currentOffset, p.logEndOffset < 0 ? null : p.logEndOffset, p.lag, p.memberId]),
-    );
+    text +=
+      '\n' +
+      table(
+        ['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID'],
+        r.partitions.map((p) => [
+          p.topic,
+          p.partition,
+          p.currentOffset,
+          p.logEndOffset < 0 ? null : p.logEndOffset,
+          p.lag,
+          p.memberId,
+        ]),
+      );
   } else {
     text += 'No committed offsets.\n';
   }
@@ -111,19 +150,27 @@ interface ResetFlags extends GroupFlags {
   execute?: boolean;
 }
 
-type Target = { kind: 'earliest' } | { kind: 'latest' } | { kind: 'offset'; offset: number } | { kind: 'time'; ms: number } | { kind: 'shift'; by: number };
+type Target =
+  | { kind: 'earliest' }
+  | { kind: 'latest' }
+  | { kind: 'offset'; offset: number }
+  | { kind: 'time'; ms: number }
+  | { kind: 'shift'; by: number };
 
 function parseTarget(flags: ResetFlags): Target {
   const targets: Target[] = [];
   if (flags.toEarliest) targets.push({ kind: 'earliest' });
   if (flags.toLatest) targets.push({ kind: 'latest' });
   if (flags.toOffset !== undefined) {
-    if (!/^\d+$/.test(flags.toOffset.trim())) throw new UsageError(`--to-offset: expected a non-negative integer, got '${flags.toOffset}'`);
+    if (!/^\d+$/.test(flags.toOffset.trim()))
+      throw new UsageError(`--to-offset: expected a non-negative integer, got '${flags.toOffset}'`);
     targets.push({ kind: 'offset', offset: Number(flags.toOffset) });
   }
-  if (flags.toDatetime !== undefined) targets.push({ kind: 'time', ms: parseTimestamp(flags.toDatetime, '--to-datetime') });
+  if (flags.toDatetime !== undefined)
+    targets.push({ kind: 'time', ms: parseTimestamp(flags.toDatetime, '--to-datetime') });
   if (flags.shiftBy !== undefined) {
-    if (!/^[+-]?\d+$/.test(flags.shiftBy.trim())) throw new UsageError(`--shift-by: expected an integer, got '${flags.shiftBy}'`);
+    if (!/^[+-]?\d+$/.test(flags.shiftBy.trim()))
+      throw new UsageError(`--shift-by: expected an integer, got '${flags.shiftBy}'`);
     targets.push({ kind: 'shift', by: Number(flags.shiftBy) });
   }
   if (targets.length !== 1) {
@@ -136,8 +183,12 @@ function parseTarget(flags: ResetFlags): Target {
 function parseTopicSpec(spec: string): { topic: string; partitions: number[] | null } {
   const i = spec.lastIndexOf(':');
   if (i < 0) return { topic: spec, partitions: null };
-  const parts = spec.slice(i + 1).split(',').map((s) => s.trim());
-  if (parts.some((p) => !/^\d+$/.test(p))) throw new UsageError(`--topic: expected TOPIC or TOPIC:P1,P2, got '${spec}'`);
+  const parts = spec
+    .slice(i + 1)
+    .split(',')
+    .map((s) => s.trim());
+  if (parts.some((p) => !/^\d+$/.test(p)))
+    throw new UsageError(`--topic: expected TOPIC or TOPIC:P1,P2, got '${spec}'`);
   return { topic: spec.slice(0, i), partitions: parts.map(Number) };
 }
 
@@ -163,13 +214,22 @@ Examples:
       action(async (flags: GroupFlags) => {
         await withAdmin(flags, async (admin) => {
           const list = await admin.listGroups();
-          if (flags.json) await printJson(list.map((g) => ({ group: g.groupId, state: g.state, protocolType: g.protocolType })));
-          else await out(table(['GROUP', 'STATE', 'PROTOCOL-TYPE'], list.map((g) => [g.groupId, g.state, g.protocolType || '-'])));
+          if (flags.json)
+            await printJson(list.map((g) => ({ group: g.groupId, state: g.state, protocolType: g.protocolType })));
+          else
+            await out(
+              table(
+                ['GROUP', 'STATE', 'PROTOCOL-TYPE'],
+                list.map((g) => [g.groupId, g.state, g.protocolType || '-']),
+              ),
+            );
         });
       }),
     );
 
-  addConnectionOptions(groups.command('describe').description('members, committed offsets, log end offsets and lag per partition'))
+  addConnectionOptions(
+    groups.command('describe').description('members, committed offsets, log end offsets and lag per partition'),
+  )
     .argument('[groups...]', 'group ids (or --group)')
     .option('-g, --group <id>', 'group id; repeatable', collect)
     .option('--all-groups', 'describe every group')
@@ -190,7 +250,9 @@ Examples:
       }),
     );
 
-  addConnectionOptions(groups.command('reset-offsets').description('move the committed offsets of a group (a dry run unless --execute)'))
+  addConnectionOptions(
+    groups.command('reset-offsets').description('move the committed offsets of a group (a dry run unless --execute)'),
+  )
     .option('-g, --group <id>', 'group id (required)', collect)
     .option('-t, --topic <topic[:partitions]>', 'topic, or topic:0,1,2 for some partitions; repeatable', collect)
     .option('--all-topics', 'every topic the group has committed offsets for')
@@ -213,13 +275,16 @@ Examples:
         await withAdmin(flags, async (admin) => {
           const [desc] = await admin.describeGroups([group]);
           if (flags.execute && desc && desc.state !== 'Empty' && desc.state !== 'Dead') {
-            throw new Error(`group ${group} is ${desc.state} with ${desc.members.length} member(s); stop its consumers before resetting offsets`);
+            throw new Error(
+              `group ${group} is ${desc.state} with ${desc.members.length} member(s); stop its consumers before resetting offsets`,
+            );
           }
           const committed = await admin.listGroupOffsets(group);
           let tps: TopicPartition[];
           if (flags.allTopics) {
             tps = committed.map((c) => ({ topic: c.topic, partition: c.partition }));
-            if (tps.length === 0) throw new Error(`group ${group} has no committed offsets; name the topics with --topic`);
+            if (tps.length === 0)
+              throw new Error(`group ${group} has no committed offsets; name the topics with --topic`);
           } else {
             const specs = flags.topic!.map(parseTopicSpec);
             const infos = await admin.describeTopics([...new Set(specs.map((s) => s.topic))]);
@@ -233,7 +298,10 @@ Examples:
               }
             }
           }
-          const [earliest, latest] = await Promise.all([admin.listOffsets(tps, 'earliest'), admin.listOffsets(tps, 'latest')]);
+          const [earliest, latest] = await Promise.all([
+            admin.listOffsets(tps, 'earliest'),
+            admin.listOffsets(tps, 'latest'),
+          ]);
           const committedOf = new Map(committed.map((c) => [tpKey(c.topic, c.partition), c.offset]));
           const clamp = (o: number, i: number) => Math.min(latest[i]!.offset, Math.max(earliest[i]!.offset, o));
           let next: number[];
@@ -272,15 +340,19 @@ Examples:
           if (flags.json) await printJson({ group, executed: flags.execute === true, offsets: rows });
           else {
             await out(
-              table(['GROUP', 'TOPIC', 'PARTITION', 'PREVIOUS-OFFSET', 'NEW-OFFSET'], rows.map((r) => [r.group, r.topic, r.partition, r.previousOffset, r.newOffset])) +
-                (flags.execute ? '' : '(dry run: nothing changed; add --execute to apply)\n'),
+              table(
+                ['GROUP', 'TOPIC', 'PARTITION', 'PREVIOUS-OFFSET', 'NEW-OFFSET'],
+                rows.map((r) => [r.group, r.topic, r.partition, r.previousOffset, r.newOffset]),
+              ) + (flags.execute ? '' : '(dry run: nothing changed; add --execute to apply)\n'),
             );
           }
         });
       }),
     );
 
-  addConnectionOptions(groups.command('delete').description('delete consumer groups (they must have no active members)'))
+  addConnectionOptions(
+    groups.command('delete').description('delete consumer groups (they must have no active members)'),
+  )
     .argument('[groups...]', 'group ids (or --group)')
     .option('-g, --group <id>', 'group id; repeatable', collect)
     .option('--json', 'print JSON')

@@ -19,7 +19,11 @@ export function loadClient(): Promise<typeof import('../client/index.js')> {
 
 /** A KafkaError from the client, told apart without loading the client module. */
 export function isKafkaError(e: unknown): e is Error & { code: number; codeName: string; retriable: boolean } {
-  return e instanceof Error && typeof (e as { code?: unknown }).code === 'number' && typeof (e as { codeName?: unknown }).codeName === 'string';
+  return (
+    e instanceof Error &&
+    typeof (e as { code?: unknown }).code === 'number' &&
+    typeof (e as { codeName?: unknown }).codeName === 'string'
+  );
 }
 
 function stderrLogger(level: 'debug' | 'info' | 'warn' | 'error'): ClientLogger {
@@ -27,7 +31,8 @@ function stderrLogger(level: 'debug' | 'info' | 'warn' | 'error'): ClientLogger 
   const at =
     (l: keyof typeof order) =>
     (msg: string, fields?: Record<string, unknown>): void => {
-      if (order[l] >= order[level]) process.stderr.write(`${JSON.stringify({ level: l, time: Date.now(), msg, ...fields })}\n`);
+      if (order[l] >= order[level])
+        process.stderr.write(`${JSON.stringify({ level: l, time: Date.now(), msg, ...fields })}\n`);
     };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
@@ -51,7 +56,10 @@ export function clientOptions(flags: ConnectionFlags & { brokerList?: string }):
   const env = process.env['SAMSA_CLIENT_LOG'];
   const logLevel = env === 'debug' || env === 'info' || env === 'warn' || env === 'error' ? env : undefined;
   const servers = flags.brokerList ?? flags.bootstrapServer;
-  const list = servers.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const list = servers
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (list.length === 0) throw new UsageError('--bootstrap-server is empty');
   for (const s of list) {
     if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(s.replace(/^[a-zA-Z]+:\/\//, ''))) {
@@ -160,7 +168,10 @@ export function parseConfigList(items: string[] | undefined, what: string): Arra
 
 /** "a,b" lists, repeated options joined. */
 export function parseNameList(items: string[] | undefined): string[] {
-  return (items ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  return (items ?? [])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** Milliseconds since the epoch from a number or an ISO 8601 date (UTC unless it names a zone). */
@@ -170,7 +181,8 @@ export function parseTimestamp(s: string, what: string): number {
   // Kafka's tools accept "2024-01-31T10:00:00.000" without a zone; take that as UTC for predictability.
   const iso = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(t) ? `${t}Z` : t;
   const ms = Date.parse(iso);
-  if (!Number.isFinite(ms)) throw new UsageError(`${what}: '${s}' is neither milliseconds since the epoch nor an ISO 8601 date`);
+  if (!Number.isFinite(ms))
+    throw new UsageError(`${what}: '${s}' is neither milliseconds since the epoch nor an ISO 8601 date`);
   return ms;
 }
 
@@ -199,8 +211,10 @@ export function configSourceName(source: number): string {
 }
 
 /** Backslash escapes people type in format strings and separators: \n \t \r \0 \\. */
-export function unescape(s: string): string {
-  return s.replace(/\\(.)/g, (_m, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c === 'r' ? '\r' : c === '0' ? '\0' : c));
+export function unescapeText(s: string): string {
+  return s.replace(/\\(.)/g, (_m, c: string) =>
+    c === 'n' ? '\n' : c === 't' ? '\t' : c === 'r' ? '\r' : c === '0' ? '\0' : c,
+  );
 }
 
 /** Stops on SIGINT/SIGTERM by calling `stop` once; the second signal exits at once. */

@@ -9,7 +9,16 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CompressionName } from '../client/index.js';
 import { intArg, UsageError } from './common.js';
-import { action, addConnectionOptions, clientOptions, describeError, loadClient, onInterrupt, out, type ConnectionFlags } from './output.js';
+import {
+  action,
+  addConnectionOptions,
+  clientOptions,
+  describeError,
+  loadClient,
+  onInterrupt,
+  out,
+  type ConnectionFlags,
+} from './output.js';
 import { acksOption, COMPRESSIONS, parseAcks } from './produce.js';
 
 const MB = 1024 * 1024;
@@ -241,7 +250,9 @@ async function perfConsume(flags: PerfConsumeFlags): Promise<void> {
     ticker = setInterval(() => {
       const now = performance.now();
       const secs = (now - wStart) / 1000;
-      log(`${count} records consumed, ${f1(wCount / secs)} records/sec, ${f2(wBytes / MB / secs)} MB/sec, ${f2(bytes / MB)} MB total.\n`);
+      log(
+        `${count} records consumed, ${f1(wCount / secs)} records/sec, ${f2(wBytes / MB / secs)} MB/sec, ${f2(bytes / MB)} MB total.\n`,
+      );
       wCount = 0;
       wBytes = 0;
       wStart = now;
@@ -287,7 +298,9 @@ async function perfConsume(flags: PerfConsumeFlags): Promise<void> {
     );
   }
   if (timedOut && count < flags.messages) {
-    throw new Error(`only ${count} of ${flags.messages} records arrived before ${flags.timeoutMs} ms passed without any`);
+    throw new Error(
+      `only ${count} of ${flags.messages} records arrived before ${flags.timeoutMs} ms passed without any`,
+    );
   }
 }
 
@@ -304,28 +317,40 @@ Examples:
   samsa perf consume --topic perf --messages 1000000`,
     );
 
-  addConnectionOptions(perf.command('produce').description('send records as fast as allowed; report throughput and latency'))
+  addConnectionOptions(
+    perf.command('produce').description('send records as fast as allowed; report throughput and latency'),
+  )
     .requiredOption('-t, --topic <name>', 'topic to write to (created if the broker allows it)')
     .requiredOption('--num-records <n>', 'number of records to send', intArg(1, 2_000_000_000))
     .requiredOption('--record-size <bytes>', 'value size in bytes', intArg(0, 64 * MB))
     .option('--throughput <n>', 'records/s ceiling; -1 for none', intArg(-1, 2_000_000_000), -1)
     .addOption(acksOption('1'))
     .addOption(new Option('--compression <codec>', 'compression codec').choices([...COMPRESSIONS]).default('none'))
-    .option('--batch-size <bytes>', 'bytes per batch (keep it below the broker message.max.bytes)', intArg(1, 256 * MB), 512 * 1024)
+    .option(
+      '--batch-size <bytes>',
+      'bytes per batch (keep it below the broker message.max.bytes)',
+      intArg(1, 256 * MB),
+      512 * 1024,
+    )
     .option('--linger-ms <ms>', 'how long a batch waits for more records', intArg(0, 3_600_000), 5)
     .option('--keys <n>', 'give records one of n keys (default: no key, sticky partitioning)', intArg(1, 10_000_000))
     .option('--reporting-interval-ms <ms>', 'time between progress lines', intArg(100, 3_600_000), 1000)
     .option('--json', 'final summary as JSON on stdout (progress goes to stderr)')
     .action(
       action(async (flags: PerfProduceFlags) => {
-        if (flags.throughput === 0) throw new UsageError('--throughput: use a positive records/s ceiling, or -1 for none');
+        if (flags.throughput === 0)
+          throw new UsageError('--throughput: use a positive records/s ceiling, or -1 for none');
         await perfProduce(flags);
       }),
     );
 
   addConnectionOptions(perf.command('consume').description('read records as fast as possible; report throughput'))
     .requiredOption('-t, --topic <name>', 'topic to read (from the beginning)')
-    .addOption(new Option('--messages <n>', 'number of records to read').argParser(intArg(1, Number.MAX_SAFE_INTEGER)).conflicts('numRecords'))
+    .addOption(
+      new Option('--messages <n>', 'number of records to read')
+        .argParser(intArg(1, Number.MAX_SAFE_INTEGER))
+        .conflicts('numRecords'),
+    )
     .addOption(new Option('--num-records <n>', 'alias of --messages').argParser(intArg(1, Number.MAX_SAFE_INTEGER)))
     .option('-g, --group <id>', 'consume in this group (default: no group, all partitions assigned)')
     .option('--timeout-ms <ms>', 'give up when no record arrived for this long', intArg(1, 2147483647), 10_000)

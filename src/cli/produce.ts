@@ -6,12 +6,24 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CompressionName } from '../client/index.js';
 import { collect, intArg, UsageError } from './common.js';
-import { action, addConnectionOptions, clientOptions, describeError, loadClient, onInterrupt, parseKeyValue, unescape, type ConnectionFlags } from './output.js';
+import {
+  action,
+  addConnectionOptions,
+  clientOptions,
+  describeError,
+  loadClient,
+  onInterrupt,
+  parseKeyValue,
+  unescapeText,
+  type ConnectionFlags,
+} from './output.js';
 
 export const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
 export function acksOption(defaultValue: string): Option {
-  return new Option('--acks <acks>', 'acknowledgements: 0 (none), 1 (leader), all').choices(['0', '1', 'all', '-1']).default(defaultValue);
+  return new Option('--acks <acks>', 'acknowledgements: 0 (none), 1 (leader), all')
+    .choices(['0', '1', 'all', '-1'])
+    .default(defaultValue);
 }
 
 export function parseAcks(s: string): 0 | 1 | -1 {
@@ -38,20 +50,30 @@ interface ProduceFlags extends ConnectionFlags {
 
 type Header = { key: string; value: string | null };
 
-export interface LineParser {
-  (line: string): { key: string | null; value: string | null; headers: Header[] };
-}
+export type LineParser = (line: string) => { key: string | null; value: string | null; headers: Header[] };
 
 /** Splits a line into headers, key and value according to the flags. Exported for tests. */
-export function lineParser(flags: Pick<ProduceFlags, 'parseKey' | 'keySeparator' | 'header' | 'parseHeaders' | 'headersDelimiter' | 'headersSeparator' | 'headersKeySeparator' | 'nullMarker'>): LineParser {
+export function lineParser(
+  flags: Pick<
+    ProduceFlags,
+    | 'parseKey'
+    | 'keySeparator'
+    | 'header'
+    | 'parseHeaders'
+    | 'headersDelimiter'
+    | 'headersSeparator'
+    | 'headersKeySeparator'
+    | 'nullMarker'
+  >,
+): LineParser {
   const fixed: Header[] = (flags.header ?? []).map((h) => {
     const [key, value] = parseKeyValue(h, '--header');
     return { key, value };
   });
-  const keySep = unescape(flags.keySeparator);
-  const hDelim = unescape(flags.headersDelimiter);
-  const hSep = unescape(flags.headersSeparator);
-  const hKeySep = unescape(flags.headersKeySeparator);
+  const keySep = unescapeText(flags.keySeparator);
+  const hDelim = unescapeText(flags.headersDelimiter);
+  const hSep = unescapeText(flags.headersSeparator);
+  const hKeySep = unescapeText(flags.headersKeySeparator);
   if (flags.parseKey && keySep === '') throw new UsageError('--key-separator must not be empty');
   const nullMarker = flags.nullMarker;
   const nul = (s: string): string | null => (nullMarker !== undefined && s === nullMarker ? null : s);
@@ -100,7 +122,11 @@ export function register(program: Command): void {
     .option('--headers-separator <sep>', 'separates headers in the headers field', ',')
     .option('--headers-key-separator <sep>', 'separates a header key from its value', ':')
     .option('--null-marker <text>', 'a key or value equal to this text is sent as null')
-    .option('-p, --partition <n>', 'write every record to this partition (default: by key, else sticky)', intArg(0, 2147483647))
+    .option(
+      '-p, --partition <n>',
+      'write every record to this partition (default: by key, else sticky)',
+      intArg(0, 2147483647),
+    )
     .addOption(acksOption('all'))
     .addOption(new Option('-z, --compression <codec>', 'compression codec').choices([...COMPRESSIONS]).default('none'))
     .option('--linger-ms <ms>', 'how long a batch waits for more records', intArg(0, 3_600_000), 5)
@@ -148,7 +174,7 @@ Examples:
         for (let it = await lines.next(); !it.done; it = await lines.next()) {
           const line = it.value;
           if (fatal) break;
-          let rec;
+          let rec: ReturnType<typeof parse>;
           try {
             rec = parse(line);
           } catch (e) {
@@ -156,7 +182,13 @@ Examples:
             firstError ??= (e as Error).message;
             continue;
           }
-          const record = { topic: flags.topic, key: rec.key, value: rec.value, headers: rec.headers.length > 0 ? rec.headers : undefined, partition: flags.partition };
+          const record = {
+            topic: flags.topic,
+            key: rec.key,
+            value: rec.value,
+            headers: rec.headers.length > 0 ? rec.headers : undefined,
+            partition: flags.partition,
+          };
           if (!first) {
             // The first record waits for its acknowledgement: records queued while the client still waits for the
             // topic's metadata can overtake each other in the client, and this also fails fast on a bad topic.
@@ -172,22 +204,19 @@ Examples:
             continue;
           }
           pending++;
-          producer.produce(
-            record,
-            (err) => {
-              pending--;
-              if (err) {
-                failed++;
-                firstError ??= describeError(err);
-                if (sent === 0) fatal ??= err;
-              } else sent++;
-              if (resumeAt && pending < 10_000) {
-                const r = resumeAt;
-                resumeAt = undefined;
-                r();
-              }
-            },
-          );
+          producer.produce(record, (err) => {
+            pending--;
+            if (err) {
+              failed++;
+              firstError ??= describeError(err);
+              if (sent === 0) fatal ??= err;
+            } else sent++;
+            if (resumeAt && pending < 10_000) {
+              const r = resumeAt;
+              resumeAt = undefined;
+              r();
+            }
+          });
           // Bounded memory for large inputs: wait for acknowledgements when too much is queued.
           if (pending >= 100_000) await new Promise<void>((r) => (resumeAt = r));
         }
@@ -196,7 +225,9 @@ Examples:
         stopSignals();
         await producer.close().catch(() => {});
       }
-      process.stderr.write(`${sent} record${sent === 1 ? '' : 's'} produced to ${flags.topic}${failed > 0 ? `, ${failed} failed` : ''}\n`);
+      process.stderr.write(
+        `${sent} record${sent === 1 ? '' : 's'} produced to ${flags.topic}${failed > 0 ? `, ${failed} failed` : ''}\n`,
+      );
       if (failed > 0) throw new Error(firstError ?? 'some records failed');
     }),
   );

@@ -14,7 +14,7 @@ import {
   parseListener,
   parseOverride,
   type BrokerConfig,
-} from '../broker/config.js';
+} from '../broker/config/index.js';
 import { componentLogger, createLogger, type Logger } from '../broker/logger.js';
 import { addLoggingOptions, collect, EXIT_FAILURE, EXIT_OK, intArg, packageVersion } from './common.js';
 
@@ -154,7 +154,7 @@ async function runStart(flags: StartFlags): Promise<void> {
   for (const w of cfg.warnings) log.warn(w);
 
   // Loaded lazily so that `samsa --help` and other subcommands never pay for (or depend on) broker code.
-  const { startBroker } = await import('../broker/broker.js');
+  const { startBroker } = await import('../server/index.js');
   type Broker = Awaited<ReturnType<typeof startBroker>>;
 
   const primary = cfg.clientListeners[0]!;

@@ -24,7 +24,8 @@ interface TopicFlags extends ConnectionFlags {
 function topicName(arg: string | undefined, flags: TopicFlags): string {
   const name = arg ?? flags.topic;
   if (!name) throw new UsageError('a topic name is needed (--topic NAME or as an argument)');
-  if (arg && flags.topic && arg !== flags.topic) throw new UsageError(`two different topic names given: '${arg}' and '${flags.topic}'`);
+  if (arg && flags.topic && arg !== flags.topic)
+    throw new UsageError(`two different topic names given: '${arg}' and '${flags.topic}'`);
   return name;
 }
 
@@ -58,31 +59,53 @@ Examples:
     .argument('[topic]', 'topic name (or --topic)')
     .option('-t, --topic <name>', 'topic name')
     .option('--partitions <n>', 'number of partitions (default: the broker num.partitions)', intArg(1, 1_000_000))
-    .option('--replication-factor <n>', 'replicas per partition (default: the broker default.replication.factor)', intArg(1, 32767))
+    .option(
+      '--replication-factor <n>',
+      'replicas per partition (default: the broker default.replication.factor)',
+      intArg(1, 32767),
+    )
     .option('--config <key=value>', 'topic config override; repeatable', collect)
     .option('--if-not-exists', 'succeed quietly when the topic already exists')
     .option('--validate-only', 'ask the broker to check the request without creating anything')
     .option('--json', 'print the result as JSON')
     .action(
-      action(async (arg: string | undefined, flags: TopicFlags & { partitions?: number; replicationFactor?: number; config?: string[]; ifNotExists?: boolean; validateOnly?: boolean }) => {
-        const name = topicName(arg, flags);
-        const configs = Object.fromEntries((flags.config ?? []).map((c) => parseKeyValue(c, '--config')));
-        await withAdmin(flags, async (admin) => {
-          let created = true;
-          try {
-            await admin.createTopics(
-              [{ name, numPartitions: flags.partitions ?? -1, replicationFactor: flags.replicationFactor ?? -1, configs }],
-              { validateOnly: flags.validateOnly ?? false },
-            );
-          } catch (e) {
-            if (!(flags.ifNotExists && isKafkaError(e) && e.codeName === 'TOPIC_ALREADY_EXISTS')) throw e;
-            created = false;
-          }
-          if (flags.json) await printJson({ topic: name, created, validateOnly: flags.validateOnly ?? false });
-          else if (flags.validateOnly) await out(`Topic ${name} can be created (validate only).\n`);
-          else await out(created ? `Created topic ${name}.\n` : `Topic ${name} already exists.\n`);
-        });
-      }),
+      action(
+        async (
+          arg: string | undefined,
+          flags: TopicFlags & {
+            partitions?: number;
+            replicationFactor?: number;
+            config?: string[];
+            ifNotExists?: boolean;
+            validateOnly?: boolean;
+          },
+        ) => {
+          const name = topicName(arg, flags);
+          const configs = Object.fromEntries((flags.config ?? []).map((c) => parseKeyValue(c, '--config')));
+          await withAdmin(flags, async (admin) => {
+            let created = true;
+            try {
+              await admin.createTopics(
+                [
+                  {
+                    name,
+                    numPartitions: flags.partitions ?? -1,
+                    replicationFactor: flags.replicationFactor ?? -1,
+                    configs,
+                  },
+                ],
+                { validateOnly: flags.validateOnly ?? false },
+              );
+            } catch (e) {
+              if (!(flags.ifNotExists && isKafkaError(e) && e.codeName === 'TOPIC_ALREADY_EXISTS')) throw e;
+              created = false;
+            }
+            if (flags.json) await printJson({ topic: name, created, validateOnly: flags.validateOnly ?? false });
+            else if (flags.validateOnly) await out(`Topic ${name} can be created (validate only).\n`);
+            else await out(created ? `Created topic ${name}.\n` : `Topic ${name} already exists.\n`);
+          });
+        },
+      ),
     );
 
   leaf(topics, 'list', 'list topic names')
@@ -98,40 +121,48 @@ Examples:
       }),
     );
 
-  leaf(topics, 'describe', 'partitions, leaders, replicas, ISR and config overrides of topics (all topics without a name)')
+  leaf(
+    topics,
+    'describe',
+    'partitions, leaders, replicas, ISR and config overrides of topics (all topics without a name)',
+  )
     .argument('[topics...]', 'topic names (or --topic)')
     .option('-t, --topic <name>', 'topic name; repeatable', collect)
     .option('--include-internal', 'with no topic named, include internal topics')
     .option('--json', 'print JSON')
     .action(
-      action(async (args: string[], flags: Omit<TopicFlags, 'topic'> & { topic?: string[]; includeInternal?: boolean }) => {
-        await withAdmin(flags, async (admin) => {
-          let names = [...args, ...(flags.topic ?? [])];
-          if (names.length === 0) names = await admin.listTopics({ includeInternal: flags.includeInternal ?? false });
-          if (names.length === 0) {
-            if (flags.json) await printJson([]);
-            return;
-          }
-          const infos = await admin.describeTopics(names);
-          const configs = await admin.describeConfigs(infos.map((t) => ({ type: 'topic' as const, name: t.name })));
-          const described = infos.map((t, i) => describeTopic(t, topicOverrides(configs[i]!.configs)));
-          if (flags.json) {
-            await printJson(described);
-            return;
-          }
-          let text = '';
-          for (const d of described) {
-            const cfg = Object.entries(d.configs).map(([k, v]) => `${k}=${v}`).join(',');
-            text += `Topic: ${d.topic}\tTopicId: ${d.topicId}\tPartitionCount: ${d.partitionCount}\tReplicationFactor: ${d.replicationFactor}\tConfigs: ${cfg}\n`;
-            text += table(
-              ['PARTITION', 'LEADER', 'REPLICAS', 'ISR'],
-              d.partitions.map((p) => [p.partition, p.leader, p.replicas.join(','), p.isr.join(',')]),
-            );
-            text += '\n';
-          }
-          await out(text);
-        });
-      }),
+      action(
+        async (args: string[], flags: Omit<TopicFlags, 'topic'> & { topic?: string[]; includeInternal?: boolean }) => {
+          await withAdmin(flags, async (admin) => {
+            let names = [...args, ...(flags.topic ?? [])];
+            if (names.length === 0) names = await admin.listTopics({ includeInternal: flags.includeInternal ?? false });
+            if (names.length === 0) {
+              if (flags.json) await printJson([]);
+              return;
+            }
+            const infos = await admin.describeTopics(names);
+            const configs = await admin.describeConfigs(infos.map((t) => ({ type: 'topic' as const, name: t.name })));
+            const described = infos.map((t, i) => describeTopic(t, topicOverrides(configs[i]!.configs)));
+            if (flags.json) {
+              await printJson(described);
+              return;
+            }
+            let text = '';
+            for (const d of described) {
+              const cfg = Object.entries(d.configs)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(',');
+              text += `Topic: ${d.topic}\tTopicId: ${d.topicId}\tPartitionCount: ${d.partitionCount}\tReplicationFactor: ${d.replicationFactor}\tConfigs: ${cfg}\n`;
+              text += table(
+                ['PARTITION', 'LEADER', 'REPLICAS', 'ISR'],
+                d.partitions.map((p) => [p.partition, p.leader, p.replicas.join(','), p.isr.join(',')]),
+              );
+              text += '\n';
+            }
+            await out(text);
+          });
+        },
+      ),
     );
 
   leaf(topics, 'alter', 'add partitions or change config overrides of a topic')
@@ -142,30 +173,41 @@ Examples:
     .option('--delete-config <key>', 'remove a config override; repeatable', collect)
     .option('--json', 'print the result as JSON')
     .action(
-      action(async (arg: string | undefined, flags: TopicFlags & { partitions?: number; config?: string[]; deleteConfig?: string[] }) => {
-        const name = topicName(arg, flags);
-        const sets = (flags.config ?? []).map((c) => parseKeyValue(c, '--config'));
-        const deletes = flags.deleteConfig ?? [];
-        if (flags.partitions === undefined && sets.length === 0 && deletes.length === 0) {
-          throw new UsageError('nothing to alter: give --partitions, --config or --delete-config');
-        }
-        await withAdmin(flags, async (admin) => {
-          const done: string[] = [];
-          if (flags.partitions !== undefined) {
-            await admin.createPartitions([{ topic: name, count: flags.partitions }]);
-            done.push(`partitions=${flags.partitions}`);
+      action(
+        async (
+          arg: string | undefined,
+          flags: TopicFlags & { partitions?: number; config?: string[]; deleteConfig?: string[] },
+        ) => {
+          const name = topicName(arg, flags);
+          const sets = (flags.config ?? []).map((c) => parseKeyValue(c, '--config'));
+          const deletes = flags.deleteConfig ?? [];
+          if (flags.partitions === undefined && sets.length === 0 && deletes.length === 0) {
+            throw new UsageError('nothing to alter: give --partitions, --config or --delete-config');
           }
-          if (sets.length + deletes.length > 0) {
-            await admin.alterConfigs({ type: 'topic', name }, [
-              ...sets.map(([k, v]) => ({ name: k, op: 'set' as const, value: v })),
-              ...deletes.map((k) => ({ name: k, op: 'delete' as const })),
-            ]);
-            done.push(...sets.map(([k, v]) => `${k}=${v}`), ...deletes.map((k) => `-${k}`));
-          }
-          if (flags.json) await printJson({ topic: name, partitions: flags.partitions ?? null, set: Object.fromEntries(sets), deleted: deletes });
-          else await out(`Altered topic ${name}: ${done.join(', ')}\n`);
-        });
-      }),
+          await withAdmin(flags, async (admin) => {
+            const done: string[] = [];
+            if (flags.partitions !== undefined) {
+              await admin.createPartitions([{ topic: name, count: flags.partitions }]);
+              done.push(`partitions=${flags.partitions}`);
+            }
+            if (sets.length + deletes.length > 0) {
+              await admin.alterConfigs({ type: 'topic', name }, [
+                ...sets.map(([k, v]) => ({ name: k, op: 'set' as const, value: v })),
+                ...deletes.map((k) => ({ name: k, op: 'delete' as const })),
+              ]);
+              done.push(...sets.map(([k, v]) => `${k}=${v}`), ...deletes.map((k) => `-${k}`));
+            }
+            if (flags.json)
+              await printJson({
+                topic: name,
+                partitions: flags.partitions ?? null,
+                set: Object.fromEntries(sets),
+                deleted: deletes,
+              });
+            else await out(`Altered topic ${name}: ${done.join(', ')}\n`);
+          });
+        },
+      ),
     );
 
   leaf(topics, 'delete', 'delete topics')
@@ -190,7 +232,12 @@ Examples:
             }
           }
           if (flags.json) await printJson(result);
-          else await out(result.map((r) => (r.deleted ? `Deleted topic ${r.topic}.\n` : `Topic ${r.topic} does not exist.\n`)).join(''));
+          else
+            await out(
+              result
+                .map((r) => (r.deleted ? `Deleted topic ${r.topic}.\n` : `Topic ${r.topic} does not exist.\n`))
+                .join(''),
+            );
         });
       }),
     );
@@ -214,6 +261,12 @@ function describeTopic(t: TopicInfo, overrides: ConfigEntry[]): TopicDescription
     partitionCount: t.partitions.length,
     replicationFactor: t.partitions[0]?.replicas.length ?? 0,
     configs: Object.fromEntries(overrides.map((c) => [c.name, c.isSensitive ? '(sensitive)' : c.value])),
-    partitions: t.partitions.map((p) => ({ partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr, offline: p.offlineReplicas })),
+    partitions: t.partitions.map((p) => ({
+      partition: p.partition,
+      leader: p.leader,
+      replicas: p.replicas,
+      isr: p.isr,
+      offline: p.offlineReplicas,
+    })),
   };
 }

@@ -127,17 +127,21 @@ export class Admin {
 
   async createTopics(topics: NewTopic[], opts: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<void> {
     await this.sendController(async (node) => {
-      const res = await this.cluster.sendTo(node >= 0 ? node : (await this.cluster.anyConnection()).nodeId, CreateTopics, {
-        topics: topics.map((t) => ({
-          name: t.name,
-          numPartitions: t.assignments ? -1 : (t.numPartitions ?? -1),
-          replicationFactor: t.assignments ? -1 : (t.replicationFactor ?? -1),
-          assignments: (t.assignments ?? []).map((a) => ({ partitionIndex: a.partition, brokerIds: a.brokers })),
-          configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-        timeoutMs: opts.timeoutMs ?? 60000,
-        validateOnly: opts.validateOnly ?? false,
-      });
+      const res = await this.cluster.sendTo(
+        node >= 0 ? node : (await this.cluster.anyConnection()).nodeId,
+        CreateTopics,
+        {
+          topics: topics.map((t) => ({
+            name: t.name,
+            numPartitions: t.assignments ? -1 : (t.numPartitions ?? -1),
+            replicationFactor: t.assignments ? -1 : (t.replicationFactor ?? -1),
+            assignments: (t.assignments ?? []).map((a) => ({ partitionIndex: a.partition, brokerIds: a.brokers })),
+            configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+          })),
+          timeoutMs: opts.timeoutMs ?? 60000,
+          validateOnly: opts.validateOnly ?? false,
+        },
+      );
       for (const t of res.topics) {
         if (t.errorCode === ErrorCode.NOT_CONTROLLER) throw errorFor(t.errorCode, t.name);
         check(t.errorCode, `create topic ${t.name}`, t.errorMessage);
@@ -147,11 +151,15 @@ export class Admin {
 
   async deleteTopics(names: string[], opts: { timeoutMs?: number } = {}): Promise<void> {
     await this.sendController(async (node) => {
-      const res = await this.cluster.sendTo(node >= 0 ? node : (await this.cluster.anyConnection()).nodeId, DeleteTopics, {
-        topicNames: names,
-        topics: names.map((name) => ({ name })),
-        timeoutMs: opts.timeoutMs ?? 60000,
-      });
+      const res = await this.cluster.sendTo(
+        node >= 0 ? node : (await this.cluster.anyConnection()).nodeId,
+        DeleteTopics,
+        {
+          topicNames: names,
+          topics: names.map((name) => ({ name })),
+          timeoutMs: opts.timeoutMs ?? 60000,
+        },
+      );
       for (const t of res.responses) check(t.errorCode, `delete topic ${t.name}`, t.errorMessage);
     });
     this.cluster.forgetTopics(names);
@@ -174,20 +182,31 @@ export class Admin {
   }
 
   /** Raises the partition count of topics to `count`. */
-  async createPartitions(changes: Array<{ topic: string; count: number }>, opts: { validateOnly?: boolean } = {}): Promise<void> {
+  async createPartitions(
+    changes: Array<{ topic: string; count: number }>,
+    opts: { validateOnly?: boolean } = {},
+  ): Promise<void> {
     await this.sendController(async (node) => {
-      const res = await this.cluster.sendTo(node >= 0 ? node : (await this.cluster.anyConnection()).nodeId, CreatePartitions, {
-        topics: changes.map((c) => ({ name: c.topic, count: c.count, assignments: null })),
-        timeoutMs: 60000,
-        validateOnly: opts.validateOnly ?? false,
-      });
+      const res = await this.cluster.sendTo(
+        node >= 0 ? node : (await this.cluster.anyConnection()).nodeId,
+        CreatePartitions,
+        {
+          topics: changes.map((c) => ({ name: c.topic, count: c.count, assignments: null })),
+          timeoutMs: 60000,
+          validateOnly: opts.validateOnly ?? false,
+        },
+      );
       for (const r of res.results) check(r.errorCode, `create partitions of ${r.name}`, r.errorMessage);
     });
   }
 
   async describeConfigs(resources: ConfigResource[]): Promise<Array<ConfigResource & { configs: ConfigEntry[] }>> {
     const res = await this.cluster.sendAny(DescribeConfigs, {
-      resources: resources.map((r) => ({ resourceType: RESOURCE_TYPE[r.type], resourceName: r.name, configurationKeys: null })),
+      resources: resources.map((r) => ({
+        resourceType: RESOURCE_TYPE[r.type],
+        resourceName: r.name,
+        configurationKeys: null,
+      })),
       includeSynonyms: false,
       includeDocumentation: false,
     });
@@ -208,13 +227,21 @@ export class Admin {
   }
 
   /** Incremental changes (IncrementalAlterConfigs): only the named entries change. */
-  async alterConfigs(resource: ConfigResource, changes: ConfigChange[], opts: { validateOnly?: boolean } = {}): Promise<void> {
+  async alterConfigs(
+    resource: ConfigResource,
+    changes: ConfigChange[],
+    opts: { validateOnly?: boolean } = {},
+  ): Promise<void> {
     const res = await this.cluster.sendAny(IncrementalAlterConfigs, {
       resources: [
         {
           resourceType: RESOURCE_TYPE[resource.type],
           resourceName: resource.name,
-          configs: changes.map((c) => ({ name: c.name, configOperation: ALTER_OP[c.op ?? 'set'], value: c.value ?? null })),
+          configs: changes.map((c) => ({
+            name: c.name,
+            configOperation: ALTER_OP[c.op ?? 'set'],
+            value: c.value ?? null,
+          })),
         },
       ],
       validateOnly: opts.validateOnly ?? false,
@@ -243,7 +270,8 @@ export class Admin {
     const byNode = new Map<number, PartitionOffsets[]>();
     for (const o of offsets) {
       const leader = this.cluster.leaderFor(o.topic, o.partition);
-      if (leader < 0) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${o.topic}-${o.partition} has no leader`);
+      if (leader < 0)
+        throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${o.topic}-${o.partition} has no leader`);
       let l = byNode.get(leader);
       if (!l) byNode.set(leader, (l = []));
       l.push(o);
@@ -274,7 +302,10 @@ export class Admin {
   async describeCluster(): Promise<ClusterDescription> {
     const conn = await this.cluster.anyConnection();
     if (conn.supports(DescribeCluster)) {
-      const res = await this.cluster.sendAny(DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 });
+      const res = await this.cluster.sendAny(DescribeCluster, {
+        includeClusterAuthorizedOperations: false,
+        endpointType: 1,
+      });
       check(res.errorCode, 'describe cluster', res.errorMessage);
       return {
         clusterId: res.clusterId,
@@ -283,17 +314,29 @@ export class Admin {
       };
     }
     await this.cluster.fetchMetadata([], false);
-    return { clusterId: this.cluster.clusterId, controllerId: this.cluster.controllerId, brokers: [...this.cluster.brokers.values()] };
+    return {
+      clusterId: this.cluster.clusterId,
+      controllerId: this.cluster.controllerId,
+      brokers: [...this.cluster.brokers.values()],
+    };
   }
 
   /**
    * Offsets of partitions: 'earliest', 'latest', or the first offset at or after a timestamp (-1 when none).
    */
-  async listOffsets(partitions: TopicPartition[], spec: 'earliest' | 'latest' | number = 'latest', isolation: 'read_uncommitted' | 'read_committed' = 'read_uncommitted'): Promise<PartitionOffsets[]> {
+  async listOffsets(
+    partitions: TopicPartition[],
+    spec: 'earliest' | 'latest' | number = 'latest',
+    isolation: 'read_uncommitted' | 'read_committed' = 'read_uncommitted',
+  ): Promise<PartitionOffsets[]> {
     await this.cluster.ensureTopics(new Set(partitions.map((p) => p.topic)));
     const ts = spec === 'earliest' ? -2 : spec === 'latest' ? -1 : spec;
     const m = await this.cluster.retry(() =>
-      listOffsetsVia(this.cluster, partitions.map((p) => ({ ...p, timestamp: ts })), isolation === 'read_committed' ? 1 : 0),
+      listOffsetsVia(
+        this.cluster,
+        partitions.map((p) => ({ ...p, timestamp: ts })),
+        isolation === 'read_committed' ? 1 : 0,
+      ),
     );
     return partitions.map((p) => ({ ...p, offset: m.get(`${p.topic}\u0000${p.partition}`) ?? -1 }));
   }
@@ -306,10 +349,20 @@ export class Admin {
       const conn = await this.cluster.anyConnection();
       const v = conn.versions.get(FindCoordinator.key) ?? -1;
       const res = await conn.send(FindCoordinator, { key: groupId, keyType: 0, coordinatorKeys: [groupId] });
-      const c = v >= 4 ? res.coordinators[0] : { nodeId: res.nodeId, host: res.host, port: res.port, errorCode: res.errorCode, errorMessage: res.errorMessage };
+      const c =
+        v >= 4
+          ? res.coordinators[0]
+          : {
+              nodeId: res.nodeId,
+              host: res.host,
+              port: res.port,
+              errorCode: res.errorCode,
+              errorMessage: res.errorMessage,
+            };
       if (!c) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `no coordinator for ${groupId}`);
       check(c.errorCode, `coordinator of group ${groupId}`, c.errorMessage);
-      if (!this.cluster.brokers.has(c.nodeId)) this.cluster.brokers.set(c.nodeId, { nodeId: c.nodeId, host: c.host, port: c.port, rack: null });
+      if (!this.cluster.brokers.has(c.nodeId))
+        this.cluster.brokers.set(c.nodeId, { nodeId: c.nodeId, host: c.host, port: c.port, rack: null });
       return c.nodeId;
     });
   }
@@ -330,7 +383,10 @@ export class Admin {
     const out: GroupDescription[] = [];
     for (const groupId of groupIds) {
       const node = await this.coordinatorOf(groupId);
-      const res = await this.cluster.sendTo(node, DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false });
+      const res = await this.cluster.sendTo(node, DescribeGroups, {
+        groups: [groupId],
+        includeAuthorizedOperations: false,
+      });
       for (const g of res.groups) {
         check(g.errorCode, `describe group ${g.groupId}`);
         out.push({
@@ -349,7 +405,13 @@ export class Admin {
                 assignment = [];
               }
             }
-            return { memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, assignment };
+            return {
+              memberId: m.memberId,
+              groupInstanceId: m.groupInstanceId,
+              clientId: m.clientId,
+              clientHost: m.clientHost,
+              assignment,
+            };
           }),
         });
       }
@@ -383,7 +445,8 @@ export class Admin {
     for (const t of ts) {
       for (const p of t.partitions) {
         check(p.errorCode, `offset of ${t.name}-${p.partitionIndex}`);
-        if (p.committedOffset >= 0) out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata });
+        if (p.committedOffset >= 0)
+          out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata });
       }
     }
     return out;
@@ -392,7 +455,10 @@ export class Admin {
   /** Sets a group's committed offsets (the group must have no active members). */
   async alterGroupOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void> {
     const node = await this.coordinatorOf(groupId);
-    const m = new Map<string, Array<{ partitionIndex: number; committedOffset: number; committedMetadata: string | null }>>();
+    const m = new Map<
+      string,
+      Array<{ partitionIndex: number; committedOffset: number; committedMetadata: string | null }>
+    >();
     for (const o of offsets) {
       let l = m.get(o.topic);
       if (!l) m.set(o.topic, (l = []));
@@ -405,11 +471,16 @@ export class Admin {
       groupInstanceId: null,
       topics: [...m].map(([name, partitions]) => ({ name, partitions })),
     });
-    for (const t of res.topics) for (const p of t.partitions) check(p.errorCode, `commit ${t.name}-${p.partitionIndex} for ${groupId}`);
+    for (const t of res.topics)
+      for (const p of t.partitions) check(p.errorCode, `commit ${t.name}-${p.partitionIndex} for ${groupId}`);
   }
 
   /** Moves a group's offsets to the earliest or latest offset, or to a timestamp, for the given partitions. */
-  async resetGroupOffsets(groupId: string, partitions: TopicPartition[], to: 'earliest' | 'latest' | number): Promise<TopicPartitionOffset[]> {
+  async resetGroupOffsets(
+    groupId: string,
+    partitions: TopicPartition[],
+    to: 'earliest' | 'latest' | number,
+  ): Promise<TopicPartitionOffset[]> {
     const offsets = await this.listOffsets(partitions, to);
     // A timestamp past every record finds nothing: use the end instead.
     const latest = offsets.some((o) => o.offset < 0) ? await this.listOffsets(partitions, 'latest') : [];

@@ -34,7 +34,8 @@ function add(out: Map<string, AssignedPartitions>, member: string, topic: string
   (a[topic] ??= []).push(partition);
 }
 
-const byId = (a: MemberSubscription, b: MemberSubscription) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0);
+const byId = (a: MemberSubscription, b: MemberSubscription) =>
+  a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0;
 
 /** Per topic, contiguous ranges of partitions to the subscribed members in member id order. */
 export const rangeAssignor: Assignor = {
@@ -129,9 +130,11 @@ export const cooperativeStickyAssignor: Assignor = {
     const base = Math.floor(total / count);
     const extra = total % count;
     // The most loaded members keep the extra slots, so fewer partitions move.
-    const byLoad = [...sorted].sort((x, y) => owned.get(y.memberId)!.length - owned.get(x.memberId)!.length || byId(x, y));
+    const byLoad = [...sorted].sort(
+      (x, y) => owned.get(y.memberId)!.length - owned.get(x.memberId)!.length || byId(x, y),
+    );
     const quota = new Map<string, number>();
-    byLoad.forEach((m, i) => quota.set(m.memberId, base + (i < extra ? 1 : 0)));
+    for (const [i, m] of byLoad.entries()) quota.set(m.memberId, base + (i < extra ? 1 : 0));
     for (const m of sorted) {
       const list = owned.get(m.memberId)!;
       const q = quota.get(m.memberId)!;
@@ -144,7 +147,8 @@ export const cooperativeStickyAssignor: Assignor = {
       for (const m of sorted) {
         if (!subscribed.get(m.memberId)!.has(topic)) continue;
         const have = owned.get(m.memberId)!.length;
-        if (best === undefined || have - quota.get(m.memberId)! < owned.get(best)!.length - quota.get(best)!) best = m.memberId;
+        if (best === undefined || have - quota.get(m.memberId)! < owned.get(best)!.length - quota.get(best)!)
+          best = m.memberId;
       }
       if (best === undefined) continue;
       owned.get(best)!.push(k);
@@ -163,4 +167,8 @@ export const cooperativeStickyAssignor: Assignor = {
   },
 };
 
-export const ASSIGNORS = { range: rangeAssignor, roundrobin: roundRobinAssignor, 'cooperative-sticky': cooperativeStickyAssignor };
+export const ASSIGNORS = {
+  range: rangeAssignor,
+  roundrobin: roundRobinAssignor,
+  'cooperative-sticky': cooperativeStickyAssignor,
+};

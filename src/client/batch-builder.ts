@@ -188,7 +188,11 @@ export class BatchBuilder {
       return this.encoded;
     }
     const out = await this.encoded;
-    if (this.stampedProducerId !== producerId || this.stampedEpoch !== producerEpoch || this.stampedSequence !== this.baseSequence) {
+    if (
+      this.stampedProducerId !== producerId ||
+      this.stampedEpoch !== producerEpoch ||
+      this.stampedSequence !== this.baseSequence
+    ) {
       writeInt64(out, PRODUCER_ID, producerId);
       out.writeInt16BE(producerEpoch, PRODUCER_EPOCH);
       out.writeInt32BE(this.baseSequence, BASE_SEQUENCE);
@@ -200,7 +204,12 @@ export class BatchBuilder {
     return out;
   }
 
-  private async doBuild(codec: Compression, producerId: number, producerEpoch: number, transactional: boolean): Promise<Buffer> {
+  private async doBuild(
+    codec: Compression,
+    producerId: number,
+    producerEpoch: number,
+    transactional: boolean,
+  ): Promise<Buffer> {
     let out: Buffer;
     if (codec === Compression.None) {
       out = this.buf.subarray(0, this.pos);

@@ -119,9 +119,12 @@ export class Cluster {
     this.retryBackoffMs = opts.retryBackoffMs ?? 100;
     this.retryBackoffMaxMs = opts.retryBackoffMaxMs ?? 1000;
     const maxAge = opts.metadataMaxAgeMs ?? 300000;
-    this.ageTimer = setInterval(() => {
-      if (Date.now() - this.lastRefresh >= maxAge) this.refreshMetadata().catch(() => {});
-    }, Math.min(maxAge, 30000));
+    this.ageTimer = setInterval(
+      () => {
+        if (Date.now() - this.lastRefresh >= maxAge) this.refreshMetadata().catch(() => {});
+      },
+      Math.min(maxAge, 30000),
+    );
     this.ageTimer.unref();
   }
 
@@ -170,7 +173,8 @@ export class Cluster {
         conn.close();
         state.failures++;
         state.nextAttemptAt =
-          Date.now() + backoff(this.opts.reconnectBackoffMs ?? 50, this.opts.reconnectBackoffMaxMs ?? 1000, state.failures - 1);
+          Date.now() +
+          backoff(this.opts.reconnectBackoffMs ?? 50, this.opts.reconnectBackoffMaxMs ?? 1000, state.failures - 1);
         throw e;
       }
       if (this.closed) {
@@ -200,7 +204,8 @@ export class Cluster {
     for (const [id, st] of this.nodes) if (st.conn && !st.conn.closed && id >= 0) return st.conn;
     for (const [id, st] of this.nodes) if (st.conn && !st.conn.closed && id > COORDINATOR_BASE) return st.conn;
     const candidates: number[] = [...this.brokers.keys()];
-    for (let i = 0; i < this.bootstrap.length; i++) candidates.push(-((this.bootstrapIndex + i) % this.bootstrap.length) - 1);
+    for (let i = 0; i < this.bootstrap.length; i++)
+      candidates.push(-((this.bootstrapIndex + i) % this.bootstrap.length) - 1);
     let last: unknown;
     for (const id of candidates) {
       try {
@@ -333,7 +338,12 @@ export class Cluster {
           errorCode: p.errorCode,
         }))
         .sort((a, b) => a.partition - b.partition);
-      this.topics.set(t.name, { name: t.name, topicId: t.topicId ?? '', isInternal: t.isInternal ?? false, partitions });
+      this.topics.set(t.name, {
+        name: t.name,
+        topicId: t.topicId ?? '',
+        isInternal: t.isInternal ?? false,
+        partitions,
+      });
     }
     if (asked) for (const name of asked) if (!answered.has(name)) this.topics.delete(name);
     for (const cb of this.onMetadata) cb();

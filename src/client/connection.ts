@@ -110,7 +110,9 @@ export class BrokerConnection {
     });
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err) => this.fail(new ConnectionError(`connection to ${host}:${port} failed: ${err.message}`, { cause: err })));
+    socket.on('error', (err) =>
+      this.fail(new ConnectionError(`connection to ${host}:${port} failed: ${err.message}`, { cause: err })),
+    );
     socket.on('close', () => this.fail(new ConnectionError(`connection to ${host}:${port} closed`)));
     this.timer = setInterval(() => this.checkTimeouts(), 100);
     this.timer.unref();
@@ -146,7 +148,10 @@ export class BrokerConnection {
       }
       return;
     }
-    throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, `no ApiVersions version in common with ${this.host}:${this.port}`);
+    throw new KafkaError(
+      ErrorCode.UNSUPPORTED_VERSION,
+      `no ApiVersions version in common with ${this.host}:${this.port}`,
+    );
   }
 
   /** Whether the broker offers this API at a version the client can use. */
@@ -171,7 +176,12 @@ export class BrokerConnection {
     return this.sendRaw(api, version, request, options);
   }
 
-  private sendRaw<Req, Res>(api: Api<Req, Res>, version: number, request: Encodable<Req>, options?: SendOptions): Promise<Res> {
+  private sendRaw<Req, Res>(
+    api: Api<Req, Res>,
+    version: number,
+    request: Encodable<Req>,
+    options?: SendOptions,
+  ): Promise<Res> {
     const socket = this.socket;
     if (this.closedError || socket === undefined) {
       return Promise.reject(this.closedError ?? new ConnectionError(`not connected to ${this.host}:${this.port}`));
@@ -180,7 +190,11 @@ export class BrokerConnection {
     this.nextCorrelation = (this.nextCorrelation + 1) & 0x7fffffff;
     const w = new Writer(512);
     w.int32(0);
-    encodeRequestHeader(w, { apiKey: api.key, apiVersion: version, correlationId, clientId: this.opts.clientId }, api.requestHeaderVersion(version));
+    encodeRequestHeader(
+      w,
+      { apiKey: api.key, apiVersion: version, correlationId, clientId: this.opts.clientId },
+      api.requestHeaderVersion(version),
+    );
     try {
       api.requestCodec(version).encode(w, request);
     } catch (e) {
@@ -189,7 +203,9 @@ export class BrokerConnection {
     const parts = w.finishFrame();
     if (options?.noResponse) {
       return new Promise<Res>((resolve, reject) => {
-        this.write(socket, parts, (err) => (err ? reject(new ConnectionError(err.message, { cause: err })) : resolve(undefined as Res)));
+        this.write(socket, parts, (err) =>
+          err ? reject(new ConnectionError(err.message, { cause: err })) : resolve(undefined as Res),
+        );
       });
     }
     return new Promise<Res>((resolve, reject) => {
@@ -255,10 +271,16 @@ export class BrokerConnection {
       if (p.api.responseHeaderVersion(p.version) >= 1) skipTaggedFields(r);
       let version = p.version;
       // A broker that rejects our ApiVersions version answers in v0 form.
-      if (p.api.key === ApiVersions.key && frame.length >= 6 && frame.readInt16BE(4) === ErrorCode.UNSUPPORTED_VERSION) version = 0;
+      if (p.api.key === ApiVersions.key && frame.length >= 6 && frame.readInt16BE(4) === ErrorCode.UNSUPPORTED_VERSION)
+        version = 0;
       p.resolve(p.api.responseCodec(version).decode(r));
     } catch (e) {
-      p.reject(new KafkaError(ErrorCode.CORRUPT_MESSAGE, `cannot decode ${p.api.name} v${p.version} response: ${(e as Error).message}`));
+      p.reject(
+        new KafkaError(
+          ErrorCode.CORRUPT_MESSAGE,
+          `cannot decode ${p.api.name} v${p.version} response: ${(e as Error).message}`,
+        ),
+      );
     }
   }
 

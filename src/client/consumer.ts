@@ -288,7 +288,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   /** Positions of all assigned partitions whose position is known (what a commit stores). */
   positions(): TopicPartitionOffset[] {
     const out: TopicPartitionOffset[] = [];
-    for (const s of this.parts.values()) if (s.position >= 0) out.push({ topic: s.topic, partition: s.partition, offset: s.position });
+    for (const s of this.parts.values())
+      if (s.position >= 0) out.push({ topic: s.topic, partition: s.partition, offset: s.position });
     return out;
   }
 
@@ -299,7 +300,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   /** Offsets for a timestamp (-1 latest, -2 earliest) per partition, asked of each leader. */
   async listOffsets(tps: TopicPartition[], timestamp: number): Promise<Map<string, number>> {
     await this.cluster.ensureTopics(new Set(tps.map((t) => t.topic)));
-    return listOffsetsVia(this.cluster, tps.map((t) => ({ ...t, timestamp })), this.isolation);
+    return listOffsetsVia(
+      this.cluster,
+      tps.map((t) => ({ ...t, timestamp })),
+      this.isolation,
+    );
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -400,10 +405,19 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           const policy = st.resetTo ?? this.autoOffsetReset;
           if (policy === 'none') {
             st.resetting = true;
-            this.surface(new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `no position for ${st.topic}-${st.partition} and autoOffsetReset is 'none'`));
+            this.surface(
+              new KafkaError(
+                ErrorCode.OFFSET_OUT_OF_RANGE,
+                `no position for ${st.topic}-${st.partition} and autoOffsetReset is 'none'`,
+              ),
+            );
             continue;
           }
-          byTs.push({ topic: st.topic, partition: st.partition, timestamp: policy === 'earliest' ? -2 : policy === 'latest' ? -1 : policy });
+          byTs.push({
+            topic: st.topic,
+            partition: st.partition,
+            timestamp: policy === 'earliest' ? -2 : policy === 'latest' ? -1 : policy,
+          });
         }
         try {
           await this.cluster.ensureTopics(new Set(byTs.map((t) => t.topic)));
@@ -425,7 +439,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
             this.surface(e as Error);
             return;
           }
-          await new Promise((r) => setTimeout(r, backoff(this.cluster.retryBackoffMs, this.cluster.retryBackoffMaxMs, attempt)));
+          await new Promise((r) =>
+            setTimeout(r, backoff(this.cluster.retryBackoffMs, this.cluster.retryBackoffMaxMs, attempt)),
+          );
           this.cluster.refreshMetadata().catch(() => {});
         }
       }
@@ -488,7 +504,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         },
         { timeoutMs: this.cluster.requestTimeoutMs + this.maxWaitMs },
       );
-      if (res.errorCode === ErrorCode.FETCH_SESSION_ID_NOT_FOUND || res.errorCode === ErrorCode.INVALID_FETCH_SESSION_EPOCH) {
+      if (
+        res.errorCode === ErrorCode.FETCH_SESSION_ID_NOT_FOUND ||
+        res.errorCode === ErrorCode.INVALID_FETCH_SESSION_EPOCH
+      ) {
         this.sessions.delete(node);
         return;
       }
@@ -517,7 +536,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           st.highWatermark = p.highWatermark;
           if (p.errorCode !== 0) {
             if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
-              if (this.autoOffsetReset === 'none') this.surface(errorFor(p.errorCode, `${st.topic}-${st.partition} at offset ${st.position}`));
+              if (this.autoOffsetReset === 'none')
+                this.surface(errorFor(p.errorCode, `${st.topic}-${st.partition} at offset ${st.position}`));
               else this.resetPosition(st, this.autoOffsetReset);
             } else if (needsMetadataRefresh(p.errorCode) || p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) {
               refresh = true;
@@ -539,13 +559,26 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
             }
             continue;
           }
-          const pd = new PartitionData(st.topic, st.partition, records, st.position, p.highWatermark, p.abortedTransactions, this.make);
+          const pd = new PartitionData(
+            st.topic,
+            st.partition,
+            records,
+            st.position,
+            p.highWatermark,
+            p.abortedTransactions,
+            this.make,
+          );
           if (pd.exhausted) {
             // Only part of a batch came back: it is larger than the limit we gave. Its header tells its size;
             // fetch again with room for it (Kafka does not split a batch across answers).
             const need = records.length >= 12 ? records.readInt32BE(8) + 12 : sentSize * 2;
             if (need > MAX_FETCH_SIZE) {
-              this.surface(new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `a batch of ${need} bytes in ${st.topic}-${st.partition} at offset ${st.position} is too large to fetch`));
+              this.surface(
+                new KafkaError(
+                  ErrorCode.MESSAGE_TOO_LARGE,
+                  `a batch of ${need} bytes in ${st.topic}-${st.partition} at offset ${st.position} is too large to fetch`,
+                ),
+              );
               continue;
             }
             st.fetchSize = Math.max(need, sentSize + 1);

@@ -78,7 +78,10 @@ export class PartitionData {
   ) {
     this.nextOffset = fetchOffset;
     this.limit = buf.length;
-    this.aborted = abortedTransactions && abortedTransactions.length > 0 ? [...abortedTransactions].sort((a, b) => a.firstOffset - b.firstOffset) : null;
+    this.aborted =
+      abortedTransactions && abortedTransactions.length > 0
+        ? [...abortedTransactions].sort((a, b) => a.firstOffset - b.firstOffset)
+        : null;
   }
 
   get byteLength(): number {
@@ -86,7 +89,10 @@ export class PartitionData {
   }
 
   get exhausted(): boolean {
-    return this.at + LOG_OVERHEAD > this.limit || this.at + LOG_OVERHEAD + this.buf.readInt32BE(this.at + LENGTH) > this.limit;
+    return (
+      this.at + LOG_OVERHEAD > this.limit ||
+      this.at + LOG_OVERHEAD + this.buf.readInt32BE(this.at + LENGTH) > this.limit
+    );
   }
 
   /**
@@ -102,7 +108,8 @@ export class PartitionData {
     const baseOffset = readInt64(b, start);
     const magic = b[start + MAGIC]!;
     if (magic < 2) return this.legacy(b.subarray(start, end));
-    if (end - start < BATCH_HEADER_SIZE) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'record batch shorter than its header');
+    if (end - start < BATCH_HEADER_SIZE)
+      throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'record batch shorter than its header');
     const attributes = b.readInt16BE(start + ATTRIBUTES);
     const lastOffset = baseOffset + b.readInt32BE(start + LAST_OFFSET_DELTA);
     if (lastOffset < this.fetchOffset) return [];
@@ -127,12 +134,25 @@ export class PartitionData {
     const logAppend = (attributes & TIMESTAMP_TYPE_BIT) !== 0;
     const baseTs = logAppend ? readInt64(b, start + MAX_TIMESTAMP) : readInt64(b, start + BASE_TIMESTAMP);
     const codec = (attributes & COMPRESSION_MASK) as Compression;
-    if (codec === Compression.None) return this.parse(b, start + BATCH_HEADER_SIZE, end, baseOffset, baseTs, logAppend, count, false) as ConsumerRecord[];
+    if (codec === Compression.None)
+      return this.parse(
+        b,
+        start + BATCH_HEADER_SIZE,
+        end,
+        baseOffset,
+        baseTs,
+        logAppend,
+        count,
+        false,
+      ) as ConsumerRecord[];
     let inner: Buffer;
     try {
       inner = await decompress(codec, b.subarray(start + BATCH_HEADER_SIZE, end), { maxOutputBytes: MAX_INFLATE });
     } catch (e) {
-      throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `cannot decompress a batch of ${this.topic}-${this.partition}: ${(e as Error).message}`);
+      throw new KafkaError(
+        ErrorCode.CORRUPT_MESSAGE,
+        `cannot decompress a batch of ${this.topic}-${this.partition}: ${(e as Error).message}`,
+      );
     }
     return this.parse(inner, 0, inner.length, baseOffset, baseTs, logAppend, count, false) as ConsumerRecord[];
   }
@@ -156,7 +176,8 @@ export class PartitionData {
         cur.end = end;
         const len = cur.varint();
         const recEnd = cur.pos + len;
-        if (len < 0 || recEnd > end) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `record of ${this.topic}-${this.partition} is truncated`);
+        if (len < 0 || recEnd > end)
+          throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `record of ${this.topic}-${this.partition} is truncated`);
         cur.end = recEnd;
         cur.pos += 1;
         const tsDelta = cur.varlong();
@@ -175,7 +196,18 @@ export class PartitionData {
           headers[j] = { key: k === null ? '' : k.toString('utf8'), value: cur.bytes() };
         }
         cur.pos = recEnd;
-        out.push(this.make(this.topic, this.partition, offset, logAppend ? baseTs : baseTs + tsDelta, logAppend, key, value, headers));
+        out.push(
+          this.make(
+            this.topic,
+            this.partition,
+            offset,
+            logAppend ? baseTs : baseTs + tsDelta,
+            logAppend,
+            key,
+            value,
+            headers,
+          ),
+        );
       }
     } catch (e) {
       if (e instanceof RecordsError) {

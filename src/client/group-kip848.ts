@@ -29,7 +29,10 @@ export class ConsumerProtocolMember extends GroupMember {
   private sentTopics = '';
   private interval = 0;
 
-  override setSubscription(topics: string | string[] | RegExp, listener?: import('./group.js').RebalanceListener): void {
+  override setSubscription(
+    topics: string | string[] | RegExp,
+    listener?: import('./group.js').RebalanceListener,
+  ): void {
     this.subscription = topics;
     if (listener) this.listener = listener;
     this.wakeSleep?.();
@@ -45,7 +48,8 @@ export class ConsumerProtocolMember extends GroupMember {
       try {
         await this.heartbeat();
         failures = 0;
-        if (!this.ackNeeded && !this.stopping) await this.sleep(this.interval > 0 ? this.interval : this.heartbeatIntervalMs);
+        if (!this.ackNeeded && !this.stopping)
+          await this.sleep(this.interval > 0 ? this.interval : this.heartbeatIntervalMs);
       } catch (e) {
         if (this.stopping) break;
         const err = e as Error;
@@ -88,7 +92,10 @@ export class ConsumerProtocolMember extends GroupMember {
       case ErrorCode.UNKNOWN_MEMBER_ID:
       case ErrorCode.FENCED_MEMBER_EPOCH:
         // The broker no longer counts us in: what we had may already be someone else's, so no commit.
-        this.cluster.log.info('fenced from the consumer group; rejoining', { group: this.groupId, error: errorFor(res.errorCode).message });
+        this.cluster.log.info('fenced from the consumer group; rejoining', {
+          group: this.groupId,
+          error: errorFor(res.errorCode).message,
+        });
         if (res.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
         this.memberEpoch = JOIN_EPOCH;
         this.generationId = -1;
@@ -112,7 +119,9 @@ export class ConsumerProtocolMember extends GroupMember {
     if (res.assignment !== null) await this.reconcile(res.assignment.topicPartitions);
     if (this.autoCommit && !this.ackNeeded && Date.now() - this.lastCommit >= this.autoCommitIntervalMs) {
       this.lastCommit = Date.now();
-      await this.commit(this.consumer.positions()).catch((e: Error) => this.cluster.log.warn('auto commit failed', { error: e.message }));
+      await this.commit(this.consumer.positions()).catch((e: Error) =>
+        this.cluster.log.warn('auto commit failed', { error: e.message }),
+      );
     }
   }
 

@@ -5,7 +5,12 @@
  * Offsets are committed to the coordinator: automatically every `autoCommitIntervalMs`, before partitions are
  * revoked, and on close; or by the application.
  */
-import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../protocol/consumer-protocol.js';
+import {
+  decodeAssignment,
+  decodeSubscription,
+  encodeAssignment,
+  encodeSubscription,
+} from '../protocol/consumer-protocol.js';
 import { FindCoordinator } from '../protocol/messages/find-coordinator.js';
 import { Heartbeat } from '../protocol/messages/heartbeat.js';
 import { JoinGroup } from '../protocol/messages/join-group.js';
@@ -180,7 +185,14 @@ export class GroupMember {
       const c = res.coordinators[0];
       if (!c) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'FindCoordinator returned no coordinator');
       node = c;
-    } else node = { nodeId: res.nodeId, host: res.host, port: res.port, errorCode: res.errorCode, errorMessage: res.errorMessage };
+    } else
+      node = {
+        nodeId: res.nodeId,
+        host: res.host,
+        port: res.port,
+        errorCode: res.errorCode,
+        errorMessage: res.errorMessage,
+      };
     if (node.errorCode !== 0) throw errorFor(node.errorCode, `coordinator of group ${this.groupId}`, node.errorMessage);
     if (!this.cluster.brokers.has(node.nodeId)) {
       this.cluster.brokers.set(node.nodeId, { nodeId: node.nodeId, host: node.host, port: node.port, rack: null });
@@ -192,7 +204,9 @@ export class GroupMember {
     const s = this.subscription;
     if (s instanceof RegExp) {
       const res = await this.cluster.fetchMetadata(null, false);
-      this.patternTopics = res.topics.filter((t) => t.name !== null && !t.isInternal && s.test(t.name)).map((t) => t.name!);
+      this.patternTopics = res.topics
+        .filter((t) => t.name !== null && !t.isInternal && s.test(t.name))
+        .map((t) => t.name!);
       return [...this.patternTopics].sort();
     }
     return (Array.isArray(s) ? [...s] : [s]).sort();
@@ -246,16 +260,21 @@ export class GroupMember {
       this.generationId = res.generationId;
       this.protocol = res.protocolName;
       let assignments: Array<{ memberId: string; assignment: Buffer }> = [];
-      if (res.leader === res.memberId && !res.skipAssignment) assignments = await this.leaderAssign(res.protocolName ?? '', res.members);
-      const sync = await this.toCoordinator(SyncGroup, {
-        groupId: this.groupId,
-        generationId: this.generationId,
-        memberId: this.memberId,
-        groupInstanceId: this.opts.groupInstanceId ?? null,
-        protocolType: 'consumer',
-        protocolName: this.protocol,
-        assignments,
-      }, this.rebalanceTimeoutMs + 5000);
+      if (res.leader === res.memberId && !res.skipAssignment)
+        assignments = await this.leaderAssign(res.protocolName ?? '', res.members);
+      const sync = await this.toCoordinator(
+        SyncGroup,
+        {
+          groupId: this.groupId,
+          generationId: this.generationId,
+          memberId: this.memberId,
+          groupInstanceId: this.opts.groupInstanceId ?? null,
+          protocolType: 'consumer',
+          protocolName: this.protocol,
+          assignments,
+        },
+        this.rebalanceTimeoutMs + 5000,
+      );
       if (sync.errorCode === ErrorCode.REBALANCE_IN_PROGRESS) continue;
       if (sync.errorCode === ErrorCode.UNKNOWN_MEMBER_ID || sync.errorCode === ErrorCode.ILLEGAL_GENERATION) {
         if (sync.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
@@ -286,10 +305,19 @@ export class GroupMember {
 
   private async leaderAssign(protocol: string, members: Array<{ memberId: string; metadata: Buffer }>) {
     const assignor = this.assignors.find((a) => a.name === protocol);
-    if (!assignor) throw new KafkaError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `the group chose assignor ${protocol}, which this client lacks`);
+    if (!assignor)
+      throw new KafkaError(
+        ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+        `the group chose assignor ${protocol}, which this client lacks`,
+      );
     const subs: MemberSubscription[] = members.map((m) => {
       const s = decodeSubscription(m.metadata);
-      return { memberId: m.memberId, topics: s.topics, ownedPartitions: s.ownedPartitions, generationId: s.generationId };
+      return {
+        memberId: m.memberId,
+        topics: s.topics,
+        ownedPartitions: s.ownedPartitions,
+        generationId: s.generationId,
+      };
     });
     const all = [...new Set(subs.flatMap((s) => s.topics))];
     await this.cluster.ensureTopics(all);
@@ -334,7 +362,9 @@ export class GroupMember {
     if (this.autoCommit && this.generationId >= 0) {
       const keys = new Set(parts.map((t) => key(t.topic, t.partition)));
       const offsets = this.consumer.positions().filter((o) => keys.has(key(o.topic, o.partition)));
-      await this.commit(offsets).catch((e: Error) => this.cluster.log.warn('commit before revoke failed', { error: e.message }));
+      await this.commit(offsets).catch((e: Error) =>
+        this.cluster.log.warn('commit before revoke failed', { error: e.message }),
+      );
     }
     if (this.listener?.onRevoked) await this.listener.onRevoked(parts);
     const keys = new Set(parts.map((t) => key(t.topic, t.partition)));
@@ -385,7 +415,9 @@ export class GroupMember {
     }
     if (this.autoCommit && !this.rejoinNeeded && Date.now() - this.lastCommit >= this.autoCommitIntervalMs) {
       this.lastCommit = Date.now();
-      await this.commit(this.consumer.positions()).catch((e: Error) => this.cluster.log.warn('auto commit failed', { error: e.message }));
+      await this.commit(this.consumer.positions()).catch((e: Error) =>
+        this.cluster.log.warn('auto commit failed', { error: e.message }),
+      );
     }
   }
 
@@ -394,7 +426,10 @@ export class GroupMember {
   /** Commits offsets for this member's generation; throws the first per-partition error. */
   async commit(offsets: TopicPartitionOffset[]): Promise<void> {
     if (offsets.length === 0) return;
-    const topics = new Map<string, Array<{ partitionIndex: number; committedOffset: number; committedMetadata: string | null }>>();
+    const topics = new Map<
+      string,
+      Array<{ partitionIndex: number; committedOffset: number; committedMetadata: string | null }>
+    >();
     for (const o of offsets) {
       let l = topics.get(o.topic);
       if (!l) topics.set(o.topic, (l = []));
@@ -410,7 +445,8 @@ export class GroupMember {
       }).then((r) => {
         for (const t of r.topics) {
           for (const p of t.partitions) {
-            if (p.errorCode === ErrorCode.NOT_COORDINATOR || p.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) this.coordinator = -1;
+            if (p.errorCode === ErrorCode.NOT_COORDINATOR || p.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE)
+              this.coordinator = -1;
             if (p.errorCode !== 0) throw errorFor(p.errorCode, `commit ${t.name}-${p.partitionIndex}`);
           }
         }
@@ -439,7 +475,8 @@ export class GroupMember {
         requireStable: true,
       });
       const groupError = res.groups.length > 0 ? res.groups[0]!.errorCode : res.errorCode;
-      if (groupError === ErrorCode.NOT_COORDINATOR || groupError === ErrorCode.COORDINATOR_NOT_AVAILABLE) this.coordinator = -1;
+      if (groupError === ErrorCode.NOT_COORDINATOR || groupError === ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        this.coordinator = -1;
       if (groupError) throw errorFor(groupError, `offsets of group ${this.groupId}`);
       const ts = res.groups.length > 0 ? res.groups[0]!.topics : res.topics;
       for (const t of ts) {

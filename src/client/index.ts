@@ -41,7 +41,15 @@ export type {
 export { Cluster } from './cluster.js';
 export type { ClientOptions, BrokerInfo, TopicInfo, PartitionInfo } from './cluster.js';
 export { BrokerConnection } from './connection.js';
-export { KafkaError, ErrorCode, ConnectionError, RequestTimeoutError, ClientStateError, isRetriable, errorName } from './errors.js';
+export {
+  KafkaError,
+  ErrorCode,
+  ConnectionError,
+  RequestTimeoutError,
+  ClientStateError,
+  isRetriable,
+  errorName,
+} from './errors.js';
 export { murmur2, partitionForKey, defaultPartitioner } from './partitioner.js';
 export type { Partitioner, PartitionerContext } from './partitioner.js';
 export {

@@ -52,7 +52,8 @@ export interface PartitionerContext {
 export type Partitioner = (ctx: PartitionerContext) => number;
 
 /** The Java-compatible hash for keyed records; records without a key get -1 (the producer's sticky choice). */
-export const defaultPartitioner: Partitioner = (ctx) => (ctx.key === null ? -1 : partitionForKey(ctx.key, ctx.numPartitions));
+export const defaultPartitioner: Partitioner = (ctx) =>
+  ctx.key === null ? -1 : partitionForKey(ctx.key, ctx.numPartitions);
 
 /**
  * Per-topic sticky choice for records without a key: a random available partition, changed after `batchSize` bytes

@@ -21,7 +21,7 @@ import { Compression } from '../protocol/records/layout.js';
 import { BatchBuilder, type DeliveryCallback, type HeadersInput, type RecordMetadata } from './batch-builder.js';
 import { Cluster, backoff, sleep, type ClientOptions } from './cluster.js';
 import { ClientStateError, ErrorCode, KafkaError, errorFor, needsMetadataRefresh } from './errors.js';
-import { StickyPartitions, defaultPartitioner, partitionForKey, type Partitioner } from './partitioner.js';
+import { StickyPartitions, partitionForKey, type Partitioner } from './partitioner.js';
 import { defaultSerializer, type Serialized, type Serializer } from './serde.js';
 
 export type { RecordMetadata, HeadersInput, DeliveryCallback };
@@ -160,7 +160,8 @@ export class Producer<K = unknown, V = unknown> {
     this.cluster = new Cluster({ ...opts, allowAutoTopicCreation: opts.allowAutoTopicCreation ?? true });
     const acks = opts.acks ?? 'all';
     this.acks = acks === 'all' ? -1 : acks;
-    if (this.acks !== 0 && this.acks !== 1 && this.acks !== -1) throw new ClientStateError(`acks must be 0, 1, -1 or 'all'`);
+    if (this.acks !== 0 && this.acks !== 1 && this.acks !== -1)
+      throw new ClientStateError(`acks must be 0, 1, -1 or 'all'`);
     this.lingerMs = opts.lingerMs ?? 5;
     this.batchSize = Math.max(opts.batchSize ?? 16384, 1);
     const codec = CODECS[opts.compression ?? 'none'];
@@ -173,13 +174,17 @@ export class Producer<K = unknown, V = unknown> {
     this.valueSer = (opts.valueSerializer ?? defaultSerializer) as Serializer<V>;
     this.partitioner = opts.partitioner;
     this.sticky = new StickyPartitions(this.batchSize);
-    if (opts.idempotent === true && this.acks !== -1) throw new ClientStateError("an idempotent producer needs acks 'all'");
+    if (opts.idempotent === true && this.acks !== -1)
+      throw new ClientStateError("an idempotent producer needs acks 'all'");
     this.maxRequestSize = opts.maxRequestSize ?? 1048576;
     this.transactionalId = opts.transactionalId ?? null;
     this.transactionTimeoutMs = opts.transactionTimeoutMs ?? 60000;
     if (this.transactionalId !== null) {
       if (this.acks !== -1) throw new ClientStateError("a transactional producer needs acks 'all'");
-      if (opts.idempotent === false) throw new ClientStateError('a transactional producer is idempotent; idempotent: false contradicts transactionalId');
+      if (opts.idempotent === false)
+        throw new ClientStateError(
+          'a transactional producer is idempotent; idempotent: false contradicts transactionalId',
+        );
     }
     // A batch never grows past what one request may carry.
     this.batchSize = Math.min(this.batchSize, this.maxRequestSize);
@@ -212,7 +217,10 @@ export class Producer<K = unknown, V = unknown> {
     if (want === false || this.acks !== -1) return;
     if (!conn.supports(InitProducerId)) {
       if (want === true) {
-        throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, 'idempotence was asked for but the broker does not offer InitProducerId');
+        throw new KafkaError(
+          ErrorCode.UNSUPPORTED_VERSION,
+          'idempotence was asked for but the broker does not offer InitProducerId',
+        );
       }
       this.cluster.log.debug('broker does not offer InitProducerId; producing without idempotence');
       return;
@@ -299,7 +307,10 @@ export class Producer<K = unknown, V = unknown> {
     if (!(partition >= 0 && partition < parts.length)) {
       this.report(
         callback,
-        new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${partition} of ${record.topic} does not exist (${parts.length} partitions)`),
+        new KafkaError(
+          ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          `partition ${partition} of ${record.topic} does not exist (${parts.length} partitions)`,
+        ),
       );
       return;
     }
@@ -314,7 +325,10 @@ export class Producer<K = unknown, V = unknown> {
         // Alone in its batch and still too large for one request: Kafka's RecordTooLargeException.
         this.report(
           callback,
-          new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `a record of ${b.sizeInBytes} bytes for ${record.topic} exceeds maxRequestSize ${this.maxRequestSize}`),
+          new KafkaError(
+            ErrorCode.MESSAGE_TOO_LARGE,
+            `a record of ${b.sizeInBytes} bytes for ${record.topic} exceeds maxRequestSize ${this.maxRequestSize}`,
+          ),
         );
         return;
       }
@@ -348,7 +362,13 @@ export class Producer<K = unknown, V = unknown> {
       }
       if (Date.now() >= deadline || this.closed) {
         const err = await this.cluster.topicError(record.topic).catch(() => undefined);
-        throw err ?? new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${record.topic} not present in metadata after ${this.maxBlockMs} ms`);
+        throw (
+          err ??
+          new KafkaError(
+            ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            `topic ${record.topic} not present in metadata after ${this.maxBlockMs} ms`,
+          )
+        );
       }
       await sleep(backoff(this.cluster.retryBackoffMs, this.cluster.retryBackoffMaxMs, attempt));
       await this.cluster.refreshMetadata();
@@ -411,11 +431,14 @@ export class Producer<K = unknown, V = unknown> {
     if (at >= this.wakeAt) return;
     this.wakeAt = at;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = undefined;
-      this.wakeAt = Infinity;
-      this.drain();
-    }, Math.max(0, ms));
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = undefined;
+        this.wakeAt = Infinity;
+        this.drain();
+      },
+      Math.max(0, ms),
+    );
   }
 
   private scheduleDrain(): void {
@@ -457,7 +480,11 @@ export class Producer<K = unknown, V = unknown> {
         this.forget(q, head);
         this.finish(
           head,
-          head.lastError ?? new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `record expired after ${this.deliveryTimeoutMs} ms without being sent`),
+          head.lastError ??
+            new KafkaError(
+              ErrorCode.REQUEST_TIMED_OUT,
+              `record expired after ${this.deliveryTimeoutMs} ms without being sent`,
+            ),
         );
         nextWake = Math.min(nextWake, now);
         continue;
@@ -568,7 +595,8 @@ export class Producer<K = unknown, V = unknown> {
         }
       }
       // A partition missing from the answer is as good as a network failure for it.
-      for (const b of byKey.values()) this.failed(b, new KafkaError(ErrorCode.NETWORK_EXCEPTION, `no answer for ${b.topic}-${b.partition}`));
+      for (const b of byKey.values())
+        this.failed(b, new KafkaError(ErrorCode.NETWORK_EXCEPTION, `no answer for ${b.topic}-${b.partition}`));
       if (refresh) this.cluster.refreshMetadata().catch(() => {});
     } catch (e) {
       const err = e instanceof KafkaError ? e : new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, (e as Error).message);
@@ -606,7 +634,10 @@ export class Producer<K = unknown, V = unknown> {
       this.txnError ??= err;
       return false;
     }
-    this.cluster.log.info('producer sequence state lost on the broker; bumping the epoch', { partition: `${b.topic}-${b.partition}`, error: err.message });
+    this.cluster.log.info('producer sequence state lost on the broker; bumping the epoch', {
+      partition: `${b.topic}-${b.partition}`,
+      error: err.message,
+    });
     this.bumpNeeded = true;
     this.failed(b, err, true);
     return true;
@@ -626,13 +657,17 @@ export class Producer<K = unknown, V = unknown> {
       } else {
         for (let attempt = 0; ; attempt++) {
           try {
-            const res = await this.cluster.sendAny(InitProducerId, { transactionalId: null, transactionTimeoutMs: this.transactionTimeoutMs });
+            const res = await this.cluster.sendAny(InitProducerId, {
+              transactionalId: null,
+              transactionTimeoutMs: this.transactionTimeoutMs,
+            });
             if (res.errorCode !== 0) throw errorFor(res.errorCode, 'InitProducerId (new producer id)');
             this.producerId = res.producerId;
             this.producerEpoch = res.producerEpoch;
             break;
           } catch (e) {
-            if (this.closedHard || !(e instanceof KafkaError) || !e.retriable || attempt >= this.cluster.retries) throw e;
+            if (this.closedHard || !(e instanceof KafkaError) || !e.retriable || attempt >= this.cluster.retries)
+              throw e;
             await sleep(backoff(this.cluster.retryBackoffMs, this.cluster.retryBackoffMaxMs, attempt));
           }
         }
@@ -741,8 +776,11 @@ export class Producer<K = unknown, V = unknown> {
   // Transactions
 
   private txnStateError(what: string): KafkaError {
-    if (this.txnState === 'fatal') return this.txnError ?? new ClientStateError('the transactional producer failed and must be closed');
-    const e = new ClientStateError(`cannot ${what}: the transaction state is ${this.txnState}${this.txnState === 'uninitialized' ? ' (call initTransactions() first)' : ''}`);
+    if (this.txnState === 'fatal')
+      return this.txnError ?? new ClientStateError('the transactional producer failed and must be closed');
+    const e = new ClientStateError(
+      `cannot ${what}: the transaction state is ${this.txnState}${this.txnState === 'uninitialized' ? ' (call initTransactions() first)' : ''}`,
+    );
     (e as { code: number }).code = ErrorCode.INVALID_TXN_STATE;
     return e;
   }
@@ -759,10 +797,20 @@ export class Producer<K = unknown, V = unknown> {
       const conn = await this.cluster.anyConnection();
       const v = conn.versions.get(FindCoordinator.key) ?? 0;
       const res = await conn.send(FindCoordinator, { key: id, keyType: 1, coordinatorKeys: [id] });
-      const c = v >= 4 ? res.coordinators[0] : { nodeId: res.nodeId, host: res.host, port: res.port, errorCode: res.errorCode, errorMessage: res.errorMessage };
+      const c =
+        v >= 4
+          ? res.coordinators[0]
+          : {
+              nodeId: res.nodeId,
+              host: res.host,
+              port: res.port,
+              errorCode: res.errorCode,
+              errorMessage: res.errorMessage,
+            };
       if (!c) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'FindCoordinator returned no coordinator');
       if (c.errorCode !== 0) throw errorFor(c.errorCode, `transaction coordinator of ${id}`, c.errorMessage);
-      if (!this.cluster.brokers.has(c.nodeId)) this.cluster.brokers.set(c.nodeId, { nodeId: c.nodeId, host: c.host, port: c.port, rack: null });
+      if (!this.cluster.brokers.has(c.nodeId))
+        this.cluster.brokers.set(c.nodeId, { nodeId: c.nodeId, host: c.host, port: c.port, rack: null });
       this.txnCoordinator = c.nodeId;
       return c.nodeId;
     });
@@ -773,7 +821,12 @@ export class Producer<K = unknown, V = unknown> {
    * retriable errors, CONCURRENT_TRANSACTIONS (the previous transaction is still being completed) included, and
    * looks the coordinator up again when it moved.
    */
-  private async toTxnCoordinator<Req, Res>(api: Api<Req, Res>, req: Encodable<Req>, check: (res: Res) => number, what: string): Promise<Res> {
+  private async toTxnCoordinator<Req, Res>(
+    api: Api<Req, Res>,
+    req: Encodable<Req>,
+    check: (res: Res) => number,
+    what: string,
+  ): Promise<Res> {
     const deadline = Date.now() + Math.max(this.cluster.requestTimeoutMs, this.transactionTimeoutMs);
     for (let attempt = 0; ; attempt++) {
       let code: number;
@@ -792,7 +845,11 @@ export class Producer<K = unknown, V = unknown> {
       const again = code === ErrorCode.CONCURRENT_TRANSACTIONS || errorFor(code).retriable;
       if (!again || Date.now() > deadline || this.closedHard) throw errorFor(code, `${what} (${this.transactionalId})`);
       // Completing the previous transaction takes a moment; poll briskly at first.
-      await sleep(code === ErrorCode.CONCURRENT_TRANSACTIONS ? Math.min(20 * 2 ** attempt, 500) : backoff(this.cluster.retryBackoffMs, this.cluster.retryBackoffMaxMs, attempt));
+      await sleep(
+        code === ErrorCode.CONCURRENT_TRANSACTIONS
+          ? Math.min(20 * 2 ** attempt, 500)
+          : backoff(this.cluster.retryBackoffMs, this.cluster.retryBackoffMaxMs, attempt),
+      );
     }
   }
 
@@ -808,7 +865,10 @@ export class Producer<K = unknown, V = unknown> {
       await this.connect();
       const conn = await this.cluster.anyConnection();
       if (!conn.supports(InitProducerId) || !conn.supports(EndTxn) || !conn.supports(AddPartitionsToTxn)) {
-        throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, 'the broker does not offer transactions (InitProducerId, AddPartitionsToTxn, EndTxn)');
+        throw new KafkaError(
+          ErrorCode.UNSUPPORTED_VERSION,
+          'the broker does not offer transactions (InitProducerId, AddPartitionsToTxn, EndTxn)',
+        );
       }
       const res = await this.toTxnCoordinator(
         InitProducerId,
@@ -862,7 +922,8 @@ export class Producer<K = unknown, V = unknown> {
           for (const t of r.resultsByTopicV3AndBelow) {
             for (const p of t.resultsByPartition) {
               // OPERATION_NOT_ATTEMPTED only says another partition of the request failed.
-              if (p.partitionErrorCode !== 0 && p.partitionErrorCode !== ErrorCode.OPERATION_NOT_ATTEMPTED) code = p.partitionErrorCode;
+              if (p.partitionErrorCode !== 0 && p.partitionErrorCode !== ErrorCode.OPERATION_NOT_ATTEMPTED)
+                code = p.partitionErrorCode;
             }
           }
           return code;
@@ -895,11 +956,16 @@ export class Producer<K = unknown, V = unknown> {
    * Commits a consumer's offsets as part of the transaction (consume-transform-produce): they become visible
    * to the group only if the transaction commits. `groupMetadata` comes from `consumer.groupMetadata()`.
    */
-  async sendOffsetsToTransaction(offsets: TransactionOffset[], groupMetadata: ConsumerGroupMetadata | string): Promise<void> {
+  async sendOffsetsToTransaction(
+    offsets: TransactionOffset[],
+    groupMetadata: ConsumerGroupMetadata | string,
+  ): Promise<void> {
     const id = this.requireTransactional();
     if (this.txnState !== 'in-transaction') throw this.txnStateError('sendOffsetsToTransaction');
     const group: ConsumerGroupMetadata =
-      typeof groupMetadata === 'string' ? { groupId: groupMetadata, generationId: -1, memberId: '', groupInstanceId: null } : groupMetadata;
+      typeof groupMetadata === 'string'
+        ? { groupId: groupMetadata, generationId: -1, memberId: '', groupInstanceId: null }
+        : groupMetadata;
     if (offsets.length === 0) return;
     await this.toTxnCoordinator(
       AddOffsetsToTxn,
@@ -908,21 +974,38 @@ export class Producer<K = unknown, V = unknown> {
       'AddOffsetsToTxn',
     );
     this.offsetsAdded = true;
-    const topics = new Map<string, Array<{ partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }>>();
+    const topics = new Map<
+      string,
+      Array<{
+        partitionIndex: number;
+        committedOffset: number;
+        committedLeaderEpoch: number;
+        committedMetadata: string | null;
+      }>
+    >();
     for (const o of offsets) {
       let l = topics.get(o.topic);
       if (!l) topics.set(o.topic, (l = []));
-      l.push({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, committedMetadata: o.metadata ?? null });
+      l.push({
+        partitionIndex: o.partition,
+        committedOffset: o.offset,
+        committedLeaderEpoch: -1,
+        committedMetadata: o.metadata ?? null,
+      });
     }
     // TxnOffsetCommit goes to the group's coordinator.
     await this.cluster.retry(async () => {
       const conn = await this.cluster.anyConnection();
       const v = conn.versions.get(FindCoordinator.key) ?? 0;
       const fc = await conn.send(FindCoordinator, { key: group.groupId, keyType: 0, coordinatorKeys: [group.groupId] });
-      const c = v >= 4 ? fc.coordinators[0] : { nodeId: fc.nodeId, host: fc.host, port: fc.port, errorCode: fc.errorCode, errorMessage: fc.errorMessage };
+      const c =
+        v >= 4
+          ? fc.coordinators[0]
+          : { nodeId: fc.nodeId, host: fc.host, port: fc.port, errorCode: fc.errorCode, errorMessage: fc.errorMessage };
       if (!c) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'FindCoordinator returned no coordinator');
       if (c.errorCode !== 0) throw errorFor(c.errorCode, `coordinator of group ${group.groupId}`, c.errorMessage);
-      if (!this.cluster.brokers.has(c.nodeId)) this.cluster.brokers.set(c.nodeId, { nodeId: c.nodeId, host: c.host, port: c.port, rack: null });
+      if (!this.cluster.brokers.has(c.nodeId))
+        this.cluster.brokers.set(c.nodeId, { nodeId: c.nodeId, host: c.host, port: c.port, rack: null });
       const res = await (await this.cluster.coordinatorConnection(c.nodeId)).send(TxnOffsetCommit, {
         transactionalId: id,
         groupId: group.groupId,

@@ -26,4 +26,8 @@ export const defaultSerializer: Serializer<unknown> = (v) => {
 };
 
 export const serializers = { string: stringSerializer, json: jsonSerializer, buffer: bufferSerializer } as const;
-export const deserializers = { string: stringDeserializer, json: jsonDeserializer, buffer: bufferDeserializer } as const;
+export const deserializers = {
+  string: stringDeserializer,
+  json: jsonDeserializer,
+  buffer: bufferDeserializer,
+} as const;

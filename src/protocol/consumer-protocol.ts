@@ -51,7 +51,14 @@ const subscriptionCodecs = new Api(
   ConsumerProtocolSubscription,
   ConsumerProtocolSubscription,
 );
-const assignmentCodecs = new Api(-1, 'ConsumerProtocolAssignment', '0-3', 'none', ConsumerProtocolAssignment, ConsumerProtocolAssignment);
+const assignmentCodecs = new Api(
+  -1,
+  'ConsumerProtocolAssignment',
+  '0-3',
+  'none',
+  ConsumerProtocolAssignment,
+  ConsumerProtocolAssignment,
+);
 
 /** Reads the version prefix and picks the schema version to decode with: newer versions read as our newest. */
 function readVersion(r: Reader, what: string): { version: number; schemaVersion: number } {
@@ -61,13 +68,20 @@ function readVersion(r: Reader, what: string): { version: number; schemaVersion:
 }
 
 function checkEncodeVersion(version: number, what: string): void {
-  if (!Number.isInteger(version) || version < CONSUMER_PROTOCOL_MIN_VERSION || version > CONSUMER_PROTOCOL_MAX_VERSION) {
+  if (
+    !Number.isInteger(version) ||
+    version < CONSUMER_PROTOCOL_MIN_VERSION ||
+    version > CONSUMER_PROTOCOL_MAX_VERSION
+  ) {
     throw new RangeError(`${what} version ${version} cannot be written (0-${CONSUMER_PROTOCOL_MAX_VERSION})`);
   }
 }
 
 /** Encodes a subscription with its version prefix. Fields the version lacks are dropped. */
-export function encodeSubscription(sub: Encodable<ConsumerSubscription>, version = CONSUMER_PROTOCOL_MAX_VERSION): Buffer {
+export function encodeSubscription(
+  sub: Encodable<ConsumerSubscription>,
+  version = CONSUMER_PROTOCOL_MAX_VERSION,
+): Buffer {
   checkEncodeVersion(version, 'subscription');
   const w = new Writer(64);
   w.int16(version);

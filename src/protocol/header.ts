@@ -1,5 +1,5 @@
 /** Request and response headers (request header v0-v2, response header v0-v1). */
-import { Reader, Writer } from './primitives.js';
+import type { Reader, Writer } from './primitives.js';
 
 export interface RequestHeader {
   apiKey: number;

@@ -62,7 +62,10 @@ export class F<T> {
   }
 }
 
-const prim = <T>(kind: Kind) => (): F<T> => new F<T>({ kind, versions: '0+', nullable: 'none' });
+const prim =
+  <T>(kind: Kind) =>
+  (): F<T> =>
+    new F<T>({ kind, versions: '0+', nullable: 'none' });
 export const bool = prim<boolean>('bool');
 export const int8 = prim<number>('int8');
 export const int16 = prim<number>('int16');
@@ -160,6 +163,7 @@ function defaultStruct(spec: FieldSpec): Record<string, unknown> {
   return o;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a test for ASCII, control characters included
 const utf8Length = (s: string): number => (s.length < 64 && /^[\x00-\x7f]*$/.test(s) ? s.length : Buffer.byteLength(s));
 
 function leafCodec(spec: FieldSpec, version: number, flexible: boolean): Codec {

@@ -127,7 +127,10 @@ export interface RecordHit {
  * Finds the first record whose timestamp satisfies `pred` inside the batch `b` (a whole magic-2 batch).
  * Returns undefined when records cannot be inspected (compressed batch) so the caller falls back to batch level.
  */
-export function findRecordInBatch(b: Buffer, pred: (ts: number, offset: number) => boolean): RecordHit | null | undefined {
+export function findRecordInBatch(
+  b: Buffer,
+  pred: (ts: number, offset: number) => boolean,
+): RecordHit | null | undefined {
   if (b[MAGIC] !== 2) return undefined;
   const attrs = b.readInt16BE(ATTRIBUTES);
   const baseOffset = readInt64(b, 0);

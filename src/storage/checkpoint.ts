@@ -66,7 +66,10 @@ export function readOffsetCheckpoint(file: string): Map<string, number> {
   return out;
 }
 
-export function writeOffsetCheckpoint(file: string, entries: Iterable<[topic: string, partition: number, offset: number]>): void {
+export function writeOffsetCheckpoint(
+  file: string,
+  entries: Iterable<[topic: string, partition: number, offset: number]>,
+): void {
   const lines: string[] = [];
   for (const [t, p, o] of entries) lines.push(`${t} ${p} ${o}`);
   writeFileAtomic(file, formatCheckpoint(lines));

@@ -210,7 +210,8 @@ async function filterBatch(batch: Buffer, c: FilterContext): Promise<FilterResul
   const baseTs = readInt64(batch, BASE_TIMESTAMP);
   if (attrs & CONTROL_BIT) {
     // read_committed consumers need a marker as long as any data of its transaction may remain
-    if (!c.isEmptyTxnMarker(baseOffset) || (pid >= 0 && c.isLastOfProducer(pid, baseOffset))) return { out: batch, horizon: -1 };
+    if (!c.isEmptyTxnMarker(baseOffset) || (pid >= 0 && c.isLastOfProducer(pid, baseOffset)))
+      return { out: batch, horizon: -1 };
     if (!hasHorizon) {
       // The first pass to find it removable stamps the horizon; consumers part-way through still see it until then.
       const horizon = c.now + c.deleteRetentionMs;
@@ -225,7 +226,9 @@ async function filterBatch(batch: Buffer, c: FilterContext): Promise<FilterResul
   const dropTombstones = hasHorizon && baseTs <= c.now;
   c.stats.recordsRead += count;
   const drop = (): FilterResult =>
-    pid >= 0 && c.isLastOfProducer(pid, baseOffset) ? { out: count === 0 ? batch : emptyBatchLike(batch), horizon: -1 } : { out: null, horizon: -1 };
+    pid >= 0 && c.isLastOfProducer(pid, baseOffset)
+      ? { out: count === 0 ? batch : emptyBatchLike(batch), horizon: -1 }
+      : { out: null, horizon: -1 };
   if ((attrs & TRANSACTIONAL_BIT) !== 0 && c.isAborted(pid, baseOffset)) {
     c.stats.abortedBatchesRemoved++;
     return drop();
@@ -315,7 +318,12 @@ async function rebuild(batch: Buffer, r: { data: Buffer }, kept: RawRecord[], ho
 // file helpers
 
 /** Reads the whole batches of a segment file chunk by chunk (each chunk a fresh buffer the callback may keep). */
-async function forEachBatchChunk(file: string, size: number, check: () => void, fn: (batches: Buffer[]) => Promise<void>): Promise<void> {
+async function forEachBatchChunk(
+  file: string,
+  size: number,
+  check: () => void,
+  fn: (batches: Buffer[]) => Promise<void>,
+): Promise<void> {
   let fh: fs.promises.FileHandle;
   try {
     fh = await fs.promises.open(file, 'r');
@@ -530,7 +538,8 @@ export class LogCleaner {
     try {
       fd = fs.openSync(seg.logPath, 'r');
       const b = Buffer.alloc(BATCH_HEADER_SIZE);
-      if (fs.readSync(fd, b, 0, BATCH_HEADER_SIZE, 0) < BATCH_HEADER_SIZE || b[MAGIC] !== 2) return seg.largestTimestamp();
+      if (fs.readSync(fd, b, 0, BATCH_HEADER_SIZE, 0) < BATCH_HEADER_SIZE || b[MAGIC] !== 2)
+        return seg.largestTimestamp();
       return readInt64(b, MAX_TIMESTAMP);
     } catch {
       return -1;
@@ -811,7 +820,8 @@ export class LogCleaner {
           /* deleted meanwhile: the swap below will notice */
         }
       }
-      if (mtime > 0) await fs.promises.utimes(path.join(dir, name + '.log' + CLEANED_SUFFIX), mtime / 1000, mtime / 1000);
+      if (mtime > 0)
+        await fs.promises.utimes(path.join(dir, name + '.log' + CLEANED_SUFFIX), mtime / 1000, mtime / 1000);
       if (offsetIdx.length > 0) {
         const b = Buffer.allocUnsafe(offsetIdx.length * 4);
         for (let i = 0; i < offsetIdx.length; i++) b.writeInt32BE(offsetIdx[i]!, i * 4);

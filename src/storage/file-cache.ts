@@ -113,7 +113,8 @@ export class FileCache {
     const e = this.map.get(path);
     if (!e) return;
     this.remove(e);
-    if (e.pins > 0) e.orphan = true; // the last release closes it
+    if (e.pins > 0)
+      e.orphan = true; // the last release closes it
     else fs.closeSync(e.fd);
   }
 

@@ -24,7 +24,11 @@ export class LeaderEpochCache {
       for (const l of lines) {
         const e = Number(l[0]);
         const s = Number(l[1]);
-        if (Number.isInteger(e) && Number.isFinite(s) && (this.epochs.length === 0 || (e > this.latestEpoch && s >= this.starts[this.starts.length - 1]!))) {
+        if (
+          Number.isInteger(e) &&
+          Number.isFinite(s) &&
+          (this.epochs.length === 0 || (e > this.latestEpoch && s >= this.starts[this.starts.length - 1]!))
+        ) {
           this.epochs.push(e);
           this.starts.push(s);
         }
@@ -59,7 +63,8 @@ export class LeaderEpochCache {
    * ending where the next higher epoch starts (or at the log end for the latest epoch).
    */
   endOffsetFor(requested: number, logEndOffset: number): { epoch: number; endOffset: number } {
-    if (requested === UNDEFINED_EPOCH || this.epochs.length === 0) return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+    if (requested === UNDEFINED_EPOCH || this.epochs.length === 0)
+      return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
     if (requested === this.latestEpoch) return { epoch: requested, endOffset: logEndOffset };
     let hi = -1; // first index with epoch > requested
     for (let i = 0; i < this.epochs.length; i++) {

@@ -122,7 +122,8 @@ export class LogManager {
   private startBackgroundTasks(): void {
     const bc = this.opts.brokerConfig ?? {};
     const retentionEvery = this.opts.retentionCheckIntervalMs ?? num(bc['log.retention.check.interval.ms'], 300000);
-    const flushEvery = this.opts.flushCheckIntervalMs ?? Math.min(num(bc['log.flush.scheduler.interval.ms'], 1000), 1000);
+    const flushEvery =
+      this.opts.flushCheckIntervalMs ?? Math.min(num(bc['log.flush.scheduler.interval.ms'], 1000), 1000);
     const checkpointEvery = this.opts.checkpointIntervalMs ?? num(bc['log.flush.offset.checkpoint.interval.ms'], 60000);
     const every = (ms: number, fn: () => void): void => {
       if (ms <= 0) return;
@@ -221,7 +222,9 @@ export class LogManager {
     this.logs.delete(key);
     const target = path.join(this.dataDir, `${key}.${crypto.randomUUID().replace(/-/g, '')}${DELETE_DIR_SUFFIX}`);
     fs.renameSync(log.dir, target);
-    fs.promises.rm(target, { recursive: true, force: true }).catch((e) => this.logger.warn({ err: e, dir: target }, 'could not remove deleted log'));
+    fs.promises
+      .rm(target, { recursive: true, force: true })
+      .catch((e) => this.logger.warn({ err: e, dir: target }, 'could not remove deleted log'));
   }
 
   /** One retention pass over every log; returns the number of segments deleted. */

@@ -66,9 +66,19 @@ export class MetadataStore {
   }
 
   /** Adds a topic; a missing topicId is generated. Throws if the name exists. */
-  createTopic(t: { name: string; partitions: number; configs?: Record<string, string>; topicId?: string }): TopicRecord {
+  createTopic(t: {
+    name: string;
+    partitions: number;
+    configs?: Record<string, string>;
+    topicId?: string;
+  }): TopicRecord {
     if (this.topics.has(t.name)) throw new Error(`topic ${t.name} already exists`);
-    const rec: TopicRecord = { name: t.name, topicId: t.topicId ?? crypto.randomUUID(), partitions: t.partitions, configs: { ...(t.configs ?? {}) } };
+    const rec: TopicRecord = {
+      name: t.name,
+      topicId: t.topicId ?? crypto.randomUUID(),
+      partitions: t.partitions,
+      configs: { ...(t.configs ?? {}) },
+    };
     this.topics.set(rec.name, rec);
     this.persist();
     return rec;

@@ -1,6 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ATTRIBUTES, BASE_SEQUENCE, BATCH_HEADER_SIZE, CONTROL_BIT, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAGIC, MAX_TIMESTAMP, PARTITION_LEADER_EPOCH, PRODUCER_EPOCH, PRODUCER_ID, TRANSACTIONAL_BIT, readInt64, writeInt64 } from '../protocol/records/layout.js';
+import {
+  ATTRIBUTES,
+  BASE_SEQUENCE,
+  BATCH_HEADER_SIZE,
+  CONTROL_BIT,
+  LAST_OFFSET_DELTA,
+  LOG_OVERHEAD,
+  MAGIC,
+  MAX_TIMESTAMP,
+  PARTITION_LEADER_EPOCH,
+  PRODUCER_EPOCH,
+  PRODUCER_ID,
+  TRANSACTIONAL_BIT,
+  readInt64,
+  writeInt64,
+} from '../protocol/records/layout.js';
 import { fsyncDir } from './checkpoint.js';
 import { FileCache } from './file-cache.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
@@ -181,7 +196,12 @@ export class PartitionLog {
   /** Opens (creating if absent) the log in `dir`, recovering it when the last shutdown was not clean. */
   static open(dir: string, opts: PartitionLogOptions = {}): PartitionLog {
     fs.mkdirSync(dir, { recursive: true });
-    const log = new PartitionLog(dir, opts.config ?? defaultLogConfig(), opts.ctx ?? createStorageContext(), opts.hwFollowsLeo ?? true);
+    const log = new PartitionLog(
+      dir,
+      opts.config ?? defaultLogConfig(),
+      opts.ctx ?? createStorageContext(),
+      opts.hwFollowsLeo ?? true,
+    );
     log.load(opts);
     return log;
   }
@@ -259,7 +279,8 @@ export class PartitionLog {
     }
     for (const n of names) {
       // an index without its log is a leftover of an interrupted delete
-      if ((n.endsWith(INDEX_SUFFIX) || n.endsWith(TIME_INDEX_SUFFIX)) && !logs.has(n.slice(0, 20))) fs.rmSync(path.join(this.dir, n), { force: true });
+      if ((n.endsWith(INDEX_SUFFIX) || n.endsWith(TIME_INDEX_SUFFIX)) && !logs.has(n.slice(0, 20)))
+        fs.rmSync(path.join(this.dir, n), { force: true });
     }
     bases.sort((a, b) => a - b);
     const cfg = this._config;
@@ -274,7 +295,10 @@ export class PartitionLog {
       const a = this.active;
       a.ensureIndexes(cfg.indexIntervalBytes);
       if (!a.loadTail()) {
-        this.ctx.logger.warn({ dir: this.dir }, 'active segment tail is inconsistent after a clean shutdown; recovering it');
+        this.ctx.logger.warn(
+          { dir: this.dir },
+          'active segment tail is inconsistent after a clean shutdown; recovering it',
+        );
         this.recover(a.baseOffset);
       }
     }
@@ -299,12 +323,19 @@ export class PartitionLog {
     const recovered: Segment[] = [];
     for (; i < this.segments.length; i++) {
       const seg = this.segments[i]!;
-      const r = seg.walk({ crc: true, indexIntervalBytes: cfg.indexIntervalBytes, onBatch: (e, b) => this.epochCache.assign(e, b, false) });
+      const r = seg.walk({
+        crc: true,
+        indexIntervalBytes: cfg.indexIntervalBytes,
+        onBatch: (e, b) => this.epochCache.assign(e, b, false),
+      });
       recovered.push(seg);
       const next = this.segments[i + 1];
       const damaged = r.validBytes < seg.size;
       if (damaged) {
-        this.ctx.logger.warn({ dir: this.dir, segment: seg.baseOffset, validBytes: r.validBytes, size: seg.size, problem: r.problem }, 'truncating invalid tail of log segment');
+        this.ctx.logger.warn(
+          { dir: this.dir, segment: seg.baseOffset, validBytes: r.validBytes, size: seg.size, problem: r.problem },
+          'truncating invalid tail of log segment',
+        );
         seg.truncateBytes(r.validBytes);
       }
       if (next && (damaged || next.baseOffset < r.nextOffset)) {
@@ -358,7 +389,10 @@ export class PartitionLog {
     if (n === 0) throw new StorageError(ErrorCode.CORRUPT_MESSAGE, 'empty append');
     const cfg = this._config;
     if (n > cfg.segmentBytes) {
-      throw new StorageError(ErrorCode.RECORD_LIST_TOO_LARGE, `append of ${n} bytes exceeds segment.bytes ${cfg.segmentBytes}`);
+      throw new StorageError(
+        ErrorCode.RECORD_LIST_TOO_LARGE,
+        `append of ${n} bytes exceeds segment.bytes ${cfg.segmentBytes}`,
+      );
     }
     // Only batches with a producer id (idempotent/transactional writers, markers) pay for producer state.
     const pid = n >= BATCH_HEADER_SIZE ? readInt64(batches, PRODUCER_ID) : -1;
@@ -396,7 +430,10 @@ export class PartitionLog {
       // Logged once per run of failures (a full disk fails every produce), then once when appends work again.
       if (!this.appendsFailing) {
         this.appendsFailing = true;
-        this.ctx.logger.error({ dir: this.dir, err: why }, 'appends to this partition fail (not logged again until one succeeds)');
+        this.ctx.logger.error(
+          { dir: this.dir, err: why },
+          'appends to this partition fail (not logged again until one succeeds)',
+        );
       }
       throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `write to ${this.dir} failed: ${why}`);
     }
@@ -512,7 +549,8 @@ export class PartitionLog {
           }
           this.flushRounds++;
           await Promise.all(pins.map((h) => this.ctx.fdatasync(h.fd)));
-          for (const ti of this.txnIndexes.values()) if (ti.needsSync && !this.deleted) await ti.sync(this.ctx.fdatasync);
+          for (const ti of this.txnIndexes.values())
+            if (ti.needsSync && !this.deleted) await ti.sync(this.ctx.fdatasync);
           if (syncDir && !this.deleted) await fsyncDirAsync(this.dir);
         } finally {
           for (const h of pins) h.release();
@@ -526,7 +564,8 @@ export class PartitionLog {
       this.ctx.logger.error({ dir: this.dir, err: e }, 'flush of partition log failed');
       const ws = this.waiters;
       this.waiters = [];
-      for (const w of ws) w.reject(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `flush failed: ${(e as Error).message}`));
+      for (const w of ws)
+        w.reject(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `flush failed: ${(e as Error).message}`));
     } finally {
       this.flushRunning = false;
     }
@@ -561,7 +600,13 @@ export class PartitionLog {
   // ---------------------------------------------------------------- reads
 
   private result(errorCode: number, records: Buffer): ReadResult {
-    return { errorCode, records, highWatermark: this._highWatermark, logStartOffset: this._logStartOffset, logEndOffset: this._nextOffset };
+    return {
+      errorCode,
+      records,
+      highWatermark: this._highWatermark,
+      logStartOffset: this._logStartOffset,
+      logEndOffset: this._nextOffset,
+    };
   }
 
   /**
@@ -569,7 +614,8 @@ export class PartitionLog {
    * minOneBatch), from a single segment. OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset].
    */
   read(fetchOffset: number, maxBytes: number, opts: ReadOptions = {}): ReadResult {
-    if (fetchOffset < this._logStartOffset || fetchOffset > this._nextOffset) return this.result(ErrorCode.OFFSET_OUT_OF_RANGE, EMPTY);
+    if (fetchOffset < this._logStartOffset || fetchOffset > this._nextOffset)
+      return this.result(ErrorCode.OFFSET_OUT_OF_RANGE, EMPTY);
     const maxOffset = opts.maxOffset ?? Number.MAX_SAFE_INTEGER;
     if (fetchOffset === this._nextOffset || fetchOffset >= maxOffset) return this.result(0, EMPTY);
     const minOne = opts.minOneBatch ?? true;
@@ -625,7 +671,10 @@ export class PartitionLog {
   /** DeleteRecords: moves the log start offset up to `offset` and drops segments wholly below it. */
   deleteRecordsBefore(offset: number): number {
     if (offset > this._highWatermark) {
-      throw new StorageError(ErrorCode.OFFSET_OUT_OF_RANGE, `cannot delete before ${offset}: high watermark is ${this._highWatermark}`);
+      throw new StorageError(
+        ErrorCode.OFFSET_OUT_OF_RANGE,
+        `cannot delete before ${offset}: high watermark is ${this._highWatermark}`,
+      );
     }
     if (offset <= this._logStartOffset) return this._logStartOffset;
     this._logStartOffset = offset;
@@ -682,7 +731,10 @@ export class PartitionLog {
     for (const s of gone) this.removeSegmentFiles(s);
     this._logStartOffset = Math.max(this._logStartOffset, this.segments[0]!.baseOffset);
     this.epochCache.truncateFromStart(this._logStartOffset);
-    this.ctx.logger.info({ dir: this.dir, segments: gone.map((s) => s.baseOffset), logStartOffset: this._logStartOffset }, 'deleted log segments');
+    this.ctx.logger.info(
+      { dir: this.dir, segments: gone.map((s) => s.baseOffset), logStartOffset: this._logStartOffset },
+      'deleted log segments',
+    );
     return k;
   }
 
@@ -757,13 +809,17 @@ export class PartitionLog {
   private checkProducer(batches: Buffer, pid: number): AppendResult | null {
     const size = LOG_OVERHEAD + batches.readInt32BE(8);
     if (size !== batches.length) {
-      throw new StorageError(INVALID_RECORD, 'a batch with a producer id must be the only batch of its partition in a request');
+      throw new StorageError(
+        INVALID_RECORD,
+        'a batch with a producer id must be the only batch of its partition in a request',
+      );
     }
     const attrs = batches.readInt16BE(ATTRIBUTES);
     const epoch = batches.readInt16BE(PRODUCER_EPOCH);
     if (attrs & CONTROL_BIT) {
       const code = this.producers.checkMarker(pid, epoch);
-      if (code !== 0) throw new StorageError(code, `marker for producer ${pid} has epoch ${epoch}, older than its current one`);
+      if (code !== 0)
+        throw new StorageError(code, `marker for producer ${pid} has epoch ${epoch}, older than its current one`);
       return null;
     }
     const firstSeq = batches.readInt32BE(BASE_SEQUENCE);
@@ -771,7 +827,13 @@ export class PartitionLog {
     const r = this.producers.check(pid, epoch, firstSeq, seqAdd(firstSeq, delta), (attrs & TRANSACTIONAL_BIT) !== 0);
     if (r.kind === 'ok') return null;
     if (r.kind === 'error') throw new StorageError(r.code, r.message);
-    return { baseOffset: r.batch.firstOffset, lastOffset: r.batch.lastOffset, logAppendTime: -1, logStartOffset: this._logStartOffset, duplicate: true };
+    return {
+      baseOffset: r.batch.firstOffset,
+      lastOffset: r.batch.lastOffset,
+      logAppendTime: -1,
+      logStartOffset: this._logStartOffset,
+      duplicate: true,
+    };
   }
 
   /**
@@ -790,17 +852,31 @@ export class PartitionLog {
       if (type !== 0 && type !== 1) return;
       const coordinatorEpoch = controlCoordinatorEpoch(buf, at);
       const done = this.producers.onMarker(pid, epoch, firstOffset, type === 1, coordinatorEpoch, ts);
-      if (done && done.aborted) {
+      if (done?.aborted) {
         let ti = this.txnIndexes.get(segmentBase);
         if (!ti) this.txnIndexes.set(segmentBase, (ti = new TxnIndex(this.dir, segmentBase)));
         if (replay && ti.lastMarkerOffset >= firstOffset) return;
         const f = this.producers.firstUnstableOffset();
-        ti.append({ producerId: pid, firstOffset: done.firstOffset, lastOffset: done.lastOffset, lastStableOffset: f >= 0 ? f : firstOffset + 1 });
+        ti.append({
+          producerId: pid,
+          firstOffset: done.firstOffset,
+          lastOffset: done.lastOffset,
+          lastStableOffset: f >= 0 ? f : firstOffset + 1,
+        });
       }
       return;
     }
     const firstSeq = buf.readInt32BE(at + BASE_SEQUENCE);
-    this.producers.onBatch(pid, epoch, firstSeq, firstSeq < 0 ? -1 : seqAdd(firstSeq, delta), firstOffset, firstOffset + delta, ts, (attrs & TRANSACTIONAL_BIT) !== 0);
+    this.producers.onBatch(
+      pid,
+      epoch,
+      firstSeq,
+      firstSeq < 0 ? -1 : seqAdd(firstSeq, delta),
+      firstOffset,
+      firstOffset + delta,
+      ts,
+      (attrs & TRANSACTIONAL_BIT) !== 0,
+    );
   }
 
   /**
@@ -829,7 +905,8 @@ export class PartitionLog {
       for (const ti of this.txnIndexes.values()) ti.syncNow();
       writeSnapshot(this.dir, this._nextOffset, this.producers.encodeSnapshot());
       const all = listSnapshots(this.dir);
-      for (const o of all.slice(0, Math.max(0, all.length - 3))) fs.rmSync(path.join(this.dir, snapshotFileName(o)), { force: true });
+      for (const o of all.slice(0, Math.max(0, all.length - 3)))
+        fs.rmSync(path.join(this.dir, snapshotFileName(o)), { force: true });
     } catch (e) {
       this.ctx.logger.warn({ dir: this.dir, err: (e as Error).message }, 'could not write producer state snapshot');
     }
@@ -865,7 +942,10 @@ export class PartitionLog {
         from = Math.max(o, this._logStartOffset);
         break;
       } catch (e) {
-        this.ctx.logger.warn({ dir: this.dir, snapshot: o, err: (e as Error).message }, 'ignoring unreadable producer snapshot');
+        this.ctx.logger.warn(
+          { dir: this.dir, snapshot: o, err: (e as Error).message },
+          'ignoring unreadable producer snapshot',
+        );
         this.producers.clear();
         fs.rmSync(file, { force: true });
       }
@@ -968,8 +1048,12 @@ export class PartitionLog {
     swapIntoPlace(this.dir, baseStr);
     const seg = Segment.open(this.dir, base, this._config.segmentIndexBytes, this.ctx.files);
     this.segments.splice(i, old.length, seg);
-    if (fs.existsSync(path.join(this.dir, baseStr + TXN_INDEX_SUFFIX))) this.txnIndexes.set(base, new TxnIndex(this.dir, base));
-    this.ctx.logger.info({ dir: this.dir, replaced: old.map((s) => s.baseOffset), size: seg.size }, 'swapped in cleaned log segment');
+    if (fs.existsSync(path.join(this.dir, baseStr + TXN_INDEX_SUFFIX)))
+      this.txnIndexes.set(base, new TxnIndex(this.dir, base));
+    this.ctx.logger.info(
+      { dir: this.dir, replaced: old.map((s) => s.baseOffset), size: seg.size },
+      'swapped in cleaned log segment',
+    );
     return true;
   }
 }

@@ -55,7 +55,10 @@ export interface CompletedTxn {
 }
 
 /** Outcome of checking a batch: ok, a retry of a batch already in the log, or a Kafka error code. */
-export type CheckResult = { kind: 'ok' } | { kind: 'duplicate'; batch: BatchMeta } | { kind: 'error'; code: number; message: string };
+export type CheckResult =
+  | { kind: 'ok' }
+  | { kind: 'duplicate'; batch: BatchMeta }
+  | { kind: 'error'; code: number; message: string };
 
 const OK: CheckResult = { kind: 'ok' };
 
@@ -94,20 +97,37 @@ export class ProducerStateManager {
    * sequence 0 (anything else is UNKNOWN_PRODUCER_ID, so KIP-360 clients reset their sequence with a new epoch).
    */
   check(pid: number, epoch: number, firstSeq: number, lastSeq: number, transactional: boolean): CheckResult {
-    if (firstSeq < 0) return { kind: 'error', code: ProducerError.INVALID_RECORD, message: `batch of producer ${pid} has no sequence number` };
+    if (firstSeq < 0)
+      return {
+        kind: 'error',
+        code: ProducerError.INVALID_RECORD,
+        message: `batch of producer ${pid} has no sequence number`,
+      };
     const e = this.producers.get(pid);
     if (e === undefined) {
       if (firstSeq !== 0) {
-        return { kind: 'error', code: ProducerError.UNKNOWN_PRODUCER_ID, message: `no state for producer ${pid}; its first batch here has sequence ${firstSeq}, not 0` };
+        return {
+          kind: 'error',
+          code: ProducerError.UNKNOWN_PRODUCER_ID,
+          message: `no state for producer ${pid}; its first batch here has sequence ${firstSeq}, not 0`,
+        };
       }
       return OK;
     }
     if (epoch < e.epoch) {
-      return { kind: 'error', code: ProducerError.INVALID_PRODUCER_EPOCH, message: `producer ${pid} epoch ${epoch} is older than the current ${e.epoch}` };
+      return {
+        kind: 'error',
+        code: ProducerError.INVALID_PRODUCER_EPOCH,
+        message: `producer ${pid} epoch ${epoch} is older than the current ${e.epoch}`,
+      };
     }
     if (epoch > e.epoch) {
       if (firstSeq !== 0) {
-        return { kind: 'error', code: ProducerError.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `new epoch ${epoch} of producer ${pid} must start at sequence 0, not ${firstSeq}` };
+        return {
+          kind: 'error',
+          code: ProducerError.OUT_OF_ORDER_SEQUENCE_NUMBER,
+          message: `new epoch ${epoch} of producer ${pid} must start at sequence 0, not ${firstSeq}`,
+        };
       }
     } else {
       for (const b of e.batches) {
@@ -123,7 +143,11 @@ export class ProducerStateManager {
       }
     }
     if (!transactional && e.currentTxnFirstOffset >= 0) {
-      return { kind: 'error', code: ProducerError.INVALID_TXN_STATE, message: `producer ${pid} wrote a non-transactional batch inside its open transaction` };
+      return {
+        kind: 'error',
+        code: ProducerError.INVALID_TXN_STATE,
+        message: `producer ${pid} wrote a non-transactional batch inside its open transaction`,
+      };
     }
     return OK;
   }
@@ -134,10 +158,26 @@ export class ProducerStateManager {
   }
 
   /** Records an appended data batch (client writes and log replay alike). */
-  onBatch(pid: number, epoch: number, firstSeq: number, lastSeq: number, firstOffset: number, lastOffset: number, timestamp: number, transactional: boolean): void {
+  onBatch(
+    pid: number,
+    epoch: number,
+    firstSeq: number,
+    lastSeq: number,
+    firstOffset: number,
+    lastOffset: number,
+    timestamp: number,
+    transactional: boolean,
+  ): void {
     let e = this.producers.get(pid);
     if (e === undefined) {
-      e = { producerId: pid, epoch, batches: [], lastTimestamp: timestamp, coordinatorEpoch: -1, currentTxnFirstOffset: -1 };
+      e = {
+        producerId: pid,
+        epoch,
+        batches: [],
+        lastTimestamp: timestamp,
+        coordinatorEpoch: -1,
+        currentTxnFirstOffset: -1,
+      };
       this.producers.set(pid, e);
     } else if (epoch !== e.epoch) {
       e.epoch = epoch;
@@ -165,10 +205,24 @@ export class ProducerStateManager {
    * Applies a COMMIT/ABORT marker written at `markerOffset`; returns the completed transaction (null when the
    * producer had nothing open here). A marker with a newer epoch fences older writes, as after a timeout abort.
    */
-  onMarker(pid: number, epoch: number, markerOffset: number, commit: boolean, coordinatorEpoch: number, timestamp: number): CompletedTxn | null {
+  onMarker(
+    pid: number,
+    epoch: number,
+    markerOffset: number,
+    commit: boolean,
+    coordinatorEpoch: number,
+    timestamp: number,
+  ): CompletedTxn | null {
     let e = this.producers.get(pid);
     if (e === undefined) {
-      e = { producerId: pid, epoch, batches: [], lastTimestamp: timestamp, coordinatorEpoch, currentTxnFirstOffset: -1 };
+      e = {
+        producerId: pid,
+        epoch,
+        batches: [],
+        lastTimestamp: timestamp,
+        coordinatorEpoch,
+        currentTxnFirstOffset: -1,
+      };
       this.producers.set(pid, e);
     }
     if (epoch > e.epoch) {
@@ -227,7 +281,8 @@ export class ProducerStateManager {
 
   /** Replaces the state with a snapshot's; throws if the snapshot is damaged. */
   loadSnapshot(buf: Buffer): void {
-    if (buf.length < 10 || buf.readInt16BE(0) !== SNAPSHOT_VERSION) throw new Error('unknown producer snapshot version');
+    if (buf.length < 10 || buf.readInt16BE(0) !== SNAPSHOT_VERSION)
+      throw new Error('unknown producer snapshot version');
     if (buf.readUInt32BE(2) !== crc32c(buf.subarray(6))) throw new Error('producer snapshot checksum mismatch');
     const n = buf.readInt32BE(6);
     if (n < 0 || buf.length !== 10 + n * ENTRY_BYTES) throw new Error('producer snapshot has the wrong size');
@@ -247,7 +302,14 @@ export class ProducerStateManager {
         const firstSeq = lastSeq - delta < 0 ? lastSeq - delta + INT32_MAX + 1 : lastSeq - delta;
         batches.push({ firstSeq, lastSeq, firstOffset: lastOffset - delta, lastOffset, timestamp });
       }
-      this.producers.set(producerId, { producerId, epoch, batches, lastTimestamp: timestamp, coordinatorEpoch, currentTxnFirstOffset: txnFirst });
+      this.producers.set(producerId, {
+        producerId,
+        epoch,
+        batches,
+        lastTimestamp: timestamp,
+        coordinatorEpoch,
+        currentTxnFirstOffset: txnFirst,
+      });
       if (txnFirst >= 0) this.ongoing.set(producerId, txnFirst);
     }
   }
@@ -257,7 +319,8 @@ export class ProducerStateManager {
 export function listSnapshots(dir: string): number[] {
   const out: number[] = [];
   for (const n of fs.readdirSync(dir)) {
-    if (n.length === 20 + SNAPSHOT_SUFFIX.length && n.endsWith(SNAPSHOT_SUFFIX) && /^\d{20}/.test(n)) out.push(Number(n.slice(0, 20)));
+    if (n.length === 20 + SNAPSHOT_SUFFIX.length && n.endsWith(SNAPSHOT_SUFFIX) && /^\d{20}/.test(n))
+      out.push(Number(n.slice(0, 20)));
   }
   return out.sort((a, b) => a - b);
 }

@@ -1,6 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { LOG_OVERHEAD, MAGIC, LAST_OFFSET_DELTA, MAX_TIMESTAMP, BATCH_HEADER_SIZE, readInt64, PARTITION_LEADER_EPOCH } from '../protocol/records/layout.js';
+import {
+  LOG_OVERHEAD,
+  MAGIC,
+  LAST_OFFSET_DELTA,
+  MAX_TIMESTAMP,
+  BATCH_HEADER_SIZE,
+  readInt64,
+  PARTITION_LEADER_EPOCH,
+} from '../protocol/records/layout.js';
 import { HeaderCursor, checksumOk, findRecordInBatch, walkBuffer, type RecordHit } from './batch-scan.js';
 import type { FileCache } from './file-cache.js';
 import { OffsetIndex } from './offset-index.js';
@@ -65,8 +73,18 @@ export class Segment {
     createdMs: number,
   ) {
     this.logPath = path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
-    this.offsetIndex = new OffsetIndex(path.join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)), baseOffset, indexBytes, files);
-    this.timeIndex = new TimeIndex(path.join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)), baseOffset, indexBytes, files);
+    this.offsetIndex = new OffsetIndex(
+      path.join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)),
+      baseOffset,
+      indexBytes,
+      files,
+    );
+    this.timeIndex = new TimeIndex(
+      path.join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)),
+      baseOffset,
+      indexBytes,
+      files,
+    );
     this.size = size;
     this.createdMs = createdMs;
   }
@@ -142,7 +160,11 @@ export class Segment {
    * Rebuilds both indexes by walking every batch from the start, optionally verifying checksums. Stops at the
    * first batch that is torn, malformed, out of order or (with crc) corrupt; the caller truncates there.
    */
-  walk(opts: { crc: boolean; indexIntervalBytes: number; onBatch?: (leaderEpoch: number, baseOffset: number) => void }): WalkResult {
+  walk(opts: {
+    crc: boolean;
+    indexIntervalBytes: number;
+    onBatch?: (leaderEpoch: number, baseOffset: number) => void;
+  }): WalkResult {
     this.offsetIndex.reset();
     this.timeIndex.reset();
     this.maxTimestamp = -1;
@@ -256,14 +278,21 @@ export class Segment {
     let p = 0;
     while (p < buf.length) {
       const size = LOG_OVERHEAD + buf.readInt32BE(p + 8);
-      this.indexBatch(start + p, size, readInt64(buf, p) + buf.readInt32BE(p + LAST_OFFSET_DELTA), readInt64(buf, p + MAX_TIMESTAMP), indexIntervalBytes);
+      this.indexBatch(
+        start + p,
+        size,
+        readInt64(buf, p) + buf.readInt32BE(p + LAST_OFFSET_DELTA),
+        readInt64(buf, p + MAX_TIMESTAMP),
+        indexIntervalBytes,
+      );
       p += size;
     }
   }
 
   /** Called when a newer segment takes over: make sure the time index ends with this segment's max timestamp. */
   onBecomeInactive(): boolean {
-    if (!this.timeIndex.loaded || this.maxTimestamp < 0 || this.maxTimestamp <= this.timeIndex.lastTimestamp) return false;
+    if (!this.timeIndex.loaded || this.maxTimestamp < 0 || this.maxTimestamp <= this.timeIndex.lastTimestamp)
+      return false;
     this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
     return true;
   }
@@ -276,7 +305,14 @@ export class Segment {
     while (pos < this.size) {
       if (!c.at(pos)) return null;
       if (c.lastOffset >= offset) {
-        return { position: pos, baseOffset: c.baseOffset, lastOffset: c.lastOffset, size: c.size, maxTimestamp: c.maxTimestamp, leaderEpoch: c.leaderEpoch };
+        return {
+          position: pos,
+          baseOffset: c.baseOffset,
+          lastOffset: c.lastOffset,
+          size: c.size,
+          maxTimestamp: c.maxTimestamp,
+          leaderEpoch: c.leaderEpoch,
+        };
       }
       pos += c.size;
     }
@@ -288,7 +324,13 @@ export class Segment {
    * regardless when minOneBatch), excluding batches whose last offset reaches `maxOffset`.
    * Returns null if this segment holds nothing at or after `offset`.
    */
-  read(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number, indexIntervalBytes: number): Buffer | null {
+  read(
+    offset: number,
+    maxBytes: number,
+    minOneBatch: boolean,
+    maxOffset: number,
+    indexIntervalBytes: number,
+  ): Buffer | null {
     const first = this.findBatch(offset, indexIntervalBytes);
     if (!first) return null;
     if (first.lastOffset >= maxOffset) return Buffer.alloc(0);
@@ -322,7 +364,11 @@ export class Segment {
   }
 
   /** First record at or after `minOffset` with timestamp >= target, or null if none in this segment. */
-  findOffsetByTimestamp(target: number, minOffset: number, indexIntervalBytes: number): (RecordHit & { leaderEpoch: number }) | null {
+  findOffsetByTimestamp(
+    target: number,
+    minOffset: number,
+    indexIntervalBytes: number,
+  ): (RecordHit & { leaderEpoch: number }) | null {
     this.ensureIndexes(indexIntervalBytes);
     const from = Math.max(this.timeIndex.lookup(target), minOffset, this.baseOffset);
     const c = new HeaderCursor(this.files.fd(this.logPath), this.size);
@@ -331,13 +377,24 @@ export class Segment {
       if (!c.at(pos)) return null;
       const next = pos + c.size;
       if (c.lastOffset >= minOffset && c.maxTimestamp >= target) {
-        const found: BatchFound = { position: pos, baseOffset: c.baseOffset, lastOffset: c.lastOffset, size: c.size, maxTimestamp: c.maxTimestamp, leaderEpoch: c.leaderEpoch };
+        const found: BatchFound = {
+          position: pos,
+          baseOffset: c.baseOffset,
+          lastOffset: c.lastOffset,
+          size: c.size,
+          maxTimestamp: c.maxTimestamp,
+          leaderEpoch: c.leaderEpoch,
+        };
         const batch = this.readBatch(found);
         const hit = findRecordInBatch(batch, (ts, off) => ts >= target && off >= minOffset);
         if (hit) return { ...hit, leaderEpoch: found.leaderEpoch };
         if (hit === undefined) {
           // compressed: records are not decoded here, answer with the batch's first eligible offset
-          return { offset: Math.max(found.baseOffset, minOffset), timestamp: found.maxTimestamp, leaderEpoch: found.leaderEpoch };
+          return {
+            offset: Math.max(found.baseOffset, minOffset),
+            timestamp: found.maxTimestamp,
+            leaderEpoch: found.leaderEpoch,
+          };
         }
       }
       pos = next;

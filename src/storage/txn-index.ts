@@ -144,7 +144,7 @@ export class TxnIndex {
 
   private rewrite(entries: AbortedTxn[]): void {
     const buf = Buffer.alloc(entries.length * ENTRY);
-    entries.forEach((e, i) => encode(buf, i * ENTRY, e));
+    for (const [i, e] of entries.entries()) encode(buf, i * ENTRY, e);
     fs.writeFileSync(this.path, buf);
     this.dirty = true;
   }

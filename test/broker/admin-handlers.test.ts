@@ -45,9 +45,16 @@ after(async () => {
 });
 
 const create = (name: string, numPartitions = 1, configs: Array<{ name: string; value: string | null }> = []) =>
-  c.send(CreateTopics, 7, { topics: [{ name, numPartitions, replicationFactor: 1, assignments: [], configs }], timeoutMs: 5000 });
+  c.send(CreateTopics, 7, {
+    topics: [{ name, numPartitions, replicationFactor: 1, assignments: [], configs }],
+    timeoutMs: 5000,
+  });
 
-async function createOk(name: string, numPartitions = 1, configs: Array<{ name: string; value: string }> = []): Promise<void> {
+async function createOk(
+  name: string,
+  numPartitions = 1,
+  configs: Array<{ name: string; value: string }> = [],
+): Promise<void> {
   const r = await create(name, numPartitions, configs);
   assert.equal(r.topics[0]!.errorCode, 0, r.topics[0]!.errorMessage ?? '');
 }
@@ -79,7 +86,19 @@ describe('ApiVersions', () => {
   test('advertises every admin and offset API with its full version range', async () => {
     const r = await c.send(ApiVersions, 3, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' });
     const byKey = new Map(r.apiKeys.map((k) => [k.apiKey, k]));
-    for (const api of [ListOffsets, CreateTopics, DeleteTopics, DeleteRecords, OffsetForLeaderEpoch, DescribeConfigs, AlterConfigs, DescribeLogDirs, CreatePartitions, IncrementalAlterConfigs, DescribeCluster]) {
+    for (const api of [
+      ListOffsets,
+      CreateTopics,
+      DeleteTopics,
+      DeleteRecords,
+      OffsetForLeaderEpoch,
+      DescribeConfigs,
+      AlterConfigs,
+      DescribeLogDirs,
+      CreatePartitions,
+      IncrementalAlterConfigs,
+      DescribeCluster,
+    ]) {
       const k = byKey.get(api.key);
       assert.ok(k, `${api.name} advertised`);
       assert.equal(k.minVersion, api.minVersion);
@@ -95,13 +114,24 @@ describe('CreateTopics', () => {
       timeoutMs: 5000,
     });
     // v0 carries only name and error code; the decoder fills the rest with defaults.
-    assert.deepEqual(r.topics.map((t) => [t.name, t.errorCode]), [['ct-v0', 0]]);
+    assert.deepEqual(
+      r.topics.map((t) => [t.name, t.errorCode]),
+      [['ct-v0', 0]],
+    );
     assert.equal(broker.topics.partitionsOf('ct-v0')?.length, 3);
   });
 
   test('v7 returns id, counts and configs with their sources', async () => {
     const r = await c.send(CreateTopics, 7, {
-      topics: [{ name: 'ct-v7', numPartitions: -1, replicationFactor: -1, assignments: [], configs: [{ name: 'retention.ms', value: '12345' }] }],
+      topics: [
+        {
+          name: 'ct-v7',
+          numPartitions: -1,
+          replicationFactor: -1,
+          assignments: [],
+          configs: [{ name: 'retention.ms', value: '12345' }],
+        },
+      ],
       timeoutMs: 5000,
     });
     const t = r.topics[0]!;
@@ -112,14 +142,31 @@ describe('CreateTopics', () => {
     assert.equal(t.numPartitions, broker.config.numPartitions);
     assert.equal(t.replicationFactor, 1);
     const byName = new Map(t.configs!.map((x) => [x.name, x]));
-    assert.deepEqual(byName.get('retention.ms'), { name: 'retention.ms', value: '12345', readOnly: false, configSource: 1, isSensitive: false });
+    assert.deepEqual(byName.get('retention.ms'), {
+      name: 'retention.ms',
+      value: '12345',
+      readOnly: false,
+      configSource: 1,
+      isSensitive: false,
+    });
     assert.equal(byName.get('cleanup.policy')!.value, 'delete');
     assert.equal(byName.get('cleanup.policy')!.configSource, 5);
   });
 
   test('explicit assignment on this broker decides the partition count', async () => {
     const r = await c.send(CreateTopics, 5, {
-      topics: [{ name: 'ct-assign', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 1, brokerIds: [1] }, { partitionIndex: 0, brokerIds: [1] }], configs: [] }],
+      topics: [
+        {
+          name: 'ct-assign',
+          numPartitions: -1,
+          replicationFactor: -1,
+          assignments: [
+            { partitionIndex: 1, brokerIds: [1] },
+            { partitionIndex: 0, brokerIds: [1] },
+          ],
+          configs: [],
+        },
+      ],
       timeoutMs: 5000,
     });
     assert.equal(r.topics[0]!.errorCode, 0);
@@ -140,7 +187,14 @@ describe('CreateTopics', () => {
 
   test('bad input gets Kafka error codes and creates nothing', async () => {
     await createOk('ct-exists');
-    const topic = (name: string, more: Record<string, unknown> = {}) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [], ...more });
+    const topic = (name: string, more: Record<string, unknown> = {}) => ({
+      name,
+      numPartitions: 1,
+      replicationFactor: 1,
+      assignments: [],
+      configs: [],
+      ...more,
+    });
     const r = await c.send(CreateTopics, 7, {
       topics: [
         topic('ct-dup'),
@@ -149,8 +203,16 @@ describe('CreateTopics', () => {
         topic('bad name!'),
         topic('ct-zero', { numPartitions: 0 }),
         topic('ct-rf', { replicationFactor: 3 }),
-        topic('ct-other-broker', { numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [2] }] }),
-        topic('ct-gap', { numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 1, brokerIds: [1] }] }),
+        topic('ct-other-broker', {
+          numPartitions: -1,
+          replicationFactor: -1,
+          assignments: [{ partitionIndex: 0, brokerIds: [2] }],
+        }),
+        topic('ct-gap', {
+          numPartitions: -1,
+          replicationFactor: -1,
+          assignments: [{ partitionIndex: 1, brokerIds: [1] }],
+        }),
         topic('ct-both', { assignments: [{ partitionIndex: 0, brokerIds: [1] }] }),
         topic('ct-badcfg', { configs: [{ name: 'retention.ms', value: 'soon' }] }),
         topic('ct-unknowncfg', { configs: [{ name: 'no.such.config', value: '1' }] }),
@@ -187,7 +249,10 @@ describe('DeleteTopics', () => {
     const r = await c.send(DeleteTopics, 0, { topicNames: ['dt-v0', 'dt-missing'], timeoutMs: 5000 });
     assert.deepEqual(
       r.responses.map((x) => [x.name, x.errorCode]),
-      [['dt-v0', 0], ['dt-missing', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]],
+      [
+        ['dt-v0', 0],
+        ['dt-missing', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+      ],
     );
     assert.equal(broker.topics.get('dt-v0'), undefined);
   });
@@ -224,10 +289,16 @@ describe('DeleteTopics', () => {
   test('a name given twice is refused and the topic kept', async () => {
     await createOk('dt-twice');
     const r = await c.send(DeleteTopics, 6, {
-      topics: [{ name: 'dt-twice', topicId: ZERO_UUID }, { name: 'dt-twice', topicId: ZERO_UUID }],
+      topics: [
+        { name: 'dt-twice', topicId: ZERO_UUID },
+        { name: 'dt-twice', topicId: ZERO_UUID },
+      ],
       timeoutMs: 5000,
     });
-    assert.deepEqual(r.responses.map((x) => x.errorCode), [ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_REQUEST]);
+    assert.deepEqual(
+      r.responses.map((x) => x.errorCode),
+      [ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_REQUEST],
+    );
     assert.ok(broker.topics.get('dt-twice'));
   });
 });
@@ -236,7 +307,11 @@ describe('CreatePartitions', () => {
   test('v0 and v3 raise counts; bad requests change nothing', async () => {
     await createOk('cp-a', 1);
     await createOk('cp-b', 2);
-    const r0 = await c.send(CreatePartitions, 0, { topics: [{ name: 'cp-a', count: 3, assignments: null }], timeoutMs: 5000, validateOnly: false });
+    const r0 = await c.send(CreatePartitions, 0, {
+      topics: [{ name: 'cp-a', count: 3, assignments: null }],
+      timeoutMs: 5000,
+      validateOnly: false,
+    });
     assert.deepEqual(r0.results, [{ name: 'cp-a', errorCode: 0, errorMessage: null }]);
     assert.equal(broker.topics.partitionsOf('cp-a')?.length, 3);
 
@@ -249,11 +324,14 @@ describe('CreatePartitions', () => {
       timeoutMs: 5000,
       validateOnly: false,
     });
-    assert.deepEqual(r3.results.map((x) => [x.name, x.errorCode]), [
-      ['cp-b', 0],
-      ['cp-a', ErrorCode.INVALID_PARTITIONS],
-      ['cp-missing', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
-    ]);
+    assert.deepEqual(
+      r3.results.map((x) => [x.name, x.errorCode]),
+      [
+        ['cp-b', 0],
+        ['cp-a', ErrorCode.INVALID_PARTITIONS],
+        ['cp-missing', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+      ],
+    );
     assert.equal(broker.topics.partitionsOf('cp-b')?.length, 4);
 
     const bad = await c.send(CreatePartitions, 3, {
@@ -264,15 +342,28 @@ describe('CreatePartitions', () => {
       timeoutMs: 5000,
       validateOnly: false,
     });
-    assert.deepEqual(bad.results.map((x) => x.errorCode), [ErrorCode.INVALID_REPLICA_ASSIGNMENT, ErrorCode.INVALID_REPLICA_ASSIGNMENT]);
-    const validate = await c.send(CreatePartitions, 3, { topics: [{ name: 'cp-a', count: 9, assignments: null }], timeoutMs: 5000, validateOnly: true });
+    assert.deepEqual(
+      bad.results.map((x) => x.errorCode),
+      [ErrorCode.INVALID_REPLICA_ASSIGNMENT, ErrorCode.INVALID_REPLICA_ASSIGNMENT],
+    );
+    const validate = await c.send(CreatePartitions, 3, {
+      topics: [{ name: 'cp-a', count: 9, assignments: null }],
+      timeoutMs: 5000,
+      validateOnly: true,
+    });
     assert.equal(validate.results[0]!.errorCode, 0);
     const dup = await c.send(CreatePartitions, 1, {
-      topics: [{ name: 'cp-a', count: 5, assignments: null }, { name: 'cp-a', count: 6, assignments: null }],
+      topics: [
+        { name: 'cp-a', count: 5, assignments: null },
+        { name: 'cp-a', count: 6, assignments: null },
+      ],
       timeoutMs: 5000,
       validateOnly: false,
     });
-    assert.deepEqual(dup.results.map((x) => x.errorCode), [ErrorCode.INVALID_REQUEST]);
+    assert.deepEqual(
+      dup.results.map((x) => x.errorCode),
+      [ErrorCode.INVALID_REQUEST],
+    );
     assert.equal(broker.topics.partitionsOf('cp-a')?.length, 3);
     assert.equal(broker.topics.partitionsOf('cp-b')?.length, 4);
   });
@@ -284,12 +375,19 @@ describe('DescribeConfigs', () => {
   });
 
   test('v0 reports values and isDefault for a topic', async () => {
-    const r = await c.send(DescribeConfigs, 0, { resources: [{ resourceType: 2, resourceName: 'dc-topic', configurationKeys: ['retention.ms', 'cleanup.policy', 'nope'] }] });
+    const r = await c.send(DescribeConfigs, 0, {
+      resources: [
+        { resourceType: 2, resourceName: 'dc-topic', configurationKeys: ['retention.ms', 'cleanup.policy', 'nope'] },
+      ],
+    });
     const res = r.results[0]!;
     assert.equal(res.errorCode, 0);
     assert.deepEqual(
       res.configs.map((x) => [x.name, x.value, x.isDefault, x.readOnly]),
-      [['retention.ms', '60000', false, false], ['cleanup.policy', 'delete', true, false]],
+      [
+        ['retention.ms', '60000', false, false],
+        ['cleanup.policy', 'delete', true, false],
+      ],
     );
   });
 
@@ -314,9 +412,15 @@ describe('DescribeConfigs', () => {
   });
 
   test('synonyms and documentation are left out unless asked', async () => {
-    const r = await c.send(DescribeConfigs, 3, { resources: [{ resourceType: 2, resourceName: 'dc-topic', configurationKeys: ['retention.ms'] }], includeSynonyms: false, includeDocumentation: false });
+    const r = await c.send(DescribeConfigs, 3, {
+      resources: [{ resourceType: 2, resourceName: 'dc-topic', configurationKeys: ['retention.ms'] }],
+      includeSynonyms: false,
+      includeDocumentation: false,
+    });
     assert.deepEqual(r.results[0]!.configs[0]!.synonyms, []);
-    const all = await c.send(DescribeConfigs, 3, { resources: [{ resourceType: 2, resourceName: 'dc-topic', configurationKeys: [] }] });
+    const all = await c.send(DescribeConfigs, 3, {
+      resources: [{ resourceType: 2, resourceName: 'dc-topic', configurationKeys: [] }],
+    });
     assert.ok(all.results[0]!.configs.length > 30, 'an empty key list means all keys');
     assert.equal(r.results[0]!.configs[0]!.documentation, null);
   });
@@ -347,14 +451,17 @@ describe('DescribeConfigs', () => {
       ],
       includeSynonyms: false,
     });
-    assert.deepEqual(r.results.map((x) => x.errorCode), [
-      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-      ErrorCode.INVALID_REQUEST,
-      ErrorCode.INVALID_REQUEST,
-      0,
-      0,
-      ErrorCode.INVALID_REQUEST,
-    ]);
+    assert.deepEqual(
+      r.results.map((x) => x.errorCode),
+      [
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        ErrorCode.INVALID_REQUEST,
+        ErrorCode.INVALID_REQUEST,
+        0,
+        0,
+        ErrorCode.INVALID_REQUEST,
+      ],
+    );
     assert.deepEqual(r.results[3]!.configs, []);
   });
 });
@@ -384,19 +491,29 @@ describe('AlterConfigs', () => {
     await createOk('ac-bad', 1, [{ name: 'retention.ms', value: '60000' }]);
     const r = await c.send(AlterConfigs, 1, {
       resources: [
-        { resourceType: 2, resourceName: 'ac-bad', configs: [{ name: 'segment.ms', value: '1000' }, { name: 'retention.ms', value: 'later' }] },
+        {
+          resourceType: 2,
+          resourceName: 'ac-bad',
+          configs: [
+            { name: 'segment.ms', value: '1000' },
+            { name: 'retention.ms', value: 'later' },
+          ],
+        },
         { resourceType: 2, resourceName: 'ac-none', configs: [] },
         { resourceType: 4, resourceName: '1', configs: [{ name: 'num.partitions', value: '3' }] },
         { resourceType: 4, resourceName: '3', configs: [] },
       ],
       validateOnly: false,
     });
-    assert.deepEqual(r.responses.map((x) => x.errorCode), [
-      ErrorCode.INVALID_CONFIG,
-      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-      ErrorCode.INVALID_CONFIG,
-      ErrorCode.INVALID_REQUEST,
-    ]);
+    assert.deepEqual(
+      r.responses.map((x) => x.errorCode),
+      [
+        ErrorCode.INVALID_CONFIG,
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        ErrorCode.INVALID_CONFIG,
+        ErrorCode.INVALID_REQUEST,
+      ],
+    );
     assert.match(r.responses[2]!.errorMessage!, /dynamic/);
     const cfg = await configOf('ac-bad');
     assert.equal(cfg.get('retention.ms')!.value, '60000');
@@ -408,15 +525,17 @@ describe('IncrementalAlterConfigs', () => {
   test('SET, DELETE, APPEND and SUBTRACT', async () => {
     await createOk('iac-topic', 1, [{ name: 'retention.ms', value: '60000' }]);
     const r = await c.send(IncrementalAlterConfigs, 0, {
-      resources: [{
-        resourceType: 2,
-        resourceName: 'iac-topic',
-        configs: [
-          { name: 'segment.ms', configOperation: 0, value: '3600000' },
-          { name: 'retention.ms', configOperation: 1, value: null },
-          { name: 'cleanup.policy', configOperation: 2, value: 'compact' },
-        ],
-      }],
+      resources: [
+        {
+          resourceType: 2,
+          resourceName: 'iac-topic',
+          configs: [
+            { name: 'segment.ms', configOperation: 0, value: '3600000' },
+            { name: 'retention.ms', configOperation: 1, value: null },
+            { name: 'cleanup.policy', configOperation: 2, value: 'compact' },
+          ],
+        },
+      ],
       validateOnly: false,
     });
     assert.equal(r.responses[0]!.errorCode, 0, r.responses[0]!.errorMessage ?? '');
@@ -426,7 +545,13 @@ describe('IncrementalAlterConfigs', () => {
     assert.equal(cfg.get('cleanup.policy')!.value, 'delete,compact');
 
     const r1 = await c.send(IncrementalAlterConfigs, 1, {
-      resources: [{ resourceType: 2, resourceName: 'iac-topic', configs: [{ name: 'cleanup.policy', configOperation: 3, value: 'delete' }] }],
+      resources: [
+        {
+          resourceType: 2,
+          resourceName: 'iac-topic',
+          configs: [{ name: 'cleanup.policy', configOperation: 3, value: 'delete' }],
+        },
+      ],
       validateOnly: false,
     });
     assert.equal(r1.responses[0]!.errorCode, 0);
@@ -439,22 +564,47 @@ describe('IncrementalAlterConfigs', () => {
     await createOk('iac-bad');
     const r = await c.send(IncrementalAlterConfigs, 1, {
       resources: [
-        { resourceType: 2, resourceName: 'iac-bad', configs: [{ name: 'segment.ms', configOperation: 0, value: '5000' }, { name: 'retention.ms', configOperation: 2, value: '1' }] },
+        {
+          resourceType: 2,
+          resourceName: 'iac-bad',
+          configs: [
+            { name: 'segment.ms', configOperation: 0, value: '5000' },
+            { name: 'retention.ms', configOperation: 2, value: '1' },
+          ],
+        },
         { resourceType: 2, resourceName: 'iac-bad2', configs: [] },
         { resourceType: 4, resourceName: '1', configs: [{ name: 'num.partitions', configOperation: 0, value: '2' }] },
       ],
       validateOnly: false,
     });
-    assert.deepEqual(r.responses.map((x) => x.errorCode), [ErrorCode.INVALID_CONFIG, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_CONFIG]);
+    assert.deepEqual(
+      r.responses.map((x) => x.errorCode),
+      [ErrorCode.INVALID_CONFIG, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_CONFIG],
+    );
     const cfg = await configOf('iac-bad');
     assert.equal(cfg.get('segment.ms')!.source, 5);
     const again = await c.send(IncrementalAlterConfigs, 1, {
-      resources: [{ resourceType: 2, resourceName: 'iac-bad', configs: [{ name: 'segment.ms', configOperation: 0, value: '5000' }, { name: 'segment.ms', configOperation: 1, value: null }] }],
+      resources: [
+        {
+          resourceType: 2,
+          resourceName: 'iac-bad',
+          configs: [
+            { name: 'segment.ms', configOperation: 0, value: '5000' },
+            { name: 'segment.ms', configOperation: 1, value: null },
+          ],
+        },
+      ],
       validateOnly: false,
     });
     assert.equal(again.responses[0]!.errorCode, ErrorCode.INVALID_REQUEST);
     const unknownOp = await c.send(IncrementalAlterConfigs, 1, {
-      resources: [{ resourceType: 2, resourceName: 'iac-bad', configs: [{ name: 'segment.ms', configOperation: 9, value: '5000' }] }],
+      resources: [
+        {
+          resourceType: 2,
+          resourceName: 'iac-bad',
+          configs: [{ name: 'segment.ms', configOperation: 9, value: '5000' }],
+        },
+      ],
       validateOnly: false,
     });
     assert.equal(unknownOp.responses[0]!.errorCode, ErrorCode.INVALID_REQUEST);
@@ -472,7 +622,12 @@ describe('ListOffsets, DeleteRecords, OffsetForLeaderEpoch', () => {
     const r = await c.send(ListOffsets, version, {
       replicaId: -1,
       isolationLevel: 0,
-      topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp, currentLeaderEpoch: -1, maxNumOffsets: 1, ...extra }] }],
+      topics: [
+        {
+          name: topic,
+          partitions: [{ partitionIndex: 0, timestamp, currentLeaderEpoch: -1, maxNumOffsets: 1, ...extra }],
+        },
+      ],
     });
     return r.topics[0]!.partitions[0]!;
   };
@@ -496,7 +651,11 @@ describe('ListOffsets, DeleteRecords, OffsetForLeaderEpoch', () => {
     assert.deepEqual([max.offset, max.timestamp], [1, 3000]);
     const tiered = await query(9, -5);
     assert.deepEqual([tiered.errorCode, tiered.offset], [0, -1]);
-    const emptyMax = await c.send(ListOffsets, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: topic, partitions: [{ partitionIndex: 1, timestamp: -3, currentLeaderEpoch: -1 }] }] });
+    const emptyMax = await c.send(ListOffsets, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [{ name: topic, partitions: [{ partitionIndex: 1, timestamp: -3, currentLeaderEpoch: -1 }] }],
+    });
     assert.equal(emptyMax.topics[0]!.partitions[0]!.offset, -1);
   });
 
@@ -512,43 +671,87 @@ describe('ListOffsets, DeleteRecords, OffsetForLeaderEpoch', () => {
   test('leader epoch fencing, unknown partitions and duplicates', async () => {
     const epoch = broker.topics.partition(topic, 0)!.leaderEpoch;
     assert.equal((await query(4, -1, { currentLeaderEpoch: epoch + 1 })).errorCode, ErrorCode.UNKNOWN_LEADER_EPOCH);
-    if (epoch > 0) assert.equal((await query(4, -1, { currentLeaderEpoch: epoch - 1 })).errorCode, ErrorCode.FENCED_LEADER_EPOCH);
+    if (epoch > 0)
+      assert.equal((await query(4, -1, { currentLeaderEpoch: epoch - 1 })).errorCode, ErrorCode.FENCED_LEADER_EPOCH);
     assert.equal((await query(4, -1, { currentLeaderEpoch: epoch })).errorCode, 0);
     const r = await c.send(ListOffsets, 5, {
       replicaId: -1,
       isolationLevel: 0,
       topics: [
-        { name: topic, partitions: [{ partitionIndex: 0, timestamp: -1 }, { partitionIndex: 0, timestamp: -2 }, { partitionIndex: 7, timestamp: -1 }] },
+        {
+          name: topic,
+          partitions: [
+            { partitionIndex: 0, timestamp: -1 },
+            { partitionIndex: 0, timestamp: -2 },
+            { partitionIndex: 7, timestamp: -1 },
+          ],
+        },
         { name: 'lo-nope', partitions: [{ partitionIndex: 0, timestamp: -1 }] },
       ] as never,
     });
-    assert.deepEqual(r.topics.map((t) => t.partitions.map((p) => [p.errorCode, p.offset])), [
-      [[ErrorCode.INVALID_REQUEST, -1], [ErrorCode.INVALID_REQUEST, -1], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1]],
-      [[ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1]],
-    ]);
+    assert.deepEqual(
+      r.topics.map((t) => t.partitions.map((p) => [p.errorCode, p.offset])),
+      [
+        [
+          [ErrorCode.INVALID_REQUEST, -1],
+          [ErrorCode.INVALID_REQUEST, -1],
+          [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1],
+        ],
+        [[ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1]],
+      ],
+    );
   });
 
   test('OffsetForLeaderEpoch v0 and v4', async () => {
     const epoch = broker.topics.partition(topic, 0)!.leaderEpoch;
-    const v0 = await c.send(OffsetForLeaderEpoch, 0, { topics: [{ topic, partitions: [{ partition: 0, leaderEpoch: epoch }, { partition: 9, leaderEpoch: epoch }] }] });
-    assert.deepEqual(v0.topics[0]!.partitions.map((p) => [p.errorCode, p.endOffset]), [[0, 3], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1]]);
+    const v0 = await c.send(OffsetForLeaderEpoch, 0, {
+      topics: [
+        {
+          topic,
+          partitions: [
+            { partition: 0, leaderEpoch: epoch },
+            { partition: 9, leaderEpoch: epoch },
+          ],
+        },
+      ],
+    });
+    assert.deepEqual(
+      v0.topics[0]!.partitions.map((p) => [p.errorCode, p.endOffset]),
+      [
+        [0, 3],
+        [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1],
+      ],
+    );
     const v4 = await c.send(OffsetForLeaderEpoch, 4, {
       replicaId: -1,
-      topics: [{ topic, partitions: [
-        { partition: 0, currentLeaderEpoch: epoch, leaderEpoch: epoch },
-        { partition: 0, currentLeaderEpoch: -1, leaderEpoch: epoch + 5 },
-        { partition: 0, currentLeaderEpoch: epoch + 1, leaderEpoch: epoch },
-      ] }],
+      topics: [
+        {
+          topic,
+          partitions: [
+            { partition: 0, currentLeaderEpoch: epoch, leaderEpoch: epoch },
+            { partition: 0, currentLeaderEpoch: -1, leaderEpoch: epoch + 5 },
+            { partition: 0, currentLeaderEpoch: epoch + 1, leaderEpoch: epoch },
+          ],
+        },
+      ],
     });
-    assert.deepEqual(v4.topics[0]!.partitions.map((p) => [p.errorCode, p.leaderEpoch, p.endOffset]), [
-      [0, epoch, 3],
-      [0, -1, -1],
-      [ErrorCode.UNKNOWN_LEADER_EPOCH, -1, -1],
-    ]);
+    assert.deepEqual(
+      v4.topics[0]!.partitions.map((p) => [p.errorCode, p.leaderEpoch, p.endOffset]),
+      [
+        [0, epoch, 3],
+        [0, -1, -1],
+        [ErrorCode.UNKNOWN_LEADER_EPOCH, -1, -1],
+      ],
+    );
   });
 
   test('DescribeLogDirs v0 and v4', async () => {
-    const v0 = await c.send(DescribeLogDirs, 0, { topics: [{ topic, partitions: [0, 1, 5] }, { topic: 'ld-missing', partitions: [0] }] });
+    const v0 = await c.send(DescribeLogDirs, 0, {
+      topics: [
+        { topic, partitions: [0, 1, 5] },
+        { topic: 'ld-missing', partitions: [0] },
+      ],
+    });
     assert.equal(v0.results.length, 1);
     assert.equal(v0.results[0]!.logDir, broker.dataDir);
     const parts = v0.results[0]!.topics.map((t) => [t.name, t.partitions.map((p) => p.partitionIndex)]);
@@ -564,28 +767,51 @@ describe('ListOffsets, DeleteRecords, OffsetForLeaderEpoch', () => {
   });
 
   test('DeleteRecords v0 and v2', async () => {
-    const r0 = await c.send(DeleteRecords, 0, { topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: 1 }] }], timeoutMs: 5000 });
+    const r0 = await c.send(DeleteRecords, 0, {
+      topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: 1 }] }],
+      timeoutMs: 5000,
+    });
     assert.deepEqual(r0.topics[0]!.partitions[0], { partitionIndex: 0, lowWatermark: 1, errorCode: 0 });
     assert.equal((await query(1, -2)).offset, 1);
     const r2 = await c.send(DeleteRecords, 2, {
       topics: [
-        { name: topic, partitions: [{ partitionIndex: 0, offset: 99 }, { partitionIndex: 1, offset: -1 }, { partitionIndex: 3, offset: 0 }] },
+        {
+          name: topic,
+          partitions: [
+            { partitionIndex: 0, offset: 99 },
+            { partitionIndex: 1, offset: -1 },
+            { partitionIndex: 3, offset: 0 },
+          ],
+        },
         { name: 'dr-missing', partitions: [{ partitionIndex: 0, offset: 0 }] },
       ],
       timeoutMs: 5000,
     });
-    assert.deepEqual(r2.topics.map((t) => t.partitions.map((p) => [p.errorCode, p.lowWatermark])), [
-      [[ErrorCode.OFFSET_OUT_OF_RANGE, -1], [0, 0], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1]],
-      [[ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1]],
-    ]);
-    const all = await c.send(DeleteRecords, 2, { topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: -1 }] }], timeoutMs: 5000 });
+    assert.deepEqual(
+      r2.topics.map((t) => t.partitions.map((p) => [p.errorCode, p.lowWatermark])),
+      [
+        [
+          [ErrorCode.OFFSET_OUT_OF_RANGE, -1],
+          [0, 0],
+          [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1],
+        ],
+        [[ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1]],
+      ],
+    );
+    const all = await c.send(DeleteRecords, 2, {
+      topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: -1 }] }],
+      timeoutMs: 5000,
+    });
     assert.deepEqual(all.topics[0]!.partitions[0], { partitionIndex: 0, lowWatermark: 3, errorCode: 0 });
     assert.deepEqual([(await query(1, -2)).offset, (await query(1, -1)).offset], [3, 3]);
   });
 
   test('DeleteRecords refuses compacted topics', async () => {
     await createOk('dr-compact', 1, [{ name: 'cleanup.policy', value: 'compact' }]);
-    const r = await c.send(DeleteRecords, 1, { topics: [{ name: 'dr-compact', partitions: [{ partitionIndex: 0, offset: 0 }] }], timeoutMs: 5000 });
+    const r = await c.send(DeleteRecords, 1, {
+      topics: [{ name: 'dr-compact', partitions: [{ partitionIndex: 0, offset: 0 }] }],
+      timeoutMs: 5000,
+    });
     assert.equal(r.topics[0]!.partitions[0]!.errorCode, ErrorCode.POLICY_VIOLATION);
   });
 });
@@ -612,7 +838,11 @@ describe('DescribeCluster', () => {
 
   test('Metadata agrees with topics made here', async () => {
     await createOk('md-check', 2);
-    const r = await c.send(Metadata, 12, { topics: [{ name: 'md-check', topicId: ZERO_UUID }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const r = await c.send(Metadata, 12, {
+      topics: [{ name: 'md-check', topicId: ZERO_UUID }],
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    });
     assert.equal(r.topics[0]!.partitions.length, 2);
   });
 });

@@ -38,7 +38,7 @@ async function produceUntilKilled(port: number, acked: Acked[], stop: { now: boo
         compression: seq % 4 === 0 ? Compression.Lz4 : Compression.None,
       });
       seq++;
-      let res;
+      let res: Awaited<ReturnType<typeof client.send<typeof Produce>>>;
       try {
         res = await client.send(Produce, 9, {
           acks: 1,
@@ -50,7 +50,7 @@ async function produceUntilKilled(port: number, acked: Acked[], stop: { now: boo
       }
       const p = res.responses[0]!.partitionResponses[0]!;
       assert.equal(p.errorCode, 0);
-      values.forEach((value, i) => acked.push({ partition, offset: p.baseOffset + i, value }));
+      for (const [i, value] of values.entries()) acked.push({ partition, offset: p.baseOffset + i, value });
     }
   } finally {
     client.close();
@@ -93,7 +93,10 @@ test('every acknowledged record survives kill -9 at random moments', { timeout: 
   const acked: Acked[] = [];
   try {
     for (let round = 0; round < 3; round++) {
-      const broker = await startBrokerProcess({ dataDir, config: { 'num.partitions': String(PARTITIONS), 'log.segment.bytes': '65536' } });
+      const broker = await startBrokerProcess({
+        dataDir,
+        config: { 'num.partitions': String(PARTITIONS), 'log.segment.bytes': '65536' },
+      });
       try {
         const meta = await RawClient.connect(broker.port);
         await meta.send(Metadata, 9, { topics: [{ name: TOPIC }], allowAutoTopicCreation: true });
@@ -118,11 +121,21 @@ test('every acknowledged record survives kill -9 at random moments', { timeout: 
       assert.equal(lost.length, 0, `lost or changed acknowledged records, e.g. ${JSON.stringify(lost.slice(0, 3))}`);
       // Offsets continue after the surviving tail.
       const client = await RawClient.connect(broker.port);
-      const maxOffset = Math.max(-1, ...[...found.keys()].filter((k) => k.startsWith('0:')).map((k) => Number(k.slice(2))));
+      const maxOffset = Math.max(
+        -1,
+        ...[...found.keys()].filter((k) => k.startsWith('0:')).map((k) => Number(k.slice(2))),
+      );
       const res = await client.send(Produce, 9, {
         acks: -1,
         timeoutMs: 5000,
-        topicData: [{ name: TOPIC, partitionData: [{ index: 0, records: await encodeBatch({ records: [{ key: null, value: Buffer.from('after') }] }) }] }],
+        topicData: [
+          {
+            name: TOPIC,
+            partitionData: [
+              { index: 0, records: await encodeBatch({ records: [{ key: null, value: Buffer.from('after') }] }) },
+            ],
+          },
+        ],
       });
       client.close();
       assert.equal(res.responses[0]!.partitionResponses[0]!.baseOffset, maxOffset + 1);

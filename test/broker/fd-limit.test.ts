@@ -36,13 +36,17 @@ async function manyPartitions(port: number): Promise<void> {
   const c = await RawClient.connect(port);
   try {
     const created = await c.send(CreateTopics, 7, {
-      topics: [{ name: 'wide', numPartitions: 300, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false,
+      topics: [{ name: 'wide', numPartitions: 300, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 5000,
+      validateOnly: false,
     });
     assert.equal(created.topics[0]!.errorCode, 0, created.topics[0]!.errorMessage ?? '');
     const records = await encodeBatch({ records: [{ key: null, value: Buffer.from('v') }] });
     for (let round = 0; round < 2; round++) {
       const res = await c.send(Produce, 9, {
-        transactionalId: null, acks: 1, timeoutMs: 5000,
+        transactionalId: null,
+        acks: 1,
+        timeoutMs: 5000,
         topicData: [{ name: 'wide', partitionData: Array.from({ length: 300 }, (_, index) => ({ index, records })) }],
       });
       const errors = res.responses[0]!.partitionResponses.filter((p) => p.errorCode !== 0);
@@ -79,14 +83,18 @@ test('a topic whose partitions cannot all be created is not created: KAFKA_STORA
       writeFileSync(join(dataDir, 'blocked-5'), 'not a directory');
       const c = await RawClient.connect(b.port);
       const res = await c.send(CreateTopics, 7, {
-        topics: [{ name: 'blocked', numPartitions: 8, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false,
+        topics: [{ name: 'blocked', numPartitions: 8, replicationFactor: 1, assignments: [], configs: [] }],
+        timeoutMs: 5000,
+        validateOnly: false,
       });
       c.close();
       assert.equal(res.topics[0]!.errorCode, 56);
       assert.match(res.topics[0]!.errorMessage ?? '', /could not be created/);
       assert.equal(b.topics.get('blocked'), undefined);
       assert.equal(b.topics.partitionsOf('blocked'), undefined);
-      const left = (await readdir(dataDir)).filter((n) => n.startsWith('blocked-') && n !== 'blocked-5' && !n.endsWith('-delete'));
+      const left = (await readdir(dataDir)).filter(
+        (n) => n.startsWith('blocked-') && n !== 'blocked-5' && !n.endsWith('-delete'),
+      );
       assert.deepEqual(left, []);
       // Partitions added to an existing topic: the same all-or-nothing rule.
       assert.equal(b.topics.create('grow', 2, 1, {}).errorCode, 0);
@@ -121,7 +129,9 @@ test('where the limit is unknown and the cache hits EMFILE, it shrinks to half o
         fs.closeSync(fd);
         console.log(JSON.stringify({ size: cache.size, limit: cache.limit }));
       });`;
-    const out = execFileSync('/bin/sh', ['-c', `ulimit -n 64 && exec "$0" -e "$1"`, process.execPath, script], { encoding: 'utf8' });
+    const out = execFileSync('/bin/sh', ['-c', `ulimit -n 64 && exec "$0" -e "$1"`, process.execPath, script], {
+      encoding: 'utf8',
+    });
     const r = JSON.parse(out) as { size: number; limit: number };
     assert.ok(r.limit < 64 && r.limit >= 4, `limit ${r.limit}`);
     assert.ok(r.size <= r.limit, `size ${r.size} within ${r.limit}`);

@@ -59,7 +59,10 @@ test('decoders reject mutated and random bytes with DecodeError only', () => {
       a.requestCodec(v).encode(w, {});
       const valid = w.toBuffer();
       for (let i = 0; i < 20; i++) {
-        const input = i < 15 ? mutate(valid, rnd) : Buffer.from(Array.from({ length: Math.floor(rnd() * 64) }, () => Math.floor(rnd() * 256)));
+        const input =
+          i < 15
+            ? mutate(valid, rnd)
+            : Buffer.from(Array.from({ length: Math.floor(rnd() * 64) }, () => Math.floor(rnd() * 256)));
         try {
           a.requestCodec(v).decode(new Reader(input));
           decodedOk++;
@@ -77,7 +80,11 @@ test('decoders reject mutated and random bytes with DecodeError only', () => {
 function frame(api: Api, version: number, correlationId: number, body: unknown): Buffer {
   const w = new Writer();
   w.int32(0);
-  encodeRequestHeader(w, { apiKey: api.key, apiVersion: version, correlationId, clientId: 'fuzz' }, api.requestHeaderVersion(version));
+  encodeRequestHeader(
+    w,
+    { apiKey: api.key, apiVersion: version, correlationId, clientId: 'fuzz' },
+    api.requestHeaderVersion(version),
+  );
   api.requestCodec(version).encode(w, body as never);
   return Buffer.concat(w.finishFrame());
 }
@@ -110,12 +117,17 @@ test('a live broker survives garbage and mutated frames and appends only valid b
     broker.topics.create('fuzz', 1, 1, {});
     const batch = await encodeBatch({ records: [{ key: Buffer.from('k'), value: Buffer.from('v'.repeat(100)) }] });
     const produce = (b: Buffer) =>
-      frame(Produce, 7, 1, { acks: 1, timeoutMs: 1000, topicData: [{ name: 'fuzz', partitionData: [{ index: 0, records: b }] }] });
+      frame(Produce, 7, 1, {
+        acks: 1,
+        timeoutMs: 1000,
+        topicData: [{ name: 'fuzz', partitionData: [{ index: 0, records: b }] }],
+      });
     const valid = produce(batch);
     const rnd = prng(777);
     const inputs: Buffer[] = [];
     for (let i = 0; i < 60; i++) inputs.push(mutate(valid, rnd));
-    for (let i = 0; i < 20; i++) inputs.push(Buffer.from(Array.from({ length: 1 + Math.floor(rnd() * 200) }, () => Math.floor(rnd() * 256))));
+    for (let i = 0; i < 20; i++)
+      inputs.push(Buffer.from(Array.from({ length: 1 + Math.floor(rnd() * 200) }, () => Math.floor(rnd() * 256))));
     // a frame claiming 2 GiB, and one with a negative size
     inputs.push(Buffer.from('7fffffff00000000', 'hex'), Buffer.from('ffffff00', 'hex'));
     // unknown API key 999, and ApiVersions v99

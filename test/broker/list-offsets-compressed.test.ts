@@ -17,10 +17,20 @@ test('offsets by timestamp and max timestamp are exact inside compressed batches
       assert.equal(tb.broker.topics.create(topic, 1, 1, {}).errorCode, 0);
       // Offsets 0-4 at 1000..5000, with the largest timestamp in the middle record.
       const stamps = [1000, 2000, 9000, 4000, 5000];
-      const records = await encodeBatch({ records: stamps.map((t) => ({ key: null, value: Buffer.from(`${t}`), timestamp: t })), compression: codec });
-      await client.send(Produce, 9, { acks: 1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
+      const records = await encodeBatch({
+        records: stamps.map((t) => ({ key: null, value: Buffer.from(`${t}`), timestamp: t })),
+        compression: codec,
+      });
+      await client.send(Produce, 9, {
+        acks: 1,
+        timeoutMs: 1000,
+        topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
+      });
       const ask = async (timestamp: number) => {
-        const res = await client.send(ListOffsets, 7, { replicaId: -1, topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp }] }] });
+        const res = await client.send(ListOffsets, 7, {
+          replicaId: -1,
+          topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp }] }],
+        });
         const p = res.topics[0]!.partitions[0]!;
         assert.equal(p.errorCode, 0);
         return [p.offset, p.timestamp];

@@ -34,13 +34,19 @@ test('10,000 partitions with bounded open files, surviving a restart', { timeout
       topics: names.map((name) => ({ name, numPartitions: PER_TOPIC, replicationFactor: 1 })),
       timeoutMs: 60_000,
     });
-    assert.ok(created.topics.every((t) => t.errorCode === 0), JSON.stringify(created.topics.find((t) => t.errorCode !== 0)));
+    assert.ok(
+      created.topics.every((t) => t.errorCode === 0),
+      JSON.stringify(created.topics.find((t) => t.errorCode !== 0)),
+    );
 
     // One record into every partition, one Produce request per topic.
     for (const name of names) {
       const partitionData = [];
       for (let p = 0; p < PER_TOPIC; p++) {
-        partitionData.push({ index: p, records: await encodeBatch({ records: [{ key: null, value: Buffer.from(`${name}/${p}`) }] }) });
+        partitionData.push({
+          index: p,
+          records: await encodeBatch({ records: [{ key: null, value: Buffer.from(`${name}/${p}`) }] }),
+        });
       }
       const res = await client.send(Produce, 9, { acks: 1, timeoutMs: 10_000, topicData: [{ name, partitionData }] });
       assert.ok(res.responses[0]!.partitionResponses.every((r) => r.errorCode === 0 && r.baseOffset === 0));
@@ -59,7 +65,16 @@ test('10,000 partitions with bounded open files, surviving a restart', { timeout
         maxWaitMs: 0,
         minBytes: 0,
         maxBytes: 64 << 20,
-        topics: [{ topic: name, partitions: Array.from({ length: PER_TOPIC }, (_, p) => ({ partition: p, fetchOffset: 0, partitionMaxBytes: 1 << 16 })) }],
+        topics: [
+          {
+            topic: name,
+            partitions: Array.from({ length: PER_TOPIC }, (_, p) => ({
+              partition: p,
+              fetchOffset: 0,
+              partitionMaxBytes: 1 << 16,
+            })),
+          },
+        ],
       });
       for (const part of res.responses[0]!.partitions) {
         assert.equal(part.errorCode, 0);

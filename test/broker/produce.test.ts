@@ -36,12 +36,21 @@ const batch = (values: string[], opts: { compression?: Compression; control?: bo
   });
 
 async function produce(topic: string, records: Buffer | null, acks = 1, version = 9, partition = 0) {
-  const res = await client.send(Produce, version, { acks, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] });
+  const res = await client.send(Produce, version, {
+    acks,
+    timeoutMs: 1000,
+    topicData: [{ name: topic, partitionData: [{ index: partition, records }] }],
+  });
   return res.responses[0]!.partitionResponses[0]!;
 }
 
 async function fetchAll(topic: string): Promise<Buffer> {
-  const res = await client.send(Fetch, 11, { maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }] });
+  const res = await client.send(Fetch, 11, {
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1 << 20,
+    topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }],
+  });
   return res.responses[0]!.partitions[0]!.records!;
 }
 
@@ -50,13 +59,29 @@ test('errors carry Kafka codes and append nothing', async () => {
   const corrupt = Buffer.from(good);
   corrupt[corrupt.length - 1]! ^= 0xff;
   assert.equal((await produce('plain', corrupt)).errorCode, 2, 'CRC mismatch is CORRUPT_MESSAGE');
-  assert.equal((await produce('plain', good.subarray(0, good.length - 3))).errorCode, 2, 'truncated batch is CORRUPT_MESSAGE');
-  assert.equal((await produce('plain', await batch(['x'], { control: true }))).errorCode, 87, 'control batch is INVALID_RECORD');
+  assert.equal(
+    (await produce('plain', good.subarray(0, good.length - 3))).errorCode,
+    2,
+    'truncated batch is CORRUPT_MESSAGE',
+  );
+  assert.equal(
+    (await produce('plain', await batch(['x'], { control: true }))).errorCode,
+    87,
+    'control batch is INVALID_RECORD',
+  );
   assert.equal((await produce('nope', good)).errorCode, 3, 'unknown topic is UNKNOWN_TOPIC_OR_PARTITION');
   assert.equal((await produce('plain', good, 1, 9, 7)).errorCode, 3, 'unknown partition');
   assert.equal((await produce('plain', good, 2)).errorCode, 21, 'acks=2 is INVALID_REQUIRED_ACKS');
-  assert.equal((await produce('small', await batch(['x'.repeat(500)]))).errorCode, 10, 'over max.message.bytes is MESSAGE_TOO_LARGE');
-  assert.equal((await produce('isr2', good, -1)).errorCode, 19, 'acks=all below min.insync.replicas is NOT_ENOUGH_REPLICAS');
+  assert.equal(
+    (await produce('small', await batch(['x'.repeat(500)]))).errorCode,
+    10,
+    'over max.message.bytes is MESSAGE_TOO_LARGE',
+  );
+  assert.equal(
+    (await produce('isr2', good, -1)).errorCode,
+    19,
+    'acks=all below min.insync.replicas is NOT_ENOUGH_REPLICAS',
+  );
   assert.equal((await produce('isr2', good, 1)).errorCode, 0, 'acks=1 ignores min.insync.replicas');
   assert.equal((await produce('plain', null)).errorCode, 87, 'no records is INVALID_RECORD');
   assert.equal(tb.broker.topics.partition('plain', 0)!.logEndOffset, 0, 'nothing appended');
@@ -66,14 +91,22 @@ test('errors carry Kafka codes and append nothing', async () => {
 test('acks=0 gets no response; an acks=0 failure closes the connection', async () => {
   const other = await RawClient.connect(tb.broker.port);
   // acks=0 has no response: the next request's response is the first one to arrive.
-  const silent = other.send(Produce, 9, { acks: 0, timeoutMs: 1000, topicData: [{ name: 'plain', partitionData: [{ index: 0, records: await batch(['quiet']) }] }] });
+  const silent = other.send(Produce, 9, {
+    acks: 0,
+    timeoutMs: 1000,
+    topicData: [{ name: 'plain', partitionData: [{ index: 0, records: await batch(['quiet']) }] }],
+  });
   void silent.catch(() => {});
   const before = tb.broker.topics.partition('plain', 0)!.logEndOffset;
   await new Promise((r) => setTimeout(r, 100));
   assert.equal(tb.broker.topics.partition('plain', 0)!.logEndOffset, before + 1);
   other.close();
   const third = await RawClient.connect(tb.broker.port);
-  const failing = third.send(Produce, 9, { acks: 0, timeoutMs: 1000, topicData: [{ name: 'nope', partitionData: [{ index: 0, records: await batch(['lost']) }] }] });
+  const failing = third.send(Produce, 9, {
+    acks: 0,
+    timeoutMs: 1000,
+    topicData: [{ name: 'nope', partitionData: [{ index: 0, records: await batch(['lost']) }] }],
+  });
   await assert.rejects(failing, /closed/);
   third.close();
 });
@@ -97,13 +130,19 @@ test('a topic with compression.type=gzip stores gzip batches whatever the produc
   const stored = await fetchAll('zipped');
   assert.equal(readBatchHeader(stored, 0).compression, Compression.Gzip);
   const [b] = await decodeBatches(stored);
-  assert.deepEqual(b!.records.map((r) => r.value!.toString()), ['one', 'two', 'three']);
+  assert.deepEqual(
+    b!.records.map((r) => r.value!.toString()),
+    ['one', 'two', 'three'],
+  );
 });
 
 test('old Produce versions with legacy message sets are converted and stored as batches', async () => {
   // Produce v2 carrying magic-2 data is fine too; v3+ rejects anything but magic 2.
   assert.equal((await produce('plain', await batch(['v2']), 1, 2)).errorCode, 0);
-  const legacy = Buffer.from('0000000000000000' + '00000010' + '00000000' + '00' + '00' + 'ffffffff' + '00000002' + '6869', 'hex');
+  const legacy = Buffer.from(
+    '0000000000000000' + '00000010' + '00000000' + '00' + '00' + 'ffffffff' + '00000002' + '6869',
+    'hex',
+  );
   // Fix the CRC-32 of the v0 message (over magic..end).
   const { crc32 } = await import('@node-rs/crc32');
   legacy.writeUInt32BE(crc32(legacy.subarray(16)) >>> 0, 12);
@@ -119,7 +158,10 @@ test('old Produce versions with legacy message sets are converted and stored as 
 });
 
 test('one request mixing partitions that convert (asynchronous) and ones that do not keeps request order', async () => {
-  const legacy = Buffer.from('0000000000000000' + '00000010' + '00000000' + '00' + '00' + 'ffffffff' + '00000002' + '6869', 'hex');
+  const legacy = Buffer.from(
+    '0000000000000000' + '00000010' + '00000000' + '00' + '00' + 'ffffffff' + '00000002' + '6869',
+    'hex',
+  );
   const { crc32 } = await import('@node-rs/crc32');
   legacy.writeUInt32BE(crc32(legacy.subarray(16)) >>> 0, 12);
   const ends = [0, 1, 2].map((i) => tb.broker.topics.partition('multi', i)!.logEndOffset);
@@ -158,7 +200,9 @@ test('one request mixing partitions that convert (asynchronous) and ones that do
       maxWaitMs: 0,
       minBytes: 0,
       maxBytes: 1 << 20,
-      topics: [{ topic: 'multi', partitions: [{ partition, fetchOffset: ends[partition]!, partitionMaxBytes: 1 << 20 }] }],
+      topics: [
+        { topic: 'multi', partitions: [{ partition, fetchOffset: ends[partition]!, partitionMaxBytes: 1 << 20 }] },
+      ],
     });
     const batches = await decodeBatches(res.responses[0]!.partitions[0]!.records!);
     return batches.flatMap((b) => b.records.map((r) => r.value!.toString()));

@@ -11,7 +11,10 @@ import { applyStartFlags, collectProperties } from '../../src/cli/start.js';
 const BIN = fileURLToPath(new URL('../../../bin/samsa.js', import.meta.url));
 const PKG = fileURLToPath(new URL('../../../package.json', import.meta.url));
 
-function samsaEnv(env: Record<string, string | undefined>, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+function samsaEnv(
+  env: Record<string, string | undefined>,
+  ...args: string[]
+): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 20_000, env });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -47,7 +50,16 @@ test('--help lists the start command; start --help documents its options', () =>
   assert.match(top.stdout, /start \[options\]/);
   const start = samsa('start', '--help');
   assert.equal(start.status, 0);
-  for (const opt of ['--config', '--port', '--host', '--data-dir', '--node-id', '--override', '--log-level', '--log-format']) {
+  for (const opt of [
+    '--config',
+    '--port',
+    '--host',
+    '--data-dir',
+    '--node-id',
+    '--override',
+    '--log-level',
+    '--log-format',
+  ]) {
     assert.ok(start.stdout.includes(opt), `start --help should mention ${opt}`);
   }
 });
@@ -60,7 +72,10 @@ test('no command, unknown command, unknown option, extra argument: exit 2', () =
 });
 
 test('bad flag values: exit 2 naming the option and what is expected', () => {
-  assertUsageError(['start', '--port', '-5'], /--port <port>' argument '-5' is invalid\. expected an integer from 0 to 65535/);
+  assertUsageError(
+    ['start', '--port', '-5'],
+    /--port <port>' argument '-5' is invalid\. expected an integer from 0 to 65535/,
+  );
   assertUsageError(['start', '--port', '70000'], /argument '70000' is invalid/);
   assertUsageError(['start', '--port', 'abc'], /argument 'abc' is invalid/);
   assertUsageError(['start', '--node-id', '1.5'], /--node-id <id>' argument '1\.5' is invalid/);
@@ -74,15 +89,29 @@ test('bad flag values: exit 2 naming the option and what is expected', () => {
 
 test('override syntax and config errors: exit 2 and say where the bad setting came from', async () => {
   assertUsageError(['start', '--override', 'nokey'], /invalid override 'nokey': expected key=value/);
-  assertUsageError(['start', '--override', 'num.partitions=abc'], /invalid value 'abc' for num\.partitions: expected a 32-bit integer >= 1 \(set by --override num\.partitions=abc\)/);
-  assertUsageError(['start', '-o', 'listeners=PLAINTEXT://h:99999'], /invalid value 'PLAINTEXT:\/\/h:99999' for listeners: expected NAME:\/\/host:port/);
-  assertUsageError(['start', '--config', '/nonexistent/samsa/server.properties'], /cannot read config file \/nonexistent\/samsa\/server\.properties: no such file/);
+  assertUsageError(
+    ['start', '--override', 'num.partitions=abc'],
+    /invalid value 'abc' for num\.partitions: expected a 32-bit integer >= 1 \(set by --override num\.partitions=abc\)/,
+  );
+  assertUsageError(
+    ['start', '-o', 'listeners=PLAINTEXT://h:99999'],
+    /invalid value 'PLAINTEXT:\/\/h:99999' for listeners: expected NAME:\/\/host:port/,
+  );
+  assertUsageError(
+    ['start', '--config', '/nonexistent/samsa/server.properties'],
+    /cannot read config file \/nonexistent\/samsa\/server\.properties: no such file/,
+  );
 
   const dir = await mkdtemp(join(tmpdir(), 'samsa-cli-'));
   try {
     const file = join(dir, 'server.properties');
     await writeFile(file, '# test\nnum.partitions=2\nlog.retention.hourz=5\n');
-    assertUsageError(['start', '--config', file], new RegExp(`unknown configuration key 'log\\.retention\\.hourz' \\(did you mean 'log\\.retention\\.hours'\\?\\) \\(set in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)`));
+    assertUsageError(
+      ['start', '--config', file],
+      new RegExp(
+        `unknown configuration key 'log\\.retention\\.hourz' \\(did you mean 'log\\.retention\\.hours'\\?\\) \\(set in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)`,
+      ),
+    );
     await writeFile(file, 'node.id=2\nbroker.id=3\nlisteners=SSL://:9093\n');
     const r = samsa('start', '--config', file);
     assert.equal(r.status, 2);
@@ -98,7 +127,10 @@ test('precedence: file < --override (later wins) < dedicated flags', async () =>
   const dir = await mkdtemp(join(tmpdir(), 'samsa-cli-'));
   try {
     const file = join(dir, 'server.properties');
-    await writeFile(file, 'num.partitions=2\nnode.id=4\nlog.dirs=/from/file\nlisteners=PLAINTEXT://:9092,CONTROLLER://:9093\ncontroller.listener.names=CONTROLLER\n');
+    await writeFile(
+      file,
+      'num.partitions=2\nnode.id=4\nlog.dirs=/from/file\nlisteners=PLAINTEXT://:9092,CONTROLLER://:9093\ncontroller.listener.names=CONTROLLER\n',
+    );
     const { props, origins } = collectProperties({
       config: file,
       override: ['num.partitions=3', 'num.partitions=5', 'node.id=6'],
@@ -141,12 +173,18 @@ const brokerAvailable = await import('../../src/broker/broker.js').then(
   () => false,
 );
 
-test('start logs one startup line, serves the port, and exits 0 on SIGTERM', { skip: !brokerAvailable && 'broker does not build yet' }, async () => {
+test('start logs one startup line, serves the port, and exits 0 on SIGTERM', {
+  skip: !brokerAvailable && 'broker does not build yet',
+}, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'samsa-cli-'));
   try {
-    const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--data-dir', join(dir, 'data'), '--log-format', 'json'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'start', '--port', '0', '--data-dir', join(dir, 'data'), '--log-format', 'json'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     const started = new Promise<Record<string, unknown>>((resolve, reject) => {
       child.stderr.setEncoding('utf8');

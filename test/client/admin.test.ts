@@ -28,7 +28,10 @@ describe('admin client', () => {
     assert.ok(names.includes(a) && names.includes(c));
     const [desc] = await admin.describeTopics([a]);
     assert.equal(desc!.name, a);
-    assert.deepEqual(desc!.partitions.map((p) => p.partition), [0, 1, 2]);
+    assert.deepEqual(
+      desc!.partitions.map((p) => p.partition),
+      [0, 1, 2],
+    );
     assert.ok(desc!.partitions.every((p) => p.leader === b.broker.nodeId));
     await admin.createPartitions([{ topic: a, count: 5 }]);
     assert.equal((await admin.describeTopics([a]))[0]!.partitions.length, 5);
@@ -43,7 +46,10 @@ describe('admin client', () => {
     const get = (cfgs: typeof before, n: string) => cfgs!.configs.find((c) => c.name === n);
     assert.equal(get(before, 'cleanup.policy')!.value, 'compact');
     assert.equal(get(before, 'cleanup.policy')!.isDefault, false);
-    await admin.alterConfigs({ type: 'topic', name: t }, [{ name: 'retention.ms', value: '12345' }, { name: 'cleanup.policy', op: 'delete' }]);
+    await admin.alterConfigs({ type: 'topic', name: t }, [
+      { name: 'retention.ms', value: '12345' },
+      { name: 'cleanup.policy', op: 'delete' },
+    ]);
     const [after] = await admin.describeConfigs([{ type: 'topic', name: t }]);
     assert.equal(get(after, 'retention.ms')!.value, '12345');
     assert.equal(get(after, 'cleanup.policy')!.value, 'delete');
@@ -56,7 +62,9 @@ describe('admin client', () => {
     await admin.createTopics([{ name: t, numPartitions: 1 }]);
     const p = new Producer({ bootstrapServers: b.bootstrap });
     const base = 1_650_000_000_000;
-    await Promise.all(Array.from({ length: 10 }, (_, i) => p.send({ topic: t, value: `${i}`, timestamp: base + i * 10 })));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => p.send({ topic: t, value: `${i}`, timestamp: base + i * 10 })),
+    );
     await p.close();
     const tp = [{ topic: t, partition: 0 }];
     assert.equal((await admin.listOffsets(tp, 'latest'))[0]!.offset, 10);
@@ -67,6 +75,9 @@ describe('admin client', () => {
     assert.equal((await admin.listOffsets(tp, 'earliest'))[0]!.offset, 6);
     const cluster = await admin.describeCluster();
     assert.equal(cluster.clusterId, b.broker.clusterId);
-    assert.deepEqual(cluster.brokers.map((x) => [x.nodeId, x.port]), [[b.broker.nodeId, b.port]]);
+    assert.deepEqual(
+      cluster.brokers.map((x) => [x.nodeId, x.port]),
+      [[b.broker.nodeId, b.port]],
+    );
   });
 });

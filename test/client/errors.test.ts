@@ -35,25 +35,46 @@ describe('errors, retries and timeouts', () => {
       assert.equal(e.retriable, false);
       return true;
     });
-    await assert.rejects(admin.describeTopics([topicName('missing')]), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && e.retriable);
+    await assert.rejects(
+      admin.describeTopics([topicName('missing')]),
+      (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && e.retriable,
+    );
     admin.close();
   });
 
   test('a closed port gives a retriable ConnectionError', async () => {
     const port = await freePort();
-    const conn = new BrokerConnection({ host: '127.0.0.1', port, clientId: 't', requestTimeoutMs: 1000, connectTimeoutMs: 1000 });
-    await assert.rejects(conn.connect(), (e: unknown) => e instanceof ConnectionError && e.code === ErrorCode.NETWORK_EXCEPTION && e.retriable);
+    const conn = new BrokerConnection({
+      host: '127.0.0.1',
+      port,
+      clientId: 't',
+      requestTimeoutMs: 1000,
+      connectTimeoutMs: 1000,
+    });
+    await assert.rejects(
+      conn.connect(),
+      (e: unknown) => e instanceof ConnectionError && e.code === ErrorCode.NETWORK_EXCEPTION && e.retriable,
+    );
     const admin = new Admin({ bootstrapServers: `127.0.0.1:${port}`, retries: 1, retryBackoffMs: 10 });
     await assert.rejects(admin.listTopics(), ConnectionError);
     admin.close();
   });
 
   test('negotiates the highest common version of each API', async () => {
-    const conn = new BrokerConnection({ host: '127.0.0.1', port: b.port, clientId: 't', requestTimeoutMs: 5000, connectTimeoutMs: 5000 });
+    const conn = new BrokerConnection({
+      host: '127.0.0.1',
+      port: b.port,
+      clientId: 't',
+      requestTimeoutMs: 5000,
+      connectTimeoutMs: 5000,
+    });
     await conn.connect();
     const theirs = conn.brokerVersions.get(Produce.key)!;
     assert.equal(conn.versions.get(Produce.key), Math.min(theirs.max, Produce.maxVersion));
-    assert.equal(conn.versions.get(Metadata.key), Math.min(conn.brokerVersions.get(Metadata.key)!.max, Metadata.maxVersion));
+    assert.equal(
+      conn.versions.get(Metadata.key),
+      Math.min(conn.brokerVersions.get(Metadata.key)!.max, Metadata.maxVersion),
+    );
     conn.close();
   });
 
@@ -79,7 +100,10 @@ describe('errors, retries and timeouts', () => {
     await createTopic(b.bootstrap, topic, 1);
     const proxy = await startFaultProxy(b.port, () => ErrorCode.MESSAGE_TOO_LARGE);
     const p = new Producer({ bootstrapServers: `127.0.0.1:${proxy.port}`, retryBackoffMs: 10 });
-    await assert.rejects(p.send({ topic, value: 'x' }), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.MESSAGE_TOO_LARGE && !e.retriable);
+    await assert.rejects(
+      p.send({ topic, value: 'x' }),
+      (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.MESSAGE_TOO_LARGE && !e.retriable,
+    );
     assert.equal(proxy.produceSeen, 1);
     await p.close().catch(() => {});
     await proxy.close();
@@ -97,9 +121,18 @@ describe('errors, retries and timeouts', () => {
     await proxy.close();
     // The connection-level error is typed too.
     const dead = await startFaultProxy(b.port, () => 'drop');
-    const c2 = new BrokerConnection({ host: '127.0.0.1', port: dead.port, clientId: 't', requestTimeoutMs: 300, connectTimeoutMs: 1000 });
+    const c2 = new BrokerConnection({
+      host: '127.0.0.1',
+      port: dead.port,
+      clientId: 't',
+      requestTimeoutMs: 300,
+      connectTimeoutMs: 1000,
+    });
     await c2.connect();
-    await assert.rejects(c2.send(Produce, { acks: 1, timeoutMs: 1000, topicData: [] }), (e: unknown) => e instanceof RequestTimeoutError && e.retriable);
+    await assert.rejects(
+      c2.send(Produce, { acks: 1, timeoutMs: 1000, topicData: [] }),
+      (e: unknown) => e instanceof RequestTimeoutError && e.retriable,
+    );
     c2.close();
     await dead.close();
   });

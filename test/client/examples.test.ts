@@ -14,7 +14,9 @@ interface Run {
 /** Runs dist/examples/<name>.js; `stopWhen` sends SIGINT once the output matches (for examples that run until stopped). */
 function runExample(name: string, args: string[], stopWhen?: RegExp, limitMs = 30_000): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot, 'dist', 'examples', `${name}.js`), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(projectRoot, 'dist', 'examples', `${name}.js`), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let stopped = false;
     const timer = setTimeout(() => {
@@ -37,7 +39,9 @@ function runExample(name: string, args: string[], stopWhen?: RegExp, limitMs = 3
   });
 }
 
-test('examples: create a topic, produce JSON with a key, read it back by assignment and in a group', { timeout: 120_000 }, async () => {
+test('examples: create a topic, produce JSON with a key, read it back by assignment and in a group', {
+  timeout: 120_000,
+}, async () => {
   const tb = await startTestBroker();
   try {
     const bootstrap = tb.bootstrap;

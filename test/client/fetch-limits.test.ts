@@ -31,7 +31,13 @@ describe('fetch limits', () => {
     }
     await Promise.all(sends);
     await p.close();
-    const c = new Consumer({ bootstrapServers: b.bootstrap, autoOffsetReset: 'earliest', maxPartitionBytes: 16 * 1024, maxBytes: 32 * 1024, maxWaitMs: 100 });
+    const c = new Consumer({
+      bootstrapServers: b.bootstrap,
+      autoOffsetReset: 'earliest',
+      maxPartitionBytes: 16 * 1024,
+      maxBytes: 32 * 1024,
+      maxWaitMs: 100,
+    });
     c.assign([0, 1, 2].map((partition) => ({ topic, partition })));
     const got = await take(c, 34, 15000);
     await c.close();

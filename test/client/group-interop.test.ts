@@ -62,7 +62,8 @@ class PyMember {
   async until(pred: () => boolean, what: string, ms = 30000): Promise<void> {
     const deadline = Date.now() + ms;
     while (!pred()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; python stderr:\n${this.stderr.slice(-3000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; python stderr:\n${this.stderr.slice(-3000)}`);
       await new Promise<void>((r) => {
         const t = setTimeout(r, 100);
         this.listeners.push(() => {
@@ -103,7 +104,12 @@ function ourMember(bootstrap: string, topic: string, group: string) {
     keyDeserializer: (b) => (b === null ? null : b.toString()),
     valueDeserializer: (b) => (b === null ? null : b.toString()),
   });
-  const state = { c, records: [] as ConsumerRecord<string | null, string | null>[], assigned: new Set<number>(), error: undefined as Error | undefined };
+  const state = {
+    c,
+    records: [] as ConsumerRecord<string | null, string | null>[],
+    assigned: new Set<number>(),
+    error: undefined as Error | undefined,
+  };
   c.subscribe([topic], {
     onAssigned: (tps: TopicPartition[]) => {
       for (const tp of tps) state.assigned.add(tp.partition);
@@ -135,7 +141,9 @@ async function waitFor(pred: () => boolean, what: string, ms = 30000): Promise<v
 
 async function produceKeyed(bootstrap: string, topic: string, prefix: string, n: number): Promise<void> {
   const p = new Producer({ bootstrapServers: bootstrap, lingerMs: 2 });
-  await Promise.all(Array.from({ length: n }, (_, i) => p.send({ topic, key: `${prefix}-k${i}`, value: `${prefix}-${i}` })));
+  await Promise.all(
+    Array.from({ length: n }, (_, i) => p.send({ topic, key: `${prefix}-k${i}`, value: `${prefix}-${i}` })),
+  );
   await p.close();
 }
 
@@ -182,13 +190,21 @@ describe('a consumer group shared with librdkafka (confluent-kafka-python)', () 
         for (const r of ours.state.records) seen.set(r.value!, (seen.get(r.value!) ?? 0) + 1);
         for (const r of py.records) seen.set(r.value!, (seen.get(r.value!) ?? 0) + 1);
         assert.equal(seen.size, N, 'every record was received');
-        assert.deepEqual([...seen.values()].filter((n) => n !== 1), [], 'no record was received twice');
+        assert.deepEqual(
+          [...seen.values()].filter((n) => n !== 1),
+          [],
+          'no record was received twice',
+        );
         // Each record came from the member owning its partition, and the partition follows the Java key hash.
         for (const r of ours.state.records) {
-          assert.ok(ours.state.assigned.has(r.partition), `our consumer got a record of partition ${r.partition} it does not own`);
+          assert.ok(
+            ours.state.assigned.has(r.partition),
+            `our consumer got a record of partition ${r.partition} it does not own`,
+          );
           assert.equal(r.partition, partitionForKey(Buffer.from(r.key!), 4));
         }
-        for (const r of py.records) assert.ok(py.assigned.has(r.partition!), `librdkafka got a record of partition ${r.partition}`);
+        for (const r of py.records)
+          assert.ok(py.assigned.has(r.partition!), `librdkafka got a record of partition ${r.partition}`);
         assert.ok(ours.state.records.length > 0 && py.records.length > 0, 'both members got records');
 
         const leftParts = leaver === 'librdkafka' ? [...py.assigned] : [...ours.state.assigned];
@@ -197,7 +213,8 @@ describe('a consumer group shared with librdkafka (confluent-kafka-python)', () 
         if (leaver === 'librdkafka') {
           const closed = await py.stop();
           // It committed its positions: the end of each of its partitions.
-          for (const p of leftParts) assert.ok((closed.committed?.[String(p)] ?? -1) > 0, `librdkafka committed partition ${p}`);
+          for (const p of leftParts)
+            assert.ok((closed.committed?.[String(p)] ?? -1) > 0, `librdkafka committed partition ${p}`);
           await waitFor(() => ours.state.assigned.size === 4, 'our consumer to take all four partitions', 30000);
         } else {
           await ours.c.close();
@@ -207,15 +224,29 @@ describe('a consumer group shared with librdkafka (confluent-kafka-python)', () 
         // New records after the hand-over: the survivor gets exactly these, nothing of what the leaver had read.
         const M = 100;
         await produceKeyed(b.bootstrap, topic, 'c', M);
-        const survivor = leaver === 'librdkafka' ? () => ours.state.records.slice(oursBefore).map((r) => r.value!) : () => py.records.slice(pyBefore).map((r) => r.value!);
-        await waitFor(() => survivor().length >= M, `the survivor to get ${M} new records (has ${survivor().length})`, 30000);
+        const survivor =
+          leaver === 'librdkafka'
+            ? () => ours.state.records.slice(oursBefore).map((r) => r.value!)
+            : () => py.records.slice(pyBefore).map((r) => r.value!);
+        await waitFor(
+          () => survivor().length >= M,
+          `the survivor to get ${M} new records (has ${survivor().length})`,
+          30000,
+        );
         await new Promise((r) => setTimeout(r, 500));
         const after = survivor();
-        assert.equal(after.length, M, `the survivor re-read records of the leaver: ${after.filter((v) => !v.startsWith('c-')).slice(0, 5)}`);
+        assert.equal(
+          after.length,
+          M,
+          `the survivor re-read records of the leaver: ${after.filter((v) => !v.startsWith('c-')).slice(0, 5)}`,
+        );
         assert.equal(new Set(after).size, M);
         assert.ok(after.every((v) => v.startsWith('c-')));
         assert.equal(ours.state.error, undefined);
-        assert.deepEqual(py.events.filter((e) => e.ev === 'error'), []);
+        assert.deepEqual(
+          py.events.filter((e) => e.ev === 'error'),
+          [],
+        );
       } finally {
         if (leaver === 'librdkafka') {
           await ours.c.close();

@@ -20,7 +20,14 @@ async function waitFor(pred: () => boolean, what: string, ms = 20000): Promise<v
   }
 }
 
-function member(bootstrap: string, topic: string, group: string, name: string, events: string[], opts: { autoCommit?: boolean; assignor?: string } = {}) {
+function member(
+  bootstrap: string,
+  topic: string,
+  group: string,
+  name: string,
+  events: string[],
+  opts: { autoCommit?: boolean; assignor?: string } = {},
+) {
   const c = new Consumer<string | null, string | null>({
     bootstrapServers: bootstrap,
     groupId: group,
@@ -32,8 +39,19 @@ function member(bootstrap: string, topic: string, group: string, name: string, e
     rebalanceTimeoutMs: 10000,
     valueDeserializer: (b) => (b === null ? null : b.toString()),
   });
-  const st = { c, name, records: [] as ConsumerRecord<string | null, string | null>[], owned: new Set<number>(), error: undefined as Error | undefined, loop: undefined as Promise<void> | undefined };
-  const fmt = (tps: TopicPartition[]) => tps.map((t) => t.partition).sort().join(',');
+  const st = {
+    c,
+    name,
+    records: [] as ConsumerRecord<string | null, string | null>[],
+    owned: new Set<number>(),
+    error: undefined as Error | undefined,
+    loop: undefined as Promise<void> | undefined,
+  };
+  const fmt = (tps: TopicPartition[]) =>
+    tps
+      .map((t) => t.partition)
+      .sort()
+      .join(',');
   c.subscribe([topic], {
     onAssigned: (tps) => {
       events.push(`${name}+${fmt(tps)}`);
@@ -93,7 +111,10 @@ describe('KIP-848 consumer groups (groupProtocol: consumer)', () => {
       await waitFor(() => m1.records.length >= 200, 'the first member to read the first records');
       const m2 = member(b.bootstrap, topic, group, 'm2', events, { assignor });
       try {
-        await waitFor(() => m1.owned.size === 2 && m2.owned.size === 2, `two partitions each (events ${events.join(' ')})`);
+        await waitFor(
+          () => m1.owned.size === 2 && m2.owned.size === 2,
+          `two partitions each (events ${events.join(' ')})`,
+        );
         assert.deepEqual([...m1.owned, ...m2.owned].sort(), [0, 1, 2, 3]);
         // Reconciliation order: m1 gave two partitions up before m2 got them.
         const revokedAt = events.findIndex((e) => e.startsWith('m1-'));
@@ -107,7 +128,10 @@ describe('KIP-848 consumer groups (groupProtocol: consumer)', () => {
         assert.equal(values.length, 400, 'no record twice');
         assert.equal(new Set(values).size, 400);
         // m2 started at m1's committed positions: it saw nothing of the first fill.
-        assert.ok(m2.records.every((r) => r.value!.startsWith('b')), 'the second member re-read records the first had consumed');
+        assert.ok(
+          m2.records.every((r) => r.value!.startsWith('b')),
+          'the second member re-read records the first had consumed',
+        );
         assert.ok(m2.records.length > 0);
 
         // m1 leaves: m2 takes everything and continues from m1's commits.
@@ -119,7 +143,11 @@ describe('KIP-848 consumer groups (groupProtocol: consumer)', () => {
         await waitFor(() => m2.records.length - m2Before >= 100, 'm2 to read the new records');
         await new Promise((r) => setTimeout(r, 400));
         const later = m2.records.slice(m2Before).map((r) => r.value!);
-        assert.equal(later.length, 100, `m2 re-read records after the hand-over: ${later.filter((v) => !v.startsWith('c')).slice(0, 5)}`);
+        assert.equal(
+          later.length,
+          100,
+          `m2 re-read records after the hand-over: ${later.filter((v) => !v.startsWith('c')).slice(0, 5)}`,
+        );
         assert.equal(m1.error, undefined);
         assert.equal(m2.error, undefined);
 
@@ -150,14 +178,20 @@ describe('KIP-848 consumer groups (groupProtocol: consumer)', () => {
       { topic, partition: 0 },
       { topic, partition: 1 },
     ]);
-    assert.equal(committed.reduce((s, o) => s + o.offset, 0), 50);
+    assert.equal(
+      committed.reduce((s, o) => s + o.offset, 0),
+      50,
+    );
     await m.c.close();
     await m.loop;
     await fill(topic, 'y', 10);
     const n = member(b.bootstrap, topic, group, 'n', events, { autoCommit: false });
     await waitFor(() => n.records.length >= 10, 'the new records');
     await new Promise((r) => setTimeout(r, 300));
-    assert.deepEqual(n.records.map((r) => r.value!.slice(0, 1)), Array(10).fill('y'));
+    assert.deepEqual(
+      n.records.map((r) => r.value!.slice(0, 1)),
+      Array(10).fill('y'),
+    );
     await n.c.close();
     await n.loop;
   });

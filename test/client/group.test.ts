@@ -1,14 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Admin } from '../../src/client/admin.js';
-import { cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor, type MemberSubscription } from '../../src/client/assignors.js';
+import {
+  cooperativeStickyAssignor,
+  rangeAssignor,
+  roundRobinAssignor,
+  type MemberSubscription,
+} from '../../src/client/assignors.js';
 import { Consumer, type ConsumerRecord } from '../../src/client/consumer.js';
 import { Producer } from '../../src/client/producer.js';
 import { JoinGroup } from '../../src/protocol/messages/join-group.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { createTopic, topicName } from './helpers.js';
 
-const member = (memberId: string, topics: string[], owned: Record<string, number[]> = {}, generationId = 1): MemberSubscription => ({
+const member = (
+  memberId: string,
+  topics: string[],
+  owned: Record<string, number[]> = {},
+  generationId = 1,
+): MemberSubscription => ({
   memberId,
   topics,
   ownedPartitions: Object.entries(owned).map(([topic, partitions]) => ({ topic, partitions })),
@@ -17,7 +27,13 @@ const member = (memberId: string, topics: string[], owned: Record<string, number
 
 describe('assignors', () => {
   test('range: contiguous ranges per topic, extra partitions to the first members', () => {
-    const out = rangeAssignor.assign([member('b', ['t']), member('a', ['t', 'u'])], new Map([['t', 5], ['u', 2]]));
+    const out = rangeAssignor.assign(
+      [member('b', ['t']), member('a', ['t', 'u'])],
+      new Map([
+        ['t', 5],
+        ['u', 2],
+      ]),
+    );
     assert.deepEqual(out.get('a'), { t: [0, 1, 2], u: [0, 1] });
     assert.deepEqual(out.get('b'), { t: [3, 4] });
   });
@@ -30,12 +46,18 @@ describe('assignors', () => {
 
   test('cooperative-sticky: keeps owners, balances, withholds partitions that change owner', () => {
     // a owned everything; b joins. a keeps 3, and the 3 that move to b are withheld this round.
-    const first = cooperativeStickyAssignor.assign([member('a', ['t'], { t: [0, 1, 2, 3, 4, 5] }), member('b', ['t'])], new Map([['t', 6]]));
+    const first = cooperativeStickyAssignor.assign(
+      [member('a', ['t'], { t: [0, 1, 2, 3, 4, 5] }), member('b', ['t'])],
+      new Map([['t', 6]]),
+    );
     assert.equal(first.get('a')!['t']!.length, 3);
     assert.deepEqual(first.get('b'), {});
     // Next round a owns its 3: b gets the other 3, nothing of a's moves.
     const kept = first.get('a')!['t']!;
-    const second = cooperativeStickyAssignor.assign([member('a', ['t'], { t: kept }, 2), member('b', ['t'], {}, 2)], new Map([['t', 6]]));
+    const second = cooperativeStickyAssignor.assign(
+      [member('a', ['t'], { t: kept }, 2), member('b', ['t'], {}, 2)],
+      new Map([['t', 6]]),
+    );
     assert.deepEqual(second.get('a'), { t: kept });
     assert.deepEqual([...second.get('b')!['t']!, ...kept].sort(), [0, 1, 2, 3, 4, 5]);
   });
@@ -46,7 +68,9 @@ describe('consumer groups', () => {
   let hasGroups = false;
   before(async () => {
     b = await startTestBroker({ logLevel: 'warn' });
-    hasGroups = b.broker.dispatcher !== undefined && (await new Admin({ bootstrapServers: b.bootstrap }).cluster.supports(JoinGroup));
+    hasGroups =
+      b.broker.dispatcher !== undefined &&
+      (await new Admin({ bootstrapServers: b.bootstrap }).cluster.supports(JoinGroup));
   });
   after(async () => {
     await b.stop();
@@ -97,8 +121,13 @@ describe('consumer groups', () => {
       };
       // Wait until both are members with partitions, then read everything.
       const deadline = Date.now() + 20000;
-      while ((c1.assignment().length === 0 || c2.assignment().length === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      assert.equal(c1.assignment().length + c2.assignment().length, 4, `assignments ${JSON.stringify([c1.assignment(), c2.assignment()])}`);
+      while ((c1.assignment().length === 0 || c2.assignment().length === 0) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.equal(
+        c1.assignment().length + c2.assignment().length,
+        4,
+        `assignments ${JSON.stringify([c1.assignment(), c2.assignment()])}`,
+      );
       await Promise.race([Promise.all([read(c1), read(c2)]), new Promise((r) => setTimeout(r, 2000))]);
       const wait = Date.now() + 15000;
       while (seen.size < 200 && Date.now() < wait) await new Promise((r) => setTimeout(r, 50));
@@ -108,7 +137,10 @@ describe('consumer groups', () => {
       await c2.commit();
       const admin = new Admin({ bootstrapServers: b.bootstrap });
       const committed = await admin.listGroupOffsets(groupId);
-      assert.equal(committed.reduce((s, o) => s + o.offset, 0), 200);
+      assert.equal(
+        committed.reduce((s, o) => s + o.offset, 0),
+        200,
+      );
       const [desc] = await admin.describeGroups([groupId]);
       assert.equal(desc!.members.length, 2);
       assert.equal(desc!.protocol, assignor.name);
@@ -134,7 +166,13 @@ describe('consumer groups', () => {
     const groupId = topicName('g');
     await createTopic(b.bootstrap, topic, 1);
     await fill(topic, 30);
-    const c = new Consumer({ bootstrapServers: b.bootstrap, groupId, autoOffsetReset: 'earliest', heartbeatIntervalMs: 200, enableAutoCommit: true });
+    const c = new Consumer({
+      bootstrapServers: b.bootstrap,
+      groupId,
+      autoOffsetReset: 'earliest',
+      heartbeatIntervalMs: 200,
+      enableAutoCommit: true,
+    });
     c.subscribe(new RegExp(`^${prefix}-`));
     let n = 0;
     for await (const r of c) {
@@ -143,7 +181,12 @@ describe('consumer groups', () => {
     }
     assert.equal(n, 20);
     await c.close(); // commits position 20 on the way out
-    const c2 = new Consumer({ bootstrapServers: b.bootstrap, groupId, autoOffsetReset: 'earliest', heartbeatIntervalMs: 200 });
+    const c2 = new Consumer({
+      bootstrapServers: b.bootstrap,
+      groupId,
+      autoOffsetReset: 'earliest',
+      heartbeatIntervalMs: 200,
+    });
     c2.subscribe([topic]);
     const it = c2[Symbol.asyncIterator]();
     assert.equal((await it.next()).value.offset, 20);

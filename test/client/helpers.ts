@@ -10,7 +10,12 @@ export function topicName(prefix: string): string {
 }
 
 /** Creates topics through our admin client. */
-export async function createTopic(bootstrap: string, name: string, partitions = 1, configs?: Record<string, string>): Promise<void> {
+export async function createTopic(
+  bootstrap: string,
+  name: string,
+  partitions = 1,
+  configs?: Record<string, string>,
+): Promise<void> {
   const admin = new Admin({ bootstrapServers: bootstrap });
   try {
     await admin.createTopics([{ name, numPartitions: partitions, replicationFactor: 1, configs }]);

@@ -63,7 +63,12 @@ describe('idempotent producer', () => {
       const topic = topicName('idem-drop');
       await createTopic(b.bootstrap, topic, 1);
       const proxy = await startFaultProxy(b.port, (n) => (n === 0 ? 'drop-response' : 'forward'));
-      const p = new Producer({ bootstrapServers: proxy.bootstrap, idempotent, requestTimeoutMs: 500, retryBackoffMs: 10 });
+      const p = new Producer({
+        bootstrapServers: proxy.bootstrap,
+        idempotent,
+        requestTimeoutMs: 500,
+        retryBackoffMs: 10,
+      });
       const m = await p.send({ topic, key: 'k', value: 'once' });
       await p.close();
       await proxy.close();
@@ -71,9 +76,15 @@ describe('idempotent producer', () => {
       const got = await readAll(b.bootstrap, topic, 1, 1);
       if (idempotent) {
         assert.equal(m.offset, 0, 'the retry is answered with the offset of the first write');
-        assert.deepEqual(got.map((r) => r.value), ['once']);
+        assert.deepEqual(
+          got.map((r) => r.value),
+          ['once'],
+        );
       } else {
-        assert.deepEqual(got.map((r) => r.value), ['once', 'once']);
+        assert.deepEqual(
+          got.map((r) => r.value),
+          ['once', 'once'],
+        );
       }
     });
   }
@@ -130,17 +141,26 @@ describe('idempotent producer', () => {
     await p.close();
     await proxy.close();
     const got = await readAll(b.bootstrap, topic, 1, 5);
-    assert.deepEqual(got.map((r) => r.value), ['before', 'first', 'second', 'third', 'fourth']);
+    assert.deepEqual(
+      got.map((r) => r.value),
+      ['before', 'first', 'second', 'third', 'fourth'],
+    );
   });
 
   test('maxRequestSize: a record larger than one request is refused without being sent', async (t) => {
     const topic = topicName('maxreq');
     await createTopic(b.bootstrap, topic, 1);
     const p = new Producer({ bootstrapServers: b.bootstrap, maxRequestSize: 10_000 });
-    await assert.rejects(p.send({ topic, value: Buffer.alloc(20_000) }), (e: unknown) => (e as { code: number }).code === ErrorCode.MESSAGE_TOO_LARGE);
+    await assert.rejects(
+      p.send({ topic, value: Buffer.alloc(20_000) }),
+      (e: unknown) => (e as { code: number }).code === ErrorCode.MESSAGE_TOO_LARGE,
+    );
     // Smaller records still go, and many of them are split over requests within the limit.
     const ms = await Promise.all(Array.from({ length: 20 }, (_, i) => p.send({ topic, value: Buffer.alloc(3000, i) })));
-    assert.deepEqual(ms.map((m) => m.offset).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      ms.map((m) => m.offset).sort((a, b) => a - b),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     await p.close();
     void t;
   });

@@ -21,13 +21,28 @@ async function produceOurs(bootstrap: string, topic: string, compression: Compre
   const p = new Producer({ bootstrapServers: bootstrap, compression });
   await Promise.all(
     Array.from({ length: N }, (_, i) =>
-      p.send({ topic, key: `our-${i}`, value: `from-samsa-${i}`, timestamp: BASE + i, headers: { origin: 'samsa', i: `${i}` } }),
+      p.send({
+        topic,
+        key: `our-${i}`,
+        value: `from-samsa-${i}`,
+        timestamp: BASE + i,
+        headers: { origin: 'samsa', i: `${i}` },
+      }),
     ),
   );
   await p.close();
 }
 
-function checkOurs(records: Array<{ partition: number; key: string | null; value: string | null; timestamp: number; headers: Array<[string, string | null]> }>, partitions: number): void {
+function checkOurs(
+  records: Array<{
+    partition: number;
+    key: string | null;
+    value: string | null;
+    timestamp: number;
+    headers: Array<[string, string | null]>;
+  }>,
+  partitions: number,
+): void {
   assert.equal(records.length, N);
   const byKey = new Map(records.map((r) => [r.key, r]));
   for (let i = 0; i < N; i++) {
@@ -35,7 +50,10 @@ function checkOurs(records: Array<{ partition: number; key: string | null; value
     assert.ok(r, `record our-${i} missing`);
     assert.equal(r.value, `from-samsa-${i}`);
     assert.equal(r.timestamp, BASE + i);
-    assert.deepEqual(r.headers, [['origin', 'samsa'], ['i', `${i}`]]);
+    assert.deepEqual(r.headers, [
+      ['origin', 'samsa'],
+      ['i', `${i}`],
+    ]);
     assert.equal(r.partition, partitionForKey(Buffer.from(`our-${i}`), partitions));
   }
 }
@@ -55,7 +73,11 @@ describe('interop with kafka-python and KafkaJS', () => {
       const topic = topicName(`kp-read-${codec}`);
       await createTopic(b.bootstrap, topic, 3);
       await produceOurs(b.bootstrap, topic, codec);
-      const { summary } = await runPython('../../client/py/kp_client_interop.py', ['consume', b.bootstrap, topic, String(N)], { timeoutMs: 60_000 });
+      const { summary } = await runPython(
+        '../../client/py/kp_client_interop.py',
+        ['consume', b.bootstrap, topic, String(N)],
+        { timeoutMs: 60_000 },
+      );
       checkOurs(summary.records, 3);
     });
   }
@@ -64,10 +86,16 @@ describe('interop with kafka-python and KafkaJS', () => {
     if (!requireClient(t, 'kafka-python')) return;
     const topic = topicName('kp-write');
     await createTopic(b.bootstrap, topic, 3);
-    const { summary } = await runPython('../../client/py/kp_client_interop.py', ['produce', b.bootstrap, topic, String(N), 'gzip'], { timeoutMs: 60_000 });
+    const { summary } = await runPython(
+      '../../client/py/kp_client_interop.py',
+      ['produce', b.bootstrap, topic, String(N), 'gzip'],
+      { timeoutMs: 60_000 },
+    );
     assert.equal(summary.ok, true);
     // kafka-python's default partitioner is murmur2 too: same partitions as ours.
-    summary.partitions.forEach((p: number, i: number) => assert.equal(p, partitionForKey(Buffer.from(`kp-${i}`), 3)));
+    for (const [i, p] of (summary.partitions as number[]).entries()) {
+      assert.equal(p, partitionForKey(Buffer.from(`kp-${i}`), 3));
+    }
     const c = new Consumer({ bootstrapServers: b.bootstrap, autoOffsetReset: 'earliest' });
     c.assign([0, 1, 2].map((partition) => ({ topic, partition })));
     const got = await take(c, N);
@@ -77,7 +105,13 @@ describe('interop with kafka-python and KafkaJS', () => {
       const r = byKey.get(`kp-${i}`)!;
       assert.equal(r.value!.toString(), `from-python-${i}`);
       assert.equal(r.timestamp, 1_500_000_000_000 + i);
-      assert.deepEqual(r.headers.map((h) => [h.key, h.value!.toString()]), [['origin', 'kafka-python'], ['i', `${i}`]]);
+      assert.deepEqual(
+        r.headers.map((h) => [h.key, h.value!.toString()]),
+        [
+          ['origin', 'kafka-python'],
+          ['i', `${i}`],
+        ],
+      );
     }
   });
 
@@ -89,7 +123,13 @@ describe('interop with kafka-python and KafkaJS', () => {
     const consumer = kafka.consumer({ groupId: topicName('kjs-g') });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    const got: Array<{ partition: number; key: string | null; value: string | null; timestamp: number; headers: Array<[string, string | null]> }> = [];
+    const got: Array<{
+      partition: number;
+      key: string | null;
+      value: string | null;
+      timestamp: number;
+      headers: Array<[string, string | null]>;
+    }> = [];
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`KafkaJS read ${got.length} of ${N}`)), 30000);
       consumer
@@ -139,7 +179,13 @@ describe('interop with kafka-python and KafkaJS', () => {
       assert.equal(r.key!.toString(), `kjs-${i}`);
       assert.equal(r.value!.toString(), `from-kafkajs-${i}`);
       assert.equal(r.timestamp, 1_400_000_000_000 + i);
-      assert.deepEqual(r.headers.map((h) => [h.key, h.value!.toString()]), [['origin', 'kafkajs'], ['i', `${i}`]]);
+      assert.deepEqual(
+        r.headers.map((h) => [h.key, h.value!.toString()]),
+        [
+          ['origin', 'kafkajs'],
+          ['i', `${i}`],
+        ],
+      );
     });
   });
 });

@@ -32,7 +32,10 @@ describe('partitioner', () => {
     try {
       py = execFileSync(
         PYTHON,
-        ['-c', 'import sys,json; from kafka.partitioner.default import murmur2; print(json.dumps([murmur2(k.encode()) for k in json.loads(sys.stdin.read())]))'],
+        [
+          '-c',
+          'import sys,json; from kafka.partitioner.default import murmur2; print(json.dumps([murmur2(k.encode()) for k in json.loads(sys.stdin.read())]))',
+        ],
         { input: JSON.stringify(keys), encoding: 'utf8' },
       );
     } catch {
@@ -41,7 +44,7 @@ describe('partitioner', () => {
     }
     const theirs = JSON.parse(py) as number[];
     // kafka-python returns the hash as an unsigned-ish Python int; compare the positive partition value.
-    keys.forEach((k, i) => assert.equal(murmur2(Buffer.from(k)) & 0x7fffffff, theirs[i]! & 0x7fffffff, k));
+    for (const [i, k] of keys.entries()) assert.equal(murmur2(Buffer.from(k)) & 0x7fffffff, theirs[i]! & 0x7fffffff, k);
   });
 
   test('sticky partitioning stays on one partition until a batch worth of bytes, then moves', () => {

@@ -29,11 +29,20 @@ describe('produce and consume', () => {
             key: i % 10 === 0 ? null : `key-${i}`,
             value: i === 5 ? null : `value-${i}-${'z'.repeat(i % 50)}`,
             timestamp: base + i * 1000,
-            headers: i % 2 === 0 ? { trace: `t${i}`, empty: null } : [{ key: 'dup', value: 'a' }, { key: 'dup', value: Buffer.from([0, 1, 2]) }],
+            headers:
+              i % 2 === 0
+                ? { trace: `t${i}`, empty: null }
+                : [
+                    { key: 'dup', value: 'a' },
+                    { key: 'dup', value: Buffer.from([0, 1, 2]) },
+                  ],
           }),
         ),
       );
-      assert.deepEqual(sent.map((m) => m.offset), Array.from({ length: 200 }, (_, i) => i));
+      assert.deepEqual(
+        sent.map((m) => m.offset),
+        Array.from({ length: 200 }, (_, i) => i),
+      );
       assert.equal(sent[7]!.timestamp, base + 7000);
       await producer.close();
 
@@ -48,9 +57,21 @@ describe('produce and consume', () => {
         assert.equal(r.key?.toString() ?? null, i % 10 === 0 ? null : `key-${i}`);
         assert.equal(r.value?.toString() ?? null, i === 5 ? null : `value-${i}-${'z'.repeat(i % 50)}`);
         if (i % 2 === 0) {
-          assert.deepEqual(r.headers.map((h) => [h.key, h.value?.toString() ?? null]), [['trace', `t${i}`], ['empty', null]]);
+          assert.deepEqual(
+            r.headers.map((h) => [h.key, h.value?.toString() ?? null]),
+            [
+              ['trace', `t${i}`],
+              ['empty', null],
+            ],
+          );
         } else {
-          assert.deepEqual(r.headers.map((h) => [h.key, h.value]), [['dup', Buffer.from('a')], ['dup', Buffer.from([0, 1, 2])]]);
+          assert.deepEqual(
+            r.headers.map((h) => [h.key, h.value]),
+            [
+              ['dup', Buffer.from('a')],
+              ['dup', Buffer.from([0, 1, 2])],
+            ],
+          );
         }
       });
     });
@@ -60,8 +81,10 @@ describe('produce and consume', () => {
     const topic = topicName('keyed');
     await createTopic(b.bootstrap, topic, 5);
     const producer = new Producer({ bootstrapServers: b.bootstrap });
-    const metas = await Promise.all(Array.from({ length: 50 }, (_, i) => producer.send({ topic, key: `user-${i}`, value: 'v' })));
-    metas.forEach((m, i) => assert.equal(m.partition, partitionForKey(Buffer.from(`user-${i}`), 5)));
+    const metas = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => producer.send({ topic, key: `user-${i}`, value: 'v' })),
+    );
+    for (const [i, m] of metas.entries()) assert.equal(m.partition, partitionForKey(Buffer.from(`user-${i}`), 5));
     const explicit = await producer.send({ topic, key: 'user-1', value: 'v', partition: 3 });
     assert.equal(explicit.partition, 3);
     // A custom partitioner is consulted first.
@@ -91,7 +114,10 @@ describe('produce and consume', () => {
       keyDeserializer: stringDeserializer,
       valueDeserializer: jsonDeserializer,
     });
-    consumer.assign([{ topic, partition: 0 }, { topic, partition: 1 }]);
+    consumer.assign([
+      { topic, partition: 0 },
+      { topic, partition: 1 },
+    ]);
     const seen: Array<{ n: number }> = [];
     for await (const batch of consumer.batches()) {
       for (const r of batch.records) {
@@ -102,7 +128,10 @@ describe('produce and consume', () => {
       assert.ok(batch.highWatermark > 0);
       if (seen.length >= 40) break;
     }
-    assert.deepEqual(seen.map((v) => v.n).sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i));
+    assert.deepEqual(
+      seen.map((v) => v.n).sort((a, b) => a - b),
+      Array.from({ length: 40 }, (_, i) => i),
+    );
     assert.equal(consumer.position({ topic, partition: 0 })! + consumer.position({ topic, partition: 1 })!, 40);
     await consumer.close();
   });
@@ -112,7 +141,9 @@ describe('produce and consume', () => {
     await createTopic(b.bootstrap, topic, 1);
     const producer = new Producer({ bootstrapServers: b.bootstrap });
     const base = 1_600_000_000_000;
-    await Promise.all(Array.from({ length: 100 }, (_, i) => producer.send({ topic, value: `${i}`, timestamp: base + i })));
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) => producer.send({ topic, value: `${i}`, timestamp: base + i })),
+    );
     const consumer = new Consumer({ bootstrapServers: b.bootstrap, autoOffsetReset: 'earliest' });
     const tp = { topic, partition: 0 };
     consumer.assign([tp]);
@@ -188,7 +219,10 @@ describe('produce and consume', () => {
     await p1.close();
     const c = new Consumer({ bootstrapServers: b.bootstrap, autoOffsetReset: 'earliest' });
     c.assign([{ topic, partition: 0 }]);
-    assert.deepEqual((await take(c, 2)).map((r) => r.value!.toString()), ['a0', 'a1']);
+    assert.deepEqual(
+      (await take(c, 2)).map((r) => r.value!.toString()),
+      ['a0', 'a1'],
+    );
     await c.close();
   });
 
@@ -198,9 +232,16 @@ describe('produce and consume', () => {
     const p = new Producer({ bootstrapServers: b.bootstrap });
     await Promise.all([p.send({ topic, value: 'x' }), p.send({ topic, value: 'y' })]);
     await p.close();
-    const c = new Consumer({ bootstrapServers: b.bootstrap, autoOffsetReset: 'earliest', isolationLevel: 'read_committed' });
+    const c = new Consumer({
+      bootstrapServers: b.bootstrap,
+      autoOffsetReset: 'earliest',
+      isolationLevel: 'read_committed',
+    });
     c.assign([{ topic, partition: 0 }]);
-    assert.deepEqual((await take(c, 2)).map((r) => r.value!.toString()), ['x', 'y']);
+    assert.deepEqual(
+      (await take(c, 2)).map((r) => r.value!.toString()),
+      ['x', 'y'],
+    );
     await c.close();
   });
 });

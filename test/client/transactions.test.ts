@@ -13,7 +13,13 @@ import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { requireClient, runPython } from '../helpers/clients.js';
 import { createTopic, take, topicName } from './helpers.js';
 
-async function readValues(bootstrap: string, topic: string, isolationLevel: 'read_committed' | 'read_uncommitted', count: number, settleMs = 600): Promise<string[]> {
+async function readValues(
+  bootstrap: string,
+  topic: string,
+  isolationLevel: 'read_committed' | 'read_uncommitted',
+  count: number,
+  settleMs = 600,
+): Promise<string[]> {
   const c = new Consumer<null, string | null>({
     bootstrapServers: bootstrap,
     autoOffsetReset: 'earliest',
@@ -47,11 +53,16 @@ describe('transactional producer', () => {
     const topic = topicName('txn');
     await createTopic(b.bootstrap, topic, 1);
     const p = new Producer<string, string>({ bootstrapServers: b.bootstrap, transactionalId: topicName('tid') });
-    await assert.rejects(p.send({ topic, value: 'too early' }), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.INVALID_TXN_STATE);
+    await assert.rejects(
+      p.send({ topic, value: 'too early' }),
+      (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.INVALID_TXN_STATE,
+    );
     await p.initTransactions();
     assert.ok(p.producerId >= 0);
     const batch = async (prefix: string, n: number) => {
-      await Promise.all(Array.from({ length: n }, (_, i) => p.send({ topic, key: `${prefix}${i}`, value: `${prefix}${i}` })));
+      await Promise.all(
+        Array.from({ length: n }, (_, i) => p.send({ topic, key: `${prefix}${i}`, value: `${prefix}${i}` })),
+      );
     };
     p.beginTransaction();
     await batch('c', 10);
@@ -63,22 +74,44 @@ describe('transactional producer', () => {
     await batch('d', 3);
     await p.commitTransaction();
     p.beginTransaction();
-    assert.throws(() => p.beginTransaction(), (e: unknown) => e instanceof ClientStateError);
+    assert.throws(
+      () => p.beginTransaction(),
+      (e: unknown) => e instanceof ClientStateError,
+    );
     await p.abortTransaction(); // nothing was sent: nothing to end on the broker, the state returns to ready
     await p.close();
 
     const committed = [...Array.from({ length: 10 }, (_, i) => `c${i}`), 'd0', 'd1', 'd2'];
-    const everything = [...Array.from({ length: 10 }, (_, i) => `c${i}`), ...Array.from({ length: 5 }, (_, i) => `a${i}`), 'd0', 'd1', 'd2'];
+    const everything = [
+      ...Array.from({ length: 10 }, (_, i) => `c${i}`),
+      ...Array.from({ length: 5 }, (_, i) => `a${i}`),
+      'd0',
+      'd1',
+      'd2',
+    ];
     assert.deepEqual(await readValues(b.bootstrap, topic, 'read_committed', 13), committed);
     assert.deepEqual(await readValues(b.bootstrap, topic, 'read_uncommitted', 18), everything);
     if (requireClient(t, 'kafka-python')) {
       // kafka-python 2.0.2 predates skipping control batches: it hands the three transaction markers (commit,
       // abort, commit) to the application as records with a 4-byte key. Everything else must match.
-      const { summary } = await runPython('../../client/py/kp_client_interop.py', ['consume', b.bootstrap, topic, '21'], { timeoutMs: 60_000 });
+      const { summary } = await runPython(
+        '../../client/py/kp_client_interop.py',
+        ['consume', b.bootstrap, topic, '21'],
+        { timeoutMs: 60_000 },
+      );
       const recs = summary.records as Array<{ key: string | null; value: string }>;
-      const isMarker = (r: { key: string | null }) => r.key !== null && r.key.length === 4 && r.key.startsWith('\u0000\u0000\u0000');
-      assert.deepEqual(recs.filter((r) => !isMarker(r)).map((r) => r.value), everything, 'kafka-python (read_uncommitted) sees every data record');
-      assert.deepEqual(recs.filter(isMarker).map((r) => r.key!.charCodeAt(3)), [1, 0, 1], 'and the commit, abort, commit markers');
+      const isMarker = (r: { key: string | null }) =>
+        r.key !== null && r.key.length === 4 && r.key.startsWith('\u0000\u0000\u0000');
+      assert.deepEqual(
+        recs.filter((r) => !isMarker(r)).map((r) => r.value),
+        everything,
+        'kafka-python (read_uncommitted) sees every data record',
+      );
+      assert.deepEqual(
+        recs.filter(isMarker).map((r) => r.key!.charCodeAt(3)),
+        [1, 0, 1],
+        'and the commit, abort, commit markers',
+      );
     }
   });
 
@@ -166,7 +199,11 @@ describe('transactional producer', () => {
       assert.equal(off!.offset, outcome === 'commit' ? 20 : -1);
       const out = await readValues(b.bootstrap, output, 'read_committed', outcome === 'commit' ? 20 : 0);
       assert.equal(out.length, outcome === 'commit' ? 20 : 0);
-      if (outcome === 'commit') assert.deepEqual(out, records.map((r) => r.value!.toUpperCase()));
+      if (outcome === 'commit')
+        assert.deepEqual(
+          out,
+          records.map((r) => r.value!.toUpperCase()),
+        );
       await p.close();
       await c.close();
     });

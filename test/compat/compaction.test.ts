@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { withBroker } from '../helpers/broker.js';
 import { PYTHON, requireClient, run, uniqueTopic } from '../helpers/clients.js';
 
-const SCRIPT = String.raw`
+const SCRIPT = `
 import json, sys, time
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
@@ -69,20 +69,34 @@ test('kafka-python: a compacted topic keeps only the latest value per key, at it
   if (!requireClient(t, 'kafka-python')) return;
   await withBroker({ config: { 'log.cleaner.backoff.ms': '100' } }, async (b) => {
     const topic = uniqueTopic('compacted');
-    const r = await run(PYTHON, ['-u', '-c', SCRIPT, b.bootstrap, topic], { timeoutMs: 90_000, env: { PYTHONDONTWRITEBYTECODE: '1' } });
+    const r = await run(PYTHON, ['-u', '-c', SCRIPT, b.bootstrap, topic], {
+      timeoutMs: 90_000,
+      env: { PYTHONDONTWRITEBYTECODE: '1' },
+    });
     const last = r.stdout.trim().split('\n').pop() ?? '';
-    const s = JSON.parse(last) as { written: number; records: [number, string | null, string | null][]; latest: Record<string, [number, string | null]> };
+    const s = JSON.parse(last) as {
+      written: number;
+      records: [number, string | null, string | null][];
+      latest: Record<string, [number, string | null]>;
+    };
     assert.equal(s.written, 302);
     const keys = Object.keys(s.latest);
     assert.equal(keys.length, 26);
     // one record per key: the latest value, at the offset the producer was given
-    assert.equal(s.records.length, keys.length, `got ${s.records.length} records: ${JSON.stringify(s.records.slice(0, 40))}`);
+    assert.equal(
+      s.records.length,
+      keys.length,
+      `got ${s.records.length} records: ${JSON.stringify(s.records.slice(0, 40))}`,
+    );
     const got = new Map(s.records.map(([o, k, v]) => [k, [o, v]]));
     for (const k of keys) assert.deepEqual(got.get(k), s.latest[k], `key ${k}`);
     assert.deepEqual(got.get('key-3'), [s.latest['key-3']![0], null]);
     // offsets are preserved, so they now have gaps, and still increase
     const offs = s.records.map(([o]) => o);
-    assert.deepEqual(offs, [...offs].sort((x, y) => x - y));
+    assert.deepEqual(
+      offs,
+      [...offs].sort((x, y) => x - y),
+    );
     assert.equal(offs[offs.length - 1], 301);
     // the broker's log for the partition shrank to the cleaned segment(s) plus the active one
     const log = b.broker.logs.getLog(topic, 0);

@@ -13,7 +13,9 @@ describe('confluent-kafka-python', () => {
       if (!requireClient(t, 'confluent-kafka')) return;
       await withBroker(async (b) => {
         const topic = uniqueTopic(`ck-${codec}`);
-        const { summary } = await runPython('ck_roundtrip.py', [b.bootstrap, topic, '10000', codec], { timeoutMs: 120_000 });
+        const { summary } = await runPython('ck_roundtrip.py', [b.bootstrap, topic, '10000', codec], {
+          timeoutMs: 120_000,
+        });
         assert.equal(summary.ok, true);
         assert.equal(summary.produced, 10_000);
         assert.equal(summary.consumed, 10_000);

@@ -20,12 +20,19 @@ class MemberProcess {
   exited = false;
 
   constructor(bootstrap: string, topic: string, group: string) {
-    this.child = spawn(PYTHON, ['-u', join(PY_DIR, 'groups_ck_member.py'), bootstrap, topic, group], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(PYTHON, ['-u', join(PY_DIR, 'groups_ck_member.py'), bootstrap, topic, group], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.child.stdout!.on('data', (d: Buffer) => {
       const lines = (this.rest + d.toString()).split('\n');
       this.rest = lines.pop()!;
       for (const l of lines) {
-        if (l.startsWith('ASSIGN ')) this.assigned = l.slice(7).split(',').filter((x) => x !== '').map(Number);
+        if (l.startsWith('ASSIGN '))
+          this.assigned = l
+            .slice(7)
+            .split(',')
+            .filter((x) => x !== '')
+            .map(Number);
         else if (l.startsWith('MSG ')) this.received.push(l.slice(4));
       }
     });
@@ -89,10 +96,14 @@ describe('confluent-kafka consumer groups', () => {
         await send('y', 40);
         await waitFor('the survivor to own all four partitions', () => a.assigned.length === 4, 40_000);
         const movedAfter = Date.now() - killedAt;
-        await waitFor('every record', () => {
-          const all = new Set([...a.received, ...victim.received]);
-          return all.size === 80;
-        }, 30_000);
+        await waitFor(
+          'every record',
+          () => {
+            const all = new Set([...a.received, ...victim.received]);
+            return all.size === 80;
+          },
+          30_000,
+        );
         // The survivor read the victim's partitions' new records itself.
         for (let i = 0; i < 40; i++) {
           if (victimHad.includes(i % 4)) assert.ok(a.received.includes(`y${i}`), `survivor read y${i}`);

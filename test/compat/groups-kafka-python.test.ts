@@ -28,10 +28,16 @@ describe('kafka-python consumer groups', () => {
     if (!requireClient(t, 'kafka-python')) return;
     await withBroker({ config: FAST_GROUPS }, async (b) => {
       const prefix = uniqueTopic('kpa');
-      const { summary } = await runPython('groups_kp_assignors.py', [b.bootstrap, prefix, `${prefix}-g`], { timeoutMs: 240_000 });
+      const { summary } = await runPython('groups_kp_assignors.py', [b.bootstrap, prefix, `${prefix}-g`], {
+        timeoutMs: 240_000,
+      });
       for (const name of ['range', 'roundrobin']) {
         const six = summary[name].six as number[][];
-        assert.deepEqual(six.map((s) => s.length), [2, 2, 2], `${name} on six partitions`);
+        assert.deepEqual(
+          six.map((s) => s.length),
+          [2, 2, 2],
+          `${name} on six partitions`,
+        );
         assert.deepEqual(six.flat().sort(), [0, 1, 2, 3, 4, 5]);
         const two = summary[name].two as number[][];
         assert.deepEqual(two.map((s) => s.length).sort(), [0, 1, 1], `${name} on two partitions`);
@@ -48,10 +54,18 @@ describe('kafka-python consumer groups', () => {
       const topic = uniqueTopic('kpbad');
       const group = `${topic}-g`;
       const { summary } = await runPython('groups_kp_bad.py', [b.bootstrap, topic, group], { timeoutMs: 120_000 });
-      assert.deepEqual(summary.errors, ['OffsetMetadataTooLargeError', 'UnknownTopicOrPartitionError', 'UnknownTopicOrPartitionError', 'InvalidSessionTimeoutError']);
+      assert.deepEqual(summary.errors, [
+        'OffsetMetadataTooLargeError',
+        'UnknownTopicOrPartitionError',
+        'UnknownTopicOrPartitionError',
+        'InvalidSessionTimeoutError',
+      ]);
       const stored = b.broker.groups.offsets.offsetsOf(group);
       assert.deepEqual([...(stored?.keys() ?? [])], [topic]);
-      assert.deepEqual([...stored!.get(topic)!.entries()].map(([p, v]) => [p, v.offset, v.metadata]), [[0, 7, 'ok']]);
+      assert.deepEqual(
+        [...stored!.get(topic)!.entries()].map(([p, v]) => [p, v.offset, v.metadata]),
+        [[0, 7, 'ok']],
+      );
       assert.equal(b.broker.groups.groups.get(`${group}-short`)?.members.size ?? 0, 0);
     });
   });

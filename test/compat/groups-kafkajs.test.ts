@@ -12,7 +12,12 @@ const FAST_GROUPS = { 'group.initial.rebalance.delay.ms': '200' };
 
 async function makeKafka(bootstrap: string): Promise<KafkaType> {
   const { Kafka, logLevel } = await import('kafkajs');
-  return new Kafka({ clientId: 'samsa-groups-kafkajs', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+  return new Kafka({
+    clientId: 'samsa-groups-kafkajs',
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 5 },
+  });
 }
 
 async function waitFor(what: string, pred: () => boolean, limitMs = 60_000): Promise<void> {
@@ -36,7 +41,10 @@ describe('KafkaJS consumer groups', () => {
       const producer = kafka.producer();
       await producer.connect();
       for (let p = 0; p < 4; p++) {
-        await producer.send({ topic, messages: Array.from({ length: 25 }, (_, i) => ({ partition: p, value: `p${p}-${i}` })) });
+        await producer.send({
+          topic,
+          messages: Array.from({ length: 25 }, (_, i) => ({ partition: p, value: `p${p}-${i}` })),
+        });
       }
 
       const seen: string[] = [];
@@ -44,7 +52,12 @@ describe('KafkaJS consumer groups', () => {
       const consumers: Consumer[] = [];
       try {
         for (let i = 0; i < 2; i++) {
-          const c = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, rebalanceTimeout: 10_000 });
+          const c = kafka.consumer({
+            groupId,
+            sessionTimeout: 10_000,
+            heartbeatInterval: 500,
+            rebalanceTimeout: 10_000,
+          });
           consumers.push(c);
           byMember.set(c, new Set());
           await c.connect();
@@ -67,7 +80,10 @@ describe('KafkaJS consumer groups', () => {
         assert.equal(new Set(seen).size, 104, 'every record once');
 
         const listed = await admin.listGroups();
-        assert.ok(listed.groups.some((g) => g.groupId === groupId && g.protocolType === 'consumer'), JSON.stringify(listed));
+        assert.ok(
+          listed.groups.some((g) => g.groupId === groupId && g.protocolType === 'consumer'),
+          JSON.stringify(listed),
+        );
         const described = await admin.describeGroups([groupId]);
         const d = described.groups[0]!;
         assert.equal(d.state, 'Stable');

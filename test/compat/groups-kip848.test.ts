@@ -107,11 +107,17 @@ describe('KIP-848 consumer protocol with librdkafka', () => {
         const { Kafka: KJS, logLevel } = await import('kafkajs');
         const producer = new KJS({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING }).producer();
         await producer.connect();
-        await producer.send({ topic, messages: Array.from({ length: 40 }, (_, i) => ({ partition: i % 4, value: `r${i}` })) });
+        await producer.send({
+          topic,
+          messages: Array.from({ length: 40 }, (_, i) => ({ partition: i % 4, value: `r${i}` })),
+        });
         await producer.disconnect();
         await waitFor('every record', () => new Set([...a.received, ...bm.received]).size === 40);
         assert.equal(a.received.length + bm.received.length, 40, 'no record twice');
-        assert.deepEqual(events.filter((e) => e.startsWith('DOUBLE')), []);
+        assert.deepEqual(
+          events.filter((e) => e.startsWith('DOUBLE')),
+          [],
+        );
         const d = b.broker.groups.consumerGroupDescribe(group);
         assert.ok('members' in d && d.groupState === 'Stable' && d.members.length === 2, JSON.stringify(d));
       } finally {
@@ -138,7 +144,8 @@ describe('KIP-848 consumer protocol with librdkafka', () => {
           'topic.metadata.refresh.interval.ms': 1000,
           rebalance_cb(this: any, err: any, assignment: Array<{ topic: string; partition: number }>) {
             const assign = err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS;
-            for (const a of assignment) (assign ? held.add(`${a.topic}:${a.partition}`) : held.delete(`${a.topic}:${a.partition}`));
+            for (const a of assignment)
+              assign ? held.add(`${a.topic}:${a.partition}`) : held.delete(`${a.topic}:${a.partition}`);
             if (assign) this.incrementalAssign(assignment);
             else this.incrementalUnassign(assignment);
           },

@@ -8,7 +8,9 @@ import { clientsRequired, detectClient, PY_DIR, PYTHON, run, runPython } from '.
 
 describe('compat helpers', () => {
   test('run() resolves with output on success', async () => {
-    const r = await run(process.execPath, ['-e', 'process.stdin.pipe(process.stdout); console.error("e")'], { input: 'hello' });
+    const r = await run(process.execPath, ['-e', 'process.stdin.pipe(process.stdout); console.error("e")'], {
+      input: 'hello',
+    });
     assert.equal(r.code, 0);
     assert.equal(r.stdout, 'hello');
     assert.equal(r.stderr, 'e\n');
@@ -24,8 +26,9 @@ describe('compat helpers', () => {
   });
 
   test('run() kills a child that outlives its timeout', async () => {
-    await assert.rejects(run(process.execPath, ['-e', 'console.log("started"); setTimeout(() => {}, 60000)'], { timeoutMs: 300 }), (e: Error) =>
-      /timed out after 300 ms/.test(e.message) && /started/.test(e.message),
+    await assert.rejects(
+      run(process.execPath, ['-e', 'console.log("started"); setTimeout(() => {}, 60000)'], { timeoutMs: 300 }),
+      (e: Error) => /timed out after 300 ms/.test(e.message) && /started/.test(e.message),
     );
   });
 
@@ -58,9 +61,16 @@ describe('compat helpers', () => {
     }
     assert.ok(existsSync(join(PY_DIR, '_common.py')), `python scripts at ${PY_DIR}`);
     // Every script at least compiles with the interpreter CI uses.
-    const r = await run(PYTHON, ['-c', 'import ast,sys,glob\nfor f in glob.glob(sys.argv[1] + "/*.py"): ast.parse(open(f).read(), f)', PY_DIR]);
+    const r = await run(PYTHON, [
+      '-c',
+      'import ast,sys,glob\nfor f in glob.glob(sys.argv[1] + "/*.py"): ast.parse(open(f).read(), f)',
+      PY_DIR,
+    ]);
     assert.equal(r.code, 0);
     // A script given no broker fails a check (or raises) and says so in its summary, with exit status 1.
-    await assert.rejects(runPython('kp_dump.py', [], { timeoutMs: 30_000 }), (e: Error) => /exit 1/.test(e.message) && /"ok": false/.test(e.message));
+    await assert.rejects(
+      runPython('kp_dump.py', [], { timeoutMs: 30_000 }),
+      (e: Error) => /exit 1/.test(e.message) && /"ok": false/.test(e.message),
+    );
   });
 });

@@ -11,7 +11,9 @@ describe('kafka-python', () => {
   test('producer (json, pickle, partitions, futures, callbacks, headers, nulls, codecs) and assign/seek consumer', async (t) => {
     if (!requireClient(t, 'kafka-python')) return;
     await withBroker({ config: { 'num.partitions': '3' } }, async (b) => {
-      const { summary } = await runPython('kp_produce_consume.py', [b.bootstrap, uniqueTopic('kp')], { timeoutMs: 120_000 });
+      const { summary } = await runPython('kp_produce_consume.py', [b.bootstrap, uniqueTopic('kp')], {
+        timeoutMs: 120_000,
+      });
       assert.equal(summary.ok, true);
       // 60 sends spread round-robin over 3 partitions, then 30 callback sends to partition 0.
       assert.deepEqual(summary.future_offsets, { '0': 20, '1': 20, '2': 20 });
@@ -33,7 +35,10 @@ describe('kafka-python', () => {
       assert.deepEqual(summary.topics_checked, [`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
       assert.ok(summary.config_entries >= 10);
       // The broker's own view agrees with what the client was told: only the re-created topic remains.
-      assert.deepEqual(b.broker.topics.names().filter((n) => n.startsWith(prefix)), [`${prefix}-a`]);
+      assert.deepEqual(
+        b.broker.topics.names().filter((n) => n.startsWith(prefix)),
+        [`${prefix}-a`],
+      );
     });
   });
 });

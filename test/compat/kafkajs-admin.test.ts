@@ -52,7 +52,9 @@ describe('KafkaJS admin', () => {
     assert.ok(md.topics[0]!.partitions.every((p) => p.leader === broker.nodeId));
     assert.ok((await admin.listTopics()).includes('kja-a'));
     await assert.rejects(
-      admin.createTopics({ topics: [{ topic: 'kja-bad', numPartitions: 1, configEntries: [{ name: 'retention.ms', value: 'never' }] }] }),
+      admin.createTopics({
+        topics: [{ topic: 'kja-bad', numPartitions: 1, configEntries: [{ name: 'retention.ms', value: 'never' }] }],
+      }),
       (err: Error & { errors?: Array<{ type: string }> }) => err.errors?.[0]?.type === 'INVALID_CONFIG',
     );
   });
@@ -69,7 +71,10 @@ describe('KafkaJS admin', () => {
     await producer.disconnect();
 
     const offsets = await admin.fetchTopicOffsets('kja-offsets');
-    assert.deepEqual(offsets.map((o) => [o.partition, o.low, o.high, o.offset]), [[0, '0', '5', '5']]);
+    assert.deepEqual(
+      offsets.map((o) => [o.partition, o.low, o.high, o.offset]),
+      [[0, '0', '5', '5']],
+    );
     const byTime = await admin.fetchTopicOffsetsByTimestamp('kja-offsets', base + 2500);
     assert.deepEqual(byTime, [{ partition: 0, offset: '3' }]);
     const future = await admin.fetchTopicOffsetsByTimestamp('kja-offsets', base + 60_000);
@@ -78,17 +83,27 @@ describe('KafkaJS admin', () => {
 
     await admin.deleteTopicRecords({ topic: 'kja-offsets', partitions: [{ partition: 0, offset: '2' }] });
     const after = await admin.fetchTopicOffsets('kja-offsets');
-    assert.deepEqual(after.map((o) => [o.low, o.high]), [['2', '5']]);
-    await assert.rejects(admin.deleteTopicRecords({ topic: 'kja-offsets', partitions: [{ partition: 0, offset: '50' }] }));
+    assert.deepEqual(
+      after.map((o) => [o.low, o.high]),
+      [['2', '5']],
+    );
+    await assert.rejects(
+      admin.deleteTopicRecords({ topic: 'kja-offsets', partitions: [{ partition: 0, offset: '50' }] }),
+    );
     assert.equal(broker.topics.partition('kja-offsets', 0)!.logStartOffset, 2);
   });
 
   test('describeConfigs and alterConfigs', async () => {
-    await admin.createTopics({ topics: [{ topic: 'kja-configs', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+    await admin.createTopics({
+      topics: [{ topic: 'kja-configs', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    });
     // ConfigResourceTypes is only on the CommonJS default export.
     const { TOPIC, BROKER } = (kjs as unknown as { default: typeof kjs }).default.ConfigResourceTypes;
     const describe = async () => {
-      const r = await admin.describeConfigs({ resources: [{ type: TOPIC, name: 'kja-configs' }], includeSynonyms: true });
+      const r = await admin.describeConfigs({
+        resources: [{ type: TOPIC, name: 'kja-configs' }],
+        includeSynonyms: true,
+      });
       assert.equal(r.resources[0]!.errorCode, 0);
       return new Map(r.resources[0]!.configEntries.map((e) => [e.configName, e]));
     };
@@ -97,19 +112,31 @@ describe('KafkaJS admin', () => {
     assert.equal(cfg.get('cleanup.policy')!.isDefault, false);
     assert.equal(cfg.get('retention.ms')!.configValue, '604800000');
 
-    await admin.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC, name: 'kja-configs', configEntries: [{ name: 'retention.ms', value: '1000' }] }] });
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: TOPIC, name: 'kja-configs', configEntries: [{ name: 'retention.ms', value: '1000' }] }],
+    });
     cfg = await describe();
     assert.equal(cfg.get('retention.ms')!.configValue, '1000');
     assert.equal(cfg.get('cleanup.policy')!.configValue, 'delete', 'AlterConfigs replaced the override set');
     assert.equal(broker.topics.configOf('kja-configs').retentionMs, 1000);
 
     await assert.rejects(
-      admin.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC, name: 'kja-configs', configEntries: [{ name: 'retention.ms', value: 'x' }] }] }),
+      admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: TOPIC, name: 'kja-configs', configEntries: [{ name: 'retention.ms', value: 'x' }] }],
+      }),
     );
     assert.equal(broker.topics.configOf('kja-configs').retentionMs, 1000);
 
-    const b = await admin.describeConfigs({ resources: [{ type: BROKER, name: String(broker.nodeId), configNames: ['num.partitions'] }], includeSynonyms: false });
-    assert.deepEqual(b.resources[0]!.configEntries.map((e) => [e.configName, e.configValue, e.readOnly]), [['num.partitions', '1', true]]);
+    const b = await admin.describeConfigs({
+      resources: [{ type: BROKER, name: String(broker.nodeId), configNames: ['num.partitions'] }],
+      includeSynonyms: false,
+    });
+    assert.deepEqual(
+      b.resources[0]!.configEntries.map((e) => [e.configName, e.configValue, e.readOnly]),
+      [['num.partitions', '1', true]],
+    );
   });
 
   test('createPartitions', async () => {
@@ -119,7 +146,8 @@ describe('KafkaJS admin', () => {
     assert.equal(md.topics[0]!.partitions.length, 4);
     await assert.rejects(
       admin.createPartitions({ topicPartitions: [{ topic: 'kja-parts', count: 3 }] }),
-      (err: Error & { errors?: Array<{ type: string }> }) => err.errors?.[0]?.type === 'INVALID_PARTITIONS' || /partitions/i.test(err.message),
+      (err: Error & { errors?: Array<{ type: string }> }) =>
+        err.errors?.[0]?.type === 'INVALID_PARTITIONS' || /partitions/i.test(err.message),
     );
     assert.equal(broker.topics.partitionsOf('kja-parts')!.length, 4);
   });
@@ -128,7 +156,10 @@ describe('KafkaJS admin', () => {
     const c = await admin.describeCluster();
     assert.equal(c.clusterId, broker.clusterId);
     assert.equal(c.controller, broker.nodeId);
-    assert.deepEqual(c.brokers.map((x) => [x.nodeId, x.port]), [[broker.nodeId, broker.port]]);
+    assert.deepEqual(
+      c.brokers.map((x) => [x.nodeId, x.port]),
+      [[broker.nodeId, broker.port]],
+    );
   });
 
   test('deleteTopics', async () => {

@@ -32,7 +32,12 @@ function headerPairs(h: Message['headers']): [string, string | null][] {
 
 async function makeKafka(bootstrap: string): Promise<KafkaType> {
   const { Kafka, logLevel } = await import('kafkajs');
-  return new Kafka({ clientId: 'samsa-compat-kafkajs', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+  return new Kafka({
+    clientId: 'samsa-compat-kafkajs',
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 2 },
+  });
 }
 
 async function dump(b: TestBroker, topic: string): Promise<{ records: Dumped[]; end: Record<string, number> }> {
@@ -82,7 +87,11 @@ describe('KafkaJS producer', () => {
         const firstOffset = new Map<number, number>();
         const ts = Date.now() - 60_000;
         // Three sends: plain, gzip, plain again, so offsets must continue across calls and codecs.
-        for (const [round, compression] of [CompressionTypes.None, CompressionTypes.GZIP, CompressionTypes.None].entries()) {
+        for (const [round, compression] of [
+          CompressionTypes.None,
+          CompressionTypes.GZIP,
+          CompressionTypes.None,
+        ].entries()) {
           const messages: Message[] = [];
           for (let i = 0; i < 150; i++) {
             const n = round * 1000 + i;
@@ -90,7 +99,10 @@ describe('KafkaJS producer', () => {
               partition: n % 3,
               key: n % 11 === 0 ? null : `key-${n}`,
               value: n % 13 === 0 ? null : Buffer.from(Array.from({ length: n % 300 }, (_, j) => (n + j) % 256)),
-              headers: n % 2 === 0 ? { round: String(round), bin: Buffer.from([0, 255, n % 256]), multi: ['a', 'b'] } : undefined,
+              headers:
+                n % 2 === 0
+                  ? { round: String(round), bin: Buffer.from([0, 255, n % 256]), multi: ['a', 'b'] }
+                  : undefined,
               timestamp: String(ts + n),
             });
           }
@@ -102,7 +114,11 @@ describe('KafkaJS producer', () => {
             assert.equal(r.topicName, topic);
             assert.equal(r.errorCode, 0, `errorCode for partition ${r.partition}`);
             // Each partition's batch starts where the previous send left that partition.
-            assert.equal(Number(r.baseOffset), before.get(r.partition) ?? 0, `baseOffset of partition ${r.partition}, round ${round}`);
+            assert.equal(
+              Number(r.baseOffset),
+              before.get(r.partition) ?? 0,
+              `baseOffset of partition ${r.partition}, round ${round}`,
+            );
           }
           for (const m of messages) sent.push({ partition: m.partition!, msg: m });
         }
@@ -138,11 +154,14 @@ describe('KafkaJS producer', () => {
         const topics = [uniqueTopic('kjs-batch-a'), uniqueTopic('kjs-batch-b')];
         const perTopic = topics.map((topic, ti) => ({
           topic,
-          messages: Array.from({ length: 400 }, (_, i): Message => ({
-            key: `user-${i % 37}`,
-            value: JSON.stringify({ topic: ti, i, text: 'x'.repeat(i % 50) }),
-            headers: { 'content-type': 'application/json', seq: String(i) },
-          })),
+          messages: Array.from(
+            { length: 400 },
+            (_, i): Message => ({
+              key: `user-${i % 37}`,
+              value: JSON.stringify({ topic: ti, i, text: 'x'.repeat(i % 50) }),
+              headers: { 'content-type': 'application/json', seq: String(i) },
+            }),
+          ),
         }));
         const md = await producer.sendBatch({ topicMessages: perTopic, compression: CompressionTypes.GZIP, acks: -1 });
         for (const r of md) assert.equal(r.errorCode, 0, `errorCode ${r.topicName}-${r.partition}`);
@@ -167,7 +186,8 @@ describe('KafkaJS producer', () => {
             [...new Set(sent.map((s) => s.partition))].sort((x, y) => x - y).map((p) => [p, 0]),
             `${topic}: RecordMetadata`,
           );
-          for (const [p, n] of Object.entries(end)) assert.equal(n, sent.filter((s) => s.partition === Number(p)).length);
+          for (const [p, n] of Object.entries(end))
+            assert.equal(n, sent.filter((s) => s.partition === Number(p)).length);
         }
       } finally {
         await producer.disconnect();

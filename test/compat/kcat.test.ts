@@ -3,7 +3,7 @@
  * keys and headers, and the old protocol (no ApiVersions; message format v0 and v1).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { withBroker } from '../helpers/broker.js';
 import { kcat, kcatConsumeAll, requireClient, uniqueTopic, type KcatMessage } from '../helpers/clients.js';
 
@@ -38,7 +38,10 @@ function checkRoundTrip(got: KcatMessage[], sent: { key: string; value: string }
   const byPartition = new Map<number, KcatMessage[]>();
   for (const m of got) {
     assert.equal(m.topic, topic);
-    assert.ok(m.key !== null && index.has(m.key), `unexpected key ${JSON.stringify(m.key)} at ${m.partition}@${m.offset}`);
+    assert.ok(
+      m.key !== null && index.has(m.key),
+      `unexpected key ${JSON.stringify(m.key)} at ${m.partition}@${m.offset}`,
+    );
     assert.ok(!seen.has(m.key!), `key ${m.key} read twice`);
     seen.add(m.key!);
     assert.equal(m.payload, sent[index.get(m.key!)!]!.value, `value of key ${m.key}`);
@@ -54,7 +57,11 @@ function checkRoundTrip(got: KcatMessage[], sent: { key: string; value: string }
       `offsets of partition ${p} are 0..${list.length - 1}`,
     );
     const order = list.map((m) => index.get(m.key!)!);
-    assert.deepEqual(order, [...order].sort((a, b) => a - b), `partition ${p} kept send order`);
+    assert.deepEqual(
+      order,
+      [...order].sort((a, b) => a - b),
+      `partition ${p} kept send order`,
+    );
   }
 }
 
@@ -70,7 +77,11 @@ describe('kcat', () => {
       const r = await kcat(b.bootstrap, ['-L', '-J'], { timeoutMs: 30_000 });
       const md = JSON.parse(r.stdout) as {
         brokers: { id: number; name: string }[];
-        topics: { topic: string; error?: string; partitions: { partition: number; leader: number; replicas: { id: number }[]; isrs: { id: number }[] }[] }[];
+        topics: {
+          topic: string;
+          error?: string;
+          partitions: { partition: number; leader: number; replicas: { id: number }[]; isrs: { id: number }[] }[];
+        }[];
       };
       const nodeId = b.broker.nodeId;
       assert.deepEqual(md.brokers, [{ id: nodeId, name: `127.0.0.1:${b.port}` }]);
@@ -79,7 +90,12 @@ describe('kcat', () => {
       assert.equal(tm.error, undefined, `topic error in metadata: ${tm.error}`);
       assert.deepEqual(
         [...tm.partitions].sort((x, y) => x.partition - y.partition),
-        Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, leader: nodeId, replicas: [{ id: nodeId }], isrs: [{ id: nodeId }] })),
+        Array.from({ length: PARTITIONS }, (_, p) => ({
+          partition: p,
+          leader: nodeId,
+          replicas: [{ id: nodeId }],
+          isrs: [{ id: nodeId }],
+        })),
       );
       // And the plain-text listing that people read.
       const text = await kcat(b.bootstrap, ['-L', '-t', topic], { timeoutMs: 30_000 });
@@ -97,20 +113,46 @@ describe('kcat', () => {
         const input = sent.map((s) => `${s.key}:${s.value}\n`).join('');
         await kcat(
           b.bootstrap,
-          ['-P', '-t', topic, '-K:', '-H', 'source=kcat', '-H', `codec=${codec}`, '-H', 'empty=', '-X', `compression.codec=${codec}`],
+          [
+            '-P',
+            '-t',
+            topic,
+            '-K:',
+            '-H',
+            'source=kcat',
+            '-H',
+            `codec=${codec}`,
+            '-H',
+            'empty=',
+            '-X',
+            `compression.codec=${codec}`,
+          ],
           { input, timeoutMs: 30_000 },
         );
         const got = await kcatConsumeAll(b.bootstrap, topic, [], { timeoutMs: 30_000 });
         checkRoundTrip(got, sent, topic);
         for (const m of got) {
-          assert.deepEqual(headerPairs(m), [['source', 'kcat'], ['codec', codec], ['empty', '']], `headers at ${m.partition}@${m.offset}`);
+          assert.deepEqual(
+            headerPairs(m),
+            [
+              ['source', 'kcat'],
+              ['codec', codec],
+              ['empty', ''],
+            ],
+            `headers at ${m.partition}@${m.offset}`,
+          );
           assert.equal(m.tstype, 'create', 'timestamp type');
         }
         // A single partition read from a middle offset starts exactly there.
         const p0 = got.filter((m) => m.partition === 0).sort((x, y) => x.offset - y.offset);
         assert.ok(p0.length > 10, `partition 0 got only ${p0.length} records`);
-        const tail = await kcat(b.bootstrap, ['-C', '-t', topic, '-p', '0', '-o', '10', '-e', '-q', '-J'], { timeoutMs: 30_000 });
-        const tailMsgs = tail.stdout.trim().split('\n').map((l) => JSON.parse(l) as KcatMessage);
+        const tail = await kcat(b.bootstrap, ['-C', '-t', topic, '-p', '0', '-o', '10', '-e', '-q', '-J'], {
+          timeoutMs: 30_000,
+        });
+        const tailMsgs = tail.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as KcatMessage);
         assert.deepEqual(
           tailMsgs.map((m) => [m.offset, m.key, m.payload]),
           p0.slice(10).map((m) => [m.offset, m.key, m.payload]),
@@ -131,9 +173,14 @@ describe('kcat', () => {
         input: sent.map((s) => `${s.key}:${s.value}\n`).join(''),
         timeoutMs: 30_000,
       });
-      const got = await kcatConsumeAll(b.bootstrap, topic, ['-X', 'message.max.bytes=1000', '-X', 'fetch.max.bytes=1024', '-X', 'max.partition.fetch.bytes=512'], {
-        timeoutMs: 60_000,
-      });
+      const got = await kcatConsumeAll(
+        b.bootstrap,
+        topic,
+        ['-X', 'message.max.bytes=1000', '-X', 'fetch.max.bytes=1024', '-X', 'max.partition.fetch.bytes=512'],
+        {
+          timeoutMs: 60_000,
+        },
+      );
       checkRoundTrip(got, sent, topic);
       assert.ok(got.every((m) => m.partition === 0));
     });

@@ -11,7 +11,8 @@ import { describe, test } from 'node:test';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker.js';
 import { kcat, kcatConsumeAll, requireClient, uniqueTopic } from '../helpers/clients.js';
 
-const lines = (tag: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${tag}-${i} ${'z'.repeat(i % 90)}`);
+const lines = (tag: string, n: number): string[] =>
+  Array.from({ length: n }, (_, i) => `${tag}-${i} ${'z'.repeat(i % 90)}`);
 
 describe('broker process with kcat', () => {
   test('acked records survive kill -9 and a clean restart', async (t) => {
@@ -36,7 +37,10 @@ describe('broker process with kcat', () => {
       assert.deepEqual(got.map((m) => m.payload).sort(), [...a].sort(), 'records after kill -9');
       // Appending continues after the recovered end, on every partition.
       const b = lines('b', 1000);
-      await kcat(second.bootstrap, ['-P', '-t', topic, '-X', 'acks=all'], { input: b.join('\n') + '\n', timeoutMs: 30_000 });
+      await kcat(second.bootstrap, ['-P', '-t', topic, '-X', 'acks=all'], {
+        input: b.join('\n') + '\n',
+        timeoutMs: 30_000,
+      });
       second.kill('SIGTERM');
       const exit = await second.exited;
       assert.equal(exit.code, 0, `exit after SIGTERM:\n${second.output().slice(-3000)}`);
@@ -47,10 +51,15 @@ describe('broker process with kcat', () => {
       assert.deepEqual(all.map((m) => m.payload).sort(), [...a, ...b].sort(), 'records after SIGTERM restart');
       for (const p of [0, 1]) {
         const offs = all.filter((m) => m.partition === p).map((m) => m.offset);
-        assert.deepEqual(offs, offs.map((_, i) => i), `partition ${p} offsets contiguous from 0`);
+        assert.deepEqual(
+          offs,
+          offs.map((_, i) => i),
+          `partition ${p} offsets contiguous from 0`,
+        );
       }
     } catch (err) {
-      if (err instanceof Error) err.message += `\n--- broker process output ---\n${procs.at(-1)?.output().slice(-4000)}`;
+      if (err instanceof Error)
+        err.message += `\n--- broker process output ---\n${procs.at(-1)?.output().slice(-4000)}`;
       throw err;
     } finally {
       for (const p of procs) await p.cleanup();

@@ -15,7 +15,11 @@ import { uniqueTopic } from '../helpers/clients.js';
 const pk = (await import('@platformatic/kafka' as string)) as any;
 
 async function produce(bootstrap: string, topic: string, values: string[]): Promise<void> {
-  const producer = new pk.Producer({ clientId: 'compat-platformatic', bootstrapBrokers: [bootstrap], autocreateTopics: false });
+  const producer = new pk.Producer({
+    clientId: 'compat-platformatic',
+    bootstrapBrokers: [bootstrap],
+    autocreateTopics: false,
+  });
   try {
     await producer.send({ messages: values.map((v) => ({ topic, value: Buffer.from(v), partition: 0 })) });
   } finally {
@@ -55,27 +59,43 @@ describe('@platformatic/kafka admin and raw APIs', () => {
       const { TOPIC } = pk.ConfigResourceTypes;
       const { SET, DELETE } = pk.IncrementalAlterConfigOperationTypes;
       const value = async (name: string) => {
-        const [d] = await admin.describeConfigs({ resources: [{ resourceType: TOPIC, resourceName: topic, configurationKeys: [name] }] });
+        const [d] = await admin.describeConfigs({
+          resources: [{ resourceType: TOPIC, resourceName: topic, configurationKeys: [name] }],
+        });
         return d.configs.find((c: any) => c.name === name).value;
       };
       try {
         await admin.incrementalAlterConfigs({
-          resources: [{ resourceType: TOPIC, resourceName: topic, configs: [
-            { name: 'retention.ms', configOperation: SET, value: '5000' },
-            { name: 'cleanup.policy', configOperation: SET, value: 'compact' },
-          ] }],
+          resources: [
+            {
+              resourceType: TOPIC,
+              resourceName: topic,
+              configs: [
+                { name: 'retention.ms', configOperation: SET, value: '5000' },
+                { name: 'cleanup.policy', configOperation: SET, value: 'compact' },
+              ],
+            },
+          ],
         });
         assert.equal(await value('retention.ms'), '5000');
         assert.equal(b.broker.topics.partition(topic, 0)!.config.retentionMs, 5000);
         assert.equal(await value('cleanup.policy'), 'compact');
         await admin.incrementalAlterConfigs({
-          resources: [{ resourceType: TOPIC, resourceName: topic, configs: [{ name: 'retention.ms', configOperation: DELETE }] }],
+          resources: [
+            { resourceType: TOPIC, resourceName: topic, configs: [{ name: 'retention.ms', configOperation: DELETE }] },
+          ],
         });
         assert.equal(await value('retention.ms'), '604800000', 'back to the default');
         assert.equal(await value('cleanup.policy'), 'compact', 'the other override stays');
         await assert.rejects(
           admin.incrementalAlterConfigs({
-            resources: [{ resourceType: TOPIC, resourceName: topic, configs: [{ name: 'retention.ms', configOperation: SET, value: 'soon' }] }],
+            resources: [
+              {
+                resourceType: TOPIC,
+                resourceName: topic,
+                configs: [{ name: 'retention.ms', configOperation: SET, value: 'soon' }],
+              },
+            ],
           }),
         );
         assert.equal(await value('retention.ms'), '604800000', 'nothing changed by the refused request');

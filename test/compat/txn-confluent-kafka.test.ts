@@ -13,7 +13,11 @@ describe('confluent-kafka exactly-once', () => {
   test('enable.idempotence=True: 10,000 records on 3 partitions, read back with no duplicates or gaps', async (t) => {
     if (!requireClient(t, 'confluent-kafka')) return;
     await withBroker({ config: { 'num.partitions': '3' } }, async (b) => {
-      const { summary } = await runPython('txn_ck.py', ['idempotent', b.bootstrap, uniqueTopic('ck-idem'), '10000'], opts);
+      const { summary } = await runPython(
+        'txn_ck.py',
+        ['idempotent', b.bootstrap, uniqueTopic('ck-idem'), '10000'],
+        opts,
+      );
       assert.equal(summary.ok, true, summary.error);
       assert.equal(summary.consumed, 10_000);
       assert.equal(summary.distinct, 10_000);
@@ -44,7 +48,11 @@ describe('confluent-kafka exactly-once', () => {
   test('consume-transform-produce with send_offsets_to_transaction commits the group offsets atomically', async (t) => {
     if (!requireClient(t, 'confluent-kafka')) return;
     await withBroker({ config: { 'num.partitions': '1' } }, async (b) => {
-      const { summary } = await runPython('txn_ck.py', ['ctp', b.bootstrap, uniqueTopic('ck-in'), uniqueTopic('ck-out'), uniqueTopic('ck-grp')], opts);
+      const { summary } = await runPython(
+        'txn_ck.py',
+        ['ctp', b.bootstrap, uniqueTopic('ck-in'), uniqueTopic('ck-out'), uniqueTopic('ck-grp')],
+        opts,
+      );
       assert.equal(summary.ok, true, summary.error);
       assert.equal(summary.processed, 60);
       assert.equal(summary.output, 60);

@@ -10,11 +10,22 @@ import { uniqueTopic } from '../helpers/clients.js';
 
 async function makeKafka(bootstrap: string): Promise<KafkaType> {
   const { Kafka, logLevel } = await import('kafkajs');
-  return new Kafka({ clientId: 'samsa-txn-kafkajs', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  return new Kafka({
+    clientId: 'samsa-txn-kafkajs',
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 3 },
+  });
 }
 
 /** Reads `topic` from the start with a fresh group until `expect` records arrived or `idleMs` passed without any. */
-async function readAll(kafka: KafkaType, topic: string, readUncommitted: boolean, expect: number, idleMs = 3000): Promise<string[]> {
+async function readAll(
+  kafka: KafkaType,
+  topic: string,
+  readUncommitted: boolean,
+  expect: number,
+  idleMs = 3000,
+): Promise<string[]> {
   const consumer = kafka.consumer({ groupId: uniqueTopic('js-reader'), readUncommitted, maxWaitTimeInMs: 100 });
   const got: string[] = [];
   await consumer.connect();
@@ -44,11 +55,18 @@ describe('KafkaJS exactly-once', () => {
       const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
       for (let i = 0; i < 20; i++) {
-        await producer.send({ topic, acks: -1, messages: Array.from({ length: 50 }, (_, j) => ({ value: `v${i * 50 + j}` })) });
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: Array.from({ length: 50 }, (_, j) => ({ value: `v${i * 50 + j}` })),
+        });
       }
       await producer.disconnect();
       const got = await readAll(kafka, topic, false, 1000);
-      assert.deepEqual(got, Array.from({ length: 1000 }, (_, i) => `v${i}`));
+      assert.deepEqual(
+        got,
+        Array.from({ length: 1000 }, (_, i) => `v${i}`),
+      );
     });
   });
 
@@ -59,18 +77,37 @@ describe('KafkaJS exactly-once', () => {
       const admin = kafka.admin();
       await admin.connect();
       await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
-      const producer = kafka.producer({ transactionalId: uniqueTopic('js-tid'), maxInFlightRequests: 1, idempotent: true });
+      const producer = kafka.producer({
+        transactionalId: uniqueTopic('js-tid'),
+        maxInFlightRequests: 1,
+        idempotent: true,
+      });
       await producer.connect();
       const t1 = await producer.transaction();
-      await t1.send({ topic, messages: [{ value: 'c1', partition: 0 }, { value: 'c2', partition: 1 }] });
+      await t1.send({
+        topic,
+        messages: [
+          { value: 'c1', partition: 0 },
+          { value: 'c2', partition: 1 },
+        ],
+      });
       await t1.commit();
       const t2 = await producer.transaction();
-      await t2.send({ topic, messages: [{ value: 'a1', partition: 0 }, { value: 'a2', partition: 1 }] });
+      await t2.send({
+        topic,
+        messages: [
+          { value: 'a1', partition: 0 },
+          { value: 'a2', partition: 1 },
+        ],
+      });
       await t2.abort();
       const t3 = await producer.transaction();
       await t3.send({ topic, messages: [{ value: 'c3', partition: 0 }] });
       // offsets of a group staged in the transaction
-      await t3.sendOffsets({ consumerGroupId: 'js-offsets-group', topics: [{ topic, partitions: [{ partition: 0, offset: '42' }] }] });
+      await t3.sendOffsets({
+        consumerGroupId: 'js-offsets-group',
+        topics: [{ topic, partitions: [{ partition: 0, offset: '42' }] }],
+      });
       await t3.commit();
       await producer.disconnect();
       const committed = await readAll(kafka, topic, false, 3);

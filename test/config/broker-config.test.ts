@@ -10,7 +10,7 @@ import {
   generateClusterId,
   parseBrokerConfig,
   parseProperties,
-} from '../../src/broker/config.js';
+} from '../../src/broker/config/index.js';
 
 function problemsOf(props: Record<string, string>): string[] {
   try {
@@ -73,8 +73,15 @@ test('every definition has a doc line and a default its own parser accepts', () 
 
 test('retention precedence: ms over minutes over hours', () => {
   assert.equal(parseBrokerConfig({ 'log.retention.hours': '2' }).logRetentionMs, 2 * 3600_000);
-  assert.equal(parseBrokerConfig({ 'log.retention.hours': '2', 'log.retention.minutes': '3' }).logRetentionMs, 3 * 60_000);
-  assert.equal(parseBrokerConfig({ 'log.retention.hours': '2', 'log.retention.minutes': '3', 'log.retention.ms': '1234' }).logRetentionMs, 1234);
+  assert.equal(
+    parseBrokerConfig({ 'log.retention.hours': '2', 'log.retention.minutes': '3' }).logRetentionMs,
+    3 * 60_000,
+  );
+  assert.equal(
+    parseBrokerConfig({ 'log.retention.hours': '2', 'log.retention.minutes': '3', 'log.retention.ms': '1234' })
+      .logRetentionMs,
+    1234,
+  );
   assert.equal(parseBrokerConfig({ 'log.retention.ms': '-1', 'log.retention.hours': '5' }).logRetentionMs, -1);
   assert.equal(parseBrokerConfig({ 'log.retention.hours': '-1' }).logRetentionMs, -1);
   assert.match(problemsOf({ 'log.retention.ms': '0' })[0]!, /log\.retention\.ms.*-1 \(unlimited\) or a positive/);
@@ -84,7 +91,10 @@ test('roll and flush precedence', () => {
   assert.equal(parseBrokerConfig({ 'log.roll.hours': '1' }).logRollMs, 3600_000);
   assert.equal(parseBrokerConfig({ 'log.roll.hours': '1', 'log.roll.ms': '500' }).logRollMs, 500);
   assert.equal(parseBrokerConfig({ 'log.flush.scheduler.interval.ms': '2000' }).logFlushIntervalMs, 2000);
-  assert.equal(parseBrokerConfig({ 'log.flush.scheduler.interval.ms': '2000', 'log.flush.interval.ms': '10' }).logFlushIntervalMs, 10);
+  assert.equal(
+    parseBrokerConfig({ 'log.flush.scheduler.interval.ms': '2000', 'log.flush.interval.ms': '10' }).logFlushIntervalMs,
+    10,
+  );
 });
 
 test('node.id and broker.id', () => {
@@ -97,11 +107,17 @@ test('node.id and broker.id', () => {
 test('unknown key: error names the key and suggests the near one', () => {
   const [msg] = problemsOf({ 'log.retension.hours': '1' });
   assert.equal(msg, "unknown configuration key 'log.retension.hours' (did you mean 'log.retention.hours'?)");
-  assert.equal(problemsOf({ 'totally.unrelated.thing': 'x' })[0], "unknown configuration key 'totally.unrelated.thing'");
+  assert.equal(
+    problemsOf({ 'totally.unrelated.thing': 'x' })[0],
+    "unknown configuration key 'totally.unrelated.thing'",
+  );
 });
 
 test('Kafka keys we do not implement are accepted with a warning', () => {
-  const c = parseBrokerConfig({ 'zookeeper.connect': 'localhost:2181', 'listener.name.plaintext.sasl.enabled.mechanisms': 'PLAIN' });
+  const c = parseBrokerConfig({
+    'zookeeper.connect': 'localhost:2181',
+    'listener.name.plaintext.sasl.enabled.mechanisms': 'PLAIN',
+  });
   assert.equal(c.warnings.length, 2);
   assert.match(c.warnings[0]!, /zookeeper\.connect .*ignoring/);
   assert.equal(c.raw['zookeeper.connect'], 'localhost:2181');
@@ -133,40 +149,79 @@ test('number syntax is strict: no decimals, exponents or hex for integers', () =
     assert.equal(problemsOf({ 'num.partitions': bad }).length, 1, `'${bad}' should be rejected`);
   }
   assert.equal(parseBrokerConfig({ 'num.partitions': ' +3 ' }).numPartitions, 3);
-  assert.equal(parseBrokerConfig({ 'log.retention.bytes': '9223372036854775807' }).logRetentionBytes, Number.MAX_SAFE_INTEGER);
+  assert.equal(
+    parseBrokerConfig({ 'log.retention.bytes': '9223372036854775807' }).logRetentionBytes,
+    Number.MAX_SAFE_INTEGER,
+  );
   assert.equal(problemsOf({ 'log.retention.bytes': '9223372036854775808' }).length, 1);
   assert.equal(parseBrokerConfig({ 'auto.create.topics.enable': ' FALSE' }).autoCreateTopicsEnable, false);
   assert.equal(parseBrokerConfig({ 'compression.type': 'ZSTD' }).compressionType, 'zstd');
 });
 
 test('listeners: syntax, IPv6, wildcard host, names, ports and protocols', () => {
-  const c = parseBrokerConfig({ listeners: 'PLAINTEXT://:9092, internal://[::1]:9093', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT' });
-  assert.deepEqual(c.listeners.map((l) => [l.name, l.host, l.port]), [['PLAINTEXT', '', 9092], ['INTERNAL', '::1', 9093]]);
+  const c = parseBrokerConfig({
+    listeners: 'PLAINTEXT://:9092, internal://[::1]:9093',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT',
+  });
+  assert.deepEqual(
+    c.listeners.map((l) => [l.name, l.host, l.port]),
+    [
+      ['PLAINTEXT', '', 9092],
+      ['INTERNAL', '::1', 9093],
+    ],
+  );
   assert.equal(parseBrokerConfig({ listeners: 'PLAINTEXT://localhost:0' }).listeners[0]!.port, 0);
 
-  for (const bad of ['localhost:9092', 'PLAINTEXT://host', 'PLAINTEXT://host:-1', 'PLAINTEXT://host:65536', 'PLAINTEXT//host:1', '9X://h:1']) {
+  for (const bad of [
+    'localhost:9092',
+    'PLAINTEXT://host',
+    'PLAINTEXT://host:-1',
+    'PLAINTEXT://host:65536',
+    'PLAINTEXT//host:1',
+    '9X://h:1',
+  ]) {
     const [msg] = problemsOf({ listeners: bad });
-    assert.equal(msg, `invalid value '${bad}' for listeners: expected NAME://host:port with a port from 0 to 65535 (e.g. PLAINTEXT://127.0.0.1:9092, PLAINTEXT://:9092, PLAINTEXT://[::1]:9092)`);
+    assert.equal(
+      msg,
+      `invalid value '${bad}' for listeners: expected NAME://host:port with a port from 0 to 65535 (e.g. PLAINTEXT://127.0.0.1:9092, PLAINTEXT://:9092, PLAINTEXT://[::1]:9092)`,
+    );
   }
   assert.match(problemsOf({ listeners: 'PLAINTEXT://:1,PLAINTEXT://:2' })[0]!, /unique, but PLAINTEXT appears twice/);
   assert.match(problemsOf({ listeners: 'PLAINTEXT://:1,bad' })[0]!, /'bad' is not/);
-  assert.match(problemsOf({ listeners: 'CLIENT://:1' })[0]!, /listener name CLIENT has no security protocol; add CLIENT:PLAINTEXT to listener\.security\.protocol\.map/);
+  assert.match(
+    problemsOf({ listeners: 'CLIENT://:1' })[0]!,
+    /listener name CLIENT has no security protocol; add CLIENT:PLAINTEXT to listener\.security\.protocol\.map/,
+  );
   assert.match(problemsOf({ listeners: 'SSL://:9093' })[0]!, /security protocol SSL, which Samsa does not support/);
-  assert.match(problemsOf({ listeners: 'A://:9092,B://:9092', 'listener.security.protocol.map': 'A:PLAINTEXT,B:PLAINTEXT' })[0]!, /both use port 9092/);
+  assert.match(
+    problemsOf({ listeners: 'A://:9092,B://:9092', 'listener.security.protocol.map': 'A:PLAINTEXT,B:PLAINTEXT' })[0]!,
+    /both use port 9092/,
+  );
   assert.match(problemsOf({ 'listener.security.protocol.map': 'PLAINTEXT:TLS' })[0]!, /'TLS' is not one/);
   assert.match(problemsOf({ listeners: '' })[0]!, /at least one endpoint/);
 });
 
 test('advertised listeners must name a listener and not the wildcard address', () => {
-  const c = parseBrokerConfig({ listeners: 'PLAINTEXT://0.0.0.0:9092', 'advertised.listeners': 'PLAINTEXT://broker.example:19092' });
-  assert.deepEqual(c.advertisedListeners, [{ name: 'PLAINTEXT', host: 'broker.example', port: 19092, securityProtocol: 'PLAINTEXT' }]);
-  assert.match(problemsOf({ 'advertised.listeners': 'OTHER://h:1', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT' })[0]!, /names OTHER, which is not in listeners/);
+  const c = parseBrokerConfig({
+    listeners: 'PLAINTEXT://0.0.0.0:9092',
+    'advertised.listeners': 'PLAINTEXT://broker.example:19092',
+  });
+  assert.deepEqual(c.advertisedListeners, [
+    { name: 'PLAINTEXT', host: 'broker.example', port: 19092, securityProtocol: 'PLAINTEXT' },
+  ]);
+  assert.match(
+    problemsOf({
+      'advertised.listeners': 'OTHER://h:1',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT',
+    })[0]!,
+    /names OTHER, which is not in listeners/,
+  );
   assert.match(problemsOf({ 'advertised.listeners': 'PLAINTEXT://0.0.0.0:9092' })[0]!, /wildcard address 0\.0\.0\.0/);
   // An empty advertised.listeners means "same as listeners".
   assert.equal(parseBrokerConfig({ 'advertised.listeners': '' }).advertisedListeners[0]!.port, 9092);
 });
 
-test("a stock KRaft combined-mode server.properties is accepted; the controller listener is skipped", () => {
+test('a stock KRaft combined-mode server.properties is accepted; the controller listener is skipped', () => {
   const text = [
     'process.roles=broker,controller',
     'node.id=1',
@@ -192,8 +247,14 @@ test("a stock KRaft combined-mode server.properties is accepted; the controller 
     'log.retention.check.interval.ms=300000',
   ].join('\n');
   const c = parseBrokerConfig(parseProperties(text));
-  assert.deepEqual(c.clientListeners.map((l) => l.name), ['PLAINTEXT']);
-  assert.deepEqual(c.advertisedListeners.map((l) => `${l.name}://${l.host}:${l.port}`), ['PLAINTEXT://localhost:9092']);
+  assert.deepEqual(
+    c.clientListeners.map((l) => l.name),
+    ['PLAINTEXT'],
+  );
+  assert.deepEqual(
+    c.advertisedListeners.map((l) => `${l.name}://${l.host}:${l.port}`),
+    ['PLAINTEXT://localhost:9092'],
+  );
   assert.deepEqual(c.processRoles, ['broker', 'controller']);
   assert.deepEqual(c.logDirs, ['/tmp/kraft-combined-logs']);
   assert.equal(c.dataDir, '/tmp/kraft-combined-logs');
@@ -209,11 +270,17 @@ test('cluster.id must look like a Kafka cluster id', () => {
   const id = generateClusterId();
   assert.match(id, /^[A-Za-z0-9_-]{22}$/);
   assert.equal(parseBrokerConfig({ 'cluster.id': id }).clusterId, id);
-  assert.match(problemsOf({ 'cluster.id': 'not-a-uuid' })[0]!, /cluster\.id: expected a 22-character base64url cluster id/);
+  assert.match(
+    problemsOf({ 'cluster.id': 'not-a-uuid' })[0]!,
+    /cluster\.id: expected a 22-character base64url cluster id/,
+  );
 });
 
 test('cross-key check: min session timeout may not exceed max', () => {
-  assert.match(problemsOf({ 'group.min.session.timeout.ms': '10000', 'group.max.session.timeout.ms': '5000' })[0]!, /must not exceed group\.max\.session\.timeout\.ms/);
+  assert.match(
+    problemsOf({ 'group.min.session.timeout.ms': '10000', 'group.max.session.timeout.ms': '5000' })[0]!,
+    /must not exceed group\.max\.session\.timeout\.ms/,
+  );
 });
 
 test('describeBrokerConfig reports value, source, type and synonyms', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError } from '../../src/broker/config.js';
+import { ConfigError } from '../../src/broker/config/index.js';
 import { componentLogger, createLogger, formatTextLine } from '../../src/broker/logger.js';
 
 function capture(): { lines: string[]; write(s: string): void } {
@@ -15,8 +15,11 @@ test('text format: ISO time, padded level, [component], message, key=value', () 
   log.debug('not shown at info');
   log.warn('careful');
   assert.equal(sink.lines.length, 2);
-  assert.match(sink.lines[0]!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO  \[net\] listening port=9092 peer="a b" ok=true obj=\{"x":1\}\n$/);
-  assert.match(sink.lines[1]!, /^\S+ WARN  \[net\] careful\n$/);
+  assert.match(
+    sink.lines[0]!,
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO {2}\[net\] listening port=9092 peer="a b" ok=true obj=\{"x":1\}\n$/,
+  );
+  assert.match(sink.lines[1]!, /^\S+ WARN {2}\[net\] careful\n$/);
 });
 
 test('text format keeps errors on one line; the stack only at error level and above', () => {
@@ -27,12 +30,19 @@ test('text format keeps errors on one line; the stack only at error level and ab
   log.error({ err }, 'giving up');
   assert.equal(sink.lines.length, 2);
   for (const l of sink.lines) assert.equal(l.indexOf('\n'), l.length - 1);
-  assert.match(sink.lines[0]!, /WARN  retrying err="Error: disk full" code=ENOSPC\n$/);
+  assert.match(sink.lines[0]!, /WARN {2}retrying err="Error: disk full" code=ENOSPC\n$/);
   assert.match(sink.lines[1]!, /ERROR giving up err="Error: disk full" code=ENOSPC stack="Error: disk full\\n {4}at /);
 });
 
 test('formatTextLine renders a fixed record exactly', () => {
-  const line = formatTextLine({ time: Date.UTC(2026, 10, 21, 12), level: 30, component: 'main', msg: 'hello', n: 1, s: 'x=y' });
+  const line = formatTextLine({
+    time: Date.UTC(2026, 10, 21, 12),
+    level: 30,
+    component: 'main',
+    msg: 'hello',
+    n: 1,
+    s: 'x=y',
+  });
   assert.equal(line, '2026-11-21T12:00:00.000Z INFO  [main] hello n=1 s="x=y"\n');
 });
 
@@ -65,6 +75,13 @@ test('LOG_LEVEL is honoured when no level is given; an explicit level wins', () 
 });
 
 test('unknown level or format is a ConfigError naming the choices', () => {
-  assert.throws(() => createLogger({ level: 'loud' }), (e: unknown) => e instanceof ConfigError && /invalid log level 'loud': expected one of trace, debug/.test(e.message));
-  assert.throws(() => createLogger({ format: 'xml' }), (e: unknown) => e instanceof ConfigError && /expected text or json/.test(e.message));
+  assert.throws(
+    () => createLogger({ level: 'loud' }),
+    (e: unknown) =>
+      e instanceof ConfigError && /invalid log level 'loud': expected one of trace, debug/.test(e.message),
+  );
+  assert.throws(
+    () => createLogger({ format: 'xml' }),
+    (e: unknown) => e instanceof ConfigError && /expected text or json/.test(e.message),
+  );
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadProperties, parseOverride, parseProperties } from '../../src/broker/config.js';
+import { ConfigError, loadProperties, parseOverride, parseProperties } from '../../src/broker/config/index.js';
 
 test('separators: =, : and blanks, with blanks around them', () => {
   const p = parseProperties('a=1\nb:2\nc 3\nd  =  4\ne\t:\tfive six\nf=\ng\n');
@@ -39,11 +39,14 @@ test('escapes: \\t \\n \\r \\f \\uXXXX, escaped separators in keys, other escape
 });
 
 test('a malformed \\u escape is an error naming the source and line', () => {
-  assert.throws(() => parseProperties('ok=1\nbad=\\u12G4\n', 'server.properties'), (e: unknown) => {
-    assert.ok(e instanceof ConfigError);
-    assert.match(e.message, /server\.properties:2: malformed \\u escape/);
-    return true;
-  });
+  assert.throws(
+    () => parseProperties('ok=1\nbad=\\u12G4\n', 'server.properties'),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.match(e.message, /server\.properties:2: malformed \\u escape/);
+      return true;
+    },
+  );
 });
 
 test('CRLF and CR line endings, trailing blanks in values kept, later duplicates win', () => {
@@ -57,7 +60,10 @@ test('loadProperties reads a file and reports a missing one clearly', async () =
     const file = join(dir, 'server.properties');
     await writeFile(file, '\ufeffnode.id=7\nlog.dirs=/tmp/x\n');
     assert.deepEqual(loadProperties(file), { 'node.id': '7', 'log.dirs': '/tmp/x' });
-    assert.throws(() => loadProperties(join(dir, 'missing.properties')), /cannot read config file .*missing\.properties: no such file/);
+    assert.throws(
+      () => loadProperties(join(dir, 'missing.properties')),
+      /cannot read config file .*missing\.properties: no such file/,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

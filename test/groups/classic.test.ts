@@ -33,7 +33,12 @@ const client = async () => {
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'samsa-classic-'));
-  broker = await startBroker({ port: 0, dataDir: dir, logger: silentLogger as never, config: { 'group.initial.rebalance.delay.ms': '0' } });
+  broker = await startBroker({
+    port: 0,
+    dataDir: dir,
+    logger: silentLogger as never,
+    config: { 'group.initial.rebalance.delay.ms': '0' },
+  });
   broker.topics.create('ct', 2, 1, {});
 });
 
@@ -43,7 +48,10 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const sub = encodeSubscription({ topics: ['ct'], userData: null, ownedPartitions: [], generationId: -1, rackId: null }, 0);
+const sub = encodeSubscription(
+  { topics: ['ct'], userData: null, ownedPartitions: [], generationId: -1, rackId: null },
+  0,
+);
 const joinReq = (groupId: string, memberId = '', groupInstanceId: string | null = null, sessionTimeoutMs = 10000) => ({
   groupId,
   sessionTimeoutMs,
@@ -73,18 +81,49 @@ describe('classic groups', () => {
     assert.equal(joined.leader, first.memberId);
     assert.equal(joined.protocolName, 'range');
     assert.equal(joined.protocolType, 'consumer');
-    assert.deepEqual(joined.members.map((m) => m.memberId), [first.memberId]);
+    assert.deepEqual(
+      joined.members.map((m) => m.memberId),
+      [first.memberId],
+    );
 
     // Heartbeat before sync is fine; a wrong generation or member is not.
-    assert.equal((await c.send(Heartbeat, 4, { groupId: 'g1', generationId: 1, memberId: first.memberId, groupInstanceId: null })).errorCode, 0);
-    assert.equal((await c.send(Heartbeat, 4, { groupId: 'g1', generationId: 0, memberId: first.memberId, groupInstanceId: null })).errorCode, ErrorCode.ILLEGAL_GENERATION);
-    assert.equal((await c.send(Heartbeat, 0, { groupId: 'g1', generationId: 1, memberId: 'x', groupInstanceId: null })).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
-    assert.equal((await c.send(Heartbeat, 2, { groupId: 'nope', generationId: 1, memberId: 'x', groupInstanceId: null })).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    assert.equal(
+      (await c.send(Heartbeat, 4, { groupId: 'g1', generationId: 1, memberId: first.memberId, groupInstanceId: null }))
+        .errorCode,
+      0,
+    );
+    assert.equal(
+      (await c.send(Heartbeat, 4, { groupId: 'g1', generationId: 0, memberId: first.memberId, groupInstanceId: null }))
+        .errorCode,
+      ErrorCode.ILLEGAL_GENERATION,
+    );
+    assert.equal(
+      (await c.send(Heartbeat, 0, { groupId: 'g1', generationId: 1, memberId: 'x', groupInstanceId: null })).errorCode,
+      ErrorCode.UNKNOWN_MEMBER_ID,
+    );
+    assert.equal(
+      (await c.send(Heartbeat, 2, { groupId: 'nope', generationId: 1, memberId: 'x', groupInstanceId: null }))
+        .errorCode,
+      ErrorCode.UNKNOWN_MEMBER_ID,
+    );
 
-    const wrongType = await c.send(SyncGroup, 5, { groupId: 'g1', generationId: 1, memberId: first.memberId, groupInstanceId: null, protocolType: 'connect', protocolName: 'range', assignments: [] });
+    const wrongType = await c.send(SyncGroup, 5, {
+      groupId: 'g1',
+      generationId: 1,
+      memberId: first.memberId,
+      groupInstanceId: null,
+      protocolType: 'connect',
+      protocolName: 'range',
+      assignments: [],
+    });
     assert.equal(wrongType.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     const synced = await c.send(SyncGroup, 5, {
-      groupId: 'g1', generationId: 1, memberId: first.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range',
+      groupId: 'g1',
+      generationId: 1,
+      memberId: first.memberId,
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocolName: 'range',
       assignments: [{ memberId: first.memberId, assignment: Buffer.from('A1') }],
     });
     assert.equal(synced.errorCode, 0);
@@ -97,27 +136,57 @@ describe('classic groups', () => {
 
     // Committing with the current generation works; the group is Stable and described with its assignment.
     const commit = await c.send(OffsetCommit, 8, {
-      groupId: 'g1', generationIdOrMemberEpoch: 1, memberId: first.memberId, groupInstanceId: null, retentionTimeMs: -1,
-      topics: [{ name: 'ct', partitions: [{ partitionIndex: 0, committedOffset: 3, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: null }] }],
+      groupId: 'g1',
+      generationIdOrMemberEpoch: 1,
+      memberId: first.memberId,
+      groupInstanceId: null,
+      retentionTimeMs: -1,
+      topics: [
+        {
+          name: 'ct',
+          partitions: [
+            {
+              partitionIndex: 0,
+              committedOffset: 3,
+              committedLeaderEpoch: -1,
+              commitTimestamp: -1,
+              committedMetadata: null,
+            },
+          ],
+        },
+      ],
     });
     assert.equal(commit.topics[0]!.partitions[0]!.errorCode, 0);
     const d = await c.send(DescribeGroups, 5, { groups: ['g1', 'unknown'], includeAuthorizedOperations: false });
-    assert.deepEqual([d.groups[0]!.groupState, d.groups[0]!.protocolType, d.groups[0]!.protocolData], ['Stable', 'consumer', 'range']);
+    assert.deepEqual(
+      [d.groups[0]!.groupState, d.groups[0]!.protocolType, d.groups[0]!.protocolData],
+      ['Stable', 'consumer', 'range'],
+    );
     assert.equal(d.groups[0]!.members[0]!.memberAssignment.toString(), 'A1');
     assert.equal(d.groups[0]!.members[0]!.clientHost, '/127.0.0.1');
     assert.deepEqual([d.groups[1]!.errorCode, d.groups[1]!.groupState], [0, 'Dead']);
 
     // OffsetDelete refuses a topic the group consumes; DeleteGroups refuses a group with members.
-    const od = await c.send(OffsetDelete, 0, { groupId: 'g1', topics: [{ name: 'ct', partitions: [{ partitionIndex: 0 }] }] });
+    const od = await c.send(OffsetDelete, 0, {
+      groupId: 'g1',
+      topics: [{ name: 'ct', partitions: [{ partitionIndex: 0 }] }],
+    });
     assert.equal(od.topics[0]!.partitions[0]!.errorCode, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
     const dg = await c.send(DeleteGroups, 2, { groupsNames: ['g1', 'never-existed'] });
-    assert.deepEqual(dg.results.map((r) => r.errorCode), [ErrorCode.NON_EMPTY_GROUP, ErrorCode.GROUP_ID_NOT_FOUND]);
+    assert.deepEqual(
+      dg.results.map((r) => r.errorCode),
+      [ErrorCode.NON_EMPTY_GROUP, ErrorCode.GROUP_ID_NOT_FOUND],
+    );
 
     // A second member triggers a rebalance: the first learns it from its heartbeat and rejoins.
     const c2 = await client();
     const second = c2.send(JoinGroup, 3, joinReq('g1'));
     await new Promise((r) => setTimeout(r, 50));
-    assert.equal((await c.send(Heartbeat, 4, { groupId: 'g1', generationId: 1, memberId: first.memberId, groupInstanceId: null })).errorCode, ErrorCode.REBALANCE_IN_PROGRESS);
+    assert.equal(
+      (await c.send(Heartbeat, 4, { groupId: 'g1', generationId: 1, memberId: first.memberId, groupInstanceId: null }))
+        .errorCode,
+      ErrorCode.REBALANCE_IN_PROGRESS,
+    );
     const rejoin = await c.send(JoinGroup, 9, joinReq('g1', first.memberId));
     const s2 = await second;
     assert.equal(rejoin.generationId, 2);
@@ -127,12 +196,23 @@ describe('classic groups', () => {
 
     // Batched leave (v3+) with one unknown member; then the group is empty and can be deleted.
     const leave = await c.send(LeaveGroup, 5, {
-      groupId: 'g1', memberId: '',
-      members: [{ memberId: first.memberId, groupInstanceId: null, reason: 'test' }, { memberId: s2.memberId, groupInstanceId: null, reason: null }, { memberId: 'ghost', groupInstanceId: null, reason: null }],
+      groupId: 'g1',
+      memberId: '',
+      members: [
+        { memberId: first.memberId, groupInstanceId: null, reason: 'test' },
+        { memberId: s2.memberId, groupInstanceId: null, reason: null },
+        { memberId: 'ghost', groupInstanceId: null, reason: null },
+      ],
     });
-    assert.deepEqual(leave.members.map((m) => m.errorCode), [0, 0, ErrorCode.UNKNOWN_MEMBER_ID]);
+    assert.deepEqual(
+      leave.members.map((m) => m.errorCode),
+      [0, 0, ErrorCode.UNKNOWN_MEMBER_ID],
+    );
     const listed = await c.send(ListGroups, 5, { statesFilter: ['empty'], typesFilter: ['classic'] });
-    assert.deepEqual(listed.groups.filter((g) => g.groupId === 'g1').map((g) => [g.groupState, g.groupType, g.protocolType]), [['Empty', 'classic', 'consumer']]);
+    assert.deepEqual(
+      listed.groups.filter((g) => g.groupId === 'g1').map((g) => [g.groupState, g.groupType, g.protocolType]),
+      [['Empty', 'classic', 'consumer']],
+    );
     const stable = await c.send(ListGroups, 4, { statesFilter: ['Stable'], typesFilter: [] });
     assert.ok(!stable.groups.some((g) => g.groupId === 'g1'));
     const deleted = await c.send(DeleteGroups, 0, { groupsNames: ['g1'] });
@@ -145,7 +225,12 @@ describe('classic groups', () => {
     const a = await c.send(JoinGroup, 7, joinReq('static', '', 'instance-a'));
     assert.equal(a.errorCode, 0, 'static members skip the member-id round trip');
     const s = await c.send(SyncGroup, 5, {
-      groupId: 'static', generationId: a.generationId, memberId: a.memberId, groupInstanceId: 'instance-a', protocolType: 'consumer', protocolName: 'range',
+      groupId: 'static',
+      generationId: a.generationId,
+      memberId: a.memberId,
+      groupInstanceId: 'instance-a',
+      protocolType: 'consumer',
+      protocolName: 'range',
       assignments: [{ memberId: a.memberId, assignment: Buffer.from('mine') }],
     });
     assert.equal(s.assignment.toString(), 'mine');
@@ -156,21 +241,62 @@ describe('classic groups', () => {
     assert.notEqual(again.memberId, a.memberId);
     assert.equal(again.generationId, a.generationId, 'no rebalance');
     const s2 = await c2.send(SyncGroup, 5, {
-      groupId: 'static', generationId: again.generationId, memberId: again.memberId, groupInstanceId: 'instance-a', protocolType: 'consumer', protocolName: 'range', assignments: [],
+      groupId: 'static',
+      generationId: again.generationId,
+      memberId: again.memberId,
+      groupInstanceId: 'instance-a',
+      protocolType: 'consumer',
+      protocolName: 'range',
+      assignments: [],
     });
     assert.equal(s2.errorCode, 0);
     assert.equal(s2.assignment.toString(), 'mine');
     // The old incarnation is fenced everywhere.
-    assert.equal((await c.send(Heartbeat, 4, { groupId: 'static', generationId: a.generationId, memberId: a.memberId, groupInstanceId: 'instance-a' })).errorCode, ErrorCode.FENCED_INSTANCE_ID);
+    assert.equal(
+      (
+        await c.send(Heartbeat, 4, {
+          groupId: 'static',
+          generationId: a.generationId,
+          memberId: a.memberId,
+          groupInstanceId: 'instance-a',
+        })
+      ).errorCode,
+      ErrorCode.FENCED_INSTANCE_ID,
+    );
     const oldCommit = await c.send(OffsetCommit, 8, {
-      groupId: 'static', generationIdOrMemberEpoch: a.generationId, memberId: a.memberId, groupInstanceId: 'instance-a', retentionTimeMs: -1,
-      topics: [{ name: 'ct', partitions: [{ partitionIndex: 0, committedOffset: 1, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: null }] }],
+      groupId: 'static',
+      generationIdOrMemberEpoch: a.generationId,
+      memberId: a.memberId,
+      groupInstanceId: 'instance-a',
+      retentionTimeMs: -1,
+      topics: [
+        {
+          name: 'ct',
+          partitions: [
+            {
+              partitionIndex: 0,
+              committedOffset: 1,
+              committedLeaderEpoch: -1,
+              commitTimestamp: -1,
+              committedMetadata: null,
+            },
+          ],
+        },
+      ],
     });
     assert.equal(oldCommit.topics[0]!.partitions[0]!.errorCode, ErrorCode.FENCED_INSTANCE_ID);
-    const leaveOld = await c.send(LeaveGroup, 4, { groupId: 'static', memberId: '', members: [{ memberId: a.memberId, groupInstanceId: 'instance-a', reason: null }] });
+    const leaveOld = await c.send(LeaveGroup, 4, {
+      groupId: 'static',
+      memberId: '',
+      members: [{ memberId: a.memberId, groupInstanceId: 'instance-a', reason: null }],
+    });
     assert.equal(leaveOld.members[0]!.errorCode, ErrorCode.FENCED_INSTANCE_ID);
     // Removing by instance id alone (as admin tools do) works.
-    const leave = await c.send(LeaveGroup, 4, { groupId: 'static', memberId: '', members: [{ memberId: '', groupInstanceId: 'instance-a', reason: null }] });
+    const leave = await c.send(LeaveGroup, 4, {
+      groupId: 'static',
+      memberId: '',
+      members: [{ memberId: '', groupInstanceId: 'instance-a', reason: null }],
+    });
     assert.equal(leave.members[0]!.errorCode, 0);
     assert.equal(broker.groups.describeGroup('static').groupState, 'Empty');
   });
@@ -180,13 +306,26 @@ describe('classic groups', () => {
     const j = await c.send(JoinGroup, 0, { ...joinReq('g0'), sessionTimeoutMs: 6000 });
     assert.equal(j.errorCode, 0);
     assert.equal(j.generationId, 1);
-    const s = await c.send(SyncGroup, 0, { groupId: 'g0', generationId: 1, memberId: j.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+    const s = await c.send(SyncGroup, 0, {
+      groupId: 'g0',
+      generationId: 1,
+      memberId: j.memberId,
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
+    });
     assert.equal(s.errorCode, 0);
     assert.equal(broker.groups.describeGroup('g0').members.length, 1);
     // No heartbeats: after the 6 s session timeout the member is gone and the group empty.
     const deadline = Date.now() + 15_000;
-    while (broker.groups.describeGroup('g0').groupState !== 'Empty' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while (broker.groups.describeGroup('g0').groupState !== 'Empty' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
     assert.equal(broker.groups.describeGroup('g0').groupState, 'Empty');
-    assert.equal((await c.send(Heartbeat, 1, { groupId: 'g0', generationId: 1, memberId: j.memberId, groupInstanceId: null })).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    assert.equal(
+      (await c.send(Heartbeat, 1, { groupId: 'g0', generationId: 1, memberId: j.memberId, groupInstanceId: null }))
+        .errorCode,
+      ErrorCode.UNKNOWN_MEMBER_ID,
+    );
   });
 });

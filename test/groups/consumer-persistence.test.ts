@@ -27,7 +27,10 @@ let c: RawClient;
 
 const start = async () => {
   broker = await startBroker({
-    port: 0, dataDir: dir, logger: silentLogger as never, config: { 'group.consumer.session.timeout.ms': String(SESSION_MS) },
+    port: 0,
+    dataDir: dir,
+    logger: silentLogger as never,
+    config: { 'group.consumer.session.timeout.ms': String(SESSION_MS) },
   });
   c = await RawClient.connect(broker.port);
 };
@@ -53,7 +56,13 @@ interface Member {
   owned: number[];
 }
 
-const hb = (groupId: string, memberId: string, memberEpoch: number, owned: Owned, extra: Record<string, unknown> = {}) =>
+const hb = (
+  groupId: string,
+  memberId: string,
+  memberEpoch: number,
+  owned: Owned,
+  extra: Record<string, unknown> = {},
+) =>
   c.send(ConsumerGroupHeartbeat, 0, {
     groupId,
     memberId,
@@ -97,7 +106,8 @@ async function stabilize(groupId: string, members: Member[]): Promise<void> {
     const d = await describe(groupId);
     // Stable on the broker is not enough: a member learns of partitions freed by another at its next heartbeat.
     const told = (m: Member) => {
-      const seen = d.members.find((x) => x.memberId === m.id)?.assignment.topicPartitions.flatMap((t) => t.partitions) ?? [];
+      const seen =
+        d.members.find((x) => x.memberId === m.id)?.assignment.topicPartitions.flatMap((t) => t.partitions) ?? [];
       return [...seen].sort().join() === [...m.owned].sort().join();
     };
     if (d.groupState === 'Stable' && members.every((m) => m.epoch === d.assignmentEpoch && told(m))) return;
@@ -119,7 +129,10 @@ test('a KIP-848 group comes back after a restart with its members, epochs and as
   assert.deepEqual([a.owned.length, b.owned.length], [2, 2]);
   assert.deepEqual([...a.owned, ...b.owned].sort(), [0, 1, 2, 3]);
   const before = await describe('pg');
-  assert.deepEqual([before.errorCode, before.groupState, before.assignorName, before.members.length], [0, 'Stable', 'range', 2]);
+  assert.deepEqual(
+    [before.errorCode, before.groupState, before.assignorName, before.members.length],
+    [0, 'Stable', 'range', 2],
+  );
   assert.ok(before.groupEpoch >= 4);
 
   // A group whose only member left, then deleted; and one left empty (not deleted).
@@ -160,7 +173,10 @@ test('a KIP-848 group comes back after a restart with its members, epochs and as
   }
   await beat('pg', a);
   const expired = await describe('pg');
-  assert.deepEqual(expired.members.map((m) => m.memberId), [a.id]);
+  assert.deepEqual(
+    expired.members.map((m) => m.memberId),
+    [a.id],
+  );
   assert.ok(expired.groupEpoch > before.groupEpoch);
   assert.deepEqual(a.owned, [0, 1, 2, 3]);
 
@@ -175,29 +191,51 @@ test('a KIP-848 group comes back after a restart with its members, epochs and as
   // What is in the log uses Kafka's key versions 3-8; the deleted group's keys end in tombstones.
   const versions = new Set<number>();
   const last = new Map<string, Buffer | null>();
-  await replayInternalTopic(OFFSETS_TOPIC, broker.topics.partitionsOf(OFFSETS_TOPIC) ?? [], silentLogger as never, (r) => {
-    const k = parseKey(r.key);
-    if (k.kind === 'consumer') versions.add(k.version);
-    last.set(r.key.toString('hex'), r.value === null ? null : Buffer.from(r.value));
-  });
+  await replayInternalTopic(
+    OFFSETS_TOPIC,
+    broker.topics.partitionsOf(OFFSETS_TOPIC) ?? [],
+    silentLogger as never,
+    (r) => {
+      const k = parseKey(r.key);
+      if (k.kind === 'consumer') versions.add(k.version);
+      last.set(r.key.toString('hex'), r.value === null ? null : Buffer.from(r.value));
+    },
+  );
   assert.deepEqual([...versions].sort(), [3, 4, 5, 6, 7, 8]);
   const deletedKeys = [...last].filter(([k]) => Buffer.from(k, 'hex').includes(Buffer.from('pg-deleted')));
   assert.ok(deletedKeys.length >= 4);
-  assert.ok(deletedKeys.every(([, v]) => v === null), 'every record of the deleted group is a tombstone');
+  assert.ok(
+    deletedKeys.every(([, v]) => v === null),
+    'every record of the deleted group is a tombstone',
+  );
 });
 
 test('under a flush-per-write policy a heartbeat is answered only once the group state it wrote is on disk', async () => {
   const fdir = await mkdtemp(join(tmpdir(), 'samsa-kip848-flush-'));
-  const b = await startBroker({ port: 0, dataDir: fdir, logger: silentLogger as never, config: { 'log.flush.interval.messages': '1' } });
+  const b = await startBroker({
+    port: 0,
+    dataDir: fdir,
+    logger: silentLogger as never,
+    config: { 'log.flush.interval.messages': '1' },
+  });
   const raw = await RawClient.connect(b.port);
   try {
     b.topics.create('flushed', 2, 1, {});
     const unflushed = () =>
-      (b.topics.partitionsOf(OFFSETS_TOPIC) ?? []).filter((l) => l.recoveryPoint < l.logEndOffset).map((l) => l.partition);
+      (b.topics.partitionsOf(OFFSETS_TOPIC) ?? [])
+        .filter((l) => l.recoveryPoint < l.logEndOffset)
+        .map((l) => l.partition);
     for (let i = 0; i < 5; i++) {
       const r = await raw.send(ConsumerGroupHeartbeat, 0, {
-        groupId: `flush-${i}`, memberId: '', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30000,
-        subscribedTopicNames: ['flushed'], serverAssignor: null, topicPartitions: [],
+        groupId: `flush-${i}`,
+        memberId: '',
+        memberEpoch: 0,
+        instanceId: null,
+        rackId: null,
+        rebalanceTimeoutMs: 30000,
+        subscribedTopicNames: ['flushed'],
+        serverAssignor: null,
+        topicPartitions: [],
       });
       assert.equal(r.errorCode, 0);
       // read before anything else can run: the response was sent after the fdatasync, not before

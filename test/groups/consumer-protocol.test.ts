@@ -58,20 +58,32 @@ const own = (ps: number[]): Owned => [{ topicId, partitions: ps }];
 describe('assignors', () => {
   test('range splits each topic into contiguous ranges; uniform balances and keeps what it can', () => {
     const n = (t: string) => (t === 'a' ? 5 : 2);
-    const r = rangeAssignor([{ memberId: 'm1', topics: ['a'], previous: undefined }, { memberId: 'm2', topics: ['a', 'b'], previous: undefined }], n);
+    const r = rangeAssignor(
+      [
+        { memberId: 'm1', topics: ['a'], previous: undefined },
+        { memberId: 'm2', topics: ['a', 'b'], previous: undefined },
+      ],
+      n,
+    );
     assert.deepEqual([...r.get('m1')!.get('a')!], [0, 1, 2]);
     assert.deepEqual([...r.get('m2')!.get('a')!], [3, 4]);
     assert.deepEqual([...r.get('m2')!.get('b')!], [0, 1]);
     const first = uniformAssignor([{ memberId: 'm1', topics: ['a'], previous: undefined }], n);
     assert.equal(first.get('m1')!.get('a')!.size, 5);
     const second = uniformAssignor(
-      [{ memberId: 'm1', topics: ['a'], previous: first.get('m1') }, { memberId: 'm2', topics: ['a'], previous: undefined }],
+      [
+        { memberId: 'm1', topics: ['a'], previous: first.get('m1') },
+        { memberId: 'm2', topics: ['a'], previous: undefined },
+      ],
       n,
     );
     const m1 = [...second.get('m1')!.get('a')!];
     const m2 = [...second.get('m2')!.get('a')!];
     assert.deepEqual([m1.length, m2.length].sort(), [2, 3]);
-    assert.ok(m1.every((p) => first.get('m1')!.get('a')!.has(p)), 'm1 keeps only partitions it had');
+    assert.ok(
+      m1.every((p) => first.get('m1')!.get('a')!.has(p)),
+      'm1 keeps only partitions it had',
+    );
     assert.deepEqual([...m1, ...m2].sort(), [0, 1, 2, 3, 4]);
   });
 });
@@ -109,9 +121,15 @@ describe('ConsumerGroupHeartbeat', () => {
     assert.deepEqual(parts(aDone), kept);
     const bGets = await hb(b, 2, own([]));
     assert.deepEqual(parts(bGets), moving);
-    const stable = await c.send(ConsumerGroupDescribe, 0, { groupIds: ['cg', 'missing'], includeAuthorizedOperations: false });
+    const stable = await c.send(ConsumerGroupDescribe, 0, {
+      groupIds: ['cg', 'missing'],
+      includeAuthorizedOperations: false,
+    });
     const g = stable.groups[0]!;
-    assert.deepEqual([g.errorCode, g.groupState, g.groupEpoch, g.assignmentEpoch, g.assignorName], [0, 'Stable', 2, 2, 'uniform']);
+    assert.deepEqual(
+      [g.errorCode, g.groupState, g.groupEpoch, g.assignmentEpoch, g.assignorName],
+      [0, 'Stable', 2, 2, 'uniform'],
+    );
     assert.deepEqual(g.members.map((m) => m.assignment.topicPartitions[0]!.partitions.length).sort(), [2, 2]);
     assert.equal(g.members[0]!.assignment.topicPartitions[0]!.topicName, 'kt');
     assert.equal(stable.groups[1]!.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
@@ -123,10 +141,29 @@ describe('ConsumerGroupHeartbeat', () => {
 
     // Offsets: commits are checked against member epochs.
     const commit = (memberId: string, epoch: number) =>
-      c.send(OffsetCommit, 9, {
-        groupId: 'cg', generationIdOrMemberEpoch: epoch, memberId, groupInstanceId: null, retentionTimeMs: -1,
-        topics: [{ name: 'kt', partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: null }] }],
-      }).then((r) => r.topics[0]!.partitions[0]!.errorCode);
+      c
+        .send(OffsetCommit, 9, {
+          groupId: 'cg',
+          generationIdOrMemberEpoch: epoch,
+          memberId,
+          groupInstanceId: null,
+          retentionTimeMs: -1,
+          topics: [
+            {
+              name: 'kt',
+              partitions: [
+                {
+                  partitionIndex: 0,
+                  committedOffset: 5,
+                  committedLeaderEpoch: -1,
+                  commitTimestamp: -1,
+                  committedMetadata: null,
+                },
+              ],
+            },
+          ],
+        })
+        .then((r) => r.topics[0]!.partitions[0]!.errorCode);
     assert.equal(await commit(a, 2), 0);
     assert.equal(await commit(a, 3), ErrorCode.FENCED_MEMBER_EPOCH);
     assert.equal(await commit('nobody', 2), ErrorCode.UNKNOWN_MEMBER_ID);
@@ -134,12 +171,21 @@ describe('ConsumerGroupHeartbeat', () => {
 
     // A classic member cannot join a consumer group that has members.
     const classic = await c.send(JoinGroup, 9, {
-      groupId: 'cg', sessionTimeoutMs: 10000, rebalanceTimeoutMs: 10000, memberId: '', groupInstanceId: null, protocolType: 'consumer',
-      protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], reason: null,
+      groupId: 'cg',
+      sessionTimeoutMs: 10000,
+      rebalanceTimeoutMs: 10000,
+      memberId: '',
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
+      reason: null,
     });
     assert.equal(classic.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     const listed = await c.send(ListGroups, 5, { statesFilter: [], typesFilter: ['consumer'] });
-    assert.deepEqual(listed.groups.map((x) => [x.groupId, x.groupType, x.groupState]), [['cg', 'consumer', 'Stable']]);
+    assert.deepEqual(
+      listed.groups.map((x) => [x.groupId, x.groupType, x.groupState]),
+      [['cg', 'consumer', 'Stable']],
+    );
 
     // A leaves: B ends up with all four.
     const left = await hb(a, -1, null);
@@ -155,11 +201,23 @@ describe('ConsumerGroupHeartbeat', () => {
     const idOf = (t: string) => broker.topics.get(t)!.topicId;
     const rhb = (memberId: string, memberEpoch: number, owned: Owned, regex: string | null) =>
       c.send(ConsumerGroupHeartbeat, 1, {
-        groupId: 'rx-group', memberId, memberEpoch, instanceId: null, rackId: null, rebalanceTimeoutMs: memberEpoch === 0 ? 30000 : -1,
-        subscribedTopicNames: null, subscribedTopicRegex: regex, serverAssignor: null, topicPartitions: owned,
+        groupId: 'rx-group',
+        memberId,
+        memberEpoch,
+        instanceId: null,
+        rackId: null,
+        rebalanceTimeoutMs: memberEpoch === 0 ? 30000 : -1,
+        subscribedTopicNames: null,
+        subscribedTopicRegex: regex,
+        serverAssignor: null,
+        topicPartitions: owned,
       });
-    const topicsOf = (r: { assignment: { topicPartitions: Array<{ topicId: string; partitions: number[] }> } | null }) =>
-      r.assignment!.topicPartitions.map((t) => `${broker.topics.nameForId(t.topicId)}:${t.partitions.join(',')}`).sort();
+    const topicsOf = (r: {
+      assignment: { topicPartitions: Array<{ topicId: string; partitions: number[] }> } | null;
+    }) =>
+      r
+        .assignment!.topicPartitions.map((t) => `${broker.topics.nameForId(t.topicId)}:${t.partitions.join(',')}`)
+        .sort();
 
     const bad = await rhb('', 0, [], 'rx-(');
     assert.equal(bad.errorCode, ErrorCode.INVALID_REGULAR_EXPRESSION);
@@ -200,13 +258,26 @@ describe('ConsumerGroupHeartbeat', () => {
 
   test('a consumer heartbeat for a classic group with members is GROUP_ID_NOT_FOUND', async () => {
     const j = await c.send(JoinGroup, 3, {
-      groupId: 'classic-one', sessionTimeoutMs: 10000, rebalanceTimeoutMs: 10000, memberId: '', groupInstanceId: null, protocolType: 'consumer',
-      protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], reason: null,
+      groupId: 'classic-one',
+      sessionTimeoutMs: 10000,
+      rebalanceTimeoutMs: 10000,
+      memberId: '',
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
+      reason: null,
     });
     assert.equal(j.errorCode, 0);
     const r = await c.send(ConsumerGroupHeartbeat, 0, {
-      groupId: 'classic-one', memberId: '', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 1000,
-      subscribedTopicNames: ['kt'], serverAssignor: null, topicPartitions: [],
+      groupId: 'classic-one',
+      memberId: '',
+      memberEpoch: 0,
+      instanceId: null,
+      rackId: null,
+      rebalanceTimeoutMs: 1000,
+      subscribedTopicNames: ['kt'],
+      serverAssignor: null,
+      topicPartitions: [],
     });
     assert.equal(r.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
   });

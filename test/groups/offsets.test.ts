@@ -41,7 +41,13 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const commitV = (version: number, groupId: string, parts: Array<[string, number, number, string?]>, generation = -1, memberId = '') =>
+const commitV = (
+  version: number,
+  groupId: string,
+  parts: Array<[string, number, number, string?]>,
+  generation = -1,
+  memberId = '',
+) =>
   c.send(OffsetCommit, version, {
     groupId,
     generationIdOrMemberEpoch: generation,
@@ -52,17 +58,32 @@ const commitV = (version: number, groupId: string, parts: Array<[string, number,
       name,
       partitions: parts
         .filter((p) => p[0] === name)
-        .map(([, partitionIndex, committedOffset, meta]) => ({ partitionIndex, committedOffset, committedLeaderEpoch: 2, commitTimestamp: -1, committedMetadata: meta ?? 'meta' })),
+        .map(([, partitionIndex, committedOffset, meta]) => ({
+          partitionIndex,
+          committedOffset,
+          committedLeaderEpoch: 2,
+          commitTimestamp: -1,
+          committedMetadata: meta ?? 'meta',
+        })),
     })),
   });
 
-const errors = (r: { topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }> }) =>
+const errors = (r: {
+  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>;
+}) =>
   Object.fromEntries(r.topics.flatMap((t) => t.partitions.map((p) => [`${t.name}-${p.partitionIndex}`, p.errorCode])));
 
 const fetchV7 = async (groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null) => {
   const r = await c.send(OffsetFetch, 7, { groupId, topics, groups: [], requireStable: true });
   assert.equal(r.errorCode, 0);
-  return Object.fromEntries(r.topics.flatMap((t) => t.partitions.map((p) => [`${t.name}-${p.partitionIndex}`, [p.committedOffset, p.committedLeaderEpoch, p.metadata, p.errorCode]])));
+  return Object.fromEntries(
+    r.topics.flatMap((t) =>
+      t.partitions.map((p) => [
+        `${t.name}-${p.partitionIndex}`,
+        [p.committedOffset, p.committedLeaderEpoch, p.metadata, p.errorCode],
+      ]),
+    ),
+  );
 };
 
 describe('FindCoordinator', () => {
@@ -72,11 +93,14 @@ describe('FindCoordinator', () => {
     const v3 = await c.send(FindCoordinator, 3, { key: 'txn', keyType: 1, coordinatorKeys: [] });
     assert.deepEqual([v3.errorCode, v3.nodeId, v3.port], [0, broker.nodeId, broker.port]);
     const v4 = await c.send(FindCoordinator, 6, { key: '', keyType: 0, coordinatorKeys: ['a', 'b', 'c'] });
-    assert.deepEqual(v4.coordinators.map((x) => [x.key, x.errorCode, x.nodeId, x.port]), [
-      ['a', 0, 1, broker.port],
-      ['b', 0, 1, broker.port],
-      ['c', 0, 1, broker.port],
-    ]);
+    assert.deepEqual(
+      v4.coordinators.map((x) => [x.key, x.errorCode, x.nodeId, x.port]),
+      [
+        ['a', 0, 1, broker.port],
+        ['b', 0, 1, broker.port],
+        ['c', 0, 1, broker.port],
+      ],
+    );
     const bad = await c.send(FindCoordinator, 4, { key: '', keyType: 7, coordinatorKeys: ['a'] });
     assert.equal(bad.coordinators[0]!.errorCode, ErrorCode.INVALID_REQUEST);
     const bad2 = await c.send(FindCoordinator, 2, { key: 'a', keyType: 9, coordinatorKeys: [] });
@@ -91,20 +115,53 @@ describe('FindCoordinator', () => {
 
 describe('OffsetCommit and OffsetFetch', () => {
   test('simple commits (no members) at v2, v8 and v9, fetched at v1, v5, v7, v8 with many groups', async () => {
-    assert.deepEqual(errors(await commitV(2, 'simple', [['t3', 0, 10], ['t3', 1, 11]])), { 't3-0': 0, 't3-1': 0 });
+    assert.deepEqual(
+      errors(
+        await commitV(2, 'simple', [
+          ['t3', 0, 10],
+          ['t3', 1, 11],
+        ]),
+      ),
+      { 't3-0': 0, 't3-1': 0 },
+    );
     assert.deepEqual(errors(await commitV(8, 'simple', [['t3', 2, 12, 'x']])), { 't3-2': 0 });
     assert.deepEqual(errors(await commitV(9, 'other', [['t3', 0, 5]])), { 't3-0': 0 });
 
-    const v1 = await c.send(OffsetFetch, 1, { groupId: 'simple', topics: [{ name: 't3', partitionIndexes: [0, 1, 2] }], groups: [], requireStable: false });
-    assert.deepEqual(v1.topics[0]!.partitions.map((p) => [p.committedOffset, p.metadata]), [[10, 'meta'], [11, 'meta'], [12, 'x']]);
+    const v1 = await c.send(OffsetFetch, 1, {
+      groupId: 'simple',
+      topics: [{ name: 't3', partitionIndexes: [0, 1, 2] }],
+      groups: [],
+      requireStable: false,
+    });
+    assert.deepEqual(
+      v1.topics[0]!.partitions.map((p) => [p.committedOffset, p.metadata]),
+      [
+        [10, 'meta'],
+        [11, 'meta'],
+        [12, 'x'],
+      ],
+    );
     const v5 = await c.send(OffsetFetch, 5, { groupId: 'simple', topics: null, groups: [], requireStable: false });
     assert.equal(v5.errorCode, 0);
-    assert.deepEqual(v5.topics[0]!.partitions.map((p) => [p.partitionIndex, p.committedOffset, p.committedLeaderEpoch]).sort(), [[0, 10, -1], [1, 11, -1], [2, 12, 2]]);
-    assert.deepEqual(await fetchV7('simple', [{ name: 't3', partitionIndexes: [1, 5] }, { name: 'nope', partitionIndexes: [0] }]), {
-      't3-1': [11, -1, 'meta', 0],
-      't3-5': [-1, -1, '', 0],
-      'nope-0': [-1, -1, '', 0],
-    });
+    assert.deepEqual(
+      v5.topics[0]!.partitions.map((p) => [p.partitionIndex, p.committedOffset, p.committedLeaderEpoch]).sort(),
+      [
+        [0, 10, -1],
+        [1, 11, -1],
+        [2, 12, 2],
+      ],
+    );
+    assert.deepEqual(
+      await fetchV7('simple', [
+        { name: 't3', partitionIndexes: [1, 5] },
+        { name: 'nope', partitionIndexes: [0] },
+      ]),
+      {
+        't3-1': [11, -1, 'meta', 0],
+        't3-5': [-1, -1, '', 0],
+        'nope-0': [-1, -1, '', 0],
+      },
+    );
     const v8 = await c.send(OffsetFetch, 8, {
       groupId: '',
       topics: [],
@@ -116,7 +173,11 @@ describe('OffsetCommit and OffsetFetch', () => {
       ],
     });
     assert.deepEqual(
-      v8.groups.map((g) => [g.groupId, g.errorCode, g.topics.flatMap((t) => t.partitions.map((p) => `${t.name}-${p.partitionIndex}=${p.committedOffset}`))]),
+      v8.groups.map((g) => [
+        g.groupId,
+        g.errorCode,
+        g.topics.flatMap((t) => t.partitions.map((p) => `${t.name}-${p.partitionIndex}=${p.committedOffset}`)),
+      ]),
       [
         ['simple', 0, ['t3-2=12']],
         ['other', 0, ['t3-0=5']],
@@ -126,7 +187,13 @@ describe('OffsetCommit and OffsetFetch', () => {
   });
 
   test('bad commits get the errors Kafka gives and store nothing', async () => {
-    const r = await commitV(8, 'bad', [['t3', 0, 1, 'm'.repeat(4097)], ['t3', 3, 1], ['t3', -1, 1], ['missing', 0, 1], ['t3', 1, 7, 'm'.repeat(4096)]]);
+    const r = await commitV(8, 'bad', [
+      ['t3', 0, 1, 'm'.repeat(4097)],
+      ['t3', 3, 1],
+      ['t3', -1, 1],
+      ['missing', 0, 1],
+      ['t3', 1, 7, 'm'.repeat(4096)],
+    ]);
     assert.deepEqual(errors(r), {
       't3-0': ErrorCode.OFFSET_METADATA_TOO_LARGE,
       't3-3': ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
@@ -134,14 +201,22 @@ describe('OffsetCommit and OffsetFetch', () => {
       'missing-0': ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
       't3-1': 0,
     });
-    assert.deepEqual(await fetchV7('bad', [{ name: 't3', partitionIndexes: [0, 1, 3] }, { name: 'missing', partitionIndexes: [0] }]), {
-      't3-0': [-1, -1, '', 0],
-      't3-1': [7, 2, 'm'.repeat(4096), 0],
-      't3-3': [-1, -1, '', 0],
-      'missing-0': [-1, -1, '', 0],
-    });
+    assert.deepEqual(
+      await fetchV7('bad', [
+        { name: 't3', partitionIndexes: [0, 1, 3] },
+        { name: 'missing', partitionIndexes: [0] },
+      ]),
+      {
+        't3-0': [-1, -1, '', 0],
+        't3-1': [7, 2, 'm'.repeat(4096), 0],
+        't3-3': [-1, -1, '', 0],
+        'missing-0': [-1, -1, '', 0],
+      },
+    );
     // A generation for a group that does not exist, and an empty group id.
-    assert.deepEqual(errors(await commitV(8, 'ghost', [['t3', 0, 1]], 3, 'someone')), { 't3-0': ErrorCode.ILLEGAL_GENERATION });
+    assert.deepEqual(errors(await commitV(8, 'ghost', [['t3', 0, 1]], 3, 'someone')), {
+      't3-0': ErrorCode.ILLEGAL_GENERATION,
+    });
     assert.deepEqual(errors(await commitV(8, '', [['t3', 0, 1]])), { 't3-0': ErrorCode.INVALID_GROUP_ID });
     assert.equal(broker.groups.offsets.offsetsOf('ghost'), undefined);
     assert.equal(broker.groups.groups.has('ghost'), false);
@@ -149,23 +224,41 @@ describe('OffsetCommit and OffsetFetch', () => {
 
   test('commits from members are checked against the generation and member id', async () => {
     const join1 = await c.send(JoinGroup, 3, {
-      groupId: 'live', sessionTimeoutMs: 30000, rebalanceTimeoutMs: 30000, memberId: '', groupInstanceId: null, protocolType: 'consumer',
-      protocols: [{ name: 'range', metadata: Buffer.from([0, 0, 0, 0, 0, 1, 0, 2, 116, 51, 0, 0, 0, 0]) }], reason: null,
+      groupId: 'live',
+      sessionTimeoutMs: 30000,
+      rebalanceTimeoutMs: 30000,
+      memberId: '',
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: Buffer.from([0, 0, 0, 0, 0, 1, 0, 2, 116, 51, 0, 0, 0, 0]) }],
+      reason: null,
     });
     assert.equal(join1.errorCode, 0);
     const { generationId, memberId } = join1;
-    assert.deepEqual(errors(await commitV(8, 'live', [['t3', 0, 1]], generationId + 1, memberId)), { 't3-0': ErrorCode.ILLEGAL_GENERATION });
-    assert.deepEqual(errors(await commitV(8, 'live', [['t3', 0, 1]], generationId, 'stranger')), { 't3-0': ErrorCode.UNKNOWN_MEMBER_ID });
+    assert.deepEqual(errors(await commitV(8, 'live', [['t3', 0, 1]], generationId + 1, memberId)), {
+      't3-0': ErrorCode.ILLEGAL_GENERATION,
+    });
+    assert.deepEqual(errors(await commitV(8, 'live', [['t3', 0, 1]], generationId, 'stranger')), {
+      't3-0': ErrorCode.UNKNOWN_MEMBER_ID,
+    });
     // The member has not synced yet: the group is completing its rebalance.
-    assert.deepEqual(errors(await commitV(8, 'live', [['t3', 0, 1]], generationId, memberId)), { 't3-0': ErrorCode.REBALANCE_IN_PROGRESS });
+    assert.deepEqual(errors(await commitV(8, 'live', [['t3', 0, 1]], generationId, memberId)), {
+      't3-0': ErrorCode.REBALANCE_IN_PROGRESS,
+    });
     // Simple commits are refused while the group has members.
     assert.deepEqual(errors(await commitV(8, 'live', [['t3', 0, 1]])), { 't3-0': ErrorCode.UNKNOWN_MEMBER_ID });
     assert.equal(broker.groups.offsets.offsetsOf('live'), undefined);
   });
 
   test('OffsetDelete removes offsets of an empty group; unknown groups are GROUP_ID_NOT_FOUND', async () => {
-    await commitV(8, 'del', [['t3', 0, 1], ['t3', 1, 2]]);
-    const r = await c.send(OffsetDelete, 0, { groupId: 'del', topics: [{ name: 't3', partitions: [{ partitionIndex: 0 }] }] });
+    await commitV(8, 'del', [
+      ['t3', 0, 1],
+      ['t3', 1, 2],
+    ]);
+    const r = await c.send(OffsetDelete, 0, {
+      groupId: 'del',
+      topics: [{ name: 't3', partitions: [{ partitionIndex: 0 }] }],
+    });
     assert.equal(r.errorCode, 0);
     assert.deepEqual(errors(r), { 't3-0': 0 });
     assert.deepEqual(await fetchV7('del', null), { 't3-1': [2, 2, 'meta', 0] });
@@ -175,10 +268,16 @@ describe('OffsetCommit and OffsetFetch', () => {
 });
 
 describe('offsets storage', () => {
-  test('commits survive a restart on the same data dir; records use Kafka\'s key format in the group\'s partition', async () => {
-    await commitV(8, 'durable', [['t3', 0, 100], ['t3', 2, 300]]);
+  test("commits survive a restart on the same data dir; records use Kafka's key format in the group's partition", async () => {
+    await commitV(8, 'durable', [
+      ['t3', 0, 100],
+      ['t3', 2, 300],
+    ]);
     await commitV(8, 'durable', [['t3', 0, 101]]);
-    await c.send(OffsetDelete, 0, { groupId: 'durable', topics: [{ name: 't3', partitions: [{ partitionIndex: 2 }] }] });
+    await c.send(OffsetDelete, 0, {
+      groupId: 'durable',
+      topics: [{ name: 't3', partitions: [{ partitionIndex: 2 }] }],
+    });
     const part = broker.groups.offsets.partitionFor('durable');
     const log = broker.topics.partition(OFFSETS_TOPIC, part)!;
     assert.ok(log.logEndOffset >= 4);
@@ -196,16 +295,33 @@ describe('offsets storage', () => {
 
   test('a stable classic group is restored after a restart: its member heartbeats on without rejoining', async () => {
     const j = await c.send(JoinGroup, 4, {
-      groupId: 'keeper', sessionTimeoutMs: 30000, rebalanceTimeoutMs: 30000, memberId: '', groupInstanceId: null, protocolType: 'consumer',
-      protocols: [{ name: 'range', metadata: Buffer.from('sub') }], reason: null,
+      groupId: 'keeper',
+      sessionTimeoutMs: 30000,
+      rebalanceTimeoutMs: 30000,
+      memberId: '',
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: Buffer.from('sub') }],
+      reason: null,
     });
     assert.equal(j.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
     const joined = await c.send(JoinGroup, 4, {
-      groupId: 'keeper', sessionTimeoutMs: 30000, rebalanceTimeoutMs: 30000, memberId: j.memberId, groupInstanceId: null, protocolType: 'consumer',
-      protocols: [{ name: 'range', metadata: Buffer.from('sub') }], reason: null,
+      groupId: 'keeper',
+      sessionTimeoutMs: 30000,
+      rebalanceTimeoutMs: 30000,
+      memberId: j.memberId,
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: Buffer.from('sub') }],
+      reason: null,
     });
     const s = await c.send(SyncGroup, 3, {
-      groupId: 'keeper', generationId: joined.generationId, memberId: j.memberId, groupInstanceId: null, protocolType: null, protocolName: null,
+      groupId: 'keeper',
+      generationId: joined.generationId,
+      memberId: j.memberId,
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
       assignments: [{ memberId: j.memberId, assignment: Buffer.from('asg') }],
     });
     assert.equal(s.errorCode, 0);
@@ -213,12 +329,31 @@ describe('offsets storage', () => {
     await broker.close();
     broker = await start();
     c = await RawClient.connect(broker.port);
-    const hb = await c.send(Heartbeat, 3, { groupId: 'keeper', generationId: joined.generationId, memberId: j.memberId, groupInstanceId: null });
+    const hb = await c.send(Heartbeat, 3, {
+      groupId: 'keeper',
+      generationId: joined.generationId,
+      memberId: j.memberId,
+      groupInstanceId: null,
+    });
     assert.equal(hb.errorCode, 0);
     const d = broker.groups.describeGroup('keeper');
-    assert.deepEqual([d.groupState, d.protocolData, d.members[0]!.memberAssignment.toString(), d.members[0]!.memberMetadata.toString()], ['Stable', 'range', 'asg', 'sub']);
+    assert.deepEqual(
+      [
+        d.groupState,
+        d.protocolData,
+        d.members[0]!.memberAssignment.toString(),
+        d.members[0]!.memberMetadata.toString(),
+      ],
+      ['Stable', 'range', 'asg', 'sub'],
+    );
     const again = await c.send(SyncGroup, 3, {
-      groupId: 'keeper', generationId: joined.generationId, memberId: j.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [],
+      groupId: 'keeper',
+      generationId: joined.generationId,
+      memberId: j.memberId,
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
     });
     assert.equal(again.assignment.toString(), 'asg');
   });

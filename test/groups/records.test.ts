@@ -46,7 +46,12 @@ describe('__consumer_offsets records', () => {
     assert.equal(v.readInt32BE(10), 3);
     assert.equal(v.readInt16BE(14), 1);
     assert.equal(v.length, 2 + 8 + 4 + 2 + 1 + 8);
-    assert.deepEqual(parseOffsetValue(v), { offset: 42, leaderEpoch: 3, metadata: 'm', commitTimestamp: 1700000000000 });
+    assert.deepEqual(parseOffsetValue(v), {
+      offset: 42,
+      leaderEpoch: 3,
+      metadata: 'm',
+      commitTimestamp: 1700000000000,
+    });
   });
 
   test('older offset value versions are read (v0 without epoch, v1 with expire timestamp)', () => {
@@ -94,16 +99,54 @@ describe('__consumer_offsets records', () => {
     const mkey = CurrentMemberKeyLayout.encode({ groupId: 'g', memberId: 'm' });
     assert.deepEqual([...mkey], [0, 8, 0, 1, 103, 0, 1, 109]);
     const id = '0123456789abcdef0123456789abcdef'.replace(/(.{8})(.{4})(.{4})(.{4})(.{12})/, '$1-$2-$3-$4-$5');
-    const current = { memberEpoch: 5, previousMemberEpoch: 4, state: 1, assignedPartitions: [{ topicId: id, partitions: [1, 2] }], partitionsPendingRevocation: [] };
+    const current = {
+      memberEpoch: 5,
+      previousMemberEpoch: 4,
+      state: 1,
+      assignedPartitions: [{ topicId: id, partitions: [1, 2] }],
+      partitionsPendingRevocation: [],
+    };
     const v = CurrentMemberValueLayout.encode(current);
     assert.deepEqual(
       [...v],
-      [0, 0, 0, 0, 0, 5, 0, 0, 0, 4, 1, 2, ...Buffer.from('0123456789abcdef0123456789abcdef', 'hex'), 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 1, 0],
+      [
+        0,
+        0,
+        0,
+        0,
+        0,
+        5,
+        0,
+        0,
+        0,
+        4,
+        1,
+        2,
+        ...Buffer.from('0123456789abcdef0123456789abcdef', 'hex'),
+        3,
+        0,
+        0,
+        0,
+        1,
+        0,
+        0,
+        0,
+        2,
+        0,
+        1,
+        0,
+      ],
     );
     assert.deepEqual(CurrentMemberValueLayout.decode(v), current);
     const member = {
-      instanceId: null, rackId: 'r', clientId: 'c', clientHost: '/h', subscribedTopicNames: ['t'], subscribedTopicRegex: null,
-      rebalanceTimeoutMs: 300, serverAssignor: 'range',
+      instanceId: null,
+      rackId: 'r',
+      clientId: 'c',
+      clientHost: '/h',
+      subscribedTopicNames: ['t'],
+      subscribedTopicRegex: null,
+      rebalanceTimeoutMs: 300,
+      serverAssignor: 'range',
     };
     const mv = MemberMetadataValueLayout.encode(member);
     assert.deepEqual(

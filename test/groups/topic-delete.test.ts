@@ -26,7 +26,10 @@ test('offsets of a deleted topic are gone, and stay gone after a restart', async
         groupId: group,
         generationIdOrMemberEpoch: -1,
         memberId: '',
-        topics: ['doomed', 'kept'].map((name) => ({ name, partitions: [{ partitionIndex: 0, committedOffset: 5, committedMetadata: '' }] })),
+        topics: ['doomed', 'kept'].map((name) => ({
+          name,
+          partitions: [{ partitionIndex: 0, committedOffset: 5, committedMetadata: '' }],
+        })),
       });
       assert.ok(r.topics.every((t) => t.partitions.every((p) => p.errorCode === 0)));
     }

@@ -208,8 +208,13 @@ export async function startBrokerProcess(opts: BrokerProcessOptions = {}): Promi
     ...(opts.args ?? []),
   ];
   // With a descriptor limit the shell sets it and then becomes the broker (exec), so the pid is the broker's.
-  const [cmd, ...args] = opts.fdLimit === undefined ? argv : ['/bin/sh', '-c', `ulimit -n ${opts.fdLimit} && exec "$0" "$@"`, ...argv];
-  const child = spawn(cmd!, args, { cwd: projectRoot, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [cmd, ...args] =
+    opts.fdLimit === undefined ? argv : ['/bin/sh', '-c', `ulimit -n ${opts.fdLimit} && exec "$0" "$@"`, ...argv];
+  const child = spawn(cmd!, args, {
+    cwd: projectRoot,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   liveChildren.add(child);
   hookExit();
   let out = '';

@@ -36,7 +36,8 @@ const cache = new Map<ClientName, ClientInfo>();
 function probe(cmd: string, args: string[]): ClientInfo {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 15_000 });
   if (r.error) return { available: false, detail: r.error.message };
-  if (r.status !== 0) return { available: false, detail: (r.stderr || r.stdout).trim().split('\n').pop() ?? `exit ${r.status}` };
+  if (r.status !== 0)
+    return { available: false, detail: (r.stderr || r.stdout).trim().split('\n').pop() ?? `exit ${r.status}` };
   return { available: true, detail: (r.stdout || r.stderr).trim() };
 }
 
@@ -53,7 +54,10 @@ export function detectClient(name: ClientName): ClientInfo {
       info = probe(PYTHON, ['-c', 'import kafka; print(kafka.__version__)']);
       break;
     case 'confluent-kafka':
-      info = probe(PYTHON, ['-c', 'import confluent_kafka as c; print(c.version()[0], "librdkafka", c.libversion()[0])']);
+      info = probe(PYTHON, [
+        '-c',
+        'import confluent_kafka as c; print(c.version()[0], "librdkafka", c.libversion()[0])',
+      ]);
       break;
     case 'kafkajs': {
       try {
@@ -195,7 +199,10 @@ export async function runPython<T = any>(
   opts: RunOptions = {},
 ): Promise<{ summary: T; result: RunResult }> {
   const file = join(PY_DIR, script);
-  const result = await run(PYTHON, ['-u', file, ...args], { ...opts, env: { PYTHONDONTWRITEBYTECODE: '1', ...opts.env } });
+  const result = await run(PYTHON, ['-u', file, ...args], {
+    ...opts,
+    env: { PYTHONDONTWRITEBYTECODE: '1', ...opts.env },
+  });
   const last = result.stdout.trim().split('\n').pop() ?? '';
   try {
     return { summary: JSON.parse(last) as T, result };

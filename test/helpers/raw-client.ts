@@ -21,7 +21,10 @@ export class RawClient {
   private readonly pending: Pending[] = [];
   private closedError: Error | undefined;
 
-  private constructor(private readonly socket: Socket, readonly clientId: string) {
+  private constructor(
+    private readonly socket: Socket,
+    readonly clientId: string,
+  ) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => this.failAll(new Error('connection closed')));
     socket.on('error', (err) => this.failAll(err));
@@ -43,7 +46,11 @@ export class RawClient {
     const correlationId = this.nextId++;
     const w = new Writer(256);
     w.int32(0);
-    encodeRequestHeader(w, { apiKey: api.key, apiVersion: version, correlationId, clientId: this.clientId }, api.requestHeaderVersion(version));
+    encodeRequestHeader(
+      w,
+      { apiKey: api.key, apiVersion: version, correlationId, clientId: this.clientId },
+      api.requestHeaderVersion(version),
+    );
     api.requestCodec(version).encode(w, body as never);
     const frame = w.finishFrame();
     const headerVersion = api.responseHeaderVersion(version);

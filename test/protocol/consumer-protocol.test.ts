@@ -51,7 +51,15 @@ test('v0 subscription with null user data', () => {
 
 test('v1 subscription carries owned partitions (cooperative rebalancing)', () => {
   const userData = Buffer.from([1, 2, 3]);
-  const wire = Buffer.concat([i16(1), strs(['a', 'b']), byts(userData), topicParts([['a', [0, 2]], ['b', [1]]])]);
+  const wire = Buffer.concat([
+    i16(1),
+    strs(['a', 'b']),
+    byts(userData),
+    topicParts([
+      ['a', [0, 2]],
+      ['b', [1]],
+    ]),
+  ]);
   const sub = decodeSubscription(wire);
   assert.equal(sub.version, 1);
   assert.deepEqual(sub.userData, userData);
@@ -64,7 +72,14 @@ test('v1 subscription carries owned partitions (cooperative rebalancing)', () =>
 });
 
 test('v3 subscription as librdkafka and the Java client send it', () => {
-  const wire = Buffer.concat([i16(3), strs(['events']), byts(null), topicParts([['events', [4]]]), i32(7), str('rack-1')]);
+  const wire = Buffer.concat([
+    i16(3),
+    strs(['events']),
+    byts(null),
+    topicParts([['events', [4]]]),
+    i32(7),
+    str('rack-1'),
+  ]);
   const sub = decodeSubscription(wire);
   assert.equal(sub.version, 3);
   assert.deepEqual(sub.topics, ['events']);
@@ -98,7 +113,13 @@ test('a newer subscription version decodes as v3 and its extra trailing fields a
 });
 
 test('writing a subscription at an older version drops the newer fields', () => {
-  const full = { topics: ['a'], userData: null, ownedPartitions: [{ topic: 'a', partitions: [1] }], generationId: 9, rackId: 'r' };
+  const full = {
+    topics: ['a'],
+    userData: null,
+    ownedPartitions: [{ topic: 'a', partitions: [1] }],
+    generationId: 9,
+    rackId: 'r',
+  };
   assert.deepEqual(encodeSubscription(full, 0), Buffer.concat([i16(0), strs(['a']), byts(null)]));
   assert.deepEqual(
     encodeSubscription(full, 2),
@@ -120,7 +141,14 @@ test('malformed subscriptions are DecodeErrors', () => {
 });
 
 test('v0 assignment as kafka-python and KafkaJS send it', () => {
-  const wire = Buffer.concat([i16(0), topicParts([['orders', [0, 2]], ['payments', [1]]]), byts(Buffer.alloc(0))]);
+  const wire = Buffer.concat([
+    i16(0),
+    topicParts([
+      ['orders', [0, 2]],
+      ['payments', [1]],
+    ]),
+    byts(Buffer.alloc(0)),
+  ]);
   const a = decodeAssignment(wire);
   assert.equal(a.version, 0);
   assert.deepEqual(a.assignedPartitions, [
@@ -135,7 +163,11 @@ test('assignment versions 1-3 share the v0 layout; newer versions are read with 
   const body = Buffer.concat([topicParts([['t', [3]]]), byts(null)]);
   for (const v of [1, 2, 3]) {
     const wire = Buffer.concat([i16(v), body]);
-    assert.deepEqual(decodeAssignment(wire), { version: v, assignedPartitions: [{ topic: 't', partitions: [3] }], userData: null });
+    assert.deepEqual(decodeAssignment(wire), {
+      version: v,
+      assignedPartitions: [{ topic: 't', partitions: [3] }],
+      userData: null,
+    });
     assert.deepEqual(encodeAssignment({ assignedPartitions: [{ topic: 't', partitions: [3] }] }, v), wire);
   }
   const future = decodeAssignment(Buffer.concat([i16(9), body, i32(42)]));

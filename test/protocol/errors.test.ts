@@ -21,7 +21,7 @@ test('well-known codes have Kafka numbers', () => {
 test('the table covers every code from -1 to 128 exactly once', () => {
   const codes = Object.values(ErrorCode).sort((a, b) => a - b);
   assert.equal(codes.length, 130);
-  codes.forEach((c, i) => assert.equal(c, i - 1));
+  for (const [i, c] of codes.entries()) assert.equal(c, i - 1);
   for (const [name, code] of Object.entries(ErrorCode)) {
     assert.equal(errorName(code), name);
     assert.equal(errorInfo(code)?.code, code);

@@ -148,7 +148,10 @@ test('Produce v9 request, flexible encoding with compact fields and tagged secti
   w.uvarint(0); // partition: no tagged fields
   w.uvarint(0); // topic: no tagged fields
   // top level: one tagged field we do not know (tag 7, 3 bytes), which must be skipped
-  w.uvarint(1).uvarint(7).uvarint(3).bytes(Buffer.from([1, 2, 3]));
+  w.uvarint(1)
+    .uvarint(7)
+    .uvarint(3)
+    .bytes(Buffer.from([1, 2, 3]));
   const buf = Buffer.from(w.toBuffer());
 
   const r = new Reader(buf);
@@ -188,7 +191,9 @@ test('Produce v10 response carries the new leader in a tagged field only when it
     responses: [
       {
         name: 't',
-        partitionResponses: [{ index: 0, errorCode: 6, baseOffset: -1, currentLeader: { leaderId: 3, leaderEpoch: 12 } }],
+        partitionResponses: [
+          { index: 0, errorCode: 6, baseOffset: -1, currentLeader: { leaderId: 3, leaderEpoch: 12 } },
+        ],
       },
     ],
   });

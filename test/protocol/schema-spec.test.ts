@@ -9,7 +9,20 @@ import { defaultValue, type FieldSpec } from '../../src/protocol/schema.js';
 import { hasSpec, readSpec } from '../helpers/spec.js';
 
 const camel = (s: string) => s[0]!.toLowerCase() + s.slice(1);
-const PRIMS = new Set(['bool', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'float64', 'string', 'bytes', 'records', 'uuid']);
+const PRIMS = new Set([
+  'bool',
+  'int8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'float64',
+  'string',
+  'bytes',
+  'records',
+  'uuid',
+]);
 
 function specDefault(type: string, d: string | undefined): unknown {
   if (d === undefined) return undefined;
@@ -22,7 +35,13 @@ function specDefault(type: string, d: string | undefined): unknown {
 /** Lowest version of a range such as "3+", "1-4" or "2". */
 const minVersion = (range: string): number => (range === 'none' ? Infinity : Number(range.split(/[+-]/)[0]));
 
-function compareFields(path: string, all: Array<[string, FieldSpec]>, theirs: any[], common: Map<string, any>, specMax: number): void {
+function compareFields(
+  path: string,
+  all: Array<[string, FieldSpec]>,
+  theirs: any[],
+  common: Map<string, any>,
+  specMax: number,
+): void {
   // Fields that exist only in versions newer than Kafka 3.9's are Samsa's extension and not in the spec.
   const ours = all.filter(([, f]) => minVersion(f.versions) <= specMax);
   assert.deepEqual(
@@ -57,7 +76,9 @@ function compareFields(path: string, all: Array<[string, FieldSpec]>, theirs: an
   });
 }
 
-test('every declared API matches Kafka 3.9 message definitions', { skip: hasSpec ? false : 'NOTICE: ../shared/kafka-spec not found; schema cross-check skipped' }, () => {
+test('every declared API matches Kafka 3.9 message definitions', {
+  skip: hasSpec ? false : 'NOTICE: ../shared/kafka-spec not found; schema cross-check skipped',
+}, () => {
   assert.ok(ALL_APIS.length > 0);
   for (const a of ALL_APIS) {
     for (const side of ['Request', 'Response'] as const) {

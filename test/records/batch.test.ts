@@ -56,8 +56,11 @@ function handBuiltBatch(): Buffer {
     0x00, // attributes
     0x00, // timestampDelta 0
     0x00, // offsetDelta 0
-    0x02, 0x6b, // key: length 1, "k"
-    0x04, 0x76, 0x31, // value: length 2, "v1"
+    0x02,
+    0x6b, // key: length 1, "k"
+    0x04,
+    0x76,
+    0x31, // value: length 2, "v1"
     0x00, // no headers
   ]);
   const rec2 = Buffer.from([
@@ -65,9 +68,13 @@ function handBuiltBatch(): Buffer {
     0x14, // timestampDelta +10 (zigzag 20)
     0x02, // offsetDelta 1
     0x01, // key: null (zigzag -1)
-    0x04, 0x76, 0x32, // value "v2"
+    0x04,
+    0x76,
+    0x32, // value "v2"
     0x02, // one header
-    0x04, 0x68, 0x31, // header key "h1"
+    0x04,
+    0x68,
+    0x31, // header key "h1"
     0x01, // header value null
   ]);
   const records = Buffer.concat([Buffer.from([rec1.length * 2]), rec1, Buffer.from([rec2.length * 2]), rec2]);
@@ -196,7 +203,13 @@ test('deepCheck finds record-level damage that the shallow check lets through', 
 
 test('deepCheck inflates compressed batches (sync codecs inline, zstd in validateBatchesDeep)', async () => {
   for (const codec of [Compression.Gzip, Compression.Snappy, Compression.Lz4, Compression.Zstd]) {
-    const good = await encodeBatch({ records: [{ key: 'a', value: 'b' }, { key: 'c', value: 'd' }], compression: codec });
+    const good = await encodeBatch({
+      records: [
+        { key: 'a', value: 'b' },
+        { key: 'c', value: 'd' },
+      ],
+      compression: codec,
+    });
     ok(validateBatches(good, { ...LIMIT, deepCheck: true }));
     ok(await validateBatchesDeep(good, LIMIT));
     // Header claims three records; the compressed payload holds two. Only a deep check can see it.
@@ -212,14 +225,23 @@ test('deepCheck inflates compressed batches (sync codecs inline, zstd in validat
   }
   // A decompression bomb inside a batch is refused by the deep check.
   const bomb = await encodeBatch({ records: [{ key: null, value: Buffer.alloc(2_000_000) }], compression: 1 });
-  assert.equal(err(await validateBatchesDeep(bomb, { ...LIMIT, maxDecompressedBytes: 100_000 })).errorCode, CORRUPT_MESSAGE);
+  assert.equal(
+    err(await validateBatchesDeep(bomb, { ...LIMIT, maxDecompressedBytes: 100_000 })).errorCode,
+    CORRUPT_MESSAGE,
+  );
 });
 
 test('encode/decode round trip for every codec, several batches in one buffer', async () => {
   const records = Array.from({ length: 50 }, (_, i) => ({
     key: i % 5 === 0 ? null : `key-${i}`,
     value: i % 7 === 0 ? null : Buffer.alloc(i * 13, i),
-    headers: i % 3 === 0 ? [{ key: 'trace', value: `t${i}` }, { key: 'ü', value: null }] : undefined,
+    headers:
+      i % 3 === 0
+        ? [
+            { key: 'trace', value: `t${i}` },
+            { key: 'ü', value: null },
+          ]
+        : undefined,
     // Timestamps both before and after the base: deltas go negative.
     timestamp: 1_600_000_000_000 + ((i * 7919) % 1000) - 500,
   }));
@@ -274,7 +296,12 @@ test('encode/decode round trip for every codec, several batches in one buffer', 
 });
 
 test('partition leader epoch and log append time rewriting', async () => {
-  const a = await encodeBatch({ records: [{ key: 'x', value: '1', timestamp: 5 }, { key: 'y', value: '2', timestamp: 9 }] });
+  const a = await encodeBatch({
+    records: [
+      { key: 'x', value: '1', timestamp: 5 },
+      { key: 'y', value: '2', timestamp: 9 },
+    ],
+  });
   const b = await encodeBatch({ records: [{ key: 'z', value: '3', timestamp: 7 }], compression: Compression.Lz4 });
   const buf = Buffer.concat([a, b]);
   const crcBefore = buf.readUInt32BE(CRC);
@@ -290,11 +317,17 @@ test('partition leader epoch and log append time rewriting', async () => {
   assert.equal(h.timestampType, 1);
   assert.equal(h.maxTimestamp, 123_456);
   const recs = await decodeRecords(buf);
-  assert.deepEqual(recs.map((r) => r.timestamp), [123_456, 123_456, 7]);
+  assert.deepEqual(
+    recs.map((r) => r.timestamp),
+    [123_456, 123_456, 7],
+  );
 
   setLogAppendTimeAll(buf, 99);
   ok(validateBatches(buf, LIMIT));
-  assert.deepEqual((await decodeRecords(buf)).map((r) => r.timestamp), [99, 99, 99]);
+  assert.deepEqual(
+    (await decodeRecords(buf)).map((r) => r.timestamp),
+    [99, 99, 99],
+  );
 });
 
 test('decoding ignores a trailing partial batch (fetch reads may end mid-batch)', async () => {
@@ -339,7 +372,13 @@ test('interop with KafkaJS: its batches validate here, ours decode there', async
       lastOffsetDelta: 2,
       producerId: Long.fromValue(77),
       records: [0, 1, 2].map((i) =>
-        Record({ offsetDelta: i, timestampDelta: i, key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`), headers: { h: 'x' } }),
+        Record({
+          offsetDelta: i,
+          timestampDelta: i,
+          key: Buffer.from(`k${i}`),
+          value: Buffer.from(`v${i}`),
+          headers: { h: 'x' },
+        }),
       ),
     });
     const buf: Buffer = kjs.buffer;
@@ -347,8 +386,14 @@ test('interop with KafkaJS: its batches validate here, ours decode there', async
     assert.equal(v.recordCount, 3);
     assert.equal(v.producerId, 77);
     const recs = await decodeRecords(buf);
-    assert.deepEqual(recs.map((r) => r.value!.toString()), ['v0', 'v1', 'v2']);
-    assert.deepEqual(recs.map((r) => r.timestamp), [1_650_000_000_000, 1_650_000_000_001, 1_650_000_000_002]);
+    assert.deepEqual(
+      recs.map((r) => r.value!.toString()),
+      ['v0', 'v1', 'v2'],
+    );
+    assert.deepEqual(
+      recs.map((r) => r.timestamp),
+      [1_650_000_000_000, 1_650_000_000_001, 1_650_000_000_002],
+    );
     assert.deepEqual(recs[2]!.headers, [{ key: 'h', value: Buffer.from('x') }]);
 
     const ours = await encodeBatch({

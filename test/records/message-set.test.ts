@@ -141,7 +141,8 @@ for (const magic of [0, 1] as const) {
     assert.equal(w.readInt32BE(keyLenAt), -1, 'wrapper key is null');
     const innerSet = zlib.gunzipSync(w.subarray(keyLenAt + 8));
     const offs: number[] = [];
-    for (let p = 0; p < innerSet.length; p += 12 + innerSet.readInt32BE(p + 8)) offs.push(Number(innerSet.readBigInt64BE(p)));
+    for (let p = 0; p < innerSet.length; p += 12 + innerSet.readInt32BE(p + 8))
+      offs.push(Number(innerSet.readBigInt64BE(p)));
     assert.deepEqual(offs, innerOffsets);
     assert.equal(Number(w.readBigInt64BE(0)), 12, 'wrapper carries the last inner offset');
   });
@@ -252,8 +253,14 @@ for (const codec of [Compression.Gzip, Compression.Snappy, Compression.Lz4]) {
       if (magic === 1) assert.equal(Number(set.readBigInt64BE(18)), 1019, 'wrapper timestamp is the max');
       ok(validateMessageSet(set, LIMIT));
       const recs = decodeMessageSet(set);
-      assert.deepEqual(recs.map((r) => r.offset), records.map((_, i) => 500 + i));
-      assert.deepEqual(recs.map((r) => r.value!.toString()), records.map((r) => r.value));
+      assert.deepEqual(
+        recs.map((r) => r.offset),
+        records.map((_, i) => 500 + i),
+      );
+      assert.deepEqual(
+        recs.map((r) => r.value!.toString()),
+        records.map((r) => r.value),
+      );
       if (codec === Compression.Lz4) {
         // Magic 0 lz4 carries the Kafka 0.8 header checksum (magic included), magic 1 the standard one.
         const frame = set.subarray(magic === 1 ? 34 : 26);
@@ -265,7 +272,10 @@ for (const codec of [Compression.Gzip, Compression.Snappy, Compression.Lz4]) {
       const up = await upConvert(set);
       const [b] = await decodeBatches(up);
       assert.equal(b!.header.compression, codec);
-      assert.deepEqual(b!.records.map((r) => r.key!.toString()), records.map((r) => r.key));
+      assert.deepEqual(
+        b!.records.map((r) => r.key!.toString()),
+        records.map((r) => r.key),
+      );
     }
   });
 }
@@ -273,30 +283,45 @@ for (const codec of [Compression.Gzip, Compression.Snappy, Compression.Lz4]) {
 test('downConvert of a zstd batch yields plain messages old clients can read', async () => {
   const batch = await encodeBatch({
     baseOffset: 7,
-    records: [{ key: 'a', value: 'b', timestamp: 3 }, { key: 'c', value: 'd', timestamp: 4 }],
+    records: [
+      { key: 'a', value: 'b', timestamp: 3 },
+      { key: 'c', value: 'd', timestamp: 4 },
+    ],
     compression: Compression.Zstd,
   });
   const set = await downConvert(batch, 1);
   const v = ok(validateMessageSet(set, LIMIT));
   assert.equal(v.compressed, false);
-  assert.deepEqual(decodeMessageSet(set).map((r) => r.offset), [7, 8]);
+  assert.deepEqual(
+    decodeMessageSet(set).map((r) => r.offset),
+    [7, 8],
+  );
 });
 
 test('log append time survives conversion both ways (magic 1)', async () => {
   const batch = await encodeBatch({
     baseOffset: 0,
-    records: [{ key: 'a', value: 'b', timestamp: 3 }, { key: 'c', value: 'd', timestamp: 4 }],
+    records: [
+      { key: 'a', value: 'b', timestamp: 3 },
+      { key: 'c', value: 'd', timestamp: 4 },
+    ],
     compression: Compression.Gzip,
     timestampType: 1,
     maxTimestamp: 777,
   });
   const set = await downConvert(batch, 1);
   assert.equal(set[17]! & 0x08, 0x08);
-  assert.deepEqual(decodeMessageSet(set).map((r) => r.timestamp), [777, 777]);
+  assert.deepEqual(
+    decodeMessageSet(set).map((r) => r.timestamp),
+    [777, 777],
+  );
   const up = await upConvert(set);
   const [b] = await decodeBatches(up);
   assert.equal(b!.header.timestampType, 1);
-  assert.deepEqual(b!.records.map((r) => r.timestamp), [777, 777]);
+  assert.deepEqual(
+    b!.records.map((r) => r.timestamp),
+    [777, 777],
+  );
 });
 
 test('interop with KafkaJS: its legacy message sets validate and up-convert here', async () => {
@@ -312,7 +337,10 @@ test('interop with KafkaJS: its legacy message sets validate and up-convert here
     const set: Buffer = enc.buffer;
     ok(validateMessageSet(set, LIMIT));
     const recs = await decodeRecords(await upConvert(set));
-    assert.deepEqual(recs.map((r) => r.value!.toString()), ['first', 'second']);
+    assert.deepEqual(
+      recs.map((r) => r.value!.toString()),
+      ['first', 'second'],
+    );
 
     // And our down-converted output decodes with KafkaJS's message set decoder.
     const batch = await encodeBatch({ baseOffset: 30, records: entries });

@@ -29,7 +29,13 @@ interface Env {
 }
 
 function compactConfig(o: Partial<LogConfig> = {}): LogConfig {
-  return defaultLogConfig({ cleanupPolicy: 'compact', segmentBytes: 2048, indexIntervalBytes: 256, fileDeleteDelayMs: 0, ...o });
+  return defaultLogConfig({
+    cleanupPolicy: 'compact',
+    segmentBytes: 2048,
+    indexIntervalBytes: 256,
+    fileDeleteDelayMs: 0,
+    ...o,
+  });
 }
 
 function openEnv(root: string, cfg: LogConfig, clock = { now: T0 }, cleanShutdown = true): Env {
@@ -60,7 +66,12 @@ async function readAll(log: PartitionLog): Promise<{ records: Rec[]; batches: De
       batches.push(b);
       if (!b.header.isControl) {
         for (const x of b.records) {
-          records.push({ offset: x.offset, key: x.key?.toString() ?? null, value: x.value?.toString() ?? null, timestamp: x.timestamp });
+          records.push({
+            offset: x.offset,
+            key: x.key?.toString() ?? null,
+            value: x.value?.toString() ?? null,
+            timestamp: x.timestamp,
+          });
         }
       }
       off = b.header.baseOffset + b.header.lastOffsetDelta + 1;
@@ -73,7 +84,14 @@ async function readAll(log: PartitionLog): Promise<{ records: Rec[]; batches: De
 async function put(
   log: PartitionLog,
   recs: Array<[string | null, string | null]>,
-  opts: { ts?: number; compression?: Compression; producerId?: number; producerEpoch?: number; baseSequence?: number; transactional?: boolean } = {},
+  opts: {
+    ts?: number;
+    compression?: Compression;
+    producerId?: number;
+    producerEpoch?: number;
+    baseSequence?: number;
+    transactional?: boolean;
+  } = {},
 ): Promise<number[]> {
   const b = await encodeBatch({
     records: recs.map(([k, v]) => ({ key: k, value: v, timestamp: opts.ts ?? T0 })),
@@ -118,7 +136,13 @@ function assertCompacted(records: Rec[], truth: Truth, opts: { tombstonesGone?: 
 }
 
 /** Writes `rounds` values for each of `keys` keys, `perBatch` records per batch; returns the truth. */
-async function fill(log: PartitionLog, keys: number, rounds: number, perBatch: number, opts: Parameters<typeof put>[2] = {}): Promise<Truth> {
+async function fill(
+  log: PartitionLog,
+  keys: number,
+  rounds: number,
+  perBatch: number,
+  opts: Parameters<typeof put>[2] = {},
+): Promise<Truth> {
   const truth: Truth = new Map();
   const all: Array<[string, string]> = [];
   for (let r = 0; r < rounds; r++) for (let k = 0; k < keys; k++) all.push([`key-${k}`, `value-${k}-round-${r}`]);
@@ -127,7 +151,7 @@ async function fill(log: PartitionLog, keys: number, rounds: number, perBatch: n
     const chunk = all.slice(i, i + perBatch);
     const offs = await put(log, chunk, opts.producerId !== undefined ? { ...opts, baseSequence: seq } : opts);
     seq += chunk.length;
-    chunk.forEach(([k, v], j) => truth.set(k, { offset: offs[j]!, value: v }));
+    for (const [j, [k, v]] of chunk.entries()) truth.set(k, { offset: offs[j]!, value: v });
   }
   return truth;
 }
@@ -139,7 +163,10 @@ async function assertIndexedReads(log: PartitionLog, records: Rec[]): Promise<vo
     const bs = await decodeBatches(res.records);
     assert.ok(bs.length >= 1, `nothing read at ${r.offset}`);
     const b = bs[0]!;
-    assert.ok(b.header.baseOffset <= r.offset && r.offset <= b.header.baseOffset + b.header.lastOffsetDelta, `read at ${r.offset} got batch ${b.header.baseOffset}`);
+    assert.ok(
+      b.header.baseOffset <= r.offset && r.offset <= b.header.baseOffset + b.header.lastOffsetDelta,
+      `read at ${r.offset} got batch ${b.header.baseOffset}`,
+    );
   }
 }
 
@@ -211,7 +238,10 @@ test('tombstones stay until delete.retention.ms after the first clean, then disa
   withTmp(async (root) => {
     const env = openEnv(root, compactConfig({ deleteRetentionMs: 60_000 }));
     const truth = await fill(env.log, 6, 3, 3);
-    const offs = await put(env.log, [['key-1', null], ['key-4', null]]);
+    const offs = await put(env.log, [
+      ['key-1', null],
+      ['key-4', null],
+    ]);
     truth.set('key-1', { offset: offs[0]!, value: null });
     truth.set('key-4', { offset: offs[1]!, value: null });
     env.log.roll();
@@ -253,7 +283,12 @@ for (const [name, codec] of [
   test(`${name} batches are filtered and re-compressed, keeping offsets and producer fields`, () =>
     withTmp(async (root) => {
       const env = openEnv(root, compactConfig({ segmentBytes: 4096 }));
-      const truth = await fill(env.log, 7, 12, 10, { compression: codec, producerId: 42, producerEpoch: 3, baseSequence: 0 });
+      const truth = await fill(env.log, 7, 12, 10, {
+        compression: codec,
+        producerId: 42,
+        producerEpoch: 3,
+        baseSequence: 0,
+      });
       const before = await readAll(env.log);
       env.log.roll();
       assert.ok(await env.cleaner.cleanOnce());
@@ -281,12 +316,25 @@ for (const [name, codec] of [
 test('an idempotent producer keeps an empty last batch when all its records are superseded', () =>
   withTmp(async (root) => {
     const env = openEnv(root, compactConfig());
-    await put(env.log, [['a', '1'], ['b', '1']], { producerId: 9, producerEpoch: 0, baseSequence: 0 });
-    await put(env.log, [['a', '2'], ['b', '2']]);
+    await put(
+      env.log,
+      [
+        ['a', '1'],
+        ['b', '1'],
+      ],
+      { producerId: 9, producerEpoch: 0, baseSequence: 0 },
+    );
+    await put(env.log, [
+      ['a', '2'],
+      ['b', '2'],
+    ]);
     env.log.roll();
     await env.cleaner.cleanLog(env.log);
     const r = await readAll(env.log);
-    assert.deepEqual(r.records.map((x) => x.value), ['2', '2']);
+    assert.deepEqual(
+      r.records.map((x) => x.value),
+      ['2', '2'],
+    );
     const first = r.batches[0]!.header;
     assert.equal(first.producerId, 9);
     assert.equal(first.recordCount, 0);
@@ -312,7 +360,10 @@ test('compact,delete also applies time retention; compact alone does not', () =>
         assert.equal(r.records.length, 6);
       } else {
         assert.ok(deleted >= 1);
-        assert.deepEqual(r.records.map((x) => x.key), ['fresh']);
+        assert.deepEqual(
+          r.records.map((x) => x.key),
+          ['fresh'],
+        );
         assert.ok(env.log.logStartOffset > 0);
       }
       env.log.close();
@@ -374,13 +425,28 @@ test('aborted transactional data is removed, committed data kept, markers kept',
       key.writeInt16BE(0, 0);
       key.writeInt16BE(commit ? 1 : 0, 2);
       const value = Buffer.alloc(6);
-      const b = await encodeBatch({ records: [{ key, value, timestamp: T0 }], producerId: pid, producerEpoch: 0, baseSequence: -1, transactional: true, control: true });
+      const b = await encodeBatch({
+        records: [{ key, value, timestamp: T0 }],
+        producerId: pid,
+        producerEpoch: 0,
+        baseSequence: -1,
+        transactional: true,
+        control: true,
+      });
       env.log.append(b);
     };
-    await put(env.log, [['k1', 'base'], ['k2', 'base']]);
+    await put(env.log, [
+      ['k1', 'base'],
+      ['k2', 'base'],
+    ]);
     await put(env.log, [['k1', 'aborted']], { producerId: 5, producerEpoch: 0, baseSequence: 0, transactional: true });
     await marker(5, false);
-    await put(env.log, [['k2', 'committed']], { producerId: 6, producerEpoch: 0, baseSequence: 0, transactional: true });
+    await put(env.log, [['k2', 'committed']], {
+      producerId: 6,
+      producerEpoch: 0,
+      baseSequence: 0,
+      transactional: true,
+    });
     await marker(6, true);
     env.log.roll();
     await env.cleaner.cleanLog(env.log);
@@ -398,11 +464,21 @@ test('markers go once their transaction has no data left, after delete.retention
       const key = Buffer.alloc(4);
       key.writeInt16BE(0, 0);
       key.writeInt16BE(commit ? 1 : 0, 2);
-      const b = await encodeBatch({ records: [{ key, value: Buffer.alloc(6), timestamp: T0 }], producerId: 5, producerEpoch: 0, baseSequence: -1, transactional: true, control: true });
+      const b = await encodeBatch({
+        records: [{ key, value: Buffer.alloc(6), timestamp: T0 }],
+        producerId: 5,
+        producerEpoch: 0,
+        baseSequence: -1,
+        transactional: true,
+        control: true,
+      });
       return env.log.append(b).baseOffset;
     };
     const txn = { producerId: 5, producerEpoch: 0, transactional: true };
-    await put(env.log, [['k1', 'base'], ['k2', 'base']]);
+    await put(env.log, [
+      ['k1', 'base'],
+      ['k2', 'base'],
+    ]);
     await put(env.log, [['k1', 'aborted']], { ...txn, baseSequence: 0 });
     const abortAt = await marker(false);
     await put(env.log, [['k2', 'first']], { ...txn, baseSequence: 1 });
@@ -416,16 +492,28 @@ test('markers go once their transaction has no data left, after delete.retention
     env.clock.now = T0 + 1000;
     let s = await env.cleaner.cleanLog(env.log);
     assert.equal(s!.abortedBatchesRemoved, 1);
-    assert.deepEqual((await markers()).map((b) => b.header.baseOffset), [abortAt, commitAt, lastAt]);
-    assert.deepEqual(env.log.collectAbortedTxns(0, env.log.logEndOffset).map((t) => t.lastOffset), [abortAt]);
+    assert.deepEqual(
+      (await markers()).map((b) => b.header.baseOffset),
+      [abortAt, commitAt, lastAt],
+    );
+    assert.deepEqual(
+      env.log.collectAbortedTxns(0, env.log.logEndOffset).map((t) => t.lastOffset),
+      [abortAt],
+    );
 
     // Pass 2: their transactions are empty now, so they get a delete horizon; the producer's last batch does not.
     env.clock.now = T0 + 2000;
     s = await env.cleaner.cleanLog(env.log);
     assert.equal(s!.markersRemoved, 0);
     const stamped = await markers();
-    assert.deepEqual(stamped.map((b) => b.header.baseOffset), [abortAt, commitAt, lastAt]);
-    assert.deepEqual(stamped.map((b) => (b.header.attributes & DELETE_HORIZON_BIT) !== 0), [true, true, false]);
+    assert.deepEqual(
+      stamped.map((b) => b.header.baseOffset),
+      [abortAt, commitAt, lastAt],
+    );
+    assert.deepEqual(
+      stamped.map((b) => (b.header.attributes & DELETE_HORIZON_BIT) !== 0),
+      [true, true, false],
+    );
     assert.equal(stamped[0]!.header.baseTimestamp, T0 + 2000 + 60_000);
     assert.equal(stamped[0]!.records[0]!.timestamp, T0, 'the marker record keeps its timestamp');
 
@@ -436,13 +524,19 @@ test('markers go once their transaction has no data left, after delete.retention
     assert.equal(env.cleaner.assess(env.log).horizonDue, true);
     s = await env.cleaner.cleanOnce();
     assert.equal(s!.markersRemoved, 2);
-    assert.deepEqual((await markers()).map((b) => b.header.baseOffset), [lastAt]);
+    assert.deepEqual(
+      (await markers()).map((b) => b.header.baseOffset),
+      [lastAt],
+    );
     assert.deepEqual(env.log.collectAbortedTxns(0, env.log.logEndOffset), []);
     const vals = Object.fromEntries((await readAll(env.log)).records.map((x) => [x.key, x.value]));
     assert.deepEqual(vals, { k1: 'base', k2: 'second' });
     // Reopened from disk, the log agrees, and no transaction is left open.
     env.log.close();
-    const again = PartitionLog.open(env.logDir, { config: compactConfig({ deleteRetentionMs: 60_000 }), cleanShutdown: false });
+    const again = PartitionLog.open(env.logDir, {
+      config: compactConfig({ deleteRetentionMs: 60_000 }),
+      cleanShutdown: false,
+    });
     assert.deepEqual(again.collectAbortedTxns(0, again.logEndOffset), []);
     assert.equal(again.lastStableOffset, again.logEndOffset);
     again.close();
@@ -483,7 +577,10 @@ test('a cleaner killed mid-way: leftover .cleaned files are discarded, a .swap i
     fs.cpSync(srcRoot, bRoot, { recursive: true });
     const bDir = path.join(bRoot, 'topic-0');
     fs.writeFileSync(path.join(bDir, `${base0}.log.swap`), cleanedLog);
-    const oldLogs = fs.readdirSync(bDir).filter((n) => n.endsWith('.log')).sort();
+    const oldLogs = fs
+      .readdirSync(bDir)
+      .filter((n) => n.endsWith('.log'))
+      .sort();
     assert.ok(oldLogs.length > 3);
     fs.renameSync(path.join(bDir, oldLogs[1]!), path.join(bDir, oldLogs[1]! + '.deleted'));
     fs.writeFileSync(path.join(bDir, `${oldLogs[2]!.slice(0, 20)}.log.cleaned`), Buffer.alloc(10));
@@ -492,7 +589,10 @@ test('a cleaner killed mid-way: leftover .cleaned files are discarded, a .swap i
     assert.deepEqual(rb.records, expected.records);
     assertCompacted(rb.records, truth);
     await assertIndexedReads(b.log, rb.records);
-    assert.deepEqual(fs.readdirSync(bDir).filter((n) => /\.(swap|cleaned|deleted)$/.test(n)), []);
+    assert.deepEqual(
+      fs.readdirSync(bDir).filter((n) => /\.(swap|cleaned|deleted)$/.test(n)),
+      [],
+    );
     // and it can be cleaned again
     const s = await b.cleaner.cleanLog(b.log);
     assert.ok(s);
@@ -536,7 +636,10 @@ test('produce and fetch keep working while a clean runs', () =>
 
 test('retention deleting segments during a clean makes the pass give up safely', () =>
   withTmp(async (root) => {
-    const env = openEnv(root, compactConfig({ cleanupPolicy: 'compact,delete', retentionMs: 1000, segmentBytes: 8192 }));
+    const env = openEnv(
+      root,
+      compactConfig({ cleanupPolicy: 'compact,delete', retentionMs: 1000, segmentBytes: 8192 }),
+    );
     await fill(env.log, 50, 20, 10, { ts: T0 });
     env.log.roll();
     const p = env.cleaner.cleanLog(env.log);
@@ -546,7 +649,10 @@ test('retention deleting segments during a clean makes the pass give up safely',
     const s = await p;
     assert.equal(s, null);
     assert.equal((await readAll(env.log)).records.length, 0);
-    assert.deepEqual(fs.readdirSync(env.logDir).filter((n) => /\.(swap|cleaned)$/.test(n)), []);
+    assert.deepEqual(
+      fs.readdirSync(env.logDir).filter((n) => /\.(swap|cleaned)$/.test(n)),
+      [],
+    );
     env.log.close();
   }));
 
@@ -573,7 +679,11 @@ test('LogManager runs the cleaner in the background for compacted topics only', 
       await m.close();
     }
     assert.ok(fs.existsSync(path.join(root, CLEANER_OFFSET_CHECKPOINT)));
-    const off = new LogManager({ dataDir: root, backgroundTasks: false, brokerConfig: { 'log.cleaner.enable': 'false' } });
+    const off = new LogManager({
+      dataDir: root,
+      backgroundTasks: false,
+      brokerConfig: { 'log.cleaner.enable': 'false' },
+    });
     off.open();
     assert.equal(off.cleaner, null);
     await off.close();

@@ -2,27 +2,60 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { resolveLogConfig, resolveTopicConfigEntries, TOPIC_CONFIGS, topicConfigDef, validateTopicConfig } from '../../src/storage/log-config.js';
+import {
+  resolveLogConfig,
+  resolveTopicConfigEntries,
+  TOPIC_CONFIGS,
+  topicConfigDef,
+  validateTopicConfig,
+} from '../../src/storage/log-config.js';
 import { MetadataStore } from '../../src/storage/metadata-store.js';
 import { withTempDir } from './helpers.js';
 
 test('the topic config table covers Kafka 3.9 topic configs', () => {
   const names = [
-    'cleanup.policy', 'compression.type', 'delete.retention.ms', 'file.delete.delay.ms', 'flush.messages', 'flush.ms',
-    'follower.replication.throttled.replicas', 'index.interval.bytes', 'leader.replication.throttled.replicas',
-    'local.retention.bytes', 'local.retention.ms', 'max.compaction.lag.ms', 'max.message.bytes',
-    'message.downconversion.enable', 'message.format.version', 'message.timestamp.after.max.ms',
-    'message.timestamp.before.max.ms', 'message.timestamp.difference.max.ms', 'message.timestamp.type',
-    'min.cleanable.dirty.ratio', 'min.compaction.lag.ms', 'min.insync.replicas', 'preallocate', 'remote.storage.enable',
-    'retention.bytes', 'retention.ms', 'segment.bytes', 'segment.index.bytes', 'segment.jitter.ms', 'segment.ms',
+    'cleanup.policy',
+    'compression.type',
+    'delete.retention.ms',
+    'file.delete.delay.ms',
+    'flush.messages',
+    'flush.ms',
+    'follower.replication.throttled.replicas',
+    'index.interval.bytes',
+    'leader.replication.throttled.replicas',
+    'local.retention.bytes',
+    'local.retention.ms',
+    'max.compaction.lag.ms',
+    'max.message.bytes',
+    'message.downconversion.enable',
+    'message.format.version',
+    'message.timestamp.after.max.ms',
+    'message.timestamp.before.max.ms',
+    'message.timestamp.difference.max.ms',
+    'message.timestamp.type',
+    'min.cleanable.dirty.ratio',
+    'min.compaction.lag.ms',
+    'min.insync.replicas',
+    'preallocate',
+    'remote.storage.enable',
+    'retention.bytes',
+    'retention.ms',
+    'segment.bytes',
+    'segment.index.bytes',
+    'segment.jitter.ms',
+    'segment.ms',
     'unclean.leader.election.enable',
   ];
   for (const n of names) assert.ok(topicConfigDef(n), n);
   for (const d of TOPIC_CONFIGS) {
     assert.ok(d.doc.length > 10, d.name);
-    if (d.defaultValue !== null) assert.equal(validateTopicConfig(d.name, d.defaultValue), null, `${d.name} default must validate`);
+    if (d.defaultValue !== null)
+      assert.equal(validateTopicConfig(d.name, d.defaultValue), null, `${d.name} default must validate`);
   }
-  assert.deepEqual(topicConfigDef('retention.ms')!.synonyms.map((s) => s.name), ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours']);
+  assert.deepEqual(
+    topicConfigDef('retention.ms')!.synonyms.map((s) => s.name),
+    ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'],
+  );
   assert.equal(topicConfigDef('max.message.bytes')!.synonyms[0]!.name, 'message.max.bytes');
 });
 
@@ -91,5 +124,8 @@ test('metadata store persists topics atomically across reopen', () =>
     assert.equal(t.deleteTopic('a'), false);
     const u = new MetadataStore(dir);
     await u.open();
-    assert.deepEqual(u.list().map((x) => x.name), ['b']);
+    assert.deepEqual(
+      u.list().map((x) => x.name),
+      ['b'],
+    );
   }));

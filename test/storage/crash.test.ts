@@ -66,4 +66,5 @@ test('every append acknowledged before kill -9 is readable after recovery', { ti
       // leave it "crashed" again so the next round also recovers
       mgr.ctx.files.closeAll();
     }
-  }));
+  }),
+);

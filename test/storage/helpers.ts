@@ -72,7 +72,8 @@ export function buildBatch(records: TestRecord[], opts: { baseTimestamp?: number
 /** A batch of `n` records with values `${prefix}-${i}`, all at `timestamp`. */
 export function simpleBatch(n: number, timestamp = 1_700_000_000_000, prefix = 'v', valueSize = 0): Buffer {
   const recs: TestRecord[] = [];
-  for (let i = 0; i < n; i++) recs.push({ value: valueSize > 0 ? Buffer.alloc(valueSize, i % 256) : `${prefix}-${i}`, timestamp });
+  for (let i = 0; i < n; i++)
+    recs.push({ value: valueSize > 0 ? Buffer.alloc(valueSize, i % 256) : `${prefix}-${i}`, timestamp });
   return buildBatch(recs);
 }
 

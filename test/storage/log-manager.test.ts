@@ -32,7 +32,10 @@ test('10,000 partitions with a bounded number of open files', { timeout: 300_000
     for (let p = 0; p < N; p += 37) {
       const log = mgr.getLog(`topic-${p % 10}`, Math.floor(p / 10))!;
       const b = parseBatches(log.read(0, 1 << 20).records);
-      assert.deepEqual(b.map((x) => x.lastOffset), [1, 2]);
+      assert.deepEqual(
+        b.map((x) => x.lastOffset),
+        [1, 2],
+      );
     }
     assert.ok(fdCount() - before <= maxOpen + 20);
     await mgr.close();
@@ -43,7 +46,8 @@ test('10,000 partitions with a bounded number of open files', { timeout: 300_000
     assert.equal(again.getLog('topic-3', 999)!.logEndOffset, 3);
     assert.ok(fdCount() - before <= maxOpen + 20);
     await again.close();
-  }));
+  }),
+);
 
 test('group commit: 100 concurrent durable appends share a few fdatasyncs', () =>
   withTempDir(async (dir) => {
@@ -59,8 +63,13 @@ test('group commit: 100 concurrent durable appends share a few fdatasyncs', () =
     mgr.open();
     const log = mgr.createLog('g', 0, defaultLogConfig({ flushMessages: 1 }));
     assert.equal(log.requiresDurableAppend, true);
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => log.appendDurable(simpleBatch(1, 1_700_000_000_000, `g${i}`))));
-    assert.deepEqual(results.map((r) => r.baseOffset).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => log.appendDurable(simpleBatch(1, 1_700_000_000_000, `g${i}`))),
+    );
+    assert.deepEqual(
+      results.map((r) => r.baseOffset).sort((a, b) => a - b),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     assert.equal(log.recoveryPoint, 100);
     assert.ok(syncs >= 1 && syncs <= 10, `${syncs} fdatasync calls for 100 appends`);
     await mgr.close();
@@ -128,8 +137,12 @@ test('deleteLogs renames the topic directories away and removes them', () =>
     assert.equal(mgr.getLog('gone', 0), undefined);
     assert.ok(mgr.getLog('gone-too', 0));
     for (let p = 0; p < 3; p++) assert.ok(!fs.existsSync(path.join(dir, `gone-${p}`)));
-    for (let i = 0; i < 100 && fs.readdirSync(dir).some((n) => n.endsWith('-delete')); i++) await new Promise((r) => setTimeout(r, 10));
-    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.endsWith('-delete')), []);
+    for (let i = 0; i < 100 && fs.readdirSync(dir).some((n) => n.endsWith('-delete')); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((n) => n.endsWith('-delete')),
+      [],
+    );
     // a new topic of the same name starts from scratch
     assert.equal(mgr.createLog('gone', 0).append(simpleBatch(1)).baseOffset, 0);
     await mgr.close();

@@ -29,12 +29,28 @@ test('append assigns offsets and read returns the same bytes', () =>
     assert.equal(all.errorCode, 0);
     assert.deepEqual(all.records, Buffer.concat([b1, two]));
     const parsed = parseBatches(all.records);
-    assert.deepEqual(parsed.map((b) => [b.baseOffset, b.lastOffset]), [[0, 2], [3, 4], [5, 9]]);
-    assert.ok(parsed.every((b) => b.crcOk), 'offset/epoch rewrite must not break the CRC');
+    assert.deepEqual(
+      parsed.map((b) => [b.baseOffset, b.lastOffset]),
+      [
+        [0, 2],
+        [3, 4],
+        [5, 9],
+      ],
+    );
+    assert.ok(
+      parsed.every((b) => b.crcOk),
+      'offset/epoch rewrite must not break the CRC',
+    );
 
     // fetch from the middle of a batch returns the batch holding it
-    assert.deepEqual(parseBatches(log.read(6, 1 << 20).records).map((b) => b.baseOffset), [5]);
-    assert.deepEqual(parseBatches(log.read(4, 1 << 20).records).map((b) => b.baseOffset), [3, 5]);
+    assert.deepEqual(
+      parseBatches(log.read(6, 1 << 20).records).map((b) => b.baseOffset),
+      [5],
+    );
+    assert.deepEqual(
+      parseBatches(log.read(4, 1 << 20).records).map((b) => b.baseOffset),
+      [3, 5],
+    );
     // at the end: empty; beyond: out of range
     assert.equal(log.read(10, 1000).records.length, 0);
     assert.equal(log.read(10, 1000).errorCode, 0);
@@ -52,12 +68,21 @@ test('read honours maxBytes, minOneBatch and maxOffset', () =>
       log.append(b);
     }
     const one = log.read(0, sizes[0]! + 10);
-    assert.deepEqual(parseBatches(one.records).map((b) => b.baseOffset), [0]);
+    assert.deepEqual(
+      parseBatches(one.records).map((b) => b.baseOffset),
+      [0],
+    );
     const tooSmall = log.read(0, 10, { minOneBatch: true });
-    assert.deepEqual(parseBatches(tooSmall.records).map((b) => b.baseOffset), [0]);
+    assert.deepEqual(
+      parseBatches(tooSmall.records).map((b) => b.baseOffset),
+      [0],
+    );
     assert.equal(log.read(0, 10, { minOneBatch: false }).records.length, 0);
     const capped = log.read(0, 1 << 20, { maxOffset: 6 });
-    assert.deepEqual(parseBatches(capped.records).map((b) => b.lastOffset), [1, 3, 5]);
+    assert.deepEqual(
+      parseBatches(capped.records).map((b) => b.lastOffset),
+      [1, 3, 5],
+    );
     assert.equal(log.read(6, 1 << 20, { maxOffset: 6 }).records.length, 0);
     log.close();
   }));
@@ -66,7 +91,10 @@ test('append rejects malformed input without writing', () =>
   withTempDir((dir) => {
     const log = PartitionLog.open(path.join(dir, 't-0'));
     const b = simpleBatch(1);
-    assert.throws(() => log.append(b.subarray(0, 40)), (e: unknown) => e instanceof StorageError && e.code === 2);
+    assert.throws(
+      () => log.append(b.subarray(0, 40)),
+      (e: unknown) => e instanceof StorageError && e.code === 2,
+    );
     const bad = Buffer.from(b);
     bad[16] = 1;
     assert.throws(() => log.append(bad), StorageError);
@@ -86,7 +114,8 @@ test('segments roll by size and reads cross segment boundaries', () =>
       expected += 3;
     }
     assert.ok(log.segmentCount > 5, `expected several segments, got ${log.segmentCount}`);
-    for (const s of log.segmentBaseOffsets) assert.ok(fs.existsSync(path.join(dir, 't-1', String(s).padStart(20, '0') + '.log')));
+    for (const s of log.segmentBaseOffsets)
+      assert.ok(fs.existsSync(path.join(dir, 't-1', String(s).padStart(20, '0') + '.log')));
     const files = fs.readdirSync(path.join(dir, 't-1')).filter((f) => f.endsWith('.log'));
     for (const f of files) assert.ok(fs.statSync(path.join(dir, 't-1', f)).size <= 1000);
     // read every offset and check the first batch returned holds it
@@ -135,7 +164,10 @@ test('sparse index lookups stay correct over many batches and after reopen', () 
     };
     check(log);
     const idx = fs.readdirSync(d).filter((f) => f.endsWith('.index'));
-    assert.ok(idx.some((f) => fs.statSync(path.join(d, f)).size > 8 * 10), 'index has entries');
+    assert.ok(
+      idx.some((f) => fs.statSync(path.join(d, f)).size > 8 * 10),
+      'index has entries',
+    );
     log.close();
     log = PartitionLog.open(d, { config: cfg, cleanShutdown: true, recoveryPoint: next });
     assert.equal(log.logEndOffset, next);
@@ -217,7 +249,10 @@ test('deleteRecordsBefore moves the log start and persists across reopen', () =>
     assert.equal(log.logStartOffset, 37);
     assert.equal(log.read(36, 1000).errorCode, 1);
     assert.equal(log.read(37, 1000).errorCode, 0);
-    assert.throws(() => log.deleteRecordsBefore(61), (e: unknown) => e instanceof StorageError && e.code === 1);
+    assert.throws(
+      () => log.deleteRecordsBefore(61),
+      (e: unknown) => e instanceof StorageError && e.code === 1,
+    );
     await mgr.close();
     mgr = new LogManager({ dataDir: dir, backgroundTasks: false, topicConfig: () => cfg });
     mgr.open();
@@ -238,8 +273,14 @@ test('leader epochs are stamped, cached, persisted and answer endOffsetForEpoch'
     log.append(simpleBatch(5));
     log.leaderEpoch = 3;
     log.append(simpleBatch(5));
-    assert.deepEqual(parseBatches(log.read(0, 1 << 20).records).map((b) => b.leaderEpoch), [1, 1, 3]);
-    assert.deepEqual(log.epochCache.entries, [{ epoch: 1, startOffset: 0 }, { epoch: 3, startOffset: 10 }]);
+    assert.deepEqual(
+      parseBatches(log.read(0, 1 << 20).records).map((b) => b.leaderEpoch),
+      [1, 1, 3],
+    );
+    assert.deepEqual(log.epochCache.entries, [
+      { epoch: 1, startOffset: 0 },
+      { epoch: 3, startOffset: 10 },
+    ]);
     assert.deepEqual(log.endOffsetForEpoch(3), { epoch: 3, endOffset: 15 });
     assert.deepEqual(log.endOffsetForEpoch(1), { epoch: 1, endOffset: 10 });
     assert.deepEqual(log.endOffsetForEpoch(2), { epoch: 1, endOffset: 10 });
@@ -247,12 +288,18 @@ test('leader epochs are stamped, cached, persisted and answer endOffsetForEpoch'
     assert.deepEqual(log.endOffsetForEpoch(4), { epoch: -1, endOffset: -1 });
     log.close();
     log = PartitionLog.open(d, { cleanShutdown: true, recoveryPoint: 15 });
-    assert.deepEqual(log.epochCache.entries, [{ epoch: 1, startOffset: 0 }, { epoch: 3, startOffset: 10 }]);
+    assert.deepEqual(log.epochCache.entries, [
+      { epoch: 1, startOffset: 0 },
+      { epoch: 3, startOffset: 10 },
+    ]);
     // unclean reopen without the checkpoint file: rebuilt from the batches
     log.close();
     fs.rmSync(path.join(d, 'leader-epoch-checkpoint'));
     log = PartitionLog.open(d);
-    assert.deepEqual(log.epochCache.entries, [{ epoch: 1, startOffset: 0 }, { epoch: 3, startOffset: 10 }]);
+    assert.deepEqual(log.epochCache.entries, [
+      { epoch: 1, startOffset: 0 },
+      { epoch: 3, startOffset: 10 },
+    ]);
     log.truncateTo(7);
     assert.equal(log.logEndOffset, 5, 'truncation cuts at the start of the batch holding the offset');
     assert.deepEqual(log.epochCache.entries, [{ epoch: 1, startOffset: 0 }]);
@@ -308,10 +355,17 @@ test('a failing disk (ENOSPC) fails appends with KAFKA_STORAGE_ERROR, logged onc
     }
     assert.deepEqual(lines.filter(([l]) => l === 'error').length, 1, JSON.stringify(lines));
     assert.equal(log.logEndOffset, 2);
-    assert.equal(fs.statSync(path.join(dir, 'full-0', '00000000000000000000.log')).size, sizeBefore, 'no partial batch on disk');
+    assert.equal(
+      fs.statSync(path.join(dir, 'full-0', '00000000000000000000.log')).size,
+      sizeBefore,
+      'no partial batch on disk',
+    );
     assert.equal(log.append(simpleBatch(1, 1_700_000_000_000, 'after')).baseOffset, 2);
     assert.ok(lines.some(([l, m]) => l === 'info' && /work again/.test(m)));
     const r = log.read(0, 1 << 20);
-    assert.deepEqual(parseBatches(r.records).map((b) => b.baseOffset), [0, 2]);
+    assert.deepEqual(
+      parseBatches(r.records).map((b) => b.baseOffset),
+      [0, 2],
+    );
     log.close();
   }));

@@ -20,7 +20,10 @@ function openMgr(dir: string, cfg: LogConfig): LogManager {
 }
 
 function activeLogFile(dir: string, key: string): string {
-  const files = fs.readdirSync(path.join(dir, key)).filter((f) => f.endsWith('.log')).sort();
+  const files = fs
+    .readdirSync(path.join(dir, key))
+    .filter((f) => f.endsWith('.log'))
+    .sort();
   return path.join(dir, key, files[files.length - 1]!);
 }
 

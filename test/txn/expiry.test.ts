@@ -14,7 +14,8 @@ test('an idle transactional id is forgotten, durably; an idle producer loses its
   const first = await startTestBroker({ config });
   let tb = first;
   let c = await RawClient.connect(tb.broker.port);
-  const describe = async (tid: string) => (await c.send(DescribeTransactions, 0, { transactionalIds: [tid] })).transactionStates[0]!.errorCode;
+  const describe = async (tid: string) =>
+    (await c.send(DescribeTransactions, 0, { transactionalIds: [tid] })).transactionStates[0]!.errorCode;
   try {
     const tid = 'idle-' + Date.now();
     const pid = await initPid(c, tid);
@@ -31,7 +32,9 @@ test('an idle transactional id is forgotten, durably; an idle producer loses its
     const idem = await initPid(c);
     await produce(c, 'idle-producer', 0, await batch(idem, 0, ['a']));
     const producers = async () =>
-      (await c.send(DescribeProducers, 0, { topics: [{ name: 'idle-producer', partitionIndexes: [0] }] })).topics[0]!.partitions[0]!.activeProducers.map((p) => p.producerId);
+      (
+        await c.send(DescribeProducers, 0, { topics: [{ name: 'idle-producer', partitionIndexes: [0] }] })
+      ).topics[0]!.partitions[0]!.activeProducers.map((p) => p.producerId);
     assert.deepEqual(await producers(), [idem.producerId]);
     assert.equal(tb.broker.txn.expireProducers(Date.now()), 0);
     assert.ok(tb.broker.txn.expireProducers(Date.now() + 61_000) >= 1);

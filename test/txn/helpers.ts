@@ -34,25 +34,50 @@ export async function createTopic(c: RawClient, name: string, partitions = 1): P
 }
 
 /** One partition's produce response. */
-export async function produce(c: RawClient, topic: string, partition: number, records: Buffer, transactionalId: string | null = null) {
+export async function produce(
+  c: RawClient,
+  topic: string,
+  partition: number,
+  records: Buffer,
+  transactionalId: string | null = null,
+) {
   const r = await c.send(Produce, 9, {
     transactionalId,
     acks: -1,
     timeoutMs: 10_000,
     topicData: [{ name: topic, partitionData: [{ index: partition, records }] }],
   } as never);
-  return (r as { responses: Array<{ partitionResponses: Array<{ errorCode: number; baseOffset: number }> }> }).responses[0]!.partitionResponses[0]!;
+  return (r as { responses: Array<{ partitionResponses: Array<{ errorCode: number; baseOffset: number }> }> })
+    .responses[0]!.partitionResponses[0]!;
 }
 
-export async function initPid(c: RawClient, transactionalId: string | null = null, timeoutMs = 60_000, version = 4, prev = { producerId: -1, producerEpoch: -1 }) {
-  return c.send(InitProducerId, version, { transactionalId, transactionTimeoutMs: timeoutMs, producerId: prev.producerId, producerEpoch: prev.producerEpoch } as never) as Promise<{
+export async function initPid(
+  c: RawClient,
+  transactionalId: string | null = null,
+  timeoutMs = 60_000,
+  version = 4,
+  prev = { producerId: -1, producerEpoch: -1 },
+) {
+  return c.send(InitProducerId, version, {
+    transactionalId,
+    transactionTimeoutMs: timeoutMs,
+    producerId: prev.producerId,
+    producerEpoch: prev.producerEpoch,
+  } as never) as Promise<{
     errorCode: number;
     producerId: number;
     producerEpoch: number;
   }>;
 }
 
-export async function addPartitions(c: RawClient, tid: string, pid: ProducerIdentity, topic: string, partitions: number[], version = 3): Promise<number[]> {
+export async function addPartitions(
+  c: RawClient,
+  tid: string,
+  pid: ProducerIdentity,
+  topic: string,
+  partitions: number[],
+  version = 3,
+): Promise<number[]> {
   const r = (await c.send(AddPartitionsToTxn, version, {
     v3AndBelowTransactionalId: tid,
     v3AndBelowProducerId: pid.producerId,
@@ -63,8 +88,19 @@ export async function addPartitions(c: RawClient, tid: string, pid: ProducerIden
   return r.resultsByTopicV3AndBelow[0]!.resultsByPartition.map((p) => p.partitionErrorCode);
 }
 
-export async function endTxn(c: RawClient, tid: string, pid: ProducerIdentity, committed: boolean, version = 3): Promise<number> {
-  const r = (await c.send(EndTxn, version, { transactionalId: tid, producerId: pid.producerId, producerEpoch: pid.producerEpoch, committed } as never)) as { errorCode: number };
+export async function endTxn(
+  c: RawClient,
+  tid: string,
+  pid: ProducerIdentity,
+  committed: boolean,
+  version = 3,
+): Promise<number> {
+  const r = (await c.send(EndTxn, version, {
+    transactionalId: tid,
+    producerId: pid.producerId,
+    producerEpoch: pid.producerEpoch,
+    committed,
+  } as never)) as { errorCode: number };
   return r.errorCode;
 }
 
@@ -76,7 +112,13 @@ export interface FetchedPartition {
   records: Buffer;
 }
 
-export async function fetchOne(c: RawClient, topic: string, partition: number, offset: number, isolationLevel: 0 | 1): Promise<FetchedPartition> {
+export async function fetchOne(
+  c: RawClient,
+  topic: string,
+  partition: number,
+  offset: number,
+  isolationLevel: 0 | 1,
+): Promise<FetchedPartition> {
   const r = (await c.send(Fetch, 11, {
     replicaId: -1,
     maxWaitMs: 0,
@@ -85,7 +127,14 @@ export async function fetchOne(c: RawClient, topic: string, partition: number, o
     isolationLevel,
     sessionId: 0,
     sessionEpoch: -1,
-    topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+    topics: [
+      {
+        topic,
+        partitions: [
+          { partition, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 1 << 20 },
+        ],
+      },
+    ],
     forgottenTopicsData: [],
     rackId: '',
   } as never)) as { responses: Array<{ partitions: FetchedPartition[] }> };

@@ -25,7 +25,10 @@ test('check: duplicates among the last five batches, gaps, epochs, sequence wrap
   assert.equal(m.check(1, 0, 3, 3, false).kind, 'error');
   for (let i = 0; i < 7; i++) m.onBatch(1, 0, i * 2, i * 2 + 1, i * 10, i * 10 + 1, 1000, false);
   const dup = m.check(1, 0, 8, 9, false);
-  assert.deepEqual(dup, { kind: 'duplicate', batch: { firstSeq: 8, lastSeq: 9, firstOffset: 40, lastOffset: 41, timestamp: 1000 } });
+  assert.deepEqual(dup, {
+    kind: 'duplicate',
+    batch: { firstSeq: 8, lastSeq: 9, firstOffset: 40, lastOffset: 41, timestamp: 1000 },
+  });
   const tooOld = m.check(1, 0, 2, 3, false);
   assert.equal(tooOld.kind === 'error' && tooOld.code, 45, 'only five batches are remembered');
   assert.equal(m.check(1, 0, 14, 14, false).kind, 'ok');
@@ -42,7 +45,12 @@ test('transactions: LSO from the oldest open transaction, markers complete them;
   assert.equal(m.firstUnstableOffset(), 10);
   const n = m.check(5, 0, 2, 2, false);
   assert.equal(n.kind === 'error' && n.code, 48, 'non-transactional write inside an open transaction');
-  assert.deepEqual(m.onMarker(5, 0, 13, false, 0, 2), { producerId: 5, firstOffset: 10, lastOffset: 13, aborted: true });
+  assert.deepEqual(m.onMarker(5, 0, 13, false, 0, 2), {
+    producerId: 5,
+    firstOffset: 10,
+    lastOffset: 13,
+    aborted: true,
+  });
   assert.equal(m.firstUnstableOffset(), 12);
   const copy = new ProducerStateManager();
   copy.loadSnapshot(m.encodeSnapshot());
@@ -65,31 +73,50 @@ test('abort index: Kafka layout, torn tails ignored, truncation', async () => {
     // a crash in the middle of an append leaves a partial entry
     writeFileSync(ti.path, Buffer.concat([readFileSync(ti.path), Buffer.alloc(7, 1)]));
     const again = new TxnIndex(dir, 0);
-    assert.deepEqual(again.entries().map((e) => e.producerId), [1, 2]);
+    assert.deepEqual(
+      again.entries().map((e) => e.producerId),
+      [1, 2],
+    );
     again.append({ producerId: 3, firstOffset: 11, lastOffset: 12, lastStableOffset: 13 });
-    assert.deepEqual(new TxnIndex(dir, 0).entries().map((e) => e.producerId), [1, 2, 3]);
+    assert.deepEqual(
+      new TxnIndex(dir, 0).entries().map((e) => e.producerId),
+      [1, 2, 3],
+    );
     again.truncateTo(9);
-    assert.deepEqual(new TxnIndex(dir, 0).entries().map((e) => e.lastOffset), [5]);
+    assert.deepEqual(
+      new TxnIndex(dir, 0).entries().map((e) => e.lastOffset),
+      [5],
+    );
   });
 });
-
 
 test('PartitionLog: duplicate appends return the original offsets; aborted transactions are collected; state reloads', async () => {
   await withDir(async (dir) => {
     const ldir = join(dir, 't-0');
     const b = (seq: number, v: string, txn = false) =>
-      encodeBatch({ records: [{ key: null, value: v }], producerId: 7, producerEpoch: 0, baseSequence: seq, transactional: txn });
+      encodeBatch({
+        records: [{ key: null, value: v }],
+        producerId: 7,
+        producerEpoch: 0,
+        baseSequence: seq,
+        transactional: txn,
+      });
     let log = PartitionLog.open(ldir);
     assert.equal(log.append(await b(0, 'a')).baseOffset, 0);
     const dup = log.append(await b(0, 'a'));
     assert.deepEqual([dup.baseOffset, dup.duplicate], [0, true]);
     assert.equal(log.logEndOffset, 1);
-    assert.throws(() => log.append(encodeBatchSync()), (e: unknown) => e instanceof StorageError);
+    assert.throws(
+      () => log.append(encodeBatchSync()),
+      (e: unknown) => e instanceof StorageError,
+    );
     log.append(await b(1, 't1', true));
     assert.equal(log.lastStableOffset, 1);
     log.append(markerBatch(7, 0, false, 0));
     assert.equal(log.lastStableOffset, 3);
-    assert.deepEqual(log.collectAbortedTxns(0, 3), [{ producerId: 7, firstOffset: 1, lastOffset: 2, lastStableOffset: 3 }]);
+    assert.deepEqual(log.collectAbortedTxns(0, 3), [
+      { producerId: 7, firstOffset: 1, lastOffset: 2, lastStableOffset: 3 },
+    ]);
     assert.deepEqual(log.collectAbortedTxns(3, 4), []);
     log.append(await b(2, 't2', true));
     log.close();
@@ -116,7 +143,13 @@ test('abort index entries reach the disk with the log flush and before a produce
       return new Promise<void>((res, rej) => fdatasyncCb(fd, (err) => (err ? rej(err) : res())));
     };
     const log = PartitionLog.open(ldir, { ctx: createStorageContext({ fdatasync }) });
-    const txn = await encodeBatch({ records: [{ key: null, value: 'x' }], producerId: 7, producerEpoch: 0, baseSequence: 0, transactional: true });
+    const txn = await encodeBatch({
+      records: [{ key: null, value: 'x' }],
+      producerId: 7,
+      producerEpoch: 0,
+      baseSequence: 0,
+      transactional: true,
+    });
     log.append(txn);
     log.append(markerBatch(7, 0, false, 0));
     const index = join(ldir, '00000000000000000000.txnindex');
@@ -127,7 +160,15 @@ test('abort index entries reach the disk with the log flush and before a produce
     await log.flush();
     assert.equal(synced.filter((p) => p === index).length, 1);
     // an abort followed at once by a snapshot (segment roll): the snapshot must not be on disk before the entry
-    log.append(await encodeBatch({ records: [{ key: null, value: 'z' }], producerId: 8, producerEpoch: 0, baseSequence: 0, transactional: true }));
+    log.append(
+      await encodeBatch({
+        records: [{ key: null, value: 'z' }],
+        producerId: 8,
+        producerEpoch: 0,
+        baseSequence: 0,
+        transactional: true,
+      }),
+    );
     log.append(markerBatch(8, 0, false, 0));
     const ti = new TxnIndex(ldir, 0);
     assert.equal(ti.entries().length, 2);

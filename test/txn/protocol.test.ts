@@ -40,13 +40,17 @@ async function values(records: Buffer): Promise<string[]> {
 }
 
 /** What a read_committed client keeps: records of aborted transactions dropped, as clients do with the list. */
-async function visible(f: { records: Buffer; abortedTransactions: Array<{ producerId: number; firstOffset: number }> | null }): Promise<string[]> {
+async function visible(f: {
+  records: Buffer;
+  abortedTransactions: Array<{ producerId: number; firstOffset: number }> | null;
+}): Promise<string[]> {
   const pending = [...(f.abortedTransactions ?? [])].sort((a, b) => a.firstOffset - b.firstOffset);
   const active = new Set<number>();
   const out: string[] = [];
   for (const b of await decodeBatches(f.records)) {
     const h = b.header;
-    while (pending.length > 0 && pending[0]!.firstOffset <= h.baseOffset + h.lastOffsetDelta) active.add(pending.shift()!.producerId);
+    while (pending.length > 0 && pending[0]!.firstOffset <= h.baseOffset + h.lastOffsetDelta)
+      active.add(pending.shift()!.producerId);
     if (h.isControl) {
       active.delete(h.producerId);
       continue;
@@ -98,9 +102,15 @@ describe('idempotent producer', () => {
     const pid = await initPid(c);
     const e1 = { producerId: pid.producerId, producerEpoch: 1 };
     assert.equal((await produce(c, 'idem-epoch', 0, await batch(e1, 0, ['a']))).errorCode, 0);
-    assert.equal((await produce(c, 'idem-epoch', 0, await batch(pid, 1, ['old']))).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
+    assert.equal(
+      (await produce(c, 'idem-epoch', 0, await batch(pid, 1, ['old']))).errorCode,
+      ErrorCode.INVALID_PRODUCER_EPOCH,
+    );
     const e2 = { producerId: pid.producerId, producerEpoch: 2 };
-    assert.equal((await produce(c, 'idem-epoch', 0, await batch(e2, 3, ['x']))).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    assert.equal(
+      (await produce(c, 'idem-epoch', 0, await batch(e2, 3, ['x']))).errorCode,
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    );
     assert.equal((await produce(c, 'idem-epoch', 0, await batch(e2, 0, ['b']))).errorCode, 0);
     assert.deepEqual(await values((await fetchOne(c, 'idem-epoch', 0, 0, 0)).records), ['a', 'b']);
   });
@@ -148,7 +158,12 @@ describe('transactions', () => {
     const batches = await decodeBatches(f.records);
     assert.deepEqual(
       batches.map((b) => [b.header.baseOffset, b.header.isControl]),
-      [[0, false], [2, true], [3, false], [4, true]],
+      [
+        [0, false],
+        [2, true],
+        [3, false],
+        [4, true],
+      ],
     );
     // fetching past the aborted range returns no aborted transactions
     assert.deepEqual((await fetchOne(c, 'txn-rc', 0, 3, 1)).abortedTransactions, []);
@@ -158,20 +173,38 @@ describe('transactions', () => {
     await createTopic(c, 'txn-verify', 2);
     const tid = 'verify-' + Date.now();
     const pid = await initPid(c, tid);
-    assert.equal((await produce(c, 'txn-verify', 0, await batch(pid, 0, ['x'], true), tid)).errorCode, ErrorCode.INVALID_TXN_STATE);
+    assert.equal(
+      (await produce(c, 'txn-verify', 0, await batch(pid, 0, ['x'], true), tid)).errorCode,
+      ErrorCode.INVALID_TXN_STATE,
+    );
     assert.deepEqual(await addPartitions(c, tid, pid, 'txn-verify', [0]), [0]);
-    assert.equal((await produce(c, 'txn-verify', 1, await batch(pid, 0, ['y'], true), tid)).errorCode, ErrorCode.INVALID_TXN_STATE);
+    assert.equal(
+      (await produce(c, 'txn-verify', 1, await batch(pid, 0, ['y'], true), tid)).errorCode,
+      ErrorCode.INVALID_TXN_STATE,
+    );
     assert.equal((await produce(c, 'txn-verify', 0, await batch(pid, 0, ['z'], true), tid)).errorCode, 0);
     // verify-only (v4, the broker-to-coordinator form) reports what is in the transaction
     const r = (await c.send(AddPartitionsToTxn, 4, {
-      transactions: [{ transactionalId: tid, producerId: pid.producerId, producerEpoch: pid.producerEpoch, verifyOnly: true, topics: [{ name: 'txn-verify', partitions: [0, 1] }] }],
+      transactions: [
+        {
+          transactionalId: tid,
+          producerId: pid.producerId,
+          producerEpoch: pid.producerEpoch,
+          verifyOnly: true,
+          topics: [{ name: 'txn-verify', partitions: [0, 1] }],
+        },
+      ],
     } as never)) as any;
     assert.deepEqual(
       r.resultsByTransaction[0].topicResults[0].resultsByPartition.map((p: any) => p.partitionErrorCode),
       [0, ErrorCode.INVALID_TXN_STATE],
     );
     assert.equal(await endTxn(c, tid, pid, true), 0);
-    assert.equal((await fetchOne(c, 'txn-verify', 1, 0, 0)).highWatermark, 0, 'nothing was written to the partition not added');
+    assert.equal(
+      (await fetchOne(c, 'txn-verify', 1, 0, 0)).highWatermark,
+      0,
+      'nothing was written to the partition not added',
+    );
   });
 
   test('bad input: unknown ids, wrong producer ids and epochs, EndTxn without a transaction, bad timeouts', async () => {
@@ -181,13 +214,25 @@ describe('transactions', () => {
     assert.equal((await initPid(c, '')).errorCode, ErrorCode.INVALID_REQUEST);
     const unknown = { producerId: 424242, producerEpoch: 0 };
     assert.equal(await endTxn(c, 'never-initialized', unknown, true), ErrorCode.INVALID_PRODUCER_ID_MAPPING);
-    assert.deepEqual(await addPartitions(c, 'never-initialized', unknown, 'txn-bad', [0]), [ErrorCode.INVALID_PRODUCER_ID_MAPPING]);
+    assert.deepEqual(await addPartitions(c, 'never-initialized', unknown, 'txn-bad', [0]), [
+      ErrorCode.INVALID_PRODUCER_ID_MAPPING,
+    ]);
     const tid = 'bad-' + Date.now();
     const pid = await initPid(c, tid);
     assert.equal(await endTxn(c, tid, pid, true), ErrorCode.INVALID_TXN_STATE, 'EndTxn with no transaction open');
-    assert.equal(await endTxn(c, tid, { ...pid, producerId: pid.producerId + 1000 }, true), ErrorCode.INVALID_PRODUCER_ID_MAPPING);
-    assert.equal(await endTxn(c, tid, { ...pid, producerEpoch: pid.producerEpoch + 1 }, true), ErrorCode.PRODUCER_FENCED);
-    assert.equal(await endTxn(c, tid, { ...pid, producerEpoch: pid.producerEpoch + 1 }, true, 1), ErrorCode.INVALID_PRODUCER_EPOCH, 'v1 says INVALID_PRODUCER_EPOCH');
+    assert.equal(
+      await endTxn(c, tid, { ...pid, producerId: pid.producerId + 1000 }, true),
+      ErrorCode.INVALID_PRODUCER_ID_MAPPING,
+    );
+    assert.equal(
+      await endTxn(c, tid, { ...pid, producerEpoch: pid.producerEpoch + 1 }, true),
+      ErrorCode.PRODUCER_FENCED,
+    );
+    assert.equal(
+      await endTxn(c, tid, { ...pid, producerEpoch: pid.producerEpoch + 1 }, true, 1),
+      ErrorCode.INVALID_PRODUCER_EPOCH,
+      'v1 says INVALID_PRODUCER_EPOCH',
+    );
     assert.deepEqual(await addPartitions(c, tid, pid, 'no-such-topic', [0]), [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
     // TxnOffsetCommit before AddOffsetsToTxn
     const toc = (await c.send(TxnOffsetCommit, 3, {
@@ -198,7 +243,12 @@ describe('transactions', () => {
       generationId: -1,
       memberId: '',
       groupInstanceId: null,
-      topics: [{ name: 'txn-bad', partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, committedMetadata: null }] }],
+      topics: [
+        {
+          name: 'txn-bad',
+          partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, committedMetadata: null }],
+        },
+      ],
     })) as any;
     assert.equal(toc.topics[0].partitions[0].errorCode, ErrorCode.INVALID_TXN_STATE);
     // nothing partial: the transaction is still Empty with no partitions
@@ -218,7 +268,10 @@ describe('transactions', () => {
     assert.equal(fresh.producerId, old.producerId);
     assert.ok(fresh.producerEpoch > old.producerEpoch);
     assert.equal(await endTxn(c, tid, old, true), ErrorCode.PRODUCER_FENCED);
-    assert.equal((await produce(c, 'txn-fence', 0, await batch(old, 1, ['zombie2'], true), tid)).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
+    assert.equal(
+      (await produce(c, 'txn-fence', 0, await batch(old, 1, ['zombie2'], true), tid)).errorCode,
+      ErrorCode.INVALID_PRODUCER_EPOCH,
+    );
     const f = await fetchOne(c, 'txn-fence', 0, 0, 1);
     assert.deepEqual(await values(f.records), ['zombie'], 'the aborted record stays in the log');
     assert.deepEqual(await visible(f), [], 'but read_committed clients drop it');
@@ -238,7 +291,8 @@ describe('transactions', () => {
     let state = '';
     for (let i = 0; i < 100 && state !== 'CompleteAbort'; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      state = ((await c.send(DescribeTransactions, 0, { transactionalIds: [tid] })) as any).transactionStates[0].transactionState;
+      state = ((await c.send(DescribeTransactions, 0, { transactionalIds: [tid] })) as any).transactionStates[0]
+        .transactionState;
     }
     assert.equal(state, 'CompleteAbort');
     assert.equal(await endTxn(c, tid, pid, true), ErrorCode.PRODUCER_FENCED);
@@ -254,7 +308,12 @@ describe('transactions', () => {
     const group = 'g-' + Date.now();
     const pid = await initPid(c, tid);
     const commitOffset = async (offset: number) => {
-      const a = (await c.send(AddOffsetsToTxn, 3, { transactionalId: tid, producerId: pid.producerId, producerEpoch: pid.producerEpoch, groupId: group })) as any;
+      const a = (await c.send(AddOffsetsToTxn, 3, {
+        transactionalId: tid,
+        producerId: pid.producerId,
+        producerEpoch: pid.producerEpoch,
+        groupId: group,
+      })) as any;
       assert.equal(a.errorCode, 0);
       const r = (await c.send(TxnOffsetCommit, 3, {
         transactionalId: tid,
@@ -264,29 +323,54 @@ describe('transactions', () => {
         generationId: -1,
         memberId: '',
         groupInstanceId: null,
-        topics: [{ name: 'txn-offsets', partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: 'm' }] }],
+        topics: [
+          {
+            name: 'txn-offsets',
+            partitions: [
+              { partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: 'm' },
+            ],
+          },
+        ],
       })) as any;
       assert.equal(r.topics[0].partitions[0].errorCode, 0);
     };
     const committed = async () => {
-      const r = (await c.send(OffsetFetch, 7, { groupId: group, topics: [{ name: 'txn-offsets', partitionIndexes: [0] }], requireStable: false } as never)) as any;
+      const r = (await c.send(OffsetFetch, 7, {
+        groupId: group,
+        topics: [{ name: 'txn-offsets', partitionIndexes: [0] }],
+        requireStable: false,
+      } as never)) as any;
       return r.topics[0].partitions[0].committedOffset as number;
     };
     const stable = async (version: number) => {
       const body =
         version >= 8
-          ? { groups: [{ groupId: group, topics: [{ name: 'txn-offsets', partitionIndexes: [0] }] }], requireStable: true }
+          ? {
+              groups: [{ groupId: group, topics: [{ name: 'txn-offsets', partitionIndexes: [0] }] }],
+              requireStable: true,
+            }
           : { groupId: group, topics: [{ name: 'txn-offsets', partitionIndexes: [0] }], requireStable: true };
       const r = (await c.send(OffsetFetch, version, body as never)) as any;
       const p = version >= 8 ? r.groups[0].topics[0].partitions[0] : r.topics[0].partitions[0];
       return [p.errorCode, p.committedOffset];
     };
     await commitOffset(7);
-    assert.deepEqual(await stable(7), [88, -1], 'require_stable: UNSTABLE_OFFSET_COMMIT while a transaction stages the offset');
+    assert.deepEqual(
+      await stable(7),
+      [88, -1],
+      'require_stable: UNSTABLE_OFFSET_COMMIT while a transaction stages the offset',
+    );
     assert.deepEqual(await stable(8), [88, -1]);
-    const listed = (await c.send(ListTransactions, 1, { stateFilters: ['Ongoing', 'Bogus'], producerIdFilters: [pid.producerId], durationFilter: -1 })) as any;
+    const listed = (await c.send(ListTransactions, 1, {
+      stateFilters: ['Ongoing', 'Bogus'],
+      producerIdFilters: [pid.producerId],
+      durationFilter: -1,
+    })) as any;
     assert.deepEqual(listed.unknownStateFilters, ['Bogus']);
-    assert.deepEqual(listed.transactionStates.map((t: any) => t.transactionalId), [tid]);
+    assert.deepEqual(
+      listed.transactionStates.map((t: any) => t.transactionalId),
+      [tid],
+    );
     assert.equal(await committed(), -1, 'staged offsets are invisible before the commit');
     assert.equal(await endTxn(c, tid, pid, false), 0);
     assert.equal(await committed(), -1, 'aborted offsets are dropped');
@@ -316,7 +400,10 @@ describe('restart', () => {
     c.close();
     await tb.broker.close(); // tb.stop() in after() removes the dir
     // same data dir, new broker in this process
-    const tb2 = await startTestBroker({ dataDir: dir, config: { 'transaction.abort.timed.out.transaction.cleanup.interval.ms': '100' } });
+    const tb2 = await startTestBroker({
+      dataDir: dir,
+      config: { 'transaction.abort.timed.out.transaction.cleanup.interval.ms': '100' },
+    });
     const c2 = await RawClient.connect(tb2.port);
     try {
       const dup = await produce(c2, 'restart-idem', 0, await batch(pid, 1, ['r1']));
@@ -328,7 +415,10 @@ describe('restart', () => {
       f = await fetchOne(c2, 'restart-txn', 0, 0, 1);
       assert.deepEqual(await values(f.records), ['committed', 'open']);
       const fresh = await initPid(c2);
-      assert.ok(fresh.producerId > tp.producerId && fresh.producerId > pid.producerId, 'no producer id is reused after a restart');
+      assert.ok(
+        fresh.producerId > tp.producerId && fresh.producerId > pid.producerId,
+        'no producer id is reused after a restart',
+      );
     } finally {
       c2.close();
       await tb2.stop();

@@ -33,7 +33,8 @@ test('kill -9: retried batches are still recognised and an open transaction stil
   await createTopic(c, 'k9');
   const offsets: number[] = [];
   const pad = 'x'.repeat(300);
-  for (let s = 0; s < 40; s++) offsets.push((await produce(c, 'k9', 0, await batch(pid, s, [`${s}${pad}`]))).baseOffset);
+  for (let s = 0; s < 40; s++)
+    offsets.push((await produce(c, 'k9', 0, await batch(pid, s, [`${s}${pad}`]))).baseOffset);
   await createTopic(c, 'k9-txn');
   const tid = 'k9-tid';
   const tp = await initPid(c, tid);
@@ -52,7 +53,10 @@ test('kill -9: retried batches are still recognised and an open transaction stil
       const r = await produce(c, 'k9', 0, await batch(pid, s, [`${s}${pad}`]));
       assert.deepEqual([r.errorCode, r.baseOffset], [0, offsets[s]], `retry of sequence ${s} after kill -9`);
     }
-    assert.equal((await produce(c, 'k9', 0, await batch(pid, 41, ['gap']))).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    assert.equal(
+      (await produce(c, 'k9', 0, await batch(pid, 41, ['gap']))).errorCode,
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    );
     assert.equal((await produce(c, 'k9', 0, await batch(pid, 40, ['next']))).baseOffset, 40);
     const f = await fetchOne(c, 'k9-txn', 0, 0, 1);
     assert.equal(f.lastStableOffset, 0, 'the open transaction survived the crash');
@@ -78,7 +82,11 @@ test('a transaction left in PrepareCommit is completed at startup, with its stag
   const coord = tb.broker.txn as unknown as { persist(id: string, m: unknown): Promise<void> };
   const meta = tb.broker.txn.get(tid)!;
   const stagedValue = { offset: 9, leaderEpoch: -1, metadata: '', commitTimestamp: Date.now() };
-  await coord.persist(tid, { ...meta, state: 'PrepareCommit', offsets: new Map([['prep-group', [{ topic: 'prep', partition: 0, value: stagedValue }]]]) });
+  await coord.persist(tid, {
+    ...meta,
+    state: 'PrepareCommit',
+    offsets: new Map([['prep-group', [{ topic: 'prep', partition: 0, value: stagedValue }]]]),
+  });
   assert.equal((await fetchOne(c, 'prep', 0, 0, 1)).lastStableOffset, 0);
   c.close();
   await tb.broker.close();

@@ -26,7 +26,10 @@ export const rangeAssignor: Assignor = (members, partitions) => {
   const topics = new Set(members.flatMap((m) => m.topics));
   for (const topic of topics) {
     const n = partitions(topic);
-    const subs = members.filter((m) => m.topics.includes(topic)).map((m) => m.memberId).sort();
+    const subs = members
+      .filter((m) => m.topics.includes(topic))
+      .map((m) => m.memberId)
+      .sort();
     if (n <= 0 || subs.length === 0) continue;
     const base = Math.floor(n / subs.length);
     const extra = n % subs.length;
@@ -68,8 +71,12 @@ export const uniformAssignor: Assignor = (members, partitions) => {
       }
     }
   }
-  const eligible = (topic: string) => members.filter((m) => subscribed.get(m.memberId)!.has(topic)).map((m) => m.memberId);
-  const smallest = (ids: string[]) => ids.reduce((best, id) => (sizes.get(id)! < sizes.get(best)! || (sizes.get(id)! === sizes.get(best)! && id < best) ? id : best));
+  const eligible = (topic: string) =>
+    members.filter((m) => subscribed.get(m.memberId)!.has(topic)).map((m) => m.memberId);
+  const smallest = (ids: string[]) =>
+    ids.reduce((best, id) =>
+      sizes.get(id)! < sizes.get(best)! || (sizes.get(id)! === sizes.get(best)! && id < best) ? id : best,
+    );
   for (const [topic, p] of all) {
     if (owner.has(key(topic, p))) continue;
     const ids = eligible(topic);

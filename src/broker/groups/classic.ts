@@ -52,7 +52,12 @@ export const joinError = (errorCode: number, memberId = ''): JoinResult => ({
   members: [],
 });
 
-export const syncError = (errorCode: number): SyncResult => ({ errorCode, protocolType: null, protocolName: null, assignment: EMPTY_BYTES });
+export const syncError = (errorCode: number): SyncResult => ({
+  errorCode,
+  protocolType: null,
+  protocolName: null,
+  assignment: EMPTY_BYTES,
+});
 
 export class ClassicMember {
   assignment: Buffer = EMPTY_BYTES;
@@ -208,9 +213,16 @@ export class ClassicGroup {
     g.leaderId = v.leader;
     if (v.currentStateTimestamp > 0) g.stateTimestamp = v.currentStateTimestamp;
     for (const s of v.members) {
-      const m = new ClassicMember(s.memberId, s.groupInstanceId, s.clientId, s.clientHost, s.sessionTimeoutMs, s.rebalanceTimeoutMs, v.protocolType, [
-        { name: v.protocol ?? '', metadata: s.subscription },
-      ]);
+      const m = new ClassicMember(
+        s.memberId,
+        s.groupInstanceId,
+        s.clientId,
+        s.clientHost,
+        s.sessionTimeoutMs,
+        s.rebalanceTimeoutMs,
+        v.protocolType,
+        [{ name: v.protocol ?? '', metadata: s.subscription }],
+      );
       m.assignment = s.assignment;
       m.isNew = false;
       g.members.set(m.memberId, m);

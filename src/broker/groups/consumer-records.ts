@@ -16,7 +16,19 @@
  * for its codec (these records are never requests).
  */
 import { Reader, Writer } from '../../protocol/primitives.js';
-import { api, array, arrayOf, int8, int32, string, uuid, type Encodable, type Fields, type Infer, type MessageCodec } from '../../protocol/schema.js';
+import {
+  api,
+  array,
+  arrayOf,
+  int8,
+  int32,
+  string,
+  uuid,
+  type Encodable,
+  type Fields,
+  type Infer,
+  type MessageCodec,
+} from '../../protocol/schema.js';
 
 export const CONSUMER_GROUP_METADATA_KEY = 3;
 export const CONSUMER_GROUP_PARTITION_METADATA_KEY = 4;
@@ -39,7 +51,14 @@ interface Layout<T> {
 function layout<S extends Fields>(name: string, version: number, flexible: boolean, fields: S): Layout<Infer<S>> {
   let codec: MessageCodec<Infer<S>> | undefined;
   const get = () =>
-    (codec ??= api({ key: -1, name, versions: String(version), flexible: flexible ? '0+' : 'none', request: fields, response: {} }).requestCodec(version));
+    (codec ??= api({
+      key: -1,
+      name,
+      versions: String(version),
+      flexible: flexible ? '0+' : 'none',
+      request: fields,
+      response: {},
+    }).requestCodec(version));
   return {
     encode(value) {
       const w = new Writer(64);
@@ -63,7 +82,12 @@ const topicPartitions = arrayOf({ topicId: uuid(), partitions: array(int32()) })
 export const GroupMetadataKeyLayout = layout('ConsumerGroupMetadataKey', CONSUMER_GROUP_METADATA_KEY, false, groupOnly);
 export const GroupMetadataValueLayout = layout('ConsumerGroupMetadataValue', 0, true, { epoch: int32() });
 
-export const PartitionMetadataKeyLayout = layout('ConsumerGroupPartitionMetadataKey', CONSUMER_GROUP_PARTITION_METADATA_KEY, false, groupOnly);
+export const PartitionMetadataKeyLayout = layout(
+  'ConsumerGroupPartitionMetadataKey',
+  CONSUMER_GROUP_PARTITION_METADATA_KEY,
+  false,
+  groupOnly,
+);
 export const PartitionMetadataValueLayout = layout('ConsumerGroupPartitionMetadataValue', 0, true, {
   topics: arrayOf({
     topicId: uuid(),
@@ -73,7 +97,12 @@ export const PartitionMetadataValueLayout = layout('ConsumerGroupPartitionMetada
   }),
 });
 
-export const MemberMetadataKeyLayout = layout('ConsumerGroupMemberMetadataKey', CONSUMER_GROUP_MEMBER_METADATA_KEY, false, groupAndMember);
+export const MemberMetadataKeyLayout = layout(
+  'ConsumerGroupMemberMetadataKey',
+  CONSUMER_GROUP_MEMBER_METADATA_KEY,
+  false,
+  groupAndMember,
+);
 export const MemberMetadataValueLayout = layout('ConsumerGroupMemberMetadataValue', 0, true, {
   instanceId: string().nullable('0+'),
   rackId: string().nullable('0+'),
@@ -87,13 +116,30 @@ export const MemberMetadataValueLayout = layout('ConsumerGroupMemberMetadataValu
   // skipped when read.
 });
 
-export const TargetMetadataKeyLayout = layout('ConsumerGroupTargetAssignmentMetadataKey', CONSUMER_GROUP_TARGET_METADATA_KEY, false, groupOnly);
-export const TargetMetadataValueLayout = layout('ConsumerGroupTargetAssignmentMetadataValue', 0, true, { assignmentEpoch: int32() });
+export const TargetMetadataKeyLayout = layout(
+  'ConsumerGroupTargetAssignmentMetadataKey',
+  CONSUMER_GROUP_TARGET_METADATA_KEY,
+  false,
+  groupOnly,
+);
+export const TargetMetadataValueLayout = layout('ConsumerGroupTargetAssignmentMetadataValue', 0, true, {
+  assignmentEpoch: int32(),
+});
 
-export const TargetMemberKeyLayout = layout('ConsumerGroupTargetAssignmentMemberKey', CONSUMER_GROUP_TARGET_MEMBER_KEY, false, groupAndMember);
+export const TargetMemberKeyLayout = layout(
+  'ConsumerGroupTargetAssignmentMemberKey',
+  CONSUMER_GROUP_TARGET_MEMBER_KEY,
+  false,
+  groupAndMember,
+);
 export const TargetMemberValueLayout = layout('ConsumerGroupTargetAssignmentMemberValue', 0, true, { topicPartitions });
 
-export const CurrentMemberKeyLayout = layout('ConsumerGroupCurrentMemberAssignmentKey', CONSUMER_GROUP_CURRENT_MEMBER_KEY, false, groupAndMember);
+export const CurrentMemberKeyLayout = layout(
+  'ConsumerGroupCurrentMemberAssignmentKey',
+  CONSUMER_GROUP_CURRENT_MEMBER_KEY,
+  false,
+  groupAndMember,
+);
 export const CurrentMemberValueLayout = layout('ConsumerGroupCurrentMemberAssignmentValue', 0, true, {
   memberEpoch: int32(),
   previousMemberEpoch: int32(),
@@ -112,16 +158,29 @@ export interface StoredConsumerGroup {
   epoch?: number;
   partitionMetadata?: StoredPartitionMetadata;
   assignmentEpoch?: number;
-  members: Map<string, { metadata?: StoredMemberMetadata; target?: StoredTopicPartitions; current?: StoredCurrentAssignment }>;
+  members: Map<
+    string,
+    { metadata?: StoredMemberMetadata; target?: StoredTopicPartitions; current?: StoredCurrentAssignment }
+  >;
 }
 
 /**
  * Applies one replayed record (key version 3-8) to the groups being rebuilt; a null value (tombstone) removes
  * that part. Groups and members left with nothing are dropped.
  */
-export function applyConsumerRecord(stored: Map<string, StoredConsumerGroup>, keyVersion: number, key: Buffer, value: Buffer | null): void {
-  const withMember = keyVersion === CONSUMER_GROUP_MEMBER_METADATA_KEY || keyVersion === CONSUMER_GROUP_TARGET_MEMBER_KEY || keyVersion === CONSUMER_GROUP_CURRENT_MEMBER_KEY;
-  const k = withMember ? MemberMetadataKeyLayout.decode(rekey(key, CONSUMER_GROUP_MEMBER_METADATA_KEY)) : { ...GroupMetadataKeyLayout.decode(rekey(key, CONSUMER_GROUP_METADATA_KEY)), memberId: '' };
+export function applyConsumerRecord(
+  stored: Map<string, StoredConsumerGroup>,
+  keyVersion: number,
+  key: Buffer,
+  value: Buffer | null,
+): void {
+  const withMember =
+    keyVersion === CONSUMER_GROUP_MEMBER_METADATA_KEY ||
+    keyVersion === CONSUMER_GROUP_TARGET_MEMBER_KEY ||
+    keyVersion === CONSUMER_GROUP_CURRENT_MEMBER_KEY;
+  const k = withMember
+    ? MemberMetadataKeyLayout.decode(rekey(key, CONSUMER_GROUP_MEMBER_METADATA_KEY))
+    : { ...GroupMetadataKeyLayout.decode(rekey(key, CONSUMER_GROUP_METADATA_KEY)), memberId: '' };
   let g = stored.get(k.groupId);
   if (g === undefined) {
     if (value === null) return;
@@ -133,8 +192,10 @@ export function applyConsumerRecord(stored: Map<string, StoredConsumerGroup>, ke
       if (value === null) return;
       g.members.set(k.memberId, (m = {}));
     }
-    if (keyVersion === CONSUMER_GROUP_MEMBER_METADATA_KEY) m.metadata = value === null ? undefined : MemberMetadataValueLayout.decode(value);
-    else if (keyVersion === CONSUMER_GROUP_TARGET_MEMBER_KEY) m.target = value === null ? undefined : TargetMemberValueLayout.decode(value).topicPartitions;
+    if (keyVersion === CONSUMER_GROUP_MEMBER_METADATA_KEY)
+      m.metadata = value === null ? undefined : MemberMetadataValueLayout.decode(value);
+    else if (keyVersion === CONSUMER_GROUP_TARGET_MEMBER_KEY)
+      m.target = value === null ? undefined : TargetMemberValueLayout.decode(value).topicPartitions;
     else m.current = value === null ? undefined : CurrentMemberValueLayout.decode(value);
     if (m.metadata === undefined && m.target === undefined && m.current === undefined) g.members.delete(k.memberId);
   } else if (keyVersion === CONSUMER_GROUP_METADATA_KEY) {
@@ -146,7 +207,13 @@ export function applyConsumerRecord(stored: Map<string, StoredConsumerGroup>, ke
   } else {
     return;
   }
-  if (g.epoch === undefined && g.partitionMetadata === undefined && g.assignmentEpoch === undefined && g.members.size === 0) stored.delete(k.groupId);
+  if (
+    g.epoch === undefined &&
+    g.partitionMetadata === undefined &&
+    g.assignmentEpoch === undefined &&
+    g.members.size === 0
+  )
+    stored.delete(k.groupId);
 }
 
 /** The same key bytes with another version, so that keys of the same field layout share one decoder. */

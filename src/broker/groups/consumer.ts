@@ -163,13 +163,24 @@ export class ConsumerGroup {
       assignment: null,
     });
     if (req.memberEpoch === -1 || req.memberEpoch === -2) {
-      const m = this.members.get(req.memberId) ?? (req.instanceId !== null ? this.byInstance(req.instanceId) : undefined);
+      const m =
+        this.members.get(req.memberId) ?? (req.instanceId !== null ? this.byInstance(req.instanceId) : undefined);
       if (m === undefined) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
       this.removeMember(m, 'left the group');
-      return { errorCode: 0, errorMessage: null, memberId: m.memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null };
+      return {
+        errorCode: 0,
+        errorMessage: null,
+        memberId: m.memberId,
+        memberEpoch: req.memberEpoch,
+        heartbeatIntervalMs: 0,
+        assignment: null,
+      };
     }
     if (req.serverAssignor !== null && !ASSIGNORS.has(req.serverAssignor)) {
-      return fail(ErrorCode.UNSUPPORTED_ASSIGNOR, `Assignor ${req.serverAssignor} is not supported; use one of ${[...ASSIGNORS.keys()].join(', ')}.`);
+      return fail(
+        ErrorCode.UNSUPPORTED_ASSIGNOR,
+        `Assignor ${req.serverAssignor} is not supported; use one of ${[...ASSIGNORS.keys()].join(', ')}.`,
+      );
     }
     let m: ConsumerMember | undefined;
     let changed = false;
@@ -201,9 +212,16 @@ export class ConsumerGroup {
       m.dirty = true;
     } else {
       m = this.members.get(req.memberId);
-      if (m === undefined) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not in group ${this.groupId}.`);
-      if (req.memberEpoch !== m.memberEpoch && !(req.memberEpoch === m.previousMemberEpoch && this.ownedWithin(req, m))) {
-        return fail(ErrorCode.FENCED_MEMBER_EPOCH, `Epoch ${req.memberEpoch} is not the member's epoch ${m.memberEpoch}.`);
+      if (m === undefined)
+        return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not in group ${this.groupId}.`);
+      if (
+        req.memberEpoch !== m.memberEpoch &&
+        !(req.memberEpoch === m.previousMemberEpoch && this.ownedWithin(req, m))
+      ) {
+        return fail(
+          ErrorCode.FENCED_MEMBER_EPOCH,
+          `Epoch ${req.memberEpoch} is not the member's epoch ${m.memberEpoch}.`,
+        );
       }
     }
     m.clientId = req.clientId;
@@ -289,7 +307,8 @@ export class ConsumerGroup {
   /** A member one epoch behind is accepted if it owns nothing it should not (its response may have been lost). */
   private ownedWithin(req: HeartbeatInput, m: ConsumerMember): boolean {
     if (req.topicPartitions === null) return false;
-    for (const [t, s] of this.ownedByName(req.topicPartitions)) for (const p of s) if (!m.assigned.get(t)?.has(p)) return false;
+    for (const [t, s] of this.ownedByName(req.topicPartitions))
+      for (const p of s) if (!m.assigned.get(t)?.has(p)) return false;
     return true;
   }
 
@@ -327,18 +346,25 @@ export class ConsumerGroup {
     this.groupEpoch++;
     this.metadataSignature = this.signature();
     const assignor = ASSIGNORS.get(this.assignorName) ?? ASSIGNORS.get(DEFAULT_ASSIGNOR)!;
-    const members = [...this.members.values()].map((m) => ({ memberId: m.memberId, topics: m.subscribed, previous: this.target.get(m.memberId) }));
+    const members = [...this.members.values()].map((m) => ({
+      memberId: m.memberId,
+      topics: m.subscribed,
+      previous: this.target.get(m.memberId),
+    }));
     this.target = assignor(members, (t) => this.ctx.topics.partitionsOf(t)?.length ?? 0);
     this.assignmentEpoch = this.groupEpoch;
     this.epochChanged = true;
-    this.ctx.log.info(`consumer group ${this.groupId}: epoch ${this.groupEpoch}, ${this.members.size} member(s), assignor ${this.assignorName}`);
+    this.ctx.log.info(
+      `consumer group ${this.groupId}: epoch ${this.groupEpoch}, ${this.members.size} member(s), assignor ${this.assignorName}`,
+    );
   }
 
   /** Who owns (or is still revoking) each partition right now. */
   private owners(): Map<string, string> {
     const out = new Map<string, string>();
     for (const m of this.members.values()) {
-      for (const a of [m.assigned, m.revoking]) for (const [t, s] of a) for (const p of s) out.set(`${t}\0${p}`, m.memberId);
+      for (const a of [m.assigned, m.revoking])
+        for (const [t, s] of a) for (const p of s) out.set(`${t}\0${p}`, m.memberId);
     }
     return out;
   }
@@ -355,7 +381,8 @@ export class ConsumerGroup {
     if (size(m.revoking) > 0) return;
     const target = this.target.get(m.memberId) ?? new Map<string, Set<number>>();
     const toRevoke: Assignment = new Map();
-    for (const [t, s] of m.assigned) for (const p of s) if (!target.get(t)?.has(p)) (toRevoke.get(t) ?? toRevoke.set(t, new Set()).get(t)!).add(p);
+    for (const [t, s] of m.assigned)
+      for (const p of s) if (!target.get(t)?.has(p)) (toRevoke.get(t) ?? toRevoke.set(t, new Set()).get(t)!).add(p);
     if (size(toRevoke) > 0) {
       for (const [t, s] of toRevoke) {
         const kept = m.assigned.get(t)!;
@@ -449,13 +476,29 @@ export class ConsumerGroup {
     const id = this.groupId;
     const out: Array<[string, () => Buffer, Buffer]> = [];
     if (group) {
-      out.push(['g', () => GroupMetadataKeyLayout.encode({ groupId: id }), GroupMetadataValueLayout.encode({ epoch: this.groupEpoch })]);
-      out.push(['p', () => PartitionMetadataKeyLayout.encode({ groupId: id }), PartitionMetadataValueLayout.encode({ topics: this.partitionMetadata() })]);
+      out.push([
+        'g',
+        () => GroupMetadataKeyLayout.encode({ groupId: id }),
+        GroupMetadataValueLayout.encode({ epoch: this.groupEpoch }),
+      ]);
+      out.push([
+        'p',
+        () => PartitionMetadataKeyLayout.encode({ groupId: id }),
+        PartitionMetadataValueLayout.encode({ topics: this.partitionMetadata() }),
+      ]);
       for (const m of this.members.values()) {
         const key = () => TargetMemberKeyLayout.encode({ groupId: id, memberId: m.memberId });
-        out.push([`t\0${m.memberId}`, key, TargetMemberValueLayout.encode({ topicPartitions: this.withIds(this.target.get(m.memberId) ?? new Map()) })]);
+        out.push([
+          `t\0${m.memberId}`,
+          key,
+          TargetMemberValueLayout.encode({ topicPartitions: this.withIds(this.target.get(m.memberId) ?? new Map()) }),
+        ]);
       }
-      out.push(['a', () => TargetMetadataKeyLayout.encode({ groupId: id }), TargetMetadataValueLayout.encode({ assignmentEpoch: this.assignmentEpoch })]);
+      out.push([
+        'a',
+        () => TargetMetadataKeyLayout.encode({ groupId: id }),
+        TargetMetadataValueLayout.encode({ assignmentEpoch: this.assignmentEpoch }),
+      ]);
     }
     for (const m of members) {
       out.push([
@@ -479,7 +522,12 @@ export class ConsumerGroup {
         CurrentMemberValueLayout.encode({
           memberEpoch: m.memberEpoch,
           previousMemberEpoch: m.previousMemberEpoch,
-          state: size(m.revoking) > 0 ? MEMBER_STATE_UNREVOKED_PARTITIONS : m.unreleased ? MEMBER_STATE_UNRELEASED_PARTITIONS : MEMBER_STATE_STABLE,
+          state:
+            size(m.revoking) > 0
+              ? MEMBER_STATE_UNREVOKED_PARTITIONS
+              : m.unreleased
+                ? MEMBER_STATE_UNRELEASED_PARTITIONS
+                : MEMBER_STATE_STABLE,
           assignedPartitions: this.withIds(m.assigned),
           partitionsPendingRevocation: this.withIds(m.revoking),
         }),
@@ -494,7 +542,13 @@ export class ConsumerGroup {
     const out = [];
     for (const t of topics) {
       const meta = this.ctx.topics.get(t);
-      if (meta !== undefined) out.push({ topicId: meta.topicId, topicName: t, numPartitions: this.ctx.topics.partitionsOf(t)?.length ?? 0, partitionMetadata: [] });
+      if (meta !== undefined)
+        out.push({
+          topicId: meta.topicId,
+          topicName: t,
+          numPartitions: this.ctx.topics.partitionsOf(t)?.length ?? 0,
+          partitionMetadata: [],
+        });
     }
     return out;
   }
@@ -516,10 +570,12 @@ export class ConsumerGroup {
     }
     this.removed.clear();
     // A new epoch may change every member's target, and the assignor that every member record carries.
-    const members = this.epochChanged ? [...this.members.values()] : [...this.touched].flatMap((id) => this.members.get(id) ?? []);
+    const members = this.epochChanged
+      ? [...this.members.values()]
+      : [...this.touched].flatMap((id) => this.members.get(id) ?? []);
     for (const [name, key, value] of this.records(this.epochChanged, members)) {
       const prev = this.written.get(name);
-      if (prev !== undefined && prev.value.equals(value)) continue;
+      if (prev?.value.equals(value)) continue;
       const k = prev?.key ?? key();
       this.written.set(name, { key: k, value });
       out.push({ key: k, value });
@@ -571,7 +627,10 @@ export class ConsumerGroup {
       }
       const m = new ConsumerMember(memberId, md.instanceId, md.rackId, md.clientId, md.clientHost);
       m.names = [...new Set(md.subscribedTopicNames)].sort();
-      const re = md.subscribedTopicRegex === null || md.subscribedTopicRegex === '' ? undefined : compileTopicRegex(md.subscribedTopicRegex);
+      const re =
+        md.subscribedTopicRegex === null || md.subscribedTopicRegex === ''
+          ? undefined
+          : compileTopicRegex(md.subscribedTopicRegex);
       m.regex = re === undefined ? null : { source: md.subscribedTopicRegex!, re };
       if (md.rebalanceTimeoutMs > 0) m.rebalanceTimeoutMs = md.rebalanceTimeoutMs;
       if (md.serverAssignor !== null && ASSIGNORS.has(md.serverAssignor)) assignor ??= md.serverAssignor;
@@ -592,7 +651,10 @@ export class ConsumerGroup {
     // The partition counts the target was computed from: a topic missing from the record had none then.
     if (stored.partitionMetadata !== undefined) {
       const counts = new Map(stored.partitionMetadata.topics.map((t) => [t.topicName, t.numPartitions]));
-      g.metadataSignature = [...g.subscribedTopics()].sort().map((t) => `${t}:${counts.get(t) ?? 0}`).join(',');
+      g.metadataSignature = [...g.subscribedTopics()]
+        .sort()
+        .map((t) => `${t}:${counts.get(t) ?? 0}`)
+        .join(',');
     } else {
       g.metadataSignature = g.signature();
     }
@@ -602,11 +664,18 @@ export class ConsumerGroup {
     }
     // What the log holds now, so that only changes are written from here on.
     for (const [name, key, value] of g.records(true, g.members.values())) g.written.set(name, { key: key(), value });
-    if (stored.partitionMetadata !== undefined) g.written.get('p')!.value = PartitionMetadataValueLayout.encode(stored.partitionMetadata);
+    if (stored.partitionMetadata !== undefined)
+      g.written.get('p')!.value = PartitionMetadataValueLayout.encode(stored.partitionMetadata);
     // Records of members without metadata are left over: the next flush deletes them.
     for (const memberId of orphans) {
-      g.written.set(`t\0${memberId}`, { key: TargetMemberKeyLayout.encode({ groupId, memberId }), value: Buffer.alloc(0) });
-      g.written.set(`c\0${memberId}`, { key: CurrentMemberKeyLayout.encode({ groupId, memberId }), value: Buffer.alloc(0) });
+      g.written.set(`t\0${memberId}`, {
+        key: TargetMemberKeyLayout.encode({ groupId, memberId }),
+        value: Buffer.alloc(0),
+      });
+      g.written.set(`c\0${memberId}`, {
+        key: CurrentMemberKeyLayout.encode({ groupId, memberId }),
+        value: Buffer.alloc(0),
+      });
       g.removed.add(memberId);
     }
     return g;
@@ -637,13 +706,18 @@ export class ConsumerGroup {
   stateName(): string {
     if (this.members.size === 0) return 'Empty';
     if (this.assignmentEpoch < this.groupEpoch) return 'Assigning';
-    for (const m of this.members.values()) if (m.memberEpoch !== this.assignmentEpoch || size(m.revoking) > 0 || m.unreleased) return 'Reconciling';
+    for (const m of this.members.values())
+      if (m.memberEpoch !== this.assignmentEpoch || size(m.revoking) > 0 || m.unreleased) return 'Reconciling';
     return 'Stable';
   }
 
   describe() {
     const view = (a: Assignment) => ({
-      topicPartitions: [...a].map(([t, s]) => ({ topicId: this.ctx.topics.get(t)?.topicId ?? '', topicName: t, partitions: [...s].sort((x, y) => x - y) })),
+      topicPartitions: [...a].map(([t, s]) => ({
+        topicId: this.ctx.topics.get(t)?.topicId ?? '',
+        topicName: t,
+        partitions: [...s].sort((x, y) => x - y),
+      })),
     });
     return {
       errorCode: 0,
@@ -682,8 +756,20 @@ export class ConsumerGroup {
         groupInstanceId: m.instanceId,
         clientId: m.clientId,
         clientHost: m.clientHost,
-        memberMetadata: encodeSubscription({ topics: m.subscribed, userData: null, ownedPartitions: [], generationId: -1, rackId: m.rackId }, 0),
-        memberAssignment: encodeAssignment({ assignedPartitions: [...m.assigned].map(([topic, s]) => ({ topic, partitions: [...s].sort((x, y) => x - y) })), userData: null }, 0),
+        memberMetadata: encodeSubscription(
+          { topics: m.subscribed, userData: null, ownedPartitions: [], generationId: -1, rackId: m.rackId },
+          0,
+        ),
+        memberAssignment: encodeAssignment(
+          {
+            assignedPartitions: [...m.assigned].map(([topic, s]) => ({
+              topic,
+              partitions: [...s].sort((x, y) => x - y),
+            })),
+            userData: null,
+          },
+          0,
+        ),
       })),
     };
   }

@@ -11,7 +11,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { decodeSubscription } from '../../protocol/consumer-protocol.js';
 import { StorageError } from '../../storage/partition-log.js';
 import type { Logger } from '../../storage/logger.js';
-import type { BrokerConfig } from '../config.js';
+import type { BrokerConfig } from '../config/index.js';
 import type { TopicManager } from '../topics.js';
 import {
   ClassicGroup,
@@ -177,12 +177,18 @@ export class GroupCoordinator {
 
   private heartbeatNow(req: HeartbeatInput): HeartbeatOutput {
     const fail = (errorCode: number, errorMessage: string): HeartbeatOutput => ({
-      errorCode, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null,
+      errorCode,
+      errorMessage,
+      memberId: null,
+      memberEpoch: -1,
+      heartbeatIntervalMs: 0,
+      assignment: null,
     });
     if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID, 'The group id is empty.');
     let g = this.groups.get(req.groupId);
     if (g?.kind === 'classic') {
-      if (g.members.size > 0 || g.state !== 'Empty') return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a consumer group.`);
+      if (g.members.size > 0 || g.state !== 'Empty')
+        return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a consumer group.`);
       // An empty classic group (for example one with only committed offsets) becomes a consumer group; its
       // group record goes, so that a restart does not bring the classic group back.
       g.state = 'Dead';
@@ -191,21 +197,33 @@ export class GroupCoordinator {
       try {
         this.offsets.deleteGroupRecord(req.groupId).catch(() => {});
       } catch (err) {
-        this.log.error({ group: req.groupId, err: (err as Error).message }, 'could not delete the classic group record');
+        this.log.error(
+          { group: req.groupId, err: (err as Error).message },
+          'could not delete the classic group record',
+        );
       }
     }
     if (g === undefined) {
-      if (req.memberEpoch !== 0) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${req.groupId} has no member ${req.memberId}.`);
+      if (req.memberEpoch !== 0)
+        return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${req.groupId} has no member ${req.memberId}.`);
       g = new ConsumerGroup(req.groupId, this.consumerCtx);
       this.groups.set(req.groupId, g);
     }
     return g.heartbeat(req);
   }
 
-  consumerGroupDescribe(groupId: string): ReturnType<ConsumerGroup['describe']> | { errorCode: number; errorMessage: string; groupId: string } {
+  consumerGroupDescribe(
+    groupId: string,
+  ): ReturnType<ConsumerGroup['describe']> | { errorCode: number; errorMessage: string; groupId: string } {
     const g = this.groups.get(groupId);
-    if (g === undefined) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, groupId };
-    if (g.kind !== 'consumer') return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} is not a consumer group.`, groupId };
+    if (g === undefined)
+      return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, groupId };
+    if (g.kind !== 'consumer')
+      return {
+        errorCode: ErrorCode.GROUP_ID_NOT_FOUND,
+        errorMessage: `Group ${groupId} is not a consumer group.`,
+        groupId,
+      };
     return g.describe();
   }
 
@@ -258,7 +276,10 @@ export class GroupCoordinator {
 
   joinGroup(req: JoinInput): Promise<JoinResult> | JoinResult {
     if (req.groupId === '') return joinError(ErrorCode.INVALID_GROUP_ID, req.memberId);
-    if (req.sessionTimeoutMs < this.config.groupMinSessionTimeoutMs || req.sessionTimeoutMs > this.config.groupMaxSessionTimeoutMs) {
+    if (
+      req.sessionTimeoutMs < this.config.groupMinSessionTimeoutMs ||
+      req.sessionTimeoutMs > this.config.groupMaxSessionTimeoutMs
+    ) {
       return joinError(ErrorCode.INVALID_SESSION_TIMEOUT, req.memberId);
     }
     let g = this.groups.get(req.groupId);
@@ -274,7 +295,8 @@ export class GroupCoordinator {
       this.groups.set(req.groupId, g);
     }
     if (g.state === 'Dead') return joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, req.memberId);
-    if (!g.supports(req.protocolType, req.protocols)) return joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId);
+    if (!g.supports(req.protocolType, req.protocols))
+      return joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId);
     const rebalanceTimeoutMs = req.rebalanceTimeoutMs > 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs;
 
     if (req.memberId === '') {
@@ -284,7 +306,8 @@ export class GroupCoordinator {
       if (req.groupInstanceId !== null) {
         const newId = `${req.groupInstanceId}-${randomUUID()}`;
         const oldId = g.staticMembers.get(req.groupInstanceId);
-        if (oldId !== undefined && g.members.has(oldId)) return this.replaceStaticMember(g, oldId, newId, req, rebalanceTimeoutMs);
+        if (oldId !== undefined && g.members.has(oldId))
+          return this.replaceStaticMember(g, oldId, newId, req, rebalanceTimeoutMs);
         return this.addMemberAndRebalance(g, newId, req, rebalanceTimeoutMs);
       }
       const newId = `${req.clientId}-${randomUUID()}`;
@@ -300,7 +323,8 @@ export class GroupCoordinator {
       return this.addMemberAndRebalance(g, newId, req, rebalanceTimeoutMs);
     }
 
-    if (g.isStaticFenced(req.memberId, req.groupInstanceId)) return joinError(ErrorCode.FENCED_INSTANCE_ID, req.memberId);
+    if (g.isStaticFenced(req.memberId, req.groupInstanceId))
+      return joinError(ErrorCode.FENCED_INSTANCE_ID, req.memberId);
     if (g.pending.has(req.memberId)) {
       g.pending.delete(req.memberId);
       this.timers.clear(pendingTimer(g.groupId, req.memberId));
@@ -316,7 +340,8 @@ export class GroupCoordinator {
         if (m.matches(req.protocols)) return this.currentJoinResult(g, m, true);
         return this.updateMemberAndRebalance(g, m, req, rebalanceTimeoutMs);
       case 'Stable':
-        if (g.leaderId === m.memberId || !m.matches(req.protocols)) return this.updateMemberAndRebalance(g, m, req, rebalanceTimeoutMs);
+        if (g.leaderId === m.memberId || !m.matches(req.protocols))
+          return this.updateMemberAndRebalance(g, m, req, rebalanceTimeoutMs);
         this.scheduleHeartbeat(g, m);
         return this.currentJoinResult(g, m, false);
       default:
@@ -339,11 +364,29 @@ export class GroupCoordinator {
   }
 
   private memberList(g: ClassicGroup): JoinResult['members'] {
-    return [...g.members.values()].map((x) => ({ memberId: x.memberId, groupInstanceId: x.groupInstanceId, metadata: x.metadataFor(g.protocolName) }));
+    return [...g.members.values()].map((x) => ({
+      memberId: x.memberId,
+      groupInstanceId: x.groupInstanceId,
+      metadata: x.metadataFor(g.protocolName),
+    }));
   }
 
-  private addMemberAndRebalance(g: ClassicGroup, memberId: string, req: JoinInput, rebalanceTimeoutMs: number): Promise<JoinResult> {
-    const m = new ClassicMember(memberId, req.groupInstanceId, req.clientId, req.clientHost, req.sessionTimeoutMs, rebalanceTimeoutMs, req.protocolType, req.protocols);
+  private addMemberAndRebalance(
+    g: ClassicGroup,
+    memberId: string,
+    req: JoinInput,
+    rebalanceTimeoutMs: number,
+  ): Promise<JoinResult> {
+    const m = new ClassicMember(
+      memberId,
+      req.groupInstanceId,
+      req.clientId,
+      req.clientHost,
+      req.sessionTimeoutMs,
+      rebalanceTimeoutMs,
+      req.protocolType,
+      req.protocols,
+    );
     // The first member fixes the group's protocol type; later members must match it.
     if (g.members.size === 0) g.protocolType = req.protocolType;
     g.members.set(memberId, m);
@@ -354,7 +397,12 @@ export class GroupCoordinator {
     return p;
   }
 
-  private updateMemberAndRebalance(g: ClassicGroup, m: ClassicMember, req: JoinInput, rebalanceTimeoutMs: number): Promise<JoinResult> {
+  private updateMemberAndRebalance(
+    g: ClassicGroup,
+    m: ClassicMember,
+    req: JoinInput,
+    rebalanceTimeoutMs: number,
+  ): Promise<JoinResult> {
     m.protocols = req.protocols;
     m.sessionTimeoutMs = req.sessionTimeoutMs;
     m.rebalanceTimeoutMs = rebalanceTimeoutMs;
@@ -367,14 +415,29 @@ export class GroupCoordinator {
   }
 
   /** KIP-345: a static member restarted; it takes over the old member's place (and assignment). */
-  private replaceStaticMember(g: ClassicGroup, oldId: string, newId: string, req: JoinInput, rebalanceTimeoutMs: number): Promise<JoinResult> | JoinResult {
+  private replaceStaticMember(
+    g: ClassicGroup,
+    oldId: string,
+    newId: string,
+    req: JoinInput,
+    rebalanceTimeoutMs: number,
+  ): Promise<JoinResult> | JoinResult {
     const old = g.members.get(oldId)!;
     old.joinWaiter?.(joinError(ErrorCode.FENCED_INSTANCE_ID, oldId));
     old.syncWaiter?.(syncError(ErrorCode.FENCED_INSTANCE_ID));
     old.joinWaiter = old.syncWaiter = undefined;
     this.timers.clear(hbTimer(g.groupId, oldId));
     const protocolsUnchanged = old.matches(req.protocols);
-    const m = new ClassicMember(newId, req.groupInstanceId, req.clientId, req.clientHost, req.sessionTimeoutMs, rebalanceTimeoutMs, req.protocolType, old.protocols);
+    const m = new ClassicMember(
+      newId,
+      req.groupInstanceId,
+      req.clientId,
+      req.clientHost,
+      req.sessionTimeoutMs,
+      rebalanceTimeoutMs,
+      req.protocolType,
+      old.protocols,
+    );
     m.assignment = old.assignment;
     m.isNew = false;
     g.members.delete(oldId);
@@ -402,7 +465,8 @@ export class GroupCoordinator {
   }
 
   private maybePrepareRebalance(g: ClassicGroup, reason: string): void {
-    if (g.state === 'Empty' || g.state === 'Stable' || g.state === 'CompletingRebalance') this.prepareRebalance(g, reason);
+    if (g.state === 'Empty' || g.state === 'Stable' || g.state === 'CompletingRebalance')
+      this.prepareRebalance(g, reason);
     else if (g.state === 'PreparingRebalance') this.tryCompleteJoin(g);
   }
 
@@ -471,7 +535,8 @@ export class GroupCoordinator {
       return;
     }
     if (g.leaderId === null || g.members.get(g.leaderId)?.joinWaiter === undefined) {
-      const joined = [...g.members.values()].find((m) => m.joinWaiter !== undefined) ?? g.members.values().next().value!;
+      const joined =
+        [...g.members.values()].find((m) => m.joinWaiter !== undefined) ?? g.members.values().next().value!;
       g.leaderId = joined.memberId;
     }
     g.generationId++;
@@ -522,7 +587,10 @@ export class GroupCoordinator {
     const m = g.members.get(req.memberId);
     if (m === undefined) return syncError(ErrorCode.UNKNOWN_MEMBER_ID);
     if (req.generationId !== g.generationId) return syncError(ErrorCode.ILLEGAL_GENERATION);
-    if ((req.protocolType !== null && req.protocolType !== g.protocolType) || (req.protocolName !== null && req.protocolName !== g.protocolName)) {
+    if (
+      (req.protocolType !== null && req.protocolType !== g.protocolType) ||
+      (req.protocolName !== null && req.protocolName !== g.protocolName)
+    ) {
       return syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     }
     switch (g.state) {
@@ -547,29 +615,32 @@ export class GroupCoordinator {
     const given = new Map(assignments.map((a) => [a.memberId, a.assignment]));
     for (const m of g.members.values()) m.assignment = given.get(m.memberId) ?? EMPTY_BYTES;
     const generation = g.generationId;
-    this.offsets
-      .storeGroup(g.groupId, g.toRecord())
-      .then(
-        () => {
-          if (g.state !== 'CompletingRebalance' || g.generationId !== generation) return;
-          this.timers.clear(syncTimer(g.groupId));
-          g.transition('Stable');
-          for (const m of g.members.values()) {
-            m.syncWaiter?.({ errorCode: 0, protocolType: g.protocolType, protocolName: g.protocolName, assignment: m.assignment });
-            m.syncWaiter = undefined;
-          }
-        },
-        (err: unknown) => {
-          this.log.error({ group: g.groupId, err: (err as Error).message }, 'could not store group assignment');
-          if (g.state !== 'CompletingRebalance' || g.generationId !== generation) return;
-          for (const m of g.members.values()) {
-            m.assignment = EMPTY_BYTES;
-            m.syncWaiter?.(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
-            m.syncWaiter = undefined;
-          }
-          this.prepareRebalance(g, 'the assignment could not be stored');
-        },
-      );
+    this.offsets.storeGroup(g.groupId, g.toRecord()).then(
+      () => {
+        if (g.state !== 'CompletingRebalance' || g.generationId !== generation) return;
+        this.timers.clear(syncTimer(g.groupId));
+        g.transition('Stable');
+        for (const m of g.members.values()) {
+          m.syncWaiter?.({
+            errorCode: 0,
+            protocolType: g.protocolType,
+            protocolName: g.protocolName,
+            assignment: m.assignment,
+          });
+          m.syncWaiter = undefined;
+        }
+      },
+      (err: unknown) => {
+        this.log.error({ group: g.groupId, err: (err as Error).message }, 'could not store group assignment');
+        if (g.state !== 'CompletingRebalance' || g.generationId !== generation) return;
+        for (const m of g.members.values()) {
+          m.assignment = EMPTY_BYTES;
+          m.syncWaiter?.(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+          m.syncWaiter = undefined;
+        }
+        this.prepareRebalance(g, 'the assignment could not be stored');
+      },
+    );
   }
 
   /** Writes the group record; failures are logged (the group still works from memory). */
@@ -580,7 +651,9 @@ export class GroupCoordinator {
     } catch (err) {
       p = Promise.reject(err);
     }
-    p.catch((err: unknown) => this.log.error({ group: g.groupId, err: (err as Error).message }, 'could not store group metadata'));
+    p.catch((err: unknown) =>
+      this.log.error({ group: g.groupId, err: (err as Error).message }, 'could not store group metadata'),
+    );
   }
 
   // ------------------------------------------------------------------------------------------ classic: heartbeat, leave
@@ -612,7 +685,8 @@ export class GroupCoordinator {
   private removeMember(g: ClassicGroup, m: ClassicMember): void {
     this.timers.clear(hbTimer(g.groupId, m.memberId));
     g.members.delete(m.memberId);
-    if (m.groupInstanceId !== null && g.staticMembers.get(m.groupInstanceId) === m.memberId) g.staticMembers.delete(m.groupInstanceId);
+    if (m.groupInstanceId !== null && g.staticMembers.get(m.groupInstanceId) === m.memberId)
+      g.staticMembers.delete(m.groupInstanceId);
     m.joinWaiter?.(joinError(ErrorCode.UNKNOWN_MEMBER_ID, m.memberId));
     m.syncWaiter?.(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     m.joinWaiter = m.syncWaiter = undefined;
@@ -630,7 +704,14 @@ export class GroupCoordinator {
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
     const g = this.groups.get(groupId);
     if (g === undefined || g.kind !== 'classic') {
-      return { errorCode: 0, members: members.map((x) => ({ memberId: x.memberId, groupInstanceId: x.groupInstanceId, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })) };
+      return {
+        errorCode: 0,
+        members: members.map((x) => ({
+          memberId: x.memberId,
+          groupInstanceId: x.groupInstanceId,
+          errorCode: ErrorCode.UNKNOWN_MEMBER_ID,
+        })),
+      };
     }
     if (g.state === 'Dead') return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
     const out = [];
@@ -668,9 +749,15 @@ export class GroupCoordinator {
   // ------------------------------------------------------------------------------------------ offsets
 
   /** Validates and stores a commit; returns an error code per partition in request order. */
-  async commitOffsets(req: CommitInput, version: number): Promise<Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>> {
+  async commitOffsets(
+    req: CommitInput,
+    version: number,
+  ): Promise<Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>> {
     const all = (code: number) =>
-      req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) }));
+      req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })),
+      }));
     if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
     const groupError = this.checkCommitter(req);
     if (groupError !== 0) return all(groupError);
@@ -684,8 +771,10 @@ export class GroupCoordinator {
         name: t.name,
         partitions: t.partitions.map((p) => {
           let errorCode = 0;
-          if (logs === undefined || p.partitionIndex < 0 || p.partitionIndex >= logs.length) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-          else if (p.committedMetadata !== null && p.committedMetadata.length > maxMeta) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+          if (logs === undefined || p.partitionIndex < 0 || p.partitionIndex >= logs.length)
+            errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          else if (p.committedMetadata !== null && p.committedMetadata.length > maxMeta)
+            errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
           else {
             writes.push({
               topic: t.name,
@@ -719,7 +808,12 @@ export class GroupCoordinator {
   checkCommitter(req: CommitInput): number {
     const g = this.groups.get(req.groupId);
     const simple = req.generationIdOrMemberEpoch < 0 && req.memberId === '';
-    if (g === undefined) return simple ? 0 : req.generationIdOrMemberEpoch >= 0 ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.UNKNOWN_MEMBER_ID;
+    if (g === undefined)
+      return simple
+        ? 0
+        : req.generationIdOrMemberEpoch >= 0
+          ? ErrorCode.ILLEGAL_GENERATION
+          : ErrorCode.UNKNOWN_MEMBER_ID;
     if (g.kind === 'consumer') return g.checkCommit(req.memberId, req.generationIdOrMemberEpoch, simple);
     if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (req.generationIdOrMemberEpoch < 0 && req.memberId === '' && req.groupInstanceId === null) {
@@ -772,7 +866,13 @@ export class GroupCoordinator {
         partitions: t.partitionIndexes.map((partitionIndex) => {
           const v = parts?.get(partitionIndex);
           return v
-            ? { partitionIndex, committedOffset: v.offset, committedLeaderEpoch: v.leaderEpoch, metadata: v.metadata, errorCode: 0 }
+            ? {
+                partitionIndex,
+                committedOffset: v.offset,
+                committedLeaderEpoch: v.leaderEpoch,
+                metadata: v.metadata,
+                errorCode: 0,
+              }
             : { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: 0 };
         }),
       });
@@ -784,10 +884,14 @@ export class GroupCoordinator {
   async deleteOffsets(
     groupId: string,
     topics: Array<{ name: string; partitions: number[] }>,
-  ): Promise<{ errorCode: number; topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }> }> {
+  ): Promise<{
+    errorCode: number;
+    topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>;
+  }> {
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
     const g = this.groups.get(groupId);
-    if (g === undefined && !this.offsets.hasOffsets(groupId)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+    if (g === undefined && !this.offsets.hasOffsets(groupId))
+      return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
     let subscribed: Set<string> | undefined;
     if (g?.kind === 'classic' && g.state !== 'Empty' && g.state !== 'Dead') {
       if (g.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
@@ -801,7 +905,10 @@ export class GroupCoordinator {
       partitions: t.partitions.map((partitionIndex) => {
         let errorCode = 0;
         if (subscribed?.has(t.name)) errorCode = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
-        else if (this.topics.partition(t.name, partitionIndex) === undefined && this.offsets.get(groupId, t.name, partitionIndex) === undefined) {
+        else if (
+          this.topics.partition(t.name, partitionIndex) === undefined &&
+          this.offsets.get(groupId, t.name, partitionIndex) === undefined
+        ) {
           errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         } else del.push({ topic: t.name, partition: partitionIndex });
         return { partitionIndex, errorCode };
@@ -963,7 +1070,10 @@ export class GroupCoordinator {
       const still = this.groups.get(groupId);
       if (still?.kind === 'consumer' && still.members.size === 0 && !this.offsets.hasOffsets(groupId)) {
         this.removeConsumerGroup(still);
-      } else if (!this.offsets.hasOffsets(groupId) && (still === undefined || (still.kind === 'classic' && still.state === 'Empty'))) {
+      } else if (
+        !this.offsets.hasOffsets(groupId) &&
+        (still === undefined || (still.kind === 'classic' && still.state === 'Empty'))
+      ) {
         if (still?.kind === 'classic') still.state = 'Dead';
         this.groups.delete(groupId);
         await this.offsets.deleteGroup(groupId, true).catch(() => {});

@@ -8,7 +8,7 @@ import { replayInternalTopic } from '../internal-topic.js';
 import { buildBatch, encodeRecords, type RecordInput } from '../../protocol/records/batch.js';
 import type { Logger } from '../../storage/logger.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
-import type { BrokerConfig } from '../config.js';
+import type { BrokerConfig } from '../config/index.js';
 import type { TopicManager } from '../topics.js';
 import {
   groupKey,
@@ -41,7 +41,6 @@ export interface LoadResult {
   consumerGroups: Map<string, StoredConsumerGroup>;
   records: number;
 }
-
 
 export class OffsetStore {
   private readonly byGroup = new Map<string, GroupOffsets>();
@@ -82,13 +81,21 @@ export class OffsetStore {
   async load(): Promise<LoadResult> {
     const groups = new Map<string, GroupMetadataValue>();
     const consumerGroups = new Map<string, StoredConsumerGroup>();
-    const records = await replayInternalTopic(OFFSETS_TOPIC, this.topics.partitionsOf(OFFSETS_TOPIC) ?? [], this.log, (r) =>
-      this.applyLoaded(r.key, r.value, groups, consumerGroups),
+    const records = await replayInternalTopic(
+      OFFSETS_TOPIC,
+      this.topics.partitionsOf(OFFSETS_TOPIC) ?? [],
+      this.log,
+      (r) => this.applyLoaded(r.key, r.value, groups, consumerGroups),
     );
     return { groups, consumerGroups, records };
   }
 
-  private applyLoaded(key: Buffer, value: Buffer | null, groups: Map<string, GroupMetadataValue>, consumerGroups: Map<string, StoredConsumerGroup>): void {
+  private applyLoaded(
+    key: Buffer,
+    value: Buffer | null,
+    groups: Map<string, GroupMetadataValue>,
+    consumerGroups: Map<string, StoredConsumerGroup>,
+  ): void {
     const k = parseKey(key);
     if (k.kind === 'consumer') {
       applyConsumerRecord(consumerGroups, k.version, key, value);
@@ -130,7 +137,12 @@ export class OffsetStore {
     const now = Date.now();
     const enc = encodeRecords(records, now);
     const batch = buildBatch(
-      { recordCount: records.length, lastOffsetDelta: enc.lastOffsetDelta, baseTimestamp: enc.baseTimestamp, maxTimestamp: enc.maxTimestamp },
+      {
+        recordCount: records.length,
+        lastOffsetDelta: enc.lastOffsetDelta,
+        baseTimestamp: enc.baseTimestamp,
+        maxTimestamp: enc.maxTimestamp,
+      },
       enc.data,
     );
     const res = log.append(batch, { recordCount: records.length, maxTimestamp: enc.maxTimestamp });
@@ -165,7 +177,13 @@ export class OffsetStore {
     const pending: Array<Promise<void>> = [];
     for (const [groupId, topics] of this.byGroup) {
       const parts = topics.get(topic);
-      if (parts) pending.push(this.delete(groupId, [...parts.keys()].map((partition) => ({ topic, partition }))));
+      if (parts)
+        pending.push(
+          this.delete(
+            groupId,
+            [...parts.keys()].map((partition) => ({ topic, partition })),
+          ),
+        );
     }
     await Promise.all(pending);
   }

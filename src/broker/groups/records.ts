@@ -121,7 +121,12 @@ function skipTags(r: Reader): void {
 }
 
 export function offsetKey(group: string, topic: string, partition: number): Buffer {
-  return new Out(8 + group.length + topic.length).int16(OFFSET_COMMIT_KEY_VERSION).string(group).string(topic).int32(partition).done();
+  return new Out(8 + group.length + topic.length)
+    .int16(OFFSET_COMMIT_KEY_VERSION)
+    .string(group)
+    .string(topic)
+    .int32(partition)
+    .done();
 }
 
 export function groupKey(group: string): Buffer {
@@ -129,11 +134,23 @@ export function groupKey(group: string): Buffer {
 }
 
 export function offsetValue(v: OffsetValue): Buffer {
-  return new Out(24 + v.metadata.length).int16(3).int64(v.offset).int32(v.leaderEpoch).string(v.metadata).int64(v.commitTimestamp).done();
+  return new Out(24 + v.metadata.length)
+    .int16(3)
+    .int64(v.offset)
+    .int32(v.leaderEpoch)
+    .string(v.metadata)
+    .int64(v.commitTimestamp)
+    .done();
 }
 
 export function groupValue(g: GroupMetadataValue): Buffer {
-  const w = new Out(256).int16(3).string(g.protocolType).int32(g.generation).string(g.protocol).string(g.leader).int64(g.currentStateTimestamp);
+  const w = new Out(256)
+    .int16(3)
+    .string(g.protocolType)
+    .int32(g.generation)
+    .string(g.protocol)
+    .string(g.leader)
+    .int64(g.currentStateTimestamp);
   w.int32(g.members.length);
   for (const m of g.members) {
     w.string(m.memberId).string(m.groupInstanceId).string(m.clientId).string(m.clientHost);

@@ -6,10 +6,13 @@ export class Timers {
   set(name: string, ms: number, fn: () => void): void {
     if (this.closed) return;
     this.clear(name);
-    const t = setTimeout(() => {
-      this.timers.delete(name);
-      fn();
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        this.timers.delete(name);
+        fn();
+      },
+      Math.max(0, ms),
+    );
     t.unref();
     this.timers.set(name, t);
   }

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { AddOffsetsToTxn } from '../../protocol/messages/add-offsets-to-txn.js';
+import type { AddOffsetsToTxn } from '../../protocol/messages/add-offsets-to-txn.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 
@@ -7,7 +7,13 @@ import type { Handler } from '../dispatch.js';
 export function addOffsetsToTxn(broker: Broker): Handler<typeof AddOffsetsToTxn> {
   return async (ctx, req) => {
     const fenced = ctx.header.apiVersion >= 2 ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_PRODUCER_EPOCH;
-    const errorCode = await broker.txn.addOffsets(req.transactionalId, req.producerId, req.producerEpoch, req.groupId, fenced);
+    const errorCode = await broker.txn.addOffsets(
+      req.transactionalId,
+      req.producerId,
+      req.producerEpoch,
+      req.groupId,
+      fenced,
+    );
     return { throttleTimeMs: 0, errorCode };
   };
 }

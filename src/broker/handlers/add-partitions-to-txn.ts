@@ -1,11 +1,14 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { AddPartitionsToTxn } from '../../protocol/messages/add-partitions-to-txn.js';
+import type { AddPartitionsToTxn } from '../../protocol/messages/add-partitions-to-txn.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 import type { PartitionResult } from '../txn/coordinator.js';
 
 const toWire = (rs: PartitionResult[]) =>
-  rs.map((t) => ({ name: t.name, resultsByPartition: t.results.map((r) => ({ partitionIndex: r.partition, partitionErrorCode: r.errorCode })) }));
+  rs.map((t) => ({
+    name: t.name,
+    resultsByPartition: t.results.map((r) => ({ partitionIndex: r.partition, partitionErrorCode: r.errorCode })),
+  }));
 
 /**
  * AddPartitionsToTxn. v0-v3 come from producers (one transaction); v4+ from brokers, batching several
@@ -30,7 +33,13 @@ export function addPartitionsToTxn(broker: Broker): Handler<typeof AddPartitions
       const topics = t.topics.map((x) => ({ name: x.name, partitions: x.partitions }));
       const rs = t.verifyOnly
         ? broker.txn.verifyPartitions(t.transactionalId, t.producerId, t.producerEpoch, topics)
-        : await broker.txn.addPartitions(t.transactionalId, t.producerId, t.producerEpoch, topics, ErrorCode.PRODUCER_FENCED);
+        : await broker.txn.addPartitions(
+            t.transactionalId,
+            t.producerId,
+            t.producerEpoch,
+            topics,
+            ErrorCode.PRODUCER_FENCED,
+          );
       resultsByTransaction.push({ transactionalId: t.transactionalId, topicResults: toWire(rs) });
     }
     return { throttleTimeMs: 0, errorCode: 0, resultsByTransaction, resultsByTopicV3AndBelow: [] };

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { AlterConfigs } from '../../protocol/messages/alter-configs.js';
+import type { AlterConfigs } from '../../protocol/messages/alter-configs.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import type { Broker } from '../broker.js';
 import { alterPrecheck, brokerAlterError, ResourceType } from '../configs-view.js';
@@ -18,24 +18,34 @@ export function alterConfigs(broker: Broker): Handler<typeof AlterConfigs> {
       const bad = precheck(r);
       if (bad) return done(bad.errorCode, bad.errorMessage);
       const nulls = r.configs.filter((c) => c.value === null).map((c) => c.name);
-      if (nulls.length > 0) return done(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${nulls.join(', ')}`);
+      if (nulls.length > 0)
+        return done(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${nulls.join(', ')}`);
 
       switch (r.resourceType) {
         case ResourceType.TOPIC: {
           const bad = invalidTopicName(r.resourceName);
           if (bad) return done(ErrorCode.INVALID_TOPIC_EXCEPTION, `Invalid topic name: ${bad}`);
-          if (!broker.topics.get(r.resourceName)) return done(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
+          if (!broker.topics.get(r.resourceName))
+            return done(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
           const configs: Record<string, string> = {};
           for (const c of r.configs) configs[c.name] = c.value!;
           const res = broker.topics.setConfigs(r.resourceName, configs, req.validateOnly);
           return done(res.errorCode, res.errorMessage);
         }
         case ResourceType.BROKER: {
-          const err = brokerAlterError(broker.nodeId, r.resourceType, r.resourceName, r.configs.map((c) => c.name));
+          const err = brokerAlterError(
+            broker.nodeId,
+            r.resourceType,
+            r.resourceName,
+            r.configs.map((c) => c.name),
+          );
           return err ? done(err.errorCode, err.errorMessage) : done(0, null);
         }
         case ResourceType.BROKER_LOGGER:
-          return done(ErrorCode.INVALID_REQUEST, 'AlterConfigs does not support BROKER_LOGGER resources; use IncrementalAlterConfigs.');
+          return done(
+            ErrorCode.INVALID_REQUEST,
+            'AlterConfigs does not support BROKER_LOGGER resources; use IncrementalAlterConfigs.',
+          );
         default:
           return done(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${r.resourceType}`);
       }

@@ -1,4 +1,4 @@
-import { ApiVersions } from '../../protocol/messages/api-versions.js';
+import type { ApiVersions } from '../../protocol/messages/api-versions.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 

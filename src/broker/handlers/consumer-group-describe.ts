@@ -1,4 +1,4 @@
-import { ConsumerGroupDescribe } from '../../protocol/messages/consumer-group-describe.js';
+import type { ConsumerGroupDescribe } from '../../protocol/messages/consumer-group-describe.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 
@@ -9,7 +9,15 @@ export function consumerGroupDescribe(broker: Broker): Handler<typeof ConsumerGr
     groups: req.groupIds.map((id) => {
       const d = broker.groups.consumerGroupDescribe(id);
       if ('members' in d) return d;
-      return { ...d, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [], authorizedOperations: -2147483648 };
+      return {
+        ...d,
+        groupState: '',
+        groupEpoch: 0,
+        assignmentEpoch: 0,
+        assignorName: '',
+        members: [],
+        authorizedOperations: -2147483648,
+      };
     }),
   });
 }

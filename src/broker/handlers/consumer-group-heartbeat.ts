@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { ConsumerGroupHeartbeat } from '../../protocol/messages/consumer-group-heartbeat.js';
+import type { ConsumerGroupHeartbeat } from '../../protocol/messages/consumer-group-heartbeat.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 import { clientHost } from '../groups/client-host.js';
@@ -10,7 +10,11 @@ export function consumerGroupHeartbeat(broker: Broker): Handler<typeof ConsumerG
   return (ctx, req) => {
     const regex = req.subscribedTopicRegex;
     if (regex !== null && regex !== '' && compileTopicRegex(regex) === undefined) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REGULAR_EXPRESSION, errorMessage: `Invalid subscription regex: ${regex}` };
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.INVALID_REGULAR_EXPRESSION,
+        errorMessage: `Invalid subscription regex: ${regex}`,
+      };
     }
     const out = broker.groups.consumerGroupHeartbeat({
       groupId: req.groupId,

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { CreatePartitions } from '../../protocol/messages/create-partitions.js';
+import type { CreatePartitions } from '../../protocol/messages/create-partitions.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
@@ -14,9 +14,13 @@ export function createPartitions(broker: Broker): Handler<typeof CreatePartition
     const topic = broker.topics.get(t.name);
     if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${t.name}' does not exist.`);
     if (t.count < topic.partitions) {
-      return fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${topic.partitions} partitions, which is higher than the requested ${t.count}.`);
+      return fail(
+        ErrorCode.INVALID_PARTITIONS,
+        `Topic currently has ${topic.partitions} partitions, which is higher than the requested ${t.count}.`,
+      );
     }
-    if (t.count === topic.partitions) return fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${topic.partitions} partitions.`);
+    if (t.count === topic.partitions)
+      return fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${topic.partitions} partitions.`);
     if (t.assignments !== null) {
       const added = t.count - topic.partitions;
       if (t.assignments.length !== added) {
@@ -28,13 +32,23 @@ export function createPartitions(broker: Broker): Handler<typeof CreatePartition
       for (let i = 0; i < t.assignments.length; i++) {
         const ids = t.assignments[i]!.brokerIds;
         const p = topic.partitions + i;
-        if (ids.length === 0) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The assignment of new partition ${p} has an empty replica list.`);
+        if (ids.length === 0)
+          return fail(
+            ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+            `The assignment of new partition ${p} has an empty replica list.`,
+          );
         if (new Set(ids).size !== ids.length) {
-          return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The assignment of new partition ${p} names a broker more than once.`);
+          return fail(
+            ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+            `The assignment of new partition ${p} names a broker more than once.`,
+          );
         }
         const unknown = ids.find((b) => b !== broker.nodeId);
         if (unknown !== undefined) {
-          return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker ${unknown} in the assignment of new partition ${p}; the only broker is ${broker.nodeId}.`);
+          return fail(
+            ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+            `Unknown broker ${unknown} in the assignment of new partition ${p}; the only broker is ${broker.nodeId}.`,
+          );
         }
       }
     }
@@ -49,7 +63,8 @@ export function createPartitions(broker: Broker): Handler<typeof CreatePartition
     const answered = new Set<string>();
     for (const t of req.topics) {
       if (counts.get(t.name)! > 1) {
-        if (!answered.has(t.name)) results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' });
+        if (!answered.has(t.name))
+          results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' });
         answered.add(t.name);
         continue;
       }

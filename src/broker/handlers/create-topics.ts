@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { CreateTopics } from '../../protocol/messages/create-topics.js';
+import type { CreateTopics } from '../../protocol/messages/create-topics.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import type { Broker } from '../broker.js';
 import { topicConfigViews } from '../configs-view.js';
@@ -29,9 +29,11 @@ export function checkAssignment(
   const seen = new Set<number>();
   let rf = -1;
   for (const a of assignments) {
-    if (seen.has(a.partitionIndex)) return `Partition ${a.partitionIndex} appears more than once in the manual assignment.`;
+    if (seen.has(a.partitionIndex))
+      return `Partition ${a.partitionIndex} appears more than once in the manual assignment.`;
     seen.add(a.partitionIndex);
-    if (a.brokerIds.length === 0) return `The manual assignment of partition ${a.partitionIndex} has an empty replica list.`;
+    if (a.brokerIds.length === 0)
+      return `The manual assignment of partition ${a.partitionIndex} has an empty replica list.`;
     if (new Set(a.brokerIds).size !== a.brokerIds.length) {
       return `The manual assignment of partition ${a.partitionIndex} names a broker more than once.`;
     }
@@ -39,7 +41,8 @@ export function checkAssignment(
     if (unknown !== undefined) {
       return `The manual assignment of partition ${a.partitionIndex} names broker ${unknown}, but the only broker is ${nodeId}.`;
     }
-    if (rf !== -1 && a.brokerIds.length !== rf) return 'All partitions in a manual assignment must have the same number of replicas.';
+    if (rf !== -1 && a.brokerIds.length !== rf)
+      return 'All partitions in a manual assignment must have the same number of replicas.';
     rf = a.brokerIds.length;
   }
   for (let p = 0; p < assignments.length; p++) {
@@ -54,10 +57,15 @@ export function createTopics(broker: Broker): Handler<typeof CreateTopics> {
     // Name and existence come first, as in Kafka, so an existing topic is reported as such whatever else is wrong.
     const badName = invalidTopicName(t.name);
     if (badName) return fail(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, badName);
-    if (broker.topics.get(t.name)) return fail(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+    if (broker.topics.get(t.name))
+      return fail(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
     const nullConfigs = t.configs.filter((c) => c.value === null).map((c) => c.name);
     if (nullConfigs.length > 0) {
-      return fail(t.name, ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${nullConfigs.join(',')}`);
+      return fail(
+        t.name,
+        ErrorCode.INVALID_CONFIG,
+        `Null value not supported for topic configs: ${nullConfigs.join(',')}`,
+      );
     }
     const configs: Record<string, string> = {};
     for (const c of t.configs) configs[c.name] = c.value!;

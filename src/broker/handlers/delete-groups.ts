@@ -1,4 +1,4 @@
-import { DeleteGroups } from '../../protocol/messages/delete-groups.js';
+import type { DeleteGroups } from '../../protocol/messages/delete-groups.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 

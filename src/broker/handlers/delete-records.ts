@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { DeleteRecords } from '../../protocol/messages/delete-records.js';
+import type { DeleteRecords } from '../../protocol/messages/delete-records.js';
 import { StorageError } from '../../storage/partition-log.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';

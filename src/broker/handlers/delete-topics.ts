@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { DeleteTopics } from '../../protocol/messages/delete-topics.js';
+import type { DeleteTopics } from '../../protocol/messages/delete-topics.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { ZERO_UUID } from '../../protocol/schema.js';
 import type { Broker } from '../broker.js';
@@ -12,21 +12,50 @@ export function deleteTopics(broker: Broker): Handler<typeof DeleteTopics> {
   return async (ctx, req) => {
     const version = ctx.header.apiVersion;
     const wanted: Array<{ name: string | null; topicId: string }> =
-      version >= 6 ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+      version >= 6
+        ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
+        : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
 
     // Resolve every entry to a topic name first, so duplicates (by name or by id) can be refused together.
     const resolved: Array<{ entry: (typeof wanted)[number]; name: string | null; error?: Result }> = [];
     for (const w of wanted) {
       if (w.name !== null && w.topicId !== ZERO_UUID) {
-        resolved.push({ entry: w, name: null, error: { name: w.name, topicId: w.topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'You may not specify both topic name and topic id.' } });
+        resolved.push({
+          entry: w,
+          name: null,
+          error: {
+            name: w.name,
+            topicId: w.topicId,
+            errorCode: ErrorCode.INVALID_REQUEST,
+            errorMessage: 'You may not specify both topic name and topic id.',
+          },
+        });
       } else if (w.name !== null) {
         resolved.push({ entry: w, name: w.name });
       } else if (w.topicId === ZERO_UUID) {
-        resolved.push({ entry: w, name: null, error: { name: null, topicId: ZERO_UUID, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Neither topic name nor id were specified.' } });
+        resolved.push({
+          entry: w,
+          name: null,
+          error: {
+            name: null,
+            topicId: ZERO_UUID,
+            errorCode: ErrorCode.INVALID_REQUEST,
+            errorMessage: 'Neither topic name nor id were specified.',
+          },
+        });
       } else {
         const name = broker.topics.nameForId(w.topicId);
         if (name === undefined) {
-          resolved.push({ entry: w, name: null, error: { name: null, topicId: w.topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: `Topic id ${w.topicId} does not exist.` } });
+          resolved.push({
+            entry: w,
+            name: null,
+            error: {
+              name: null,
+              topicId: w.topicId,
+              errorCode: ErrorCode.UNKNOWN_TOPIC_ID,
+              errorMessage: `Topic id ${w.topicId} does not exist.`,
+            },
+          });
         } else resolved.push({ entry: w, name });
       }
     }
@@ -45,7 +74,11 @@ export function deleteTopics(broker: Broker): Handler<typeof DeleteTopics> {
       const base = { name, topicId };
       if (counts.get(name)! > 1) {
         const byId = r.entry.name === null;
-        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: byId ? 'Duplicate topic id.' : 'Duplicate topic name.' });
+        responses.push({
+          ...base,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: byId ? 'Duplicate topic id.' : 'Duplicate topic name.',
+        });
         continue;
       }
       if (!broker.config.deleteTopicEnable) {
@@ -58,7 +91,11 @@ export function deleteTopics(broker: Broker): Handler<typeof DeleteTopics> {
         continue;
       }
       if (!broker.topics.get(name)) {
-        responses.push({ ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${name}' does not exist.` });
+        responses.push({
+          ...base,
+          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          errorMessage: `Topic '${name}' does not exist.`,
+        });
         continue;
       }
       const res = broker.topics.delete(name);

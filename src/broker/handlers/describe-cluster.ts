@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { DescribeCluster } from '../../protocol/messages/describe-cluster.js';
+import type { DescribeCluster } from '../../protocol/messages/describe-cluster.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 
@@ -27,7 +27,8 @@ export function describeCluster(broker: Broker): Handler<typeof DescribeCluster>
         return {
           ...base,
           errorCode: ErrorCode.MISMATCHED_ENDPOINT_TYPE,
-          errorMessage: 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER',
+          errorMessage:
+            'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER',
           controllerId: -1,
           brokers: [],
         };

@@ -1,8 +1,14 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { DescribeConfigs } from '../../protocol/messages/describe-configs.js';
+import type { DescribeConfigs } from '../../protocol/messages/describe-configs.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import type { Broker } from '../broker.js';
-import { badBrokerResource, brokerConfigViews, ResourceType, topicConfigViews, type ConfigView } from '../configs-view.js';
+import {
+  badBrokerResource,
+  brokerConfigViews,
+  ResourceType,
+  topicConfigViews,
+  type ConfigView,
+} from '../configs-view.js';
 import type { Handler } from '../dispatch.js';
 import { invalidTopicName } from '../topics.js';
 
@@ -29,20 +35,31 @@ export function describeConfigs(broker: Broker): Handler<typeof DescribeConfigs>
 
     const results: Result[] = req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-      const fail = (errorCode: number, errorMessage: string): Result => ({ ...base, errorCode, errorMessage, configs: [] });
+      const fail = (errorCode: number, errorMessage: string): Result => ({
+        ...base,
+        errorCode,
+        errorMessage,
+        configs: [],
+      });
       switch (r.resourceType) {
         case ResourceType.TOPIC: {
           const bad = invalidTopicName(r.resourceName);
           if (bad) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Invalid topic name: ${bad}`);
           const t = broker.topics.get(r.resourceName);
           if (!t) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
-          return { ...base, errorCode: 0, errorMessage: null, configs: topicConfigViews(t.configs, broker.config, r.configurationKeys).map(toWire) };
+          return {
+            ...base,
+            errorCode: 0,
+            errorMessage: null,
+            configs: topicConfigViews(t.configs, broker.config, r.configurationKeys).map(toWire),
+          };
         }
         case ResourceType.BROKER: {
           const bad = badBrokerResource(broker.nodeId, r.resourceName, true);
           if (bad) return fail(ErrorCode.INVALID_REQUEST, bad);
           // The empty name asks for cluster-wide dynamic defaults, of which there are none.
-          const configs = r.resourceName === '' ? [] : brokerConfigViews(broker.config, r.configurationKeys).map(toWire);
+          const configs =
+            r.resourceName === '' ? [] : brokerConfigViews(broker.config, r.configurationKeys).map(toWire);
           return { ...base, errorCode: 0, errorMessage: null, configs };
         }
         case ResourceType.BROKER_LOGGER: {

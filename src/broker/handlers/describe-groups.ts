@@ -1,4 +1,4 @@
-import { DescribeGroups } from '../../protocol/messages/describe-groups.js';
+import type { DescribeGroups } from '../../protocol/messages/describe-groups.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 

@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import { ErrorCode } from '../../protocol/errors.js';
-import { DescribeLogDirs } from '../../protocol/messages/describe-log-dirs.js';
+import type { DescribeLogDirs } from '../../protocol/messages/describe-log-dirs.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';

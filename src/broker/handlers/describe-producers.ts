@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { DescribeProducers } from '../../protocol/messages/describe-producers.js';
+import type { DescribeProducers } from '../../protocol/messages/describe-producers.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 
@@ -11,7 +11,13 @@ export function describeProducers(broker: Broker): Handler<typeof DescribeProduc
       name: t.name,
       partitions: t.partitionIndexes.map((partitionIndex) => {
         const log = broker.topics.partition(t.name, partitionIndex);
-        if (!log) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
+        if (!log)
+          return {
+            partitionIndex,
+            errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            errorMessage: null,
+            activeProducers: [],
+          };
         const activeProducers = [...log.producers.producers.values()].map((e) => ({
           producerId: e.producerId,
           producerEpoch: e.epoch,

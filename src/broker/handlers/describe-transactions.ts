@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { DescribeTransactions } from '../../protocol/messages/describe-transactions.js';
+import type { DescribeTransactions } from '../../protocol/messages/describe-transactions.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 

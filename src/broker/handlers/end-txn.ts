@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { EndTxn } from '../../protocol/messages/end-txn.js';
+import type { EndTxn } from '../../protocol/messages/end-txn.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 
@@ -7,7 +7,13 @@ import type { Handler } from '../dispatch.js';
 export function endTxn(broker: Broker): Handler<typeof EndTxn> {
   return async (ctx, req) => {
     const fenced = ctx.header.apiVersion >= 2 ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_PRODUCER_EPOCH;
-    const errorCode = await broker.txn.endTxn(req.transactionalId, req.producerId, req.producerEpoch, req.committed, fenced);
+    const errorCode = await broker.txn.endTxn(
+      req.transactionalId,
+      req.producerId,
+      req.producerEpoch,
+      req.committed,
+      fenced,
+    );
     return { throttleTimeMs: 0, errorCode };
   };
 }

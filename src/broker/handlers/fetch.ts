@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { Fetch } from '../../protocol/messages/fetch.js';
+import type { Fetch } from '../../protocol/messages/fetch.js';
 import { downConvert } from '../../protocol/records/message-set.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { ZERO_UUID } from '../../protocol/schema.js';
@@ -43,21 +43,46 @@ export function fetch(broker: Broker): Handler<typeof Fetch> {
       const base = { partitionIndex: w.partition, abortedTransactions: readCommitted ? [] : null, records: EMPTY };
       if (w.error !== undefined) {
         anyError = true;
-        out.push({ want: w, part: { ...base, errorCode: w.error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 }, hw: -1, lso: -1, lsoStart: -1 });
+        out.push({
+          want: w,
+          part: { ...base, errorCode: w.error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 },
+          hw: -1,
+          lso: -1,
+          lsoStart: -1,
+        });
         continue;
       }
       const log = broker.topics.partition(w.topic, w.partition);
       if (log === undefined) {
         anyError = true;
-        out.push({ want: w, part: { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 }, hw: -1, lso: -1, lsoStart: -1 });
+        out.push({
+          want: w,
+          part: {
+            ...base,
+            errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            highWatermark: -1,
+            lastStableOffset: -1,
+            logStartOffset: -1,
+          },
+          hw: -1,
+          lso: -1,
+          lsoStart: -1,
+        });
         continue;
       }
       const hw = log.highWatermark;
       const lso = log.lastStableOffset;
       const start = log.logStartOffset;
-      const part: PartitionOut = { ...base, errorCode: 0, highWatermark: hw, lastStableOffset: lso, logStartOffset: start };
+      const part: PartitionOut = {
+        ...base,
+        errorCode: 0,
+        highWatermark: hw,
+        lastStableOffset: lso,
+        logStartOffset: start,
+      };
       if (w.currentLeaderEpoch >= 0 && w.currentLeaderEpoch !== log.leaderEpoch) {
-        part.errorCode = w.currentLeaderEpoch > log.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+        part.errorCode =
+          w.currentLeaderEpoch > log.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
       } else if (w.fetchOffset < start || w.fetchOffset > log.logEndOffset) {
         part.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
       } else {
@@ -72,7 +97,8 @@ export function fetch(broker: Broker): Handler<typeof Fetch> {
           if (readCommitted && res.records.length > 0) {
             // Tell the client which producers' records in the returned range belong to aborted transactions.
             const aborted = log.collectAbortedTxns(w.fetchOffset, endOfBatches(res.records));
-            if (aborted.length > 0) part.abortedTransactions = aborted.map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
+            if (aborted.length > 0)
+              part.abortedTransactions = aborted.map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
           }
         }
       }
@@ -157,10 +183,19 @@ export function fetch(broker: Broker): Handler<typeof Fetch> {
       const errors = named.filter((w) => w.error !== undefined);
       wants = [...errors];
       for (const sp of session.partitions.values()) {
-        wants.push({ topic: sp.topic, topicId: sp.topicId, partition: sp.partition, fetchOffset: sp.fetchOffset, maxBytes: sp.maxBytes, currentLeaderEpoch: -1, session: sp });
+        wants.push({
+          topic: sp.topic,
+          topicId: sp.topicId,
+          partition: sp.partition,
+          fetchOffset: sp.fetchOffset,
+          maxBytes: sp.maxBytes,
+          currentLeaderEpoch: -1,
+          session: sp,
+        });
       }
     } else if (session) {
-      for (const w of wants) if (w.error === undefined) w.session = session.partitions.get(partKey(w.topic, w.partition));
+      for (const w of wants)
+        if (w.error === undefined) w.session = session.partitions.get(partKey(w.topic, w.partition));
     }
 
     // Read, and if there is less than min bytes and no error, park until enough arrives or max wait passes.

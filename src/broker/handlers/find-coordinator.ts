@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { FindCoordinator } from '../../protocol/messages/find-coordinator.js';
+import type { FindCoordinator } from '../../protocol/messages/find-coordinator.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 
@@ -10,17 +10,35 @@ const TRANSACTION = 1;
 export function findCoordinator(broker: Broker): Handler<typeof FindCoordinator> {
   const lookup = (keyType: number) => {
     if (keyType !== GROUP && keyType !== TRANSACTION) {
-      return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown coordinator key type ${keyType}.`, nodeId: -1, host: '', port: -1 };
+      return {
+        errorCode: ErrorCode.INVALID_REQUEST,
+        errorMessage: `Unknown coordinator key type ${keyType}.`,
+        nodeId: -1,
+        host: '',
+        port: -1,
+      };
     }
     if (keyType === GROUP) {
       try {
         // Kafka creates the offsets topic when a group coordinator is first looked up.
         broker.groups.offsets.ensureTopic();
       } catch (err) {
-        return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: (err as Error).message, nodeId: -1, host: '', port: -1 };
+        return {
+          errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+          errorMessage: (err as Error).message,
+          nodeId: -1,
+          host: '',
+          port: -1,
+        };
       }
     }
-    return { errorCode: 0, errorMessage: null, nodeId: broker.nodeId, host: broker.advertisedHost, port: broker.advertisedPort };
+    return {
+      errorCode: 0,
+      errorMessage: null,
+      nodeId: broker.nodeId,
+      host: broker.advertisedHost,
+      port: broker.advertisedPort,
+    };
   };
   return (ctx, req) => {
     const v = ctx.header.apiVersion;

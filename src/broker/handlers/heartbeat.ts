@@ -1,4 +1,4 @@
-import { Heartbeat } from '../../protocol/messages/heartbeat.js';
+import type { Heartbeat } from '../../protocol/messages/heartbeat.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 
@@ -6,6 +6,11 @@ import type { Handler } from '../dispatch.js';
 export function heartbeat(broker: Broker): Handler<typeof Heartbeat> {
   return (ctx, req) => ({
     throttleTimeMs: 0,
-    errorCode: broker.groups.heartbeat(req.groupId, req.generationId, req.memberId, ctx.header.apiVersion >= 3 ? req.groupInstanceId : null),
+    errorCode: broker.groups.heartbeat(
+      req.groupId,
+      req.generationId,
+      req.memberId,
+      ctx.header.apiVersion >= 3 ? req.groupInstanceId : null,
+    ),
   });
 }

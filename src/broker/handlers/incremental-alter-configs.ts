@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { IncrementalAlterConfigs } from '../../protocol/messages/incremental-alter-configs.js';
+import type { IncrementalAlterConfigs } from '../../protocol/messages/incremental-alter-configs.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { splitList, topicConfigDef } from '../../storage/log-config.js';
 import type { Broker } from '../broker.js';
@@ -43,7 +43,10 @@ export function applyConfigOps(
         }
         const items = splitList(next[op.name] ?? d.defaultValue ?? '');
         const given = splitList(op.value!);
-        const result = op.configOperation === OpType.APPEND ? [...items, ...given.filter((v, i) => !items.includes(v) && given.indexOf(v) === i)] : items.filter((v) => !given.includes(v));
+        const result =
+          op.configOperation === OpType.APPEND
+            ? [...items, ...given.filter((v, i) => !items.includes(v) && given.indexOf(v) === i)]
+            : items.filter((v) => !given.includes(v));
         next[op.name] = result.join(',');
         break;
       }
@@ -83,7 +86,12 @@ export function incrementalAlterConfigs(broker: Broker): Handler<typeof Incremen
         }
         case ResourceType.BROKER:
         case ResourceType.BROKER_LOGGER: {
-          const err = brokerAlterError(broker.nodeId, r.resourceType, r.resourceName, r.configs.map((c) => c.name));
+          const err = brokerAlterError(
+            broker.nodeId,
+            r.resourceType,
+            r.resourceName,
+            r.configs.map((c) => c.name),
+          );
           return err ? done(err.errorCode, err.errorMessage) : done(0, null);
         }
         default:

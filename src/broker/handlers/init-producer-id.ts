@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { InitProducerId } from '../../protocol/messages/init-producer-id.js';
+import type { InitProducerId } from '../../protocol/messages/init-producer-id.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 

@@ -1,4 +1,4 @@
-import { JoinGroup } from '../../protocol/messages/join-group.js';
+import type { JoinGroup } from '../../protocol/messages/join-group.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 import { clientHost } from '../groups/client-host.js';

@@ -1,4 +1,4 @@
-import { LeaveGroup } from '../../protocol/messages/leave-group.js';
+import type { LeaveGroup } from '../../protocol/messages/leave-group.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 
@@ -6,7 +6,14 @@ import type { Handler } from '../dispatch.js';
 export function leaveGroup(broker: Broker): Handler<typeof LeaveGroup> {
   return (ctx, req) => {
     const v = ctx.header.apiVersion;
-    const members = v >= 3 ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: v >= 5 ? m.reason : null })) : [{ memberId: req.memberId, groupInstanceId: null, reason: null }];
+    const members =
+      v >= 3
+        ? req.members.map((m) => ({
+            memberId: m.memberId,
+            groupInstanceId: m.groupInstanceId,
+            reason: v >= 5 ? m.reason : null,
+          }))
+        : [{ memberId: req.memberId, groupInstanceId: null, reason: null }];
     const r = broker.groups.leaveGroup(req.groupId, members);
     if (v < 3) {
       // One member, whose error is the response's.

@@ -1,4 +1,4 @@
-import { ListGroups } from '../../protocol/messages/list-groups.js';
+import type { ListGroups } from '../../protocol/messages/list-groups.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '../../protocol/errors.js';
-import { ListOffsets } from '../../protocol/messages/list-offsets.js';
+import type { ListOffsets } from '../../protocol/messages/list-offsets.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { decodeBatches } from '../../protocol/records/batch.js';
 import { COMPRESSION_MASK, ATTRIBUTES } from '../../protocol/records/layout.js';
@@ -94,7 +94,9 @@ async function exactRecord(log: PartitionLog, out: PartitionOut, target: number 
   const [batch] = await decodeBatches(res.records);
   if (!batch) return;
   const want = target === 'max' ? batch.header.maxTimestamp : target;
-  const rec = batch.records.find((r) => r.offset >= from && (target === 'max' ? r.timestamp === want : r.timestamp >= want));
+  const rec = batch.records.find(
+    (r) => r.offset >= from && (target === 'max' ? r.timestamp === want : r.timestamp >= want),
+  );
   if (rec) {
     out.offset = rec.offset;
     out.timestamp = rec.timestamp;
@@ -112,7 +114,11 @@ export function listOffsets(broker: Broker): Handler<typeof ListOffsets> {
     leaderEpoch: -1,
   });
 
-  const lookup = (log: PartitionLog, timestamp: number, lastFetchable: number): { timestamp: number; offset: number; leaderEpoch: number } | null => {
+  const lookup = (
+    log: PartitionLog,
+    timestamp: number,
+    lastFetchable: number,
+  ): { timestamp: number; offset: number; leaderEpoch: number } | null => {
     switch (timestamp) {
       case LATEST_TIMESTAMP:
         return { timestamp: -1, offset: lastFetchable, leaderEpoch: log.leaderEpoch };
@@ -162,7 +168,8 @@ export function listOffsets(broker: Broker): Handler<typeof ListOffsets> {
             oldStyleOffsets: legacyOffsets(log, p.timestamp, Math.max(0, p.maxNumOffsets), fromConsumer),
           };
         }
-        if (seen.get(`${t.name}\u0000${p.partitionIndex}`)! > 1) return unknown(p.partitionIndex, ErrorCode.INVALID_REQUEST);
+        if (seen.get(`${t.name}\u0000${p.partitionIndex}`)! > 1)
+          return unknown(p.partitionIndex, ErrorCode.INVALID_REQUEST);
         if (log === undefined) return unknown(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         const epochError = checkLeaderEpoch(log, p.currentLeaderEpoch);
         if (epochError !== 0) return unknown(p.partitionIndex, epochError);

@@ -1,16 +1,24 @@
-import { ListTransactions } from '../../protocol/messages/list-transactions.js';
+import type { ListTransactions } from '../../protocol/messages/list-transactions.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 
 /** ListTransactions: transactional ids filtered by state, producer id and (v1) how long they have been open. */
 export function listTransactions(broker: Broker): Handler<typeof ListTransactions> {
   return (ctx, req) => {
-    const r = broker.txn.list(req.stateFilters, req.producerIdFilters, ctx.header.apiVersion >= 1 ? req.durationFilter : -1);
+    const r = broker.txn.list(
+      req.stateFilters,
+      req.producerIdFilters,
+      ctx.header.apiVersion >= 1 ? req.durationFilter : -1,
+    );
     return {
       throttleTimeMs: 0,
       errorCode: 0,
       unknownStateFilters: r.unknownStates,
-      transactionStates: r.txns.map((m) => ({ transactionalId: m.transactionalId, producerId: m.producerId, transactionState: m.state })),
+      transactionStates: r.txns.map((m) => ({
+        transactionalId: m.transactionalId,
+        producerId: m.producerId,
+        transactionState: m.state,
+      })),
     };
   };
 }

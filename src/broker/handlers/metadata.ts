@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { Metadata } from '../../protocol/messages/metadata.js';
+import type { Metadata } from '../../protocol/messages/metadata.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { ZERO_UUID } from '../../protocol/schema.js';
 import type { Broker } from '../broker.js';

@@ -1,4 +1,4 @@
-import { OffsetCommit } from '../../protocol/messages/offset-commit.js';
+import type { OffsetCommit } from '../../protocol/messages/offset-commit.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 

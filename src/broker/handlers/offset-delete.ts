@@ -1,4 +1,4 @@
-import { OffsetDelete } from '../../protocol/messages/offset-delete.js';
+import type { OffsetDelete } from '../../protocol/messages/offset-delete.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { OffsetFetch } from '../../protocol/messages/offset-fetch.js';
+import type { OffsetFetch } from '../../protocol/messages/offset-fetch.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 
@@ -28,7 +28,11 @@ export function offsetFetch(broker: Broker): Handler<typeof OffsetFetch> {
         topics: [],
         errorCode: 0,
         groups: req.groups.map((g) => {
-          const r = broker.groups.fetchOffsets(g.groupId, g.topics, v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : undefined);
+          const r = broker.groups.fetchOffsets(
+            g.groupId,
+            g.topics,
+            v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : undefined,
+          );
           if (req.requireStable) markUnstable(g.groupId, r.topics);
           return { groupId: g.groupId, topics: r.topics, errorCode: r.errorCode };
         }),

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { OffsetForLeaderEpoch } from '../../protocol/messages/offset-for-leader-epoch.js';
+import type { OffsetForLeaderEpoch } from '../../protocol/messages/offset-for-leader-epoch.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 import { checkLeaderEpoch } from './list-offsets.js';
@@ -13,7 +13,12 @@ export function offsetForLeaderEpoch(broker: Broker): Handler<typeof OffsetForLe
       partitions: t.partitions.map((p) => {
         const log = broker.topics.partition(t.topic, p.partition);
         if (log === undefined) {
-          return { partition: p.partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, leaderEpoch: -1, endOffset: -1 };
+          return {
+            partition: p.partition,
+            errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            leaderEpoch: -1,
+            endOffset: -1,
+          };
         }
         const epochError = checkLeaderEpoch(log, p.currentLeaderEpoch);
         if (epochError !== 0) return { partition: p.partition, errorCode: epochError, leaderEpoch: -1, endOffset: -1 };

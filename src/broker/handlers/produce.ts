@@ -1,5 +1,5 @@
 import { ErrorCode, errorName } from '../../protocol/errors.js';
-import { Produce } from '../../protocol/messages/produce.js';
+import type { Produce } from '../../protocol/messages/produce.js';
 import {
   decodeBatches,
   encodeBatch,
@@ -88,7 +88,11 @@ export function produce(broker: Broker): Handler<typeof Produce> {
       return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host ${topic}-${index}.`);
     }
     if (broker.topics.isInternal(topic)) {
-      return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Clients may not produce to the internal topic ${topic}.`);
+      return failed(
+        index,
+        ErrorCode.INVALID_TOPIC_EXCEPTION,
+        `Clients may not produce to the internal topic ${topic}.`,
+      );
     }
     if (records === null || records.length === 0) {
       return failed(index, ErrorCode.INVALID_RECORD, 'The produce request carried no records.');
@@ -161,9 +165,10 @@ export function produce(broker: Broker): Handler<typeof Produce> {
     if (pid >= 0 && v.isTransactional && !log.producers.hasOngoingTxn(pid)) {
       // KIP-890 part 1: the first transactional write to a partition must belong to a transaction that added it.
       const code = broker.txn.verifyPartition(req.transactionalId, pid, v.producerEpoch, topic, index);
-      if (code !== 0) return failed(index, code, `${topic}-${index} is not part of an ongoing transaction of producer ${pid}.`);
+      if (code !== 0)
+        return failed(index, code, `${topic}-${index} is not part of an ongoing transaction of producer ${pid}.`);
     }
-    let res;
+    let res: ReturnType<PartitionLog['append']>;
     try {
       res = log.append(batches, { recordCount: v.recordCount, maxTimestamp: v.maxTimestamp });
     } catch (err) {
@@ -189,7 +194,9 @@ export function produce(broker: Broker): Handler<typeof Produce> {
     for (const r of responses) {
       const p = r.partitionResponses.find((x) => x.errorCode !== 0);
       if (p !== undefined) {
-        req.ctx.connection.close(`acks=0 produce to ${r.name}-${p.index} failed: ${errorName(p.errorCode!)} ${p.errorMessage ?? ''}`);
+        req.ctx.connection.close(
+          `acks=0 produce to ${r.name}-${p.index} failed: ${errorName(p.errorCode!)} ${p.errorMessage ?? ''}`,
+        );
         break;
       }
     }
@@ -202,14 +209,16 @@ export function produce(broker: Broker): Handler<typeof Produce> {
     const responses: Responses = body.topicData.map((t) => ({ name: t.name, partitionResponses: [] }));
     const one = (ti: number, pi: number): PartitionOut | Promise<PartitionOut> => {
       const p = body.topicData[ti]!.partitionData[pi]!;
-      if (!validAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${req.acks}.`);
+      if (!validAcks)
+        return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${req.acks}.`);
       return appendPartition(req, body.topicData[ti]!.name, p.index, p.records);
     };
     // Partitions are appended in request order; once one of them has to wait, the rest wait their turn behind it.
     const rest = async (ti: number, pi: number, first: Promise<PartitionOut>) => {
       responses[ti]!.partitionResponses.push(await first);
       for (; ti < body.topicData.length; ti++, pi = -1) {
-        for (pi++; pi < body.topicData[ti]!.partitionData.length; pi++) responses[ti]!.partitionResponses.push(await one(ti, pi));
+        for (pi++; pi < body.topicData[ti]!.partitionData.length; pi++)
+          responses[ti]!.partitionResponses.push(await one(ti, pi));
       }
       if (req.durable.length > 0) await Promise.all(req.durable);
       return respond(req, responses);

@@ -1,4 +1,4 @@
-import { SyncGroup } from '../../protocol/messages/sync-group.js';
+import type { SyncGroup } from '../../protocol/messages/sync-group.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 

@@ -1,4 +1,4 @@
-import { TxnOffsetCommit } from '../../protocol/messages/txn-offset-commit.js';
+import type { TxnOffsetCommit } from '../../protocol/messages/txn-offset-commit.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 

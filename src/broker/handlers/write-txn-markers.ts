@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { WriteTxnMarkers } from '../../protocol/messages/write-txn-markers.js';
+import type { WriteTxnMarkers } from '../../protocol/messages/write-txn-markers.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 

@@ -14,14 +14,23 @@ import { buildBatch, encodeRecords } from '../../protocol/records/batch.js';
 import type { Logger } from '../../storage/logger.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { LogManager } from '../../storage/log-manager.js';
-import type { BrokerConfig } from '../config.js';
+import type { BrokerConfig } from '../config/index.js';
 import { FetchWaiters } from '../fetch-waiters.js';
 import type { GroupCoordinator } from '../groups/coordinator.js';
 import { OFFSETS_TOPIC } from '../groups/offsets.js';
 import { partitionForGroup } from '../groups/records.js';
 import type { TopicManager } from '../topics.js';
 import { ProducerIdManager } from './producer-ids.js';
-import { TXN_STATES, parseTxnKey, parseTxnValue, txnKey, txnValue, type StagedOffset, type TxnRecord, type TxnState } from './records.js';
+import {
+  TXN_STATES,
+  parseTxnKey,
+  parseTxnValue,
+  txnKey,
+  txnValue,
+  type StagedOffset,
+  type TxnRecord,
+  type TxnState,
+} from './records.js';
 
 export const TXN_TOPIC = '__transaction_state';
 /** Kafka hands out a new producer id once the epoch would reach Short.MAX_VALUE. */
@@ -55,7 +64,15 @@ export interface TxnOffsetCommitInput {
   generationId: number;
   memberId: string;
   groupInstanceId: string | null;
-  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }> }>;
+  topics: Array<{
+    name: string;
+    partitions: Array<{
+      partitionIndex: number;
+      committedOffset: number;
+      committedLeaderEpoch: number;
+      committedMetadata: string | null;
+    }>;
+  }>;
 }
 
 interface Deps {
@@ -69,7 +86,13 @@ interface Deps {
 }
 
 /** A COMMIT (true) or ABORT marker batch: one control record, key (version 0, type), value (version 0, coordinator epoch). */
-export function markerBatch(producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch: number, now = Date.now()): Buffer {
+export function markerBatch(
+  producerId: number,
+  producerEpoch: number,
+  commit: boolean,
+  coordinatorEpoch: number,
+  now = Date.now(),
+): Buffer {
   const key = Buffer.alloc(4);
   key.writeInt16BE(0, 0);
   key.writeInt16BE(commit ? 1 : 0, 2);
@@ -129,7 +152,10 @@ export class TransactionCoordinator {
     if (!log) throw new Error(`${TXN_TOPIC} partition ${this.partitionFor(id)} is missing`);
     const now = Date.now();
     const enc = encodeRecords([{ key: txnKey(id), value: meta ? txnValue(meta) : null, timestamp: now }], now);
-    const batch = buildBatch({ recordCount: 1, lastOffsetDelta: 0, baseTimestamp: enc.baseTimestamp, maxTimestamp: enc.maxTimestamp }, enc.data);
+    const batch = buildBatch(
+      { recordCount: 1, lastOffsetDelta: 0, baseTimestamp: enc.baseTimestamp, maxTimestamp: enc.maxTimestamp },
+      enc.data,
+    );
     const res = log.append(batch, { recordCount: 1, maxTimestamp: enc.maxTimestamp });
     return log.requiresDurableAppend ? log.awaitFlush(res.lastOffset + 1) : Promise.resolve();
   }
@@ -137,21 +163,32 @@ export class TransactionCoordinator {
   /** Reads __transaction_state (latest record per id wins), finishes half-completed transactions, starts timers. */
   async load(): Promise<void> {
     const t0 = performance.now();
-    const records = await replayInternalTopic(TXN_TOPIC, this.d.topics.partitionsOf(TXN_TOPIC) ?? [], this.d.log, (r) => {
-      const id = parseTxnKey(r.key);
-      if (r.value === null) this.txns.delete(id);
-      else this.txns.set(id, { transactionalId: id, ...parseTxnValue(r.value) });
-    });
+    const records = await replayInternalTopic(
+      TXN_TOPIC,
+      this.d.topics.partitionsOf(TXN_TOPIC) ?? [],
+      this.d.log,
+      (r) => {
+        const id = parseTxnKey(r.key);
+        if (r.value === null) this.txns.delete(id);
+        else this.txns.set(id, { transactionalId: id, ...parseTxnValue(r.value) });
+      },
+    );
     const pending: Array<Promise<void>> = [];
     for (const m of this.txns.values()) {
       if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') {
-        this.d.log.info({ transactionalId: m.transactionalId, state: m.state }, 'completing a transaction interrupted by a restart');
+        this.d.log.info(
+          { transactionalId: m.transactionalId, state: m.state },
+          'completing a transaction interrupted by a restart',
+        );
         if (m.state === 'PrepareEpochFence') m.state = 'PrepareAbort';
         pending.push(...this.complete(m, m.state === 'PrepareCommit'));
       }
     }
     await Promise.all(pending);
-    if (records > 0) this.d.log.info(`loaded ${records} records of ${TXN_TOPIC} (${this.txns.size} transactional ids) in ${Math.round(performance.now() - t0)} ms`);
+    if (records > 0)
+      this.d.log.info(
+        `loaded ${records} records of ${TXN_TOPIC} (${this.txns.size} transactional ids) in ${Math.round(performance.now() - t0)} ms`,
+      );
     const c = this.d.config;
     this.every(c.transactionAbortTimedOutTransactionCleanupIntervalMs, () => this.abortTimedOut(Date.now()));
     this.every(c.transactionRemoveExpiredTransactionCleanupIntervalMs, () => this.expireTransactionalIds(Date.now()));
@@ -221,7 +258,12 @@ export class TransactionCoordinator {
   }
 
   /** Appends one marker to a partition and wakes its long-polling fetchers. */
-  writeMarker(log: PartitionLog, producerId: number, producerEpoch: number, commit: boolean): { error?: string; code?: number; durable?: Promise<void> } {
+  writeMarker(
+    log: PartitionLog,
+    producerId: number,
+    producerEpoch: number,
+    commit: boolean,
+  ): { error?: string; code?: number; durable?: Promise<void> } {
     try {
       const res = log.append(markerBatch(producerId, producerEpoch, commit, this.coordinatorEpoch));
       this.d.waiters.notify(FetchWaiters.key(log.topic, log.partition), 1);
@@ -248,14 +290,21 @@ export class TransactionCoordinator {
   // ------------------------------------------------------------------------------------------ client APIs
 
   /** InitProducerId. `fencedCode` is what this request version calls a fenced producer. */
-  async initProducerId(transactionalId: string | null, timeoutMs: number, reqPid: number, reqEpoch: number, fencedCode: number): Promise<InitResult> {
+  async initProducerId(
+    transactionalId: string | null,
+    timeoutMs: number,
+    reqPid: number,
+    reqEpoch: number,
+    fencedCode: number,
+  ): Promise<InitResult> {
     const fail = (errorCode: number): InitResult => ({ errorCode, producerId: -1, producerEpoch: -1 });
     if (transactionalId === null) {
       // Idempotent producers (also KIP-360 epoch bumps without a transactional id) get a fresh id.
       return { errorCode: 0, producerId: this.producerIds.allocate(), producerEpoch: 0 };
     }
     if (transactionalId === '') return fail(ErrorCode.INVALID_REQUEST);
-    if (timeoutMs <= 0 || timeoutMs > this.d.config.transactionMaxTimeoutMs) return fail(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    if (timeoutMs <= 0 || timeoutMs > this.d.config.transactionMaxTimeoutMs)
+      return fail(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
     const now = Date.now();
     let m = this.txns.get(transactionalId);
     const durable: Array<Promise<void>> = [];
@@ -278,13 +327,17 @@ export class TransactionCoordinator {
       if (reqPid >= 0) {
         // KIP-360: a producer that knows its id and epoch may only bump from the current (or, retrying, the previous) one.
         const current = reqPid === m.producerId && reqEpoch === m.producerEpoch;
-        const retry = (reqPid === m.producerId || reqPid === m.lastProducerId) && reqEpoch === m.lastProducerEpoch && m.lastProducerEpoch >= 0;
+        const retry =
+          (reqPid === m.producerId || reqPid === m.lastProducerId) &&
+          reqEpoch === m.lastProducerEpoch &&
+          m.lastProducerEpoch >= 0;
         if (!current && !retry) return fail(fencedCode);
         if (retry && !current && (m.state === 'Empty' || m.state === 'CompleteAbort' || m.state === 'CompleteCommit')) {
           return { errorCode: 0, producerId: m.producerId, producerEpoch: m.producerEpoch };
         }
       }
-      if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
+      if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence')
+        return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
       if (m.state === 'Ongoing') {
         // A new instance fences the old one: its open transaction is aborted under a bumped epoch first.
         this.bumpEpoch(m);
@@ -304,12 +357,18 @@ export class TransactionCoordinator {
   }
 
   /** Common checks of a client request against a transactional id; 0 when it may proceed. */
-  private check(transactionalId: string, pid: number, epoch: number, fencedCode: number): { code: number; meta?: TxnMetadata } {
+  private check(
+    transactionalId: string,
+    pid: number,
+    epoch: number,
+    fencedCode: number,
+  ): { code: number; meta?: TxnMetadata } {
     const m = this.txns.get(transactionalId);
     if (m === undefined || m.state === 'Dead') return { code: ErrorCode.INVALID_PRODUCER_ID_MAPPING };
     if (m.producerId !== pid) return { code: ErrorCode.INVALID_PRODUCER_ID_MAPPING };
     if (m.producerEpoch !== epoch) return { code: fencedCode };
-    if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') return { code: ErrorCode.CONCURRENT_TRANSACTIONS };
+    if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence')
+      return { code: ErrorCode.CONCURRENT_TRANSACTIONS };
     return { code: 0, meta: m };
   }
 
@@ -322,8 +381,15 @@ export class TransactionCoordinator {
   }
 
   /** AddPartitionsToTxn (client form): every partition gets the same error unless some are unknown. */
-  async addPartitions(transactionalId: string, pid: number, epoch: number, topics: TopicPartitions[], fencedCode: number): Promise<PartitionResult[]> {
-    const all = (code: number) => topics.map((t) => ({ name: t.name, results: t.partitions.map((partition) => ({ partition, errorCode: code })) }));
+  async addPartitions(
+    transactionalId: string,
+    pid: number,
+    epoch: number,
+    topics: TopicPartitions[],
+    fencedCode: number,
+  ): Promise<PartitionResult[]> {
+    const all = (code: number) =>
+      topics.map((t) => ({ name: t.name, results: t.partitions.map((partition) => ({ partition, errorCode: code })) }));
     const c = this.check(transactionalId, pid, epoch, fencedCode);
     if (c.code !== 0) return all(c.code);
     const m = c.meta!;
@@ -333,7 +399,9 @@ export class TransactionCoordinator {
         name: t.name,
         results: t.partitions.map((partition) => ({
           partition,
-          errorCode: unknown(t.name, partition) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED,
+          errorCode: unknown(t.name, partition)
+            ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+            : ErrorCode.OPERATION_NOT_ATTEMPTED,
         })),
       }));
     }
@@ -355,12 +423,19 @@ export class TransactionCoordinator {
   }
 
   /** KIP-890 verification: 0 when the partition is in the producer's ongoing transaction. */
-  verifyPartition(transactionalId: string | null, pid: number, epoch: number, topic: string, partition: number): number {
+  verifyPartition(
+    transactionalId: string | null,
+    pid: number,
+    epoch: number,
+    topic: string,
+    partition: number,
+  ): number {
     if (transactionalId === null) return ErrorCode.INVALID_TXN_STATE;
     const m = this.txns.get(transactionalId);
     if (m === undefined || m.producerId !== pid) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
     if (epoch < m.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
-    if (m.state !== 'Ongoing' || m.producerEpoch !== epoch || !m.partitions.get(topic)?.has(partition)) return ErrorCode.INVALID_TXN_STATE;
+    if (m.state !== 'Ongoing' || m.producerEpoch !== epoch || !m.partitions.get(topic)?.has(partition))
+      return ErrorCode.INVALID_TXN_STATE;
     return 0;
   }
 
@@ -374,13 +449,24 @@ export class TransactionCoordinator {
       name: t.name,
       results: t.partitions.map((partition) => ({
         partition,
-        errorCode: code !== 0 ? code : m!.state === 'Ongoing' && m!.partitions.get(t.name)?.has(partition) ? 0 : ErrorCode.INVALID_TXN_STATE,
+        errorCode:
+          code !== 0
+            ? code
+            : m!.state === 'Ongoing' && m!.partitions.get(t.name)?.has(partition)
+              ? 0
+              : ErrorCode.INVALID_TXN_STATE,
       })),
     }));
   }
 
   /** AddOffsetsToTxn: the group's __consumer_offsets partition joins the transaction. */
-  async addOffsets(transactionalId: string, pid: number, epoch: number, groupId: string, fencedCode: number): Promise<number> {
+  async addOffsets(
+    transactionalId: string,
+    pid: number,
+    epoch: number,
+    groupId: string,
+    fencedCode: number,
+  ): Promise<number> {
     if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
     const c = this.check(transactionalId, pid, epoch, fencedCode);
     if (c.code !== 0) return c.code;
@@ -400,15 +486,22 @@ export class TransactionCoordinator {
    * TxnOffsetCommit: stages offsets in the transaction (persisted with its state); they reach the group's
    * committed offsets only when it commits, and are dropped if it aborts.
    */
-  async txnOffsetCommit(req: TxnOffsetCommitInput): Promise<Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>> {
-    const all = (code: number) => req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) }));
+  async txnOffsetCommit(
+    req: TxnOffsetCommitInput,
+  ): Promise<Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>> {
+    const all = (code: number) =>
+      req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })),
+      }));
     if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
     const m = this.txns.get(req.transactionalId);
     if (m === undefined || m.producerId !== req.producerId) return all(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
     if (m.producerEpoch !== req.producerEpoch) return all(ErrorCode.INVALID_PRODUCER_EPOCH);
     if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort') return all(ErrorCode.CONCURRENT_TRANSACTIONS);
     const offsetsPartition = this.d.groups.offsets.partitionFor(req.groupId);
-    if (m.state !== 'Ongoing' || !m.partitions.get(OFFSETS_TOPIC)?.has(offsetsPartition)) return all(ErrorCode.INVALID_TXN_STATE);
+    if (m.state !== 'Ongoing' || !m.partitions.get(OFFSETS_TOPIC)?.has(offsetsPartition))
+      return all(ErrorCode.INVALID_TXN_STATE);
     if (req.generationId >= 0 || req.memberId !== '' || req.groupInstanceId !== null) {
       // KIP-447: a commit made on behalf of a group member is checked against the group's current generation.
       const code = this.d.groups.checkCommitter({
@@ -427,11 +520,17 @@ export class TransactionCoordinator {
     const result = req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
-        if (p.committedMetadata !== null && p.committedMetadata.length > maxMeta) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
+        if (p.committedMetadata !== null && p.committedMetadata.length > maxMeta)
+          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
         const s: StagedOffset = {
           topic: t.name,
           partition: p.partitionIndex,
-          value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? '', commitTimestamp: now },
+          value: {
+            offset: p.committedOffset,
+            leaderEpoch: p.committedLeaderEpoch,
+            metadata: p.committedMetadata ?? '',
+            commitTimestamp: now,
+          },
         };
         const i = staged!.findIndex((x) => x.topic === s.topic && x.partition === s.partition);
         if (i >= 0) staged![i] = s;
@@ -454,7 +553,13 @@ export class TransactionCoordinator {
   }
 
   /** EndTxn. */
-  async endTxn(transactionalId: string, pid: number, epoch: number, commit: boolean, fencedCode: number): Promise<number> {
+  async endTxn(
+    transactionalId: string,
+    pid: number,
+    epoch: number,
+    commit: boolean,
+    fencedCode: number,
+  ): Promise<number> {
     const m = this.txns.get(transactionalId);
     if (m === undefined || m.producerId !== pid) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
     if (m.producerEpoch !== epoch) return fencedCode;
@@ -482,9 +587,14 @@ export class TransactionCoordinator {
     let n = 0;
     for (const m of this.txns.values()) {
       if (m.state !== 'Ongoing' || now - m.startTimestamp <= m.timeoutMs) continue;
-      this.d.log.info({ transactionalId: m.transactionalId, producerId: m.producerId, timeoutMs: m.timeoutMs }, 'aborting a transaction past its timeout');
+      this.d.log.info(
+        { transactionalId: m.transactionalId, producerId: m.producerId, timeoutMs: m.timeoutMs },
+        'aborting a transaction past its timeout',
+      );
       this.bumpEpoch(m);
-      void Promise.all(this.complete(m, false)).catch((err) => this.d.log.error({ err: (err as Error).message }, 'timed-out transaction abort'));
+      void Promise.all(this.complete(m, false)).catch((err) =>
+        this.d.log.error({ err: (err as Error).message }, 'timed-out transaction abort'),
+      );
       n++;
     }
     return n;
@@ -516,7 +626,12 @@ export class TransactionCoordinator {
     return this.txns.get(transactionalId);
   }
 
-  list(states: string[], producerIds: number[], minDurationMs: number, now = Date.now()): { unknownStates: string[]; txns: TxnMetadata[] } {
+  list(
+    states: string[],
+    producerIds: number[],
+    minDurationMs: number,
+    now = Date.now(),
+  ): { unknownStates: string[]; txns: TxnMetadata[] } {
     const known = new Set<string>(TXN_STATES);
     const unknownStates = states.filter((s) => !known.has(s));
     const stateSet = new Set(states);

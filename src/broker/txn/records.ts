@@ -7,7 +7,16 @@
  */
 import type { OffsetValue } from '../groups/records.js';
 
-export const TXN_STATES = ['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'Dead', 'PrepareEpochFence'] as const;
+export const TXN_STATES = [
+  'Empty',
+  'Ongoing',
+  'PrepareCommit',
+  'PrepareAbort',
+  'CompleteCommit',
+  'CompleteAbort',
+  'Dead',
+  'PrepareEpochFence',
+] as const;
 export type TxnState = (typeof TXN_STATES)[number];
 
 export interface StagedOffset {
@@ -120,7 +129,12 @@ export function txnValue(t: TxnRecord): Buffer {
   for (const [group, list] of t.offsets) {
     o.str(group).i32(list.length);
     for (const s of list) {
-      o.str(s.topic).i32(s.partition).i64(s.value.offset).i32(s.value.leaderEpoch).str(s.value.metadata).i64(s.value.commitTimestamp);
+      o.str(s.topic)
+        .i32(s.partition)
+        .i64(s.value.offset)
+        .i32(s.value.leaderEpoch)
+        .str(s.value.metadata)
+        .i64(s.value.commitTimestamp);
     }
   }
   return o.done();
@@ -169,5 +183,16 @@ export function parseTxnValue(b: Buffer): TxnRecord {
       offsets.set(group, list);
     }
   }
-  return { producerId, producerEpoch, lastProducerId, lastProducerEpoch, timeoutMs, state, partitions, lastUpdateTimestamp, startTimestamp, offsets };
+  return {
+    producerId,
+    producerEpoch,
+    lastProducerId,
+    lastProducerEpoch,
+    timeoutMs,
+    state,
+    partitions,
+    lastUpdateTimestamp,
+    startTimestamp,
+    offsets,
+  };
 }

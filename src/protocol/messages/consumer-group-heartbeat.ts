@@ -26,7 +26,9 @@ export const ConsumerGroupHeartbeat = api({
     topicPartitions: arrayOf({
       topicId: uuid(),
       partitions: array(int32()),
-    }).nullable('0+').dflt(null),
+    })
+      .nullable('0+')
+      .dflt(null),
   },
   response: {
     throttleTimeMs: int32(),
@@ -37,6 +39,8 @@ export const ConsumerGroupHeartbeat = api({
     heartbeatIntervalMs: int32(),
     assignment: struct({
       topicPartitions: arrayOf(topicPartitions),
-    }).nullable('0+').dflt(null),
+    })
+      .nullable('0+')
+      .dflt(null),
   },
 });

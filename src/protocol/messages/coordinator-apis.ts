@@ -23,7 +23,6 @@ import { ListTransactions } from './list-transactions.js';
 import { ConsumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { ConsumerGroupDescribe } from './consumer-group-describe.js';
 
-
 export const COORDINATOR_APIS: readonly Api[] = [
   OffsetCommit,
   OffsetFetch,

@@ -18,7 +18,6 @@ import { Produce } from './produce.js';
 import { SaslAuthenticate } from './sasl-authenticate.js';
 import { SaslHandshake } from './sasl-handshake.js';
 
-
 export const CORE_APIS: readonly Api[] = [
   Produce,
   Fetch,

@@ -51,7 +51,9 @@ export const CreateTopics = api({
         readOnly: bool().v('5+'),
         configSource: int8().v('5+').dflt(-1),
         isSensitive: bool().v('5+'),
-      }).v('5+').nullable('5+'),
+      })
+        .v('5+')
+        .nullable('5+'),
     }),
   },
 });

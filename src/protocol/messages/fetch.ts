@@ -18,7 +18,6 @@ import {
   type ResponseOf,
 } from '../schema.js';
 
-
 export const Fetch = api({
   key: 1,
   name: 'Fetch',
@@ -30,7 +29,9 @@ export const Fetch = api({
     replicaState: struct({
       replicaId: int32().v('15+').dflt(-1),
       replicaEpoch: int64().v('15+').dflt(-1),
-    }).v('15+').tag(1, '15+'),
+    })
+      .v('15+')
+      .tag(1, '15+'),
     maxWaitMs: int32(),
     minBytes: int32(),
     maxBytes: int32().v('3+').dflt(0x7fffffff),
@@ -73,19 +74,27 @@ export const Fetch = api({
         divergingEpoch: struct({
           epoch: int32().v('12+').dflt(-1),
           endOffset: int64().v('12+').dflt(-1),
-        }).v('12+').tag(0, '12+'),
+        })
+          .v('12+')
+          .tag(0, '12+'),
         currentLeader: struct({
           leaderId: int32().v('12+').dflt(-1),
           leaderEpoch: int32().v('12+').dflt(-1),
-        }).v('12+').tag(1, '12+'),
+        })
+          .v('12+')
+          .tag(1, '12+'),
         snapshotId: struct({
           endOffset: int64().dflt(-1),
           epoch: int32().dflt(-1),
-        }).v('12+').tag(2, '12+'),
+        })
+          .v('12+')
+          .tag(2, '12+'),
         abortedTransactions: arrayOf({
           producerId: int64().v('4+'),
           firstOffset: int64().v('4+'),
-        }).v('4+').nullable('4+'),
+        })
+          .v('4+')
+          .nullable('4+'),
         preferredReadReplica: int32().v('11+').dflt(-1),
         records: records().nullable('0+'),
       }),
@@ -95,7 +104,9 @@ export const Fetch = api({
       host: string().v('16+'),
       port: int32().v('16+'),
       rack: string().v('16+').nullable('16+').dflt(null),
-    }).v('16+').tag(0, '16+'),
+    })
+      .v('16+')
+      .tag(0, '16+'),
   },
 });
 

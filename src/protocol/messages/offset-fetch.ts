@@ -11,7 +11,9 @@ export const OffsetFetch = api({
     topics: arrayOf({
       name: string().v('0-7'),
       partitionIndexes: array(int32()).v('0-7'),
-    }).v('0-7').nullable('2-7'),
+    })
+      .v('0-7')
+      .nullable('2-7'),
     groups: arrayOf({
       groupId: string().v('8+'),
       memberId: string().v('9+').nullable('9+').dflt(null),
@@ -19,7 +21,9 @@ export const OffsetFetch = api({
       topics: arrayOf({
         name: string().v('8+'),
         partitionIndexes: array(int32()).v('8+'),
-      }).v('8+').nullable('8+'),
+      })
+        .v('8+')
+        .nullable('8+'),
     }).v('8+'),
     requireStable: bool().v('7+'),
   },

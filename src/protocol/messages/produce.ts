@@ -12,7 +12,6 @@ import {
   type ResponseOf,
 } from '../schema.js';
 
-
 export const Produce = api({
   key: 0,
   name: 'Produce',
@@ -47,7 +46,9 @@ export const Produce = api({
         currentLeader: struct({
           leaderId: int32().v('10+').dflt(-1),
           leaderEpoch: int32().v('10+').dflt(-1),
-        }).v('10+').tag(0, '10+'),
+        })
+          .v('10+')
+          .tag(0, '10+'),
       }),
     }),
     throttleTimeMs: int32().v('1+').dflt(0),
@@ -56,7 +57,9 @@ export const Produce = api({
       host: string().v('10+'),
       port: int32().v('10+'),
       rack: string().v('10+').nullable('10+').dflt(null),
-    }).v('10+').tag(0, '10+'),
+    })
+      .v('10+')
+      .tag(0, '10+'),
   },
 });
 

@@ -341,7 +341,7 @@ function zstdContentSize(b: Buffer): number | null {
   const fcsFlag = fhd >> 6;
   const singleSegment = (fhd >> 5) & 1;
   const dictFlag = fhd & 3;
-  let p = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][dictFlag]!;
+  const p = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][dictFlag]!;
   const fcsSize = [singleSegment ? 1 : 0, 2, 4, 8][fcsFlag]!;
   if (fcsSize === 0 || p + fcsSize > b.length) return null;
   switch (fcsSize) {

@@ -89,12 +89,10 @@ export function readLegacyMessage(buf: Buffer, at: number, checkCrc = true): Leg
   }
   const attributes = buf[at + LEGACY_ATTRIBUTES]!;
   const timestamp = magic === 1 ? readInt64(buf, at + LEGACY_TIMESTAMP) : NO_TIMESTAMP;
-  let p = magic === 1 ? at + LEGACY_HEADER_SIZE_V1 : at + LEGACY_HEADER_SIZE_V0;
-  let key: Buffer | null;
-  let value: Buffer | null;
-  [key, p] = readBytes(buf, p, end);
-  [value, p] = readBytes(buf, p, end);
-  if (p !== end) throw new RecordsError('legacy message size does not match its fields');
+  const p = magic === 1 ? at + LEGACY_HEADER_SIZE_V1 : at + LEGACY_HEADER_SIZE_V0;
+  const [key, afterKey] = readBytes(buf, p, end);
+  const [value, afterValue] = readBytes(buf, afterKey, end);
+  if (afterValue !== end) throw new RecordsError('legacy message size does not match its fields');
   return {
     offset: readInt64(buf, at),
     magic: magic as 0 | 1,
@@ -356,12 +354,7 @@ function writeLegacy(
 }
 
 /** Plain messages for the given records; inner offsets computed by `offsetOf`. */
-function plainMessages(
-  records: Record[],
-  magic: 0 | 1,
-  attributes: number,
-  offsetOf: (r: Record) => number,
-): Buffer {
+function plainMessages(records: Record[], magic: 0 | 1, attributes: number, offsetOf: (r: Record) => number): Buffer {
   let total = 0;
   for (const r of records) total += legacySize(magic, r.key, r.value);
   const out = Buffer.allocUnsafe(total);

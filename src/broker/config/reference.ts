@@ -2,11 +2,12 @@
  * The configuration reference (docs/configuration.md), rendered from the same definitions the broker validates
  * against, so the document cannot drift from the code. `npm run docs:config` rewrites it; a test compares.
  */
-import { ACCEPTED_IGNORED_KEYS, BROKER_CONFIG_DEFINITIONS, type ConfigDefinition } from './config.js';
-import { LONG_MAX, TOPIC_CONFIGS } from '../storage/log-config.js';
+import { ACCEPTED_IGNORED_KEYS, BROKER_CONFIG_DEFINITIONS, type ConfigDefinition } from './index.js';
+import { LONG_MAX, TOPIC_CONFIGS } from '../../storage/log-config.js';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const shownDefault = (d: string | null): string => (d === null ? '(none)' : d === LONG_MAX ? 'Long.MAX (never)' : d === '' ? '""' : d);
+const shownDefault = (d: string | null): string =>
+  d === null ? '(none)' : d === LONG_MAX ? 'Long.MAX (never)' : d === '' ? '""' : d;
 
 function range(d: ConfigDefinition): string {
   if (d.validValues) return d.validValues.join(', ');
@@ -23,9 +24,13 @@ export function renderConfigReference(): string {
   lines.push('Generated from the definitions in `src/broker/config.ts` and `src/storage/log-config.ts` by');
   lines.push('`npm run docs:config`; a test fails when this file and the code disagree.');
   lines.push('');
-  lines.push('Samsa reads Kafka\'s `server.properties` format and names. Give settings with `--config FILE`,');
-  lines.push('`--override key=value` (repeatable) or, for the common ones, `--port`, `--host`, `--data-dir` and `--node-id`.');
-  lines.push('An unknown key or a bad value stops startup with a message naming the key, the value and what is expected.');
+  lines.push("Samsa reads Kafka's `server.properties` format and names. Give settings with `--config FILE`,");
+  lines.push(
+    '`--override key=value` (repeatable) or, for the common ones, `--port`, `--host`, `--data-dir` and `--node-id`.',
+  );
+  lines.push(
+    'An unknown key or a bad value stops startup with a message naming the key, the value and what is expected.',
+  );
   lines.push('');
   lines.push('## Broker settings');
   lines.push('');
@@ -34,13 +39,17 @@ export function renderConfigReference(): string {
   const sorted = [...BROKER_CONFIG_DEFINITIONS].sort((a, b) => a.name.localeCompare(b.name));
   for (const d of sorted) {
     const note = d.status === 'ignored' ? '**accepted, no effect:** ' : d.samsaOnly ? '**Samsa only:** ' : '';
-    lines.push(`| \`${d.name}\` | ${d.type} | ${cell(shownDefault(d.default))} | ${cell(range(d))} | ${cell(note + d.doc)} |`);
+    lines.push(
+      `| \`${d.name}\` | ${d.type} | ${cell(shownDefault(d.default))} | ${cell(range(d))} | ${cell(note + d.doc)} |`,
+    );
   }
   lines.push('');
   lines.push('## Topic settings');
   lines.push('');
   lines.push('Set per topic at creation (CreateTopics configs, `kafka-topics --config`) or later with AlterConfigs /');
-  lines.push('IncrementalAlterConfigs. Without an override a topic takes the broker setting named in the synonyms column.');
+  lines.push(
+    'IncrementalAlterConfigs. Without an override a topic takes the broker setting named in the synonyms column.',
+  );
   lines.push('');
   lines.push('| key | type | default | broker synonyms | |');
   lines.push('|---|---|---|---|---|');
@@ -51,10 +60,17 @@ export function renderConfigReference(): string {
   lines.push('');
   lines.push('## Kafka settings accepted and ignored');
   lines.push('');
-  lines.push('These Kafka broker keys are accepted so that existing `server.properties` files start unchanged; they have');
+  lines.push(
+    'These Kafka broker keys are accepted so that existing `server.properties` files start unchanged; they have',
+  );
   lines.push('no effect in Samsa (a warning is logged when one is set):');
   lines.push('');
-  lines.push([...ACCEPTED_IGNORED_KEYS].sort().map((k) => `\`${k}\``).join(', '));
+  lines.push(
+    [...ACCEPTED_IGNORED_KEYS]
+      .sort()
+      .map((k) => `\`${k}\``)
+      .join(', '),
+  );
   lines.push('');
   return lines.join('\n');
 }

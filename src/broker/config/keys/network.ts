@@ -1,0 +1,107 @@
+/** Broker config keys: network. */
+import { def, ignoredDef, INT_MAX, type ConfigDefinition } from '../types.js';
+import { checkListenerList, checkProtocolMap } from '../values.js';
+
+export const NETWORK_KEYS: readonly ConfigDefinition[] = [
+  def({
+    name: 'listeners',
+    type: 'list',
+    default: 'PLAINTEXT://127.0.0.1:9092',
+    check: checkListenerList,
+    doc: 'Comma-separated NAME://host:port endpoints to listen on; an empty host binds every interface. Samsa default binds loopback only.',
+  }),
+  def({
+    name: 'advertised.listeners',
+    type: 'list',
+    default: null,
+    check: checkListenerList,
+    doc: 'Endpoints given to clients in metadata responses, if different from listeners.',
+  }),
+  def({
+    name: 'listener.security.protocol.map',
+    type: 'list',
+    default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
+    check: checkProtocolMap,
+    doc: 'Maps each listener name to its security protocol (NAME:PROTOCOL pairs).',
+  }),
+  def({
+    name: 'socket.request.max.bytes',
+    type: 'int',
+    default: '104857600',
+    min: 1,
+    doc: 'Largest request (size prefix) accepted; bigger ones close the connection.',
+  }),
+  def({
+    name: 'socket.send.buffer.bytes',
+    type: 'int',
+    default: '102400',
+    min: -1,
+    doc: 'SO_SNDBUF hint for client sockets; -1 keeps the OS default.',
+  }),
+  def({
+    name: 'socket.receive.buffer.bytes',
+    type: 'int',
+    default: '102400',
+    min: -1,
+    doc: 'SO_RCVBUF hint for client sockets; -1 keeps the OS default.',
+  }),
+  def({
+    name: 'connections.max.idle.ms',
+    type: 'long',
+    default: '600000',
+    doc: 'Connections with no traffic for this long are closed; -1 disables the check.',
+  }),
+  def({
+    name: 'max.connections',
+    type: 'int',
+    default: String(INT_MAX),
+    min: 0,
+    doc: 'Upper bound on simultaneously open client connections.',
+  }),
+  def({
+    name: 'max.connections.per.ip',
+    type: 'int',
+    default: String(INT_MAX),
+    min: 0,
+    doc: 'Upper bound on open connections from one IP address.',
+  }),
+  def({
+    name: 'queued.max.requests',
+    type: 'int',
+    default: '500',
+    min: 1,
+    doc: 'Per-connection cap on requests read but not yet answered before reading pauses.',
+  }),
+  ignoredDef({
+    name: 'num.network.threads',
+    quiet: true,
+    type: 'int',
+    default: '3',
+    min: 1,
+    doc: 'Ignored: Samsa serves all connections from one event loop.',
+  }),
+  ignoredDef({
+    name: 'num.io.threads',
+    quiet: true,
+    type: 'int',
+    default: '8',
+    min: 1,
+    doc: 'Ignored: Samsa handles requests on one event loop.',
+  }),
+  ignoredDef({
+    name: 'background.threads',
+    quiet: true,
+    type: 'int',
+    default: '10',
+    min: 1,
+    doc: 'Ignored: background work runs on the same event loop.',
+  }),
+  ignoredDef({
+    name: 'num.recovery.threads.per.data.dir',
+    quiet: true,
+    type: 'int',
+    default: '1',
+    min: 1,
+    doc: 'Ignored: log recovery is single-threaded.',
+  }),
+];

@@ -1,0 +1,200 @@
+/** Parsing one config value by its declared type, and the checks some keys add (listeners, cluster ids). */
+import { randomBytes } from 'node:crypto';
+import { SECURITY_PROTOCOLS, type ConfigDefinition, type ConfigValue, INT_MAX, INT_MIN } from './types.js';
+import type { Listener } from './index.js';
+
+// ---------------------------------------------------------------------------------------------------------
+// Value parsing
+
+const INT_RE = /^[+-]?\d+$/;
+const DOUBLE_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const LONG_MIN_BIG = -(2n ** 63n);
+const LONG_MAX_BIG = 2n ** 63n - 1n;
+
+export function expectation(d: ConfigDefinition): string {
+  const range = describeRange(d);
+  switch (d.type) {
+    case 'boolean':
+      return 'true or false';
+    case 'int':
+      return `a 32-bit integer${range}`;
+    case 'short':
+      return `a 16-bit integer${range}`;
+    case 'long':
+      return `a 64-bit integer${range}`;
+    case 'double':
+      return `a number${range}`;
+    case 'list':
+      return d.validValues ? `a comma-separated list of ${d.validValues.join(', ')}` : 'a comma-separated list';
+    default:
+      return d.validValues ? `one of ${d.validValues.join(', ')}` : 'a string';
+  }
+}
+
+function describeRange(d: ConfigDefinition): string {
+  if (d.min !== undefined && d.max !== undefined) return ` from ${d.min} to ${d.max}`;
+  if (d.min !== undefined) return ` >= ${d.min}`;
+  if (d.max !== undefined) return ` <= ${d.max}`;
+  return '';
+}
+
+/** Parses one textual value; returns the typed value or a string describing what was expected. */
+export function parseValue(
+  d: ConfigDefinition,
+  text: string,
+): { ok: true; value: ConfigValue } | { ok: false; expected: string } {
+  const fail = (expected = expectation(d)) => ({ ok: false as const, expected });
+  // Kafka trims values of every type before parsing; do the same so trailing spaces in files do no harm.
+  const t = text.trim();
+  let value: ConfigValue;
+  switch (d.type) {
+    case 'boolean': {
+      const l = t.toLowerCase();
+      if (l !== 'true' && l !== 'false') return fail();
+      value = l === 'true';
+      break;
+    }
+    case 'int':
+    case 'short':
+    case 'long': {
+      if (!INT_RE.test(t)) return fail();
+      const big = BigInt(t);
+      const [lo, hi] =
+        d.type === 'int'
+          ? [BigInt(INT_MIN), BigInt(INT_MAX)]
+          : d.type === 'short'
+            ? [-32768n, 32767n]
+            : [LONG_MIN_BIG, LONG_MAX_BIG];
+      if (big < lo || big > hi) return fail();
+      // int64 values are JS numbers in Samsa; anything past 2^53 only ever means "effectively infinite".
+      value =
+        big > BigInt(Number.MAX_SAFE_INTEGER)
+          ? Number.MAX_SAFE_INTEGER
+          : big < BigInt(Number.MIN_SAFE_INTEGER)
+            ? Number.MIN_SAFE_INTEGER
+            : Number(big);
+      if ((d.min !== undefined && value < d.min) || (d.max !== undefined && value > d.max)) return fail();
+      break;
+    }
+    case 'double': {
+      if (!DOUBLE_RE.test(t)) return fail();
+      value = Number(t);
+      if (!Number.isFinite(value) || (d.min !== undefined && value < d.min) || (d.max !== undefined && value > d.max))
+        return fail();
+      break;
+    }
+    case 'list': {
+      value = t === '' ? [] : t.split(',').map((s) => s.trim());
+      if (value.some((s) => s === '')) return fail(`${expectation(d)} without empty entries`);
+      if (d.validValues) {
+        const allowed = d.validValues;
+        const out: string[] = [];
+        for (const item of value) {
+          const hit = allowed.find((a) => a.toLowerCase() === item.toLowerCase());
+          if (!hit) return fail();
+          out.push(hit);
+        }
+        value = out;
+      }
+      break;
+    }
+    case 'string':
+    case 'password': {
+      value = t;
+      if (d.validValues) {
+        const hit = d.validValues.find((a) => a.toLowerCase() === t.toLowerCase());
+        if (!hit) return fail();
+        value = hit;
+      }
+      break;
+    }
+  }
+  if (d.check) {
+    const problem = d.check(value);
+    if (problem !== undefined) return fail(problem);
+  }
+  return { ok: true, value };
+}
+
+export function checkRetentionMs(v: ConfigValue): string | undefined {
+  return v === 0 ? '-1 (unlimited) or a positive number of milliseconds' : undefined;
+}
+
+export function nonEmptyList(v: ConfigValue): string | undefined {
+  return Array.isArray(v) && v.length === 0 ? 'at least one of delete, compact' : undefined;
+}
+
+export function checkClusterId(v: ConfigValue): string | undefined {
+  if (typeof v !== 'string' || v === '') return undefined;
+  return /^[A-Za-z0-9_-]{22}$/.test(v)
+    ? undefined
+    : 'a 22-character base64url cluster id (as produced by `kafka-storage random-uuid`)';
+}
+
+/** A fresh cluster id in Kafka's format: 16 random bytes, base64url without padding. */
+export function generateClusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+// Listener syntax: NAME://host:port, with host empty, a name, an IPv4 address or a bracketed IPv6 address.
+const LISTENER_RE = /^([A-Za-z][A-Za-z0-9_]*):\/\/(\[[0-9A-Fa-f:.%a-zA-Z]+\]|[A-Za-z0-9._-]*):(\d{1,5})$/;
+
+/** Parses "NAME://host:port"; returns a description of the expected form on failure. */
+export function parseListener(text: string): Omit<Listener, 'securityProtocol'> | string {
+  const m = LISTENER_RE.exec(text.trim());
+  const form =
+    'NAME://host:port with a port from 0 to 65535 (e.g. PLAINTEXT://127.0.0.1:9092, PLAINTEXT://:9092, PLAINTEXT://[::1]:9092)';
+  if (!m) return form;
+  const port = Number(m[3]);
+  if (port > 65535) return form;
+  let host = m[2]!;
+  if (host.startsWith('[')) host = host.slice(1, -1);
+  return { name: m[1]!.toUpperCase(), host, port };
+}
+
+export function checkListenerList(v: ConfigValue): string | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const names = new Set<string>();
+  for (const item of v) {
+    const l = parseListener(item);
+    if (typeof l === 'string') return v.length === 1 ? l : `comma-separated ${l}; '${item}' is not`;
+    if (names.has(l.name)) return `listener names to be unique, but ${l.name} appears twice`;
+    names.add(l.name);
+  }
+  return undefined;
+}
+
+export function checkProtocolMap(v: ConfigValue): string | undefined {
+  if (!Array.isArray(v)) return undefined;
+  for (const item of v) {
+    const [name, proto, ...rest] = item.split(':');
+    if (rest.length || !name || !proto || !/^[A-Za-z][A-Za-z0-9_]*$/.test(name.trim())) {
+      return `NAME:PROTOCOL pairs; '${item}' does not match`;
+    }
+    if (!(SECURITY_PROTOCOLS as readonly string[]).includes(proto.trim().toUpperCase())) {
+      return `a security protocol among ${SECURITY_PROTOCOLS.join(', ')}; '${proto.trim()}' is not one`;
+    }
+  }
+  return undefined;
+}
+
+// HTTP listener syntax for the services: http://host:port (https:// once TLS is configured for them).
+const HTTP_LISTENER_RE = /^(https?):\/\/(\[[0-9A-Fa-f:.%a-zA-Z]+\]|[A-Za-z0-9._-]*):(\d{1,5})$/;
+
+/** Parses an HTTP service endpoint; returns a description of what is expected when it does not parse. */
+export function parseHttpListener(text: string): { scheme: 'http' | 'https'; host: string; port: number } | string {
+  const m = HTTP_LISTENER_RE.exec(text.trim());
+  if (!m) return `'${text}' is not of the form http://host:port`;
+  const port = Number(m[3]);
+  if (port > 65535) return `port ${port} in '${text}' is out of range`;
+  const host = m[2]!.startsWith('[') ? m[2]!.slice(1, -1) : m[2]!;
+  return { scheme: m[1] as 'http' | 'https', host, port };
+}
+
+export function checkHttpListenerList(v: ConfigValue): string | undefined {
+  for (const item of (v as string[]) ?? []) {
+    const r = parseHttpListener(item);
+    if (typeof r === 'string') return r;
+  }
+  return undefined;
+}
