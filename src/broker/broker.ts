@@ -44,6 +44,8 @@ export class Broker {
   /** The host and port clients are told to connect to. */
   advertisedHost = '127.0.0.1';
   advertisedPort = 0;
+  /** Name of the client listener (e.g. PLAINTEXT). */
+  listenerName = 'PLAINTEXT';
   clusterId = '';
   /** Consumer groups and committed offsets; set by startBroker before the listener opens. */
   groups!: GroupCoordinator;
@@ -91,6 +93,7 @@ export class Broker {
       {
         maxRequestBytes: this.config.socketRequestMaxBytes,
         idleTimeoutMs: this.config.connectionsMaxIdleMs,
+        listener: this.listenerName,
       },
       this.log,
       (c) => this.connections.delete(c),
@@ -210,6 +213,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   });
   await broker.txn.load();
   registerHandlers(broker);
+  broker.listenerName = listener.name;
   await broker.listen(listener.host, listener.port);
   const advertised = config.advertisedListeners.find((l) => l.name === listener.name) ?? listener;
   broker.advertisedHost = advertised.host === '0.0.0.0' || advertised.host === '' ? '127.0.0.1' : advertised.host;

@@ -13,10 +13,13 @@ import { DecodeError, Reader, Writer } from '../protocol/primitives.js';
 import type { Api } from '../protocol/schema.js';
 import type { Logger } from '../storage/logger.js';
 import { UNSUPPORTED_VERSION, type Dispatcher, type RequestContext } from './dispatch.js';
+import { channels, type ConnectionEvent, type RequestEvent } from './observe.js';
 
 export interface ConnectionLimits {
   maxRequestBytes: number;
   idleTimeoutMs: number;
+  /** Name of the listener the connection came in on (for the observation point). */
+  listener?: string;
 }
 
 let nextConnectionId = 1;
@@ -29,6 +32,8 @@ export class Connection {
   /** Size of the frame being assembled, or -1 while its size prefix is not complete. */
   private frameSize = -1;
   private queue: Buffer[] = [];
+  /** Arrival time of each queued frame (performance.now()), taken only while someone observes requests. */
+  private arrivals: number[] = [];
   private running = false;
   private closed = false;
   private paused = false;
@@ -52,7 +57,18 @@ export class Connection {
     socket.on('close', () => {
       this.closed = true;
       this.onClose(this);
+      if (channels.connection.hasSubscribers) this.publishConnection('close');
     });
+    if (channels.connection.hasSubscribers) this.publishConnection('open');
+  }
+
+  private publishConnection(kind: ConnectionEvent['kind']): void {
+    channels.connection.publish({
+      kind,
+      listener: this.limits.listener ?? '',
+      remote: this.remote,
+      connectionId: this.id,
+    } satisfies ConnectionEvent);
   }
 
   close(reason?: string): void {
@@ -85,6 +101,7 @@ export class Connection {
       const frame = this.take(this.frameSize);
       this.frameSize = -1;
       this.queue.push(frame);
+      this.arrivals.push(channels.request.hasSubscribers ? performance.now() : 0);
       if (!this.running) this.pump();
       if (this.closed) return;
     }
@@ -126,7 +143,8 @@ export class Connection {
     this.running = true;
     while (this.queue.length > 0 && !this.closed) {
       const frame = this.queue.shift()!;
-      const pending = this.handle(frame);
+      const arrived = this.arrivals.shift()!;
+      const pending = this.handle(frame, arrived);
       if (pending !== undefined) {
         pending.then(
           () => {
@@ -145,7 +163,7 @@ export class Connection {
   }
 
   /** Handles one frame; returns a promise when the handler is asynchronous. */
-  private handle(frame: Buffer): Promise<void> | undefined {
+  private handle(frame: Buffer, arrived: number): Promise<void> | undefined {
     const r = new Reader(frame);
     let header: RequestHeader;
     try {
@@ -182,6 +200,7 @@ export class Connection {
       return undefined;
     }
     const ctx: RequestContext = { header, connection: this, clientId: header.clientId ?? '' };
+    const started = channels.request.hasSubscribers ? performance.now() : 0;
     let result: unknown;
     try {
       result = entry.handler(ctx, body);
@@ -192,24 +211,55 @@ export class Connection {
     }
     if (result instanceof Promise) {
       return result.then((res) => {
-        if (res !== null && !this.closed) this.send(api, header.apiVersion, header.correlationId, res);
+        const sent = res !== null && !this.closed ? this.send(api, header.apiVersion, header.correlationId, res) : 0;
+        if (channels.request.hasSubscribers) this.observe(api, header, frame.length, sent, arrived, started, res);
       });
     }
-    if (result !== null) this.send(api, header.apiVersion, header.correlationId, result);
+    const sent = result !== null ? this.send(api, header.apiVersion, header.correlationId, result) : 0;
+    if (channels.request.hasSubscribers) this.observe(api, header, frame.length, sent, arrived, started, result);
     return undefined;
   }
 
-  private send(api: Api, version: number, correlationId: number, body: unknown): void {
-    if (this.closed) return;
+  private observe(
+    api: Api,
+    header: RequestHeader,
+    requestBytes: number,
+    responseBytes: number,
+    arrived: number,
+    started: number,
+    response: unknown,
+  ): void {
+    const now = performance.now();
+    channels.request.publish({
+      apiKey: api.key,
+      apiName: api.name,
+      apiVersion: header.apiVersion,
+      clientId: header.clientId ?? '',
+      listener: this.limits.listener ?? '',
+      requestBytes,
+      responseBytes,
+      queueMs: arrived > 0 && started > 0 ? started - arrived : 0,
+      handleMs: started > 0 ? now - started : 0,
+      response,
+    } satisfies RequestEvent);
+  }
+
+  /** Encodes and writes a response; returns its size without the length prefix (0 when the connection is closed). */
+  private send(api: Api, version: number, correlationId: number, body: unknown): number {
+    if (this.closed) return 0;
     const w = new Writer(512);
     w.int32(0);
     encodeResponseHeader(w, correlationId, api.responseHeaderVersion(version));
     api.responseCodec(version).encode(w, body as never);
     const parts = w.finishFrame();
     let ok = true;
+    let size = -4;
     // One writev for a response in several parts (a Fetch response carries the log's buffers as they are).
     if (parts.length > 1) this.socket.cork();
-    for (const p of parts) ok = this.socket.write(p);
+    for (const p of parts) {
+      size += p.length;
+      ok = this.socket.write(p);
+    }
     if (parts.length > 1) this.socket.uncork();
     if (!ok && !this.paused) {
       // The client is not reading its responses: stop reading its requests until it catches up.
@@ -220,5 +270,6 @@ export class Connection {
         this.socket.resume();
       });
     }
+    return size;
   }
 }

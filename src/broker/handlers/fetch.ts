@@ -6,6 +6,7 @@ import { ZERO_UUID } from '../../protocol/schema.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
 import { FetchWaiters } from '../fetch-waiters.js';
+import { channels, type FetchOutEvent } from '../observe.js';
 import { nextEpoch, partKey, type FetchSession, type SessionPartition } from '../fetch-sessions.js';
 
 type PartitionOut = Encodable<ResponseOf<typeof Fetch>['responses'][number]['partitions'][number]>;
@@ -235,6 +236,20 @@ export function fetch(broker: Broker): Handler<typeof Fetch> {
       for (const t of byTopic.values()) {
         for (const p of t.partitions) {
           if ((p.records as Buffer).length > 0) p.records = await downConvert(p.records as Buffer, magic);
+        }
+      }
+    }
+    if (channels.fetchOut.hasSubscribers) {
+      for (const t of byTopic.values()) {
+        for (const p of t.partitions) {
+          const records = p.records as Buffer;
+          if (records.length === 0) continue;
+          channels.fetchOut.publish({
+            topic: t.topic,
+            partition: p.partitionIndex ?? 0,
+            bytes: records.length,
+            records,
+          } satisfies FetchOutEvent);
         }
       }
     }

@@ -14,6 +14,7 @@ import { PartitionLog, StorageError } from '../../storage/partition-log.js';
 import type { Broker } from '../broker.js';
 import type { Handler, RequestContext } from '../dispatch.js';
 import { FetchWaiters } from '../fetch-waiters.js';
+import { type AppendEvent, channels } from '../observe.js';
 
 const TOPIC_CODECS: Record<string, Compression | undefined> = {
   uncompressed: Compression.None,
@@ -176,7 +177,17 @@ export function produce(broker: Broker): Handler<typeof Produce> {
       throw err;
     }
     if (log.requiresDurableAppend) req.durable.push(log.awaitFlush(res.lastOffset + 1));
-    if (!res.duplicate) broker.waiters.notify(FetchWaiters.key(topic, index), batches.length);
+    if (!res.duplicate) {
+      broker.waiters.notify(FetchWaiters.key(topic, index), batches.length);
+      if (channels.append.hasSubscribers) {
+        channels.append.publish({
+          topic,
+          partition: index,
+          records: v.recordCount,
+          bytes: batches.length,
+        } satisfies AppendEvent);
+      }
+    }
     return {
       index,
       errorCode: 0,
