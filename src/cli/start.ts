@@ -183,6 +183,8 @@ async function runStart(flags: StartFlags): Promise<void> {
 
   try {
     // The merged properties already carry --port/--host/--data-dir, so they are the single source of truth.
+    // Streaming SQL (ksqlDB's REST API on ksql.listeners) is on by default here, off for embedders.
+    props['ksql.enabled'] ??= 'true';
     broker = await startBroker({ config: props, logger: root });
   } catch (e) {
     if (e instanceof ConfigError) throw e;
