@@ -119,7 +119,12 @@ export function formatWithPattern(ms: number, pattern: string, tz = 'UTC'): stri
         const sign = off < 0 ? '-' : '+';
         const hh = pad(Math.floor(Math.abs(off) / 60), 2);
         const mm = pad(Math.abs(off) % 60, 2);
-        out += w === 1 ? `${sign}${hh}${mm === '00' ? '' : mm}` : w === 3 || p.field === 'Z' && w > 3 ? `${sign}${hh}:${mm}` : `${sign}${hh}${mm}`;
+        out +=
+          w === 1
+            ? `${sign}${hh}${mm === '00' ? '' : mm}`
+            : w === 3 || (p.field === 'Z' && w > 3)
+              ? `${sign}${hh}:${mm}`
+              : `${sign}${hh}${mm}`;
         break;
       }
       default:

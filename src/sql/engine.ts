@@ -95,13 +95,21 @@ export class SqlEngine {
     this.serviceId = opts.serviceId ?? 'default_';
     this.commandTopic = `_confluent-ksql-${this.serviceId}_command_topic`;
     this.log = opts.logger ?? noopLogger;
-    this.properties = { 'ksql.streams.auto.offset.reset': 'latest', 'ksql.service.id': this.serviceId, ...(opts.properties ?? {}) };
+    this.properties = {
+      'ksql.streams.auto.offset.reset': 'latest',
+      'ksql.service.id': this.serviceId,
+      ...(opts.properties ?? {}),
+    };
   }
 
   async start(): Promise<void> {
     this.admin = createAdmin({ bootstrapServers: this.opts.bootstrap, clientId: `ksql-${this.serviceId}` });
     await this.admin.connect();
-    this.producer = createProducer({ bootstrapServers: this.opts.bootstrap, lingerMs: 5, clientId: `ksql-${this.serviceId}` });
+    this.producer = createProducer({
+      bootstrapServers: this.opts.bootstrap,
+      lingerMs: 5,
+      clientId: `ksql-${this.serviceId}`,
+    });
     await this.ensureTopic(this.commandTopic, 1, { 'retention.ms': '-1', 'cleanup.policy': 'delete' });
     await this.replay();
   }
@@ -133,7 +141,10 @@ export class SqlEngine {
         const [stmt] = parseStatements(cmd.statement);
         if (stmt) await this.apply(stmt, cmd.streamsProperties ?? {}, r.offset, true);
       } catch (e) {
-        this.log.warn('command topic: statement could not be replayed', { statement: cmd.statement, error: (e as Error).message });
+        this.log.warn('command topic: statement could not be replayed', {
+          statement: cmd.statement,
+          error: (e as Error).message,
+        });
       }
     }
     this.log.info('sql: command topic replayed', { commands: records.length, queries: this.queries.size });
@@ -191,9 +202,16 @@ export class SqlEngine {
         continue;
       }
       if (s.kind === 'query') {
-        throw new SqlError('The following statement types should be issued to the websocket endpoint \'/query\':\n\t* PRINT\n\t* SELECT', 40002);
+        throw new SqlError(
+          "The following statement types should be issued to the websocket endpoint '/query':\n\t* PRINT\n\t* SELECT",
+          40002,
+        );
       }
-      if (s.kind === 'print') throw new SqlError("The following statement types should be issued to the websocket endpoint '/query':\n\t* PRINT\n\t* SELECT", 40002);
+      if (s.kind === 'print')
+        throw new SqlError(
+          "The following statement types should be issued to the websocket endpoint '/query':\n\t* PRINT\n\t* SELECT",
+          40002,
+        );
       if (s.kind === 'runScript') {
         out.push(...(await this.execute(readFileSync(s.path, 'utf8'), props)));
         continue;
@@ -209,14 +227,28 @@ export class SqlEngine {
       case 'show':
         return { ...base, ...(await this.show(s.what, s.extended, props)) };
       case 'describe':
-        return { '@type': 'sourceDescription', ...base, sourceDescription: await this.describe(this.meta.get(s.name), s.extended) };
+        return {
+          '@type': 'sourceDescription',
+          ...base,
+          sourceDescription: await this.describe(this.meta.get(s.name), s.extended),
+        };
       case 'describeFunction':
         return { '@type': 'describe_function', ...base, ...this.describeFunction(s.name) };
       case 'explain':
         return { '@type': 'queryDescription', ...base, queryDescription: this.explain(s) };
       case 'insertValues':
-        await this.insertValues(s.target, s.columns, s.values.map((v) => evaluateConstant(v)));
-        return { '@type': 'currentStatus', ...base, commandId: `stream/\`${s.target}\`/insert`, commandStatus: { status: 'SUCCESS', message: 'Inserted', queryId: null }, commandSequenceNumber: -1 };
+        await this.insertValues(
+          s.target,
+          s.columns,
+          s.values.map((v) => evaluateConstant(v)),
+        );
+        return {
+          '@type': 'currentStatus',
+          ...base,
+          commandId: `stream/\`${s.target}\`/insert`,
+          commandStatus: { status: 'SUCCESS', message: 'Inserted', queryId: null },
+          commandSequenceNumber: -1,
+        };
       default: {
         // Statements that change the metastore: validate, record in the command topic, then apply.
         await this.apply(s, props, -1, false, true);
@@ -245,8 +277,15 @@ export class SqlEngine {
       case 'createSource': {
         const exists = this.meta.find(s.name);
         if (exists && !s.orReplace) {
-          if (s.ifNotExists) return { commandId: '', message: `A ${exists.type.toLowerCase()} with the same name already exists`, queryId: null };
-          throw new SqlError(`Cannot add ${s.sourceType.toLowerCase()} '${s.name}': A ${exists.type.toLowerCase()} with the same name already exists`);
+          if (s.ifNotExists)
+            return {
+              commandId: '',
+              message: `A ${exists.type.toLowerCase()} with the same name already exists`,
+              queryId: null,
+            };
+          throw new SqlError(
+            `Cannot add ${s.sourceType.toLowerCase()} '${s.name}': A ${exists.type.toLowerCase()} with the same name already exists`,
+          );
         }
         const ds = this.sourceFromDdl(s.name, s.sourceType, s.columns, upperProps(s.props), s.text, s.source);
         if (dryRun) return { commandId: '', message: '', queryId: null };
@@ -254,13 +293,23 @@ export class SqlEngine {
         const known = await this.topicExists(ds.topic);
         if (!known) {
           if (topicProps.PARTITIONS === undefined) {
-            throw new SqlError(`Topic '${ds.topic}' does not exist. If you want to create a new topic for the ${s.sourceType.toLowerCase()} please re-run the statement providing the required 'PARTITIONS' configuration in the WITH clause (and optionally 'REPLICAS'). For example: CREATE ${s.sourceType} ${s.name} (...) WITH (KAFKA_TOPIC='${ds.topic}', PARTITIONS=2, REPLICAS=1);`);
+            throw new SqlError(
+              `Topic '${ds.topic}' does not exist. If you want to create a new topic for the ${s.sourceType.toLowerCase()} please re-run the statement providing the required 'PARTITIONS' configuration in the WITH clause (and optionally 'REPLICAS'). For example: CREATE ${s.sourceType} ${s.name} (...) WITH (KAFKA_TOPIC='${ds.topic}', PARTITIONS=2, REPLICAS=1);`,
+            );
           }
-          await this.ensureTopic(ds.topic, ds.partitions, s.sourceType === 'TABLE' ? { 'cleanup.policy': 'compact' } : {});
+          await this.ensureTopic(
+            ds.topic,
+            ds.partitions,
+            s.sourceType === 'TABLE' ? { 'cleanup.policy': 'compact' } : {},
+          );
         } else if (!replaying) ds.partitions = (await this.partitionsOf(ds.topic)).length;
         this.meta.put(ds);
         const kind = s.sourceType === 'STREAM' ? 'Stream' : 'Table';
-        return { commandId: `${s.sourceType.toLowerCase()}/\`${s.name}\`/create`, message: `${kind} created`, queryId: null };
+        return {
+          commandId: `${s.sourceType.toLowerCase()}/\`${s.name}\`/create`,
+          message: `${kind} created`,
+          queryId: null,
+        };
       }
       case 'createAs':
       case 'insertSelect':
@@ -271,10 +320,21 @@ export class SqlEngine {
           if (s.ifExists) return { commandId: '', message: `Source ${s.name} does not exist.`, queryId: null };
           throw new SqlError(`${s.sourceType === 'STREAM' ? 'Stream' : 'Table'} ${s.name} does not exist.`);
         }
-        if (ds.type !== s.sourceType) throw new SqlError(`Incompatible data source type is ${ds.type}, but statement was DROP ${s.sourceType}`);
-        const users = [...this.queries.values()].filter((q) => q.sink === ds.name || q.plan.source.name === ds.name || q.plan.join?.table.name === ds.name);
+        if (ds.type !== s.sourceType)
+          throw new SqlError(`Incompatible data source type is ${ds.type}, but statement was DROP ${s.sourceType}`);
+        const users = [...this.queries.values()].filter(
+          (q) => q.sink === ds.name || q.plan.source.name === ds.name || q.plan.join?.table.name === ds.name,
+        );
         if (users.length > 0) {
-          throw new SqlError(`Cannot drop ${ds.name}.\nThe following queries read from this source: [${users.filter((q) => q.sink !== ds.name).map((q) => q.id).join(', ')}].\nThe following queries write into this source: [${users.filter((q) => q.sink === ds.name).map((q) => q.id).join(', ')}].\nYou need to terminate them before dropping ${ds.name}.`);
+          throw new SqlError(
+            `Cannot drop ${ds.name}.\nThe following queries read from this source: [${users
+              .filter((q) => q.sink !== ds.name)
+              .map((q) => q.id)
+              .join(', ')}].\nThe following queries write into this source: [${users
+              .filter((q) => q.sink === ds.name)
+              .map((q) => q.id)
+              .join(', ')}].\nYou need to terminate them before dropping ${ds.name}.`,
+          );
         }
         if (dryRun) return { commandId: '', message: '', queryId: null };
         this.meta.delete(ds.name);
@@ -284,7 +344,11 @@ export class SqlEngine {
           await cache.consumer.close();
         }
         if (s.deleteTopic && !replaying) await this.admin.deleteTopics([ds.topic]).catch(() => {});
-        return { commandId: `${s.sourceType.toLowerCase()}/\`${s.name}\`/drop`, message: `Source \`${s.name}\` (topic: ${ds.topic}) was dropped.`, queryId: null };
+        return {
+          commandId: `${s.sourceType.toLowerCase()}/\`${s.name}\`/drop`,
+          message: `Source \`${s.name}\` (topic: ${ds.topic}) was dropped.`,
+          queryId: null,
+        };
       }
       case 'terminate': {
         const ids = s.queryId === null ? [...this.queries.keys()] : [s.queryId];
@@ -319,14 +383,27 @@ export class SqlEngine {
     readOnly: boolean,
   ): DataSource {
     const topic = String(props.KAFKA_TOPIC ?? name);
-    if (props.KAFKA_TOPIC === undefined) throw new SqlError('Missing required property "KAFKA_TOPIC" which has no default value.');
+    if (props.KAFKA_TOPIC === undefined)
+      throw new SqlError('Missing required property "KAFKA_TOPIC" which has no default value.');
     const fmt = props.FORMAT !== undefined ? String(props.FORMAT).toUpperCase() : null;
-    const valueFormat = String(props.VALUE_FORMAT ?? fmt ?? this.properties['ksql.persistence.default.format.value'] ?? '').toUpperCase();
-    if (valueFormat === '') throw new SqlError('Statement is missing the \'VALUE_FORMAT\' property from the WITH clause. Either provide one or set a default via the \'ksql.persistence.default.format.value\' config.');
+    const valueFormat = String(
+      props.VALUE_FORMAT ?? fmt ?? this.properties['ksql.persistence.default.format.value'] ?? '',
+    ).toUpperCase();
+    if (valueFormat === '')
+      throw new SqlError(
+        "Statement is missing the 'VALUE_FORMAT' property from the WITH clause. Either provide one or set a default via the 'ksql.persistence.default.format.value' config.",
+      );
     const keyCols = columns.filter((c) => c.key || c.primaryKey);
-    if (type === 'TABLE' && columns.some((c) => c.key)) throw new SqlError(`Column \`${columns.find((c) => c.key)!.name}\` is a 'KEY' column: please use 'PRIMARY KEY' for tables.`);
-    if (type === 'STREAM' && columns.some((c) => c.primaryKey)) throw new SqlError(`Column \`${columns.find((c) => c.primaryKey)!.name}\` is a 'PRIMARY KEY' column: please use 'KEY' for streams.`);
-    if (type === 'TABLE' && keyCols.length === 0) throw new SqlError(`Tables require a PRIMARY KEY. Please define the PRIMARY KEY.`);
+    if (type === 'TABLE' && columns.some((c) => c.key))
+      throw new SqlError(
+        `Column \`${columns.find((c) => c.key)!.name}\` is a 'KEY' column: please use 'PRIMARY KEY' for tables.`,
+      );
+    if (type === 'STREAM' && columns.some((c) => c.primaryKey))
+      throw new SqlError(
+        `Column \`${columns.find((c) => c.primaryKey)!.name}\` is a 'PRIMARY KEY' column: please use 'KEY' for streams.`,
+      );
+    if (type === 'TABLE' && keyCols.length === 0)
+      throw new SqlError(`Tables require a PRIMARY KEY. Please define the PRIMARY KEY.`);
     const keyFormat = String(props.KEY_FORMAT ?? fmt ?? (keyCols.length === 0 ? 'NONE' : 'KAFKA')).toUpperCase();
     const cols: SourceColumn[] = [
       ...keyCols.map((c) => ({ name: c.name, type: c.type, key: true })),
@@ -345,7 +422,10 @@ export class SqlEngine {
       keyFormat,
       valueFormat,
       keyOptions: { delimiter: props.KEY_DELIMITER as string | undefined },
-      valueOptions: { delimiter: props.VALUE_DELIMITER as string | undefined, wrapSingle: props.WRAP_SINGLE_VALUE as boolean | undefined },
+      valueOptions: {
+        delimiter: props.VALUE_DELIMITER as string | undefined,
+        wrapSingle: props.WRAP_SINGLE_VALUE as boolean | undefined,
+      },
       columns: cols,
       timestampColumn: props.TIMESTAMP !== undefined ? String(props.TIMESTAMP).toUpperCase() : null,
       timestampFormat: props.TIMESTAMP_FORMAT !== undefined ? String(props.TIMESTAMP_FORMAT) : null,
@@ -358,12 +438,20 @@ export class SqlEngine {
     };
     this.checkFormats(ds);
     if (ds.timestampColumn && !cols.some((c) => c.name === ds.timestampColumn)) {
-      throw new SqlError(`The TIMESTAMP column set in the WITH clause does not exist in the schema: '${ds.timestampColumn}'`);
+      throw new SqlError(
+        `The TIMESTAMP column set in the WITH clause does not exist in the schema: '${ds.timestampColumn}'`,
+      );
     }
     if (props.WINDOW_TYPE !== undefined) {
       const wt = String(props.WINDOW_TYPE).toUpperCase() as 'TUMBLING' | 'HOPPING' | 'SESSION';
       const m = /^(\d+)\s*(\w+)$/.exec(String(props.WINDOW_SIZE ?? ''));
-      const units: Record<string, number> = { MILLISECOND: 1, SECOND: 1000, MINUTE: 60000, HOUR: 3600000, DAY: 86400000 };
+      const units: Record<string, number> = {
+        MILLISECOND: 1,
+        SECOND: 1000,
+        MINUTE: 60000,
+        HOUR: 3600000,
+        DAY: 86400000,
+      };
       ds.window = { type: wt, size: m ? Number(m[1]) * (units[m[2]!.toUpperCase().replace(/S$/, '')] ?? 1) : 0 };
     }
     return ds;
@@ -390,18 +478,33 @@ export class SqlEngine {
       const existing = this.meta.find(s.name);
       if (existing && !s.orReplace) {
         if (s.ifNotExists) return { commandId: '', message: 'already exists', queryId: null };
-        throw new SqlError(`Cannot add ${s.sourceType.toLowerCase()} '${s.name}': A ${existing.type.toLowerCase()} with the same name already exists`);
+        throw new SqlError(
+          `Cannot add ${s.sourceType.toLowerCase()} '${s.name}': A ${existing.type.toLowerCase()} with the same name already exists`,
+        );
       }
-      if (s.sourceType === 'TABLE' && !plan.outputIsTable) throw new SqlError(`Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead.`);
-      if (s.sourceType === 'STREAM' && plan.aggregate) throw new SqlError('Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.');
-      if (s.sourceType === 'TABLE' && plan.keyCount === 0) throw new SqlError('Key missing from projection (ie, SELECT).');
+      if (s.sourceType === 'TABLE' && !plan.outputIsTable)
+        throw new SqlError(
+          `Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead.`,
+        );
+      if (s.sourceType === 'STREAM' && plan.aggregate)
+        throw new SqlError(
+          'Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.',
+        );
+      if (s.sourceType === 'TABLE' && plan.keyCount === 0)
+        throw new SqlError('Key missing from projection (ie, SELECT).');
       const p = upperProps(s.props);
       const fmt = p.FORMAT !== undefined ? String(p.FORMAT).toUpperCase() : null;
       const keyCount = plan.keyCount;
-      let keyFormat = String(p.KEY_FORMAT ?? fmt ?? (plan.join ? plan.join.table.keyFormat : plan.source.keyFormat)).toUpperCase();
+      let keyFormat = String(
+        p.KEY_FORMAT ?? fmt ?? (plan.join ? plan.join.table.keyFormat : plan.source.keyFormat),
+      ).toUpperCase();
       if (keyCount === 0) keyFormat = 'NONE';
       else if (keyFormat === 'NONE') keyFormat = 'KAFKA';
-      if (keyFormat === 'KAFKA' && (keyCount > 1 || !['INTEGER', 'BIGINT', 'DOUBLE', 'STRING', 'BYTES'].includes(plan.output[0]!.type.base))) keyFormat = 'JSON';
+      if (
+        keyFormat === 'KAFKA' &&
+        (keyCount > 1 || !['INTEGER', 'BIGINT', 'DOUBLE', 'STRING', 'BYTES'].includes(plan.output[0]!.type.base))
+      )
+        keyFormat = 'JSON';
       sink = {
         name: s.name,
         type: s.sourceType,
@@ -409,7 +512,10 @@ export class SqlEngine {
         keyFormat,
         valueFormat: String(p.VALUE_FORMAT ?? fmt ?? plan.source.valueFormat).toUpperCase(),
         keyOptions: { delimiter: p.KEY_DELIMITER as string | undefined },
-        valueOptions: { delimiter: p.VALUE_DELIMITER as string | undefined, wrapSingle: p.WRAP_SINGLE_VALUE as boolean | undefined },
+        valueOptions: {
+          delimiter: p.VALUE_DELIMITER as string | undefined,
+          wrapSingle: p.WRAP_SINGLE_VALUE as boolean | undefined,
+        },
         columns: plan.output.map((c) => ({ name: c.name, type: c.type, key: c.key })),
         timestampColumn: p.TIMESTAMP !== undefined ? String(p.TIMESTAMP).toUpperCase() : null,
         timestampFormat: p.TIMESTAMP_FORMAT !== undefined ? String(p.TIMESTAMP_FORMAT) : null,
@@ -424,10 +530,14 @@ export class SqlEngine {
     } else {
       sink = this.meta.get(s.target);
       if (sink.readOnly) throw new SqlError(`Cannot insert into read-only ${sink.type.toLowerCase()}: ${sink.name}`);
-      if (sink.type !== 'STREAM') throw new SqlError(`INSERT INTO can only be used to insert into a stream. ${sink.name} is a table.`);
+      if (sink.type !== 'STREAM')
+        throw new SqlError(`INSERT INTO can only be used to insert into a stream. ${sink.name} is a table.`);
       const want = sink.columns.map((c) => `${c.name}:${typeToString(c.type)}:${c.key}`).join(',');
       const got = plan.output.map((c) => `${c.name}:${typeToString(c.type)}:${c.key}`).join(',');
-      if (want !== got) throw new SqlError(`Incompatible schema between results and sink.\nResult schema is ${got}\nSink schema is ${want}`);
+      if (want !== got)
+        throw new SqlError(
+          `Incompatible schema between results and sink.\nResult schema is ${got}\nSink schema is ${want}`,
+        );
     }
     if (dryRun) return { commandId: '', message: '', queryId: null };
     const prefix = s.kind === 'insertSelect' ? 'INSERTQUERY' : s.sourceType === 'STREAM' ? 'CSAS' : 'CTAS';
@@ -449,10 +559,19 @@ export class SqlEngine {
       commandId: `${sink.type.toLowerCase()}/\`${sink.name}\`/create`,
       message: s.kind === 'insertSelect' ? `Created query with ID ${id}` : `Created query with ID ${id}`,
       queryId: id,
-    } as { commandId: string; message: string; queryId: string | null } & { kind?: string } & Record<string, unknown> & { _k?: typeof kind };
+    } as { commandId: string; message: string; queryId: string | null } & { kind?: string } & Record<
+        string,
+        unknown
+      > & { _k?: typeof kind };
   }
 
-  private async startPersistent(id: string, statement: string, plan: QueryPlan, sink: DataSource, props: Record<string, string>): Promise<void> {
+  private async startPersistent(
+    id: string,
+    statement: string,
+    plan: QueryPlan,
+    sink: DataSource,
+    props: Record<string, string>,
+  ): Promise<void> {
     const groupId = `_confluent-ksql-${this.serviceId}query_${id}`;
     const changelog = `_confluent-ksql-${this.serviceId}query_${id}-Aggregate-Materialize-changelog`;
     const encoder = new RowEncoder(sink);
@@ -471,12 +590,23 @@ export class SqlEngine {
       await this.ensureTopic(changelog, 1, { 'cleanup.policy': 'compact' });
       for (const r of await this.readAll(changelog)) {
         if (r.key === null) continue;
-        runner.restore(r.key.toString('utf8'), r.value === null ? null : (JSON.parse(r.value.toString('utf8')) as GroupSnapshot));
+        runner.restore(
+          r.key.toString('utf8'),
+          r.value === null ? null : (JSON.parse(r.value.toString('utf8')) as GroupSnapshot),
+        );
       }
     }
     if (table) await table.ready;
-    const reset = (props['auto.offset.reset'] ?? props['ksql.streams.auto.offset.reset'] ?? this.properties['ksql.streams.auto.offset.reset'] ?? 'latest') as 'earliest' | 'latest';
-    const consumer = createConsumer({ bootstrapServers: this.opts.bootstrap, groupId, autoOffsetReset: reset, clientId: id });
+    const reset = (props['auto.offset.reset'] ??
+      props['ksql.streams.auto.offset.reset'] ??
+      this.properties['ksql.streams.auto.offset.reset'] ??
+      'latest') as 'earliest' | 'latest';
+    const consumer = createConsumer({
+      bootstrapServers: this.opts.bootstrap,
+      groupId,
+      autoOffsetReset: reset,
+      clientId: id,
+    });
     const tps = await this.partitionsOf(plan.source.topic);
     consumer.assign(tps);
     for (const c of await consumer.committed(tps)) if (c.offset >= 0) consumer.seek(c, c.offset);
@@ -502,14 +632,22 @@ export class SqlEngine {
         runner.endBatch();
         if (plan.aggregate) {
           for (const [k, snap] of runner.takeChangelog()) {
-            producer.produce({ topic: changelog, key: k, value: snap === null ? null : JSON.stringify(snap), partition: 0 });
+            producer.produce({
+              topic: changelog,
+              key: k,
+              value: snap === null ? null : JSON.stringify(snap),
+              partition: 0,
+            });
           }
         }
-        for (const p of pending) producer.produce({ topic: sinkTopic, key: p.key, value: p.value, timestamp: p.timestamp });
+        for (const p of pending)
+          producer.produce({ topic: sinkTopic, key: p.key, value: p.value, timestamp: p.timestamp });
         pending.length = 0;
         await producer.flush();
         const last = batch.records[batch.records.length - 1]!;
-        await this.admin.alterGroupOffsets(groupId, [{ topic: batch.topic, partition: batch.partition, offset: last.offset + 1 }]);
+        await this.admin.alterGroupOffsets(groupId, [
+          { topic: batch.topic, partition: batch.partition, offset: last.offset + 1 },
+        ]);
       }
     })().catch((e: Error) => {
       if (stopping || this.closed) return;
@@ -524,7 +662,11 @@ export class SqlEngine {
     const have = this.tableCaches.get(ds.name);
     if (have) return have;
     const state = new TableState(ds);
-    const consumer = createConsumer({ bootstrapServers: this.opts.bootstrap, autoOffsetReset: 'earliest', clientId: `ksql-table-${ds.name}` });
+    const consumer = createConsumer({
+      bootstrapServers: this.opts.bootstrap,
+      autoOffsetReset: 'earliest',
+      clientId: `ksql-table-${ds.name}`,
+    });
     const tps = await this.partitionsOf(ds.topic);
     consumer.assign(tps);
     const entry = { state, consumer, ready: Promise.resolve() };
@@ -556,7 +698,9 @@ export class SqlEngine {
     const ends = await this.admin.listOffsets(tps.map((tp) => ({ ...tp, timestamp: -1 })));
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const behind = ends.some((e) => (cache.consumer.position({ topic: ds.topic, partition: e.partition }) ?? 0) < e.offset);
+      const behind = ends.some(
+        (e) => (cache.consumer.position({ topic: ds.topic, partition: e.partition }) ?? 0) < e.offset,
+      );
       if (!behind || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -567,11 +711,7 @@ export class SqlEngine {
   // Push and pull queries
 
   /** Starts a query: a push query (EMIT CHANGES) streams rows until LIMIT or close; a pull query answers once. */
-  async query(
-    text: string,
-    props: Record<string, string>,
-    onRow: (values: unknown[]) => void,
-  ): Promise<QueryHandle> {
+  async query(text: string, props: Record<string, string>, onRow: (values: unknown[]) => void): Promise<QueryHandle> {
     const stmts = parseStatements(text);
     if (stmts.length !== 1) throw new SqlError('Expected exactly one statement');
     const s = stmts[0]!;
@@ -582,8 +722,14 @@ export class SqlEngine {
     const plan = planQuery(q, this.meta);
     const id = `transient_${plan.source.name}_${++this.transientSeq}`;
     const table = plan.join ? await this.syncTable(plan.join.table) : null;
-    const reset = (props['auto.offset.reset'] ?? props['ksql.streams.auto.offset.reset'] ?? this.properties['ksql.streams.auto.offset.reset']) as 'earliest' | 'latest';
-    const consumer = createConsumer({ bootstrapServers: this.opts.bootstrap, autoOffsetReset: reset === 'earliest' ? 'earliest' : 'latest', clientId: id });
+    const reset = (props['auto.offset.reset'] ??
+      props['ksql.streams.auto.offset.reset'] ??
+      this.properties['ksql.streams.auto.offset.reset']) as 'earliest' | 'latest';
+    const consumer = createConsumer({
+      bootstrapServers: this.opts.bootstrap,
+      autoOffsetReset: reset === 'earliest' ? 'earliest' : 'latest',
+      clientId: id,
+    });
     consumer.assign(await this.partitionsOf(plan.source.topic));
     let count = 0;
     let finished = false;
@@ -641,7 +787,8 @@ export class SqlEngine {
 
   /** A pull query: the rows of a table (or stream) as its topic holds them now, filtered and projected. */
   private async pull(q: Query, onRow: (values: unknown[]) => void): Promise<QueryHandle> {
-    if (q.joins.length > 0 || q.groupBy || q.window) throw new SqlError('Pull queries don\'t support JOIN, GROUP BY or WINDOW clauses.');
+    if (q.joins.length > 0 || q.groupBy || q.window)
+      throw new SqlError("Pull queries don't support JOIN, GROUP BY or WINDOW clauses.");
     const plan = planQuery(q, this.meta, { pull: true });
     const ds = plan.source;
     const rows: unknown[][] = [];
@@ -666,21 +813,39 @@ export class SqlEngine {
   }
 
   /** PRINT: a topic's records as text lines. */
-  private async print(s: Extract<Statement, { kind: 'print' }>, onRow: (values: unknown[]) => void): Promise<QueryHandle> {
-    if (!(await this.topicExists(s.topic))) throw new SqlError(`Could not find topic '${s.topic}', or the KSQL user does not have permissions to list the topic. Topic names are case-sensitive.`);
-    const consumer = createConsumer({ bootstrapServers: this.opts.bootstrap, autoOffsetReset: s.fromBeginning ? 'earliest' : 'latest' });
+  private async print(
+    s: Extract<Statement, { kind: 'print' }>,
+    onRow: (values: unknown[]) => void,
+  ): Promise<QueryHandle> {
+    if (!(await this.topicExists(s.topic)))
+      throw new SqlError(
+        `Could not find topic '${s.topic}', or the KSQL user does not have permissions to list the topic. Topic names are case-sensitive.`,
+      );
+    const consumer = createConsumer({
+      bootstrapServers: this.opts.bootstrap,
+      autoOffsetReset: s.fromBeginning ? 'earliest' : 'latest',
+    });
     consumer.assign(await this.partitionsOf(s.topic));
     let n = 0;
     const done = (async () => {
       for await (const r of consumer) {
         const text = (b: Buffer | null) => (b === null ? '<null>' : b.toString('utf8'));
-        onRow([`rowtime: ${new Date(r.timestamp).toISOString().replace('T', ' ').replace('Z', ' Z')}, key: ${text(r.key)}, value: ${text(r.value)}, partition: ${r.partition}`]);
+        onRow([
+          `rowtime: ${new Date(r.timestamp).toISOString().replace('T', ' ').replace('Z', ' Z')}, key: ${text(r.key)}, value: ${text(r.value)}, partition: ${r.partition}`,
+        ]);
         if (s.limit !== null && ++n >= s.limit) break;
       }
     })()
       .catch(() => {})
       .finally(() => void consumer.close());
-    return { id: `print_${++this.transientSeq}`, columnNames: ['RECORD'], columnTypes: ['STRING'], schema: '`RECORD` STRING', close: () => consumer.close(), done };
+    return {
+      id: `print_${++this.transientSeq}`,
+      columnNames: ['RECORD'],
+      columnTypes: ['STRING'],
+      schema: '`RECORD` STRING',
+      close: () => consumer.close(),
+      done,
+    };
   }
 
   /** Closes a push query by id (/close-query); false when there is none. */
@@ -697,11 +862,15 @@ export class SqlEngine {
   async insertValues(target: string, columns: string[] | null, values: unknown[]): Promise<void> {
     const ds = this.meta.get(target);
     if (ds.readOnly) throw new SqlError(`Cannot insert values into read-only ${ds.type.toLowerCase()}: ${ds.name}`);
-    if (ds.writerQuery) throw new SqlError(`Cannot insert values into ${ds.name}: it is written by query ${ds.writerQuery}.`);
+    if (ds.writerQuery)
+      throw new SqlError(`Cannot insert values into ${ds.name}: it is written by query ${ds.writerQuery}.`);
     const names = columns ?? ds.columns.map((c) => c.name);
-    if (names.length !== values.length) throw new SqlError(`Expected a value for each column. Expected Columns: [${names.join(', ')}]. Got [${values.join(', ')}]`);
+    if (names.length !== values.length)
+      throw new SqlError(
+        `Expected a value for each column. Expected Columns: [${names.join(', ')}]. Got [${values.join(', ')}]`,
+      );
     const row: Record<string, unknown> = {};
-    names.forEach((n, i) => (row[n] = values[i]));
+    for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
     await this.insertRow(ds, row);
   }
 
@@ -740,11 +909,41 @@ export class SqlEngine {
     });
     switch (what) {
       case 'STREAMS':
-        if (extended) return { '@type': 'source_descriptions', sourceDescriptions: await Promise.all(this.meta.all().filter((s) => s.type === 'STREAM').map((s) => this.describe(s, true))) };
-        return { '@type': 'streams', streams: this.meta.all().filter((s) => s.type === 'STREAM').map(sourceEntry) };
+        if (extended)
+          return {
+            '@type': 'source_descriptions',
+            sourceDescriptions: await Promise.all(
+              this.meta
+                .all()
+                .filter((s) => s.type === 'STREAM')
+                .map((s) => this.describe(s, true)),
+            ),
+          };
+        return {
+          '@type': 'streams',
+          streams: this.meta
+            .all()
+            .filter((s) => s.type === 'STREAM')
+            .map(sourceEntry),
+        };
       case 'TABLES':
-        if (extended) return { '@type': 'source_descriptions', sourceDescriptions: await Promise.all(this.meta.all().filter((s) => s.type === 'TABLE').map((s) => this.describe(s, true))) };
-        return { '@type': 'tables', tables: this.meta.all().filter((s) => s.type === 'TABLE').map(sourceEntry) };
+        if (extended)
+          return {
+            '@type': 'source_descriptions',
+            sourceDescriptions: await Promise.all(
+              this.meta
+                .all()
+                .filter((s) => s.type === 'TABLE')
+                .map((s) => this.describe(s, true)),
+            ),
+          };
+        return {
+          '@type': 'tables',
+          tables: this.meta
+            .all()
+            .filter((s) => s.type === 'TABLE')
+            .map(sourceEntry),
+        };
       case 'TOPICS': {
         const names = (await this.admin.listTopics()).filter((n) => extended || !n.startsWith('_')).sort();
         const infos = names.length > 0 ? await this.admin.describeTopics(names) : [];
@@ -772,7 +971,11 @@ export class SqlEngine {
           '@type': 'function_names',
           functions: [
             ...[...SCALAR_FUNCTIONS.values()].map((f) => ({ name: f.name, category: f.category, type: 'SCALAR' })),
-            ...[...AGGREGATE_FUNCTIONS.values()].map((f) => ({ name: f.name, category: 'AGGREGATE', type: 'AGGREGATE' })),
+            ...[...AGGREGATE_FUNCTIONS.values()].map((f) => ({
+              name: f.name,
+              category: 'AGGREGATE',
+              type: 'AGGREGATE',
+            })),
             ...['TRANSFORM', 'FILTER', 'REDUCE'].map((name) => ({ name, category: 'LAMBDA', type: 'SCALAR' })),
           ].sort((a, b) => a.name.localeCompare(b.name)),
         };
@@ -792,7 +995,9 @@ export class SqlEngine {
   }
 
   private async describe(ds: DataSource, extended: boolean): Promise<Entity> {
-    const readQueries = [...this.queries.values()].filter((q) => q.plan.source.name === ds.name || q.plan.join?.table.name === ds.name);
+    const readQueries = [...this.queries.values()].filter(
+      (q) => q.plan.source.name === ds.name || q.plan.join?.table.name === ds.name,
+    );
     const writeQueries = [...this.queries.values()].filter((q) => q.sink === ds.name);
     const partitions = extended ? (await this.partitionsOf(ds.topic).catch(() => [])).length : ds.partitions;
     return {
@@ -838,17 +1043,32 @@ export class SqlEngine {
   private explain(s: Extract<Statement, { kind: 'explain' }>): Entity {
     if (s.queryId !== null) {
       const q = this.queries.get(s.queryId);
-      if (!q) throw new SqlError(`Query with id:${s.queryId} does not exist, use SHOW QUERIES to view the full set of running queries.`);
+      if (!q)
+        throw new SqlError(
+          `Query with id:${s.queryId} does not exist, use SHOW QUERIES to view the full set of running queries.`,
+        );
       return this.describeQuery(q.id, q.statement, q.plan, [q.sink], [q.sinkTopic], q.state);
     }
     const inner = s.statement!;
-    const query = inner.kind === 'query' ? inner.query : inner.kind === 'createAs' || inner.kind === 'insertSelect' ? inner.query : null;
+    const query =
+      inner.kind === 'query'
+        ? inner.query
+        : inner.kind === 'createAs' || inner.kind === 'insertSelect'
+          ? inner.query
+          : null;
     if (!query) throw new SqlError('EXPLAIN needs a query or a query id.');
     const plan = planQuery(query, this.meta, { pull: query.emit === null });
     return this.describeQuery('', inner.text, plan, [], [], 'UNKNOWN');
   }
 
-  private describeQuery(id: string, statement: string, plan: QueryPlan, sinks: string[], topics: string[], state: string): Entity {
+  private describeQuery(
+    id: string,
+    statement: string,
+    plan: QueryPlan,
+    sinks: string[],
+    topics: string[],
+    state: string,
+  ): Entity {
     const steps = [
       `> [ SOURCE ] | Name: ${plan.source.name} | Topic: ${plan.source.topic}`,
       ...(plan.join ? [`> [ JOIN ] | ${plan.join.type} | Table: ${plan.join.table.name}`] : []),
@@ -861,7 +1081,11 @@ export class SqlEngine {
       id,
       statementText: statement,
       windowType: plan.aggregate?.window?.type ?? null,
-      fields: plan.output.map((c) => ({ name: c.name, schema: describeSchema(c.type), ...(c.key ? { type: 'KEY' } : {}) })),
+      fields: plan.output.map((c) => ({
+        name: c.name,
+        schema: describeSchema(c.type),
+        ...(c.key ? { type: 'KEY' } : {}),
+      })),
       sources: [plan.source.name, ...(plan.join ? [plan.join.table.name] : [])],
       sinks,
       topology: '',
@@ -919,7 +1143,8 @@ export class RowEncoder {
 
   encode(row: OutputRow): { key: Buffer | null; value: Buffer | null; timestamp: number } {
     let key = this.keyCount > 0 ? this.key.encode(row.values, 0) : null;
-    if (this.windowed && row.windowStart !== null) key = windowedKey(key, row.windowStart, this.session ? row.windowEnd : null);
+    if (this.windowed && row.windowStart !== null)
+      key = windowedKey(key, row.windowStart, this.session ? row.windowEnd : null);
     const value = row.tombstone ? null : this.value.encode(row.values, this.keyCount);
     return { key, value, timestamp: row.timestamp };
   }

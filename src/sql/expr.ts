@@ -42,7 +42,10 @@ export class Scope {
       }
       throw new SqlError(`Column '${source ? `${source}.` : ''}${name}' cannot be resolved.`);
     }
-    if (found.length > 1) throw new SqlError(`Column '${name}' is ambiguous. Could be any of: ${found.map((c) => `${c.sources[0]}.${c.name}`).join(', ')}`);
+    if (found.length > 1)
+      throw new SqlError(
+        `Column '${name}' is ambiguous. Could be any of: ${found.map((c) => `${c.sources[0]}.${c.name}`).join(', ')}`,
+      );
     return found[0]!;
   }
 
@@ -91,10 +94,13 @@ class Compiler {
       case 'neg': {
         const x = this.compile(e.e);
         const f = x.fn;
-        return { fn: (r) => {
-          const v = f(r);
-          return v === null ? null : -(v as number);
-        }, type: x.type };
+        return {
+          fn: (r) => {
+            const v = f(r);
+            return v === null ? null : -(v as number);
+          },
+          type: x.type,
+        };
       }
       case 'bin':
         return this.binary(e.op, this.compile(e.l), this.compile(e.r));
@@ -103,31 +109,40 @@ class Compiler {
       case 'and': {
         const l = this.bool(e.l);
         const r = this.bool(e.r);
-        return { fn: (row) => {
-          const a = l(row);
-          if (a === false) return false;
-          const b = r(row);
-          if (b === false) return false;
-          return a === null || b === null ? null : true;
-        }, type: T.BOOLEAN };
+        return {
+          fn: (row) => {
+            const a = l(row);
+            if (a === false) return false;
+            const b = r(row);
+            if (b === false) return false;
+            return a === null || b === null ? null : true;
+          },
+          type: T.BOOLEAN,
+        };
       }
       case 'or': {
         const l = this.bool(e.l);
         const r = this.bool(e.r);
-        return { fn: (row) => {
-          const a = l(row);
-          if (a === true) return true;
-          const b = r(row);
-          if (b === true) return true;
-          return a === null || b === null ? null : false;
-        }, type: T.BOOLEAN };
+        return {
+          fn: (row) => {
+            const a = l(row);
+            if (a === true) return true;
+            const b = r(row);
+            if (b === true) return true;
+            return a === null || b === null ? null : false;
+          },
+          type: T.BOOLEAN,
+        };
       }
       case 'not': {
         const x = this.bool(e.e);
-        return { fn: (r) => {
-          const v = x(r);
-          return v === null ? null : !v;
-        }, type: T.BOOLEAN };
+        return {
+          fn: (r) => {
+            const v = x(r);
+            return v === null ? null : !v;
+          },
+          type: T.BOOLEAN,
+        };
       }
       case 'isnull': {
         const x = this.compile(e.e).fn;
@@ -149,27 +164,33 @@ class Compiler {
         const x = this.compile(e.e);
         const list = e.list.map((i) => this.comparison('=', x, this.compile(i)).fn);
         const not = e.not;
-        return { fn: (r) => {
-          let sawNull = false;
-          for (const eq of list) {
-            const v = eq(r);
-            if (v === true) return !not;
-            if (v === null) sawNull = true;
-          }
-          return sawNull ? null : not;
-        }, type: T.BOOLEAN };
+        return {
+          fn: (r) => {
+            let sawNull = false;
+            for (const eq of list) {
+              const v = eq(r);
+              if (v === true) return !not;
+              if (v === null) sawNull = true;
+            }
+            return sawNull ? null : not;
+          },
+          type: T.BOOLEAN,
+        };
       }
       case 'between': {
         const x = this.compile(e.e);
         const ge = this.comparison('>=', x, this.compile(e.lo)).fn;
         const le = this.comparison('<=', x, this.compile(e.hi)).fn;
         const not = e.not;
-        return { fn: (r) => {
-          const a = ge(r);
-          const b = le(r);
-          if (a === null || b === null) return null;
-          return (a && b) !== not;
-        }, type: T.BOOLEAN };
+        return {
+          fn: (r) => {
+            const a = ge(r);
+            const b = le(r);
+            if (a === null || b === null) return null;
+            return (a && b) !== not;
+          },
+          type: T.BOOLEAN,
+        };
       }
       case 'deref': {
         const x = this.compile(e.e);
@@ -178,31 +199,40 @@ class Compiler {
         if (!field) throw new SqlError(`Could not find field '${e.field}' in '${typeToString(x.type)}'.`);
         const name = field.name;
         const f = x.fn;
-        return { fn: (r) => {
-          const s = f(r) as Record<string, unknown> | null;
-          return s === null ? null : (s[name] ?? null);
-        }, type: field.type };
+        return {
+          fn: (r) => {
+            const s = f(r) as Record<string, unknown> | null;
+            return s === null ? null : (s[name] ?? null);
+          },
+          type: field.type,
+        };
       }
       case 'subscript': {
         const x = this.compile(e.e);
         const idx = this.compile(e.index).fn;
         const f = x.fn;
         if (x.type.base === 'ARRAY') {
-          return { fn: (r) => {
-            const a = f(r) as unknown[] | null;
-            const i = idx(r) as number | null;
-            if (a === null || i === null) return null;
-            const j = i > 0 ? i - 1 : a.length + i;
-            return a[j] ?? null;
-          }, type: x.type.item };
+          return {
+            fn: (r) => {
+              const a = f(r) as unknown[] | null;
+              const i = idx(r) as number | null;
+              if (a === null || i === null) return null;
+              const j = i > 0 ? i - 1 : a.length + i;
+              return a[j] ?? null;
+            },
+            type: x.type.item,
+          };
         }
         if (x.type.base === 'MAP') {
-          return { fn: (r) => {
-            const m = f(r) as Record<string, unknown> | null;
-            const k = idx(r);
-            if (m === null || k === null) return null;
-            return m[String(k)] ?? null;
-          }, type: x.type.value };
+          return {
+            fn: (r) => {
+              const m = f(r) as Record<string, unknown> | null;
+              const k = idx(r);
+              if (m === null || k === null) return null;
+              return m[String(k)] ?? null;
+            },
+            type: x.type.value,
+          };
         }
         throw new SqlError(`Subscript expected either ARRAY or MAP, got: ${typeToString(x.type)}`);
       }
@@ -210,24 +240,33 @@ class Compiler {
         const items = e.items.map((i) => this.compile(i));
         const fns = items.map((i) => i.fn);
         const item = items.find((i) => !(i.type.base === 'STRING' && false))?.type ?? T.STRING;
-        return { fn: (r) => fns.map((f) => f(r)), type: arrayOf(items.length > 0 ? commonType(items.map((i) => i.type)) : item) };
+        return {
+          fn: (r) => fns.map((f) => f(r)),
+          type: arrayOf(items.length > 0 ? commonType(items.map((i) => i.type)) : item),
+        };
       }
       case 'map': {
         const entries = e.entries.map(([k, v]) => [this.compile(k), this.compile(v)] as const);
         const vt = entries.length > 0 ? commonType(entries.map(([, v]) => v.type)) : T.STRING;
-        return { fn: (r) => {
-          const out: Record<string, unknown> = {};
-          for (const [k, v] of entries) out[String(k.fn(r))] = v.fn(r);
-          return out;
-        }, type: mapOf(T.STRING, vt) };
+        return {
+          fn: (r) => {
+            const out: Record<string, unknown> = {};
+            for (const [k, v] of entries) out[String(k.fn(r))] = v.fn(r);
+            return out;
+          },
+          type: mapOf(T.STRING, vt),
+        };
       }
       case 'struct': {
         const fields = e.fields.map(([n, v]) => [n, this.compile(v)] as const);
-        return { fn: (r) => {
-          const out: Record<string, unknown> = {};
-          for (const [n, v] of fields) out[n] = v.fn(r);
-          return out;
-        }, type: { base: 'STRUCT', fields: fields.map(([name, c]) => ({ name, type: c.type })) } };
+        return {
+          fn: (r) => {
+            const out: Record<string, unknown> = {};
+            for (const [n, v] of fields) out[n] = v.fn(r);
+            return out;
+          },
+          type: { base: 'STRUCT', fields: fields.map(([name, c]) => ({ name, type: c.type })) },
+        };
       }
       case 'call':
         return this.call(e);
@@ -248,17 +287,22 @@ class Compiler {
     const a = l.fn;
     const b = r.fn;
     if (op === '||' || (op === '+' && (l.type.base === 'STRING' || r.type.base === 'STRING'))) {
-      return { fn: (row) => {
-        const x = a(row);
-        const y = b(row);
-        return x === null || y === null ? null : String(x) + String(y);
-      }, type: T.STRING };
+      return {
+        fn: (row) => {
+          const x = a(row);
+          const y = b(row);
+          return x === null || y === null ? null : String(x) + String(y);
+        },
+        type: T.STRING,
+      };
     }
     if (op === '+' || op === '-') {
       // TIMESTAMP/DATE arithmetic with intervals is done with functions in ksqlDB; numbers only here.
     }
     if (!isNumeric(l.type) || !isNumeric(r.type)) {
-      throw new SqlError(`Error processing expression: Unsupported arithmetic types. ${typeToString(l.type)} ${typeToString(r.type)}`);
+      throw new SqlError(
+        `Error processing expression: Unsupported arithmetic types. ${typeToString(l.type)} ${typeToString(r.type)}`,
+      );
     }
     const type = widerNumeric(l.type, r.type);
     const integral = type.base === 'INTEGER' || type.base === 'BIGINT';
@@ -339,13 +383,20 @@ class Compiler {
         const x = a(row);
         const y = b(row);
         if (x === null || y === null) return null;
-        return JSON.stringify(x instanceof Buffer ? x.toString('base64') : x) === JSON.stringify(y instanceof Buffer ? y.toString('base64') : y);
+        return (
+          JSON.stringify(x instanceof Buffer ? x.toString('base64') : x) ===
+          JSON.stringify(y instanceof Buffer ? y.toString('base64') : y)
+        );
       };
       if (op === '=') return { fn: eq, type: T.BOOLEAN };
-      if (op === '<>') return { fn: (row) => {
-        const v = eq(row);
-        return v === null ? null : !v;
-      }, type: T.BOOLEAN };
+      if (op === '<>')
+        return {
+          fn: (row) => {
+            const v = eq(row);
+            return v === null ? null : !v;
+          },
+          type: T.BOOLEAN,
+        };
       throw new SqlError(`Operator ${op} cannot be used to compare ${typeToString(l.type)}`);
     }
     let fn: Evaluator;
@@ -406,29 +457,38 @@ class Compiler {
     const thens = whens.map(([, t]) => t.fn);
     const other = otherwise?.fn ?? null;
     const type = commonType([...whens.map(([, t]) => t.type), ...(otherwise ? [otherwise.type] : [])]);
-    return { fn: (r) => {
-      for (let i = 0; i < conds.length; i++) if (conds[i]!(r) === true) return thens[i]!(r);
-      return other === null ? null : other(r);
-    }, type };
+    return {
+      fn: (r) => {
+        for (let i = 0; i < conds.length; i++) if (conds[i]!(r) === true) return thens[i]!(r);
+        return other === null ? null : other(r);
+      },
+      type,
+    };
   }
 
   private like(e: Extract<Expr, { k: 'like' }>): Compiled {
     const x = this.compile(e.e).fn;
     const not = e.not;
-    const escape = e.escape;
+    const esc = e.escape;
     if (e.pattern.k === 'lit' && typeof e.pattern.v === 'string') {
-      const re = likeRegex(e.pattern.v, escape);
-      return { fn: (r) => {
-        const v = x(r);
-        return v === null ? null : re.test(v as string) !== not;
-      }, type: T.BOOLEAN };
+      const re = likeRegex(e.pattern.v, esc);
+      return {
+        fn: (r) => {
+          const v = x(r);
+          return v === null ? null : re.test(v as string) !== not;
+        },
+        type: T.BOOLEAN,
+      };
     }
     const p = this.compile(e.pattern).fn;
-    return { fn: (r) => {
-      const v = x(r);
-      const pat = p(r);
-      return v === null || pat === null ? null : likeRegex(pat as string, escape).test(v as string) !== not;
-    }, type: T.BOOLEAN };
+    return {
+      fn: (r) => {
+        const v = x(r);
+        const pat = p(r);
+        return v === null || pat === null ? null : likeRegex(pat as string, esc).test(v as string) !== not;
+      },
+      type: T.BOOLEAN,
+    };
   }
 
   private call(e: Extract<Expr, { k: 'call' }>): Compiled {
@@ -449,40 +509,49 @@ class Compiler {
     const safe = (v: unknown) => (v === undefined || (typeof v === 'number' && Number.isNaN(v)) ? null : v);
     if (n === 1 && !typed) {
       const a0 = fns[0]!;
-      return { fn: (r) => {
-        const v = a0(r);
-        if (checkNulls && v === null) return null;
-        try {
-          return safe(impl(v));
-        } catch {
-          return null;
-        }
-      }, type };
+      return {
+        fn: (r) => {
+          const v = a0(r);
+          if (checkNulls && v === null) return null;
+          try {
+            return safe(impl(v));
+          } catch {
+            return null;
+          }
+        },
+        type,
+      };
     }
     const buf: unknown[] = new Array(n + (typed ? 1 : 0));
     if (typed) buf[n] = types;
-    return { fn: (r) => {
-      for (let i = 0; i < n; i++) {
-        const v = fns[i]!(r);
-        if (checkNulls && v === null) return null;
-        buf[i] = v;
-      }
-      try {
-        return safe(impl(...buf));
-      } catch {
-        return null;
-      }
-    }, type };
+    return {
+      fn: (r) => {
+        for (let i = 0; i < n; i++) {
+          const v = fns[i]!(r);
+          if (checkNulls && v === null) return null;
+          buf[i] = v;
+        }
+        try {
+          return safe(impl(...buf));
+        } catch {
+          return null;
+        }
+      },
+      type,
+    };
   }
 
   private withVars<R>(names: string[], types: SqlType[], body: (cells: Array<{ v: unknown }>) => R): R {
     const cells = names.map(() => ({ v: null as unknown }));
     const saved = names.map((n) => this.lambdaVars.get(n));
-    names.forEach((n, i) => this.lambdaVars.set(n, { cell: cells[i]!, type: types[i]! }));
+    for (let i = 0; i < names.length; i++) this.lambdaVars.set(names[i]!, { cell: cells[i]!, type: types[i]! });
     try {
       return body(cells);
     } finally {
-      names.forEach((n, i) => (saved[i] ? this.lambdaVars.set(n, saved[i]!) : this.lambdaVars.delete(n)));
+      for (let i = 0; i < names.length; i++) {
+        if (saved[i]) this.lambdaVars.set(names[i]!, saved[i]!);
+        else this.lambdaVars.delete(names[i]!);
+      }
     }
   }
 
@@ -492,7 +561,8 @@ class Compiler {
     const src = coll.fn;
     const isMap = coll.type.base === 'MAP';
     if (coll.type.base !== 'ARRAY' && !isMap) throw new SqlError(`${e.name} expects an ARRAY or a MAP`);
-    const elemTypes = coll.type.base === 'ARRAY' ? [coll.type.item] : coll.type.base === 'MAP' ? [coll.type.key, coll.type.value] : [];
+    const elemTypes =
+      coll.type.base === 'ARRAY' ? [coll.type.item] : coll.type.base === 'MAP' ? [coll.type.key, coll.type.value] : [];
     const need = (l: Extract<Expr, { k: 'lambda' }> | undefined, n: number) => {
       if (!l || l.params.length !== n) throw new SqlError(`${e.name} expects a lambda with ${n} argument(s)`);
       return l;
@@ -503,32 +573,38 @@ class Compiler {
         const body = this.withVars(l.params, elemTypes, (cells) => ({ c: this.compile(l.body), cells }));
         const cell = body.cells[0]!;
         const f = body.c.fn;
-        return { fn: (r) => {
-          const a = src(r) as unknown[] | null;
-          if (a === null) return null;
-          return a.map((x) => {
-            cell.v = x;
-            return f(r);
-          });
-        }, type: arrayOf(body.c.type) };
+        return {
+          fn: (r) => {
+            const a = src(r) as unknown[] | null;
+            if (a === null) return null;
+            return a.map((x) => {
+              cell.v = x;
+              return f(r);
+            });
+          },
+          type: arrayOf(body.c.type),
+        };
       }
       const lk = need(lambdas[0], 2);
       const lv = need(lambdas[1], 2);
       const kb = this.withVars(lk.params, elemTypes, (cells) => ({ c: this.compile(lk.body), cells }));
       const vb = this.withVars(lv.params, elemTypes, (cells) => ({ c: this.compile(lv.body), cells }));
-      return { fn: (r) => {
-        const m = src(r) as Record<string, unknown> | null;
-        if (m === null) return null;
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(m)) {
-          kb.cells[0]!.v = k;
-          kb.cells[1]!.v = v;
-          vb.cells[0]!.v = k;
-          vb.cells[1]!.v = v;
-          out[String(kb.c.fn(r))] = vb.c.fn(r);
-        }
-        return out;
-      }, type: mapOf(kb.c.type, vb.c.type) };
+      return {
+        fn: (r) => {
+          const m = src(r) as Record<string, unknown> | null;
+          if (m === null) return null;
+          const out: Record<string, unknown> = {};
+          for (const [k, v] of Object.entries(m)) {
+            kb.cells[0]!.v = k;
+            kb.cells[1]!.v = v;
+            vb.cells[0]!.v = k;
+            vb.cells[1]!.v = v;
+            out[String(kb.c.fn(r))] = vb.c.fn(r);
+          }
+          return out;
+        },
+        type: mapOf(kb.c.type, vb.c.type),
+      };
     }
     if (e.name === 'FILTER') {
       const l = need(lambdas[0], isMap ? 2 : 1);
@@ -536,26 +612,32 @@ class Compiler {
       const f = body.c.fn;
       const cells = body.cells;
       if (!isMap) {
-        return { fn: (r) => {
-          const a = src(r) as unknown[] | null;
-          if (a === null) return null;
-          return a.filter((x) => {
-            cells[0]!.v = x;
-            return f(r) === true;
-          });
-        }, type: coll.type };
+        return {
+          fn: (r) => {
+            const a = src(r) as unknown[] | null;
+            if (a === null) return null;
+            return a.filter((x) => {
+              cells[0]!.v = x;
+              return f(r) === true;
+            });
+          },
+          type: coll.type,
+        };
       }
-      return { fn: (r) => {
-        const m = src(r) as Record<string, unknown> | null;
-        if (m === null) return null;
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(m)) {
-          cells[0]!.v = k;
-          cells[1]!.v = v;
-          if (f(r) === true) out[k] = v;
-        }
-        return out;
-      }, type: coll.type };
+      return {
+        fn: (r) => {
+          const m = src(r) as Record<string, unknown> | null;
+          if (m === null) return null;
+          const out: Record<string, unknown> = {};
+          for (const [k, v] of Object.entries(m)) {
+            cells[0]!.v = k;
+            cells[1]!.v = v;
+            if (f(r) === true) out[k] = v;
+          }
+          return out;
+        },
+        type: coll.type,
+      };
     }
     // REDUCE(collection, initial, (state, x) => ...) or (state, k, v) => ... for maps
     const init = this.compile(e.args[1]!);
@@ -564,26 +646,29 @@ class Compiler {
     const f = body.c.fn;
     const cells = body.cells;
     const initFn = init.fn;
-    return { fn: (r) => {
-      const c = src(r);
-      let s = initFn(r);
-      if (c === null) return s;
-      if (!isMap) {
-        for (const x of c as unknown[]) {
-          cells[0]!.v = s;
-          cells[1]!.v = x;
-          s = f(r);
+    return {
+      fn: (r) => {
+        const c = src(r);
+        let s = initFn(r);
+        if (c === null) return s;
+        if (!isMap) {
+          for (const x of c as unknown[]) {
+            cells[0]!.v = s;
+            cells[1]!.v = x;
+            s = f(r);
+          }
+        } else {
+          for (const [k, v] of Object.entries(c as Record<string, unknown>)) {
+            cells[0]!.v = s;
+            cells[1]!.v = k;
+            cells[2]!.v = v;
+            s = f(r);
+          }
         }
-      } else {
-        for (const [k, v] of Object.entries(c as Record<string, unknown>)) {
-          cells[0]!.v = s;
-          cells[1]!.v = k;
-          cells[2]!.v = v;
-          s = f(r);
-        }
-      }
-      return s;
-    }, type: init.type };
+        return s;
+      },
+      type: init.type,
+    };
   }
 }
 
@@ -615,14 +700,14 @@ function commonType(types: SqlType[]): SqlType {
 
 const likeCache = new Map<string, RegExp>();
 
-function likeRegex(pattern: string, escape: string | null): RegExp {
-  const key = `${escape ?? ''}\u0000${pattern}`;
+function likeRegex(pattern: string, esc: string | null): RegExp {
+  const key = `${esc ?? ''}\u0000${pattern}`;
   let re = likeCache.get(key);
   if (re) return re;
   let src = '^';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
-    if (escape !== null && c === escape && i + 1 < pattern.length) {
+    if (esc !== null && c === esc && i + 1 < pattern.length) {
       src += pattern[++i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     } else if (c === '%') src += '[\\s\\S]*';
     else if (c === '_') src += '[\\s\\S]';

@@ -45,7 +45,9 @@ export function getFormat(name: string): Format {
   const f = FORMATS.get(name.toUpperCase());
   if (!f) {
     if (['AVRO', 'PROTOBUF', 'PROTOBUF_NOSR', 'JSON_SR'].includes(name.toUpperCase())) {
-      throw new SqlError(`The ${name.toUpperCase()} format needs the schema registry, which Samsa's SQL does not use yet.`);
+      throw new SqlError(
+        `The ${name.toUpperCase()} format needs the schema registry, which Samsa's SQL does not use yet.`,
+      );
     }
     throw new SqlError(`Unknown format: ${name}`);
   }
@@ -155,7 +157,12 @@ registerFormat({
         for (let i = 0; i < n; i++) {
           const p = parts[i]!;
           const t = types[i]!;
-          row[at + i] = p === '' && t.base !== 'STRING' ? null : t.base === 'BYTES' ? Buffer.from(p, 'base64') : castValue(p, T.STRING, t);
+          row[at + i] =
+            p === '' && t.base !== 'STRING'
+              ? null
+              : t.base === 'BYTES'
+                ? Buffer.from(p, 'base64')
+                : castValue(p, T.STRING, t);
         }
         return true;
       },
@@ -166,7 +173,8 @@ registerFormat({
           const v = row[at + i] ?? null;
           if (v === null) continue;
           const t = types[i]!;
-          const text = t.base === 'TIMESTAMP' || t.base === 'DATE' || t.base === 'TIME' ? String(v) : (valueToString(v, t) ?? '');
+          const text =
+            t.base === 'TIMESTAMP' || t.base === 'DATE' || t.base === 'TIME' ? String(v) : (valueToString(v, t) ?? '');
           s += text.includes(d) || text.includes('"') ? `"${text.replaceAll('"', '""')}"` : text;
         }
         return Buffer.from(s);
@@ -181,7 +189,9 @@ registerFormat({
   name: 'KAFKA',
   check(columns, isKey) {
     if (columns.length > 1) {
-      throw new SqlError(`The 'KAFKA' format only supports a single field. Got: ${columns.map((c) => c.name).join(', ')}`);
+      throw new SqlError(
+        `The 'KAFKA' format only supports a single field. Got: ${columns.map((c) => c.name).join(', ')}`,
+      );
     }
     const t = columns[0]?.type.base;
     if (t !== undefined && !['INTEGER', 'BIGINT', 'DOUBLE', 'STRING', 'BYTES'].includes(t)) {

@@ -37,7 +37,7 @@ export interface ScalarFunction {
 const MANY = 1_000;
 const first = (a: SqlType[]) => a[0] ?? T.STRING;
 const itemOf = (t: SqlType | undefined): SqlType => (t?.base === 'ARRAY' ? t.item : T.STRING);
-const valueOf = (t: SqlType | undefined): SqlType => (t?.base === 'MAP' ? t.value : T.STRING);
+const mapValueOf = (t: SqlType | undefined): SqlType => (t?.base === 'MAP' ? t.value : T.STRING);
 const numericResult = (a: SqlType[]) => a.reduce((x, y) => widerNumeric(x, y), a[0] ?? T.INTEGER);
 const firstNonNull = (a: SqlType[]) => a.find((t) => t !== null) ?? T.STRING;
 
@@ -104,9 +104,7 @@ function parseJson(s: string): unknown {
 /** ksqlDB's JSONPath subset for EXTRACTJSONFIELD: $.a.b, $['a'], $.a[0]. */
 function jsonPath(doc: unknown, path: string): unknown {
   if (!path.startsWith('$')) return undefined;
-  const steps = path
-    .slice(1)
-    .match(/\.[^.[\]]+|\[\s*'[^']*'\s*\]|\[\s*"[^"]*"\s*\]|\[\s*\d+\s*\]/g);
+  const steps = path.slice(1).match(/\.[^.[\]]+|\[\s*'[^']*'\s*\]|\[\s*"[^"]*"\s*\]|\[\s*\d+\s*\]/g);
   let cur: unknown = doc;
   for (const s of steps ?? []) {
     if (cur === null || cur === undefined) return undefined;
@@ -180,7 +178,14 @@ function def(
 // --- strings
 def('STRING', 'LCASE', [1, 1], T.STRING, (s: string) => s.toLowerCase(), 'Lower-cases a string.');
 def('STRING', 'UCASE', [1, 1], T.STRING, (s: string) => s.toUpperCase(), 'Upper-cases a string.');
-def('STRING', 'LEN', [1, 1], T.INTEGER, (s: string | Buffer) => (Buffer.isBuffer(s) ? s.length : [...s].length), 'Length.');
+def(
+  'STRING',
+  'LEN',
+  [1, 1],
+  T.INTEGER,
+  (s: string | Buffer) => (Buffer.isBuffer(s) ? s.length : [...s].length),
+  'Length.',
+);
 def('STRING', 'LENGTH', [1, 1], T.INTEGER, (s: string) => [...s].length, 'Length of a string.');
 def('STRING', 'TRIM', [1, 1], T.STRING, (s: string) => s.trim(), 'Removes leading and trailing spaces.');
 def('STRING', 'LTRIM', [1, 1], T.STRING, (s: string) => s.trimStart(), 'Removes leading spaces.');
@@ -353,9 +358,17 @@ def(
   (s: string) => s.toLowerCase().replace(/(^|\s)(\S)/g, (_m, a: string, b: string) => a + b.toUpperCase()),
   'Capitalizes the first letter of each word.',
 );
-def('STRING', 'MASK', [1, 5], T.STRING, (s: string, ...m: unknown[]) => mask(s, ...maskArgs(m)), 'Masks letters and digits.', {
-  nulls: false,
-});
+def(
+  'STRING',
+  'MASK',
+  [1, 5],
+  T.STRING,
+  (s: string, ...m: unknown[]) => mask(s, ...maskArgs(m)),
+  'Masks letters and digits.',
+  {
+    nulls: false,
+  },
+);
 def(
   'STRING',
   'MASK_LEFT',
@@ -369,7 +382,8 @@ def(
   'MASK_RIGHT',
   [2, 6],
   T.STRING,
-  (s: string, n: number, ...m: unknown[]) => s.slice(0, Math.max(s.length - n, 0)) + mask(s.slice(Math.max(s.length - n, 0)), ...maskArgs(m)),
+  (s: string, n: number, ...m: unknown[]) =>
+    s.slice(0, Math.max(s.length - n, 0)) + mask(s.slice(Math.max(s.length - n, 0)), ...maskArgs(m)),
   'Masks the last n characters.',
 );
 def(
@@ -385,7 +399,8 @@ def(
   'MASK_KEEP_RIGHT',
   [2, 6],
   T.STRING,
-  (s: string, n: number, ...m: unknown[]) => mask(s.slice(0, Math.max(s.length - n, 0)), ...maskArgs(m)) + s.slice(Math.max(s.length - n, 0)),
+  (s: string, n: number, ...m: unknown[]) =>
+    mask(s.slice(0, Math.max(s.length - n, 0)), ...maskArgs(m)) + s.slice(Math.max(s.length - n, 0)),
   'Masks all but the last n characters.',
 );
 def(
@@ -393,7 +408,8 @@ def(
   'CHR',
   [1, 1],
   T.STRING,
-  (c: number | string) => (typeof c === 'number' ? String.fromCodePoint(c) : String.fromCodePoint(Number.parseInt(c.replace(/^\\u/, ''), 16))),
+  (c: number | string) =>
+    typeof c === 'number' ? String.fromCodePoint(c) : String.fromCodePoint(Number.parseInt(c.replace(/^\\u/, ''), 16)),
   'The character of a code point.',
 );
 def('STRING', 'ENCODE', [3, 3], T.STRING, encode, 'Re-encodes a string between hex, utf8, ascii and base64.');
@@ -527,7 +543,7 @@ def(
   numericResult,
   (...a: unknown[]) => {
     const v = a.filter((x) => x !== null) as number[];
-    return v.length === 0 ? null : v.reduce((x, y) => (y > x ? y : x));
+    return v.length === 0 ? null : v.reduce((x, y) => Math.max(x, y));
   },
   'The largest argument, ignoring NULLs.',
   { nulls: true },
@@ -539,16 +555,24 @@ def(
   numericResult,
   (...a: unknown[]) => {
     const v = a.filter((x) => x !== null) as number[];
-    return v.length === 0 ? null : v.reduce((x, y) => (y < x ? y : x));
+    return v.length === 0 ? null : v.reduce((x, y) => Math.min(x, y));
   },
   'The smallest argument, ignoring NULLs.',
   { nulls: true },
 );
 
 // --- dates and times
-def('DATE / TIME', 'UNIX_TIMESTAMP', [0, 1], T.BIGINT, (t?: number) => t ?? Date.now(), 'Milliseconds since the epoch.', {
-  nulls: true,
-});
+def(
+  'DATE / TIME',
+  'UNIX_TIMESTAMP',
+  [0, 1],
+  T.BIGINT,
+  (t?: number) => t ?? Date.now(),
+  'Milliseconds since the epoch.',
+  {
+    nulls: true,
+  },
+);
 def(
   'DATE / TIME',
   'UNIX_DATE',
@@ -647,22 +671,8 @@ def(
   },
   'Parses a string into days since the epoch.',
 );
-def(
-  'DATE / TIME',
-  'FROM_UNIXTIME',
-  [1, 1],
-  T.TIMESTAMP,
-  (ms: number) => ms,
-  'Epoch milliseconds as a TIMESTAMP.',
-);
-def(
-  'DATE / TIME',
-  'FROM_DAYS',
-  [1, 1],
-  T.DATE,
-  (d: number) => d,
-  'Days since the epoch as a DATE.',
-);
+def('DATE / TIME', 'FROM_UNIXTIME', [1, 1], T.TIMESTAMP, (ms: number) => ms, 'Epoch milliseconds as a TIMESTAMP.');
+def('DATE / TIME', 'FROM_DAYS', [1, 1], T.DATE, (d: number) => d, 'Days since the epoch as a DATE.');
 def(
   'DATE / TIME',
   'TIMESTAMPADD',
@@ -701,8 +711,12 @@ def(
   [3, 3],
   T.TIMESTAMP,
   (ts: number, from: string, to: string) => {
-    const wall = Number(parseWithPattern(formatWithPattern(ts, "yyyy-MM-dd'T'HH:mm:ss.SSS", 'UTC'), "yyyy-MM-dd'T'HH:mm:ss.SSS", from));
-    return Number(parseWithPattern(formatWithPattern(wall, "yyyy-MM-dd'T'HH:mm:ss.SSS", to), "yyyy-MM-dd'T'HH:mm:ss.SSS", 'UTC'));
+    const wall = Number(
+      parseWithPattern(formatWithPattern(ts, "yyyy-MM-dd'T'HH:mm:ss.SSS", 'UTC'), "yyyy-MM-dd'T'HH:mm:ss.SSS", from),
+    );
+    return Number(
+      parseWithPattern(formatWithPattern(wall, "yyyy-MM-dd'T'HH:mm:ss.SSS", to), "yyyy-MM-dd'T'HH:mm:ss.SSS", 'UTC'),
+    );
   },
   'Moves a TIMESTAMP from one time zone to another.',
 );
@@ -920,7 +934,14 @@ def(
   'ARRAY',
   'ENTRIES',
   [2, 2],
-  (a) => arrayOf({ base: 'STRUCT', fields: [{ name: 'K', type: T.STRING }, { name: 'V', type: valueOf(a[0]) }] }),
+  (a) =>
+    arrayOf({
+      base: 'STRUCT',
+      fields: [
+        { name: 'K', type: T.STRING },
+        { name: 'V', type: mapValueOf(a[0]) },
+      ],
+    }),
   (m: Record<string, unknown>, sorted: boolean) => {
     const keys = Object.keys(m);
     if (sorted) keys.sort();
@@ -947,7 +968,7 @@ def(
   'MAP',
   'MAP_VALUES',
   [1, 1],
-  (a) => arrayOf(valueOf(a[0])),
+  (a) => arrayOf(mapValueOf(a[0])),
   (m: Record<string, unknown>) => Object.values(m),
   'Values of a map.',
 );
@@ -1051,15 +1072,7 @@ def(
 );
 
 // --- other
-def(
-  'OTHER',
-  'AS_VALUE',
-  [1, 1],
-  first,
-  (v: unknown) => v,
-  'Copies a key column into the value.',
-  { nulls: true },
-);
+def('OTHER', 'AS_VALUE', [1, 1], first, (v: unknown) => v, 'Copies a key column into the value.', { nulls: true });
 def('OTHER', 'DECIMAL_ROUND', [2, 2], first, (x: number, s: number) => roundDecimal(x, s), 'Rounds a decimal.');
 def(
   'OTHER',

@@ -239,9 +239,6 @@ class SqlParser extends EmbeddedActionsParser {
     this.performSelfAnalysis();
   }
 
-  /** Token index of the current statement's first token, to cut its text out of the input. */
-  private statementStart = 0;
-
   private readonly identifierTok = this.RULE('identifierTok', (): IToken => {
     return this.OR([
       { ALT: () => this.CONSUME(Identifier) },
@@ -311,8 +308,18 @@ class SqlParser extends EmbeddedActionsParser {
       source = true;
     });
     const sourceType = this.OR([
-      { ALT: () => (this.CONSUME(kw.STREAM!), 'STREAM' as const) },
-      { ALT: () => (this.CONSUME(kw.TABLE!), 'TABLE' as const) },
+      {
+        ALT: () => {
+          this.CONSUME(kw.STREAM!);
+          return 'STREAM' as const;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(kw.TABLE!);
+          return 'TABLE' as const;
+        },
+      },
     ]);
     this.OPTION3(() => {
       this.CONSUME(kw.IF!);
@@ -358,9 +365,25 @@ class SqlParser extends EmbeddedActionsParser {
     let headers: string | null = null;
     this.OPTION(() => {
       this.OR([
-        { ALT: () => (this.CONSUME(kw.KEY!), (key = true)) },
-        { ALT: () => (this.CONSUME(kw.PRIMARY!), this.CONSUME2(kw.KEY!), (primaryKey = true)) },
-        { ALT: () => (this.CONSUME(kw.HEADERS!), (headers = '')) },
+        {
+          ALT: () => {
+            this.CONSUME(kw.KEY!);
+            return (key = true);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(kw.PRIMARY!);
+            this.CONSUME2(kw.KEY!);
+            return (primaryKey = true);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(kw.HEADERS!);
+            return (headers = '');
+          },
+        },
         {
           ALT: () => {
             this.CONSUME(kw.HEADER!);
@@ -462,9 +485,24 @@ class SqlParser extends EmbeddedActionsParser {
       },
       { ALT: () => Number(this.CONSUME(IntegerLit).image) },
       { ALT: () => Number(this.CONSUME(DecimalLit).image) },
-      { ALT: () => (this.CONSUME(kw.TRUE!), true) },
-      { ALT: () => (this.CONSUME(kw.FALSE!), false) },
-      { ALT: () => (this.CONSUME(kw.NULL!), null) },
+      {
+        ALT: () => {
+          this.CONSUME(kw.TRUE!);
+          return true;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(kw.FALSE!);
+          return false;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(kw.NULL!);
+          return null;
+        },
+      },
     ]);
   });
 
@@ -504,8 +542,18 @@ class SqlParser extends EmbeddedActionsParser {
   private readonly dropStatement = this.RULE('dropStatement', (): Statement => {
     this.CONSUME(kw.DROP!);
     const sourceType = this.OR([
-      { ALT: () => (this.CONSUME(kw.STREAM!), 'STREAM' as const) },
-      { ALT: () => (this.CONSUME(kw.TABLE!), 'TABLE' as const) },
+      {
+        ALT: () => {
+          this.CONSUME(kw.STREAM!);
+          return 'STREAM' as const;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(kw.TABLE!);
+          return 'TABLE' as const;
+        },
+      },
     ]);
     let ifExists = false;
     let deleteTopic = false;
@@ -526,12 +574,42 @@ class SqlParser extends EmbeddedActionsParser {
   private readonly showStatement = this.RULE('showStatement', (): Statement => {
     this.OR([{ ALT: () => this.CONSUME(kw.SHOW!) }, { ALT: () => this.CONSUME(kw.LIST!) }]);
     const what = this.OR2([
-      { ALT: () => (this.CONSUME(kw.STREAMS!), 'STREAMS' as const) },
-      { ALT: () => (this.CONSUME(kw.TABLES!), 'TABLES' as const) },
-      { ALT: () => (this.CONSUME(kw.TOPICS!), 'TOPICS' as const) },
-      { ALT: () => (this.CONSUME(kw.QUERIES!), 'QUERIES' as const) },
-      { ALT: () => (this.CONSUME(kw.PROPERTIES!), 'PROPERTIES' as const) },
-      { ALT: () => (this.CONSUME(kw.FUNCTIONS!), 'FUNCTIONS' as const) },
+      {
+        ALT: () => {
+          this.CONSUME(kw.STREAMS!);
+          return 'STREAMS' as const;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(kw.TABLES!);
+          return 'TABLES' as const;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(kw.TOPICS!);
+          return 'TOPICS' as const;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(kw.QUERIES!);
+          return 'QUERIES' as const;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(kw.PROPERTIES!);
+          return 'PROPERTIES' as const;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(kw.FUNCTIONS!);
+          return 'FUNCTIONS' as const;
+        },
+      },
     ]);
     let extended = false;
     this.OPTION(() => {
@@ -639,7 +717,12 @@ class SqlParser extends EmbeddedActionsParser {
   private readonly terminateStatement = this.RULE('terminateStatement', (): Statement => {
     this.CONSUME(kw.TERMINATE!);
     const queryId = this.OR([
-      { ALT: () => (this.CONSUME(kw.ALL!), null) },
+      {
+        ALT: () => {
+          this.CONSUME(kw.ALL!);
+          return null;
+        },
+      },
       { ALT: () => this.SUBRULE(this.identifier) },
     ]);
     return { kind: 'terminate', queryId, text: '' };
@@ -691,8 +774,18 @@ class SqlParser extends EmbeddedActionsParser {
     this.OPTION6(() => {
       this.CONSUME(kw.EMIT!);
       emit = this.OR([
-        { ALT: () => (this.CONSUME(kw.CHANGES!), 'CHANGES' as const) },
-        { ALT: () => (this.CONSUME(kw.FINAL!), 'FINAL' as const) },
+        {
+          ALT: () => {
+            this.CONSUME(kw.CHANGES!);
+            return 'CHANGES' as const;
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(kw.FINAL!);
+            return 'FINAL' as const;
+          },
+        },
       ]);
     });
     this.OPTION7(() => {
@@ -721,7 +814,12 @@ class SqlParser extends EmbeddedActionsParser {
 
   private readonly selectItem = this.RULE('selectItem', (): SelectItem => {
     return this.OR([
-      { ALT: () => (this.CONSUME(Star), { kind: 'star', source: null } as SelectItem) },
+      {
+        ALT: () => {
+          this.CONSUME(Star);
+          return { kind: 'star', source: null } as SelectItem;
+        },
+      },
       {
         GATE: () => this.LA(2).tokenType === Dot && this.LA(3).tokenType === Star,
         ALT: () => {
@@ -759,10 +857,33 @@ class SqlParser extends EmbeddedActionsParser {
     let type: JoinClause['type'] = 'INNER';
     this.OPTION(() => {
       type = this.OR([
-        { ALT: () => (this.CONSUME(kw.INNER!), 'INNER' as const) },
-        { ALT: () => (this.CONSUME(kw.LEFT!), this.OPTION2(() => this.CONSUME(kw.OUTER!)), 'LEFT' as const) },
-        { ALT: () => (this.CONSUME(kw.RIGHT!), this.OPTION3(() => this.CONSUME2(kw.OUTER!)), 'RIGHT' as const) },
-        { ALT: () => (this.CONSUME(kw.FULL!), this.OPTION4(() => this.CONSUME3(kw.OUTER!)), 'FULL' as const) },
+        {
+          ALT: () => {
+            this.CONSUME(kw.INNER!);
+            return 'INNER' as const;
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(kw.LEFT!);
+            this.OPTION2(() => this.CONSUME(kw.OUTER!));
+            return 'LEFT' as const;
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(kw.RIGHT!);
+            this.OPTION3(() => this.CONSUME2(kw.OUTER!));
+            return 'RIGHT' as const;
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(kw.FULL!);
+            this.OPTION4(() => this.CONSUME3(kw.OUTER!));
+            return 'FULL' as const;
+          },
+        },
       ]);
     });
     this.CONSUME(kw.JOIN!);
@@ -916,12 +1037,42 @@ class SqlParser extends EmbeddedActionsParser {
         {
           ALT: () => {
             const op = this.OR2([
-              { ALT: () => (this.CONSUME(Eq), '=' as const) },
-              { ALT: () => (this.CONSUME(Ne), '<>' as const) },
-              { ALT: () => (this.CONSUME(Le), '<=' as const) },
-              { ALT: () => (this.CONSUME(Ge), '>=' as const) },
-              { ALT: () => (this.CONSUME(Lt), '<' as const) },
-              { ALT: () => (this.CONSUME(Gt), '>' as const) },
+              {
+                ALT: () => {
+                  this.CONSUME(Eq);
+                  return '=' as const;
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(Ne);
+                  return '<>' as const;
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(Le);
+                  return '<=' as const;
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(Ge);
+                  return '>=' as const;
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(Lt);
+                  return '<' as const;
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(Gt);
+                  return '>' as const;
+                },
+              },
             ]);
             const r = this.SUBRULE2(this.concatExpr);
             e = { k: 'cmp', op, l: e, r };
@@ -931,7 +1082,10 @@ class SqlParser extends EmbeddedActionsParser {
           ALT: () => {
             this.CONSUME(kw.IS!);
             let not = false;
-            this.OPTION2(() => (this.CONSUME(kw.NOT!), (not = true)));
+            this.OPTION2(() => {
+              this.CONSUME(kw.NOT!);
+              return (not = true);
+            });
             this.CONSUME(kw.NULL!);
             e = { k: 'isnull', e, not };
           },
@@ -939,19 +1093,22 @@ class SqlParser extends EmbeddedActionsParser {
         {
           ALT: () => {
             let not = false;
-            this.OPTION3(() => (this.CONSUME2(kw.NOT!), (not = true)));
+            this.OPTION3(() => {
+              this.CONSUME2(kw.NOT!);
+              return (not = true);
+            });
             this.OR3([
               {
                 ALT: () => {
                   this.CONSUME(kw.LIKE!);
                   const pattern = this.SUBRULE3(this.concatExpr);
-                  let escape: string | null = null;
+                  let esc: string | null = null;
                   this.OPTION4(() => {
                     this.CONSUME(kw.ESCAPE!);
                     const s = this.CONSUME(StringLit);
-                    this.ACTION(() => (escape = unquote(s.image)));
+                    this.ACTION(() => (esc = unquote(s.image)));
                   });
-                  e = { k: 'like', e, pattern, escape, not };
+                  e = { k: 'like', e, pattern, escape: esc, not };
                 },
               },
               {
@@ -995,8 +1152,18 @@ class SqlParser extends EmbeddedActionsParser {
     let l = this.SUBRULE(this.multiplicative);
     this.MANY(() => {
       const op = this.OR([
-        { ALT: () => (this.CONSUME(Plus), '+' as const) },
-        { ALT: () => (this.CONSUME(Minus), '-' as const) },
+        {
+          ALT: () => {
+            this.CONSUME(Plus);
+            return '+' as const;
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(Minus);
+            return '-' as const;
+          },
+        },
       ]);
       const r = this.SUBRULE2(this.multiplicative);
       l = { k: 'bin', op, l, r };
@@ -1008,9 +1175,24 @@ class SqlParser extends EmbeddedActionsParser {
     let l = this.SUBRULE(this.unary);
     this.MANY(() => {
       const op = this.OR([
-        { ALT: () => (this.CONSUME(Star), '*' as const) },
-        { ALT: () => (this.CONSUME(Slash), '/' as const) },
-        { ALT: () => (this.CONSUME(Percent), '%' as const) },
+        {
+          ALT: () => {
+            this.CONSUME(Star);
+            return '*' as const;
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(Slash);
+            return '/' as const;
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(Percent);
+            return '%' as const;
+          },
+        },
       ]);
       const r = this.SUBRULE2(this.unary);
       l = { k: 'bin', op, l, r };
@@ -1027,7 +1209,12 @@ class SqlParser extends EmbeddedActionsParser {
           return this.ACTION(() => negate(e));
         },
       },
-      { ALT: () => (this.CONSUME(Plus), this.SUBRULE2(this.unary)) },
+      {
+        ALT: () => {
+          this.CONSUME(Plus);
+          return this.SUBRULE2(this.unary);
+        },
+      },
       { ALT: () => this.SUBRULE(this.postfix) },
     ]);
   });
@@ -1082,9 +1269,24 @@ class SqlParser extends EmbeddedActionsParser {
           return this.ACTION(() => lit(Number(t.image), T.DOUBLE));
         },
       },
-      { ALT: () => (this.CONSUME(kw.TRUE!), lit(true, T.BOOLEAN)) },
-      { ALT: () => (this.CONSUME(kw.FALSE!), lit(false, T.BOOLEAN)) },
-      { ALT: () => (this.CONSUME(kw.NULL!), lit(null, null)) },
+      {
+        ALT: () => {
+          this.CONSUME(kw.TRUE!);
+          return lit(true, T.BOOLEAN);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(kw.FALSE!);
+          return lit(false, T.BOOLEAN);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(kw.NULL!);
+          return lit(null, null);
+        },
+      },
       { ALT: () => this.SUBRULE(this.caseExpr) },
       {
         ALT: () => {
@@ -1177,7 +1379,12 @@ class SqlParser extends EmbeddedActionsParser {
     const args: Expr[] = [];
     let star = false;
     this.OR([
-      { ALT: () => (this.CONSUME(Star), (star = true)) },
+      {
+        ALT: () => {
+          this.CONSUME(Star);
+          return (star = true);
+        },
+      },
       { ALT: () => this.MANY_SEP({ SEP: Comma, DEF: () => args.push(this.SUBRULE(this.functionArg)) }) },
     ]);
     this.CONSUME(RParen);

@@ -10,7 +10,15 @@
 import type { Expr, Query, WindowSpec } from './ast.js';
 import { AGGREGATE_FUNCTIONS, type AggregateFunction } from './aggregates.js';
 import { SqlError } from './errors.js';
-import { compileExpr, compilePredicate, defaultColumnName, evaluateConstant, Scope, type Evaluator, type ScopeColumn } from './expr.js';
+import {
+  compileExpr,
+  compilePredicate,
+  defaultColumnName,
+  evaluateConstant,
+  Scope,
+  type Evaluator,
+  type ScopeColumn,
+} from './expr.js';
 import { keyColumns, valueColumns, type DataSource, type MetaStore, type SourceColumn } from './metastore.js';
 import { T, type SqlType } from './types.js';
 
@@ -67,7 +75,10 @@ export interface QueryPlan {
 export function sourceScope(ds: DataSource, alias: string | null, offset = 0): ScopeColumn[] {
   const sources = alias && alias !== ds.name ? [ds.name, alias] : [ds.name];
   const cols: ScopeColumn[] = PSEUDO.map((name, i) => ({ name, sources, type: PSEUDO_TYPES[i]!, index: offset + i }));
-  ds.columns.forEach((c, i) => cols.push({ name: c.name, sources, type: c.type, index: offset + PSEUDO_COUNT + i }));
+  for (let i = 0; i < ds.columns.length; i++) {
+    const c = ds.columns[i]!;
+    cols.push({ name: c.name, sources, type: c.type, index: offset + PSEUDO_COUNT + i });
+  }
   return cols;
 }
 
@@ -213,7 +224,11 @@ interface Projected {
 }
 
 /** The select list with `*` expanded and every item named. */
-function expandSelect(q: Query, scopeCols: ScopeColumn[], sources: Array<{ ds: DataSource; alias: string }>): Projected[] {
+function expandSelect(
+  q: Query,
+  scopeCols: ScopeColumn[],
+  sources: Array<{ ds: DataSource; alias: string }>,
+): Projected[] {
   const out: Projected[] = [];
   let pos = 0;
   for (const item of q.select) {
@@ -264,7 +279,8 @@ export function planQuery(q: Query, meta: MetaStore, opts: PlanOptions = {}): Qu
     if (table.type !== 'TABLE' || source.type !== 'STREAM') {
       throw new SqlError('Samsa supports stream-table joins so far (a STREAM joined with a TABLE).');
     }
-    if (j.type !== 'INNER' && j.type !== 'LEFT') throw new SqlError(`${j.type} OUTER joins between a stream and a table are not supported.`);
+    if (j.type !== 'INNER' && j.type !== 'LEFT')
+      throw new SqlError(`${j.type} OUTER joins between a stream and a table are not supported.`);
     const talias = j.source.alias ?? table.name;
     const offset = cols.length;
     cols.push(...sourceScope(table, talias, offset));
@@ -272,7 +288,8 @@ export function planQuery(q: Query, meta: MetaStore, opts: PlanOptions = {}): Qu
     const scope = new Scope(cols);
     // ON must equate a stream expression with the table's (single) key column.
     const on = j.on;
-    if (on.k !== 'cmp' || on.op !== '=') throw new SqlError('Invalid join condition: stream-table joins need an equality on the table key.');
+    if (on.k !== 'cmp' || on.op !== '=')
+      throw new SqlError('Invalid join condition: stream-table joins need an equality on the table key.');
     const tkeys = keyColumns(table);
     if (tkeys.length !== 1) throw new SqlError('Joined tables need exactly one PRIMARY KEY column.');
     const isTableKey = (e: Expr) => {
@@ -283,7 +300,10 @@ export function planQuery(q: Query, meta: MetaStore, opts: PlanOptions = {}): Qu
     let leftExpr: Expr;
     if (isTableKey(on.r)) leftExpr = on.l;
     else if (isTableKey(on.l)) leftExpr = on.r;
-    else throw new SqlError(`Invalid join condition: table-side join expression must be the table's primary key \`${tkeys[0]!.name}\`.`);
+    else
+      throw new SqlError(
+        `Invalid join condition: table-side join expression must be the table's primary key \`${tkeys[0]!.name}\`.`,
+      );
     const left = compileExpr(leftExpr, new Scope(cols.slice(0, offset)));
     join = { table, type: j.type === 'LEFT' ? 'LEFT' : 'INNER', leftKey: left.fn, offset };
   }
@@ -323,15 +343,15 @@ function planProjection(
     const isKey =
       !opts.pull &&
       keyExprs.some(
-        (k) =>
-          sameExpr(p.expr, k, scope) ||
-          (join !== null && k.k === 'col' && isJoinLeftExpr(p.expr, q, scope, join)),
+        (k) => sameExpr(p.expr, k, scope) || (join !== null && k.k === 'col' && isJoinLeftExpr(p.expr, q, scope, join)),
       ) &&
       keyItems.length < keyExprs.length;
     (isKey ? keyItems : valueItems).push(p);
   }
   if (!opts.pull && q.partitionBy && keyItems.length < keyExprs.length) {
-    throw new SqlError('Key missing from projection (ie, SELECT). The query used to build the result must include the PARTITION BY expression(s) in its projection.');
+    throw new SqlError(
+      'Key missing from projection (ie, SELECT). The query used to build the result must include the PARTITION BY expression(s) in its projection.',
+    );
   }
   const items = [...keyItems, ...valueItems];
   const compiled = items.map((p) => compileExpr(p.expr, scope));
@@ -391,7 +411,9 @@ function planAggregation(
         return { k: 'col', source: '$', name: x.name };
       }
       if (x.k === 'col') {
-        throw new SqlError(`Non-aggregate SELECT expression(s) not part of GROUP BY: ${x.source ? `${x.source}.` : ''}${x.name}`);
+        throw new SqlError(
+          `Non-aggregate SELECT expression(s) not part of GROUP BY: ${x.source ? `${x.source}.` : ''}${x.name}`,
+        );
       }
       return null;
     });
@@ -403,9 +425,16 @@ function planAggregation(
     else valueItems.push(p);
   }
   if (keyItems.length < G) {
-    throw new SqlError('Key missing from projection (ie, SELECT). The query used to build the result must include the grouping expressions ' + groupBy.map((g) => (g.k === 'col' ? g.name : 'expression')).join(', ') + ' in its projection (eg, SELECT ... FROM ... GROUP BY ...).');
+    throw new SqlError(
+      'Key missing from projection (ie, SELECT). The query used to build the result must include the grouping expressions ' +
+        groupBy.map((g) => (g.k === 'col' ? g.name : 'expression')).join(', ') +
+        ' in its projection (eg, SELECT ... FROM ... GROUP BY ...).',
+    );
   }
-  keyItems.sort((a, b) => groupBy.findIndex((g) => sameExpr(a.expr, g, scope)) - groupBy.findIndex((g) => sameExpr(b.expr, g, scope)));
+  keyItems.sort(
+    (a, b) =>
+      groupBy.findIndex((g) => sameExpr(a.expr, g, scope)) - groupBy.findIndex((g) => sameExpr(b.expr, g, scope)),
+  );
   const items = [...keyItems, ...valueItems];
   const rewritten = items.map((p) => toAggRow(p.expr));
   const havingExpr = q.having ? toAggRow(q.having) : null;
@@ -415,10 +444,17 @@ function planAggregation(
     const fn = AGGREGATE_FUNCTIONS.get(c.name)!;
     if (c.star && c.name !== 'COUNT') throw new SqlError(`${c.name}(*) is not valid.`);
     const n = c.args.length;
-    if (!c.star && (n < fn.min || n > fn.max)) throw new SqlError(`Function '${c.name}' does not accept ${n} parameter(s).`);
+    if (!c.star && (n < fn.min || n > fn.max))
+      throw new SqlError(`Function '${c.name}' does not accept ${n} parameter(s).`);
     const arg = c.star || n === 0 ? null : compileExpr(c.args[0]!, scope);
     const constants = c.args.slice(Math.min(fn.constantsFrom, n)).map((a) => evaluateConstant(a));
-    return { fn, arg: arg?.fn ?? null, constants, argType: arg?.type ?? T.BIGINT, argTypes: [arg?.type ?? T.BIGINT, ...c.args.slice(1).map((a) => compileExpr(a, new Scope([])).type)] } as AggregateSpec & { argTypes: SqlType[] };
+    return {
+      fn,
+      arg: arg?.fn ?? null,
+      constants,
+      argType: arg?.type ?? T.BIGINT,
+      argTypes: [arg?.type ?? T.BIGINT, ...c.args.slice(1).map((a) => compileExpr(a, new Scope([])).type)],
+    } as AggregateSpec & { argTypes: SqlType[] };
   });
   const aggCols: ScopeColumn[] = [
     ...groupCompiled.map((g, i) => ({ name: `$KEY${i}`, sources: ['$'], type: g.type, index: i })),

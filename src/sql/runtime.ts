@@ -99,7 +99,13 @@ export class RecordDecoder {
 }
 
 export function keyText(v: unknown): string {
-  return typeof v === 'string' ? v : v === null || v === undefined ? '\u0001null' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return typeof v === 'string'
+    ? v
+    : v === null || v === undefined
+      ? '\u0001null'
+      : typeof v === 'object'
+        ? JSON.stringify(v)
+        : String(v);
 }
 
 /** A table kept in memory from its topic: latest row per key (tombstones delete). */
@@ -279,7 +285,13 @@ export class QueryRunner {
     if (values === null) {
       const keysOnly = new Array(this.plan.output.length).fill(null);
       for (let i = 0; i < this.plan.keyCount; i++) keysOnly[i] = g.keys[i];
-      this.sink({ values: keysOnly, tombstone: true, timestamp: g.rowtime, windowStart: g.windowStart, windowEnd: g.windowEnd });
+      this.sink({
+        values: keysOnly,
+        tombstone: true,
+        timestamp: g.rowtime,
+        windowStart: g.windowStart,
+        windowEnd: g.windowEnd,
+      });
     } else {
       this.sink({ values, tombstone: false, timestamp: g.rowtime, windowStart: g.windowStart, windowEnd: g.windowEnd });
     }
@@ -311,7 +323,8 @@ export class QueryRunner {
   *currentRows(): Generator<OutputRow> {
     for (const g of this.groups.values()) {
       const values = this.groupRow(g);
-      if (values !== null) yield { values, tombstone: false, timestamp: g.rowtime, windowStart: g.windowStart, windowEnd: g.windowEnd };
+      if (values !== null)
+        yield { values, tombstone: false, timestamp: g.rowtime, windowStart: g.windowStart, windowEnd: g.windowEnd };
     }
   }
 }

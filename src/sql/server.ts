@@ -7,6 +7,7 @@
 import { createServer as createHttp1, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttp2 } from 'node:http2';
 import { createServer as createNet, type Server, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { readBody, Router, sendJson, type HttpEndpoint } from '../http/server.js';
 import { SqlEngine, type EngineLogger } from './engine.js';
 import { SqlError } from './errors.js';
@@ -53,7 +54,10 @@ function errorBody(e: unknown, statementText?: string): { status: number; body: 
       },
     };
   }
-  return { status: 500, body: { '@type': 'generic_error', error_code: 50000, message: (e as Error).message ?? String(e) } };
+  return {
+    status: 500,
+    body: { '@type': 'generic_error', error_code: 50000, message: (e as Error).message ?? String(e) },
+  };
 }
 
 async function jsonBody(req: Req): Promise<Record<string, any>> {
@@ -67,23 +71,41 @@ async function jsonBody(req: Req): Promise<Record<string, any>> {
 }
 
 export async function startSqlServer(opts: SqlServerOptions): Promise<SqlServer> {
-  const engine = new SqlEngine({ bootstrap: opts.bootstrap, serviceId: opts.serviceId, logger: opts.logger, properties: opts.properties });
+  const engine = new SqlEngine({
+    bootstrap: opts.bootstrap,
+    serviceId: opts.serviceId,
+    logger: opts.logger,
+    properties: opts.properties,
+  });
   await engine.start();
   const router = new Router<Ctx>();
   const started = Date.now();
 
   router.add('GET', '/info', ({ res }) =>
-    sendJson(res, 200, { KsqlServerInfo: { version: VERSION, kafkaClusterId: '', ksqlServiceId: engine.serviceId, serverStatus: 'RUNNING' } }),
+    sendJson(res, 200, {
+      KsqlServerInfo: {
+        version: VERSION,
+        kafkaClusterId: '',
+        ksqlServiceId: engine.serviceId,
+        serverStatus: 'RUNNING',
+      },
+    }),
   );
   router.add('GET', '/healthcheck', ({ res }) =>
-    sendJson(res, 200, { isHealthy: true, details: { metastore: { isHealthy: true }, kafka: { isHealthy: true }, commandRunner: { isHealthy: true } } }),
+    sendJson(res, 200, {
+      isHealthy: true,
+      details: { metastore: { isHealthy: true }, kafka: { isHealthy: true }, commandRunner: { isHealthy: true } },
+    }),
   );
   router.add('GET', '/status', ({ res }) => {
     const commandStatuses: Record<string, string> = {};
-    for (const q of engine.persistentQueries()) commandStatuses[`stream/\`${q.sink}\`/create`] = q.state === 'RUNNING' ? 'SUCCESS' : 'ERROR';
+    for (const q of engine.persistentQueries())
+      commandStatuses[`stream/\`${q.sink}\`/create`] = q.state === 'RUNNING' ? 'SUCCESS' : 'ERROR';
     sendJson(res, 200, { commandStatuses });
   });
-  router.add('GET', '/status/:type/:entity/:action', ({ res }) => sendJson(res, 200, { status: 'SUCCESS', message: 'Executed' }));
+  router.add('GET', '/status/:type/:entity/:action', ({ res }) =>
+    sendJson(res, 200, { status: 'SUCCESS', message: 'Executed' }),
+  );
   router.add('GET', '/clusterStatus', ({ res }) => sendJson(res, 200, { clusterStatus: {} }));
   router.add('POST', '/ksql', async ({ req, res }) => {
     const body = await jsonBody(req);
@@ -132,9 +154,15 @@ export async function startSqlServer(opts: SqlServerOptions): Promise<SqlServer>
       else res.write(delimited ? `${line}\n` : `,${line}`);
     };
     try {
-      const handle = await engine.query(text, stringProps(body.properties ?? body.streamsProperties), (values) => emit(JSON.stringify(values)));
+      const handle = await engine.query(text, stringProps(body.properties ?? body.streamsProperties), (values) =>
+        emit(JSON.stringify(values)),
+      );
       res.writeHead(200, { 'content-type': delimited ? 'application/vnd.ksqlapi.delimited.v1' : 'application/json' });
-      const header = JSON.stringify({ queryId: handle.id, columnNames: handle.columnNames, columnTypes: handle.columnTypes });
+      const header = JSON.stringify({
+        queryId: handle.id,
+        columnNames: handle.columnNames,
+        columnTypes: handle.columnTypes,
+      });
       if (delimited) {
         res.write(`${header}\n`);
         for (const l of buffered) res.write(`${l}\n`);
@@ -158,7 +186,8 @@ export async function startSqlServer(opts: SqlServerOptions): Promise<SqlServer>
     if (ok) {
       res.writeHead(200);
       res.end();
-    } else sendJson(res, 400, { '@type': 'generic_error', error_code: 40004, message: `No query with id ${body.queryId}` });
+    } else
+      sendJson(res, 400, { '@type': 'generic_error', error_code: 40004, message: `No query with id ${body.queryId}` });
   });
   router.add('POST', '/inserts-stream', async ({ req, res }) => {
     const raw = (await readBody(req, MAX_BODY)).toString('utf8');
@@ -190,7 +219,11 @@ export async function startSqlServer(opts: SqlServerOptions): Promise<SqlServer>
     const url = new URL(req.url ?? '/', 'http://x');
     const m = router.match(req.method ?? 'GET', url.pathname);
     if (m.kind !== 'found') {
-      sendJson(res, m.kind === 'not-found' ? 404 : 405, { '@type': 'generic_error', error_code: m.kind === 'not-found' ? 40400 : 40500, message: m.kind === 'not-found' ? 'Not found' : 'Method not allowed' });
+      sendJson(res, m.kind === 'not-found' ? 404 : 405, {
+        '@type': 'generic_error',
+        error_code: m.kind === 'not-found' ? 40400 : 40500,
+        message: m.kind === 'not-found' ? 'Not found' : 'Method not allowed',
+      });
       return;
     }
     Promise.resolve(m.handler({ req, res }, m.params)).catch((e: unknown) => {
@@ -210,9 +243,14 @@ export async function startSqlServer(opts: SqlServerOptions): Promise<SqlServer>
       socket.on('close', () => sockets.delete(socket));
       socket.once('data', (chunk: Buffer) => {
         socket.pause();
-        socket.unshift(chunk);
-        (chunk.toString('latin1', 0, H2_PREFACE.length) === H2_PREFACE ? h2 : h1).emit('connection', socket);
-        socket.resume();
+        if (chunk.toString('latin1', 0, H2_PREFACE.length) === H2_PREFACE) {
+          // HTTP/2 reads the socket's native handle, past what was unshifted, so it gets a stream that replays.
+          h2.emit('connection', replayingStream(socket, chunk));
+        } else {
+          socket.unshift(chunk);
+          h1.emit('connection', socket);
+          socket.resume();
+        }
       });
     });
     const host = ep.host === '' ? '0.0.0.0' : ep.host;
@@ -249,6 +287,34 @@ export async function startSqlServer(opts: SqlServerOptions): Promise<SqlServer>
       await engine.close();
     },
   };
+}
+
+/** A duplex over `socket` that first yields `first` (bytes already read from it). */
+function replayingStream(socket: Socket, first: Buffer): Duplex {
+  const d = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      socket.write(chunk, cb);
+    },
+    final(cb) {
+      socket.end();
+      cb();
+    },
+    destroy(err, cb) {
+      socket.destroy(err ?? undefined);
+      cb(err);
+    },
+  });
+  d.push(first);
+  socket.on('data', (c: Buffer) => {
+    if (!d.push(c)) socket.pause();
+  });
+  socket.on('end', () => d.push(null));
+  socket.on('error', (e) => d.destroy(e));
+  socket.on('close', () => d.destroy());
+  return d;
 }
 
 function stringProps(p: unknown): Record<string, string> {

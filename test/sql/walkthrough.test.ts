@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import { createProducer } from '../../src/client/index.js';
 import { startSqlServer, type SqlServer } from '../../src/sql/server.js';
@@ -17,8 +18,17 @@ const REGIONS = ['Region_1', 'Region_2', 'Region_3'];
 const WINDOW = 60_000;
 const BASE = Date.UTC(2026, 0, 1);
 
-async function post(url: string, path: string, body: unknown, accept = 'application/json'): Promise<{ status: number; text: string }> {
-  const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify(body) });
+async function post(
+  url: string,
+  path: string,
+  body: unknown,
+  accept = 'application/json',
+): Promise<{ status: number; text: string }> {
+  const res = await fetch(url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, text: await res.text() };
 }
 
@@ -31,18 +41,27 @@ async function ksql(url: string, statement: string, props: Record<string, string
 async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = await f();
+    // kcat can fail transiently (metadata of a topic just created); try again until the deadline.
+    const v = await f().catch(() => undefined);
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
-/** Latest value per key of a topic, read with kcat (key and value as text; window start from the key suffix). */
-function kcatLatest(bootstrap: string, topic: string): Map<string, string | null> {
-  const out = execFileSync('kcat', ['-b', bootstrap, '-C', '-t', topic, '-e', '-q', '-f', '%k\t%S\t%s\n', '-o', 'beginning'], {
+// The broker runs in this process: kcat must run asynchronously so that the broker can answer it.
+const run = promisify(execFile);
+
+async function kcat(bootstrap: string, topic: string, format: string): Promise<string> {
+  const r = await run('kcat', ['-b', bootstrap, '-C', '-t', topic, '-e', '-q', '-f', format, '-o', 'beginning'], {
     encoding: 'latin1',
   });
+  return r.stdout;
+}
+
+/** Latest value per key of a topic, read with kcat (key and value as text; window start from the key suffix). */
+async function kcatLatest(bootstrap: string, topic: string): Promise<Map<string, string | null>> {
+  const out = await kcat(bootstrap, topic, '%k\t%S\t%s\n');
   const m = new Map<string, string | null>();
   for (const line of out.split('\n')) {
     if (line === '') continue;
@@ -60,14 +79,21 @@ test('walkthrough: tables, streams, push, persistent join and windowed count, pu
     const bootstrap = `127.0.0.1:${broker.port}`;
     const producer = createProducer({ bootstrapServers: bootstrap });
     const users: Array<{ userid: string; regionid: string; gender: string }> = [];
-    for (let i = 1; i <= 9; i++) users.push({ userid: `User_${i}`, regionid: REGIONS[i % 3]!, gender: i % 2 ? 'MALE' : 'FEMALE' });
-    for (const u of users) await producer.send({ topic: 'users', key: u.userid, value: JSON.stringify({ ...u, registertime: BASE }) });
+    for (let i = 1; i <= 9; i++)
+      users.push({ userid: `User_${i}`, regionid: REGIONS[i % 3]!, gender: i % 2 ? 'MALE' : 'FEMALE' });
+    for (const u of users)
+      await producer.send({ topic: 'users', key: u.userid, value: JSON.stringify({ ...u, registertime: BASE }) });
     const views: Array<{ userid: string; pageid: string; ts: number }> = [];
     for (let i = 0; i < 300; i++) {
       views.push({ userid: `User_${(i % 11) + 1}`, pageid: `Page_${i % 7}`, ts: BASE + i * 1_000 });
     }
     for (const v of views) {
-      await producer.send({ topic: 'pageviews', key: v.userid, value: JSON.stringify({ viewtime: v.ts, userid: v.userid, pageid: v.pageid }), timestamp: v.ts });
+      await producer.send({
+        topic: 'pageviews',
+        key: v.userid,
+        value: JSON.stringify({ viewtime: v.ts, userid: v.userid, pageid: v.pageid }),
+        timestamp: v.ts,
+      });
     }
     await producer.close();
 
@@ -91,7 +117,10 @@ test('walkthrough: tables, streams, push, persistent join and windowed count, pu
     assert.equal(push.status, 200, push.text);
     const pushed = JSON.parse(push.text);
     assert.deepEqual(pushed[0].columnNames, ['USERID', 'PAGEID']);
-    assert.deepEqual(pushed.slice(1), views.slice(0, 3).map((v) => [v.userid, v.pageid]));
+    assert.deepEqual(
+      pushed.slice(1),
+      views.slice(0, 3).map((v) => [v.userid, v.pageid]),
+    );
 
     // Persistent queries: the enrichment and the windowed count per region.
     const props = { 'auto.offset.reset': 'earliest' };
@@ -121,9 +150,7 @@ test('walkthrough: tables, streams, push, persistent join and windowed count, pu
       expectedCounts.set(k, (expectedCounts.get(k) ?? 0) + 1);
     }
     const enriched = await waitFor('the enriched stream', async () => {
-      const out = execFileSync('kcat', ['-b', bootstrap, '-C', '-t', 'PAGEVIEWS_ENRICHED', '-e', '-q', '-f', '%s\n', '-o', 'beginning'], { encoding: 'utf8' })
-        .split('\n')
-        .filter((l) => l !== '');
+      const out = (await kcat(bootstrap, 'PAGEVIEWS_ENRICHED', '%s\n')).split('\n').filter((l) => l !== '');
       return out.length >= views.length ? out : undefined;
     });
     assert.equal(enriched.length, views.length);
@@ -132,9 +159,9 @@ test('walkthrough: tables, streams, push, persistent join and windowed count, pu
     const byUser = enriched.map((l) => JSON.parse(l));
     assert.equal(byUser.filter((r) => r.REGIONID === null).length, views.filter((v) => !regionOf.has(v.userid)).length);
 
-    const readCounts = () => {
+    const readCounts = async () => {
       const got = new Map<string, number>();
-      for (const [k, v] of kcatLatest(bootstrap, 'PAGEVIEWS_PER_REGION')) {
+      for (const [k, v] of await kcatLatest(bootstrap, 'PAGEVIEWS_PER_REGION')) {
         const buf = Buffer.from(k, 'latin1');
         const region = buf.subarray(0, buf.length - 8).toString('utf8');
         const ws = Number(buf.readBigInt64BE(buf.length - 8));
@@ -143,10 +170,10 @@ test('walkthrough: tables, streams, push, persistent join and windowed count, pu
       return got;
     };
     await waitFor('the windowed counts', async () => {
-      const got = readCounts();
+      const got = await readCounts();
       return [...expectedCounts].every(([k, n]) => got.get(k) === n) ? true : undefined;
     });
-    assert.deepEqual(new Map([...readCounts()].sort()), new Map([...expectedCounts].sort()));
+    assert.deepEqual(new Map([...(await readCounts())].sort()), new Map([...expectedCounts].sort()));
 
     // A pull query on the users table, and one on the windowed table.
     const pull = await post(url, '/query-stream', { sql: "SELECT * FROM users WHERE userid = 'User_4';" });
@@ -154,21 +181,37 @@ test('walkthrough: tables, streams, push, persistent join and windowed count, pu
     assert.deepEqual(pulled[0].columnNames, ['USERID', 'REGISTERTIME', 'GENDER', 'REGIONID']);
     assert.deepEqual(pulled.slice(1), [['User_4', BASE, 'FEMALE', 'Region_2']]);
     const pull2 = JSON.parse(
-      (await post(url, '/query-stream', { sql: "SELECT regionid, WINDOWSTART, numusers FROM pageviews_per_region WHERE regionid = 'Region_1';" })).text,
+      (
+        await post(url, '/query-stream', {
+          sql: "SELECT regionid, WINDOWSTART, numusers FROM pageviews_per_region WHERE regionid = 'Region_1';",
+        })
+      ).text,
     );
-    const r1 = [...expectedCounts].filter(([k]) => k.startsWith('Region_1@')).map(([k, n]) => [Number(k.split('@')[1]), n]);
+    const r1 = [...expectedCounts]
+      .filter(([k]) => k.startsWith('Region_1@'))
+      .map(([k, n]) => [Number(k.split('@')[1]), n]);
+    assert.ok(r1.length > 0);
     assert.deepEqual(
-      pulled.length > 0 ? pull2.slice(1).map((r: unknown[]) => [r[1], r[2]]).sort() : [],
+      pull2
+        .slice(1)
+        .map((r: unknown[]) => [r[1], r[2]])
+        .sort(),
       r1.sort(),
     );
 
     // SHOW and DESCRIBE.
     const shown = await ksql(url, 'SHOW STREAMS; SHOW TABLES; SHOW QUERIES; DESCRIBE pageviews_per_region;');
-    assert.deepEqual(shown[0].streams.map((s: { name: string }) => s.name), ['PAGEVIEWS', 'PAGEVIEWS_ENRICHED']);
-    assert.deepEqual(shown[1].tables.map((s: { name: string; isWindowed: boolean }) => [s.name, s.isWindowed]), [
-      ['PAGEVIEWS_PER_REGION', true],
-      ['USERS', false],
-    ]);
+    assert.deepEqual(
+      shown[0].streams.map((s: { name: string }) => s.name),
+      ['PAGEVIEWS', 'PAGEVIEWS_ENRICHED'],
+    );
+    assert.deepEqual(
+      shown[1].tables.map((s: { name: string; isWindowed: boolean }) => [s.name, s.isWindowed]),
+      [
+        ['PAGEVIEWS_PER_REGION', true],
+        ['USERS', false],
+      ],
+    );
     assert.equal(shown[2].queries.length, 2);
     assert.equal(shown[3].sourceDescription.windowType, 'TUMBLING');
 
@@ -183,8 +226,13 @@ test('walkthrough: tables, streams, push, persistent join and windowed count, pu
     await client.connect();
     try {
       const streams = await client.listStreams();
-      assert.equal(streams.status, 200);
-      const ex = await client.executeStatement("CREATE STREAM clicks (id INT KEY, url STRING) WITH (KAFKA_TOPIC='clicks', PARTITIONS=1, VALUE_FORMAT='JSON');");
+      assert.deepEqual(
+        streams.map((s: { name: string }) => s.name),
+        ['PAGEVIEWS', 'PAGEVIEWS_ENRICHED'],
+      );
+      const ex = await client.executeStatement(
+        "CREATE STREAM clicks (id INT KEY, url STRING) WITH (KAFKA_TOPIC='clicks', PARTITIONS=1, VALUE_FORMAT='JSON');",
+      );
       assert.equal(ex.status, 200, JSON.stringify(ex.error));
       const ins = await client.insertInto('CLICKS', { ID: 1, URL: 'https://samsa.dev/a' });
       assert.equal(ins.status, 200, JSON.stringify(ins.error));
@@ -192,9 +240,13 @@ test('walkthrough: tables, streams, push, persistent join and windowed count, pu
       assert.equal(q.status, 200, JSON.stringify(q.error));
       assert.deepEqual(q.data.rows, [{ USERID: 'User_1', REGISTERTIME: BASE, GENDER: 'MALE', REGIONID: 'Region_2' }]);
       const rows: unknown[] = [];
-      const sq = await client.streamQuery("SELECT * FROM clicks EMIT CHANGES LIMIT 1;", (d: { rows?: unknown[] }) => rows.push(...(d.rows ?? [])), {
-        streamsProperties: { 'auto.offset.reset': 'earliest' },
-      });
+      const sq = await client.streamQuery(
+        'SELECT * FROM clicks EMIT CHANGES LIMIT 1;',
+        (d: { rows?: unknown[] }) => rows.push(...(d.rows ?? [])),
+        {
+          streamsProperties: { 'auto.offset.reset': 'earliest' },
+        },
+      );
       assert.equal(sq.status, 200);
       assert.deepEqual(rows, [{ ID: 1, URL: 'https://samsa.dev/a' }]);
     } finally {
