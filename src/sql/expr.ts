@@ -13,6 +13,7 @@ import {
   castValue,
   isNumeric,
   mapOf,
+  NULL_TYPE,
   roundDecimal,
   typeToString,
   widerNumeric,
@@ -77,7 +78,7 @@ class Compiler {
     switch (e.k) {
       case 'lit': {
         const v = e.v;
-        return { fn: () => v, type: e.t ?? T.STRING };
+        return { fn: () => v, type: e.t ?? NULL_TYPE };
       }
       case 'col': {
         if (e.source === null) {
@@ -298,6 +299,9 @@ class Compiler {
     }
     if (op === '+' || op === '-') {
       // TIMESTAMP/DATE arithmetic with intervals is done with functions in ksqlDB; numbers only here.
+    }
+    if (l.type === NULL_TYPE || r.type === NULL_TYPE) {
+      return { fn: () => null, type: l.type === NULL_TYPE ? r.type : l.type };
     }
     if (!isNumeric(l.type) || !isNumeric(r.type)) {
       throw new SqlError(
@@ -673,6 +677,7 @@ class Compiler {
 }
 
 function comparable(a: SqlType, b: SqlType): boolean {
+  if (a === NULL_TYPE || b === NULL_TYPE) return true;
   if (isNumeric(a) && isNumeric(b)) return true;
   const temporal = ['TIMESTAMP', 'DATE', 'TIME'];
   if (temporal.includes(a.base) && (b.base === 'STRING' || b.base === a.base)) return true;

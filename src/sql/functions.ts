@@ -245,16 +245,16 @@ def(
   'REGEXP_EXTRACT',
   [2, 3],
   T.STRING,
-  (s: string, p: string, g = 0) => new RegExp(p).exec(s)?.[g] ?? null,
-  'The first match of a regular expression (or of one of its groups).',
+  (p: string, s: string, g = 0) => new RegExp(p).exec(s)?.[g] ?? null,
+  'The first match of a regular expression (pattern first) or of one of its groups.',
 );
 def(
   'STRING',
   'REGEXP_EXTRACT_ALL',
   [2, 3],
   arrayOf(T.STRING),
-  (s: string, p: string, g = 0) => [...s.matchAll(javaRegex(p))].map((m) => m[g] ?? null),
-  'Every match of a regular expression (or of one of its groups).',
+  (p: string, s: string, g = 0) => [...s.matchAll(javaRegex(p))].map((m) => m[g] ?? null),
+  'Every match of a regular expression (pattern first) or of one of its groups.',
 );
 def(
   'STRING',

@@ -151,10 +151,14 @@ export function parseTime(s: string): number | null {
   return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3] ?? 0)) * 1000 + Number((m[4] ?? '0').padEnd(3, '0'));
 }
 
+/** Rounds half away from zero at `scale` digits, on the decimal text (1.005 -> 1.01, as BigDecimal HALF_UP). */
 export function roundDecimal(v: number, scale: number): number {
-  const f = 10 ** scale;
-  return Math.round(v * f) / f;
+  const shifted = Number(`${Math.abs(v)}e${scale}`);
+  return (Math.sign(v) * Math.round(shifted)) / 10 ** scale;
 }
+
+/** The type of a bare NULL literal: compatible with every type in comparisons. */
+export const NULL_TYPE: SqlType = { base: 'STRING' };
 
 /**
  * Converts a value to `t` as CAST does; null when the value cannot be converted (ksqlDB logs such a failure to its
