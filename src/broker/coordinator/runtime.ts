@@ -17,6 +17,19 @@ import { replayInternalTopic } from '../internal-topic.js';
 import type { Clock } from './clock.js';
 import { Timers } from './timers.js';
 
+/**
+ * A coordinator seen from the replica manager: it is told when this broker gains or loses the leadership of one of
+ * its internal topic's partitions.
+ */
+export interface PartitionCoordinator {
+  /** The internal topic whose partitions it serves. */
+  readonly topic: string;
+  /** Loads the partition's state from its log; resolves once its keys are served (until then LOAD_IN_PROGRESS). */
+  onBecomeLeader(partition: number, leaderEpoch: number): Promise<void>;
+  /** Drops the partition's state; its keys get NOT_COORDINATOR. Ignored for an epoch older than the one loaded. */
+  onResign(partition: number, leaderEpoch: number): void;
+}
+
 /** What an operation on a shard produces: its answer and the records that must be in the log before it is sent. */
 export interface CoordinatorResult<T> {
   response: T;

@@ -20,6 +20,7 @@ import {
   joinError,
   syncError,
   type JoinResult,
+  type Protocol,
   type SyncResult,
 } from './classic.js';
 import type { ConsumerGroup } from './consumer.js';
@@ -48,6 +49,18 @@ export const classicGroupRecord = (g: ClassicGroup): RecordInput => ({
   key: groupKey(g.groupId),
   value: groupValue(g.toRecord()),
 });
+
+const newMember = (memberId: string, req: JoinInput, rebalanceTimeoutMs: number, protocols: Protocol[]) =>
+  new ClassicMember(
+    memberId,
+    req.groupInstanceId,
+    req.clientId,
+    req.clientHost,
+    req.sessionTimeoutMs,
+    rebalanceTimeoutMs,
+    req.protocolType,
+    protocols,
+  );
 
 export class ClassicGroupManager {
   private unloaded = false;
@@ -164,16 +177,7 @@ export class ClassicGroupManager {
     req: JoinInput,
     rebalanceTimeoutMs: number,
   ): CoordinatorResult<Promise<JoinResult>> {
-    const m = new ClassicMember(
-      memberId,
-      req.groupInstanceId,
-      req.clientId,
-      req.clientHost,
-      req.sessionTimeoutMs,
-      rebalanceTimeoutMs,
-      req.protocolType,
-      req.protocols,
-    );
+    const m = newMember(memberId, req, rebalanceTimeoutMs, req.protocols);
     // The first member fixes the group's protocol type; later members must match it.
     if (g.members.size === 0) g.protocolType = req.protocolType;
     g.members.set(memberId, m);
@@ -215,16 +219,7 @@ export class ClassicGroupManager {
     old.joinWaiter = old.syncWaiter = undefined;
     this.d.timers.clear(hbTimer(g.groupId, oldId));
     const protocolsUnchanged = old.matches(req.protocols);
-    const m = new ClassicMember(
-      newId,
-      req.groupInstanceId,
-      req.clientId,
-      req.clientHost,
-      req.sessionTimeoutMs,
-      rebalanceTimeoutMs,
-      req.protocolType,
-      old.protocols,
-    );
+    const m = newMember(newId, req, rebalanceTimeoutMs, old.protocols);
     m.assignment = old.assignment;
     m.isNew = false;
     g.members.delete(oldId);

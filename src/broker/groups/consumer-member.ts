@@ -43,6 +43,16 @@ export interface HeartbeatOutput {
   assignment: { topicPartitions: Array<{ topicId: string; partitions: number[] }> } | null;
 }
 
+/** A heartbeat answer that carries only an error. */
+export const heartbeatError = (errorCode: number, errorMessage: string | null = null): HeartbeatOutput => ({
+  errorCode,
+  errorMessage,
+  memberId: null,
+  memberEpoch: -1,
+  heartbeatIntervalMs: 0,
+  assignment: null,
+});
+
 export class ConsumerMember {
   memberEpoch = 0;
   previousMemberEpoch = -1;

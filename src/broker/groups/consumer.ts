@@ -14,6 +14,7 @@ import {
   clone,
   compileTopicRegex,
   ConsumerMember,
+  heartbeatError,
   sameAssignment,
   size,
   type ConsumerGroupContext,
@@ -78,26 +79,13 @@ export class ConsumerGroup {
       response,
       records: this.flush(),
       // Under a flush-per-write policy the answer waits for the disk; when the state cannot be written, it says so.
-      failed: () => ({
-        errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
-        errorMessage: 'The group state could not be written to disk.',
-        memberId: null,
-        memberEpoch: -1,
-        heartbeatIntervalMs: 0,
-        assignment: null,
-      }),
+      failed: () =>
+        heartbeatError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The group state could not be written to disk.'),
     };
   }
 
   private applyHeartbeat(req: HeartbeatInput): HeartbeatOutput {
-    const fail = (errorCode: number, errorMessage: string | null = null): HeartbeatOutput => ({
-      errorCode,
-      errorMessage,
-      memberId: null,
-      memberEpoch: -1,
-      heartbeatIntervalMs: 0,
-      assignment: null,
-    });
+    const fail = heartbeatError;
     if (req.memberEpoch === -1 || req.memberEpoch === -2) {
       const m =
         this.members.get(req.memberId) ?? (req.instanceId !== null ? this.byInstance(req.instanceId) : undefined);

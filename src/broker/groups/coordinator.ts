@@ -13,11 +13,12 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { Logger } from '../../storage/logger.js';
 import type { BrokerConfig } from '../config/index.js';
 import { systemClock, type Clock } from '../coordinator/clock.js';
-import { CoordinatorRuntime } from '../coordinator/runtime.js';
+import { CoordinatorRuntime, type PartitionCoordinator } from '../coordinator/runtime.js';
 import type { TopicManager } from '../topics.js';
 import type { CommitInput, FetchedGroup, GroupDescription, JoinInput, ListedGroup, SyncInput } from './api.js';
 import { joinError, syncError, type JoinResult, type SyncResult } from './classic.js';
 import type { HeartbeatInput, HeartbeatOutput } from './consumer.js';
+import { heartbeatError } from './consumer-member.js';
 import { OFFSETS_TOPIC, type OffsetWrite } from './offsets.js';
 import { partitionForGroup } from './records.js';
 import { GroupShard } from './shard.js';
@@ -30,7 +31,8 @@ type LeaveResult = {
   members: Array<{ memberId: string; groupInstanceId: string | null; errorCode: number }>;
 };
 
-export class GroupCoordinator {
+export class GroupCoordinator implements PartitionCoordinator {
+  readonly topic = OFFSETS_TOPIC;
   readonly numPartitions: number;
   private readonly runtime: CoordinatorRuntime<GroupShard>;
 
@@ -131,15 +133,7 @@ export class GroupCoordinator {
    */
   consumerGroupHeartbeat(req: HeartbeatInput): HeartbeatOutput | Promise<HeartbeatOutput> {
     const at = this.shardOf(req.groupId);
-    if (typeof at === 'number')
-      return {
-        errorCode: at,
-        errorMessage: null,
-        memberId: null,
-        memberEpoch: -1,
-        heartbeatIntervalMs: 0,
-        assignment: null,
-      };
+    if (typeof at === 'number') return heartbeatError(at);
     return this.runtime.commit(at.partition, at.shard.consumerGroupHeartbeat(req));
   }
 

@@ -18,6 +18,17 @@ export interface OffsetWrite {
   value: OffsetValue;
 }
 
+/** The committed value of one partition of an OffsetCommit or TxnOffsetCommit request. */
+export const committedValue = (
+  p: { committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null },
+  commitTimestamp: number,
+): OffsetValue => ({
+  offset: p.committedOffset,
+  leaderEpoch: p.committedLeaderEpoch,
+  metadata: p.committedMetadata ?? '',
+  commitTimestamp,
+});
+
 export interface TopicPartition {
   topic: string;
   partition: number;

@@ -16,11 +16,11 @@ import type { CommitInput, FetchedGroup, Group, GroupDescription, ListedGroup } 
 import { ClassicGroup, EMPTY_BYTES } from './classic.js';
 import { ClassicGroupManager } from './classic-manager.js';
 import { ConsumerGroup, type HeartbeatInput, type HeartbeatOutput } from './consumer.js';
-import type { ConsumerGroupContext } from './consumer-member.js';
+import { heartbeatError, type ConsumerGroupContext } from './consumer-member.js';
 import { applyConsumerRecord, type StoredConsumerGroup } from './consumer-records.js';
 import { restoreConsumerGroup } from './consumer-restore.js';
 import { describeAsClassic, describeConsumerGroup } from './consumer-views.js';
-import { OffsetMetadataManager, type OffsetChange, type OffsetWrite } from './offsets.js';
+import { committedValue, OffsetMetadataManager, type OffsetChange, type OffsetWrite } from './offsets.js';
 import { groupKey, parseGroupValue, parseKey, parseOffsetValue, type GroupMetadataValue } from './records.js';
 
 export interface GroupShardDeps {
@@ -33,15 +33,6 @@ export interface GroupShardDeps {
 }
 
 type PartitionErrors = Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>;
-
-const heartbeatError = (errorCode: number, errorMessage: string): HeartbeatOutput => ({
-  errorCode,
-  errorMessage,
-  memberId: null,
-  memberEpoch: -1,
-  heartbeatIntervalMs: 0,
-  assignment: null,
-});
 
 export class GroupShard implements CoordinatorShard {
   readonly groups = new Map<string, Group>();
@@ -198,12 +189,7 @@ export class GroupShard implements CoordinatorShard {
             writes.push({
               topic: t.name,
               partition: p.partitionIndex,
-              value: {
-                offset: p.committedOffset,
-                leaderEpoch: p.committedLeaderEpoch,
-                metadata: p.committedMetadata ?? '',
-                commitTimestamp: version === 1 && p.commitTimestamp >= 0 ? p.commitTimestamp : now,
-              },
+              value: committedValue(p, version === 1 && p.commitTimestamp >= 0 ? p.commitTimestamp : now),
             });
           }
           return { partitionIndex: p.partitionIndex, errorCode };

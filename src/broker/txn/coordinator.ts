@@ -16,7 +16,7 @@ import type { LogManager } from '../../storage/log-manager.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { BrokerConfig } from '../config/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../coordinator/clock.js';
-import { appendToLog, CoordinatorRuntime, errorCodeOf } from '../coordinator/runtime.js';
+import { appendToLog, CoordinatorRuntime, errorCodeOf, type PartitionCoordinator } from '../coordinator/runtime.js';
 import { FetchWaiters } from '../fetch-waiters.js';
 import type { GroupCoordinator } from '../groups/coordinator.js';
 import { partitionForGroup } from '../groups/records.js';
@@ -74,7 +74,8 @@ export function markerBatch(
   );
 }
 
-export class TransactionCoordinator {
+export class TransactionCoordinator implements PartitionCoordinator {
+  readonly topic = TXN_TOPIC;
   readonly producerIds: ProducerIdManager;
   readonly numPartitions: number;
   /** Fixed on one broker; markers carry it so partitions could tell coordinators apart. */

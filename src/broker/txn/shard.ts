@@ -13,7 +13,7 @@ import type { PartitionLog } from '../../storage/partition-log.js';
 import type { BrokerConfig } from '../config/index.js';
 import { result, type CoordinatorResult, type CoordinatorShard, type ShardContext } from '../coordinator/runtime.js';
 import type { GroupCoordinator } from '../groups/coordinator.js';
-import { OFFSETS_TOPIC } from '../groups/offsets.js';
+import { committedValue, OFFSETS_TOPIC } from '../groups/offsets.js';
 import type { TopicManager } from '../topics.js';
 import type { InitResult, PartitionResult, TopicPartitions, TxnMetadata, TxnOffsetCommitInput } from './api.js';
 import type { ProducerIdManager } from './producer-ids.js';
@@ -372,12 +372,7 @@ export class TxnShard implements CoordinatorShard {
         const s: StagedOffset = {
           topic: t.name,
           partition: p.partitionIndex,
-          value: {
-            offset: p.committedOffset,
-            leaderEpoch: p.committedLeaderEpoch,
-            metadata: p.committedMetadata ?? '',
-            commitTimestamp: now,
-          },
+          value: committedValue(p, now),
         };
         const i = staged!.findIndex((x) => x.topic === s.topic && x.partition === s.partition);
         if (i >= 0) staged![i] = s;
