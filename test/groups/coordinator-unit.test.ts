@@ -296,6 +296,14 @@ test('load, unload and load again: groups and offsets come back; NOT_COORDINATOR
     // A stale resignation (an older epoch than the one loaded) changes nothing.
     h.groups.onResign(p, 0);
     assert.equal(h.groups.fetchOffsets('keeper', null).errorCode, 0);
+    // Resigning while the partition loads drops what the load reads.
+    h.groups.onResign(p, 1);
+    const interrupted = h.groups.onBecomeLeader(p, 2);
+    h.groups.onResign(p, 2);
+    await interrupted;
+    assert.equal(h.groups.fetchOffsets('keeper', null).errorCode, ErrorCode.NOT_COORDINATOR);
+    await h.groups.onBecomeLeader(p, 3);
+    assert.equal(h.groups.fetchOffsets('keeper', null).topics[0]?.partitions[0]?.committedOffset, 17);
   });
 });
 

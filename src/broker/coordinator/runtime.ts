@@ -107,10 +107,6 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
 
   constructor(private readonly opts: RuntimeOptions<S>) {}
 
-  get clock(): Clock {
-    return this.opts.clock;
-  }
-
   /**
    * This broker leads `partition` from `leaderEpoch` on: read its log into a new shard. A call for an epoch not
    * newer than the one loaded (or loading) returns that load; a newer epoch drops the old state and reloads.
