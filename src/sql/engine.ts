@@ -909,41 +909,17 @@ export class SqlEngine {
     });
     switch (what) {
       case 'STREAMS':
-        if (extended)
+      case 'TABLES': {
+        const type = what === 'STREAMS' ? 'STREAM' : 'TABLE';
+        const sources = this.meta.all().filter((s) => s.type === type);
+        if (extended) {
           return {
             '@type': 'source_descriptions',
-            sourceDescriptions: await Promise.all(
-              this.meta
-                .all()
-                .filter((s) => s.type === 'STREAM')
-                .map((s) => this.describe(s, true)),
-            ),
+            sourceDescriptions: await Promise.all(sources.map((s) => this.describe(s, true))),
           };
-        return {
-          '@type': 'streams',
-          streams: this.meta
-            .all()
-            .filter((s) => s.type === 'STREAM')
-            .map(sourceEntry),
-        };
-      case 'TABLES':
-        if (extended)
-          return {
-            '@type': 'source_descriptions',
-            sourceDescriptions: await Promise.all(
-              this.meta
-                .all()
-                .filter((s) => s.type === 'TABLE')
-                .map((s) => this.describe(s, true)),
-            ),
-          };
-        return {
-          '@type': 'tables',
-          tables: this.meta
-            .all()
-            .filter((s) => s.type === 'TABLE')
-            .map(sourceEntry),
-        };
+        }
+        return { '@type': what.toLowerCase(), [what.toLowerCase()]: sources.map(sourceEntry) };
+      }
       case 'TOPICS': {
         const names = (await this.admin.listTopics()).filter((n) => extended || !n.startsWith('_')).sort();
         const infos = names.length > 0 ? await this.admin.describeTopics(names) : [];
