@@ -18,7 +18,7 @@ import {
 } from '../client/index.js';
 import type { ColumnDef, Literal, Query, Statement } from './ast.js';
 import { SqlError } from './errors.js';
-import { evaluateConstant, compileExpr, Scope } from './expr.js';
+import { evaluateConstant } from './expr.js';
 import { getFormat, windowedKey, type Codec } from './formats.js';
 import { AGGREGATE_FUNCTIONS } from './aggregates.js';
 import { SCALAR_FUNCTIONS } from './functions.js';
@@ -26,7 +26,7 @@ import { keyColumns, MetaStore, valueColumns, type DataSource, type SourceColumn
 import { parseStatements } from './parser.js';
 import { planQuery, PSEUDO_COUNT, type QueryPlan } from './plan.js';
 import { QueryRunner, RecordDecoder, TableState, type GroupSnapshot, type OutputRow } from './runtime.js';
-import { castValue, describeSchema, toJsonValue, typeToString, T, type SqlType } from './types.js';
+import { castValue, describeSchema, toJsonValue, typeToString, T } from './types.js';
 
 export interface EngineLogger {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -554,15 +554,11 @@ export class SqlEngine {
       this.meta.put(sink);
     }
     await this.startPersistent(id, s.text, plan, sink, props);
-    const kind = s.kind === 'insertSelect' ? 'Insert' : s.sourceType === 'STREAM' ? 'Stream' : 'Table';
     return {
       commandId: `${sink.type.toLowerCase()}/\`${sink.name}\`/create`,
-      message: s.kind === 'insertSelect' ? `Created query with ID ${id}` : `Created query with ID ${id}`,
+      message: `Created query with ID ${id}`,
       queryId: id,
-    } as { commandId: string; message: string; queryId: string | null } & { kind?: string } & Record<
-        string,
-        unknown
-      > & { _k?: typeof kind };
+    };
   }
 
   private async startPersistent(
@@ -981,10 +977,11 @@ export class SqlEngine {
       windowType: ds.window?.type ?? null,
       readQueries: readQueries.map((q) => this.queryEntry(q)),
       writeQueries: writeQueries.map((q) => this.queryEntry(q)),
-      fields: [
-        ...(ds.window ? [] : []),
-        ...ds.columns.map((c) => ({ name: c.name, schema: describeSchema(c.type), ...(c.key ? { type: 'KEY' } : {}) })),
-      ],
+      fields: ds.columns.map((c) => ({
+        name: c.name,
+        schema: describeSchema(c.type),
+        ...(c.key ? { type: 'KEY' } : {}),
+      })),
       type: ds.type,
       timestamp: ds.timestampColumn ?? '',
       statistics: '',
@@ -1125,5 +1122,3 @@ export class RowEncoder {
     return { key, value, timestamp: row.timestamp };
   }
 }
-
-export { compileExpr, Scope, type SqlType };

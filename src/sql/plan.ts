@@ -224,11 +224,7 @@ interface Projected {
 }
 
 /** The select list with `*` expanded and every item named. */
-function expandSelect(
-  q: Query,
-  scopeCols: ScopeColumn[],
-  sources: Array<{ ds: DataSource; alias: string }>,
-): Projected[] {
+function expandSelect(q: Query, sources: Array<{ ds: DataSource; alias: string }>): Projected[] {
   const out: Projected[] = [];
   let pos = 0;
   for (const item of q.select) {
@@ -252,7 +248,6 @@ function expandSelect(
     out.push({ name: item.alias ?? defaultColumnName(item.expr, pos), expr: item.expr });
     pos++;
   }
-  void scopeCols;
   const seen = new Set<string>();
   for (const p of out) {
     if (seen.has(p.name)) throw new SqlError(`Duplicate column name: ${p.name}`);
@@ -310,7 +305,7 @@ export function planQuery(q: Query, meta: MetaStore, opts: PlanOptions = {}): Qu
   const scope = new Scope(cols);
   const width = cols.length;
   const where = q.where ? compilePredicate(q.where, scope) : null;
-  const projected = expandSelect(q, cols, sources);
+  const projected = expandSelect(q, sources);
   const aggregating = q.groupBy !== null || projected.some((p) => containsAggregate(p.expr));
   if (q.window && !aggregating) throw new SqlError('WINDOW clause requires a GROUP BY clause.');
   if (!aggregating) {

@@ -79,7 +79,6 @@ export async function startSqlServer(opts: SqlServerOptions): Promise<SqlServer>
   });
   await engine.start();
   const router = new Router<Ctx>();
-  const started = Date.now();
 
   router.add('GET', '/info', ({ res }) =>
     sendJson(res, 200, {
@@ -275,7 +274,6 @@ export async function startSqlServer(opts: SqlServerOptions): Promise<SqlServer>
     const port = addr && typeof addr === 'object' ? addr.port : ep.port;
     urls.push(`http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`);
   }
-  void started;
   return {
     engine,
     urls,
