@@ -145,7 +145,7 @@ export class OffsetStore {
       },
       enc.data,
     );
-    const res = log.append(batch, { recordCount: records.length, maxTimestamp: enc.maxTimestamp });
+    const res = log.appendAsLeader(batch, { recordCount: records.length, maxTimestamp: enc.maxTimestamp });
     return log.requiresDurableAppend ? log.awaitFlush(res.lastOffset + 1) : Promise.resolve();
   }
 

@@ -11,6 +11,7 @@
 import { replayInternalTopic } from '../internal-topic.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { buildBatch, encodeRecords } from '../../protocol/records/batch.js';
+import { markerBatch } from '../../protocol/records/control.js';
 import type { Logger } from '../../storage/logger.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { LogManager } from '../../storage/log-manager.js';
@@ -85,37 +86,6 @@ interface Deps {
   dataDir: string;
 }
 
-/** A COMMIT (true) or ABORT marker batch: one control record, key (version 0, type), value (version 0, coordinator epoch). */
-export function markerBatch(
-  producerId: number,
-  producerEpoch: number,
-  commit: boolean,
-  coordinatorEpoch: number,
-  now = Date.now(),
-): Buffer {
-  const key = Buffer.alloc(4);
-  key.writeInt16BE(0, 0);
-  key.writeInt16BE(commit ? 1 : 0, 2);
-  const value = Buffer.alloc(6);
-  value.writeInt16BE(0, 0);
-  value.writeInt32BE(coordinatorEpoch, 2);
-  const enc = encodeRecords([{ key, value, timestamp: now }], now);
-  return buildBatch(
-    {
-      recordCount: 1,
-      lastOffsetDelta: 0,
-      baseTimestamp: enc.baseTimestamp,
-      maxTimestamp: enc.maxTimestamp,
-      producerId,
-      producerEpoch,
-      baseSequence: -1,
-      transactional: true,
-      control: true,
-    },
-    enc.data,
-  );
-}
-
 export class TransactionCoordinator {
   readonly producerIds: ProducerIdManager;
   private readonly txns = new Map<string, TxnMetadata>();
@@ -156,7 +126,7 @@ export class TransactionCoordinator {
       { recordCount: 1, lastOffsetDelta: 0, baseTimestamp: enc.baseTimestamp, maxTimestamp: enc.maxTimestamp },
       enc.data,
     );
-    const res = log.append(batch, { recordCount: 1, maxTimestamp: enc.maxTimestamp });
+    const res = log.appendAsLeader(batch, { recordCount: 1, maxTimestamp: enc.maxTimestamp });
     return log.requiresDurableAppend ? log.awaitFlush(res.lastOffset + 1) : Promise.resolve();
   }
 
@@ -265,7 +235,7 @@ export class TransactionCoordinator {
     commit: boolean,
   ): { error?: string; code?: number; durable?: Promise<void> } {
     try {
-      const res = log.append(markerBatch(producerId, producerEpoch, commit, this.coordinatorEpoch));
+      const res = log.appendAsLeader(markerBatch(producerId, producerEpoch, commit, this.coordinatorEpoch));
       this.d.waiters.notify(FetchWaiters.key(log.topic, log.partition), 1);
       return { durable: log.requiresDurableAppend ? log.awaitFlush(res.lastOffset + 1) : undefined };
     } catch (err) {
