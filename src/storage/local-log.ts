@@ -6,10 +6,13 @@
  * the high watermark or the log start offset: the unified log (partition-log.ts) keeps those on top.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { StorageContext } from './context.js';
 import { LogFlusher } from './log-flusher.js';
 import type { LogConfig } from './log-config.js';
+import { cleanedToSwap, swapIntoPlace } from './log-swap.js';
 import { Segment } from './segment.js';
+import { TXN_INDEX_SUFFIX, TxnIndex, type AbortedTxn } from './txn-index.js';
 
 const INT32_MAX = 2147483647;
 
@@ -232,20 +235,47 @@ export class LocalLog {
   }
 
   /**
-   * Replaces the run `old` of consecutive inactive segments with one segment: `beforeRemove` runs once the run is
-   * known to be unchanged, then the old files are renamed away, then `swapIn` moves the new files into place and
-   * opens the segment. Null, touching nothing, when the segments changed meanwhile (retention, truncation, close).
+   * Swaps the cleaner's durable output `<base>.log.cleaned` (and its index files) in for `old`, a run of
+   * consecutive inactive segments starting at `base`. Synchronous, so readers and appenders never see a half
+   * swap. Returns false (and touches nothing) when the segments changed meanwhile (retention, truncation, close).
    */
-  replaceSegments(old: readonly Segment[], beforeRemove: () => void, swapIn: () => Segment): Segment | null {
-    if (this.closed || old.length === 0) return null;
+  replaceWithCleaned(old: readonly Segment[]): boolean {
+    if (this.closed || old.length === 0) return false;
     const i = this.segs.indexOf(old[0]!);
-    if (i < 0 || i + old.length >= this.segs.length) return null;
-    for (let k = 1; k < old.length; k++) if (this.segs[i + k] !== old[k]) return null;
-    beforeRemove();
+    if (i < 0 || i + old.length >= this.segs.length) return false;
+    for (let k = 1; k < old.length; k++) if (this.segs[i + k] !== old[k]) return false;
+    const base = old[0]!.baseOffset;
+    const baseStr = String(base).padStart(20, '0');
+    cleanedToSwap(this.dir, baseStr);
+    // the old segments' abort indexes go with them: the cleaner wrote their entries into the new one's
     for (const s of old) this.removeSegmentFiles(s);
-    const seg = swapIn();
+    swapIntoPlace(this.dir, baseStr);
+    const seg = Segment.open(this.dir, base, this.config.segmentIndexBytes, this.ctx.files);
+    if (fs.existsSync(path.join(this.dir, baseStr + TXN_INDEX_SUFFIX))) seg.txnIndex = new TxnIndex(this.dir, base);
     this.segs.splice(i, old.length, seg);
-    return seg;
+    this.ctx.logger.info(
+      { dir: this.dir, replaced: old.map((s) => s.baseOffset), size: seg.size },
+      'swapped in cleaned log segment',
+    );
+    return true;
+  }
+
+  /**
+   * Aborted transactions overlapping [from, upper), oldest marker first, for a read_committed fetch. A marker
+   * written when the last stable offset had already reached `upper` ends the search: every later abort started
+   * at or after it.
+   */
+  collectAbortedTxns(from: number, upper: number): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    for (let i = this.segmentIndexFor(from); i < this.segs.length; i++) {
+      const ti = this.segs[i]!.txnIndex;
+      if (!ti) continue;
+      for (const e of ti.entries()) {
+        if (e.lastOffset >= from && e.firstOffset < upper) out.push(e);
+        if (e.lastStableOffset >= upper) return out;
+      }
+    }
+    return out;
   }
 
   closeFiles(): void {

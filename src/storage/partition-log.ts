@@ -35,70 +35,22 @@ import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LocalLog, type TimestampOffset } from './local-log.js';
 import { defaultLogConfig, type LogConfig } from './log-config.js';
 import { applyProducerBatch, loadSegments, rebuildProducerState, writeProducerSnapshot } from './log-loader.js';
-import { cleanedToSwap, swapIntoPlace } from './log-swap.js';
+import type { AppendMeta, AppendResult, PartitionLogOptions, ReadOptions, ReadResult } from './log-types.js';
 import { ProducerStateManager } from './producer-state.js';
-import { Segment } from './segment.js';
-import { TXN_INDEX_SUFFIX, TxnIndex, type AbortedTxn } from './txn-index.js';
+import type { Segment } from './segment.js';
+import type { AbortedTxn } from './txn-index.js';
 
 export { createStorageContext, defaultFdatasync, parseLogDirName, type StorageContext } from './context.js';
 export { StorageError } from './errors.js';
 export type { TimestampOffset } from './local-log.js';
-
-export interface PartitionLogOptions {
-  config?: LogConfig;
-  ctx?: StorageContext;
-  /**
-   * Whether the previous process shut down cleanly. When false (the default for a standalone log), segments
-   * from `recoveryPoint` on are re-validated batch by batch and their indexes rebuilt.
-   */
-  cleanShutdown?: boolean;
-  recoveryPoint?: number;
-  /** From the log-start-offset checkpoint, if any. */
-  logStartOffset?: number;
-  /** On a single broker the high watermark simply follows the log end; replication turns this off. */
-  hwFollowsLeo?: boolean;
-  /** The high watermark to start from when it does not follow the log end (default: the log start offset). */
-  highWatermark?: number;
-}
-
-export interface AppendMeta {
-  maxTimestamp?: number;
-  recordCount?: number;
-  /** Partition leader epoch to stamp into the batches; default the log's `leaderEpoch`. */
-  leaderEpoch?: number;
-}
-
-export interface AppendResult {
-  baseOffset: number;
-  lastOffset: number;
-  logAppendTime: number;
-  logStartOffset: number;
-  /** The batch was a producer retry of one already in the log; the offsets are the original ones. */
-  duplicate?: boolean;
-}
-
-/**
- * How far a read may go (Kafka's FetchIsolation): the log end (followers, internal readers), the high
- * watermark (read_uncommitted consumers) or the last stable offset (read_committed consumers).
- */
-export type FetchIsolation = 'log-end' | 'high-watermark' | 'committed';
-
-export interface ReadOptions {
-  /** Return the first batch even if it exceeds maxBytes (KIP-74). Default true. */
-  minOneBatch?: boolean;
-  /** Exclusive upper bound: no batch whose last offset reaches it is returned. */
-  maxOffset?: number;
-  /** Default 'log-end'; the bound it implies applies together with maxOffset. */
-  isolation?: FetchIsolation;
-}
-
-export interface ReadResult {
-  errorCode: number;
-  records: Buffer;
-  highWatermark: number;
-  logStartOffset: number;
-  logEndOffset: number;
-}
+export type {
+  AppendMeta,
+  AppendResult,
+  FetchIsolation,
+  PartitionLogOptions,
+  ReadOptions,
+  ReadResult,
+} from './log-types.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -584,17 +536,7 @@ export class PartitionLog {
    * at or after it.
    */
   collectAbortedTxns(from: number, upper: number): AbortedTxn[] {
-    const out: AbortedTxn[] = [];
-    const segs = this.local.segments;
-    for (let i = this.local.segmentIndexFor(from); i < segs.length; i++) {
-      const ti = segs[i]!.txnIndex;
-      if (!ti) continue;
-      for (const e of ti.entries()) {
-        if (e.lastOffset >= from && e.firstOffset < upper) out.push(e);
-        if (e.lastStableOffset >= upper) return out;
-      }
-    }
-    return out;
+    return this.local.collectAbortedTxns(from, upper);
   }
 
   /** Writes `<log end>.snapshot` and keeps only the newest few. */
@@ -649,25 +591,6 @@ export class PartitionLog {
    * swap. Returns false (and touches nothing) when the segments changed meanwhile (retention, truncation, close).
    */
   replaceWithCleaned(old: readonly Segment[]): boolean {
-    if (old.length === 0) return false;
-    const base = old[0]!.baseOffset;
-    const baseStr = String(base).padStart(20, '0');
-    const seg = this.local.replaceSegments(
-      old,
-      () => cleanedToSwap(this.dir, baseStr),
-      () => {
-        swapIntoPlace(this.dir, baseStr);
-        const s = Segment.open(this.dir, base, this.local.config.segmentIndexBytes, this.ctx.files);
-        // the cleaner wrote the old segments' abort entries (minus removed markers) into this one's
-        if (fs.existsSync(path.join(this.dir, baseStr + TXN_INDEX_SUFFIX))) s.txnIndex = new TxnIndex(this.dir, base);
-        return s;
-      },
-    );
-    if (!seg) return false;
-    this.ctx.logger.info(
-      { dir: this.dir, replaced: old.map((s) => s.baseOffset), size: seg.size },
-      'swapped in cleaned log segment',
-    );
-    return true;
+    return this.local.replaceWithCleaned(old);
   }
 }
