@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { encodeBatch } from '../../src/protocol/records/batch.js';
 import { markerBatch } from '../../src/protocol/records/control.js';
+import { LogManager, REPLICATION_OFFSET_CHECKPOINT } from '../../src/storage/log-manager.js';
 import { PartitionLog, StorageError } from '../../src/storage/partition-log.js';
 import { parseBatches, simpleBatch, withTempDir } from './helpers.js';
 
@@ -258,4 +259,25 @@ test('producer state and the abort index follow truncation, and a follower rebui
     assert.equal(reopened.lastStableOffset, 1, 'producer 8 still has its transaction open at 1');
     reopened.close();
     follower.close();
+  }));
+
+test('with hwFollowsLeo off the log manager keeps each high watermark in replication-offset-checkpoint', () =>
+  withTempDir(async (dir) => {
+    const open = (): LogManager => {
+      const m = new LogManager({ dataDir: dir, backgroundTasks: false, hwFollowsLeo: false });
+      m.open();
+      return m;
+    };
+    let mgr = open();
+    const log = mgr.createLog('r', 0);
+    for (let i = 0; i < 5; i++) log.appendAsLeader(simpleBatch(2, T0 + i));
+    assert.equal(log.highWatermark, 0, 'appends do not move it');
+    log.updateHighWatermark(4);
+    await mgr.close();
+    const text = fs.readFileSync(path.join(dir, REPLICATION_OFFSET_CHECKPOINT), 'utf8');
+    assert.match(text, /^r 0 4$/m);
+    mgr = open();
+    assert.equal(mgr.getLog('r', 0)!.highWatermark, 4);
+    assert.equal(mgr.getLog('r', 0)!.logEndOffset, 10);
+    await mgr.close();
   }));
