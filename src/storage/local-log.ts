@@ -112,18 +112,7 @@ export class LocalLog {
   append(bytes: Buffer, lastOffset: number, maxTimestamp: number): Segment {
     let seg = this.active;
     const cfg = this.config;
-    if (
-      seg.shouldRoll({
-        segmentBytes: cfg.segmentBytes,
-        segmentMs: cfg.segmentMs,
-        bytes: bytes.length,
-        maxTimestamp,
-        lastOffset,
-        now: this.ctx.now(),
-      })
-    ) {
-      seg = this.roll();
-    }
+    if (seg.shouldRoll(cfg, bytes.length, maxTimestamp, lastOffset, this.ctx.now)) seg = this.roll();
     seg.append(bytes, lastOffset, cfg.indexIntervalBytes);
     this.flusher.markDirty(seg);
     this.nextOffset = lastOffset + 1;

@@ -43,16 +43,10 @@ export interface BatchFound {
   leaderEpoch: number;
 }
 
-/** What a segment needs to know to decide whether the next append starts a new segment. */
-export interface RollRule {
-  /** segment.bytes and segment.ms of the log. */
+/** The configs a segment's roll decision depends on (a LogConfig has them). */
+export interface RollConfig {
   segmentBytes: number;
   segmentMs: number;
-  /** Size, largest timestamp and last offset of the append about to be made. */
-  bytes: number;
-  maxTimestamp: number;
-  lastOffset: number;
-  now: number;
 }
 
 /**
@@ -135,19 +129,20 @@ export class Segment {
   }
 
   /**
-   * Whether an append described by `r` must go to a new segment: this one would outgrow segment.bytes, is older
-   * than segment.ms (less its jitter, measured from its first batch's timestamp, as Kafka does), has a full index,
-   * or the append's offsets would not fit a 32-bit delta from the base offset. An empty segment never rolls.
+   * Whether an append of `bytes` bytes (largest timestamp `maxTimestamp`, last offset `lastOffset`) must go to a
+   * new segment: this one would outgrow segment.bytes, is older than segment.ms (less its jitter, measured from
+   * its first batch's timestamp, as Kafka does, else from its creation by `now`), has a full index, or the offsets
+   * would not fit a 32-bit delta from the base offset. An empty segment never rolls. Allocates nothing.
    */
-  shouldRoll(r: RollRule): boolean {
+  shouldRoll(cfg: RollConfig, bytes: number, maxTimestamp: number, lastOffset: number, now: () => number): boolean {
     if (this.size === 0) return false;
-    const waited = this.firstBatchTimestamp >= 0 ? r.maxTimestamp - this.firstBatchTimestamp : r.now - this.createdMs;
+    const waited = this.firstBatchTimestamp >= 0 ? maxTimestamp - this.firstBatchTimestamp : now() - this.createdMs;
     return (
-      this.size > r.segmentBytes - r.bytes ||
-      waited > r.segmentMs - this.rollJitterMs ||
+      this.size > cfg.segmentBytes - bytes ||
+      waited > cfg.segmentMs - this.rollJitterMs ||
       this.offsetIndex.isFull ||
       this.timeIndex.isFull ||
-      r.lastOffset - this.baseOffset > INT32_MAX
+      lastOffset - this.baseOffset > INT32_MAX
     );
   }
 
