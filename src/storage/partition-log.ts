@@ -127,12 +127,20 @@ export class PartitionLog {
   get highWatermark(): number {
     return this._highWatermark;
   }
-  /** Leader epoch stamped into batches appended as leader (the replica manager sets it on becoming leader). */
+  /** Leader epoch stamped into batches appended as leader (see becomeLeader). */
   get leaderEpoch(): number {
     return this._leaderEpoch;
   }
   set leaderEpoch(e: number) {
     this._leaderEpoch = e;
+  }
+  /**
+   * This replica leads from `epoch` on: appends as leader are stamped with it, and the epoch cache records that
+   * it starts at the log end now (as Kafka does), so OffsetForLeaderEpoch answers before the first append.
+   */
+  becomeLeader(epoch: number): void {
+    this._leaderEpoch = epoch;
+    this.epochCache.assign(epoch, this.local.logEndOffset);
   }
   /** Everything below this offset is known to be on stable storage. */
   get recoveryPoint(): number {
@@ -381,14 +389,6 @@ export class PartitionLog {
   /** First offset whose record timestamp is >= ts (ListOffsets by time); null if no such record. */
   offsetForTimestamp(ts: number): TimestampOffset | null {
     return this.local.offsetForTimestamp(ts, this._logStartOffset);
-  }
-
-  earliestOffset(): number {
-    return this._logStartOffset;
-  }
-
-  latestOffset(): number {
-    return this.local.logEndOffset;
   }
 
   /** The record with the largest timestamp (first one if tied), for ListOffsets MAX_TIMESTAMP. */

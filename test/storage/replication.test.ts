@@ -136,7 +136,10 @@ test('truncation then re-append: a diverged suffix is replaced, the epoch cache 
     assert.equal(follower.read(5, 1 << 20).records.length, 0);
     const newLeader = PartitionLog.open(path.join(dir, 'new-leader-0'));
     newLeader.appendAsFollower(Buffer.from(leader.read(0, 1 << 20, { maxOffset: 5 }).records));
-    newLeader.leaderEpoch = 4;
+    newLeader.becomeLeader(4);
+    // the new epoch is known before anything is appended in it
+    assert.deepEqual(newLeader.endOffsetForEpoch(1), { epoch: 1, endOffset: 5 });
+    assert.deepEqual(newLeader.endOffsetForEpoch(4), { epoch: 4, endOffset: 5 });
     newLeader.appendAsLeader(simpleBatch(2, T0 + 5));
     follower.appendAsFollower(Buffer.from(newLeader.read(5, 1 << 20).records));
     assert.equal(follower.logEndOffset, 7);
