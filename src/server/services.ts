@@ -4,6 +4,7 @@
  */
 import { parseHttpListener } from '../broker/config/values.js';
 import type { HttpEndpoint } from '../http/server.js';
+import { startConsoleService } from '../console/service.js';
 import { startMetricsService } from '../metrics/service.js';
 import type { ServiceContext, ServiceDefinition } from './index.js';
 
@@ -23,5 +24,17 @@ export const SERVICES: ServiceDefinition[] = [
     enabledKey: 'metrics.enabled',
     start: (ctx) =>
       startMetricsService({ broker: ctx.broker, endpoints: endpointsOf(ctx, 'metrics.listeners'), logger: ctx.logger }),
+  },
+  {
+    // Last: the console offers a page for each service started before it (schema registry, SQL, ...).
+    name: 'console',
+    enabledKey: 'console.enabled',
+    start: (ctx) =>
+      startConsoleService({
+        bootstrap: ctx.bootstrap,
+        endpoints: endpointsOf(ctx, 'console.listeners'),
+        logger: ctx.logger,
+        features: [...ctx.broker.services].map(([id, s]) => ({ id, title: id, url: s.urls[0] ?? '' })),
+      }),
   },
 ];

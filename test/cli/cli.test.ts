@@ -192,6 +192,8 @@ test('start logs one startup line, serves the port, and exits 0 on SIGTERM', {
         // The services samsa start turns on, on free ports.
         '--override',
         'metrics.listeners=http://127.0.0.1:0',
+        '--override',
+        'console.listeners=http://127.0.0.1:0',
       ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
