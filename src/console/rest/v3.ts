@@ -440,7 +440,7 @@ export class RestApi {
             partition: p.partition,
             current: p.offset,
             end,
-            lag: p.offset >= 0 && end >= 0 ? Math.max(0, end - p.offset) : end >= 0 ? end : 0,
+            lag: p.offset >= 0 ? Math.max(0, end - p.offset) : Math.max(0, end),
             consumerId: m?.memberId ?? '',
             instanceId: m?.groupInstanceId ?? null,
             clientId: m?.clientId ?? '',
