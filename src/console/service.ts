@@ -185,6 +185,25 @@ function addConsoleRoutes(
       sample_interval_ms: sampler.intervalMs,
     }))
     .add('GET', `${base}/throughput`, () => sampler.snapshot())
+    .add('GET', `${base}/overview`, () => overview(admin))
+    .add('GET', `${base}/topics/:topic/partitions`, async (_r, p) => {
+      const [t] = await admin.describeTopics([p['topic']!]);
+      if (t === undefined) throw notFound(`Topic ${p['topic']} not found`);
+      const tps = t.partitions.map((x) => ({ topic: t.name, partition: x.partition }));
+      const [starts, ends] = await Promise.all([admin.listOffsets(tps, 'earliest'), admin.listOffsets(tps, 'latest')]);
+      return {
+        topic: t.name,
+        partitions: t.partitions.map((x, i) => ({
+          partition: x.partition,
+          leader: x.leader,
+          replicas: x.replicas,
+          isr: x.isr,
+          offline_replicas: x.offlineReplicas,
+          earliest: starts[i]?.offset ?? -1,
+          latest: ends[i]?.offset ?? -1,
+        })),
+      };
+    })
     .add('GET', `${base}/topics/:topic/records`, async (r, p) => {
       const q = browseQuery(r.url, p['topic']!);
       return browse(admin, opts.bootstrap, q);
@@ -214,6 +233,30 @@ function addConsoleRoutes(
       await admin.deleteGroups([p['group']!]);
       return null;
     });
+}
+
+/** The front page in one call: brokers, controller, and per topic its partitions and their health. */
+async function overview(admin: ReturnType<typeof createAdmin>) {
+  const cluster = await admin.describeCluster();
+  const names = await admin.listTopics({ includeInternal: true });
+  const infos = names.length > 0 ? await admin.describeTopics(names) : [];
+  const topics = infos.map((t) => ({
+    name: t.name,
+    internal: t.isInternal,
+    partitions: t.partitions.length,
+    replication: t.partitions[0]?.replicas.length ?? 0,
+    under_replicated: t.partitions.filter((p) => p.leader >= 0 && p.isr.length < p.replicas.length).length,
+    offline: t.partitions.filter((p) => p.leader < 0).length,
+  }));
+  return {
+    cluster_id: cluster.clusterId,
+    controller: cluster.controllerId,
+    brokers: cluster.brokers.map((b) => ({ id: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    topics,
+    partitions: topics.reduce((n, t) => n + t.partitions, 0),
+    under_replicated: topics.reduce((n, t) => n + t.under_replicated, 0),
+    offline: topics.reduce((n, t) => n + t.offline, 0),
+  };
 }
 
 function browseQuery(url: URL, topic: string): BrowseQuery {
