@@ -110,6 +110,22 @@ export function stringField(body: Record<string, unknown>, name: string): string
   return v;
 }
 
+/** An optional array of `{name, value}` objects (configs, headers); a malformed one is a 400 naming `field`. */
+export function nameValueList(
+  body: Record<string, unknown>,
+  field: string,
+): Array<{ name: string; value: string | undefined }> {
+  const v = body[field];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw badRequest(`${field} must be an array of {name, value}`);
+  return v.map((item: unknown) => {
+    const o = item !== null && typeof item === 'object' ? (item as Record<string, unknown>) : undefined;
+    const name = o ? stringField(o, 'name') : undefined;
+    if (o === undefined || name === undefined) throw badRequest(`every entry of ${field} needs a name`);
+    return { name, value: stringField(o, 'value') };
+  });
+}
+
 /** A path parameter that must be a non-negative integer (partition and broker ids). */
 export function intParam(v: string | undefined, name: string): number {
   const n = Number(v);

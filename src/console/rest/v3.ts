@@ -14,6 +14,7 @@ import {
   intField,
   intParam,
   jsonBody,
+  nameValueList,
   notFound,
   RestError,
   restErrorOf,
@@ -161,16 +162,7 @@ export class RestApi {
     const partitions = intField(body, 'partitions_count');
     const rf = intField(body, 'replication_factor');
     const configs: Record<string, string> = {};
-    const cfgs = body['configs'];
-    if (cfgs !== undefined && cfgs !== null) {
-      if (!Array.isArray(cfgs)) throw badRequest('configs must be an array of {name, value}');
-      for (const c of cfgs as Json[]) {
-        const n = c && typeof c === 'object' ? stringField(c, 'name') : undefined;
-        if (n === undefined) throw badRequest('every entry of configs needs a name');
-        const v = stringField(c, 'value');
-        if (v !== undefined) configs[n] = v;
-      }
-    }
+    for (const c of nameValueList(body, 'configs')) if (c.value !== undefined) configs[c.name] = c.value;
     await this.admin.createTopics([{ name, numPartitions: partitions ?? -1, replicationFactor: rf ?? -1, configs }]);
     r.res.statusCode = 201;
     return this.topicBody(this.clusterUrl(r, id), id, await this.describeTopic(name));
@@ -516,17 +508,10 @@ export class RestApi {
     const partition = intField(body, 'partition_id');
     const key = encodeData(body['key'], 'key');
     const value = encodeData(body['value'], 'value');
-    const headers: Array<[string, Buffer]> = [];
-    const hs = body['headers'];
-    if (hs !== undefined && hs !== null) {
-      if (!Array.isArray(hs)) throw badRequest('headers must be an array of {name, value}');
-      for (const h of hs as Json[]) {
-        const n = h && typeof h === 'object' ? stringField(h, 'name') : undefined;
-        if (n === undefined) throw badRequest('every header needs a name');
-        const v = stringField(h, 'value');
-        headers.push([n, v === undefined ? Buffer.alloc(0) : Buffer.from(v, 'base64')]);
-      }
-    }
+    const headers = nameValueList(body, 'headers').map((x) => ({
+      key: x.name,
+      value: x.value === undefined ? Buffer.alloc(0) : Buffer.from(x.value, 'base64'),
+    }));
     let timestamp: number | undefined;
     const ts = body['timestamp'];
     if (ts !== undefined && ts !== null) {
@@ -542,7 +527,7 @@ export class RestApi {
       value: value?.bytes ?? null,
       ...(partition !== undefined ? { partition } : {}),
       ...(timestamp !== undefined ? { timestamp } : {}),
-      headers: headers.map(([k, v]) => ({ key: k, value: v })),
+      headers,
     });
     return {
       error_code: 200,

@@ -40,6 +40,23 @@ function hasTrend(rate: { series: Array<number | null> } | undefined): boolean {
   return rate !== undefined && rate.series.filter((v) => v !== null).length >= 2;
 }
 
+interface TopicRow {
+  name: string;
+  partitions: number;
+  replication: number;
+}
+
+/** The cells the overview and the topics page share: name, partitions, replication, rate and sparkline. */
+function topicCells(t: TopicRow, rate: { series: Array<number | null>; now: number } | undefined) {
+  return [
+    link(topicHref(t.name), t.name),
+    t.partitions,
+    t.replication,
+    rate ? fmt.rate(rate.now) : '—',
+    hasTrend(rate) ? sparkline(rate!.series) : h('span.muted', 'sampling…'),
+  ];
+}
+
 // ---------------------------------------------------------------------------------------------- overview
 
 export const overviewPage: Page = async (main) => {
@@ -73,23 +90,16 @@ export const overviewPage: Page = async (main) => {
     h('h2', 'Topics'),
     table(
       ['Topic', ['Partitions', 'num'], ['Replication', 'num'], ['Msgs/s', 'num'], 'Last 5 minutes', 'Health'],
-      userTopics.map(
-        (t: { name: string; partitions: number; replication: number; under_replicated: number; offline: number }) => {
-          const rate = r.get(t.name);
-          return [
-            link(topicHref(t.name), t.name),
-            t.partitions,
-            t.replication,
-            rate ? fmt.rate(rate.now) : '—',
-            hasTrend(rate) ? sparkline(rate!.series) : h('span.muted', 'sampling…'),
-            t.offline > 0
-              ? h('span.pill.bad', `${t.offline} offline`)
-              : t.under_replicated > 0
-                ? h('span.pill.bad', `${t.under_replicated} under-replicated`)
-                : h('span.pill.Stable', 'ok'),
-          ];
-        },
-      ),
+      userTopics.map((t: TopicRow & { under_replicated: number; offline: number }) => {
+        return [
+          ...topicCells(t, r.get(t.name)),
+          t.offline > 0
+            ? h('span.pill.bad', `${t.offline} offline`)
+            : t.under_replicated > 0
+              ? h('span.pill.bad', `${t.under_replicated} under-replicated`)
+              : h('span.pill.Stable', 'ok'),
+        ];
+      }),
       'No topics yet: create one on the Topics page',
     ),
   );
@@ -157,14 +167,9 @@ export const topicsPage: Page = async (main, _p, query) => {
     ),
     table(
       ['Topic', ['Partitions', 'num'], ['Replication', 'num'], ['Msgs/s', 'num'], 'Throughput', ''],
-      topics.map((t: { name: string; partitions: number; replication: number }) => {
-        const rate = r.get(t.name);
+      topics.map((t: TopicRow) => {
         return [
-          link(topicHref(t.name), t.name),
-          t.partitions,
-          t.replication,
-          rate ? fmt.rate(rate.now) : '—',
-          hasTrend(rate) ? sparkline(rate!.series) : h('span.muted', 'sampling…'),
+          ...topicCells(t, r.get(t.name)),
           h(
             'button.danger',
             {
