@@ -13,7 +13,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAdmin, createProducer, type Producer } from '../client/index.js';
+import { createAdmin, createProducer, type Producer, type TopicInfo } from '../client/index.js';
+import { DescribeLogDirs } from '../protocol/messages/describe-log-dirs.js';
 import { listenHttp, Router, sendJson, type HttpEndpoint, type HttpListener } from '../http/server.js';
 import { browse, tail, type BrowseQuery } from './records.js';
 import { badRequest, jsonBody, notFound, RestError, restErrorOf, sendError, type RestRequest } from './rest/http.js';
@@ -240,8 +241,14 @@ async function overview(admin: ReturnType<typeof createAdmin>) {
   const cluster = await admin.describeCluster();
   const names = await admin.listTopics({ includeInternal: true });
   const infos = names.length > 0 ? await admin.describeTopics(names) : [];
+  const sizes = await topicSizes(
+    admin,
+    infos,
+    cluster.brokers.map((b) => b.nodeId),
+  );
   const topics = infos.map((t) => ({
     name: t.name,
+    size: sizes.get(t.name) ?? null,
     internal: t.isInternal,
     partitions: t.partitions.length,
     replication: t.partitions[0]?.replicas.length ?? 0,
@@ -257,6 +264,34 @@ async function overview(admin: ReturnType<typeof createAdmin>) {
     under_replicated: topics.reduce((n, t) => n + t.under_replicated, 0),
     offline: topics.reduce((n, t) => n + t.offline, 0),
   };
+}
+
+/**
+ * Bytes per topic: DescribeLogDirs of every broker, counting each partition on its leader only (replicas on other
+ * brokers hold the same data). A broker that does not answer leaves its topics' sizes short rather than failing.
+ */
+async function topicSizes(
+  admin: ReturnType<typeof createAdmin>,
+  infos: TopicInfo[],
+  brokers: number[],
+): Promise<Map<string, number>> {
+  const leaders = new Map<string, number>();
+  for (const t of infos) for (const p of t.partitions) leaders.set(`${t.name}\u0000${p.partition}`, p.leader);
+  const sizes = new Map<string, number>();
+  await Promise.all(
+    brokers.map(async (node) => {
+      const res = await admin.cluster.sendTo(node, DescribeLogDirs, { topics: null }).catch(() => undefined);
+      for (const dir of res?.results ?? []) {
+        for (const t of dir.topics) {
+          for (const p of t.partitions) {
+            if (p.isFutureKey || leaders.get(`${t.name}\u0000${p.partitionIndex}`) !== node) continue;
+            sizes.set(t.name, (sizes.get(t.name) ?? 0) + Number(p.partitionSize));
+          }
+        }
+      }
+    }),
+  );
+  return sizes;
 }
 
 function browseQuery(url: URL, topic: string): BrowseQuery {

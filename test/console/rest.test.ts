@@ -279,6 +279,12 @@ test('records posted as JSON, string and binary are read back by kcat; streamed 
   assert.equal(read[3]!.payload, 's2');
   assert.equal(read[4]!.payload, '[3]');
 
+  // The console's overview knows the topic's size on disk.
+  const overview = await call('GET', '/console/api/overview');
+  const row = overview.body!.topics.find((x: Json) => x.name === name);
+  assert.ok(row.size > 50, JSON.stringify(row));
+  assert.equal(row.partitions, 1);
+
   // The console's browser reads them too.
   const browsed = await call('GET', `/console/api/topics/${name}/records?from=beginning&limit=10`);
   assert.equal(browsed.body!.records.length, 5);

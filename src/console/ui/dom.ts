@@ -69,5 +69,14 @@ export function card(label: string, value: string | number, tone = ''): HTMLElem
 export const fmt = {
   n: (v: number) => v.toLocaleString('en-US'),
   rate: (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(v >= 10 ? 1 : 2)),
+  bytes: (v: number) => {
+    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+    let i = 0;
+    while (v >= 1024 && i < units.length - 1) {
+      v /= 1024;
+      i++;
+    }
+    return `${i === 0 ? v : v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
+  },
   time: (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', ''),
 };

@@ -44,6 +44,8 @@ interface TopicRow {
   name: string;
   partitions: number;
   replication: number;
+  /** Bytes on the leaders, null when unknown. */
+  size: number | null;
 }
 
 /** The cells the overview and the topics page share: name, partitions, replication, rate and sparkline. */
@@ -166,10 +168,11 @@ export const topicsPage: Page = async (main, _p, query) => {
       ),
     ),
     table(
-      ['Topic', ['Partitions', 'num'], ['Replication', 'num'], ['Msgs/s', 'num'], 'Throughput', ''],
+      ['Topic', ['Partitions', 'num'], ['Replication', 'num'], ['Msgs/s', 'num'], 'Throughput', ['Size', 'num'], ''],
       topics.map((t: TopicRow) => {
         return [
           ...topicCells(t, r.get(t.name)),
+          t.size === null ? '—' : fmt.bytes(t.size),
           h(
             'button.danger',
             {
