@@ -297,6 +297,38 @@ test('records posted as JSON, string and binary are read back by kcat; streamed 
   assert.equal(filtered.body!.records[0].key.data, 'order-1');
 });
 
+test('live tail streams records produced after it started as Server-Sent Events', async () => {
+  const name = uniqueTopic('rest-tail');
+  assert.equal((await call('POST', v3('/topics'), { topic_name: name, partitions_count: 2 })).status, 201);
+  await call('POST', v3(`/topics/${name}/records`), { value: { type: 'STRING', data: 'before the tail' } });
+  const abort = new AbortController();
+  const res = await fetch(`${base}/console/api/topics/${name}/tail`, { signal: abort.signal });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  const first = await reader.read(); // the stream's opening comment: the tail is in place
+  text += decoder.decode(first.value);
+  for (let i = 0; i < 3; i++) {
+    await call('POST', v3(`/topics/${name}/records`), { partition_id: i % 2, value: { data: { n: i } } });
+  }
+  const deadline = Date.now() + 30_000;
+  while ((text.match(/event: record/g) ?? []).length < 3 && Date.now() < deadline) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    text += decoder.decode(chunk.value);
+  }
+  abort.abort();
+  const events = text
+    .split('\n\n')
+    .filter((e) => e.startsWith('event: record'))
+    .map((e) => JSON.parse(e.slice(e.indexOf('data: ') + 6)) as Json);
+  assert.equal(events.length, 3, text);
+  assert.deepEqual(events.map((e) => JSON.parse(e.value.data).n).sort(), [0, 1, 2]);
+  assert.ok(!text.includes('before the tail'));
+});
+
 test('consumer groups, consumers and lags', async () => {
   const name = uniqueTopic('rest-grp');
   assert.equal((await call('POST', v3('/topics'), { topic_name: name, partitions_count: 2 })).status, 201);
