@@ -371,6 +371,17 @@ test('consumer groups, consumers and lags', async () => {
   assert.equal(unknown.status, 404);
   assert.equal(unknown.body!.error_code, 404);
 
+  // The console's sampler keeps the group's total lag and the topic's end offsets over time.
+  const deadline = Date.now() + 30_000;
+  let samples = await call('GET', '/console/api/throughput');
+  while (!samples.body!.groups['rest-group']?.includes(2) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    samples = await call('GET', '/console/api/throughput');
+  }
+  assert.ok(samples.body!.groups['rest-group']?.includes(2), JSON.stringify(samples.body));
+  assert.equal(samples.body!.topics[name]?.at(-1), 5);
+  assert.equal(samples.body!.times.length, samples.body!.groups['rest-group'].length);
+
   const reset = await call('POST', '/console/api/groups/rest-group/reset', { to: 'latest' });
   assert.equal(reset.status, 200, JSON.stringify(reset.body));
   assert.equal((await call('GET', v3('/consumer-groups/rest-group/lag-summary'))).body!.total_lag, 0);

@@ -695,6 +695,12 @@ export const groupPage: Page = async (main, params) => {
       ),
     ),
   );
+  // The server's samples of the last minutes first, then this page's own every 2 s.
+  const history = await api('/console/api/throughput').catch(() => null);
+  const past: Array<number | null> = history?.groups?.[id] ?? [];
+  past.forEach((v, i) => {
+    if (v !== null && history.times[i] !== undefined) chart.push(history.times[i], v);
+  });
   await refresh();
   const timer = window.setInterval(() => void refresh(), 2000);
   return () => clearInterval(timer);
