@@ -81,15 +81,14 @@ export interface CommittedOffset {
   offset: number;
 }
 
-/** Committed offsets of every group this broker coordinates (including groups without members). */
+/** Committed offsets of every group this broker coordinates (groups with offsets and no members are Empty). */
 export function committedOffsets(broker: Broker): CommittedOffset[] {
   const out: CommittedOffset[] = [];
-  const store = broker.groups.offsets;
-  for (const group of store.groupIds()) {
-    const byTopic = store.offsetsOf(group);
+  for (const g of broker.groups.listGroups([], [])) {
+    const byTopic = broker.groups.committedOffsets(g.groupId);
     if (byTopic === undefined) continue;
     for (const [topic, parts] of byTopic) {
-      for (const [partition, v] of parts) out.push({ group, topic, partition, offset: v.offset });
+      for (const [partition, v] of parts) out.push({ group: g.groupId, topic, partition, offset: v.offset });
     }
   }
   return out;
