@@ -3,24 +3,37 @@
  * the reverse order, before the broker.
  */
 import { parseHttpListener } from '../broker/config/values.js';
+import type { HttpEndpoint } from '../http/server.js';
+import { startConsoleService } from '../console/service.js';
+import { startMetricsService } from '../metrics/service.js';
 import { startSqlServer } from '../sql/server.js';
-import type { ServiceDefinition } from './index.js';
+import type { ServiceContext, ServiceDefinition } from './index.js';
+
+/** The parsed http://host:port endpoints of a `<service>.listeners` key (validated when the config was parsed). */
+export function endpointsOf(ctx: ServiceContext, key: string): HttpEndpoint[] {
+  const list = (ctx.config.values.get(key) as string[] | undefined) ?? [];
+  return list.map((text) => {
+    const e = parseHttpListener(text);
+    if (typeof e === 'string') throw new Error(`${key}: ${e}`);
+    return e;
+  });
+}
 
 export const SERVICES: ServiceDefinition[] = [
+  {
+    name: 'metrics',
+    enabledKey: 'metrics.enabled',
+    start: (ctx) =>
+      startMetricsService({ broker: ctx.broker, endpoints: endpointsOf(ctx, 'metrics.listeners'), logger: ctx.logger }),
+  },
   {
     name: 'ksql',
     enabledKey: 'ksql.enabled',
     start: async (ctx) => {
-      const listeners = ctx.config.values.get('ksql.listeners') as string[];
-      const endpoints = listeners.map((l) => {
-        const ep = parseHttpListener(l);
-        if (typeof ep === 'string') throw new Error(ep);
-        return ep;
-      });
       const server = await startSqlServer({
         onPortInUse: (url) => ctx.logger.warn({ url }, 'ksql: listener address in use; streaming SQL not served there'),
         bootstrap: ctx.bootstrap,
-        endpoints,
+        endpoints: endpointsOf(ctx, 'ksql.listeners'),
         serviceId: String(ctx.config.values.get('ksql.service.id') ?? 'default_'),
         logger: {
           info: (msg, fields) => ctx.logger.info(fields ?? {}, msg),
@@ -30,5 +43,17 @@ export const SERVICES: ServiceDefinition[] = [
       });
       return { urls: server.urls, close: () => server.close() };
     },
+  },
+  {
+    // Last: the console offers a page for each service started before it (schema registry, SQL, ...).
+    name: 'console',
+    enabledKey: 'console.enabled',
+    start: (ctx) =>
+      startConsoleService({
+        bootstrap: ctx.bootstrap,
+        endpoints: endpointsOf(ctx, 'console.listeners'),
+        logger: ctx.logger,
+        features: [...ctx.broker.services].map(([id, s]) => ({ id, title: id, url: s.urls[0] ?? '' })),
+      }),
   },
 ];
