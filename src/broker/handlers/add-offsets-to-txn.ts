@@ -1,19 +1,15 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import type { AddOffsetsToTxn } from '../../protocol/messages/add-offsets-to-txn.js';
-import type { Broker } from '../broker.js';
+import { AddOffsetsToTxn } from '../../protocol/messages/add-offsets-to-txn.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** AddOffsetsToTxn: the group's offsets partition joins the transaction, ahead of TxnOffsetCommit. */
-export function addOffsetsToTxn(broker: Broker): Handler<typeof AddOffsetsToTxn> {
+export function addOffsetsToTxn({ txn }: HandlerDeps<'txn'>): Handler<typeof AddOffsetsToTxn> {
   return async (ctx, req) => {
     const fenced = ctx.header.apiVersion >= 2 ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_PRODUCER_EPOCH;
-    const errorCode = await broker.txn.addOffsets(
-      req.transactionalId,
-      req.producerId,
-      req.producerEpoch,
-      req.groupId,
-      fenced,
-    );
+    const errorCode = await txn.addOffsets(req.transactionalId, req.producerId, req.producerEpoch, req.groupId, fenced);
     return { throttleTimeMs: 0, errorCode };
   };
 }
+
+export const addOffsetsToTxnHandler = defineHandler(AddOffsetsToTxn, addOffsetsToTxn);

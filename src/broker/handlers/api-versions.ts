@@ -1,12 +1,14 @@
-import type { ApiVersions } from '../../protocol/messages/api-versions.js';
-import type { Broker } from '../broker.js';
+import { ApiVersions } from '../../protocol/messages/api-versions.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** Advertises exactly the APIs and versions that have handlers. */
-export function apiVersions(broker: Broker): Handler<typeof ApiVersions> {
+export function apiVersions({ dispatcher }: HandlerDeps<'dispatcher'>): Handler<typeof ApiVersions> {
   return () => ({
     errorCode: 0,
-    apiKeys: broker.dispatcher.advertised(),
+    apiKeys: dispatcher.advertised(),
     throttleTimeMs: 0,
   });
 }
+
+export const apiVersionsHandler = defineHandler(ApiVersions, apiVersions);

@@ -1,12 +1,12 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import type { ConsumerGroupHeartbeat } from '../../protocol/messages/consumer-group-heartbeat.js';
-import type { Broker } from '../broker.js';
+import { ConsumerGroupHeartbeat } from '../../protocol/messages/consumer-group-heartbeat.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 import { clientHost } from '../groups/client-host.js';
 import { compileTopicRegex } from '../groups/consumer.js';
 
 /** KIP-848: join, stay in, leave a consumer group and receive the broker-computed assignment. */
-export function consumerGroupHeartbeat(broker: Broker): Handler<typeof ConsumerGroupHeartbeat> {
+export function consumerGroupHeartbeat({ groups }: HandlerDeps<'groups'>): Handler<typeof ConsumerGroupHeartbeat> {
   return (ctx, req) => {
     const regex = req.subscribedTopicRegex;
     if (regex !== null && regex !== '' && compileTopicRegex(regex) === undefined) {
@@ -16,7 +16,7 @@ export function consumerGroupHeartbeat(broker: Broker): Handler<typeof ConsumerG
         errorMessage: `Invalid subscription regex: ${regex}`,
       };
     }
-    const out = broker.groups.consumerGroupHeartbeat({
+    const out = groups.consumerGroupHeartbeat({
       groupId: req.groupId,
       memberId: req.memberId,
       memberEpoch: req.memberEpoch,
@@ -34,3 +34,5 @@ export function consumerGroupHeartbeat(broker: Broker): Handler<typeof ConsumerG
     return out instanceof Promise ? out.then((o) => ({ throttleTimeMs: 0, ...o })) : { throttleTimeMs: 0, ...out };
   };
 }
+
+export const consumerGroupHeartbeatHandler = defineHandler(ConsumerGroupHeartbeat, consumerGroupHeartbeat);

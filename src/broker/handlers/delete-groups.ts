@@ -1,8 +1,10 @@
-import type { DeleteGroups } from '../../protocol/messages/delete-groups.js';
-import type { Broker } from '../broker.js';
+import { DeleteGroups } from '../../protocol/messages/delete-groups.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** Deletes groups without active members, with their committed offsets. */
-export function deleteGroups(broker: Broker): Handler<typeof DeleteGroups> {
-  return async (_ctx, req) => ({ throttleTimeMs: 0, results: await broker.groups.deleteGroups(req.groupsNames) });
+export function deleteGroups({ groups }: HandlerDeps<'groups'>): Handler<typeof DeleteGroups> {
+  return async (_ctx, req) => ({ throttleTimeMs: 0, results: await groups.deleteGroups(req.groupsNames) });
 }
+
+export const deleteGroupsHandler = defineHandler(DeleteGroups, deleteGroups);

@@ -1,16 +1,16 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import type { DescribeProducers } from '../../protocol/messages/describe-producers.js';
-import type { Broker } from '../broker.js';
+import { DescribeProducers } from '../../protocol/messages/describe-producers.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** DescribeProducers: the idempotent/transactional producers a partition knows. */
-export function describeProducers(broker: Broker): Handler<typeof DescribeProducers> {
+export function describeProducers({ topics }: HandlerDeps<'topics'>): Handler<typeof DescribeProducers> {
   return (_ctx, req) => ({
     throttleTimeMs: 0,
     topics: req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitionIndexes.map((partitionIndex) => {
-        const log = broker.topics.partition(t.name, partitionIndex);
+        const log = topics.partition(t.name, partitionIndex);
         if (!log)
           return {
             partitionIndex,
@@ -31,3 +31,5 @@ export function describeProducers(broker: Broker): Handler<typeof DescribeProduc
     })),
   });
 }
+
+export const describeProducersHandler = defineHandler(DescribeProducers, describeProducers);

@@ -1,14 +1,14 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import type { DescribeTransactions } from '../../protocol/messages/describe-transactions.js';
-import type { Broker } from '../broker.js';
+import { DescribeTransactions } from '../../protocol/messages/describe-transactions.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** DescribeTransactions: state, producer and partitions of transactional ids. */
-export function describeTransactions(broker: Broker): Handler<typeof DescribeTransactions> {
+export function describeTransactions({ txn }: HandlerDeps<'txn'>): Handler<typeof DescribeTransactions> {
   return (_ctx, req) => ({
     throttleTimeMs: 0,
     transactionStates: req.transactionalIds.map((transactionalId) => {
-      const m = broker.txn.describe(transactionalId);
+      const m = txn.describe(transactionalId);
       if (!m) {
         return {
           errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND,
@@ -34,3 +34,5 @@ export function describeTransactions(broker: Broker): Handler<typeof DescribeTra
     }),
   });
 }
+
+export const describeTransactionsHandler = defineHandler(DescribeTransactions, describeTransactions);

@@ -1,12 +1,12 @@
-import type { Heartbeat } from '../../protocol/messages/heartbeat.js';
-import type { Broker } from '../broker.js';
+import { Heartbeat } from '../../protocol/messages/heartbeat.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** Keeps a classic member's session alive and tells it about a pending rebalance. */
-export function heartbeat(broker: Broker): Handler<typeof Heartbeat> {
+export function heartbeat({ groups }: HandlerDeps<'groups'>): Handler<typeof Heartbeat> {
   return (ctx, req) => ({
     throttleTimeMs: 0,
-    errorCode: broker.groups.heartbeat(
+    errorCode: groups.heartbeat(
       req.groupId,
       req.generationId,
       req.memberId,
@@ -14,3 +14,5 @@ export function heartbeat(broker: Broker): Handler<typeof Heartbeat> {
     ),
   });
 }
+
+export const heartbeatHandler = defineHandler(Heartbeat, heartbeat);

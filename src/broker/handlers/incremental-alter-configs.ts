@@ -1,9 +1,9 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import type { IncrementalAlterConfigs } from '../../protocol/messages/incremental-alter-configs.js';
+import { IncrementalAlterConfigs } from '../../protocol/messages/incremental-alter-configs.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { splitList, topicConfigDef } from '../../storage/log-config.js';
-import type { Broker } from '../broker.js';
 import { alterPrecheck, brokerAlterError, ResourceType } from '../configs-view.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 import { invalidTopicName } from '../topics.js';
 
@@ -56,7 +56,10 @@ export function applyConfigOps(
 }
 
 /** Changes single config entries of topics; nothing of a resource is applied unless all of its operations are valid. */
-export function incrementalAlterConfigs(broker: Broker): Handler<typeof IncrementalAlterConfigs> {
+export function incrementalAlterConfigs({
+  nodeId,
+  topics,
+}: HandlerDeps<'nodeId' | 'topics'>): Handler<typeof IncrementalAlterConfigs> {
   return (_ctx, req) => {
     const precheck = alterPrecheck(req.resources);
     const responses: Result[] = req.resources.map((r) => {
@@ -77,17 +80,17 @@ export function incrementalAlterConfigs(broker: Broker): Handler<typeof Incremen
         case ResourceType.TOPIC: {
           const bad = invalidTopicName(r.resourceName);
           if (bad) return done(ErrorCode.INVALID_TOPIC_EXCEPTION, `Invalid topic name: ${bad}`);
-          const t = broker.topics.get(r.resourceName);
+          const t = topics.get(r.resourceName);
           if (!t) return done(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
           const applied = applyConfigOps(t.configs, r.configs);
           if ('errorCode' in applied) return done(applied.errorCode, applied.errorMessage);
-          const res = broker.topics.setConfigs(r.resourceName, applied.configs, req.validateOnly);
+          const res = topics.setConfigs(r.resourceName, applied.configs, req.validateOnly);
           return done(res.errorCode, res.errorMessage);
         }
         case ResourceType.BROKER:
         case ResourceType.BROKER_LOGGER: {
           const err = brokerAlterError(
-            broker.nodeId,
+            nodeId,
             r.resourceType,
             r.resourceName,
             r.configs.map((c) => c.name),
@@ -101,3 +104,5 @@ export function incrementalAlterConfigs(broker: Broker): Handler<typeof Incremen
     return { throttleTimeMs: 0, responses };
   };
 }
+
+export const incrementalAlterConfigsHandler = defineHandler(IncrementalAlterConfigs, incrementalAlterConfigs);

@@ -1,15 +1,15 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import type { InitProducerId } from '../../protocol/messages/init-producer-id.js';
-import type { Broker } from '../broker.js';
+import { InitProducerId } from '../../protocol/messages/init-producer-id.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** InitProducerId: a fresh id for idempotent producers; for a transactional id, its id and next epoch (fencing). */
-export function initProducerId(broker: Broker): Handler<typeof InitProducerId> {
+export function initProducerId({ txn }: HandlerDeps<'txn'>): Handler<typeof InitProducerId> {
   return async (ctx, req) => {
     const v = ctx.header.apiVersion;
     // PRODUCER_FENCED exists from v4 (KIP-588); older clients know it as INVALID_PRODUCER_EPOCH.
     const fenced = v >= 4 ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_PRODUCER_EPOCH;
-    const r = await broker.txn.initProducerId(
+    const r = await txn.initProducerId(
       req.transactionalId ?? null,
       req.transactionTimeoutMs,
       v >= 3 ? req.producerId : -1,
@@ -19,3 +19,5 @@ export function initProducerId(broker: Broker): Handler<typeof InitProducerId> {
     return { throttleTimeMs: 0, ...r };
   };
 }
+
+export const initProducerIdHandler = defineHandler(InitProducerId, initProducerId);

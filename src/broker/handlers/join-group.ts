@@ -1,13 +1,13 @@
-import type { JoinGroup } from '../../protocol/messages/join-group.js';
-import type { Broker } from '../broker.js';
+import { JoinGroup } from '../../protocol/messages/join-group.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 import { clientHost } from '../groups/client-host.js';
 
 /** Classic group join; the response is held until the rebalance completes (or MEMBER_ID_REQUIRED for v4+). */
-export function joinGroup(broker: Broker): Handler<typeof JoinGroup> {
+export function joinGroup({ groups }: HandlerDeps<'groups'>): Handler<typeof JoinGroup> {
   return async (ctx, req) => {
     const v = ctx.header.apiVersion;
-    const r = await broker.groups.joinGroup({
+    const r = await groups.joinGroup({
       groupId: req.groupId,
       sessionTimeoutMs: req.sessionTimeoutMs,
       // v0 has no rebalance timeout: the session timeout served as both.
@@ -36,3 +36,5 @@ export function joinGroup(broker: Broker): Handler<typeof JoinGroup> {
     };
   };
 }
+
+export const joinGroupHandler = defineHandler(JoinGroup, joinGroup);

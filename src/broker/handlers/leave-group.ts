@@ -1,9 +1,9 @@
-import type { LeaveGroup } from '../../protocol/messages/leave-group.js';
-import type { Broker } from '../broker.js';
+import { LeaveGroup } from '../../protocol/messages/leave-group.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** Removes members from a classic group (v3+: several, by member id or group.instance.id). */
-export function leaveGroup(broker: Broker): Handler<typeof LeaveGroup> {
+export function leaveGroup({ groups }: HandlerDeps<'groups'>): Handler<typeof LeaveGroup> {
   return (ctx, req) => {
     const v = ctx.header.apiVersion;
     const members =
@@ -14,7 +14,7 @@ export function leaveGroup(broker: Broker): Handler<typeof LeaveGroup> {
             reason: v >= 5 ? m.reason : null,
           }))
         : [{ memberId: req.memberId, groupInstanceId: null, reason: null }];
-    const r = broker.groups.leaveGroup(req.groupId, members);
+    const r = groups.leaveGroup(req.groupId, members);
     if (v < 3) {
       // One member, whose error is the response's.
       return { throttleTimeMs: 0, errorCode: r.errorCode || (r.members[0]?.errorCode ?? 0), members: [] };
@@ -22,3 +22,5 @@ export function leaveGroup(broker: Broker): Handler<typeof LeaveGroup> {
     return { throttleTimeMs: 0, errorCode: r.errorCode, members: r.members };
   };
 }
+
+export const leaveGroupHandler = defineHandler(LeaveGroup, leaveGroup);

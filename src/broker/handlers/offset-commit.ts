@@ -1,12 +1,12 @@
-import type { OffsetCommit } from '../../protocol/messages/offset-commit.js';
-import type { Broker } from '../broker.js';
+import { OffsetCommit } from '../../protocol/messages/offset-commit.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** Stores committed offsets in __consumer_offsets; the response waits for the append. */
-export function offsetCommit(broker: Broker): Handler<typeof OffsetCommit> {
+export function offsetCommit({ groups }: HandlerDeps<'groups'>): Handler<typeof OffsetCommit> {
   return async (ctx, req) => {
     const v = ctx.header.apiVersion;
-    const topics = await broker.groups.commitOffsets(
+    const topics = await groups.commitOffsets(
       {
         groupId: req.groupId,
         generationIdOrMemberEpoch: v >= 1 ? req.generationIdOrMemberEpoch : -1,
@@ -28,3 +28,5 @@ export function offsetCommit(broker: Broker): Handler<typeof OffsetCommit> {
     return { throttleTimeMs: 0, topics };
   };
 }
+
+export const offsetCommitHandler = defineHandler(OffsetCommit, offsetCommit);

@@ -1,14 +1,16 @@
-import type { OffsetDelete } from '../../protocol/messages/offset-delete.js';
-import type { Broker } from '../broker.js';
+import { OffsetDelete } from '../../protocol/messages/offset-delete.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** Deletes a group's committed offsets for partitions it no longer consumes. */
-export function offsetDelete(broker: Broker): Handler<typeof OffsetDelete> {
+export function offsetDelete({ groups }: HandlerDeps<'groups'>): Handler<typeof OffsetDelete> {
   return async (_ctx, req) => {
-    const r = await broker.groups.deleteOffsets(
+    const r = await groups.deleteOffsets(
       req.groupId,
       req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
     );
     return { throttleTimeMs: 0, errorCode: r.errorCode, topics: r.topics };
   };
 }
+
+export const offsetDeleteHandler = defineHandler(OffsetDelete, offsetDelete);

@@ -1,12 +1,12 @@
-import type { SyncGroup } from '../../protocol/messages/sync-group.js';
-import type { Broker } from '../broker.js';
+import { SyncGroup } from '../../protocol/messages/sync-group.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** Classic group sync: members wait until the leader's assignment is stored, then each gets its own. */
-export function syncGroup(broker: Broker): Handler<typeof SyncGroup> {
+export function syncGroup({ groups }: HandlerDeps<'groups'>): Handler<typeof SyncGroup> {
   return async (ctx, req) => {
     const v = ctx.header.apiVersion;
-    const r = await broker.groups.syncGroup({
+    const r = await groups.syncGroup({
       groupId: req.groupId,
       generationId: req.generationId,
       memberId: req.memberId,
@@ -19,3 +19,5 @@ export function syncGroup(broker: Broker): Handler<typeof SyncGroup> {
     return { throttleTimeMs: 0, ...r };
   };
 }
+
+export const syncGroupHandler = defineHandler(SyncGroup, syncGroup);

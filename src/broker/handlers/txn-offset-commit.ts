@@ -1,12 +1,12 @@
-import type { TxnOffsetCommit } from '../../protocol/messages/txn-offset-commit.js';
-import type { Broker } from '../broker.js';
+import { TxnOffsetCommit } from '../../protocol/messages/txn-offset-commit.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** TxnOffsetCommit: offsets staged in a transaction, published to the group when it commits. */
-export function txnOffsetCommit(broker: Broker): Handler<typeof TxnOffsetCommit> {
+export function txnOffsetCommit({ txn }: HandlerDeps<'txn'>): Handler<typeof TxnOffsetCommit> {
   return async (ctx, req) => {
     const v = ctx.header.apiVersion;
-    const topics = await broker.txn.txnOffsetCommit({
+    const topics = await txn.txnOffsetCommit({
       transactionalId: req.transactionalId,
       groupId: req.groupId,
       producerId: req.producerId,
@@ -27,3 +27,5 @@ export function txnOffsetCommit(broker: Broker): Handler<typeof TxnOffsetCommit>
     return { throttleTimeMs: 0, topics };
   };
 }
+
+export const txnOffsetCommitHandler = defineHandler(TxnOffsetCommit, txnOffsetCommit);

@@ -1,13 +1,13 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import type { WriteTxnMarkers } from '../../protocol/messages/write-txn-markers.js';
-import type { Broker } from '../broker.js';
+import { WriteTxnMarkers } from '../../protocol/messages/write-txn-markers.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /**
  * WriteTxnMarkers: the inter-broker request a coordinator sends to partition leaders. Samsa's own coordinator
  * writes markers directly; this serves tools and other coordinators.
  */
-export function writeTxnMarkers(broker: Broker): Handler<typeof WriteTxnMarkers> {
+export function writeTxnMarkers({ topics, txn }: HandlerDeps<'topics' | 'txn'>): Handler<typeof WriteTxnMarkers> {
   return async (_ctx, req) => {
     const durable: Array<Promise<void>> = [];
     const markers = req.markers.map((m) => ({
@@ -15,9 +15,9 @@ export function writeTxnMarkers(broker: Broker): Handler<typeof WriteTxnMarkers>
       topics: m.topics.map((t) => ({
         name: t.name,
         partitions: t.partitionIndexes.map((partitionIndex) => {
-          const log = broker.topics.partition(t.name, partitionIndex);
+          const log = topics.partition(t.name, partitionIndex);
           if (!log) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-          const w = broker.txn.writeMarker(log, m.producerId, m.producerEpoch, m.transactionResult);
+          const w = txn.writeMarker(log, m.producerId, m.producerEpoch, m.transactionResult);
           if (w.durable) durable.push(w.durable);
           return { partitionIndex, errorCode: w.error ? w.code! : 0 };
         }),
@@ -27,3 +27,5 @@ export function writeTxnMarkers(broker: Broker): Handler<typeof WriteTxnMarkers>
     return { markers };
   };
 }
+
+export const writeTxnMarkersHandler = defineHandler(WriteTxnMarkers, writeTxnMarkers);
