@@ -4,6 +4,7 @@
  * DescribeConfigs and CreateTopics (v5+ returns the new topic's configs).
  */
 import { ErrorCode } from '../protocol/errors.js';
+import { CLUSTER, groupResource, type Resource, topicResource } from '../security/authorizer.js';
 import { resolveEntry, TOPIC_CONFIGS, topicConfigDef, type TopicConfigDef } from '../storage/log-config.js';
 import { CONFIG_TYPE_ID, DEFINITIONS_BY_NAME, describeBrokerConfig, type BrokerConfig } from './config/index.js';
 
@@ -29,6 +30,20 @@ export const ResourceType = {
   CLIENT_METRICS: 16,
   GROUP: 32,
 } as const;
+
+/** The ACL resource a config resource is authorized against: its topic or group, else the cluster (as Kafka). */
+export function aclResourceOf(resourceType: number, resourceName: string): Resource {
+  if (resourceType === ResourceType.TOPIC) return topicResource(resourceName);
+  if (resourceType === ResourceType.GROUP) return groupResource(resourceName);
+  return CLUSTER;
+}
+
+/** The error for a config resource the requester may not touch. */
+export function authorizationError(resourceType: number): number {
+  if (resourceType === ResourceType.TOPIC) return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+  if (resourceType === ResourceType.GROUP) return ErrorCode.GROUP_AUTHORIZATION_FAILED;
+  return ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+}
 
 /** Kafka's ConfigType ids (DescribeConfigs v3+); topic configs also have the class type. */
 const TYPE_ID: Record<string, number> = { ...CONFIG_TYPE_ID, class: 8 };

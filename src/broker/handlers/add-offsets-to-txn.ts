@@ -1,3 +1,8 @@
+/**
+ * AddOffsetsToTxn (v0-v4): a transactional producer adds its consumer group's `__consumer_offsets` partition to
+ * the transaction before TxnOffsetCommit. v2+ answer a fenced producer with PRODUCER_FENCED (older versions:
+ * INVALID_PRODUCER_EPOCH); v3+ are flexible; v4 (KIP-890) changes nothing on the wire.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
 import { AddOffsetsToTxn } from '../../protocol/messages/add-offsets-to-txn.js';
 import { defineHandler, type HandlerDeps } from './define.js';

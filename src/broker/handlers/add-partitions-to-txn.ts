@@ -1,3 +1,8 @@
+/**
+ * AddPartitionsToTxn (v0-v5): partitions join a producer's transaction before it writes to them. v0-v3 come from
+ * producers, one transaction each (v2+ answer PRODUCER_FENCED); v4+ (KIP-890) come from brokers, batching several
+ * transactions, each adding partitions or only verifying that they are in it already.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
 import { AddPartitionsToTxn } from '../../protocol/messages/add-partitions-to-txn.js';
 import { defineHandler, type HandlerDeps } from './define.js';

@@ -1,7 +1,12 @@
+/**
+ * AlterConfigs (v0-v2): replaces the whole override set of topics (the legacy, non-incremental API); broker
+ * resources are refused, since Samsa has no dynamic broker configs yet. v2+ are flexible.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
 import { AlterConfigs } from '../../protocol/messages/alter-configs.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
-import { alterPrecheck, brokerAlterError, ResourceType } from '../configs-view.js';
+import { aclResourceOf, alterPrecheck, authorizationError, brokerAlterError, ResourceType } from '../configs-view.js';
+import { AclOperation } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 import { invalidTopicName } from '../topics.js';
@@ -10,13 +15,15 @@ type Result = Encodable<ResponseOf<typeof AlterConfigs>['responses'][number]>;
 
 /** Replaces the whole override set of topics (the legacy, non-incremental API). */
 export function alterConfigs({ nodeId, topics }: HandlerDeps<'nodeId' | 'topics'>): Handler<typeof AlterConfigs> {
-  return (_ctx, req) => {
+  return (ctx, req) => {
     const precheck = alterPrecheck(req.resources);
     const responses: Result[] = req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       const done = (errorCode: number, errorMessage: string | null): Result => ({ ...base, errorCode, errorMessage });
       const bad = precheck(r);
       if (bad) return done(bad.errorCode, bad.errorMessage);
+      if (!ctx.authorize(AclOperation.ALTER_CONFIGS, aclResourceOf(r.resourceType, r.resourceName)))
+        return done(authorizationError(r.resourceType), null);
       const nulls = r.configs.filter((c) => c.value === null).map((c) => c.name);
       if (nulls.length > 0)
         return done(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${nulls.join(', ')}`);

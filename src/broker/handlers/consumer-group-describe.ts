@@ -1,3 +1,7 @@
+/**
+ * ConsumerGroupDescribe (v0, KIP-848): members, epochs, subscriptions and current and target assignments of
+ * consumer groups. An unknown group gets GROUP_ID_NOT_FOUND with empty fields.
+ */
 import { ConsumerGroupDescribe } from '../../protocol/messages/consumer-group-describe.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';

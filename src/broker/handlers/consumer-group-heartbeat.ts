@@ -1,3 +1,8 @@
+/**
+ * ConsumerGroupHeartbeat (v0-v1, KIP-848): a member joins, stays in or leaves a consumer group and receives the
+ * assignment the broker computed. A subscription regex that does not compile is refused with
+ * INVALID_REGULAR_EXPRESSION; v1 adds nothing Samsa treats differently.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
 import { ConsumerGroupHeartbeat } from '../../protocol/messages/consumer-group-heartbeat.js';
 import { defineHandler, type HandlerDeps } from './define.js';

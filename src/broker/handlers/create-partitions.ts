@@ -1,8 +1,14 @@
+/**
+ * CreatePartitions (v0-v3): raises the partition count of topics, optionally with an explicit assignment of the
+ * new partitions to brokers (checked against the brokers in the metadata view). v2+ are flexible; v3 changes
+ * nothing on the wire.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
 import { CreatePartitions } from '../../protocol/messages/create-partitions.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
+import { AclOperation, topicResource } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
-import type { Handler } from '../dispatch.js';
+import type { Handler, RequestContext } from '../dispatch.js';
 
 type Result = Encodable<ResponseOf<typeof CreatePartitions>['results'][number]>;
 type TopicIn = Parameters<Handler<typeof CreatePartitions>>[1]['topics'][number];
@@ -12,8 +18,10 @@ export function createPartitions({
   metadata,
   topics,
 }: HandlerDeps<'metadata' | 'topics'>): Handler<typeof CreatePartitions> {
-  const one = (t: TopicIn, validateOnly: boolean): Result => {
+  const one = (ctx: RequestContext, t: TopicIn, validateOnly: boolean): Result => {
     const fail = (errorCode: number, errorMessage: string): Result => ({ name: t.name, errorCode, errorMessage });
+    if (!ctx.authorize(AclOperation.ALTER, topicResource(t.name)))
+      return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
     const topic = topics.get(t.name);
     if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${t.name}' does not exist.`);
     if (t.count < topic.partitions) {
@@ -61,7 +69,7 @@ export function createPartitions({
     return { name: t.name, errorCode: res.errorCode, errorMessage: res.errorMessage };
   };
 
-  return (_ctx, req) => {
+  return (ctx, req) => {
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const results: Result[] = [];
@@ -73,7 +81,7 @@ export function createPartitions({
         answered.add(t.name);
         continue;
       }
-      results.push(one(t, req.validateOnly));
+      results.push(one(ctx, t, req.validateOnly));
     }
     return { throttleTimeMs: 0, results };
   };

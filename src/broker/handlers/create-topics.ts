@@ -1,9 +1,16 @@
+/**
+ * CreateTopics (v0-v7): creates topics, each whole or not at all, with explicit assignments checked against the
+ * brokers in the metadata view. v1+ validateOnly and error messages; v4+ -1 partitions or replication factor
+ * mean the broker defaults; v5+ answer with the topic's configs, partition count and replication factor; v7 the
+ * topic id.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
 import { CreateTopics } from '../../protocol/messages/create-topics.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { topicConfigViews } from '../configs-view.js';
+import { AclOperation, CLUSTER, type Resource, topicResource } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
-import type { Handler } from '../dispatch.js';
+import type { Handler, RequestContext } from '../dispatch.js';
 import { invalidTopicName } from '../topics.js';
 
 type TopicOut = Encodable<ResponseOf<typeof CreateTopics>['topics'][number]>;
@@ -18,10 +25,6 @@ const fail = (name: string, errorCode: number, errorMessage: string): TopicOut =
   configs: [],
 });
 
-/**
- * Checks an explicit replica assignment against the brokers of the cluster and returns the partition count and
- * replication factor it implies, or an error text (INVALID_REPLICA_ASSIGNMENT).
- */
 /** The end of the message for an assignment naming a broker that does not exist. */
 export function unknownBroker(id: number, brokerIds: readonly number[]): string {
   return brokerIds.length === 1
@@ -29,6 +32,10 @@ export function unknownBroker(id: number, brokerIds: readonly number[]): string 
     : `names broker ${id}, which is not one of the brokers ${brokerIds.join(', ')}.`;
 }
 
+/**
+ * Checks an explicit replica assignment against the brokers of the cluster and returns the partition count and
+ * replication factor it implies, or an error text (INVALID_REPLICA_ASSIGNMENT).
+ */
 export function checkAssignment(
   brokerIds: readonly number[],
   assignments: ReadonlyArray<{ partitionIndex: number; brokerIds: readonly number[] }>,
@@ -63,7 +70,12 @@ export function createTopics({
   metadata,
   topics,
 }: HandlerDeps<'config' | 'metadata' | 'topics'>): Handler<typeof CreateTopics> {
-  const createOne = (version: number, t: TopicIn, validateOnly: boolean): TopicOut => {
+  const createOne = (ctx: RequestContext, version: number, t: TopicIn, validateOnly: boolean): TopicOut => {
+    // CREATE on the cluster covers every topic; otherwise the topic itself needs it.
+    const mayCreate = (resource: Resource) => ctx.authorize(AclOperation.CREATE, resource);
+    if (!mayCreate(CLUSTER) && !mayCreate(topicResource(t.name))) {
+      return fail(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
+    }
     // Name and existence come first, as in Kafka, so an existing topic is reported as such whatever else is wrong.
     const badName = invalidTopicName(t.name);
     if (badName) return fail(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, badName);
@@ -131,7 +143,7 @@ export function createTopics({
         answered.add(t.name);
         continue;
       }
-      results.push(createOne(version, t, req.validateOnly));
+      results.push(createOne(ctx, version, t, req.validateOnly));
     }
     return { throttleTimeMs: 0, topics: results };
   };

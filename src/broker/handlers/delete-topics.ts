@@ -1,7 +1,12 @@
+/**
+ * DeleteTopics (v0-v6): deletes topics by name; v6 by topic id as well (an entry naming both is refused). The
+ * groups' committed offsets of a deleted topic go with it. v4+ are flexible; v5+ carry error messages.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
 import { DeleteTopics } from '../../protocol/messages/delete-topics.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { ZERO_UUID } from '../../protocol/schema.js';
+import { AclOperation, topicResource } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
@@ -82,6 +87,14 @@ export function deleteTopics({
           ...base,
           errorCode: ErrorCode.INVALID_REQUEST,
           errorMessage: byId ? 'Duplicate topic id.' : 'Duplicate topic name.',
+        });
+        continue;
+      }
+      if (!ctx.authorize(AclOperation.DELETE, topicResource(name))) {
+        responses.push({
+          ...base,
+          errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+          errorMessage: 'Authorization failed.',
         });
         continue;
       }

@@ -1,13 +1,20 @@
+/**
+ * DescribeConfigs (v0-v4): topic configs (with the source of each value and, v1+, its synonyms) and this
+ * broker's static configs. v3+ carry each value's type and documentation; v4 is flexible.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
 import { DescribeConfigs } from '../../protocol/messages/describe-configs.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import {
+  aclResourceOf,
+  authorizationError,
   badBrokerResource,
   brokerConfigViews,
   ResourceType,
   topicConfigViews,
   type ConfigView,
 } from '../configs-view.js';
+import { AclOperation } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 import { invalidTopicName } from '../topics.js';
@@ -45,6 +52,8 @@ export function describeConfigs({
         errorMessage,
         configs: [],
       });
+      if (!ctx.authorize(AclOperation.DESCRIBE_CONFIGS, aclResourceOf(r.resourceType, r.resourceName)))
+        return fail(authorizationError(r.resourceType), 'Authorization failed.');
       switch (r.resourceType) {
         case ResourceType.TOPIC: {
           const bad = invalidTopicName(r.resourceName);

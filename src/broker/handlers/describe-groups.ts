@@ -1,3 +1,8 @@
+/**
+ * DescribeGroups (v0-v5): state, protocol and members of classic groups; an unknown group is reported as Dead
+ * with no error, as Kafka does. v3+ have authorized operations (not computed); v4+ group instance ids; v5 is
+ * flexible.
+ */
 import { DescribeGroups } from '../../protocol/messages/describe-groups.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';

@@ -1,7 +1,12 @@
+/**
+ * DescribeLogDirs (v0-v4): the broker's data directory, the size of each partition in it, and (v4+) the file
+ * system's total and usable bytes. v2+ are flexible; v3+ carry a top-level error code.
+ */
 import { statfs } from 'node:fs/promises';
 import { ErrorCode } from '../../protocol/errors.js';
 import { DescribeLogDirs } from '../../protocol/messages/describe-log-dirs.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
+import { AclOperation, CLUSTER } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
@@ -26,6 +31,9 @@ export function describeLogDirs({
   };
 
   return async (ctx, req) => {
+    if (!ctx.authorize(AclOperation.DESCRIBE, CLUSTER)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
+    }
     const found: TopicOut[] = [];
     if (req.topics === null) {
       for (const name of topics.names()) {

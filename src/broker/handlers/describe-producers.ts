@@ -1,3 +1,7 @@
+/**
+ * DescribeProducers (v0): the idempotent and transactional producers a partition knows (ids, epochs, last
+ * sequence and timestamp, the open transaction's first offset), as `kafka-transactions describe-producers` shows.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
 import { DescribeProducers } from '../../protocol/messages/describe-producers.js';
 import { defineHandler, type HandlerDeps } from './define.js';

@@ -1,3 +1,7 @@
+/**
+ * DescribeTransactions (v0): state, producer id and epoch, timeout and partitions of transactional ids
+ * (TRANSACTIONAL_ID_NOT_FOUND for an unknown id).
+ */
 import { ErrorCode } from '../../protocol/errors.js';
 import { DescribeTransactions } from '../../protocol/messages/describe-transactions.js';
 import { defineHandler, type HandlerDeps } from './define.js';

@@ -1,3 +1,8 @@
+/**
+ * EndTxn (v0-v4): commits or aborts a producer's transaction; the markers are written to every partition before
+ * the answer. v2+ answer a fenced producer with PRODUCER_FENCED; v3+ are flexible; v4 (KIP-890) changes nothing on
+ * the wire.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
 import { EndTxn } from '../../protocol/messages/end-txn.js';
 import { defineHandler, type HandlerDeps } from './define.js';

@@ -1,3 +1,11 @@
+/**
+ * Fetch (v0-v17): reads whole record batches from many partitions for consumers and, through the replica
+ * manager, for follower replicas (replica id >= 0, in ReplicaState from v15), which a single node refuses as Kafka
+ * refuses an unknown replica. Long polling on max wait and min bytes, response and partition byte limits,
+ * incremental fetch sessions (v7+, KIP-227) and down-conversion to message sets for v0-v3. v4+ isolation level and
+ * aborted transactions; v9+ current leader epoch (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH); v12+ flexible;
+ * v13+ topics by id.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
 import { Fetch } from '../../protocol/messages/fetch.js';
 import { downConvert } from '../../protocol/records/message-set.js';

@@ -1,3 +1,7 @@
+/**
+ * Heartbeat (v0-v4): keeps a classic group member's session alive and tells it about a pending rebalance
+ * (REBALANCE_IN_PROGRESS). v3+ carry the group instance id (static membership); v4 is flexible.
+ */
 import { Heartbeat } from '../../protocol/messages/heartbeat.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';

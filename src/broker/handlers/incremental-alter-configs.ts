@@ -1,8 +1,14 @@
+/**
+ * IncrementalAlterConfigs (v0-v1): SET, DELETE, APPEND and SUBTRACT on single config entries of topics;
+ * nothing of a resource is applied unless all of its operations are valid. Broker resources are refused (no
+ * dynamic broker configs yet). v1 is flexible.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
 import { IncrementalAlterConfigs } from '../../protocol/messages/incremental-alter-configs.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { splitList, topicConfigDef } from '../../storage/log-config.js';
-import { alterPrecheck, brokerAlterError, ResourceType } from '../configs-view.js';
+import { aclResourceOf, alterPrecheck, authorizationError, brokerAlterError, ResourceType } from '../configs-view.js';
+import { AclOperation } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 import { invalidTopicName } from '../topics.js';
@@ -60,13 +66,15 @@ export function incrementalAlterConfigs({
   nodeId,
   topics,
 }: HandlerDeps<'nodeId' | 'topics'>): Handler<typeof IncrementalAlterConfigs> {
-  return (_ctx, req) => {
+  return (ctx, req) => {
     const precheck = alterPrecheck(req.resources);
     const responses: Result[] = req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       const done = (errorCode: number, errorMessage: string | null): Result => ({ ...base, errorCode, errorMessage });
       const bad = precheck(r);
       if (bad) return done(bad.errorCode, bad.errorMessage);
+      if (!ctx.authorize(AclOperation.ALTER_CONFIGS, aclResourceOf(r.resourceType, r.resourceName)))
+        return done(authorizationError(r.resourceType), null);
       for (const c of r.configs) {
         if (c.configOperation < 0 || c.configOperation > 3) {
           return done(ErrorCode.INVALID_REQUEST, `Unknown config operation ${c.configOperation} for ${c.name}.`);

@@ -1,3 +1,8 @@
+/**
+ * InitProducerId (v0-v5): a fresh producer id for idempotent producers; for a transactional id, its producer id
+ * and next epoch, fencing older instances and aborting their open transaction. v3+ let a producer bump its own
+ * epoch (KIP-360); v4+ answer PRODUCER_FENCED (older versions: INVALID_PRODUCER_EPOCH); v2+ are flexible.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
 import { InitProducerId } from '../../protocol/messages/init-producer-id.js';
 import { defineHandler, type HandlerDeps } from './define.js';

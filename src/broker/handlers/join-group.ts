@@ -1,3 +1,8 @@
+/**
+ * JoinGroup (v0-v9): classic group join; the answer is held until the rebalance completes. v4+ ask a new member
+ * to rejoin with its assigned id (MEMBER_ID_REQUIRED, KIP-394); v5+ group instance ids (KIP-345); v6+ flexible;
+ * v7+ protocol type and name in the answer; v8+ a reason; v9 skips assignment for static leaders rejoining.
+ */
 import { JoinGroup } from '../../protocol/messages/join-group.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';

@@ -1,3 +1,7 @@
+/**
+ * LeaveGroup (v0-v5): removes members from a classic group; v3+ several at once, by member id or group instance
+ * id, each with its own error; v4+ flexible; v5 a reason.
+ */
 import { LeaveGroup } from '../../protocol/messages/leave-group.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';

@@ -1,3 +1,7 @@
+/**
+ * ListGroups (v0-v5): every group on this broker with its protocol type; v4+ filtered by state, v5+ by type
+ * (classic or consumer), filters matching case-insensitively; v3+ flexible.
+ */
 import { ListGroups } from '../../protocol/messages/list-groups.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';

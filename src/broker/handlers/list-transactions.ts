@@ -1,3 +1,7 @@
+/**
+ * ListTransactions (v0-v1): transactional ids filtered by state and producer id, and (v1+) by how long their
+ * transaction has been open.
+ */
 import { ListTransactions } from '../../protocol/messages/list-transactions.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';

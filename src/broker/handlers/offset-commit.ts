@@ -1,3 +1,8 @@
+/**
+ * OffsetCommit (v0-v9): stores committed offsets in `__consumer_offsets`; the answer waits for the append. v1
+ * carries a commit timestamp; v2-v4 a retention time (ignored, as in Kafka 3.x); v6+ the leader epoch; v7+ group
+ * instance ids; v8+ flexible; v9 commits of KIP-848 members by member epoch.
+ */
 import { OffsetCommit } from '../../protocol/messages/offset-commit.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';

@@ -1,3 +1,7 @@
+/**
+ * OffsetDelete (v0): deletes a group's committed offsets for partitions it no longer consumes
+ * (GROUP_SUBSCRIBED_TO_TOPIC while a member still subscribes to the topic).
+ */
 import { OffsetDelete } from '../../protocol/messages/offset-delete.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';

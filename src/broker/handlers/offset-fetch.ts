@@ -1,3 +1,8 @@
+/**
+ * OffsetFetch (v0-v9): committed offsets of a group (v8+: several groups per request), with the leader epoch from
+ * v5 and require_stable from v7; null topics (v2+) mean every partition with an offset. v6+ are flexible; v9 adds
+ * member id and epoch for KIP-848 members.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
 import { OffsetFetch } from '../../protocol/messages/offset-fetch.js';
 import { defineHandler, type HandlerDeps } from './define.js';

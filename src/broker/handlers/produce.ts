@@ -1,3 +1,10 @@
+/**
+ * Produce (v0-v11): appends record batches to partitions this broker leads, through the replica manager (which
+ * answers NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS below min.insync.replicas, and holds acks=all until the
+ * in-sync replicas have the records). v0-v2 carry legacy message sets (converted to batches first), v3+ magic-2
+ * batches only and a transactional id; v8+ record errors; v9+ flexible; acks=0 gets no answer (a failure closes
+ * the connection, as in Kafka).
+ */
 import { ErrorCode, errorName } from '../../protocol/errors.js';
 import { Produce } from '../../protocol/messages/produce.js';
 import {
@@ -13,6 +20,7 @@ import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { StorageError } from '../../storage/partition-log.js';
 import type { Handler, RequestContext } from '../dispatch.js';
 import { Partition } from '../replica-manager.js';
+import { AclOperation, topicResource } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 
 const TOPIC_CODECS: Record<string, Compression | undefined> = {
@@ -97,6 +105,9 @@ export function produce({
 
   /** Checks that need no look inside the records; returns the failure, or the partition led here. */
   const target = (req: Request, topic: string, index: number, records: Buffer | null): PartitionOut | Partition => {
+    if (!req.ctx.authorize(AclOperation.WRITE, topicResource(topic))) {
+      return failed(index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    }
     const partition = replicas.access(topic, index);
     if (typeof partition === 'number') return notServed(topic, index, partition);
     if (topics.isInternal(topic)) {

@@ -1,3 +1,7 @@
+/**
+ * SyncGroup (v0-v5): classic group sync; members wait until the leader's assignment is stored, then each gets its
+ * own. v3+ group instance ids; v4+ flexible; v5 protocol type and name, checked against the group's.
+ */
 import { SyncGroup } from '../../protocol/messages/sync-group.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';

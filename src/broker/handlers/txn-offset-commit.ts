@@ -1,3 +1,8 @@
+/**
+ * TxnOffsetCommit (v0-v4): offsets staged in a transaction and published to the group when it commits. v2+ carry
+ * the leader epoch; v3+ the group's generation, member id and instance id (checked like OffsetCommit) and are
+ * flexible; v4 (KIP-890) changes nothing on the wire.
+ */
 import { TxnOffsetCommit } from '../../protocol/messages/txn-offset-commit.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';

@@ -1,3 +1,8 @@
+/**
+ * WriteTxnMarkers (v0-v1): the inter-broker request a transaction coordinator sends to partition leaders to
+ * write commit or abort markers. Samsa's own coordinator writes its markers directly; this serves tools and other
+ * coordinators. v1 is flexible.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
 import { WriteTxnMarkers } from '../../protocol/messages/write-txn-markers.js';
 import { defineHandler, type HandlerDeps } from './define.js';
