@@ -5,12 +5,16 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { AddOffsetsToTxn } from '../../protocol/messages/add-offsets-to-txn.js';
+import { AclOperation, transactionalIdResource } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** AddOffsetsToTxn: the group's offsets partition joins the transaction, ahead of TxnOffsetCommit. */
 export function addOffsetsToTxn({ txn }: HandlerDeps<'txn'>): Handler<typeof AddOffsetsToTxn> {
   return async (ctx, req) => {
+    if (!ctx.authorize(AclOperation.WRITE, transactionalIdResource(req.transactionalId))) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
+    }
     const fenced = ctx.header.apiVersion >= 2 ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_PRODUCER_EPOCH;
     const errorCode = await txn.addOffsets(req.transactionalId, req.producerId, req.producerEpoch, req.groupId, fenced);
     return { throttleTimeMs: 0, errorCode };

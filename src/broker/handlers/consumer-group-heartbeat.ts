@@ -5,6 +5,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { ConsumerGroupHeartbeat } from '../../protocol/messages/consumer-group-heartbeat.js';
+import { AclOperation, groupResource } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 import { clientHost } from '../groups/client-host.js';
@@ -13,6 +14,9 @@ import { compileTopicRegex } from '../groups/consumer.js';
 /** KIP-848: join, stay in, leave a consumer group and receive the broker-computed assignment. */
 export function consumerGroupHeartbeat({ groups }: HandlerDeps<'groups'>): Handler<typeof ConsumerGroupHeartbeat> {
   return (ctx, req) => {
+    if (!ctx.authorize(AclOperation.READ, groupResource(req.groupId))) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null };
+    }
     const regex = req.subscribedTopicRegex;
     if (regex !== null && regex !== '' && compileTopicRegex(regex) === undefined) {
       return {

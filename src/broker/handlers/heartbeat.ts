@@ -3,6 +3,8 @@
  * (REBALANCE_IN_PROGRESS). v3+ carry the group instance id (static membership); v4 is flexible.
  */
 import { Heartbeat } from '../../protocol/messages/heartbeat.js';
+import { AclOperation, groupResource } from '../../security/authorizer.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
@@ -10,12 +12,14 @@ import type { Handler } from '../dispatch.js';
 export function heartbeat({ groups }: HandlerDeps<'groups'>): Handler<typeof Heartbeat> {
   return (ctx, req) => ({
     throttleTimeMs: 0,
-    errorCode: groups.heartbeat(
-      req.groupId,
-      req.generationId,
-      req.memberId,
-      ctx.header.apiVersion >= 3 ? req.groupInstanceId : null,
-    ),
+    errorCode: !ctx.authorize(AclOperation.READ, groupResource(req.groupId))
+      ? ErrorCode.GROUP_AUTHORIZATION_FAILED
+      : groups.heartbeat(
+          req.groupId,
+          req.generationId,
+          req.memberId,
+          ctx.header.apiVersion >= 3 ? req.groupInstanceId : null,
+        ),
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { InitProducerId } from '../../protocol/messages/init-producer-id.js';
+import { AclOperation, CLUSTER, transactionalIdResource } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
@@ -14,6 +15,17 @@ export function initProducerId({ txn }: HandlerDeps<'txn'>): Handler<typeof Init
     const v = ctx.header.apiVersion;
     // PRODUCER_FENCED exists from v4 (KIP-588); older clients know it as INVALID_PRODUCER_EPOCH.
     const fenced = v >= 4 ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_PRODUCER_EPOCH;
+    // A transactional producer needs WRITE on its transactional id, an idempotent one IDEMPOTENT_WRITE.
+    const tid = req.transactionalId ?? null;
+    const allowed =
+      tid !== null
+        ? ctx.authorize(AclOperation.WRITE, transactionalIdResource(tid))
+        : ctx.authorize(AclOperation.IDEMPOTENT_WRITE, CLUSTER);
+    if (!allowed) {
+      const errorCode =
+        tid !== null ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      return { throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 };
+    }
     const r = await txn.initProducerId(
       req.transactionalId ?? null,
       req.transactionTimeoutMs,

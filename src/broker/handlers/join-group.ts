@@ -4,6 +4,8 @@
  * v7+ protocol type and name in the answer; v8+ a reason; v9 skips assignment for static leaders rejoining.
  */
 import { JoinGroup } from '../../protocol/messages/join-group.js';
+import { AclOperation, groupResource } from '../../security/authorizer.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 import { clientHost } from '../groups/client-host.js';
@@ -12,6 +14,11 @@ import { clientHost } from '../groups/client-host.js';
 export function joinGroup({ groups }: HandlerDeps<'groups'>): Handler<typeof JoinGroup> {
   return async (ctx, req) => {
     const v = ctx.header.apiVersion;
+    if (!ctx.authorize(AclOperation.READ, groupResource(req.groupId))) {
+      const protocolName = v >= 7 ? null : '';
+      const denied = { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, leader: '', memberId: '', members: [] };
+      return { throttleTimeMs: 0, ...denied, protocolName, skipAssignment: false };
+    }
     const r = await groups.joinGroup({
       groupId: req.groupId,
       sessionTimeoutMs: req.sessionTimeoutMs,

@@ -3,6 +3,8 @@
  * id, each with its own error; v4+ flexible; v5 a reason.
  */
 import { LeaveGroup } from '../../protocol/messages/leave-group.js';
+import { AclOperation, groupResource } from '../../security/authorizer.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
@@ -10,6 +12,9 @@ import type { Handler } from '../dispatch.js';
 export function leaveGroup({ groups }: HandlerDeps<'groups'>): Handler<typeof LeaveGroup> {
   return (ctx, req) => {
     const v = ctx.header.apiVersion;
+    if (!ctx.authorize(AclOperation.READ, groupResource(req.groupId))) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
+    }
     const members =
       v >= 3
         ? req.members.map((m) => ({

@@ -4,13 +4,24 @@
  * instance ids; v8+ flexible; v9 commits of KIP-848 members by member epoch.
  */
 import { OffsetCommit } from '../../protocol/messages/offset-commit.js';
+import { AclOperation, groupResource } from '../../security/authorizer.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** Stores committed offsets in __consumer_offsets; the response waits for the append. */
+const GROUP_DENIED = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+
 export function offsetCommit({ groups }: HandlerDeps<'groups'>): Handler<typeof OffsetCommit> {
   return async (ctx, req) => {
     const v = ctx.header.apiVersion;
+    if (!ctx.authorize(AclOperation.READ, groupResource(req.groupId))) {
+      const denied = (p: { partitionIndex: number }) => ({ partitionIndex: p.partitionIndex, errorCode: GROUP_DENIED });
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map(denied) })),
+      };
+    }
     const topics = await groups.commitOffsets(
       {
         groupId: req.groupId,

@@ -3,6 +3,8 @@
  * own. v3+ group instance ids; v4+ flexible; v5 protocol type and name, checked against the group's.
  */
 import { SyncGroup } from '../../protocol/messages/sync-group.js';
+import { AclOperation, groupResource } from '../../security/authorizer.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
@@ -10,6 +12,9 @@ import type { Handler } from '../dispatch.js';
 export function syncGroup({ groups }: HandlerDeps<'groups'>): Handler<typeof SyncGroup> {
   return async (ctx, req) => {
     const v = ctx.header.apiVersion;
+    if (!ctx.authorize(AclOperation.READ, groupResource(req.groupId))) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, assignment: Buffer.alloc(0) };
+    }
     const r = await groups.syncGroup({
       groupId: req.groupId,
       generationId: req.generationId,

@@ -4,6 +4,8 @@
  * flexible; v4 (KIP-890) changes nothing on the wire.
  */
 import { TxnOffsetCommit } from '../../protocol/messages/txn-offset-commit.js';
+import { AclOperation, transactionalIdResource } from '../../security/authorizer.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
@@ -11,6 +13,16 @@ import type { Handler } from '../dispatch.js';
 export function txnOffsetCommit({ txn }: HandlerDeps<'txn'>): Handler<typeof TxnOffsetCommit> {
   return async (ctx, req) => {
     const v = ctx.header.apiVersion;
+    if (!ctx.authorize(AclOperation.WRITE, transactionalIdResource(req.transactionalId))) {
+      const denied = (p: { partitionIndex: number }) => ({
+        partitionIndex: p.partitionIndex,
+        errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+      });
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map(denied) })),
+      };
+    }
     const topics = await txn.txnOffsetCommit({
       transactionalId: req.transactionalId,
       groupId: req.groupId,
