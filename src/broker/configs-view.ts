@@ -45,9 +45,6 @@ export function authorizationError(resourceType: number): number {
   return ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
 }
 
-/** Kafka's ConfigType ids (DescribeConfigs v3+); topic configs also have the class type. */
-const TYPE_ID: Record<string, number> = { ...CONFIG_TYPE_ID, class: 8 };
-
 export interface ConfigSynonymView {
   name: string;
   value: string | null;
@@ -70,7 +67,7 @@ export interface ConfigView {
 /** The broker-level places a topic config's value may come from, in Kafka's order. */
 function brokerSynonyms(d: TopicConfigDef, broker: BrokerConfig): ConfigSynonymView[] {
   const out: ConfigSynonymView[] = [];
-  for (const s of d.synonyms) {
+  for (const s of d.brokerSynonyms) {
     const raw = broker.raw[s.name];
     if (raw !== undefined && raw.trim() !== '') {
       out.push({ name: s.name, value: raw.trim(), source: ConfigSource.STATIC_BROKER_CONFIG });
@@ -105,7 +102,7 @@ export function topicConfigView(
     isDefault: entry.source !== 'topic',
     readOnly: false,
     isSensitive: d.sensitive,
-    configType: TYPE_ID[d.type] ?? 0,
+    configType: CONFIG_TYPE_ID[d.type] ?? 0,
     documentation: d.doc,
     synonyms: hide ? synonyms.map((s) => ({ ...s, value: null })) : synonyms,
   };

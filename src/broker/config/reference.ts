@@ -2,8 +2,9 @@
  * The configuration reference (docs/configuration.md), rendered from the same definitions the broker validates
  * against, so the document cannot drift from the code. `npm run docs:config` rewrites it; a test compares.
  */
-import { ACCEPTED_IGNORED_KEYS, BROKER_CONFIG_DEFINITIONS, type ConfigDefinition } from './index.js';
+import type { ConfigDefinition } from '../../storage/config-definition.js';
 import { LONG_MAX, TOPIC_CONFIGS } from '../../storage/log-config.js';
+import { ACCEPTED_IGNORED_KEYS, BROKER_CONFIG_DEFINITIONS } from './index.js';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const shownDefault = (d: string | null): string =>
@@ -17,11 +18,31 @@ function range(d: ConfigDefinition): string {
   return '';
 }
 
+/** One table of keys, sorted by name; broker and topic settings are rendered alike. */
+function keyTable(
+  defs: readonly ConfigDefinition[],
+  extra: { heading: string; cell: (d: ConfigDefinition) => string },
+) {
+  const lines = [`| key | type | default | valid values | ${extra.heading} | |`, '|---|---|---|---|---|---|'];
+  for (const d of [...defs].sort((a, b) => a.name.localeCompare(b.name))) {
+    const note = d.status === 'ignored' ? '**accepted, no effect:** ' : d.samsaOnly ? '**Samsa only:** ' : '';
+    const row = [`\`${d.name}\``, d.type, shownDefault(d.default), range(d), extra.cell(d), note + d.doc];
+    lines.push(`| ${row.map(cell).join(' | ')} |`);
+  }
+  return lines;
+}
+
+const names = (list: ReadonlyArray<string | { name: string }> | undefined): string =>
+  (list ?? []).map((s) => `\`${typeof s === 'string' ? s : s.name}\``).join(', ');
+
 export function renderConfigReference(): string {
   const lines: string[] = [];
   lines.push('# Configuration reference');
   lines.push('');
-  lines.push('Generated from the definitions in `src/broker/config.ts` and `src/storage/log-config.ts` by');
+  lines.push(
+    'Generated from the definitions in `src/broker/config/keys/` and `src/storage/log-config.ts` (one definition type,\n' +
+      '`src/storage/config-definition.ts`) by',
+  );
   lines.push('`npm run docs:config`; a test fails when this file and the code disagree.');
   lines.push('');
   lines.push("Samsa reads Kafka's `server.properties` format and names. Give settings with `--config FILE`,");
@@ -34,15 +55,7 @@ export function renderConfigReference(): string {
   lines.push('');
   lines.push('## Broker settings');
   lines.push('');
-  lines.push('| key | type | default | valid values | |');
-  lines.push('|---|---|---|---|---|');
-  const sorted = [...BROKER_CONFIG_DEFINITIONS].sort((a, b) => a.name.localeCompare(b.name));
-  for (const d of sorted) {
-    const note = d.status === 'ignored' ? '**accepted, no effect:** ' : d.samsaOnly ? '**Samsa only:** ' : '';
-    lines.push(
-      `| \`${d.name}\` | ${d.type} | ${cell(shownDefault(d.default))} | ${cell(range(d))} | ${cell(note + d.doc)} |`,
-    );
-  }
+  lines.push(...keyTable(BROKER_CONFIG_DEFINITIONS, { heading: 'also set by', cell: (d) => names(d.synonyms) }));
   lines.push('');
   lines.push('## Topic settings');
   lines.push('');
@@ -51,12 +64,7 @@ export function renderConfigReference(): string {
     'IncrementalAlterConfigs. Without an override a topic takes the broker setting named in the synonyms column.',
   );
   lines.push('');
-  lines.push('| key | type | default | broker synonyms | |');
-  lines.push('|---|---|---|---|---|');
-  for (const t of [...TOPIC_CONFIGS].sort((a, b) => a.name.localeCompare(b.name))) {
-    const syn = t.synonyms.map((s) => `\`${s.name}\``).join(', ');
-    lines.push(`| \`${t.name}\` | ${t.type} | ${cell(shownDefault(t.defaultValue))} | ${syn} | ${cell(t.doc)} |`);
-  }
+  lines.push(...keyTable(TOPIC_CONFIGS, { heading: 'broker synonyms', cell: (d) => names(d.brokerSynonyms) }));
   lines.push('');
   lines.push('## Kafka settings accepted and ignored');
   lines.push('');

@@ -47,7 +47,7 @@ export function applyConfigOps(
             errorMessage: `Can't ${OP_NAMES[op.configOperation]} to key ${op.name} because its type is not LIST.`,
           };
         }
-        const items = splitList(next[op.name] ?? d.defaultValue ?? '');
+        const items = splitList(next[op.name] ?? d.default ?? '');
         const given = splitList(op.value!);
         const result =
           op.configOperation === OpType.APPEND
