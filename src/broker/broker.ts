@@ -18,6 +18,7 @@ import { Connection } from './connection.js';
 import { Dispatcher } from './dispatch.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { FetchWaiters } from './fetch-waiters.js';
+import type { PartitionCoordinator } from './coordinator/runtime.js';
 import { GroupCoordinator } from './groups/coordinator.js';
 import type { BrokerServices } from './handlers/define.js';
 import { registerHandlers } from './handlers/index.js';
@@ -221,23 +222,21 @@ export class Broker implements BrokerServices {
 }
 
 /**
- * Hands the coordinators the partitions of their internal topics. The group and transaction coordinators are
- * becoming able to load and unload one partition at a time (`onBecomeLeader(partition, leaderEpoch)` and
- * `onResign(partition, leaderEpoch)`); until that lands they load every partition at startup, here. With it, this
- * becomes, for the groups (and likewise for the transactions with TXN_TOPIC):
- *
- *   await replicas.addLeadershipListener(OFFSETS_TOPIC, {
- *     onBecomeLeader: (p) => groups.onBecomeLeader(p.index, p.leaderEpoch),
- *     onResign: (p, epoch) => groups.onResign(p.index, epoch),
- *   });
+ * Hands the coordinators the partitions of their internal topics: each hears `onBecomeLeader` for every partition
+ * of its topic this broker leads (now, and whenever leadership arrives) and `onResign` when leadership goes. The
+ * group coordinator loads first: the transaction coordinator finishes half-completed transactions, which may commit
+ * offsets to groups.
  */
 async function attachCoordinatorsToLeadership(
-  _replicas: ReplicaManager,
-  groups: GroupCoordinator,
-  txn: TransactionCoordinator,
+  replicas: ReplicaManager,
+  coordinators: readonly PartitionCoordinator[],
 ): Promise<void> {
-  await groups.load();
-  await txn.load();
+  for (const c of coordinators) {
+    await replicas.addLeadershipListener(c.topic, {
+      onBecomeLeader: (p) => c.onBecomeLeader(p.index, p.leaderEpoch),
+      onResign: (p, leaderEpoch) => c.onResign(p.index, leaderEpoch),
+    });
+  }
 }
 
 /** Reads or creates meta.properties (cluster.id, node.id), as Kafka keeps in each log dir. */
@@ -336,7 +335,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
 
   const groups = new GroupCoordinator(config, topics, log);
   const txn = new TransactionCoordinator({ config, topics, logs, groups, waiters, log, dataDir });
-  await attachCoordinatorsToLeadership(replicas, groups, txn);
+  await attachCoordinatorsToLeadership(replicas, [groups, txn]);
 
   const dispatcher = new Dispatcher();
   const broker = new Broker({

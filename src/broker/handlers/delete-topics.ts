@@ -117,7 +117,7 @@ export function deleteTopics({
       }
       const res = topics.delete(name);
       // Committed offsets of a deleted topic go with it, so a re-created topic starts with none.
-      if (res.errorCode === 0) cleanups.push(groups.offsets.deleteTopic(name));
+      if (res.errorCode === 0) cleanups.push(groups.deleteTopic(name));
       responses.push({ ...base, errorCode: res.errorCode, errorMessage: res.errorMessage });
     }
     if (cleanups.length > 0) await Promise.all(cleanups);

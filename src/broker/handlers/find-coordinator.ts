@@ -52,7 +52,7 @@ export function findCoordinator({
     if (keyType === GROUP) {
       try {
         // Kafka creates the offsets topic when a group coordinator is first looked up.
-        groups.offsets.ensureTopic();
+        groups.ensureTopic();
       } catch (err) {
         return failure(ErrorCode.COORDINATOR_NOT_AVAILABLE, (err as Error).message);
       }

@@ -10,7 +10,7 @@ import type { Handler } from '../dispatch.js';
 
 /** Removes members from a classic group (v3+: several, by member id or group.instance.id). */
 export function leaveGroup({ groups }: HandlerDeps<'groups'>): Handler<typeof LeaveGroup> {
-  return (ctx, req) => {
+  return async (ctx, req) => {
     const v = ctx.header.apiVersion;
     if (!ctx.authorize(AclOperation.READ, groupResource(req.groupId))) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
@@ -23,7 +23,7 @@ export function leaveGroup({ groups }: HandlerDeps<'groups'>): Handler<typeof Le
             reason: v >= 5 ? m.reason : null,
           }))
         : [{ memberId: req.memberId, groupInstanceId: null, reason: null }];
-    const r = groups.leaveGroup(req.groupId, members);
+    const r = await groups.leaveGroup(req.groupId, members);
     if (v < 3) {
       // One member, whose error is the response's.
       return { throttleTimeMs: 0, errorCode: r.errorCode || (r.members[0]?.errorCode ?? 0), members: [] };
