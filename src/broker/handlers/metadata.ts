@@ -14,6 +14,7 @@ import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { ZERO_UUID } from '../../protocol/schema.js';
 import { AclOperation, topicResource } from '../../security/authorizer.js';
 import type { Handler, RequestContext } from '../dispatch.js';
+import type { PartitionInfo } from '../metadata-view.js';
 import { invalidTopicName } from '../topics.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 
@@ -24,22 +25,35 @@ export function metadata({
   metadata: view,
   topics,
 }: HandlerDeps<'config' | 'metadata' | 'topics'>): Handler<typeof Metadata> {
-  const describe = (name: string): TopicOut => {
+  /** A partition as a client of `listener` sees it: no leader when the leader cannot be reached through it. */
+  const partitionOut = (p: PartitionInfo, listener: string) => {
+    let errorCode = 0;
+    let leaderId = p.leader;
+    if (leaderId < 0) errorCode = ErrorCode.LEADER_NOT_AVAILABLE;
+    else if (view.endpoint(leaderId, listener) === undefined) {
+      // As Kafka: an unknown (or dead) leader is not available; a live one without this listener is misconfigured.
+      errorCode = view.broker(leaderId) === undefined ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.LISTENER_NOT_FOUND;
+      leaderId = -1;
+    }
+    return {
+      errorCode,
+      partitionIndex: p.partition,
+      leaderId,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: p.replicas as number[],
+      isrNodes: p.isr as number[],
+      offlineReplicas: p.offlineReplicas as number[],
+    };
+  };
+
+  const describe = (name: string, listener: string): TopicOut => {
     const t = view.topic(name)!;
     return {
       errorCode: 0,
       name,
       topicId: t.topicId,
       isInternal: t.isInternal,
-      partitions: (view.partitions(name) ?? []).map((p) => ({
-        errorCode: p.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : 0,
-        partitionIndex: p.partition,
-        leaderId: p.leader,
-        leaderEpoch: p.leaderEpoch,
-        replicaNodes: p.replicas as number[],
-        isrNodes: p.isr as number[],
-        offlineReplicas: p.offlineReplicas as number[],
-      })),
+      partitions: (view.partitions(name) ?? []).map((p) => partitionOut(p, listener)),
     };
   };
 
@@ -52,7 +66,7 @@ export function metadata({
     const all = req.topics === null || (version === 0 && req.topics.length === 0);
     if (all) {
       // Topics the requester may not describe are left out, as Kafka does.
-      for (const name of view.topicNames()) if (mayDescribe(ctx, name)) out.push(describe(name));
+      for (const name of view.topicNames()) if (mayDescribe(ctx, name)) out.push(describe(name, ctx.listenerName));
     } else {
       const allowAuto = version < 4 || req.allowAutoTopicCreation;
       for (const t of req.topics!) {
@@ -69,7 +83,7 @@ export function metadata({
           continue;
         }
         if (view.topic(name)) {
-          out.push(describe(name));
+          out.push(describe(name, ctx.listenerName));
           continue;
         }
         const invalid = invalidTopicName(name);
@@ -80,7 +94,7 @@ export function metadata({
         if (allowAuto && config.autoCreateTopicsEnable) {
           const res = topics.autoCreate(name);
           if (res.errorCode === 0) {
-            out.push(describe(name));
+            out.push(describe(name, ctx.listenerName));
             continue;
           }
           out.push({ errorCode: res.errorCode, name, partitions: [] });
