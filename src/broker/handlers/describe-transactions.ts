@@ -4,18 +4,20 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { DescribeTransactions } from '../../protocol/messages/describe-transactions.js';
+import { AclOperation, transactionalIdResource } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** DescribeTransactions: state, producer and partitions of transactional ids. */
 export function describeTransactions({ txn }: HandlerDeps<'txn'>): Handler<typeof DescribeTransactions> {
-  return (_ctx, req) => ({
+  return (ctx, req) => ({
     throttleTimeMs: 0,
     transactionStates: req.transactionalIds.map((transactionalId) => {
-      const m = txn.describe(transactionalId);
+      const allowed = ctx.authorize(AclOperation.DESCRIBE, transactionalIdResource(transactionalId));
+      const m = allowed ? txn.describe(transactionalId) : undefined;
       if (!m) {
         return {
-          errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND,
+          errorCode: allowed ? ErrorCode.TRANSACTIONAL_ID_NOT_FOUND : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
           transactionalId,
           transactionState: '',
           transactionTimeoutMs: 0,
