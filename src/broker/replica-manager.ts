@@ -109,7 +109,7 @@ export class Partition {
     if (!this.isLeader) return false;
     const before = this.log.highWatermark;
     const hw = this.computeHighWatermark();
-    if (hw > before) this.log.highWatermark = hw;
+    if (hw > before) this.log.updateHighWatermark(hw);
     const moved = this.log.highWatermark > before;
     if (this.hwWaiters.length > 0) this.settleWaiters();
     return moved;
@@ -345,7 +345,7 @@ export class ReplicaManager {
    * result carries a promise for the high watermark passing the records, unless it already has.
    */
   appendAsLeader(p: Partition, batches: Buffer, meta: AppendMeta, acks: number, timeoutMs: number): LeaderAppend {
-    const result = p.log.append(batches, meta);
+    const result = p.log.appendAsLeader(batches, meta);
     p.maybeIncrementHighWatermark();
     if (!result.duplicate) {
       this.waiters.notify(FetchWaiters.key(p.topic, p.index), batches.length);
