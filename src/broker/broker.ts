@@ -1,6 +1,8 @@
 /**
- * The broker: configuration, storage, topic management, the request handlers and the listener, wired together.
- * `startBroker` is the one entry point, used by `samsa start` and by other projects' tests (port 0 and a temp dir).
+ * The broker: configuration, storage, topic management, partition state (the replica manager and the metadata
+ * view), the coordinators, the request handlers and the listeners, wired together. `startBroker` is the one entry
+ * point, used by `samsa start` and by other projects' tests (port 0 and a temp dir): it builds every part first,
+ * so the Broker is constructed complete, then opens one server per client listener.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -10,94 +12,194 @@ import { defaultMaxOpenFiles, softFdLimit } from '../storage/file-cache.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { Logger } from '../storage/logger.js';
 import { MetadataStore } from '../storage/metadata-store.js';
-import { parseBrokerConfig, type BrokerConfig } from './config/index.js';
+import { allowEverything, type Authorizer } from '../security/authorizer.js';
+import { parseBrokerConfig, parseProperties, type BrokerConfig } from './config/index.js';
 import { Connection } from './connection.js';
 import { Dispatcher } from './dispatch.js';
-import { registerHandlers } from './handlers/index.js';
-import { createLogger } from './logger.js';
-import { TopicManager } from './topics.js';
-import { FetchWaiters } from './fetch-waiters.js';
 import { FetchSessionCache } from './fetch-sessions.js';
+import { FetchWaiters } from './fetch-waiters.js';
+import type { PartitionCoordinator } from './coordinator/runtime.js';
 import { GroupCoordinator } from './groups/coordinator.js';
+import type { BrokerServices } from './handlers/define.js';
+import { registerHandlers } from './handlers/index.js';
+import { leadEveryPartitionHere } from './local-leadership.js';
+import { createLogger } from './logger.js';
+import { type Endpoint, LocalMetadataView } from './metadata-view.js';
+import { ReplicaManager } from './replica-manager.js';
+import type { ListenerContext } from './request-context.js';
+import { TopicManager } from './topics.js';
 import { TransactionCoordinator } from './txn/coordinator.js';
 
 export interface BrokerOptions {
   /** Broker configuration with Kafka's names (server.properties keys). */
   config?: Record<string, string>;
-  /** Listener port; 0 picks a free one. Overrides `listeners`. */
+  /** Port of the first listener; 0 picks a free one. Overrides that listener in `listeners`. */
   port?: number;
-  /** Listener host. Overrides `listeners`. */
+  /** Host of the first listener. Overrides that listener in `listeners`. */
   host?: string;
   /** Data directory. Overrides `log.dirs`. */
   dataDir?: string;
   logger?: Logger;
+  /** Decides what each principal may do; allows everything by default (Kafka without `authorizer.class.name`). */
+  authorizer?: Authorizer;
 }
 
-export class Broker {
+/** A listener once bound: where it listens and what clients of it are told. */
+export interface BoundListener {
+  name: string;
+  securityProtocol: string;
+  host: string;
+  port: number;
+  advertised: Endpoint;
+}
+
+/** The parts a broker is made of, built by `startBroker` before the broker exists. */
+export interface BrokerParts {
+  config: BrokerConfig;
+  clusterId: string;
+  dataDir: string;
+  log: Logger;
+  logs: LogManager;
+  metadataStore: MetadataStore;
+  topics: TopicManager;
+  replicas: ReplicaManager;
+  metadata: LocalMetadataView;
+  groups: GroupCoordinator;
+  txn: TransactionCoordinator;
+  waiters: FetchWaiters;
+  fetchSessions: FetchSessionCache;
+  dispatcher: Dispatcher;
+  authorizer: Authorizer;
+}
+
+export class Broker implements BrokerServices {
   readonly startedAt = Date.now();
-  readonly dispatcher = new Dispatcher();
-  readonly waiters = new FetchWaiters();
-  readonly fetchSessions = new FetchSessionCache();
   readonly connections = new Set<Connection>();
-  port = 0;
-  host = '127.0.0.1';
-  /** The host and port clients are told to connect to. */
-  advertisedHost = '127.0.0.1';
-  advertisedPort = 0;
-  /** Name of the client listener (e.g. PLAINTEXT). */
-  listenerName = 'PLAINTEXT';
-  clusterId = '';
-  /** Consumer groups and committed offsets; set by startBroker before the listener opens. */
-  groups!: GroupCoordinator;
-  /** Producer ids and transactions; set by startBroker before the listener opens. */
-  txn!: TransactionCoordinator;
+  readonly config: BrokerConfig;
+  readonly clusterId: string;
+  readonly dataDir: string;
+  readonly log: Logger;
+  readonly logs: LogManager;
+  /** The durable topic records (names, ids, partition counts, overrides). */
+  readonly metadataStore: MetadataStore;
+  readonly topics: TopicManager;
+  readonly replicas: ReplicaManager;
+  /** The read-only picture of brokers, topics and partitions that handlers ask. */
+  readonly metadata: LocalMetadataView;
+  /** Consumer groups and committed offsets. */
+  readonly groups: GroupCoordinator;
+  /** Producer ids and transactions. */
+  readonly txn: TransactionCoordinator;
+  readonly waiters: FetchWaiters;
+  readonly fetchSessions: FetchSessionCache;
+  readonly dispatcher: Dispatcher;
+  readonly authorizer: Authorizer;
+  /** Every client listener, bound, in `listeners` order. */
+  readonly listeners: BoundListener[] = [];
   /** HTTP services and other companions started beside the broker (src/server), stopped before it. */
   readonly services = new Map<string, { urls: string[]; close: () => Promise<void> }>();
-  private server: Server | undefined;
+  private readonly servers: Server[] = [];
   private closing: Promise<void> | undefined;
 
-  constructor(
-    readonly config: BrokerConfig,
-    readonly dataDir: string,
-    readonly log: Logger,
-    readonly logs: LogManager,
-    readonly metadata: MetadataStore,
-    readonly topics: TopicManager,
-  ) {}
+  constructor(parts: BrokerParts) {
+    this.config = parts.config;
+    this.clusterId = parts.clusterId;
+    this.dataDir = parts.dataDir;
+    this.log = parts.log;
+    this.logs = parts.logs;
+    this.metadataStore = parts.metadataStore;
+    this.topics = parts.topics;
+    this.replicas = parts.replicas;
+    this.metadata = parts.metadata;
+    this.groups = parts.groups;
+    this.txn = parts.txn;
+    this.waiters = parts.waiters;
+    this.fetchSessions = parts.fetchSessions;
+    this.dispatcher = parts.dispatcher;
+    this.authorizer = parts.authorizer;
+  }
 
   get nodeId(): number {
     return this.config.nodeId;
   }
 
-  /** Opens the listener. */
-  async listen(host: string, port: number): Promise<void> {
-    const server = createServer((socket: Socket) => this.accept(socket));
-    this.server = server;
-    await new Promise<void>((res, rej) => {
-      server.once('error', rej);
-      server.listen(port, host, () => {
-        server.off('error', rej);
-        res();
-      });
-    });
-    server.on('error', (err) => this.log.error({ err: err.message }, 'listener error'));
-    const addr = server.address();
-    if (addr && typeof addr === 'object') this.port = addr.port;
-    this.host = host;
+  private get primary(): BoundListener {
+    const first = this.listeners[0];
+    if (first === undefined) throw new Error('the broker is not listening');
+    return first;
   }
 
-  private accept(socket: Socket): void {
-    const conn = new Connection(
-      socket,
-      this.dispatcher,
-      {
-        maxRequestBytes: this.config.socketRequestMaxBytes,
-        idleTimeoutMs: this.config.connectionsMaxIdleMs,
-        listener: this.listenerName,
-      },
-      this.log,
-      (c) => this.connections.delete(c),
-    );
+  /** Port of the first listener. */
+  get port(): number {
+    return this.primary.port;
+  }
+
+  /** Host of the first listener. */
+  get host(): string {
+    return this.primary.host;
+  }
+
+  /** Name of the first listener (e.g. PLAINTEXT). */
+  get listenerName(): string {
+    return this.primary.name;
+  }
+
+  /** The host clients of the first listener are told to connect to. */
+  get advertisedHost(): string {
+    return this.primary.advertised.host;
+  }
+
+  get advertisedPort(): number {
+    return this.primary.advertised.port;
+  }
+
+  /** Opens every client listener and publishes their advertised endpoints in the metadata view. */
+  async listen(): Promise<void> {
+    for (const l of this.config.clientListeners) {
+      if (l.securityProtocol !== 'PLAINTEXT') {
+        // parseBrokerConfig already refuses these; kept so that no listener is ever served without its security.
+        throw new Error(`listener ${l.name} uses ${l.securityProtocol}, which this broker cannot serve yet`);
+      }
+      const context: ListenerContext = {
+        listenerName: l.name,
+        securityProtocol: l.securityProtocol,
+        authorizer: this.authorizer,
+      };
+      const server = createServer((socket: Socket) => this.accept(socket, context));
+      this.servers.push(server);
+      await new Promise<void>((res, rej) => {
+        server.once('error', rej);
+        server.listen(l.port, l.host, () => {
+          server.off('error', rej);
+          res();
+        });
+      });
+      server.on('error', (err) => this.log.error({ err: err.message, listener: l.name }, 'listener error'));
+      const addr = server.address();
+      const port = addr && typeof addr === 'object' ? addr.port : l.port;
+      const adv = this.config.advertisedListeners.find((a) => a.name === l.name) ?? l;
+      this.listeners.push({
+        name: l.name,
+        securityProtocol: l.securityProtocol,
+        host: l.host,
+        port,
+        advertised: {
+          listener: l.name,
+          securityProtocol: l.securityProtocol,
+          host: adv.host === '0.0.0.0' || adv.host === '' ? '127.0.0.1' : adv.host,
+          port: adv.port === 0 ? port : adv.port,
+        },
+      });
+    }
+    this.metadata.setEndpoints(this.listeners.map((l) => l.advertised));
+  }
+
+  private accept(socket: Socket, listener: ListenerContext): void {
+    const limits = {
+      maxRequestBytes: this.config.socketRequestMaxBytes,
+      idleTimeoutMs: this.config.connectionsMaxIdleMs,
+    };
+    const conn = new Connection(socket, this.dispatcher, limits, listener, this.log, (c) => this.connections.delete(c));
     this.connections.add(conn);
   }
 
@@ -108,11 +210,10 @@ export class Broker {
         await s.close().catch((err) => this.log.warn(`stopping ${name} failed: ${(err as Error).message}`));
       }
       this.waiters.cancelAll();
-      this.groups?.close();
-      this.txn?.close();
-      const server = this.server;
+      this.groups.close();
+      this.txn.close();
       for (const c of this.connections) c.close();
-      if (server) await new Promise<void>((res) => server.close(() => res()));
+      await Promise.all(this.servers.map((server) => new Promise<void>((res) => server.close(() => res()))));
       await this.logs.close();
       this.log.info('broker stopped');
     })();
@@ -120,16 +221,29 @@ export class Broker {
   }
 }
 
+/**
+ * Hands the coordinators the partitions of their internal topics: each hears `onBecomeLeader` for every partition
+ * of its topic this broker leads (now, and whenever leadership arrives) and `onResign` when leadership goes. The
+ * group coordinator loads first: the transaction coordinator finishes half-completed transactions, which may commit
+ * offsets to groups.
+ */
+async function attachCoordinatorsToLeadership(
+  replicas: ReplicaManager,
+  coordinators: readonly PartitionCoordinator[],
+): Promise<void> {
+  for (const c of coordinators) {
+    await replicas.addLeadershipListener(c.topic, {
+      onBecomeLeader: (p) => c.onBecomeLeader(p.index, p.leaderEpoch),
+      onResign: (p, leaderEpoch) => c.onResign(p.index, leaderEpoch),
+    });
+  }
+}
+
 /** Reads or creates meta.properties (cluster.id, node.id), as Kafka keeps in each log dir. */
 function loadClusterId(dataDir: string, nodeId: number, configured: string | undefined): string {
   const file = join(dataDir, 'meta.properties');
   if (existsSync(file)) {
-    const props = Object.fromEntries(
-      readFileSync(file, 'utf8')
-        .split('\n')
-        .filter((l) => l.includes('=') && !l.startsWith('#'))
-        .map((l) => [l.slice(0, l.indexOf('=')).trim(), l.slice(l.indexOf('=') + 1).trim()]),
-    );
+    const props = parseProperties(readFileSync(file, 'utf8'), file);
     const stored = props['cluster.id'];
     if (stored) {
       if (configured && configured !== stored) {
@@ -151,6 +265,11 @@ function loadClusterId(dataDir: string, nodeId: number, configured: string | und
   return id;
 }
 
+/** Writes a listener back in `listeners` syntax. */
+function listenerText(l: { name: string; host: string; port: number }): string {
+  return `${l.name}://${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`;
+}
+
 export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   const t0 = performance.now();
   const props: Record<string, string> = { ...(opts.config ?? {}) };
@@ -159,12 +278,17 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     props['log.dirs'] = opts.dataDir;
   }
   if (opts.port !== undefined || opts.host !== undefined) {
-    // Replace the client listener's address, keeping its name so advertised.listeners still refers to it.
-    const current = parseBrokerConfig(props).clientListeners[0]!;
-    const host = opts.host ?? current.host;
-    const port = opts.port ?? current.port;
-    props['listeners'] = `${current.name}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    delete props['advertised.listeners'];
+    // Replace the first client listener's address, keeping its name so advertised.listeners still refers to it,
+    // and every other listener as configured.
+    const parsed = parseBrokerConfig(props);
+    const first = parsed.clientListeners[0]!;
+    const replaced = { ...first, host: opts.host ?? first.host, port: opts.port ?? first.port };
+    props['listeners'] = parsed.listeners.map((l) => listenerText(l === first ? replaced : l)).join(',');
+    if (props['advertised.listeners'] !== undefined) {
+      const rest = parsed.advertisedListeners.filter((a) => a.name !== first.name);
+      if (rest.length === 0) delete props['advertised.listeners'];
+      else props['advertised.listeners'] = rest.map(listenerText).join(',');
+    }
   }
   const config = parseBrokerConfig(props);
   const log = opts.logger ?? createLogger({ level: process.env['LOG_LEVEL'] ?? 'info' });
@@ -192,35 +316,55 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     retentionCheckIntervalMs: config.logRetentionCheckIntervalMs,
   });
   logs.open();
-  const metadata = new MetadataStore(dataDir);
-  await metadata.open();
-  const topics = new TopicManager(config, logs, metadata, log);
+  const metadataStore = new MetadataStore(dataDir);
+  await metadataStore.open();
+
+  // Partition state: the replica manager owns it, the metadata view reports it, and on one node this broker
+  // leads every partition as topics are loaded and created.
+  const waiters = new FetchWaiters();
+  const replicas = new ReplicaManager({
+    nodeId: config.nodeId,
+    waiters,
+    knownElsewhere: (topic, partition) => view.partition(topic, partition) !== undefined,
+  });
+  const topics: TopicManager = new TopicManager(config, logs, metadataStore, log, () => view.brokers().length);
+  const rack = (config.values.get('broker.rack') as string | null | undefined) ?? null;
+  const view: LocalMetadataView = new LocalMetadataView(clusterId, config.nodeId, rack, topics, replicas);
+  topics.setLifecycle(leadEveryPartitionHere(replicas, log));
   topics.load();
 
-  const listener = config.clientListeners[0]!;
-  const broker = new Broker(config, dataDir, log, logs, metadata, topics);
-  broker.clusterId = clusterId;
-  broker.groups = new GroupCoordinator(config, topics, log);
-  // Until a replica manager drives leadership, this broker leads every internal partition from the start.
-  await Promise.all(broker.groups.partitions().map((p) => broker.groups.onBecomeLeader(p, 0)));
-  broker.txn = new TransactionCoordinator({
+  const groups = new GroupCoordinator(config, topics, log);
+  const txn = new TransactionCoordinator({ config, topics, logs, groups, waiters, log, dataDir });
+  await attachCoordinatorsToLeadership(replicas, [groups, txn]);
+
+  const dispatcher = new Dispatcher();
+  const broker = new Broker({
     config,
-    topics,
-    logs,
-    groups: broker.groups,
-    waiters: broker.waiters,
-    log,
+    clusterId,
     dataDir,
+    log,
+    logs,
+    metadataStore,
+    topics,
+    replicas,
+    metadata: view,
+    groups,
+    txn,
+    waiters,
+    fetchSessions: new FetchSessionCache(),
+    dispatcher,
+    authorizer: opts.authorizer ?? allowEverything,
   });
-  await Promise.all(broker.txn.partitions().map((p) => broker.txn.onBecomeLeader(p, 0)));
-  registerHandlers(broker);
-  broker.listenerName = listener.name;
-  await broker.listen(listener.host, listener.port);
-  const advertised = config.advertisedListeners.find((l) => l.name === listener.name) ?? listener;
-  broker.advertisedHost = advertised.host === '0.0.0.0' || advertised.host === '' ? '127.0.0.1' : advertised.host;
-  broker.advertisedPort = advertised.port === 0 ? broker.port : advertised.port;
+  registerHandlers(dispatcher, broker);
+  try {
+    await broker.listen();
+  } catch (err) {
+    await broker.close();
+    throw err;
+  }
+  const where = broker.listeners.map((l) => `${l.name} ${l.host}:${l.port}`).join(', ');
   log.debug(
-    `broker ${config.nodeId} listening on ${broker.host}:${broker.port}, data in ${dataDir}, ` +
+    `broker ${config.nodeId} listening on ${where}, data in ${dataDir}, ` +
       `${topics.count()} topics, started in ${Math.round(performance.now() - t0)} ms`,
   );
   return broker;

@@ -4,6 +4,7 @@
  * DescribeConfigs and CreateTopics (v5+ returns the new topic's configs).
  */
 import { ErrorCode } from '../protocol/errors.js';
+import { CLUSTER, groupResource, type Resource, topicResource } from '../security/authorizer.js';
 import { resolveEntry, TOPIC_CONFIGS, topicConfigDef, type TopicConfigDef } from '../storage/log-config.js';
 import { CONFIG_TYPE_ID, DEFINITIONS_BY_NAME, describeBrokerConfig, type BrokerConfig } from './config/index.js';
 
@@ -30,8 +31,19 @@ export const ResourceType = {
   GROUP: 32,
 } as const;
 
-/** Kafka's ConfigType ids (DescribeConfigs v3+); topic configs also have the class type. */
-const TYPE_ID: Record<string, number> = { ...CONFIG_TYPE_ID, class: 8 };
+/** The ACL resource a config resource is authorized against: its topic or group, else the cluster (as Kafka). */
+export function aclResourceOf(resourceType: number, resourceName: string): Resource {
+  if (resourceType === ResourceType.TOPIC) return topicResource(resourceName);
+  if (resourceType === ResourceType.GROUP) return groupResource(resourceName);
+  return CLUSTER;
+}
+
+/** The error for a config resource the requester may not touch. */
+export function authorizationError(resourceType: number): number {
+  if (resourceType === ResourceType.TOPIC) return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+  if (resourceType === ResourceType.GROUP) return ErrorCode.GROUP_AUTHORIZATION_FAILED;
+  return ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+}
 
 export interface ConfigSynonymView {
   name: string;
@@ -55,7 +67,7 @@ export interface ConfigView {
 /** The broker-level places a topic config's value may come from, in Kafka's order. */
 function brokerSynonyms(d: TopicConfigDef, broker: BrokerConfig): ConfigSynonymView[] {
   const out: ConfigSynonymView[] = [];
-  for (const s of d.synonyms) {
+  for (const s of d.brokerSynonyms) {
     const raw = broker.raw[s.name];
     if (raw !== undefined && raw.trim() !== '') {
       out.push({ name: s.name, value: raw.trim(), source: ConfigSource.STATIC_BROKER_CONFIG });
@@ -90,7 +102,7 @@ export function topicConfigView(
     isDefault: entry.source !== 'topic',
     readOnly: false,
     isSensitive: d.sensitive,
-    configType: TYPE_ID[d.type] ?? 0,
+    configType: CONFIG_TYPE_ID[d.type] ?? 0,
     documentation: d.doc,
     synonyms: hide ? synonyms.map((s) => ({ ...s, value: null })) : synonyms,
   };

@@ -12,14 +12,13 @@ import { decodeRequestHeader, encodeResponseHeader, skipTaggedFields, type Reque
 import { DecodeError, Reader, Writer } from '../protocol/primitives.js';
 import type { Api } from '../protocol/schema.js';
 import type { Logger } from '../storage/logger.js';
-import { UNSUPPORTED_VERSION, type Dispatcher, type RequestContext } from './dispatch.js';
+import { UNSUPPORTED_VERSION, type Dispatcher } from './dispatch.js';
+import { Context, type ListenerContext } from './request-context.js';
 import { channels, type ConnectionEvent, type RequestEvent } from './observe.js';
 
 export interface ConnectionLimits {
   maxRequestBytes: number;
   idleTimeoutMs: number;
-  /** Name of the listener the connection came in on (for the observation point). */
-  listener?: string;
 }
 
 let nextConnectionId = 1;
@@ -27,6 +26,8 @@ let nextConnectionId = 1;
 export class Connection {
   readonly id = nextConnectionId++;
   readonly remote: string;
+  /** The peer's address without port. */
+  readonly remoteHost: string;
   private chunks: Buffer[] = [];
   private buffered = 0;
   /** Size of the frame being assembled, or -1 while its size prefix is not complete. */
@@ -43,10 +44,13 @@ export class Connection {
     private readonly socket: Socket,
     private readonly dispatcher: Dispatcher,
     private readonly limits: ConnectionLimits,
+    /** The listener this connection came in on: its name, security protocol and the authorizer. */
+    readonly listener: ListenerContext,
     logger: Logger,
     private readonly onClose: (c: Connection) => void,
   ) {
-    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.remoteHost = socket.remoteAddress ?? '';
+    this.remote = `${this.remoteHost}:${socket.remotePort}`;
     this.log = logger;
     socket.setNoDelay(true);
     if (limits.idleTimeoutMs > 0) {
@@ -65,7 +69,7 @@ export class Connection {
   private publishConnection(kind: ConnectionEvent['kind']): void {
     channels.connection.publish({
       kind,
-      listener: this.limits.listener ?? '',
+      listener: this.listener.listenerName,
       remote: this.remote,
       connectionId: this.id,
     } satisfies ConnectionEvent);
@@ -199,7 +203,7 @@ export class Connection {
       this.close(`malformed ${api.name} v${header.apiVersion} request: ${why}`);
       return undefined;
     }
-    const ctx: RequestContext = { header, connection: this, clientId: header.clientId ?? '' };
+    const ctx = new Context(header, this, this.listener);
     const started = channels.request.hasSubscribers ? performance.now() : 0;
     let result: unknown;
     try {
@@ -235,7 +239,7 @@ export class Connection {
       apiName: api.name,
       apiVersion: header.apiVersion,
       clientId: header.clientId ?? '',
-      listener: this.limits.listener ?? '',
+      listener: this.listener.listenerName,
       requestBytes,
       responseBytes,
       queueMs: arrived > 0 && started > 0 ? started - arrived : 0,

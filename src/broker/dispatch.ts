@@ -1,15 +1,10 @@
 /** Routes decoded requests to their handlers and knows which API versions the broker advertises. */
-import type { RequestHeader } from '../protocol/header.js';
 import type { Api, Encodable, RequestOf, ResponseOf } from '../protocol/schema.js';
-import type { Connection } from './connection.js';
+import type { RequestContext } from './request-context.js';
+
+export type { RequestContext } from './request-context.js';
 
 export const UNSUPPORTED_VERSION = 35;
-
-export interface RequestContext {
-  header: RequestHeader;
-  connection: Connection;
-  clientId: string;
-}
 
 /** A handler returns the response body, or null when the request gets no response (Produce with acks=0). */
 export type Handler<A extends Api> = (

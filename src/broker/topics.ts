@@ -33,18 +33,37 @@ export function invalidTopicName(name: string): string | null {
   return null;
 }
 
+/** Told when partitions appear on or leave this broker, so whoever decides leadership can act on them. */
+export interface PartitionLifecycle {
+  partitionAdded(topic: string, partition: number, log: PartitionLog): void;
+  topicDeleted(topic: string): void;
+}
+
 export class TopicManager {
   /** Topic name -> its partitions' logs, index = partition. */
   private readonly partitions = new Map<string, PartitionLog[]>();
   private readonly byId = new Map<string, string>();
   private _generation = 0;
+  private lifecycle: PartitionLifecycle | undefined;
 
   constructor(
     private readonly config: BrokerConfig,
     private readonly logs: LogManager,
     private readonly metadata: MetadataStore,
     private readonly log: Logger,
+    /** How many brokers can hold replicas (a replication factor above it is refused). */
+    private readonly brokerCount: () => number = () => 1,
   ) {}
+
+  /** Sets who hears about added partitions and deleted topics (the broker's leadership wiring). */
+  setLifecycle(lifecycle: PartitionLifecycle): void {
+    this.lifecycle = lifecycle;
+  }
+
+  private added(topic: string, from: number, logs: readonly PartitionLog[]): void {
+    if (this.lifecycle === undefined) return;
+    for (let p = from; p < logs.length; p++) this.lifecycle.partitionAdded(topic, p, logs[p]!);
+  }
 
   /** Opens the logs of every topic the metadata store knows, creating any partition directory that is missing. */
   load(): void {
@@ -70,6 +89,7 @@ export class TopicManager {
     }
     this.partitions.set(t.name, logs);
     this.byId.set(t.topicId, t.name);
+    this.added(t.name, 0, logs);
   }
 
   private logConfig(overrides: Record<string, string>): LogConfig {
@@ -132,10 +152,11 @@ export class TopicManager {
         ErrorCode.INVALID_REPLICATION_FACTOR,
         `Replication factor must be at least 1, got ${replicationFactor}.`,
       );
-    if (replicationFactor > 1) {
+    const brokers = this.brokerCount();
+    if (replicationFactor > brokers) {
       return fail(
         ErrorCode.INVALID_REPLICATION_FACTOR,
-        `Replication factor: ${replicationFactor} larger than available brokers: 1.`,
+        `Replication factor: ${replicationFactor} larger than available brokers: ${brokers}.`,
       );
     }
     for (const [k, v] of Object.entries(configs)) {
@@ -194,6 +215,7 @@ export class TopicManager {
     this.metadata.deleteTopic(name);
     this.partitions.delete(name);
     this.byId.delete(t.topicId);
+    this.lifecycle?.topicDeleted(name);
     this.logs.deleteLogs(name);
     this._generation++;
     this.log.info(`deleted topic ${name}`);
@@ -225,6 +247,7 @@ export class TopicManager {
       return fail(ErrorCode.KAFKA_STORAGE_ERROR, `Partitions of '${name}' could not be created: ${why}`);
     }
     this.metadata.setPartitions(name, count);
+    this.added(name, before, logs);
     this.log.info(`topic ${name} now has ${count} partitions`);
     return OK;
   }

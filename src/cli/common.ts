@@ -39,6 +39,23 @@ export function intArg(min: number, max: number): (value: string) => number {
 }
 
 /** commander collector for repeatable options (`--override a=1 --override b=2`). */
+const NO_TOPIC = 'a topic name is needed (--topic NAME or as an argument)';
+
+/** The one topic named as an argument or with --topic (the same name may be given both ways). */
+export function topicArgument(arg: string | undefined, flag: string | undefined): string {
+  const name = arg ?? flag;
+  if (!name) throw new UsageError(NO_TOPIC);
+  if (arg && flag && arg !== flag) throw new UsageError(`two different topic names given: '${arg}' and '${flag}'`);
+  return name;
+}
+
+/** Topics named as arguments and with repeated --topic, at least one. */
+export function topicArguments(args: readonly string[], flags: readonly string[] | undefined): string[] {
+  const names = [...new Set([...args, ...(flags ?? [])])];
+  if (names.length === 0) throw new UsageError(NO_TOPIC);
+  return names;
+}
+
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Consumer, ConsumerRecord, TopicPartition } from '../client/index.js';
-import { collect, intArg, UsageError } from './common.js';
+import { collect, intArg, topicArguments, UsageError } from './common.js';
 import {
   action,
   addConnectionOptions,
@@ -154,7 +154,8 @@ export function register(program: Command): void {
   const cmd = program
     .command('consume')
     .description('print records of a topic')
-    .requiredOption('-t, --topic <name>', 'topic to read; repeatable', collect)
+    .argument('[topics...]', 'topics to read (or --topic)')
+    .option('-t, --topic <name>', 'topic to read; repeatable', collect)
     .option('--from-beginning', 'start at the earliest offset (in a group: when it has no committed offset)')
     .option('-o, --offset <offset>', "start offset: N, -N (N before the end), 'earliest' or 'latest'")
     .option(
@@ -182,13 +183,14 @@ Named formats: ${Object.entries(FORMATS)
         .join(', ')}. Default: value.
 
 Examples:
-  samsa consume -t events --from-beginning --max-messages 10
+  samsa consume events --from-beginning --max-messages 10
   samsa consume -t events -p 0 --offset 42 -f '%p:%o %k=%s\\n'
   samsa consume -t events --timestamp 2024-05-01T00:00:00Z --exit-at-end --json
   samsa consume -t events --group audit --from-beginning --timeout-ms 5000`,
     );
   addConnectionOptions(cmd).action(
-    action(async (flags: ConsumeFlags) => {
+    action(async (args: string[], flags: ConsumeFlags) => {
+      flags.topic = topicArguments(args, flags.topic);
       if (flags.json && flags.format !== undefined) throw new UsageError('--json and --format exclude each other');
       const fmt = flags.json ? recordJson : compileFormat(flags.format ?? 'value');
       const start = parseStart(flags);

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CompressionName } from '../client/index.js';
-import { collect, intArg, UsageError } from './common.js';
+import { collect, intArg, topicArgument, UsageError } from './common.js';
 import {
   action,
   addConnectionOptions,
@@ -26,6 +26,8 @@ export function acksOption(defaultValue: string): Option {
     .default(defaultValue);
 }
 
+const DEFAULT_KEY_SEPARATOR = '\\t';
+
 export function parseAcks(s: string): 0 | 1 | -1 {
   return s === '0' ? 0 : s === '1' ? 1 : -1;
 }
@@ -33,7 +35,8 @@ export function parseAcks(s: string): 0 | 1 | -1 {
 interface ProduceFlags extends ConnectionFlags {
   topic: string;
   parseKey?: boolean;
-  keySeparator: string;
+  /** Given alone, it turns key parsing on; the default separator is a tab. */
+  keySeparator?: string;
   header?: string[];
   parseHeaders?: boolean;
   headersDelimiter: string;
@@ -70,11 +73,12 @@ export function lineParser(
     const [key, value] = parseKeyValue(h, '--header');
     return { key, value };
   });
-  const keySep = unescapeText(flags.keySeparator);
+  const keySep = unescapeText(flags.keySeparator ?? DEFAULT_KEY_SEPARATOR);
+  const parseKey = flags.parseKey === true || flags.keySeparator !== undefined;
   const hDelim = unescapeText(flags.headersDelimiter);
   const hSep = unescapeText(flags.headersSeparator);
   const hKeySep = unescapeText(flags.headersKeySeparator);
-  if (flags.parseKey && keySep === '') throw new UsageError('--key-separator must not be empty');
+  if (parseKey && keySep === '') throw new UsageError('--key-separator must not be empty');
   const nullMarker = flags.nullMarker;
   const nul = (s: string): string | null => (nullMarker !== undefined && s === nullMarker ? null : s);
   return (line: string) => {
@@ -95,7 +99,7 @@ export function lineParser(
       }
     }
     let key: string | null = null;
-    if (flags.parseKey) {
+    if (parseKey) {
       const i = rest.indexOf(keySep);
       if (i < 0) throw new Error(`no key separator ${JSON.stringify(keySep)} in line: ${clip(line)}`);
       key = nul(rest.slice(0, i));
@@ -113,9 +117,10 @@ export function register(program: Command): void {
   const cmd = program
     .command('produce')
     .description('send lines of stdin to a topic, one record per line')
-    .requiredOption('-t, --topic <name>', 'topic to write to')
+    .argument('[topic]', 'topic to write to (or --topic)')
+    .option('-t, --topic <name>', 'topic to write to')
     .option('-K, --parse-key', 'each line is KEY<separator>VALUE')
-    .option('--key-separator <sep>', 'separator between key and value (escapes like \\t allowed)', '\\t')
+    .option('--key-separator <sep>', 'separator between key and value, turns on --parse-key (default: \\t)')
     .option('-H, --header <key=value>', 'header added to every record; repeatable', collect)
     .option('--parse-headers', 'each line starts with headers: k1:v1,k2:v2<delimiter>...')
     .option('--headers-delimiter <sep>', 'ends the headers field of a line', '\\t')
@@ -138,14 +143,15 @@ export function register(program: Command): void {
 The number of records sent (and failed) is written to stderr at the end; the exit code is 1 if any failed.
 
 Examples:
-  echo 'hello' | samsa produce --topic greetings
+  echo 'hello' | samsa produce greetings
   printf 'user1\\t{"n":1}\\n' | samsa produce -t events --parse-key
-  printf 'k:v\\n' | samsa produce -t events --parse-key --key-separator : --header source=cli
+  printf 'k:v\\n' | samsa produce events --key-separator : --header source=cli
   printf 'trace:abc,env:dev\\tkey\\tvalue\\n' | samsa produce -t events --parse-headers --parse-key
   seq 1000 | samsa produce -t numbers --acks 1 --compression zstd`,
     );
   addConnectionOptions(cmd).action(
-    action(async (flags: ProduceFlags) => {
+    action(async (arg: string | undefined, flags: ProduceFlags) => {
+      flags.topic = topicArgument(arg, flags.topic);
       const parse = lineParser(flags);
       const { createProducer } = await loadClient();
       const producer = createProducer<string | null, string | null>({

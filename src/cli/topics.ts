@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander';
 import type { ConfigEntry, TopicInfo } from '../client/index.js';
-import { collect, intArg, UsageError } from './common.js';
+import { collect, intArg, topicArgument, topicArguments, UsageError } from './common.js';
 import {
   action,
   addConnectionOptions,
@@ -21,13 +21,7 @@ interface TopicFlags extends ConnectionFlags {
   json?: boolean;
 }
 
-function topicName(arg: string | undefined, flags: TopicFlags): string {
-  const name = arg ?? flags.topic;
-  if (!name) throw new UsageError('a topic name is needed (--topic NAME or as an argument)');
-  if (arg && flags.topic && arg !== flags.topic)
-    throw new UsageError(`two different topic names given: '${arg}' and '${flags.topic}'`);
-  return name;
-}
+const topicName = (arg: string | undefined, flags: TopicFlags): string => topicArgument(arg, flags.topic);
 
 function leaf(parent: Command, name: string, description: string): Command {
   const cmd = parent.command(name).description(description);
@@ -217,8 +211,7 @@ Examples:
     .option('--json', 'print the result as JSON')
     .action(
       action(async (args: string[], flags: Omit<TopicFlags, 'topic'> & { topic?: string[]; ifExists?: boolean }) => {
-        const names = [...args, ...(flags.topic ?? [])];
-        if (names.length === 0) throw new UsageError('a topic name is needed (--topic NAME or as an argument)');
+        const names = topicArguments(args, flags.topic);
         await withAdmin(flags, async (admin) => {
           const result: Array<{ topic: string; deleted: boolean }> = [];
           // One at a time, so --if-exists can tell a missing topic from a real failure.

@@ -1,37 +1,22 @@
 /**
- * Topic-level configuration: the table of every topic config Kafka 3.9 knows (type, default, validator,
- * broker-level synonyms), validation of user-supplied values, and resolution into the typed LogConfig
- * that storage works from.
+ * Topic-level configuration: the table of every topic config Kafka 3.9 knows, written with the same definition
+ * type and parsed with the same parser as the broker's settings (config-definition.ts), plus each key's broker
+ * synonyms and Kafka's own validation texts; validation of user-supplied values, and resolution into the typed
+ * LogConfig that storage works from.
  */
+import { type ConfigDefinition, type ConfigType, LONG_MAX, parseValue, type Synonym } from './config-definition.js';
 
-export type ConfigType = 'boolean' | 'int' | 'long' | 'double' | 'string' | 'list' | 'class' | 'password';
+export { LONG_MAX, type Synonym } from './config-definition.js';
+
 export type Importance = 'high' | 'medium' | 'low';
 
-/** A broker property that supplies a topic config's default; `scale` converts its unit to the topic's. */
-export interface Synonym {
-  name: string;
-  scale?: number;
-}
-
-export interface TopicConfigDef {
-  name: string;
-  type: ConfigType;
-  /** Kafka's default as Kafka prints it (DescribeConfigs shows this string). null = no default. */
-  defaultValue: string | null;
+/** A topic config: the shared definition, with the broker properties that supply its default. */
+export interface TopicConfigDef extends ConfigDefinition {
   /** Broker properties consulted, in order, when the topic has no override. */
-  synonyms: Synonym[];
+  brokerSynonyms: readonly Synonym[];
   sensitive: boolean;
   importance: Importance;
-  doc: string;
-  /** Returns an error text or null. Type checks are done before this is called. */
-  validate?: (value: string) => string | null;
 }
-
-export const LONG_MAX = '9223372036854775807';
-const INT_MAX = 2147483647;
-const INT_MIN = -2147483648;
-const LONG_MAX_BIG = 9223372036854775807n;
-const LONG_MIN_BIG = -9223372036854775808n;
 const DAY_MS = 86400000;
 
 function atLeast(min: number): (v: string) => string | null {
@@ -88,8 +73,9 @@ function def(
   return {
     name,
     type,
-    defaultValue,
-    synonyms: synonyms.map((s) => (typeof s === 'string' ? { name: s } : s)),
+    default: defaultValue,
+    status: 'supported',
+    brokerSynonyms: synonyms.map((s) => (typeof s === 'string' ? { name: s } : s)),
     sensitive: false,
     importance,
     doc,
@@ -421,26 +407,22 @@ export function topicConfigDef(name: string): TopicConfigDef | undefined {
   return BY_NAME.get(name);
 }
 
+/** Kafka's text for a value that is not of the key's type. */
+const TYPE_ERROR: Partial<Record<ConfigType, string>> = {
+  boolean: 'Expected value to be either true or false',
+  int: 'Expected value to be a 32-bit integer',
+  long: 'Expected value to be a 64-bit integer',
+  double: 'Expected value to be a double',
+};
+
+/** The type check of the shared parser, worded as Kafka words it for topic configs. */
 function checkType(d: TopicConfigDef, value: string): string | null {
-  const v = value.trim();
-  switch (d.type) {
-    case 'boolean':
-      return /^(true|false)$/i.test(v) ? null : `Expected value to be either true or false`;
-    case 'int': {
-      if (!/^-?\d+$/.test(v)) return `Expected value to be a 32-bit integer, but it was a java.lang.String`;
-      const n = Number(v);
-      return n < INT_MIN || n > INT_MAX ? 'Expected value to be a 32-bit integer' : null;
-    }
-    case 'long': {
-      if (!/^-?\d+$/.test(v)) return `Expected value to be a 64-bit integer, but it was a java.lang.String`;
-      const b = BigInt(v);
-      return b < LONG_MIN_BIG || b > LONG_MAX_BIG ? 'Expected value to be a 64-bit integer' : null;
-    }
-    case 'double':
-      return v !== '' && Number.isFinite(Number(v)) ? null : 'Expected value to be a double';
-    default:
-      return null;
-  }
+  const error = TYPE_ERROR[d.type];
+  if (error === undefined || parseValue(d, value).ok) return null;
+  const t = value.trim();
+  return /^[+-]?\d+$/.test(t) || d.type === 'boolean' || d.type === 'double'
+    ? error
+    : `${error}, but it was a java.lang.String`;
 }
 
 /** Error text for an invalid topic config value, or null if `name=value` is acceptable. */
@@ -473,13 +455,13 @@ export function resolveEntry(
 ): ResolvedConfigEntry {
   const o = topicOverrides[d.name];
   if (o !== undefined && o !== null) return { name: d.name, value: o, source: 'topic', def: d };
-  for (const s of d.synonyms) {
+  for (const s of d.brokerSynonyms) {
     const b = brokerDefaults[s.name];
     if (b === undefined || b === null || b === '') continue;
     const value = s.scale ? String(Number(b) * s.scale) : b;
     return { name: d.name, value, source: 'broker', synonym: s.name, def: d };
   }
-  return { name: d.name, value: d.defaultValue, source: 'default', def: d };
+  return { name: d.name, value: d.default, source: 'default', def: d };
 }
 
 export function resolveTopicConfigEntries(

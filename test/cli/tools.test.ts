@@ -189,6 +189,17 @@ test('samsa produce -> kcat: keys, values, headers and explicit partition intact
   );
 });
 
+test('samsa produce TOPIC and consume TOPIC take the topic as an argument; --key-separator alone parses keys', async () => {
+  const topic = uniqueTopic('cli-positional');
+  await ok(['topics', 'create', topic]);
+  const produced = await ok(['produce', topic, '--key-separator', '='], { input: 'k1=v1\nk2=a=b\n' });
+  assert.match(produced.stderr, /^2 records produced/m);
+  // The same name both ways is accepted.
+  await ok(['produce', topic, '-t', topic], { input: 'plain\n' });
+  const r = await ok(['consume', topic, '--from-beginning', '--exit-at-end', '-f', '%k|%s\\n']);
+  assert.equal(r.stdout, 'k1|v1\nk2|a=b\n|plain\n');
+});
+
 test('samsa produce: a line without the key separator fails the run (exit 1) and says why', async () => {
   const topic = uniqueTopic('cli-produce-bad');
   const r = await samsa(['produce', '-t', topic, '--parse-key'], { input: 'good\tone\nno-separator\n' });
@@ -522,7 +533,9 @@ test('wrong arguments: exit 2 with one clear line', async () => {
   assertUsage(await samsa(['topics', 'create', 'x', '--partitions', 'zero']), /--partitions.*expected an integer/);
   assertUsage(await samsa(['topics', 'alter', 'x']), /nothing to alter/);
   assertUsage(await samsa(['topics', 'create', 'x', '--config', 'novalue']), /--config: expected key=value/);
-  assertUsage(await samsa(['produce']), /required option '-t, --topic <name>'/);
+  assertUsage(await samsa(['produce']), /a topic name is needed/);
+  assertUsage(await samsa(['produce', 'a', '-t', 'b']), /two different topic names given: 'a' and 'b'/);
+  assertUsage(await samsa(['consume']), /a topic name is needed/);
   assertUsage(await samsa(['produce', '-t', 'x', '--acks', '2']), /--acks.*Allowed choices are 0, 1, all/);
   assertUsage(
     await samsa(['produce', '-t', 'x', '--compression', 'brotli']),

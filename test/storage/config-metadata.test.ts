@@ -49,14 +49,14 @@ test('the topic config table covers Kafka 3.9 topic configs', () => {
   for (const n of names) assert.ok(topicConfigDef(n), n);
   for (const d of TOPIC_CONFIGS) {
     assert.ok(d.doc.length > 10, d.name);
-    if (d.defaultValue !== null)
-      assert.equal(validateTopicConfig(d.name, d.defaultValue), null, `${d.name} default must validate`);
+    if (d.default !== null)
+      assert.equal(validateTopicConfig(d.name, d.default), null, `${d.name} default must validate`);
   }
   assert.deepEqual(
-    topicConfigDef('retention.ms')!.synonyms.map((s) => s.name),
+    topicConfigDef('retention.ms')!.brokerSynonyms.map((s) => s.name),
     ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'],
   );
-  assert.equal(topicConfigDef('max.message.bytes')!.synonyms[0]!.name, 'message.max.bytes');
+  assert.equal(topicConfigDef('max.message.bytes')!.brokerSynonyms[0]!.name, 'message.max.bytes');
 });
 
 test('validateTopicConfig checks names, types and ranges', () => {

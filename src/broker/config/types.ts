@@ -36,59 +36,18 @@ export class ConfigError extends Error {
 // ---------------------------------------------------------------------------------------------------------
 // Definitions
 
-export type ConfigType = 'boolean' | 'string' | 'int' | 'short' | 'long' | 'double' | 'list' | 'password';
-
-/** The numeric type ids DescribeConfigs (v3+) reports in ConfigType. */
-export const CONFIG_TYPE_ID: Readonly<Record<ConfigType, number>> = {
-  boolean: 1,
-  string: 2,
-  int: 3,
-  short: 4,
-  long: 5,
-  double: 6,
-  list: 7,
-  password: 9,
-};
-
-/** DescribeConfigs ConfigSource ids relevant to broker resources. */
-export const CONFIG_SOURCE = {
-  STATIC_BROKER_CONFIG: 4,
-  DEFAULT_CONFIG: 5,
-} as const;
-
-export type ConfigValue = boolean | number | string | string[] | null;
-
-export interface ConfigDefinition {
-  name: string;
-  type: ConfigType;
-  /** Default in Kafka's textual form (what DescribeConfigs shows); null means "no default / unset". */
-  default: string | null;
-  /** One line, our own words. */
-  doc: string;
-  /** Inclusive numeric bounds for int/short/long/double. */
-  min?: number;
-  max?: number;
-  /** Allowed values for string (exact, case-insensitive match) or each element of a list. */
-  validValues?: readonly string[];
-  /** Extra check on the typed value; returns a description of what is expected, or undefined if fine. */
-  check?: (value: ConfigValue) => string | undefined;
-  /**
-   * 'supported': Samsa honours it. 'ignored': accepted and validated for compatibility with Kafka config
-   * files, but it has no effect (the doc says why).
-   */
-  status: 'supported' | 'ignored';
-  /** True for settings Kafka does not have. */
-  samsaOnly?: boolean;
-  /** Names of other keys that set the same thing, highest precedence first (DescribeConfigs synonyms). */
-  synonyms?: readonly string[];
-  sensitive?: boolean;
-  /** For 'ignored' settings that stock Kafka files always contain: no warning when set. */
-  quiet?: boolean;
-}
-
-export const LONG_MAX = '9223372036854775807';
-export const INT_MAX = 2147483647;
-export const INT_MIN = -2147483648;
+export {
+  CONFIG_SOURCE,
+  CONFIG_TYPE_ID,
+  type ConfigDefinition,
+  type ConfigType,
+  type ConfigValue,
+  INT_MAX,
+  INT_MIN,
+  LONG_MAX,
+  type Synonym,
+} from '../../storage/config-definition.js';
+import type { ConfigDefinition } from '../../storage/config-definition.js';
 
 export const def = (
   d: Omit<ConfigDefinition, 'status'> & { status?: ConfigDefinition['status'] },

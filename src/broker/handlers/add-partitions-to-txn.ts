@@ -1,6 +1,11 @@
+/**
+ * AddPartitionsToTxn (v0-v5): partitions join a producer's transaction before it writes to them. v0-v3 come from
+ * producers, one transaction each (v2+ answer PRODUCER_FENCED); v4+ (KIP-890) come from brokers, batching several
+ * transactions, each adding partitions or only verifying that they are in it already.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
-import type { AddPartitionsToTxn } from '../../protocol/messages/add-partitions-to-txn.js';
-import type { Broker } from '../broker.js';
+import { AddPartitionsToTxn } from '../../protocol/messages/add-partitions-to-txn.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 import type { PartitionResult } from '../txn/coordinator.js';
 
@@ -14,12 +19,12 @@ const toWire = (rs: PartitionResult[]) =>
  * AddPartitionsToTxn. v0-v3 come from producers (one transaction); v4+ from brokers, batching several
  * transactions, each either adding partitions or only verifying that they are already in it (KIP-890).
  */
-export function addPartitionsToTxn(broker: Broker): Handler<typeof AddPartitionsToTxn> {
+export function addPartitionsToTxn({ txn }: HandlerDeps<'txn'>): Handler<typeof AddPartitionsToTxn> {
   return async (ctx, req) => {
     const v = ctx.header.apiVersion;
     if (v <= 3) {
       const fenced = v >= 2 ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_PRODUCER_EPOCH;
-      const rs = await broker.txn.addPartitions(
+      const rs = await txn.addPartitions(
         req.v3AndBelowTransactionalId,
         req.v3AndBelowProducerId,
         req.v3AndBelowProducerEpoch,
@@ -32,16 +37,12 @@ export function addPartitionsToTxn(broker: Broker): Handler<typeof AddPartitions
     for (const t of req.transactions) {
       const topics = t.topics.map((x) => ({ name: x.name, partitions: x.partitions }));
       const rs = t.verifyOnly
-        ? broker.txn.verifyPartitions(t.transactionalId, t.producerId, t.producerEpoch, topics)
-        : await broker.txn.addPartitions(
-            t.transactionalId,
-            t.producerId,
-            t.producerEpoch,
-            topics,
-            ErrorCode.PRODUCER_FENCED,
-          );
+        ? txn.verifyPartitions(t.transactionalId, t.producerId, t.producerEpoch, topics)
+        : await txn.addPartitions(t.transactionalId, t.producerId, t.producerEpoch, topics, ErrorCode.PRODUCER_FENCED);
       resultsByTransaction.push({ transactionalId: t.transactionalId, topicResults: toWire(rs) });
     }
     return { throttleTimeMs: 0, errorCode: 0, resultsByTransaction, resultsByTopicV3AndBelow: [] };
   };
 }
+
+export const addPartitionsToTxnHandler = defineHandler(AddPartitionsToTxn, addPartitionsToTxn);

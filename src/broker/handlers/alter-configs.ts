@@ -1,22 +1,29 @@
+/**
+ * AlterConfigs (v0-v2): replaces the whole override set of topics (the legacy, non-incremental API); broker
+ * resources are refused, since Samsa has no dynamic broker configs yet. v2+ are flexible.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
-import type { AlterConfigs } from '../../protocol/messages/alter-configs.js';
+import { AlterConfigs } from '../../protocol/messages/alter-configs.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
-import type { Broker } from '../broker.js';
-import { alterPrecheck, brokerAlterError, ResourceType } from '../configs-view.js';
+import { aclResourceOf, alterPrecheck, authorizationError, brokerAlterError, ResourceType } from '../configs-view.js';
+import { AclOperation } from '../../security/authorizer.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 import { invalidTopicName } from '../topics.js';
 
 type Result = Encodable<ResponseOf<typeof AlterConfigs>['responses'][number]>;
 
 /** Replaces the whole override set of topics (the legacy, non-incremental API). */
-export function alterConfigs(broker: Broker): Handler<typeof AlterConfigs> {
-  return (_ctx, req) => {
+export function alterConfigs({ nodeId, topics }: HandlerDeps<'nodeId' | 'topics'>): Handler<typeof AlterConfigs> {
+  return (ctx, req) => {
     const precheck = alterPrecheck(req.resources);
     const responses: Result[] = req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       const done = (errorCode: number, errorMessage: string | null): Result => ({ ...base, errorCode, errorMessage });
       const bad = precheck(r);
       if (bad) return done(bad.errorCode, bad.errorMessage);
+      if (!ctx.authorize(AclOperation.ALTER_CONFIGS, aclResourceOf(r.resourceType, r.resourceName)))
+        return done(authorizationError(r.resourceType), null);
       const nulls = r.configs.filter((c) => c.value === null).map((c) => c.name);
       if (nulls.length > 0)
         return done(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${nulls.join(', ')}`);
@@ -25,16 +32,16 @@ export function alterConfigs(broker: Broker): Handler<typeof AlterConfigs> {
         case ResourceType.TOPIC: {
           const bad = invalidTopicName(r.resourceName);
           if (bad) return done(ErrorCode.INVALID_TOPIC_EXCEPTION, `Invalid topic name: ${bad}`);
-          if (!broker.topics.get(r.resourceName))
+          if (!topics.get(r.resourceName))
             return done(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
           const configs: Record<string, string> = {};
           for (const c of r.configs) configs[c.name] = c.value!;
-          const res = broker.topics.setConfigs(r.resourceName, configs, req.validateOnly);
+          const res = topics.setConfigs(r.resourceName, configs, req.validateOnly);
           return done(res.errorCode, res.errorMessage);
         }
         case ResourceType.BROKER: {
           const err = brokerAlterError(
-            broker.nodeId,
+            nodeId,
             r.resourceType,
             r.resourceName,
             r.configs.map((c) => c.name),
@@ -53,3 +60,5 @@ export function alterConfigs(broker: Broker): Handler<typeof AlterConfigs> {
     return { throttleTimeMs: 0, responses };
   };
 }
+
+export const alterConfigsHandler = defineHandler(AlterConfigs, alterConfigs);

@@ -1,13 +1,17 @@
-import type { ConsumerGroupDescribe } from '../../protocol/messages/consumer-group-describe.js';
-import type { Broker } from '../broker.js';
+/**
+ * ConsumerGroupDescribe (v0, KIP-848): members, epochs, subscriptions and current and target assignments of
+ * consumer groups. An unknown group gets GROUP_ID_NOT_FOUND with empty fields.
+ */
+import { ConsumerGroupDescribe } from '../../protocol/messages/consumer-group-describe.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** KIP-848: members, epochs and current/target assignments of consumer groups. */
-export function consumerGroupDescribe(broker: Broker): Handler<typeof ConsumerGroupDescribe> {
+export function consumerGroupDescribe({ groups }: HandlerDeps<'groups'>): Handler<typeof ConsumerGroupDescribe> {
   return (_ctx, req) => ({
     throttleTimeMs: 0,
     groups: req.groupIds.map((id) => {
-      const d = broker.groups.consumerGroupDescribe(id);
+      const d = groups.consumerGroupDescribe(id);
       if ('members' in d) return d;
       return {
         ...d,
@@ -21,3 +25,5 @@ export function consumerGroupDescribe(broker: Broker): Handler<typeof ConsumerGr
     }),
   });
 }
+
+export const consumerGroupDescribeHandler = defineHandler(ConsumerGroupDescribe, consumerGroupDescribe);

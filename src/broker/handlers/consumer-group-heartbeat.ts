@@ -1,13 +1,22 @@
+/**
+ * ConsumerGroupHeartbeat (v0-v1, KIP-848): a member joins, stays in or leaves a consumer group and receives the
+ * assignment the broker computed. A subscription regex that does not compile is refused with
+ * INVALID_REGULAR_EXPRESSION; v1 adds nothing Samsa treats differently.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
-import type { ConsumerGroupHeartbeat } from '../../protocol/messages/consumer-group-heartbeat.js';
-import type { Broker } from '../broker.js';
+import { ConsumerGroupHeartbeat } from '../../protocol/messages/consumer-group-heartbeat.js';
+import { AclOperation, groupResource } from '../../security/authorizer.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 import { clientHost } from '../groups/client-host.js';
 import { compileTopicRegex } from '../groups/consumer.js';
 
 /** KIP-848: join, stay in, leave a consumer group and receive the broker-computed assignment. */
-export function consumerGroupHeartbeat(broker: Broker): Handler<typeof ConsumerGroupHeartbeat> {
+export function consumerGroupHeartbeat({ groups }: HandlerDeps<'groups'>): Handler<typeof ConsumerGroupHeartbeat> {
   return (ctx, req) => {
+    if (!ctx.authorize(AclOperation.READ, groupResource(req.groupId))) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null };
+    }
     const regex = req.subscribedTopicRegex;
     if (regex !== null && regex !== '' && compileTopicRegex(regex) === undefined) {
       return {
@@ -16,7 +25,7 @@ export function consumerGroupHeartbeat(broker: Broker): Handler<typeof ConsumerG
         errorMessage: `Invalid subscription regex: ${regex}`,
       };
     }
-    const out = broker.groups.consumerGroupHeartbeat({
+    const out = groups.consumerGroupHeartbeat({
       groupId: req.groupId,
       memberId: req.memberId,
       memberEpoch: req.memberEpoch,
@@ -34,3 +43,5 @@ export function consumerGroupHeartbeat(broker: Broker): Handler<typeof ConsumerG
     return out instanceof Promise ? out.then((o) => ({ throttleTimeMs: 0, ...o })) : { throttleTimeMs: 0, ...out };
   };
 }
+
+export const consumerGroupHeartbeatHandler = defineHandler(ConsumerGroupHeartbeat, consumerGroupHeartbeat);

@@ -1,17 +1,28 @@
+/**
+ * CreatePartitions (v0-v3): raises the partition count of topics, optionally with an explicit assignment of the
+ * new partitions to brokers (checked against the brokers in the metadata view). v2+ are flexible; v3 changes
+ * nothing on the wire.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
-import type { CreatePartitions } from '../../protocol/messages/create-partitions.js';
+import { CreatePartitions } from '../../protocol/messages/create-partitions.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
-import type { Broker } from '../broker.js';
-import type { Handler } from '../dispatch.js';
+import { AclOperation, topicResource } from '../../security/authorizer.js';
+import { defineHandler, type HandlerDeps } from './define.js';
+import type { Handler, RequestContext } from '../dispatch.js';
 
 type Result = Encodable<ResponseOf<typeof CreatePartitions>['results'][number]>;
 type TopicIn = Parameters<Handler<typeof CreatePartitions>>[1]['topics'][number];
 
 /** Raises the partition count of topics, optionally with an explicit assignment of the new partitions. */
-export function createPartitions(broker: Broker): Handler<typeof CreatePartitions> {
-  const one = (t: TopicIn, validateOnly: boolean): Result => {
+export function createPartitions({
+  metadata,
+  topics,
+}: HandlerDeps<'metadata' | 'topics'>): Handler<typeof CreatePartitions> {
+  const one = (ctx: RequestContext, t: TopicIn, validateOnly: boolean): Result => {
     const fail = (errorCode: number, errorMessage: string): Result => ({ name: t.name, errorCode, errorMessage });
-    const topic = broker.topics.get(t.name);
+    if (!ctx.authorize(AclOperation.ALTER, topicResource(t.name)))
+      return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
+    const topic = topics.get(t.name);
     if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${t.name}' does not exist.`);
     if (t.count < topic.partitions) {
       return fail(
@@ -43,20 +54,22 @@ export function createPartitions(broker: Broker): Handler<typeof CreatePartition
             `The assignment of new partition ${p} names a broker more than once.`,
           );
         }
-        const unknown = ids.find((b) => b !== broker.nodeId);
+        const unknown = ids.find((b) => metadata.broker(b) === undefined);
         if (unknown !== undefined) {
+          const known = metadata.brokers().map((b) => b.nodeId);
+          const where = known.length === 1 ? `the only broker is ${known[0]}` : `the brokers are ${known.join(', ')}`;
           return fail(
             ErrorCode.INVALID_REPLICA_ASSIGNMENT,
-            `Unknown broker ${unknown} in the assignment of new partition ${p}; the only broker is ${broker.nodeId}.`,
+            `Unknown broker ${unknown} in the assignment of new partition ${p}; ${where}.`,
           );
         }
       }
     }
-    const res = broker.topics.createPartitions(t.name, t.count, validateOnly);
+    const res = topics.createPartitions(t.name, t.count, validateOnly);
     return { name: t.name, errorCode: res.errorCode, errorMessage: res.errorMessage };
   };
 
-  return (_ctx, req) => {
+  return (ctx, req) => {
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const results: Result[] = [];
@@ -68,8 +81,10 @@ export function createPartitions(broker: Broker): Handler<typeof CreatePartition
         answered.add(t.name);
         continue;
       }
-      results.push(one(t, req.validateOnly));
+      results.push(one(ctx, t, req.validateOnly));
     }
     return { throttleTimeMs: 0, results };
   };
 }
+
+export const createPartitionsHandler = defineHandler(CreatePartitions, createPartitions);

@@ -1,9 +1,16 @@
+/**
+ * CreateTopics (v0-v7): creates topics, each whole or not at all, with explicit assignments checked against the
+ * brokers in the metadata view. v1+ validateOnly and error messages; v4+ -1 partitions or replication factor
+ * mean the broker defaults; v5+ answer with the topic's configs, partition count and replication factor; v7 the
+ * topic id.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
-import type { CreateTopics } from '../../protocol/messages/create-topics.js';
+import { CreateTopics } from '../../protocol/messages/create-topics.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
-import type { Broker } from '../broker.js';
 import { topicConfigViews } from '../configs-view.js';
-import type { Handler } from '../dispatch.js';
+import { AclOperation, CLUSTER, type Resource, topicResource } from '../../security/authorizer.js';
+import { defineHandler, type HandlerDeps } from './define.js';
+import type { Handler, RequestContext } from '../dispatch.js';
 import { invalidTopicName } from '../topics.js';
 
 type TopicOut = Encodable<ResponseOf<typeof CreateTopics>['topics'][number]>;
@@ -18,12 +25,19 @@ const fail = (name: string, errorCode: number, errorMessage: string): TopicOut =
   configs: [],
 });
 
+/** The end of the message for an assignment naming a broker that does not exist. */
+export function unknownBroker(id: number, brokerIds: readonly number[]): string {
+  return brokerIds.length === 1
+    ? `names broker ${id}, but the only broker is ${brokerIds[0]}.`
+    : `names broker ${id}, which is not one of the brokers ${brokerIds.join(', ')}.`;
+}
+
 /**
- * Checks an explicit replica assignment against this single-broker cluster and returns the partition count and
+ * Checks an explicit replica assignment against the brokers of the cluster and returns the partition count and
  * replication factor it implies, or an error text (INVALID_REPLICA_ASSIGNMENT).
  */
 export function checkAssignment(
-  nodeId: number,
+  brokerIds: readonly number[],
   assignments: ReadonlyArray<{ partitionIndex: number; brokerIds: readonly number[] }>,
 ): { partitions: number; replicationFactor: number } | string {
   const seen = new Set<number>();
@@ -37,10 +51,9 @@ export function checkAssignment(
     if (new Set(a.brokerIds).size !== a.brokerIds.length) {
       return `The manual assignment of partition ${a.partitionIndex} names a broker more than once.`;
     }
-    const unknown = a.brokerIds.find((b) => b !== nodeId);
-    if (unknown !== undefined) {
-      return `The manual assignment of partition ${a.partitionIndex} names broker ${unknown}, but the only broker is ${nodeId}.`;
-    }
+    const unknown = a.brokerIds.find((b) => !brokerIds.includes(b));
+    if (unknown !== undefined)
+      return `The manual assignment of partition ${a.partitionIndex} ${unknownBroker(unknown, brokerIds)}`;
     if (rf !== -1 && a.brokerIds.length !== rf)
       return 'All partitions in a manual assignment must have the same number of replicas.';
     rf = a.brokerIds.length;
@@ -52,13 +65,21 @@ export function checkAssignment(
 }
 
 /** Creates topics (or, with validateOnly, checks that they could be created). Each topic succeeds or fails whole. */
-export function createTopics(broker: Broker): Handler<typeof CreateTopics> {
-  const createOne = (version: number, t: TopicIn, validateOnly: boolean): TopicOut => {
+export function createTopics({
+  config,
+  metadata,
+  topics,
+}: HandlerDeps<'config' | 'metadata' | 'topics'>): Handler<typeof CreateTopics> {
+  const createOne = (ctx: RequestContext, version: number, t: TopicIn, validateOnly: boolean): TopicOut => {
+    // CREATE on the cluster covers every topic; otherwise the topic itself needs it.
+    const mayCreate = (resource: Resource) => ctx.authorize(AclOperation.CREATE, resource);
+    if (!mayCreate(CLUSTER) && !mayCreate(topicResource(t.name))) {
+      return fail(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
+    }
     // Name and existence come first, as in Kafka, so an existing topic is reported as such whatever else is wrong.
     const badName = invalidTopicName(t.name);
     if (badName) return fail(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, badName);
-    if (broker.topics.get(t.name))
-      return fail(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+    if (topics.get(t.name)) return fail(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
     const nullConfigs = t.configs.filter((c) => c.value === null).map((c) => c.name);
     if (nullConfigs.length > 0) {
       return fail(
@@ -80,22 +101,25 @@ export function createTopics(broker: Broker): Handler<typeof CreateTopics> {
           'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.',
         );
       }
-      const a = checkAssignment(broker.nodeId, t.assignments);
+      const a = checkAssignment(
+        metadata.brokers().map((b) => b.nodeId),
+        t.assignments,
+      );
       if (typeof a === 'string') return fail(t.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, a);
       numPartitions = a.partitions;
       replicationFactor = a.replicationFactor;
     }
-    if (numPartitions === -1) numPartitions = broker.config.numPartitions;
-    if (replicationFactor === -1) replicationFactor = broker.config.defaultReplicationFactor;
+    if (numPartitions === -1) numPartitions = config.numPartitions;
+    if (replicationFactor === -1) replicationFactor = config.defaultReplicationFactor;
 
-    const res = broker.topics.create(t.name, numPartitions, replicationFactor, configs, validateOnly);
+    const res = topics.create(t.name, numPartitions, replicationFactor, configs, validateOnly);
     if (res.errorCode !== 0) return fail(t.name, res.errorCode, res.errorMessage ?? '');
-    const created = validateOnly ? undefined : broker.topics.get(t.name);
+    const created = validateOnly ? undefined : topics.get(t.name);
     const out: TopicOut = { name: t.name, topicId: created?.topicId, errorCode: 0, errorMessage: null };
     if (version >= 5) {
       out.numPartitions = created?.partitions ?? numPartitions;
       out.replicationFactor = replicationFactor;
-      out.configs = topicConfigViews(created?.configs ?? configs, broker.config).map((c) => ({
+      out.configs = topicConfigViews(created?.configs ?? configs, config).map((c) => ({
         name: c.name,
         value: c.value,
         readOnly: c.readOnly,
@@ -110,17 +134,19 @@ export function createTopics(broker: Broker): Handler<typeof CreateTopics> {
     const version = ctx.header.apiVersion;
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
-    const topics: TopicOut[] = [];
+    const results: TopicOut[] = [];
     const answered = new Set<string>();
     for (const t of req.topics) {
       if (counts.get(t.name)! > 1) {
         // Every entry of a repeated name fails, and the name is answered once.
-        if (!answered.has(t.name)) topics.push(fail(t.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
+        if (!answered.has(t.name)) results.push(fail(t.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
         answered.add(t.name);
         continue;
       }
-      topics.push(createOne(version, t, req.validateOnly));
+      results.push(createOne(ctx, version, t, req.validateOnly));
     }
-    return { throttleTimeMs: 0, topics };
+    return { throttleTimeMs: 0, topics: results };
   };
 }
+
+export const createTopicsHandler = defineHandler(CreateTopics, createTopics);

@@ -1,14 +1,23 @@
+/**
+ * DeleteTopics (v0-v6): deletes topics by name; v6 by topic id as well (an entry naming both is refused). The
+ * groups' committed offsets of a deleted topic go with it. v4+ are flexible; v5+ carry error messages.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
-import type { DeleteTopics } from '../../protocol/messages/delete-topics.js';
+import { DeleteTopics } from '../../protocol/messages/delete-topics.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { ZERO_UUID } from '../../protocol/schema.js';
-import type { Broker } from '../broker.js';
+import { AclOperation, topicResource } from '../../security/authorizer.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 type Result = Encodable<ResponseOf<typeof DeleteTopics>['responses'][number]>;
 
 /** Deletes topics by name (all versions) or by topic id (v6+). */
-export function deleteTopics(broker: Broker): Handler<typeof DeleteTopics> {
+export function deleteTopics({
+  config,
+  groups,
+  topics,
+}: HandlerDeps<'config' | 'groups' | 'topics'>): Handler<typeof DeleteTopics> {
   return async (ctx, req) => {
     const version = ctx.header.apiVersion;
     const wanted: Array<{ name: string | null; topicId: string }> =
@@ -44,7 +53,7 @@ export function deleteTopics(broker: Broker): Handler<typeof DeleteTopics> {
           },
         });
       } else {
-        const name = broker.topics.nameForId(w.topicId);
+        const name = topics.nameForId(w.topicId);
         if (name === undefined) {
           resolved.push({
             entry: w,
@@ -70,7 +79,7 @@ export function deleteTopics(broker: Broker): Handler<typeof DeleteTopics> {
         continue;
       }
       const name = r.name!;
-      const topicId = broker.topics.get(name)?.topicId ?? ZERO_UUID;
+      const topicId = topics.get(name)?.topicId ?? ZERO_UUID;
       const base = { name, topicId };
       if (counts.get(name)! > 1) {
         const byId = r.entry.name === null;
@@ -81,7 +90,15 @@ export function deleteTopics(broker: Broker): Handler<typeof DeleteTopics> {
         });
         continue;
       }
-      if (!broker.config.deleteTopicEnable) {
+      if (!ctx.authorize(AclOperation.DELETE, topicResource(name))) {
+        responses.push({
+          ...base,
+          errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+          errorMessage: 'Authorization failed.',
+        });
+        continue;
+      }
+      if (!config.deleteTopicEnable) {
         // Before v3 clients did not know TOPIC_DELETION_DISABLED; Kafka answers them with INVALID_REQUEST.
         responses.push({
           ...base,
@@ -90,7 +107,7 @@ export function deleteTopics(broker: Broker): Handler<typeof DeleteTopics> {
         });
         continue;
       }
-      if (!broker.topics.get(name)) {
+      if (!topics.get(name)) {
         responses.push({
           ...base,
           errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
@@ -98,12 +115,14 @@ export function deleteTopics(broker: Broker): Handler<typeof DeleteTopics> {
         });
         continue;
       }
-      const res = broker.topics.delete(name);
+      const res = topics.delete(name);
       // Committed offsets of a deleted topic go with it, so a re-created topic starts with none.
-      if (res.errorCode === 0) cleanups.push(broker.groups.deleteTopic(name));
+      if (res.errorCode === 0) cleanups.push(groups.deleteTopic(name));
       responses.push({ ...base, errorCode: res.errorCode, errorMessage: res.errorMessage });
     }
     if (cleanups.length > 0) await Promise.all(cleanups);
     return { throttleTimeMs: 0, responses };
   };
 }
+
+export const deleteTopicsHandler = defineHandler(DeleteTopics, deleteTopics);

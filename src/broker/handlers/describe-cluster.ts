@@ -1,6 +1,12 @@
+/**
+ * DescribeCluster: the brokers (each by its endpoint on the request's listener), the controller and the cluster
+ * id, from the metadata view. v1 adds the endpoint type: Samsa has no separate controller endpoints, so asking
+ * for controllers is refused with MISMATCHED_ENDPOINT_TYPE, as a Kafka broker refuses it.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
-import type { DescribeCluster } from '../../protocol/messages/describe-cluster.js';
-import type { Broker } from '../broker.js';
+import { DescribeCluster } from '../../protocol/messages/describe-cluster.js';
+import { AclOperation, CLUSTER } from '../../security/authorizer.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 const ENDPOINT_BROKERS = 1;
@@ -13,12 +19,11 @@ const OPS_NOT_REQUESTED = -2147483648;
  */
 const CLUSTER_OPS = [5, 7, 8, 9, 10, 11, 12].reduce((bits, op) => bits | (1 << op), 0);
 
-/** The single-node cluster: this broker, which is also its controller. */
-export function describeCluster(broker: Broker): Handler<typeof DescribeCluster> {
+export function describeCluster({ metadata: view }: HandlerDeps<'metadata'>): Handler<typeof DescribeCluster> {
   return (ctx, req) => {
     const base = {
       throttleTimeMs: 0,
-      clusterId: broker.clusterId,
+      clusterId: view.clusterId,
       endpointType: req.endpointType,
       clusterAuthorizedOperations: OPS_NOT_REQUESTED,
     };
@@ -41,13 +46,30 @@ export function describeCluster(broker: Broker): Handler<typeof DescribeCluster>
         brokers: [],
       };
     }
+    if (!ctx.authorize(AclOperation.DESCRIBE, CLUSTER)) {
+      return {
+        ...base,
+        errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+        errorMessage: null,
+        controllerId: -1,
+        brokers: [],
+      };
+    }
+    // Each broker as reached through the listener this request came in on.
+    const brokers: Array<{ brokerId: number; host: string; port: number; rack: string | null }> = [];
+    for (const b of view.brokers()) {
+      const e = view.endpoint(b.nodeId, ctx.listenerName);
+      if (e !== undefined) brokers.push({ brokerId: b.nodeId, host: e.host, port: e.port, rack: b.rack });
+    }
     return {
       ...base,
       errorCode: 0,
       errorMessage: null,
-      controllerId: broker.nodeId,
-      brokers: [{ brokerId: broker.nodeId, host: broker.advertisedHost, port: broker.advertisedPort, rack: null }],
+      controllerId: view.controllerId(),
+      brokers,
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPS : OPS_NOT_REQUESTED,
     };
   };
 }
+
+export const describeClusterHandler = defineHandler(DescribeCluster, describeCluster);

@@ -1,14 +1,21 @@
+/**
+ * DescribeConfigs (v0-v4): topic configs (with the source of each value and, v1+, its synonyms) and this
+ * broker's static configs. v3+ carry each value's type and documentation; v4 is flexible.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
-import type { DescribeConfigs } from '../../protocol/messages/describe-configs.js';
+import { DescribeConfigs } from '../../protocol/messages/describe-configs.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
-import type { Broker } from '../broker.js';
 import {
+  aclResourceOf,
+  authorizationError,
   badBrokerResource,
   brokerConfigViews,
   ResourceType,
   topicConfigViews,
   type ConfigView,
 } from '../configs-view.js';
+import { AclOperation } from '../../security/authorizer.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 import { invalidTopicName } from '../topics.js';
 
@@ -16,7 +23,11 @@ type Result = Encodable<ResponseOf<typeof DescribeConfigs>['results'][number]>;
 type ConfigOut = NonNullable<Result['configs']>[number];
 
 /** Topic configs (with where each value comes from) and this broker's static configs. */
-export function describeConfigs(broker: Broker): Handler<typeof DescribeConfigs> {
+export function describeConfigs({
+  config,
+  nodeId,
+  topics,
+}: HandlerDeps<'config' | 'nodeId' | 'topics'>): Handler<typeof DescribeConfigs> {
   return (ctx, req) => {
     const version = ctx.header.apiVersion;
     const synonyms = version >= 1 && req.includeSynonyms;
@@ -41,29 +52,30 @@ export function describeConfigs(broker: Broker): Handler<typeof DescribeConfigs>
         errorMessage,
         configs: [],
       });
+      if (!ctx.authorize(AclOperation.DESCRIBE_CONFIGS, aclResourceOf(r.resourceType, r.resourceName)))
+        return fail(authorizationError(r.resourceType), 'Authorization failed.');
       switch (r.resourceType) {
         case ResourceType.TOPIC: {
           const bad = invalidTopicName(r.resourceName);
           if (bad) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Invalid topic name: ${bad}`);
-          const t = broker.topics.get(r.resourceName);
+          const t = topics.get(r.resourceName);
           if (!t) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
           return {
             ...base,
             errorCode: 0,
             errorMessage: null,
-            configs: topicConfigViews(t.configs, broker.config, r.configurationKeys).map(toWire),
+            configs: topicConfigViews(t.configs, config, r.configurationKeys).map(toWire),
           };
         }
         case ResourceType.BROKER: {
-          const bad = badBrokerResource(broker.nodeId, r.resourceName, true);
+          const bad = badBrokerResource(nodeId, r.resourceName, true);
           if (bad) return fail(ErrorCode.INVALID_REQUEST, bad);
           // The empty name asks for cluster-wide dynamic defaults, of which there are none.
-          const configs =
-            r.resourceName === '' ? [] : brokerConfigViews(broker.config, r.configurationKeys).map(toWire);
+          const configs = r.resourceName === '' ? [] : brokerConfigViews(config, r.configurationKeys).map(toWire);
           return { ...base, errorCode: 0, errorMessage: null, configs };
         }
         case ResourceType.BROKER_LOGGER: {
-          const bad = badBrokerResource(broker.nodeId, r.resourceName, false);
+          const bad = badBrokerResource(nodeId, r.resourceName, false);
           if (bad) return fail(ErrorCode.INVALID_REQUEST, bad);
           // Samsa has no per-logger levels to report.
           return { ...base, errorCode: 0, errorMessage: null, configs: [] };
@@ -75,3 +87,5 @@ export function describeConfigs(broker: Broker): Handler<typeof DescribeConfigs>
     return { throttleTimeMs: 0, results };
   };
 }
+
+export const describeConfigsHandler = defineHandler(DescribeConfigs, describeConfigs);

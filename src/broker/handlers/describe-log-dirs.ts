@@ -1,16 +1,24 @@
+/**
+ * DescribeLogDirs (v0-v4): the broker's data directory, the size of each partition in it, and (v4+) the file
+ * system's total and usable bytes. v2+ are flexible; v3+ carry a top-level error code.
+ */
 import { statfs } from 'node:fs/promises';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { DescribeLogDirs } from '../../protocol/messages/describe-log-dirs.js';
+import { DescribeLogDirs } from '../../protocol/messages/describe-log-dirs.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
-import type { Broker } from '../broker.js';
+import { AclOperation, CLUSTER } from '../../security/authorizer.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 type TopicOut = Encodable<ResponseOf<typeof DescribeLogDirs>['results'][number]['topics'][number]>;
 
 /** The broker's single data directory, the size of each partition in it and the file system's capacity. */
-export function describeLogDirs(broker: Broker): Handler<typeof DescribeLogDirs> {
+export function describeLogDirs({
+  dataDir,
+  topics,
+}: HandlerDeps<'dataDir' | 'topics'>): Handler<typeof DescribeLogDirs> {
   const sizes = (name: string, wanted: readonly number[] | null): TopicOut | null => {
-    const logs = broker.topics.partitionsOf(name);
+    const logs = topics.partitionsOf(name);
     if (!logs) return null;
     const partitions = [];
     const indexes = wanted ?? logs.map((_l, i) => i);
@@ -23,18 +31,21 @@ export function describeLogDirs(broker: Broker): Handler<typeof DescribeLogDirs>
   };
 
   return async (ctx, req) => {
-    const topics: TopicOut[] = [];
+    if (!ctx.authorize(AclOperation.DESCRIBE, CLUSTER)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
+    }
+    const found: TopicOut[] = [];
     if (req.topics === null) {
-      for (const name of broker.topics.names()) {
+      for (const name of topics.names()) {
         const t = sizes(name, null);
-        if (t) topics.push(t);
+        if (t) found.push(t);
       }
     } else {
       const merged = new Map<string, number[]>();
       for (const t of req.topics) merged.set(t.topic, [...(merged.get(t.topic) ?? []), ...t.partitions]);
       for (const [name, parts] of merged) {
         const t = sizes(name, parts);
-        if (t) topics.push(t);
+        if (t) found.push(t);
       }
     }
     let totalBytes = -1;
@@ -42,7 +53,7 @@ export function describeLogDirs(broker: Broker): Handler<typeof DescribeLogDirs>
     let errorCode = 0;
     if (ctx.header.apiVersion >= 4) {
       try {
-        const s = await statfs(broker.dataDir);
+        const s = await statfs(dataDir);
         totalBytes = s.blocks * s.bsize;
         usableBytes = s.bavail * s.bsize;
       } catch {
@@ -52,7 +63,9 @@ export function describeLogDirs(broker: Broker): Handler<typeof DescribeLogDirs>
     return {
       throttleTimeMs: 0,
       errorCode: 0,
-      results: [{ errorCode, logDir: broker.dataDir, topics, totalBytes, usableBytes }],
+      results: [{ errorCode, logDir: dataDir, topics: found, totalBytes, usableBytes }],
     };
   };
 }
+
+export const describeLogDirsHandler = defineHandler(DescribeLogDirs, describeLogDirs);

@@ -1,23 +1,26 @@
+/**
+ * DescribeProducers (v0): the idempotent and transactional producers a partition knows (ids, epochs, last
+ * sequence and timestamp, the open transaction's first offset), as `kafka-transactions describe-producers` shows.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
-import type { DescribeProducers } from '../../protocol/messages/describe-producers.js';
-import type { Broker } from '../broker.js';
+import { DescribeProducers } from '../../protocol/messages/describe-producers.js';
+import { AclOperation, topicResource } from '../../security/authorizer.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** DescribeProducers: the idempotent/transactional producers a partition knows. */
-export function describeProducers(broker: Broker): Handler<typeof DescribeProducers> {
-  return (_ctx, req) => ({
+export function describeProducers({ replicas }: HandlerDeps<'replicas'>): Handler<typeof DescribeProducers> {
+  return (ctx, req) => ({
     throttleTimeMs: 0,
     topics: req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitionIndexes.map((partitionIndex) => {
-        const log = broker.topics.partition(t.name, partitionIndex);
-        if (!log)
-          return {
-            partitionIndex,
-            errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-            errorMessage: null,
-            activeProducers: [],
-          };
+        const fail = (errorCode: number) => ({ partitionIndex, errorCode, errorMessage: null, activeProducers: [] });
+        if (!ctx.authorize(AclOperation.READ, topicResource(t.name))) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        // The leader answers, as in Kafka.
+        const partition = replicas.access(t.name, partitionIndex);
+        if (typeof partition === 'number') return fail(partition);
+        const log = partition.log;
         const activeProducers = [...log.producers.producers.values()].map((e) => ({
           producerId: e.producerId,
           producerEpoch: e.epoch,
@@ -31,3 +34,5 @@ export function describeProducers(broker: Broker): Handler<typeof DescribeProduc
     })),
   });
 }
+
+export const describeProducersHandler = defineHandler(DescribeProducers, describeProducers);

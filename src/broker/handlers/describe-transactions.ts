@@ -1,17 +1,23 @@
+/**
+ * DescribeTransactions (v0): state, producer id and epoch, timeout and partitions of transactional ids
+ * (TRANSACTIONAL_ID_NOT_FOUND for an unknown id).
+ */
 import { ErrorCode } from '../../protocol/errors.js';
-import type { DescribeTransactions } from '../../protocol/messages/describe-transactions.js';
-import type { Broker } from '../broker.js';
+import { DescribeTransactions } from '../../protocol/messages/describe-transactions.js';
+import { AclOperation, transactionalIdResource } from '../../security/authorizer.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** DescribeTransactions: state, producer and partitions of transactional ids. */
-export function describeTransactions(broker: Broker): Handler<typeof DescribeTransactions> {
-  return (_ctx, req) => ({
+export function describeTransactions({ txn }: HandlerDeps<'txn'>): Handler<typeof DescribeTransactions> {
+  return (ctx, req) => ({
     throttleTimeMs: 0,
     transactionStates: req.transactionalIds.map((transactionalId) => {
-      const m = broker.txn.describe(transactionalId);
+      const allowed = ctx.authorize(AclOperation.DESCRIBE, transactionalIdResource(transactionalId));
+      const m = allowed ? txn.describe(transactionalId) : undefined;
       if (!m) {
         return {
-          errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND,
+          errorCode: allowed ? ErrorCode.TRANSACTIONAL_ID_NOT_FOUND : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
           transactionalId,
           transactionState: '',
           transactionTimeoutMs: 0,
@@ -34,3 +40,5 @@ export function describeTransactions(broker: Broker): Handler<typeof DescribeTra
     }),
   });
 }
+
+export const describeTransactionsHandler = defineHandler(DescribeTransactions, describeTransactions);

@@ -1,9 +1,19 @@
+/**
+ * Fetch (v0-v17): reads whole record batches from many partitions for consumers and, through the replica
+ * manager, for follower replicas (replica id >= 0, in ReplicaState from v15), which a single node refuses as Kafka
+ * refuses an unknown replica. Long polling on max wait and min bytes, response and partition byte limits,
+ * incremental fetch sessions (v7+, KIP-227) and down-conversion to message sets for v0-v3. v4+ isolation level and
+ * aborted transactions; v9+ current leader epoch (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH); v12+ flexible;
+ * v13+ topics by id.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
-import type { Fetch } from '../../protocol/messages/fetch.js';
+import { Fetch } from '../../protocol/messages/fetch.js';
 import { downConvert } from '../../protocol/records/message-set.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { ZERO_UUID } from '../../protocol/schema.js';
-import type { Broker } from '../broker.js';
+import { AclOperation, CLUSTER, topicResource } from '../../security/authorizer.js';
+import { DEBUGGING_REPLICA_ID } from '../replica-manager.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 import { FetchWaiters } from '../fetch-waiters.js';
 import { channels, type FetchOutEvent } from '../observe.js';
@@ -26,17 +36,24 @@ interface Want {
 
 const EMPTY = Buffer.alloc(0);
 
+const isEpochError = (code: number) =>
+  code === ErrorCode.FENCED_LEADER_EPOCH || code === ErrorCode.UNKNOWN_LEADER_EPOCH;
+
 /**
  * Reads whole record batches from many partitions, with long polling on max wait and min bytes, response and
  * partition byte limits, incremental fetch sessions (KIP-227) and down-conversion for Fetch v0-v3.
  */
-export function fetch(broker: Broker): Handler<typeof Fetch> {
-  const sessions = broker.fetchSessions;
-
+export function fetch({
+  fetchSessions: sessions,
+  metadata: view,
+  replicas,
+  waiters,
+}: HandlerDeps<'fetchSessions' | 'metadata' | 'replicas' | 'waiters'>): Handler<typeof Fetch> {
   const topError = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] });
 
-  /** Reads every wanted partition once; pure apart from reading the logs. */
-  const collect = (wants: Want[], maxBytes: number, readCommitted: boolean) => {
+  /** Reads every wanted partition once; pure apart from reading the logs (and a follower's reported position). */
+  const collect = (wants: Want[], maxBytes: number, readCommitted: boolean, replicaId: number) => {
+    const fromFollower = replicaId >= 0;
     let used = 0;
     let anyError = false;
     const out: Array<{ want: Want; part: PartitionOut; hw: number; lso: number; lsoStart: number }> = [];
@@ -53,24 +70,25 @@ export function fetch(broker: Broker): Handler<typeof Fetch> {
         });
         continue;
       }
-      const log = broker.topics.partition(w.topic, w.partition);
-      if (log === undefined) {
+      const access = replicas.access(w.topic, w.partition, {
+        currentLeaderEpoch: w.currentLeaderEpoch,
+        requireLeader: replicaId !== DEBUGGING_REPLICA_ID,
+      });
+      // An epoch mismatch still reports the partition's offsets, as Samsa always has.
+      const partition = typeof access === 'number' ? replicas.get(w.topic, w.partition) : access;
+      if (partition === undefined || (typeof access === 'number' && !isEpochError(access))) {
         anyError = true;
+        const errorCode = typeof access === 'number' ? access : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         out.push({
           want: w,
-          part: {
-            ...base,
-            errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-            highWatermark: -1,
-            lastStableOffset: -1,
-            logStartOffset: -1,
-          },
+          part: { ...base, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 },
           hw: -1,
           lso: -1,
           lsoStart: -1,
         });
         continue;
       }
+      const log = partition.log;
       const hw = log.highWatermark;
       const lso = log.lastStableOffset;
       const start = log.logStartOffset;
@@ -81,17 +99,20 @@ export function fetch(broker: Broker): Handler<typeof Fetch> {
         lastStableOffset: lso,
         logStartOffset: start,
       };
-      if (w.currentLeaderEpoch >= 0 && w.currentLeaderEpoch !== log.leaderEpoch) {
-        part.errorCode =
-          w.currentLeaderEpoch > log.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
-      } else if (w.fetchOffset < start || w.fetchOffset > log.logEndOffset) {
+      // A follower's fetch also reports its position; one from a replica this leader does not know (on one node:
+      // any replica) is refused.
+      if (typeof access === 'number') part.errorCode = access;
+      else if (fromFollower) part.errorCode = replicas.followerFetch(partition, replicaId, w.fetchOffset);
+      if (part.errorCode === 0 && (w.fetchOffset < start || w.fetchOffset > log.logEndOffset)) {
         part.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
-      } else {
+      }
+      if (part.errorCode === 0) {
         const limit = Math.min(w.maxBytes, maxBytes - used);
         if (limit > 0 || used === 0) {
-          const res = log.read(w.fetchOffset, Math.max(0, limit), {
+          const res = replicas.read(partition, w.fetchOffset, Math.max(0, limit), {
             minOneBatch: used === 0,
-            maxOffset: readCommitted ? lso : hw,
+            readCommitted,
+            fromFollower,
           });
           part.records = res.records;
           used += res.records.length;
@@ -114,6 +135,12 @@ export function fetch(broker: Broker): Handler<typeof Fetch> {
     const useIds = v >= 13;
     const readCommitted = v >= 4 && req.isolationLevel === 1;
     const maxBytes = v >= 3 ? Math.max(0, req.maxBytes) : 0x7fffffff;
+    // Followers name themselves (v15+ in ReplicaState); consumers send -1.
+    const replicaId = v >= 15 ? req.replicaState.replicaId : req.replicaId;
+    const mayRead =
+      replicaId >= 0
+        ? (_topic: string) => ctx.authorize(AclOperation.CLUSTER_ACTION, CLUSTER)
+        : (topic: string) => ctx.authorize(AclOperation.READ, topicResource(topic));
 
     // Resolve the fetch session.
     let session: FetchSession | undefined;
@@ -139,13 +166,14 @@ export function fetch(broker: Broker): Handler<typeof Fetch> {
       let name: string | undefined = t.topic;
       let error: number | undefined;
       if (useIds) {
-        name = broker.topics.nameForId(t.topicId);
+        name = view.topicNameForId(t.topicId);
         if (name === undefined) error = ErrorCode.UNKNOWN_TOPIC_ID;
       }
+      if (name !== undefined && !mayRead(name)) error = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
       for (const p of t.partitions) {
         const w: Want = {
           topic: name ?? '',
-          topicId: useIds ? t.topicId : (broker.topics.get(name!)?.topicId ?? ZERO_UUID),
+          topicId: useIds ? t.topicId : (view.topic(name!)?.topicId ?? ZERO_UUID),
           partition: p.partition,
           fetchOffset: p.fetchOffset,
           maxBytes: p.partitionMaxBytes,
@@ -177,7 +205,7 @@ export function fetch(broker: Broker): Handler<typeof Fetch> {
     let wants = named;
     if (session && incremental) {
       for (const f of req.forgottenTopicsData) {
-        const name = useIds ? broker.topics.nameForId(f.topicId) : f.topic;
+        const name = useIds ? view.topicNameForId(f.topicId) : f.topic;
         if (name === undefined) continue;
         for (const p of f.partitions) session.partitions.delete(partKey(name, p));
       }
@@ -200,11 +228,11 @@ export function fetch(broker: Broker): Handler<typeof Fetch> {
     }
 
     // Read, and if there is less than min bytes and no error, park until enough arrives or max wait passes.
-    let result = collect(wants, maxBytes, readCommitted);
+    let result = collect(wants, maxBytes, readCommitted, replicaId);
     if (result.bytes < req.minBytes && req.maxWaitMs > 0 && !result.anyError && wants.length > 0) {
       const keys = wants.map((w) => FetchWaiters.key(w.topic, w.partition));
-      await broker.waiters.wait(keys, req.minBytes - result.bytes, req.maxWaitMs);
-      result = collect(wants, maxBytes, readCommitted);
+      await waiters.wait(keys, req.minBytes - result.bytes, req.maxWaitMs);
+      result = collect(wants, maxBytes, readCommitted, replicaId);
     }
 
     // Build the response: an incremental session answers only partitions with news.
@@ -278,3 +306,5 @@ function endOfBatches(buf: Buffer): number {
   }
   return end;
 }
+
+export const fetchHandler = defineHandler(Fetch, fetch);

@@ -1,9 +1,15 @@
+/**
+ * IncrementalAlterConfigs (v0-v1): SET, DELETE, APPEND and SUBTRACT on single config entries of topics;
+ * nothing of a resource is applied unless all of its operations are valid. Broker resources are refused (no
+ * dynamic broker configs yet). v1 is flexible.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
-import type { IncrementalAlterConfigs } from '../../protocol/messages/incremental-alter-configs.js';
+import { IncrementalAlterConfigs } from '../../protocol/messages/incremental-alter-configs.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { splitList, topicConfigDef } from '../../storage/log-config.js';
-import type { Broker } from '../broker.js';
-import { alterPrecheck, brokerAlterError, ResourceType } from '../configs-view.js';
+import { aclResourceOf, alterPrecheck, authorizationError, brokerAlterError, ResourceType } from '../configs-view.js';
+import { AclOperation } from '../../security/authorizer.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 import { invalidTopicName } from '../topics.js';
 
@@ -41,7 +47,7 @@ export function applyConfigOps(
             errorMessage: `Can't ${OP_NAMES[op.configOperation]} to key ${op.name} because its type is not LIST.`,
           };
         }
-        const items = splitList(next[op.name] ?? d.defaultValue ?? '');
+        const items = splitList(next[op.name] ?? d.default ?? '');
         const given = splitList(op.value!);
         const result =
           op.configOperation === OpType.APPEND
@@ -56,14 +62,19 @@ export function applyConfigOps(
 }
 
 /** Changes single config entries of topics; nothing of a resource is applied unless all of its operations are valid. */
-export function incrementalAlterConfigs(broker: Broker): Handler<typeof IncrementalAlterConfigs> {
-  return (_ctx, req) => {
+export function incrementalAlterConfigs({
+  nodeId,
+  topics,
+}: HandlerDeps<'nodeId' | 'topics'>): Handler<typeof IncrementalAlterConfigs> {
+  return (ctx, req) => {
     const precheck = alterPrecheck(req.resources);
     const responses: Result[] = req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       const done = (errorCode: number, errorMessage: string | null): Result => ({ ...base, errorCode, errorMessage });
       const bad = precheck(r);
       if (bad) return done(bad.errorCode, bad.errorMessage);
+      if (!ctx.authorize(AclOperation.ALTER_CONFIGS, aclResourceOf(r.resourceType, r.resourceName)))
+        return done(authorizationError(r.resourceType), null);
       for (const c of r.configs) {
         if (c.configOperation < 0 || c.configOperation > 3) {
           return done(ErrorCode.INVALID_REQUEST, `Unknown config operation ${c.configOperation} for ${c.name}.`);
@@ -77,17 +88,17 @@ export function incrementalAlterConfigs(broker: Broker): Handler<typeof Incremen
         case ResourceType.TOPIC: {
           const bad = invalidTopicName(r.resourceName);
           if (bad) return done(ErrorCode.INVALID_TOPIC_EXCEPTION, `Invalid topic name: ${bad}`);
-          const t = broker.topics.get(r.resourceName);
+          const t = topics.get(r.resourceName);
           if (!t) return done(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
           const applied = applyConfigOps(t.configs, r.configs);
           if ('errorCode' in applied) return done(applied.errorCode, applied.errorMessage);
-          const res = broker.topics.setConfigs(r.resourceName, applied.configs, req.validateOnly);
+          const res = topics.setConfigs(r.resourceName, applied.configs, req.validateOnly);
           return done(res.errorCode, res.errorMessage);
         }
         case ResourceType.BROKER:
         case ResourceType.BROKER_LOGGER: {
           const err = brokerAlterError(
-            broker.nodeId,
+            nodeId,
             r.resourceType,
             r.resourceName,
             r.configs.map((c) => c.name),
@@ -101,3 +112,5 @@ export function incrementalAlterConfigs(broker: Broker): Handler<typeof Incremen
     return { throttleTimeMs: 0, responses };
   };
 }
+
+export const incrementalAlterConfigsHandler = defineHandler(IncrementalAlterConfigs, incrementalAlterConfigs);

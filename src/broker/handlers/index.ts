@@ -1,121 +1,90 @@
-/** Registers one handler per API. Anything registered here is advertised by ApiVersions, so register only what works. */
-import { ApiVersions } from '../../protocol/messages/api-versions.js';
-import { Metadata } from '../../protocol/messages/metadata.js';
-import { Produce } from '../../protocol/messages/produce.js';
-import { Fetch } from '../../protocol/messages/fetch.js';
-import type { Broker } from '../broker.js';
-import { apiVersions } from './api-versions.js';
-import { metadata } from './metadata.js';
-import { produce } from './produce.js';
-import { fetch } from './fetch.js';
-import { AlterConfigs } from '../../protocol/messages/alter-configs.js';
-import { CreatePartitions } from '../../protocol/messages/create-partitions.js';
-import { CreateTopics } from '../../protocol/messages/create-topics.js';
-import { DeleteRecords } from '../../protocol/messages/delete-records.js';
-import { DeleteTopics } from '../../protocol/messages/delete-topics.js';
-import { DescribeCluster } from '../../protocol/messages/describe-cluster.js';
-import { DescribeConfigs } from '../../protocol/messages/describe-configs.js';
-import { DescribeLogDirs } from '../../protocol/messages/describe-log-dirs.js';
-import { IncrementalAlterConfigs } from '../../protocol/messages/incremental-alter-configs.js';
-import { ListOffsets } from '../../protocol/messages/list-offsets.js';
-import { OffsetForLeaderEpoch } from '../../protocol/messages/offset-for-leader-epoch.js';
-import { listOffsets } from './list-offsets.js';
-import { createTopics } from './create-topics.js';
-import { deleteTopics } from './delete-topics.js';
-import { createPartitions } from './create-partitions.js';
-import { describeConfigs } from './describe-configs.js';
-import { alterConfigs } from './alter-configs.js';
-import { incrementalAlterConfigs } from './incremental-alter-configs.js';
-import { deleteRecords } from './delete-records.js';
-import { describeCluster } from './describe-cluster.js';
-import { describeLogDirs } from './describe-log-dirs.js';
-import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
+/**
+ * Every API this broker serves, as a plain list. Each handler file declares its API and the versions it serves
+ * next to itself (`defineHandler`); anything listed here is advertised by ApiVersions, so list only what works.
+ */
+import type { Dispatcher } from '../dispatch.js';
+import type { BrokerServices, HandlerDefinition } from './define.js';
+import { apiVersionsHandler } from './api-versions.js';
+import { metadataHandler } from './metadata.js';
+import { produceHandler } from './produce.js';
+import { fetchHandler } from './fetch.js';
+import { listOffsetsHandler } from './list-offsets.js';
+import { createTopicsHandler } from './create-topics.js';
+import { deleteTopicsHandler } from './delete-topics.js';
+import { createPartitionsHandler } from './create-partitions.js';
+import { describeConfigsHandler } from './describe-configs.js';
+import { alterConfigsHandler } from './alter-configs.js';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
+import { deleteRecordsHandler } from './delete-records.js';
+import { describeClusterHandler } from './describe-cluster.js';
+import { describeLogDirsHandler } from './describe-log-dirs.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
+import { findCoordinatorHandler } from './find-coordinator.js';
+import { joinGroupHandler } from './join-group.js';
+import { syncGroupHandler } from './sync-group.js';
+import { heartbeatHandler } from './heartbeat.js';
+import { leaveGroupHandler } from './leave-group.js';
+import { offsetCommitHandler } from './offset-commit.js';
+import { offsetFetchHandler } from './offset-fetch.js';
+import { offsetDeleteHandler } from './offset-delete.js';
+import { describeGroupsHandler } from './describe-groups.js';
+import { listGroupsHandler } from './list-groups.js';
+import { deleteGroupsHandler } from './delete-groups.js';
+import { consumerGroupHeartbeatHandler } from './consumer-group-heartbeat.js';
+import { consumerGroupDescribeHandler } from './consumer-group-describe.js';
+import { initProducerIdHandler } from './init-producer-id.js';
+import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
+import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js';
+import { endTxnHandler } from './end-txn.js';
+import { writeTxnMarkersHandler } from './write-txn-markers.js';
+import { txnOffsetCommitHandler } from './txn-offset-commit.js';
+import { describeProducersHandler } from './describe-producers.js';
+import { describeTransactionsHandler } from './describe-transactions.js';
+import { listTransactionsHandler } from './list-transactions.js';
 
-import { DeleteGroups } from '../../protocol/messages/delete-groups.js';
-import { DescribeGroups } from '../../protocol/messages/describe-groups.js';
-import { FindCoordinator } from '../../protocol/messages/find-coordinator.js';
-import { Heartbeat } from '../../protocol/messages/heartbeat.js';
-import { JoinGroup } from '../../protocol/messages/join-group.js';
-import { LeaveGroup } from '../../protocol/messages/leave-group.js';
-import { ListGroups } from '../../protocol/messages/list-groups.js';
-import { OffsetCommit } from '../../protocol/messages/offset-commit.js';
-import { OffsetDelete } from '../../protocol/messages/offset-delete.js';
-import { OffsetFetch } from '../../protocol/messages/offset-fetch.js';
-import { SyncGroup } from '../../protocol/messages/sync-group.js';
-import { findCoordinator } from './find-coordinator.js';
-import { joinGroup } from './join-group.js';
-import { syncGroup } from './sync-group.js';
-import { heartbeat } from './heartbeat.js';
-import { leaveGroup } from './leave-group.js';
-import { offsetCommit } from './offset-commit.js';
-import { offsetFetch } from './offset-fetch.js';
-import { offsetDelete } from './offset-delete.js';
-import { describeGroups } from './describe-groups.js';
-import { listGroups } from './list-groups.js';
-import { deleteGroups } from './delete-groups.js';
-import { ConsumerGroupDescribe } from '../../protocol/messages/consumer-group-describe.js';
-import { ConsumerGroupHeartbeat } from '../../protocol/messages/consumer-group-heartbeat.js';
-import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
-import { consumerGroupDescribe } from './consumer-group-describe.js';
-
-import { InitProducerId } from '../../protocol/messages/init-producer-id.js';
-import { AddPartitionsToTxn } from '../../protocol/messages/add-partitions-to-txn.js';
-import { AddOffsetsToTxn } from '../../protocol/messages/add-offsets-to-txn.js';
-import { EndTxn } from '../../protocol/messages/end-txn.js';
-import { WriteTxnMarkers } from '../../protocol/messages/write-txn-markers.js';
-import { TxnOffsetCommit } from '../../protocol/messages/txn-offset-commit.js';
-import { DescribeProducers } from '../../protocol/messages/describe-producers.js';
-import { DescribeTransactions } from '../../protocol/messages/describe-transactions.js';
-import { ListTransactions } from '../../protocol/messages/list-transactions.js';
-import { initProducerId } from './init-producer-id.js';
-import { addPartitionsToTxn } from './add-partitions-to-txn.js';
-import { addOffsetsToTxn } from './add-offsets-to-txn.js';
-import { endTxn } from './end-txn.js';
-import { writeTxnMarkers } from './write-txn-markers.js';
-import { txnOffsetCommit } from './txn-offset-commit.js';
-import { describeProducers } from './describe-producers.js';
-import { describeTransactions } from './describe-transactions.js';
-import { listTransactions } from './list-transactions.js';
-
-export function registerHandlers(broker: Broker): void {
-  const d = broker.dispatcher;
-  d.register(ApiVersions, apiVersions(broker));
-  d.register(Metadata, metadata(broker));
-  d.register(Produce, produce(broker));
-  d.register(Fetch, fetch(broker));
-  d.register(ListOffsets, listOffsets(broker));
-  d.register(CreateTopics, createTopics(broker));
-  d.register(DeleteTopics, deleteTopics(broker));
-  d.register(CreatePartitions, createPartitions(broker));
-  d.register(DescribeConfigs, describeConfigs(broker));
-  d.register(AlterConfigs, alterConfigs(broker));
-  d.register(IncrementalAlterConfigs, incrementalAlterConfigs(broker));
-  d.register(DeleteRecords, deleteRecords(broker));
-  d.register(DescribeCluster, describeCluster(broker));
-  d.register(DescribeLogDirs, describeLogDirs(broker));
-  d.register(OffsetForLeaderEpoch, offsetForLeaderEpoch(broker));
+export const HANDLERS: readonly HandlerDefinition[] = [
+  apiVersionsHandler,
+  metadataHandler,
+  produceHandler,
+  fetchHandler,
+  listOffsetsHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  createPartitionsHandler,
+  describeConfigsHandler,
+  alterConfigsHandler,
+  incrementalAlterConfigsHandler,
+  deleteRecordsHandler,
+  describeClusterHandler,
+  describeLogDirsHandler,
+  offsetForLeaderEpochHandler,
   // Group coordinator and committed offsets.
-  d.register(FindCoordinator, findCoordinator(broker));
-  d.register(JoinGroup, joinGroup(broker));
-  d.register(SyncGroup, syncGroup(broker));
-  d.register(Heartbeat, heartbeat(broker));
-  d.register(LeaveGroup, leaveGroup(broker));
-  d.register(OffsetCommit, offsetCommit(broker));
-  d.register(OffsetFetch, offsetFetch(broker));
-  d.register(OffsetDelete, offsetDelete(broker));
-  d.register(DescribeGroups, describeGroups(broker));
-  d.register(ListGroups, listGroups(broker));
-  d.register(DeleteGroups, deleteGroups(broker));
-  d.register(ConsumerGroupHeartbeat, consumerGroupHeartbeat(broker));
-  d.register(ConsumerGroupDescribe, consumerGroupDescribe(broker));
+  findCoordinatorHandler,
+  joinGroupHandler,
+  syncGroupHandler,
+  heartbeatHandler,
+  leaveGroupHandler,
+  offsetCommitHandler,
+  offsetFetchHandler,
+  offsetDeleteHandler,
+  describeGroupsHandler,
+  listGroupsHandler,
+  deleteGroupsHandler,
+  consumerGroupHeartbeatHandler,
+  consumerGroupDescribeHandler,
   // Idempotent and transactional producers.
-  d.register(InitProducerId, initProducerId(broker));
-  d.register(AddPartitionsToTxn, addPartitionsToTxn(broker));
-  d.register(AddOffsetsToTxn, addOffsetsToTxn(broker));
-  d.register(EndTxn, endTxn(broker));
-  d.register(WriteTxnMarkers, writeTxnMarkers(broker));
-  d.register(TxnOffsetCommit, txnOffsetCommit(broker));
-  d.register(DescribeProducers, describeProducers(broker));
-  d.register(DescribeTransactions, describeTransactions(broker));
-  d.register(ListTransactions, listTransactions(broker));
+  initProducerIdHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  writeTxnMarkersHandler,
+  txnOffsetCommitHandler,
+  describeProducersHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
+];
+
+/** Registers every handler with the services it asks for. */
+export function registerHandlers(dispatcher: Dispatcher, services: BrokerServices): void {
+  for (const h of HANDLERS) dispatcher.register(h.api, h.create(services), h.maxVersion);
 }

@@ -1,15 +1,32 @@
+/**
+ * InitProducerId (v0-v5): a fresh producer id for idempotent producers; for a transactional id, its producer id
+ * and next epoch, fencing older instances and aborting their open transaction. v3+ let a producer bump its own
+ * epoch (KIP-360); v4+ answer PRODUCER_FENCED (older versions: INVALID_PRODUCER_EPOCH); v2+ are flexible.
+ */
 import { ErrorCode } from '../../protocol/errors.js';
-import type { InitProducerId } from '../../protocol/messages/init-producer-id.js';
-import type { Broker } from '../broker.js';
+import { InitProducerId } from '../../protocol/messages/init-producer-id.js';
+import { AclOperation, CLUSTER, transactionalIdResource } from '../../security/authorizer.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** InitProducerId: a fresh id for idempotent producers; for a transactional id, its id and next epoch (fencing). */
-export function initProducerId(broker: Broker): Handler<typeof InitProducerId> {
+export function initProducerId({ txn }: HandlerDeps<'txn'>): Handler<typeof InitProducerId> {
   return async (ctx, req) => {
     const v = ctx.header.apiVersion;
     // PRODUCER_FENCED exists from v4 (KIP-588); older clients know it as INVALID_PRODUCER_EPOCH.
     const fenced = v >= 4 ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_PRODUCER_EPOCH;
-    const r = await broker.txn.initProducerId(
+    // A transactional producer needs WRITE on its transactional id, an idempotent one IDEMPOTENT_WRITE.
+    const tid = req.transactionalId ?? null;
+    const allowed =
+      tid !== null
+        ? ctx.authorize(AclOperation.WRITE, transactionalIdResource(tid))
+        : ctx.authorize(AclOperation.IDEMPOTENT_WRITE, CLUSTER);
+    if (!allowed) {
+      const errorCode =
+        tid !== null ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      return { throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 };
+    }
+    const r = await txn.initProducerId(
       req.transactionalId ?? null,
       req.transactionTimeoutMs,
       v >= 3 ? req.producerId : -1,
@@ -19,3 +36,5 @@ export function initProducerId(broker: Broker): Handler<typeof InitProducerId> {
     return { throttleTimeMs: 0, ...r };
   };
 }
+
+export const initProducerIdHandler = defineHandler(InitProducerId, initProducerId);

@@ -1,13 +1,25 @@
-import type { JoinGroup } from '../../protocol/messages/join-group.js';
-import type { Broker } from '../broker.js';
+/**
+ * JoinGroup (v0-v9): classic group join; the answer is held until the rebalance completes. v4+ ask a new member
+ * to rejoin with its assigned id (MEMBER_ID_REQUIRED, KIP-394); v5+ group instance ids (KIP-345); v6+ flexible;
+ * v7+ protocol type and name in the answer; v8+ a reason; v9 skips assignment for static leaders rejoining.
+ */
+import { JoinGroup } from '../../protocol/messages/join-group.js';
+import { AclOperation, groupResource } from '../../security/authorizer.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 import { clientHost } from '../groups/client-host.js';
 
 /** Classic group join; the response is held until the rebalance completes (or MEMBER_ID_REQUIRED for v4+). */
-export function joinGroup(broker: Broker): Handler<typeof JoinGroup> {
+export function joinGroup({ groups }: HandlerDeps<'groups'>): Handler<typeof JoinGroup> {
   return async (ctx, req) => {
     const v = ctx.header.apiVersion;
-    const r = await broker.groups.joinGroup({
+    if (!ctx.authorize(AclOperation.READ, groupResource(req.groupId))) {
+      const protocolName = v >= 7 ? null : '';
+      const denied = { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, leader: '', memberId: '', members: [] };
+      return { throttleTimeMs: 0, ...denied, protocolName, skipAssignment: false };
+    }
+    const r = await groups.joinGroup({
       groupId: req.groupId,
       sessionTimeoutMs: req.sessionTimeoutMs,
       // v0 has no rebalance timeout: the session timeout served as both.
@@ -36,3 +48,5 @@ export function joinGroup(broker: Broker): Handler<typeof JoinGroup> {
     };
   };
 }
+
+export const joinGroupHandler = defineHandler(JoinGroup, joinGroup);

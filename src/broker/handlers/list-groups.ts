@@ -1,15 +1,21 @@
-import type { ListGroups } from '../../protocol/messages/list-groups.js';
-import type { Broker } from '../broker.js';
+/**
+ * ListGroups (v0-v5): every group on this broker with its protocol type; v4+ filtered by state, v5+ by type
+ * (classic or consumer), filters matching case-insensitively; v3+ flexible.
+ */
+import { ListGroups } from '../../protocol/messages/list-groups.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** Lists groups, filtered by state (v4+) and type (v5+); filters match case-insensitively. */
-export function listGroups(broker: Broker): Handler<typeof ListGroups> {
+export function listGroups({ groups }: HandlerDeps<'groups'>): Handler<typeof ListGroups> {
   return (ctx, req) => {
     const v = ctx.header.apiVersion;
     return {
       throttleTimeMs: 0,
       errorCode: 0,
-      groups: broker.groups.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []),
+      groups: groups.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []),
     };
   };
 }
+
+export const listGroupsHandler = defineHandler(ListGroups, listGroups);

@@ -1,12 +1,23 @@
+/**
+ * ListOffsets: offsets by timestamp, and the earliest, latest and max-timestamp offsets of partitions, from the
+ * partition's leader (debugging tools, replica id -2, may ask any replica). Consumers see offsets up to the high
+ * watermark (read_committed: the last stable offset); replicas up to the log end.
+ *
+ * Versions: v0 answers a list of segment start offsets ("old style"); v1+ one offset; v2+ isolation level; v4+
+ * the current leader epoch, checked by the replica manager (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH); v7+
+ * the max-timestamp query; v8+ the tiered-storage timestamps (nothing is tiered: -1).
+ */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { ListOffsets } from '../../protocol/messages/list-offsets.js';
+import { ListOffsets } from '../../protocol/messages/list-offsets.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { decodeBatches } from '../../protocol/records/batch.js';
 import { COMPRESSION_MASK, ATTRIBUTES } from '../../protocol/records/layout.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
-import type { Broker } from '../broker.js';
+import { AclOperation, topicResource } from '../../security/authorizer.js';
+import { CONSUMER_REPLICA_ID, DEBUGGING_REPLICA_ID } from '../replica-manager.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 type PartitionOut = Encodable<ResponseOf<typeof ListOffsets>['topics'][number]['partitions'][number]>;
@@ -18,13 +29,7 @@ export const MAX_TIMESTAMP = -3;
 export const EARLIEST_LOCAL_TIMESTAMP = -4;
 export const LATEST_TIERED_TIMESTAMP = -5;
 
-const CONSUMER_REPLICA_ID = -1;
 const READ_COMMITTED = 1;
-
-/** Offsets below this are committed, for read_committed readers; the high watermark until transactions exist. */
-export function lastStableOffset(log: PartitionLog): number {
-  return (log as unknown as { lastStableOffset?: number }).lastStableOffset ?? log.highWatermark;
-}
 
 /** The leader epoch that wrote `offset`, from the partition's epoch cache; -1 when unknown. */
 export function epochForOffset(log: PartitionLog, offset: number): number {
@@ -34,12 +39,6 @@ export function epochForOffset(log: PartitionLog, offset: number): number {
     epoch = e.epoch;
   }
   return epoch;
-}
-
-/** FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH when a client's idea of the leader epoch is stale or ahead; else 0. */
-export function checkLeaderEpoch(log: PartitionLog, currentLeaderEpoch: number): number {
-  if (currentLeaderEpoch < 0 || currentLeaderEpoch === log.leaderEpoch) return 0;
-  return currentLeaderEpoch < log.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
 }
 
 /**
@@ -103,8 +102,7 @@ async function exactRecord(log: PartitionLog, out: PartitionOut, target: number 
   }
 }
 
-/** Offsets by timestamp, and the earliest / latest / max-timestamp offsets of partitions. */
-export function listOffsets(broker: Broker): Handler<typeof ListOffsets> {
+export function listOffsets({ replicas }: HandlerDeps<'replicas'>): Handler<typeof ListOffsets> {
   const unknown = (partitionIndex: number, errorCode: number): PartitionOut => ({
     partitionIndex,
     errorCode,
@@ -146,6 +144,8 @@ export function listOffsets(broker: Broker): Handler<typeof ListOffsets> {
     const version = ctx.header.apiVersion;
     const refinements: Array<Promise<void>> = [];
     const fromConsumer = req.replicaId === CONSUMER_REPLICA_ID;
+    // Debugging tools (-2) may ask a follower; everyone else needs the leader.
+    const requireLeader = req.replicaId !== DEBUGGING_REPLICA_ID;
     // Seen counts per topic-partition, so every entry of a repeated partition is refused.
     const seen = new Map<string, number>();
     if (version > 0) {
@@ -159,24 +159,29 @@ export function listOffsets(broker: Broker): Handler<typeof ListOffsets> {
     const topics = req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p): PartitionOut => {
-        const log = broker.topics.partition(t.name, p.partitionIndex);
+        if (!ctx.authorize(AclOperation.DESCRIBE, topicResource(t.name)))
+          return unknown(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         if (version === 0) {
-          if (log === undefined) return unknown(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          const partition = replicas.access(t.name, p.partitionIndex, { requireLeader });
+          if (typeof partition === 'number') return unknown(p.partitionIndex, partition);
           return {
             partitionIndex: p.partitionIndex,
             errorCode: 0,
-            oldStyleOffsets: legacyOffsets(log, p.timestamp, Math.max(0, p.maxNumOffsets), fromConsumer),
+            oldStyleOffsets: legacyOffsets(partition.log, p.timestamp, Math.max(0, p.maxNumOffsets), fromConsumer),
           };
         }
         if (seen.get(`${t.name}\u0000${p.partitionIndex}`)! > 1)
           return unknown(p.partitionIndex, ErrorCode.INVALID_REQUEST);
-        if (log === undefined) return unknown(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        const epochError = checkLeaderEpoch(log, p.currentLeaderEpoch);
-        if (epochError !== 0) return unknown(p.partitionIndex, epochError);
+        const partition = replicas.access(t.name, p.partitionIndex, {
+          currentLeaderEpoch: p.currentLeaderEpoch,
+          requireLeader,
+        });
+        if (typeof partition === 'number') return unknown(p.partitionIndex, partition);
+        const log = partition.log;
         const lastFetchable = !fromConsumer
           ? log.logEndOffset
           : req.isolationLevel === READ_COMMITTED
-            ? lastStableOffset(log)
+            ? log.lastStableOffset
             : log.highWatermark;
         const hit = lookup(log, p.timestamp, lastFetchable);
         if (hit === null) return unknown(p.partitionIndex, 0);
@@ -197,3 +202,5 @@ export function listOffsets(broker: Broker): Handler<typeof ListOffsets> {
     return Promise.all(refinements).then(() => ({ throttleTimeMs: 0, topics }));
   };
 }
+
+export const listOffsetsHandler = defineHandler(ListOffsets, listOffsets);

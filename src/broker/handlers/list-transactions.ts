@@ -1,15 +1,15 @@
-import type { ListTransactions } from '../../protocol/messages/list-transactions.js';
-import type { Broker } from '../broker.js';
+/**
+ * ListTransactions (v0-v1): transactional ids filtered by state and producer id, and (v1+) by how long their
+ * transaction has been open.
+ */
+import { ListTransactions } from '../../protocol/messages/list-transactions.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** ListTransactions: transactional ids filtered by state, producer id and (v1) how long they have been open. */
-export function listTransactions(broker: Broker): Handler<typeof ListTransactions> {
+export function listTransactions({ txn }: HandlerDeps<'txn'>): Handler<typeof ListTransactions> {
   return (ctx, req) => {
-    const r = broker.txn.list(
-      req.stateFilters,
-      req.producerIdFilters,
-      ctx.header.apiVersion >= 1 ? req.durationFilter : -1,
-    );
+    const r = txn.list(req.stateFilters, req.producerIdFilters, ctx.header.apiVersion >= 1 ? req.durationFilter : -1);
     return {
       throttleTimeMs: 0,
       errorCode: 0,
@@ -22,3 +22,5 @@ export function listTransactions(broker: Broker): Handler<typeof ListTransaction
     };
   };
 }
+
+export const listTransactionsHandler = defineHandler(ListTransactions, listTransactions);

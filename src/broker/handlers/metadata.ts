@@ -1,80 +1,121 @@
+/**
+ * Metadata: brokers, the controller and topics with their partitions' leaders, replicas and ISR, all from the
+ * metadata view. Each broker is described by its endpoint on the listener the request came in on, as Kafka does,
+ * so clients keep using the network they bootstrapped through. Requested topics that do not exist are created
+ * when auto-creation is enabled and the request allows it.
+ *
+ * Versions: v0 treats an empty topic list as "all topics"; v1+ uses null for all; v4+ carries
+ * allowAutoTopicCreation (earlier versions always allow it); v10+ names topics by id as well; v8-v10 have the
+ * authorized-operations fields (not computed: "not requested").
+ */
 import { ErrorCode } from '../../protocol/errors.js';
-import type { Metadata } from '../../protocol/messages/metadata.js';
+import { Metadata } from '../../protocol/messages/metadata.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { ZERO_UUID } from '../../protocol/schema.js';
-import type { Broker } from '../broker.js';
-import type { Handler } from '../dispatch.js';
+import { AclOperation, topicResource } from '../../security/authorizer.js';
+import type { Handler, RequestContext } from '../dispatch.js';
+import type { PartitionInfo } from '../metadata-view.js';
 import { invalidTopicName } from '../topics.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 
 type TopicOut = Encodable<ResponseOf<typeof Metadata>['topics'][number]>;
 
-/** Topics and partition leaders; creates requested topics that do not exist when auto-creation is enabled and asked. */
-export function metadata(broker: Broker): Handler<typeof Metadata> {
-  const describe = (name: string): TopicOut => {
-    const t = broker.topics.get(name)!;
-    const logs = broker.topics.partitionsOf(name) ?? [];
+export function metadata({
+  config,
+  metadata: view,
+  topics,
+}: HandlerDeps<'config' | 'metadata' | 'topics'>): Handler<typeof Metadata> {
+  /** A partition as a client of `listener` sees it: no leader when the leader cannot be reached through it. */
+  const partitionOut = (p: PartitionInfo, listener: string) => {
+    let errorCode = 0;
+    let leaderId = p.leader;
+    if (leaderId < 0) errorCode = ErrorCode.LEADER_NOT_AVAILABLE;
+    else if (view.endpoint(leaderId, listener) === undefined) {
+      // As Kafka: an unknown (or dead) leader is not available; a live one without this listener is misconfigured.
+      errorCode = view.broker(leaderId) === undefined ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.LISTENER_NOT_FOUND;
+      leaderId = -1;
+    }
+    return {
+      errorCode,
+      partitionIndex: p.partition,
+      leaderId,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: p.replicas as number[],
+      isrNodes: p.isr as number[],
+      offlineReplicas: p.offlineReplicas as number[],
+    };
+  };
+
+  const describe = (name: string, listener: string): TopicOut => {
+    const t = view.topic(name)!;
     return {
       errorCode: 0,
       name,
       topicId: t.topicId,
-      isInternal: broker.topics.isInternal(name),
-      partitions: logs.map((log, i) => ({
-        errorCode: 0,
-        partitionIndex: i,
-        leaderId: broker.nodeId,
-        leaderEpoch: log.leaderEpoch,
-        replicaNodes: [broker.nodeId],
-        isrNodes: [broker.nodeId],
-        offlineReplicas: [],
-      })),
+      isInternal: t.isInternal,
+      partitions: (view.partitions(name) ?? []).map((p) => partitionOut(p, listener)),
     };
   };
 
+  const mayDescribe = (ctx: RequestContext, name: string) => ctx.authorize(AclOperation.DESCRIBE, topicResource(name));
+
   return (ctx, req) => {
     const version = ctx.header.apiVersion;
-    const topics: TopicOut[] = [];
+    const out: TopicOut[] = [];
     // v0: an empty list means every topic; v1+: null means every topic and an empty list none.
     const all = req.topics === null || (version === 0 && req.topics.length === 0);
     if (all) {
-      for (const name of broker.topics.names()) topics.push(describe(name));
+      // Topics the requester may not describe are left out, as Kafka does.
+      for (const name of view.topicNames()) if (mayDescribe(ctx, name)) out.push(describe(name, ctx.listenerName));
     } else {
       const allowAuto = version < 4 || req.allowAutoTopicCreation;
       for (const t of req.topics!) {
         let name = t.name;
         if (name === null || name === '') {
-          name = t.topicId !== ZERO_UUID ? (broker.topics.nameForId(t.topicId) ?? null) : null;
+          name = t.topicId !== ZERO_UUID ? (view.topicNameForId(t.topicId) ?? null) : null;
           if (name === null) {
-            topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: t.topicId, partitions: [] });
+            out.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: t.topicId, partitions: [] });
             continue;
           }
         }
-        if (broker.topics.get(name)) {
-          topics.push(describe(name));
+        if (!mayDescribe(ctx, name)) {
+          out.push({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, partitions: [] });
+          continue;
+        }
+        if (view.topic(name)) {
+          out.push(describe(name, ctx.listenerName));
           continue;
         }
         const invalid = invalidTopicName(name);
         if (invalid) {
-          topics.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name, partitions: [] });
+          out.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name, partitions: [] });
           continue;
         }
-        if (allowAuto && broker.config.autoCreateTopicsEnable) {
-          const res = broker.topics.autoCreate(name);
+        if (allowAuto && config.autoCreateTopicsEnable) {
+          const res = topics.autoCreate(name);
           if (res.errorCode === 0) {
-            topics.push(describe(name));
+            out.push(describe(name, ctx.listenerName));
             continue;
           }
-          topics.push({ errorCode: res.errorCode, name, partitions: [] });
+          out.push({ errorCode: res.errorCode, name, partitions: [] });
           continue;
         }
-        topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, partitions: [] });
+        out.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, partitions: [] });
       }
+    }
+    const brokers: Array<{ nodeId: number; host: string; port: number; rack: string | null }> = [];
+    for (const b of view.brokers()) {
+      const e = view.endpoint(b.nodeId, ctx.listenerName);
+      if (e !== undefined) brokers.push({ nodeId: b.nodeId, host: e.host, port: e.port, rack: b.rack });
     }
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: broker.nodeId, host: broker.advertisedHost, port: broker.advertisedPort, rack: null }],
-      clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
-      topics,
+      brokers,
+      clusterId: view.clusterId,
+      controllerId: view.controllerId(),
+      topics: out,
     };
   };
 }
+
+export const metadataHandler = defineHandler(Metadata, metadata);

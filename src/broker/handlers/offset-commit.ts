@@ -1,12 +1,28 @@
-import type { OffsetCommit } from '../../protocol/messages/offset-commit.js';
-import type { Broker } from '../broker.js';
+/**
+ * OffsetCommit (v0-v9): stores committed offsets in `__consumer_offsets`; the answer waits for the append. v1
+ * carries a commit timestamp; v2-v4 a retention time (ignored, as in Kafka 3.x); v6+ the leader epoch; v7+ group
+ * instance ids; v8+ flexible; v9 commits of KIP-848 members by member epoch.
+ */
+import { OffsetCommit } from '../../protocol/messages/offset-commit.js';
+import { AclOperation, groupResource } from '../../security/authorizer.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** Stores committed offsets in __consumer_offsets; the response waits for the append. */
-export function offsetCommit(broker: Broker): Handler<typeof OffsetCommit> {
+const GROUP_DENIED = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+
+export function offsetCommit({ groups }: HandlerDeps<'groups'>): Handler<typeof OffsetCommit> {
   return async (ctx, req) => {
     const v = ctx.header.apiVersion;
-    const topics = await broker.groups.commitOffsets(
+    if (!ctx.authorize(AclOperation.READ, groupResource(req.groupId))) {
+      const denied = (p: { partitionIndex: number }) => ({ partitionIndex: p.partitionIndex, errorCode: GROUP_DENIED });
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map(denied) })),
+      };
+    }
+    const topics = await groups.commitOffsets(
       {
         groupId: req.groupId,
         generationIdOrMemberEpoch: v >= 1 ? req.generationIdOrMemberEpoch : -1,
@@ -28,3 +44,5 @@ export function offsetCommit(broker: Broker): Handler<typeof OffsetCommit> {
     return { throttleTimeMs: 0, topics };
   };
 }
+
+export const offsetCommitHandler = defineHandler(OffsetCommit, offsetCommit);

@@ -1,5 +1,12 @@
+/**
+ * Produce (v0-v11): appends record batches to partitions this broker leads, through the replica manager (which
+ * answers NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS below min.insync.replicas, and holds acks=all until the
+ * in-sync replicas have the records). v0-v2 carry legacy message sets (converted to batches first), v3+ magic-2
+ * batches only and a transactional id; v8+ record errors; v9+ flexible; acks=0 gets no answer (a failure closes
+ * the connection, as in Kafka).
+ */
 import { ErrorCode, errorName } from '../../protocol/errors.js';
-import type { Produce } from '../../protocol/messages/produce.js';
+import { Produce } from '../../protocol/messages/produce.js';
 import {
   decodeBatches,
   encodeBatch,
@@ -10,11 +17,11 @@ import {
 import { Compression, MAGIC, LEGACY_MAGIC } from '../../protocol/records/layout.js';
 import { upConvert, validateMessageSet } from '../../protocol/records/message-set.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
-import { PartitionLog, StorageError } from '../../storage/partition-log.js';
-import type { Broker } from '../broker.js';
+import { StorageError } from '../../storage/partition-log.js';
 import type { Handler, RequestContext } from '../dispatch.js';
-import { FetchWaiters } from '../fetch-waiters.js';
-import { type AppendEvent, channels } from '../observe.js';
+import { Partition } from '../replica-manager.js';
+import { AclOperation, topicResource } from '../../security/authorizer.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 
 const TOPIC_CODECS: Record<string, Compression | undefined> = {
   uncompressed: Compression.None,
@@ -74,21 +81,36 @@ const failed = (index: number, errorCode: number, errorMessage: string | null = 
  * so the connection handles pipelined requests back to back with no promise or microtask per request. Only
  * conversion, recompression and durable appends make a request asynchronous.
  */
-export function produce(broker: Broker): Handler<typeof Produce> {
+export function produce({
+  replicas,
+  topics,
+  txn,
+}: HandlerDeps<'replicas' | 'topics' | 'txn'>): Handler<typeof Produce> {
   interface Request {
     ctx: RequestContext;
     acks: number;
+    timeoutMs: number;
     transactionalId: string | null;
     durable: Array<Promise<void>>;
   }
 
-  /** Checks that need no look inside the records; returns the failure, or the partition's log. */
-  const target = (req: Request, topic: string, index: number, records: Buffer | null): PartitionOut | PartitionLog => {
-    const log = broker.topics.partition(topic, index);
-    if (log === undefined) {
-      return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host ${topic}-${index}.`);
+  const notServed = (topic: string, index: number, code: number): PartitionOut =>
+    failed(
+      index,
+      code,
+      code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+        ? `This server does not host ${topic}-${index}.`
+        : `This server is not the leader for ${topic}-${index}.`,
+    );
+
+  /** Checks that need no look inside the records; returns the failure, or the partition led here. */
+  const target = (req: Request, topic: string, index: number, records: Buffer | null): PartitionOut | Partition => {
+    if (!req.ctx.authorize(AclOperation.WRITE, topicResource(topic))) {
+      return failed(index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     }
-    if (broker.topics.isInternal(topic)) {
+    const partition = replicas.access(topic, index);
+    if (typeof partition === 'number') return notServed(topic, index, partition);
+    if (topics.isInternal(topic)) {
       return failed(
         index,
         ErrorCode.INVALID_TOPIC_EXCEPTION,
@@ -98,14 +120,9 @@ export function produce(broker: Broker): Handler<typeof Produce> {
     if (records === null || records.length === 0) {
       return failed(index, ErrorCode.INVALID_RECORD, 'The produce request carried no records.');
     }
-    if (req.acks === -1 && log.config.minInsyncReplicas > 1) {
-      return failed(
-        index,
-        ErrorCode.NOT_ENOUGH_REPLICAS,
-        `min.insync.replicas is ${log.config.minInsyncReplicas} but only 1 replica is in sync on a single broker.`,
-      );
-    }
-    return log;
+    const replicasError = replicas.checkEnoughReplicas(partition, req.acks);
+    if (replicasError !== 0) return failed(index, replicasError, replicas.notEnoughReplicasMessage(partition));
+    return partition;
   };
 
   const appendPartition = (
@@ -114,17 +131,18 @@ export function produce(broker: Broker): Handler<typeof Produce> {
     index: number,
     records: Buffer | null,
   ): PartitionOut | Promise<PartitionOut> => {
-    const log = target(req, topic, index, records);
-    if (!(log instanceof PartitionLog)) return log;
+    const partition = target(req, topic, index, records);
+    if (!(partition instanceof Partition)) return partition;
+    const log = partition.log;
     const magic = records!.length > MAGIC ? records![MAGIC]! : -1;
-    if (magic === 2) return validated(req, topic, index, log, records!);
+    if (magic === 2) return validated(req, topic, index, partition, records!);
     const version = req.ctx.header.apiVersion;
     if (version >= 3 || records!.length <= LEGACY_MAGIC || records![LEGACY_MAGIC]! > 1) {
       return failed(index, ErrorCode.INVALID_RECORD, `Produce v${version} requires record batches of magic 2.`);
     }
     const legacy = validateMessageSet(records!, { maxMessageBytes: log.config.maxMessageBytes });
     if (!legacy.ok) return failed(index, legacy.errorCode, legacy.message);
-    return upConvert(records!).then((batches) => validated(req, topic, index, log, batches));
+    return upConvert(records!).then((batches) => validated(req, topic, index, partition, batches));
   };
 
   /** Validates magic-2 batches, recompresses them when the topic asks for it, and appends them. */
@@ -132,69 +150,74 @@ export function produce(broker: Broker): Handler<typeof Produce> {
     req: Request,
     topic: string,
     index: number,
-    log: PartitionLog,
+    partition: Partition,
     batches: Buffer,
   ): PartitionOut | Promise<PartitionOut> => {
+    const log = partition.log;
     const v = validateBatches(batches, { maxBatchBytes: log.config.maxMessageBytes });
     if (!v.ok) return failed(index, v.errorCode, v.message);
     if (v.isControl) return failed(index, ErrorCode.INVALID_RECORD, 'Clients may not produce control batches.');
     const codec = TOPIC_CODECS[log.config.compressionType];
     if (codec !== undefined && v.compression !== codec) {
-      return recompress(batches, codec).then((b) => append(req, topic, index, log, b, v));
+      return recompress(batches, codec).then((b) => append(req, topic, index, partition, b, v));
     }
-    return append(req, topic, index, log, batches, v);
+    return append(req, topic, index, partition, batches, v);
   };
 
   const append = (
     req: Request,
     topic: string,
     index: number,
-    log: PartitionLog,
+    partition: Partition,
     batches: Buffer,
     v: ValidatedBatches,
   ): PartitionOut => {
+    const log = partition.log;
     const now = Date.now();
     const logAppendTime = log.config.messageTimestampType === 'LogAppendTime';
     if (logAppendTime) setLogAppendTimeAll(batches, now);
-    // The partition may have been deleted while a conversion was awaited (a deleted log is closed, so the topic
-    // map is consulted only then).
-    if (log.isClosed && broker.topics.partition(topic, index) !== log) {
+    // The partition may have been deleted or its leadership moved while a conversion was awaited (a deleted log is
+    // closed, so the replica manager is consulted only then).
+    if (log.isClosed && replicas.get(topic, index) !== partition) {
       return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic}-${index} was deleted.`);
     }
+    if (!partition.isLeader) return notServed(topic, index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
     // Validation already read the first batch's producer fields (conversion and recompression keep them).
     const pid = v.producerId;
     if (pid >= 0 && v.isTransactional && !log.producers.hasOngoingTxn(pid)) {
       // KIP-890 part 1: the first transactional write to a partition must belong to a transaction that added it.
-      const code = broker.txn.verifyPartition(req.transactionalId, pid, v.producerEpoch, topic, index);
+      const code = txn.verifyPartition(req.transactionalId, pid, v.producerEpoch, topic, index);
       if (code !== 0)
         return failed(index, code, `${topic}-${index} is not part of an ongoing transaction of producer ${pid}.`);
     }
-    let res: ReturnType<PartitionLog['appendAsLeader']>;
+    let appended: ReturnType<typeof replicas.appendAsLeader>;
     try {
-      res = log.appendAsLeader(batches, { recordCount: v.recordCount, maxTimestamp: v.maxTimestamp });
+      const meta = { recordCount: v.recordCount, maxTimestamp: v.maxTimestamp };
+      appended = replicas.appendAsLeader(partition, batches, meta, req.acks, req.timeoutMs);
     } catch (err) {
       if (err instanceof StorageError) return failed(index, err.code, err.message);
       throw err;
     }
+    const res = appended.result;
     if (log.requiresDurableAppend) req.durable.push(log.awaitFlush(res.lastOffset + 1));
-    if (!res.duplicate) {
-      broker.waiters.notify(FetchWaiters.key(topic, index), batches.length);
-      if (channels.append.hasSubscribers) {
-        channels.append.publish({
-          topic,
-          partition: index,
-          records: v.recordCount,
-          bytes: batches.length,
-        } satisfies AppendEvent);
-      }
-    }
-    return {
+    const out: PartitionOut = {
       index,
       errorCode: 0,
       baseOffset: res.baseOffset,
       logAppendTimeMs: logAppendTime ? now : -1,
       logStartOffset: log.logStartOffset,
     };
+    if (appended.replicated !== undefined) {
+      // acks=all: answered once the in-sync replicas have the records, or with REQUEST_TIMED_OUT.
+      req.durable.push(
+        appended.replicated.then((ok: boolean) => {
+          if (ok) return;
+          out.errorCode = ErrorCode.REQUEST_TIMED_OUT;
+          out.errorMessage = `${topic}-${index} was not replicated to the in-sync replicas within ${req.timeoutMs} ms.`;
+        }),
+      );
+    }
+    return out;
   };
 
   type Responses = Array<{ name: string; partitionResponses: PartitionOut[] }>;
@@ -215,7 +238,13 @@ export function produce(broker: Broker): Handler<typeof Produce> {
   };
 
   return (ctx, body) => {
-    const req: Request = { ctx, acks: body.acks, transactionalId: body.transactionalId ?? null, durable: [] };
+    const req: Request = {
+      ctx,
+      acks: body.acks,
+      timeoutMs: body.timeoutMs,
+      transactionalId: body.transactionalId ?? null,
+      durable: [],
+    };
     const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
     const responses: Responses = body.topicData.map((t) => ({ name: t.name, partitionResponses: [] }));
     const one = (ti: number, pi: number): PartitionOut | Promise<PartitionOut> => {
@@ -245,3 +274,5 @@ export function produce(broker: Broker): Handler<typeof Produce> {
     return respond(req, responses);
   };
 }
+
+export const produceHandler = defineHandler(Produce, produce);

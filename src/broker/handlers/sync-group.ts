@@ -1,12 +1,21 @@
-import type { SyncGroup } from '../../protocol/messages/sync-group.js';
-import type { Broker } from '../broker.js';
+/**
+ * SyncGroup (v0-v5): classic group sync; members wait until the leader's assignment is stored, then each gets its
+ * own. v3+ group instance ids; v4+ flexible; v5 protocol type and name, checked against the group's.
+ */
+import { SyncGroup } from '../../protocol/messages/sync-group.js';
+import { AclOperation, groupResource } from '../../security/authorizer.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** Classic group sync: members wait until the leader's assignment is stored, then each gets its own. */
-export function syncGroup(broker: Broker): Handler<typeof SyncGroup> {
+export function syncGroup({ groups }: HandlerDeps<'groups'>): Handler<typeof SyncGroup> {
   return async (ctx, req) => {
     const v = ctx.header.apiVersion;
-    const r = await broker.groups.syncGroup({
+    if (!ctx.authorize(AclOperation.READ, groupResource(req.groupId))) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, assignment: Buffer.alloc(0) };
+    }
+    const r = await groups.syncGroup({
       groupId: req.groupId,
       generationId: req.generationId,
       memberId: req.memberId,
@@ -19,3 +28,5 @@ export function syncGroup(broker: Broker): Handler<typeof SyncGroup> {
     return { throttleTimeMs: 0, ...r };
   };
 }
+
+export const syncGroupHandler = defineHandler(SyncGroup, syncGroup);

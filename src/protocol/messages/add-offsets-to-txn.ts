@@ -1,4 +1,5 @@
-import { api, int16, int32, int64, string } from '../schema.js';
+/** AddOffsetsToTxn: a transactional producer adds its consumer group's offsets partition to the transaction. */
+import { api, int16, int32, int64, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** Adds a group's offsets topic partition to a transaction before TxnOffsetCommit. */
 export const AddOffsetsToTxn = api({
@@ -17,3 +18,6 @@ export const AddOffsetsToTxn = api({
     errorCode: int16(),
   },
 });
+
+export type AddOffsetsToTxnRequest = RequestOf<typeof AddOffsetsToTxn>;
+export type AddOffsetsToTxnResponse = ResponseOf<typeof AddOffsetsToTxn>;

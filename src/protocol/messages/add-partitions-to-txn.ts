@@ -1,4 +1,5 @@
-import { api, array, arrayOf, bool, int16, int32, int64, string } from '../schema.js';
+/** AddPartitionsToTxn: partitions join a transaction (v4+: brokers batch several transactions, or only verify). */
+import { api, array, arrayOf, bool, int16, int32, int64, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 const addPartitionsToTxnTopic = {
   name: string(),
@@ -44,3 +45,6 @@ export const AddPartitionsToTxn = api({
     resultsByTopicV3AndBelow: arrayOf(addPartitionsToTxnTopicResult).v('0-3'),
   },
 });
+
+export type AddPartitionsToTxnRequest = RequestOf<typeof AddPartitionsToTxn>;
+export type AddPartitionsToTxnResponse = ResponseOf<typeof AddPartitionsToTxn>;

@@ -1,4 +1,5 @@
-import { api, arrayOf, bool, int16, int32, int64, string } from '../schema.js';
+/** ApiVersions: the APIs and version ranges a broker serves; the first request of most clients. */
+import { api, arrayOf, bool, int16, int32, int64, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 export const ApiVersions = api({
   key: 18,
@@ -27,3 +28,6 @@ export const ApiVersions = api({
     zkMigrationReady: bool().v('3+').tag(3, '3+'),
   },
 });
+
+export type ApiVersionsRequest = RequestOf<typeof ApiVersions>;
+export type ApiVersionsResponse = ResponseOf<typeof ApiVersions>;

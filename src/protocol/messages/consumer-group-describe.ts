@@ -1,4 +1,17 @@
-import { api, array, arrayOf, bool, int16, int32, string, struct, uuid } from '../schema.js';
+/** ConsumerGroupDescribe (KIP-848): members, epochs and assignments of consumer groups. */
+import {
+  api,
+  array,
+  arrayOf,
+  bool,
+  int16,
+  int32,
+  string,
+  struct,
+  uuid,
+  type RequestOf,
+  type ResponseOf,
+} from '../schema.js';
 
 const topicPartitions = {
   topicId: uuid(),
@@ -46,3 +59,6 @@ export const ConsumerGroupDescribe = api({
     }),
   },
 });
+
+export type ConsumerGroupDescribeRequest = RequestOf<typeof ConsumerGroupDescribe>;
+export type ConsumerGroupDescribeResponse = ResponseOf<typeof ConsumerGroupDescribe>;

@@ -1,4 +1,5 @@
-import { api, array, arrayOf, int16, int32, string, struct, uuid } from '../schema.js';
+/** ConsumerGroupHeartbeat (KIP-848): join, stay in or leave a consumer group; the broker assigns partitions. */
+import { api, array, arrayOf, int16, int32, string, struct, uuid, type RequestOf, type ResponseOf } from '../schema.js';
 
 const topicPartitions = {
   topicId: uuid(),
@@ -44,3 +45,6 @@ export const ConsumerGroupHeartbeat = api({
       .dflt(null),
   },
 });
+
+export type ConsumerGroupHeartbeatRequest = RequestOf<typeof ConsumerGroupHeartbeat>;
+export type ConsumerGroupHeartbeatResponse = ResponseOf<typeof ConsumerGroupHeartbeat>;

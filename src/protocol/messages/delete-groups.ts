@@ -1,4 +1,5 @@
-import { api, array, arrayOf, int16, int32, string } from '../schema.js';
+/** DeleteGroups: deletes empty groups together with their committed offsets. */
+import { api, array, arrayOf, int16, int32, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** Removes empty groups and their committed offsets. */
 export const DeleteGroups = api({
@@ -17,3 +18,6 @@ export const DeleteGroups = api({
     }),
   },
 });
+
+export type DeleteGroupsRequest = RequestOf<typeof DeleteGroups>;
+export type DeleteGroupsResponse = ResponseOf<typeof DeleteGroups>;

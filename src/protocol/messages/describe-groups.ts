@@ -1,4 +1,5 @@
-import { api, array, arrayOf, bool, bytes, int16, int32, string } from '../schema.js';
+/** DescribeGroups: state, protocol and members of classic groups. */
+import { api, array, arrayOf, bool, bytes, int16, int32, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** Reports the state, protocol and members of classic groups. */
 export const DescribeGroups = api({
@@ -30,3 +31,6 @@ export const DescribeGroups = api({
     }),
   },
 });
+
+export type DescribeGroupsRequest = RequestOf<typeof DescribeGroups>;
+export type DescribeGroupsResponse = ResponseOf<typeof DescribeGroups>;

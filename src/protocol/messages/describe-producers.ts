@@ -1,4 +1,5 @@
-import { api, array, arrayOf, int16, int32, int64, string } from '../schema.js';
+/** DescribeProducers: the idempotent and transactional producers a partition knows. */
+import { api, array, arrayOf, int16, int32, int64, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** Reports the active producers of partitions (for finding hanging transactions). */
 export const DescribeProducers = api({
@@ -32,3 +33,6 @@ export const DescribeProducers = api({
     }),
   },
 });
+
+export type DescribeProducersRequest = RequestOf<typeof DescribeProducers>;
+export type DescribeProducersResponse = ResponseOf<typeof DescribeProducers>;

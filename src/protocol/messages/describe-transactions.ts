@@ -1,4 +1,5 @@
-import { api, array, arrayOf, int16, int32, int64, string } from '../schema.js';
+/** DescribeTransactions: state, producer and partitions of transactional ids. */
+import { api, array, arrayOf, int16, int32, int64, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** Reports the coordinator's state of transactional ids. */
 export const DescribeTransactions = api({
@@ -26,3 +27,6 @@ export const DescribeTransactions = api({
     }),
   },
 });
+
+export type DescribeTransactionsRequest = RequestOf<typeof DescribeTransactions>;
+export type DescribeTransactionsResponse = ResponseOf<typeof DescribeTransactions>;

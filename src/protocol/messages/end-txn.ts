@@ -1,4 +1,5 @@
-import { api, bool, int16, int32, int64, string } from '../schema.js';
+/** EndTxn: a transactional producer commits or aborts its transaction. */
+import { api, bool, int16, int32, int64, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** Commits or aborts a producer's ongoing transaction. */
 export const EndTxn = api({
@@ -17,3 +18,6 @@ export const EndTxn = api({
     errorCode: int16(),
   },
 });
+
+export type EndTxnRequest = RequestOf<typeof EndTxn>;
+export type EndTxnResponse = ResponseOf<typeof EndTxn>;

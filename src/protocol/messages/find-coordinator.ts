@@ -1,4 +1,5 @@
-import { api, array, arrayOf, int16, int32, int8, string } from '../schema.js';
+/** FindCoordinator: which broker coordinates a group or a transactional id (v4+: many keys at once). */
+import { api, array, arrayOf, int16, int32, int8, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** Locates the broker that coordinates a group or a transactional id (v4+: several keys at once). */
 export const FindCoordinator = api({
@@ -28,3 +29,6 @@ export const FindCoordinator = api({
     }).v('4+'),
   },
 });
+
+export type FindCoordinatorRequest = RequestOf<typeof FindCoordinator>;
+export type FindCoordinatorResponse = ResponseOf<typeof FindCoordinator>;

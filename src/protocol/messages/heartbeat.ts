@@ -1,4 +1,5 @@
-import { api, int16, int32, string } from '../schema.js';
+/** Heartbeat: a classic group member keeps its session alive and learns of rebalances. */
+import { api, int16, int32, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** A classic group member tells its coordinator it is alive; the answer reports a pending rebalance. */
 export const Heartbeat = api({
@@ -17,3 +18,6 @@ export const Heartbeat = api({
     errorCode: int16(),
   },
 });
+
+export type HeartbeatRequest = RequestOf<typeof Heartbeat>;
+export type HeartbeatResponse = ResponseOf<typeof Heartbeat>;

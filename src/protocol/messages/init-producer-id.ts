@@ -1,4 +1,5 @@
-import { api, int16, int32, int64, string } from '../schema.js';
+/** InitProducerId: a producer id and epoch for idempotent and transactional producers. */
+import { api, int16, int32, int64, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** Hands out a producer id and epoch, for idempotence or for a transactional id. */
 export const InitProducerId = api({
@@ -19,3 +20,6 @@ export const InitProducerId = api({
     producerEpoch: int16(),
   },
 });
+
+export type InitProducerIdRequest = RequestOf<typeof InitProducerId>;
+export type InitProducerIdResponse = ResponseOf<typeof InitProducerId>;

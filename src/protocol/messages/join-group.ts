@@ -1,4 +1,5 @@
-import { api, arrayOf, bool, bytes, int16, int32, string } from '../schema.js';
+/** JoinGroup: a member joins a classic group; the answer comes when the rebalance completes. */
+import { api, arrayOf, bool, bytes, int16, int32, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** A member enters (or re-enters) a classic group and offers the protocols it can use. */
 export const JoinGroup = api({
@@ -35,3 +36,6 @@ export const JoinGroup = api({
     }),
   },
 });
+
+export type JoinGroupRequest = RequestOf<typeof JoinGroup>;
+export type JoinGroupResponse = ResponseOf<typeof JoinGroup>;

@@ -1,4 +1,5 @@
-import { api, arrayOf, int16, int32, string } from '../schema.js';
+/** LeaveGroup: members leave a classic group (v3+: several at once). */
+import { api, arrayOf, int16, int32, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** Members leave a classic group at once instead of waiting for their session to expire. */
 export const LeaveGroup = api({
@@ -25,3 +26,6 @@ export const LeaveGroup = api({
     }).v('3+'),
   },
 });
+
+export type LeaveGroupRequest = RequestOf<typeof LeaveGroup>;
+export type LeaveGroupResponse = ResponseOf<typeof LeaveGroup>;

@@ -1,4 +1,5 @@
-import { api, array, arrayOf, int16, int32, string } from '../schema.js';
+/** ListGroups: the groups a broker coordinates, optionally filtered by state and type. */
+import { api, array, arrayOf, int16, int32, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** Lists the groups a broker coordinates, optionally filtered by state (v4+) and type (v5+). */
 export const ListGroups = api({
@@ -21,3 +22,6 @@ export const ListGroups = api({
     }),
   },
 });
+
+export type ListGroupsRequest = RequestOf<typeof ListGroups>;
+export type ListGroupsResponse = ResponseOf<typeof ListGroups>;

@@ -1,4 +1,5 @@
-import { api, array, arrayOf, int16, int32, int64, string } from '../schema.js';
+/** ListTransactions: transactional ids filtered by state, producer id and open duration. */
+import { api, array, arrayOf, int16, int32, int64, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** Lists transactional ids, filtered by state, producer id and (v1+) running time. */
 export const ListTransactions = api({
@@ -22,3 +23,6 @@ export const ListTransactions = api({
     }),
   },
 });
+
+export type ListTransactionsRequest = RequestOf<typeof ListTransactions>;
+export type ListTransactionsResponse = ResponseOf<typeof ListTransactions>;

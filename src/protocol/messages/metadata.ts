@@ -1,4 +1,5 @@
-import { api, array, arrayOf, bool, int16, int32, string, uuid } from '../schema.js';
+/** Metadata: brokers, the controller, and topics with their partitions' leaders, replicas and ISR. */
+import { api, array, arrayOf, bool, int16, int32, string, uuid, type RequestOf, type ResponseOf } from '../schema.js';
 
 export const Metadata = api({
   key: 3,
@@ -40,3 +41,6 @@ export const Metadata = api({
     clusterAuthorizedOperations: int32().v('8-10').dflt(-2147483648),
   },
 });
+
+export type MetadataRequest = RequestOf<typeof Metadata>;
+export type MetadataResponse = ResponseOf<typeof Metadata>;

@@ -1,4 +1,5 @@
-import { api, arrayOf, int16, int32, int64, string } from '../schema.js';
+/** OffsetCommit: a consumer stores its committed offsets with the group coordinator. */
+import { api, arrayOf, int16, int32, int64, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** Stores a group's consumed positions, per partition, at the group coordinator. */
 export const OffsetCommit = api({
@@ -34,3 +35,6 @@ export const OffsetCommit = api({
     }),
   },
 });
+
+export type OffsetCommitRequest = RequestOf<typeof OffsetCommit>;
+export type OffsetCommitResponse = ResponseOf<typeof OffsetCommit>;

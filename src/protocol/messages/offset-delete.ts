@@ -1,4 +1,5 @@
-import { api, arrayOf, int16, int32, string } from '../schema.js';
+/** OffsetDelete: removes a group's committed offsets for partitions it no longer consumes. */
+import { api, arrayOf, int16, int32, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** Removes committed offsets of partitions a group no longer consumes. */
 export const OffsetDelete = api({
@@ -27,3 +28,6 @@ export const OffsetDelete = api({
     }),
   },
 });
+
+export type OffsetDeleteRequest = RequestOf<typeof OffsetDelete>;
+export type OffsetDeleteResponse = ResponseOf<typeof OffsetDelete>;

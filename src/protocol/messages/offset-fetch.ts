@@ -1,4 +1,5 @@
-import { api, array, arrayOf, bool, int16, int32, int64, string } from '../schema.js';
+/** OffsetFetch: committed offsets of one group (v8+: several groups). */
+import { api, array, arrayOf, bool, int16, int32, int64, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** Reads back a group's committed positions (v8+: several groups in one request). */
 export const OffsetFetch = api({
@@ -56,3 +57,6 @@ export const OffsetFetch = api({
     }).v('8+'),
   },
 });
+
+export type OffsetFetchRequest = RequestOf<typeof OffsetFetch>;
+export type OffsetFetchResponse = ResponseOf<typeof OffsetFetch>;

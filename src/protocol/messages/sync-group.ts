@@ -1,4 +1,5 @@
-import { api, arrayOf, bytes, int16, int32, string } from '../schema.js';
+/** SyncGroup: the leader hands out the assignment of a classic group and every member receives its own. */
+import { api, arrayOf, bytes, int16, int32, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** Ends a classic rebalance: the leader hands in assignments and every member receives its own. */
 export const SyncGroup = api({
@@ -26,3 +27,6 @@ export const SyncGroup = api({
     assignment: bytes(),
   },
 });
+
+export type SyncGroupRequest = RequestOf<typeof SyncGroup>;
+export type SyncGroupResponse = ResponseOf<typeof SyncGroup>;

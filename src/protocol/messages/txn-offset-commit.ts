@@ -1,4 +1,5 @@
-import { api, arrayOf, int16, int32, int64, string } from '../schema.js';
+/** TxnOffsetCommit: offsets committed inside a transaction, visible when it commits. */
+import { api, arrayOf, int16, int32, int64, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** Stages offsets for a group inside a transaction; they become visible when it commits. */
 export const TxnOffsetCommit = api({
@@ -35,3 +36,6 @@ export const TxnOffsetCommit = api({
     }),
   },
 });
+
+export type TxnOffsetCommitRequest = RequestOf<typeof TxnOffsetCommit>;
+export type TxnOffsetCommitResponse = ResponseOf<typeof TxnOffsetCommit>;

@@ -1,4 +1,5 @@
-import { api, array, arrayOf, bool, int16, int32, int64, string } from '../schema.js';
+/** WriteTxnMarkers: a transaction coordinator asks partition leaders to write commit or abort markers. */
+import { api, array, arrayOf, bool, int16, int32, int64, string, type RequestOf, type ResponseOf } from '../schema.js';
 
 /** Sent by the transaction coordinator to partition leaders to write commit or abort markers. */
 export const WriteTxnMarkers = api({
@@ -31,3 +32,6 @@ export const WriteTxnMarkers = api({
     }),
   },
 });
+
+export type WriteTxnMarkersRequest = RequestOf<typeof WriteTxnMarkers>;
+export type WriteTxnMarkersResponse = ResponseOf<typeof WriteTxnMarkers>;

@@ -61,10 +61,10 @@ export const IDENTITY_KEYS: readonly ConfigDefinition[] = [
     default: null,
     doc: 'Listener used between brokers; accepted, unused by a single-node Samsa.',
   }),
-  ignoredDef({
+  def({
     name: 'broker.rack',
     type: 'string',
     default: null,
-    doc: 'Rack label of this broker; accepted, reported nowhere yet.',
+    doc: 'Rack label of this broker, reported to clients in Metadata and DescribeCluster.',
   }),
 ];

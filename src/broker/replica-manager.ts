@@ -1,0 +1,403 @@
+/**
+ * The replica manager: the one owner of partition state on this broker. For each partition hosted here it knows
+ * the replicas, the leader and its epoch, the in-sync replicas, the high watermark, and whether this broker leads
+ * or follows. Every request that reads or writes a partition (Produce, Fetch, ListOffsets, DeleteRecords,
+ * OffsetForLeaderEpoch) asks it first, so NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH and UNKNOWN_LEADER_EPOCH
+ * come from one place, and appends to a partition log go through it (`appendAsLeader`).
+ *
+ * Leadership changes through `becomeLeader` and `becomeFollower` (on one node: every partition is led here with
+ * ISR = [this node], decided at startup and when topics are created); listeners registered per topic hear about
+ * it, which is how the group and transaction coordinators load and unload their partitions.
+ *
+ * As a leader it tracks each follower's log end offset (reported by the follower's fetches), moves the high
+ * watermark to the lowest log end offset in the ISR, and holds acks=all produces until the high watermark passes
+ * their records. Shrinking and expanding the ISR, and the follower's fetcher, belong to the cluster work.
+ */
+import { ErrorCode } from '../protocol/errors.js';
+import type { AppendMeta, AppendResult, PartitionLog, ReadOptions, ReadResult } from '../storage/partition-log.js';
+import { FetchWaiters } from './fetch-waiters.js';
+import { type AppendEvent, channels } from './observe.js';
+
+/** Leadership of one partition as decided by whoever decides it (on one node: this broker, at startup). */
+export interface PartitionState {
+  /** Node id of the leader; -1 when there is none. */
+  leader: number;
+  leaderEpoch: number;
+  replicas: readonly number[];
+  isr: readonly number[];
+  offlineReplicas?: readonly number[];
+}
+
+/** Replica id of consumers in Fetch and ListOffsets. */
+export const CONSUMER_REPLICA_ID = -1;
+/** Replica id of debugging tools: may read from followers, up to the log end. */
+export const DEBUGGING_REPLICA_ID = -2;
+
+interface HighWatermarkWaiter {
+  offset: number;
+  resolve: (reached: boolean) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** One partition hosted on this broker, as leader or follower. */
+export class Partition {
+  leader = -1;
+  replicas: readonly number[] = [];
+  isr: readonly number[] = [];
+  offlineReplicas: readonly number[] = [];
+  /** Followers' log end offsets as of their last fetch (kept while this broker leads). */
+  readonly followerEnds = new Map<number, number>();
+  private hwWaiters: HighWatermarkWaiter[] = [];
+
+  constructor(
+    readonly topic: string,
+    readonly index: number,
+    readonly log: PartitionLog,
+    /** This broker's node id. */
+    readonly localId: number,
+  ) {}
+
+  get isLeader(): boolean {
+    return this.leader === this.localId;
+  }
+
+  get leaderEpoch(): number {
+    return this.log.leaderEpoch;
+  }
+
+  get highWatermark(): number {
+    return this.log.highWatermark;
+  }
+
+  get logEndOffset(): number {
+    return this.log.logEndOffset;
+  }
+
+  /** The state as the metadata view reports it. */
+  get state(): PartitionState {
+    return {
+      leader: this.leader,
+      leaderEpoch: this.leaderEpoch,
+      replicas: this.replicas,
+      isr: this.isr,
+      offlineReplicas: this.offlineReplicas,
+    };
+  }
+
+  /**
+   * FENCED_LEADER_EPOCH when the requester's epoch is older than ours, UNKNOWN_LEADER_EPOCH when it is newer (we
+   * have not heard of that epoch yet), 0 when it matches or the requester sent none (-1).
+   */
+  checkLeaderEpoch(currentLeaderEpoch: number): number {
+    if (currentLeaderEpoch < 0 || currentLeaderEpoch === this.leaderEpoch) return 0;
+    return currentLeaderEpoch < this.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
+  }
+
+  /** The high watermark a leader may expose: the lowest log end offset among the in-sync replicas. */
+  private computeHighWatermark(): number {
+    let hw = this.log.logEndOffset;
+    for (const id of this.isr) {
+      if (id === this.localId) continue;
+      const end = this.followerEnds.get(id);
+      hw = Math.min(hw, end ?? this.log.highWatermark);
+    }
+    return hw;
+  }
+
+  /** Moves the high watermark forward when the ISR allows it; returns whether it moved. */
+  maybeIncrementHighWatermark(): boolean {
+    if (!this.isLeader) return false;
+    const before = this.log.highWatermark;
+    const hw = this.computeHighWatermark();
+    if (hw > before) this.log.updateHighWatermark(hw);
+    const moved = this.log.highWatermark > before;
+    if (this.hwWaiters.length > 0) this.settleWaiters();
+    return moved;
+  }
+
+  /** Resolves true once the high watermark reaches `offset`, false after `timeoutMs` or when leadership moves. */
+  waitForHighWatermark(offset: number, timeoutMs: number): Promise<boolean> {
+    if (this.log.highWatermark >= offset) return Promise.resolve(true);
+    if (!this.isLeader) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const w: HighWatermarkWaiter = {
+        offset,
+        resolve,
+        timer: setTimeout(
+          () => {
+            this.hwWaiters = this.hwWaiters.filter((x) => x !== w);
+            resolve(false);
+          },
+          Math.max(0, timeoutMs),
+        ),
+      };
+      this.hwWaiters.push(w);
+    });
+  }
+
+  private settleWaiters(): void {
+    const hw = this.log.highWatermark;
+    const keep: HighWatermarkWaiter[] = [];
+    for (const w of this.hwWaiters) {
+      if (w.offset <= hw) {
+        clearTimeout(w.timer);
+        w.resolve(true);
+      } else keep.push(w);
+    }
+    this.hwWaiters = keep;
+  }
+
+  /** Fails every acks=all produce still waiting (leadership moved or the partition went). */
+  abortWaiters(): void {
+    for (const w of this.hwWaiters) {
+      clearTimeout(w.timer);
+      w.resolve(false);
+    }
+    this.hwWaiters = [];
+  }
+}
+
+/** Told when this broker starts or stops leading a partition of the topic it registered for. */
+export interface LeadershipListener {
+  /** This broker now leads `partition` (after the log is ready for leader appends). */
+  onBecomeLeader(partition: Partition): void | Promise<void>;
+  /** This broker no longer leads `partition` (it follows, or the partition left this broker). */
+  onResign(partition: Partition, leaderEpoch: number): void;
+}
+
+export interface ReplicaManagerOptions {
+  nodeId: number;
+  /** Woken when records are appended, for long-polling fetches. */
+  waiters: FetchWaiters;
+  /**
+   * Whether the cluster metadata knows a partition this broker does not host: requests for it get
+   * NOT_LEADER_OR_FOLLOWER rather than UNKNOWN_TOPIC_OR_PARTITION, as in Kafka.
+   */
+  knownElsewhere?: (topic: string, partition: number) => boolean;
+}
+
+/** Why a partition cannot serve a request: a Kafka error code. */
+export type PartitionError = number;
+
+export interface AccessOptions {
+  /** The requester's idea of the leader epoch; -1 when it sent none. */
+  currentLeaderEpoch?: number;
+  /** Only the leader may answer (false for debugging tools and follower reads). */
+  requireLeader?: boolean;
+}
+
+export interface LeaderAppend {
+  result: AppendResult;
+  /** Set for acks=all when the high watermark is not yet past the records: resolves with whether it got there. */
+  replicated?: Promise<boolean>;
+}
+
+export class ReplicaManager {
+  readonly nodeId: number;
+  private readonly partitions = new Map<string, Partition[]>();
+  private readonly listeners = new Map<string, LeadershipListener[]>();
+  private readonly waiters: FetchWaiters;
+  private readonly knownElsewhere: (topic: string, partition: number) => boolean;
+
+  constructor(opts: ReplicaManagerOptions) {
+    this.nodeId = opts.nodeId;
+    this.waiters = opts.waiters;
+    this.knownElsewhere = opts.knownElsewhere ?? (() => false);
+  }
+
+  /** The partition if this broker hosts it (as leader or follower). */
+  get(topic: string, partition: number): Partition | undefined {
+    return this.partitions.get(topic)?.[partition];
+  }
+
+  /** Every partition of `topic` hosted here, by index (holes for partitions hosted elsewhere). */
+  partitionsOf(topic: string): readonly (Partition | undefined)[] {
+    return this.partitions.get(topic) ?? [];
+  }
+
+  /**
+   * Registers for leadership changes of `topic`'s partitions (the coordinators use their internal topics). The
+   * listener first hears of every partition of the topic this broker already leads; the promise resolves when it
+   * has taken them on.
+   */
+  addLeadershipListener(topic: string, listener: LeadershipListener): Promise<void> {
+    const list = this.listeners.get(topic);
+    if (list) list.push(listener);
+    else this.listeners.set(topic, [listener]);
+    const pending: Array<Promise<void>> = [];
+    for (const p of this.partitionsOf(topic)) {
+      if (p === undefined || !p.isLeader) continue;
+      const r = listener.onBecomeLeader(p);
+      if (r instanceof Promise) pending.push(r);
+    }
+    return Promise.all(pending).then(() => undefined);
+  }
+
+  private host(topic: string, index: number, log: PartitionLog): Partition {
+    let list = this.partitions.get(topic);
+    if (list === undefined) this.partitions.set(topic, (list = []));
+    let p = list[index];
+    if (p === undefined || p.log !== log) list[index] = p = new Partition(topic, index, log, this.nodeId);
+    return p;
+  }
+
+  private apply(p: Partition, state: PartitionState): void {
+    p.leader = state.leader;
+    p.replicas = [...state.replicas];
+    p.isr = [...state.isr];
+    p.offlineReplicas = [...(state.offlineReplicas ?? [])];
+    if (p.log.leaderEpoch !== state.leaderEpoch) p.log.leaderEpoch = state.leaderEpoch;
+  }
+
+  /**
+   * Makes this broker the leader of a partition at `state.leaderEpoch`. A stale epoch (older than the one the
+   * partition has) is ignored. Resolves when every listener has taken the partition on.
+   */
+  becomeLeader(topic: string, index: number, log: PartitionLog, state: PartitionState): Promise<void> {
+    const p = this.host(topic, index, log);
+    if (state.leaderEpoch < p.leaderEpoch) return Promise.resolve();
+    const wasLeader = p.isLeader;
+    this.apply(p, { ...state, leader: this.nodeId });
+    for (const id of [...p.followerEnds.keys()]) if (!p.replicas.includes(id)) p.followerEnds.delete(id);
+    p.maybeIncrementHighWatermark();
+    if (wasLeader) return Promise.resolve();
+    const pending: Array<Promise<void>> = [];
+    for (const l of this.listeners.get(topic) ?? []) {
+      const r = l.onBecomeLeader(p);
+      if (r instanceof Promise) pending.push(r);
+    }
+    return pending.length === 0 ? Promise.resolve() : Promise.all(pending).then(() => undefined);
+  }
+
+  /** Makes this broker a follower of `state.leader`; a leader resigns first (its waiting produces fail). */
+  becomeFollower(topic: string, index: number, log: PartitionLog, state: PartitionState): void {
+    const p = this.host(topic, index, log);
+    if (state.leaderEpoch < p.leaderEpoch) return;
+    const wasLeader = p.isLeader;
+    const epoch = p.leaderEpoch;
+    this.apply(p, state);
+    if (wasLeader) this.resigned(p, epoch);
+  }
+
+  /** The partition left this broker (its topic was deleted, or it moved away). */
+  remove(topic: string, index: number): void {
+    const list = this.partitions.get(topic);
+    const p = list?.[index];
+    if (p === undefined) return;
+    list![index] = undefined as unknown as Partition;
+    if (list!.every((x) => x === undefined)) this.partitions.delete(topic);
+    if (p.isLeader) this.resigned(p, p.leaderEpoch);
+  }
+
+  /** Every partition of `topic` left this broker. */
+  removeTopic(topic: string): void {
+    const list = this.partitions.get(topic);
+    if (list === undefined) return;
+    for (let i = 0; i < list.length; i++) this.remove(topic, i);
+    this.partitions.delete(topic);
+  }
+
+  private resigned(p: Partition, epoch: number): void {
+    p.abortWaiters();
+    p.followerEnds.clear();
+    for (const l of this.listeners.get(p.topic) ?? []) l.onResign(p, epoch);
+    // Long-polling fetches return now and learn of the change on their next request.
+    this.waiters.wakeAll(FetchWaiters.key(p.topic, p.index));
+  }
+
+  /**
+   * The partition for a request, or why it cannot serve it: UNKNOWN_TOPIC_OR_PARTITION (nowhere),
+   * NOT_LEADER_OR_FOLLOWER (hosted elsewhere, or here as a follower when the leader is required), or the
+   * requester's stale or future leader epoch. Checked in Kafka's order: epoch first, then leadership.
+   */
+  access(topic: string, index: number, opts: AccessOptions = {}): Partition | PartitionError {
+    const p = this.get(topic, index);
+    if (p === undefined) {
+      return this.knownElsewhere(topic, index)
+        ? ErrorCode.NOT_LEADER_OR_FOLLOWER
+        : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    }
+    const epochError = p.checkLeaderEpoch(opts.currentLeaderEpoch ?? -1);
+    if (epochError !== 0) return epochError;
+    if ((opts.requireLeader ?? true) && !p.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return p;
+  }
+
+  /**
+   * Whether a produce with `acks` may append to `p` now: NOT_ENOUGH_REPLICAS for acks=all while the ISR is
+   * smaller than min.insync.replicas (Kafka checks before appending); else 0.
+   */
+  checkEnoughReplicas(p: Partition, acks: number): PartitionError {
+    if (acks !== -1) return 0;
+    return p.isr.length < p.log.config.minInsyncReplicas ? ErrorCode.NOT_ENOUGH_REPLICAS : 0;
+  }
+
+  /** The message for NOT_ENOUGH_REPLICAS on `p`. */
+  notEnoughReplicasMessage(p: Partition): string {
+    const n = p.isr.length;
+    const where = p.replicas.length === 1 ? ' on a single broker' : '';
+    return `min.insync.replicas is ${p.log.config.minInsyncReplicas} but only ${n} replica${n === 1 ? ' is' : 's are'} in sync${where}.`;
+  }
+
+  /**
+   * Appends validated batches to a partition this broker leads, assigning offsets (the log validates producer
+   * state and may throw its StorageError). Wakes long-polling fetches and publishes the append. With acks=all the
+   * result carries a promise for the high watermark passing the records, unless it already has.
+   */
+  appendAsLeader(p: Partition, batches: Buffer, meta: AppendMeta, acks: number, timeoutMs: number): LeaderAppend {
+    const result = p.log.appendAsLeader(batches, meta);
+    p.maybeIncrementHighWatermark();
+    if (!result.duplicate) {
+      this.waiters.notify(FetchWaiters.key(p.topic, p.index), batches.length);
+      if (channels.append.hasSubscribers) {
+        channels.append.publish({
+          topic: p.topic,
+          partition: p.index,
+          records: meta.recordCount ?? 0,
+          bytes: batches.length,
+        } satisfies AppendEvent);
+      }
+    }
+    const end = result.lastOffset + 1;
+    if (acks !== -1 || p.highWatermark >= end) return { result };
+    return { result, replicated: p.waitForHighWatermark(end, timeoutMs) };
+  }
+
+  /**
+   * Reads from a partition for a consumer (up to the high watermark, or the last stable offset for
+   * read_committed) or, with `fromFollower`, for a follower replica (up to the log end).
+   */
+  read(
+    p: Partition,
+    fetchOffset: number,
+    maxBytes: number,
+    opts: { minOneBatch: boolean; readCommitted: boolean; fromFollower?: boolean },
+  ): ReadResult {
+    const maxOffset = opts.fromFollower
+      ? p.log.logEndOffset
+      : opts.readCommitted
+        ? p.log.lastStableOffset
+        : p.log.highWatermark;
+    const ro: ReadOptions = { minOneBatch: opts.minOneBatch, maxOffset };
+    return p.log.read(fetchOffset, maxBytes, ro);
+  }
+
+  /**
+   * Checks a follower's fetch and records its position: only the leader serves follower fetches, and only from a
+   * replica assigned to the partition (anyone else gets NOT_LEADER_OR_FOLLOWER, as Kafka answers a replica it
+   * does not know). Moves the high watermark when the follower's progress allows.
+   */
+  followerFetch(p: Partition, replicaId: number, fetchOffset: number): PartitionError {
+    if (!p.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    if (replicaId === this.nodeId || !p.replicas.includes(replicaId)) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    p.followerEnds.set(replicaId, Math.min(fetchOffset, p.logEndOffset));
+    // Consumers parked on this partition may now read what became committed.
+    if (p.maybeIncrementHighWatermark()) this.waiters.wakeAll(FetchWaiters.key(p.topic, p.index));
+    return 0;
+  }
+
+  /** Every hosted partition, for shutdown and diagnostics. */
+  *all(): IterableIterator<Partition> {
+    for (const list of this.partitions.values()) for (const p of list) if (p !== undefined) yield p;
+  }
+}

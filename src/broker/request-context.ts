@@ -1,0 +1,62 @@
+/**
+ * The request context: who is asking and through which door. Every handler receives one: the request header, the
+ * connection, the listener it came in on with that listener's security protocol, and the authenticated principal
+ * (`User:ANONYMOUS` on PLAINTEXT). `authorize` is the one way a handler asks whether the requester may act on a
+ * resource; the broker's Authorizer decides (allow-everything until ACLs are configured).
+ */
+import type { RequestHeader } from '../protocol/header.js';
+import {
+  ANONYMOUS,
+  type AclOperation,
+  type Authorizer,
+  type Principal,
+  type Requester,
+  type Resource,
+} from '../security/authorizer.js';
+import type { Connection } from './connection.js';
+
+/** What a connection knows about its listener, fixed when the connection is accepted. */
+export interface ListenerContext {
+  /** Listener name, e.g. PLAINTEXT or INTERNAL. */
+  listenerName: string;
+  /** PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL. */
+  securityProtocol: string;
+  authorizer: Authorizer;
+}
+
+export interface RequestContext extends Requester {
+  readonly header: RequestHeader;
+  readonly connection: Connection;
+  readonly clientId: string;
+  /** True when the requester may perform `operation` on `resource`. */
+  authorize(operation: AclOperation, resource: Resource): boolean;
+}
+
+/** The context of one request; a class so that `authorize` costs no closure per request. */
+export class Context implements RequestContext {
+  readonly clientId: string;
+  constructor(
+    readonly header: RequestHeader,
+    readonly connection: Connection,
+    private readonly listener: ListenerContext,
+    readonly principal: Principal = ANONYMOUS,
+  ) {
+    this.clientId = header.clientId ?? '';
+  }
+
+  get listenerName(): string {
+    return this.listener.listenerName;
+  }
+
+  get securityProtocol(): string {
+    return this.listener.securityProtocol;
+  }
+
+  get clientHost(): string {
+    return this.connection.remoteHost;
+  }
+
+  authorize(operation: AclOperation, resource: Resource): boolean {
+    return this.listener.authorizer.authorize(this, operation, resource);
+  }
+}
