@@ -74,6 +74,8 @@ export function collectProperties(flags: StartFlags): { props: Record<string, st
     origins.set(k, `by --override ${o}`);
   }
   applyStartFlags(props, flags, origins);
+  // The quick start serves the schema registry too; schema.registry.enabled=false turns it off.
+  props['schema.registry.enabled'] ??= 'true';
   return { props, origins };
 }
 

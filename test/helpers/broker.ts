@@ -204,7 +204,11 @@ export async function startBrokerProcess(opts: BrokerProcessOptions = {}): Promi
     String(port),
     '--data-dir',
     dataDir,
-    ...Object.entries(opts.config ?? {}).flatMap(([k, v]) => ['--override', `${k}=${v}`]),
+    // Services samsa start turns on by default would fight over their fixed ports when tests run in parallel.
+    ...Object.entries({ 'schema.registry.enabled': 'false', ...opts.config }).flatMap(([k, v]) => [
+      '--override',
+      `${k}=${v}`,
+    ]),
     ...(opts.args ?? []),
   ];
   // With a descriptor limit the shell sets it and then becomes the broker (exec), so the pid is the broker's.
