@@ -62,7 +62,7 @@ export class KafkaStore {
       bootstrapServers: this.opts.bootstrap,
       clientId: 'schema-registry',
       autoOffsetReset: 'earliest',
-      maxWaitMs: 200,
+      maxWaitMs: 100,
     });
     this.consumer.assign([{ topic: this.opts.topic, partition: 0 }]);
     this.consumer.seek({ topic: this.opts.topic, partition: 0 }, 0);

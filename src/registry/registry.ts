@@ -523,7 +523,8 @@ export class Registry {
   deleteVersion(subject: string, spec: string, permanent: boolean): Promise<number> {
     return this.exclusive(async () => {
       this.requireWritable(subject);
-      const v = this.getVersion(subject, spec, permanent);
+      const n = parseVersion(spec);
+      const v = n === 'latest' ? this.getVersion(subject, spec) : this.getVersion(subject, spec, true);
       if (this.referencingIds(subject, v.version).length > 0) {
         throw new RegistryError(
           ErrorCodes.REFERENCE_EXISTS,
