@@ -1,0 +1,191 @@
+/**
+ * The schema registry through clients no one here wrote: @kafkajs/confluent-schema-registry and Confluent's Node
+ * client (@confluentinc/schemaregistry) register, fetch and (de)serialize Avro, JSON Schema and Protobuf; a KafkaJS
+ * producer and consumer exchange Avro records through the registry; confluent-kafka-python's SchemaRegistryClient
+ * registers, reads, tests and sets compatibility.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  AvroDeserializer,
+  AvroSerializer,
+  JsonDeserializer,
+  JsonSerializer,
+  SchemaRegistryClient,
+  SerdeType,
+} from '@confluentinc/schemaregistry';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel } from 'kafkajs';
+import { requireClient, runPython, uniqueTopic } from '../helpers/clients.js';
+import { call, type RegistryFixture, startRegistryBroker } from './helpers.js';
+
+let f: RegistryFixture;
+before(async () => {
+  f = await startRegistryBroker();
+});
+after(async () => {
+  await f?.stop();
+});
+
+const userSchema = {
+  type: 'record',
+  name: 'User',
+  namespace: 'samsa.test',
+  fields: [
+    { name: 'id', type: 'long' },
+    { name: 'name', type: 'string' },
+    { name: 'email', type: ['null', 'string'], default: null },
+  ],
+};
+
+test('@kafkajs/confluent-schema-registry: Avro, JSON Schema and Protobuf', async () => {
+  const registry = new SchemaRegistry({ host: f.url });
+  const { id } = await registry.register(
+    { type: SchemaType.AVRO, schema: JSON.stringify(userSchema) },
+    { subject: 'kjs-user-value' },
+  );
+  assert.ok(id > 0);
+  assert.equal(await registry.getLatestSchemaId('kjs-user-value'), id);
+  assert.equal(await registry.getRegistryId('kjs-user-value', 1), id);
+  const user = { id: 42, name: 'Ada', email: 'ada@example.com' };
+  const encoded = await registry.encode(id, user);
+  assert.equal(encoded[0], 0);
+  assert.equal(encoded.readInt32BE(1), id);
+  // A fresh client knows nothing: decoding fetches the schema by id.
+  const decoded = await new SchemaRegistry({ host: f.url }).decode(encoded);
+  assert.deepEqual({ ...decoded, id: Number(decoded.id) }, user);
+
+  const jsonSchema = {
+    type: 'object',
+    properties: { page: { type: 'string' }, views: { type: 'integer', minimum: 0 } },
+    required: ['page'],
+  };
+  const json = await registry.register(
+    { type: SchemaType.JSON, schema: JSON.stringify(jsonSchema) },
+    { subject: 'kjs-json-value' },
+  );
+  const jEnc = await registry.encode(json.id, { page: '/home', views: 3 });
+  assert.deepEqual(await new SchemaRegistry({ host: f.url }).decode(jEnc), { page: '/home', views: 3 });
+  await assert.rejects(registry.encode(json.id, { views: -1 }));
+
+  const proto = `syntax = "proto3";
+package samsa.test;
+message Order {
+  int64 id = 1;
+  string item = 2;
+  double price = 3;
+}
+`;
+  const p = await registry.register({ type: SchemaType.PROTOBUF, schema: proto }, { subject: 'kjs-proto-value' });
+  const pEnc = await registry.encode(p.id, { id: 7, item: 'tea', price: 2.5 });
+  const pDec = await new SchemaRegistry({ host: f.url }).decode(pEnc);
+  assert.deepEqual({ id: Number(pDec.id), item: pDec.item, price: pDec.price }, { id: 7, item: 'tea', price: 2.5 });
+  const fetched = await new SchemaRegistry({ host: f.url }).getSchema(p.id);
+  assert.ok(fetched);
+});
+
+test('@confluentinc/schemaregistry: register, fetch, Avro and JSON Schema serializers', async () => {
+  const client = new SchemaRegistryClient({ baseURLs: [f.url] });
+  const id = await client.register('cf-user-value', { schemaType: 'AVRO', schema: JSON.stringify(userSchema) }, false);
+  assert.ok(id > 0);
+  const byId = await client.getBySubjectAndId('cf-user-value', id);
+  assert.deepEqual(JSON.parse(byId.schema), userSchema);
+  const latest = await client.getLatestSchemaMetadata('cf-user-value');
+  assert.equal(latest.id, id);
+  assert.equal(latest.version, 1);
+  assert.deepEqual(await client.getAllVersions('cf-user-value'), [1]);
+  assert.ok((await client.getAllSubjects()).includes('cf-user-value'));
+  assert.equal(await client.getId('cf-user-value', { schemaType: 'AVRO', schema: JSON.stringify(userSchema) }), id);
+  await client.updateCompatibility('cf-user-value', 'FULL' as never);
+  assert.equal(await client.getCompatibility('cf-user-value'), 'FULL');
+
+  // Topic "cf-user": the topic name strategy gives subject cf-user-value.
+  const fresh = () => new SchemaRegistryClient({ baseURLs: [f.url] });
+  const ser = new AvroSerializer(fresh(), SerdeType.VALUE, { useLatestVersion: true, autoRegisterSchemas: false });
+  const bytes = await ser.serialize('cf-user', { id: 1, name: 'Grace', email: null });
+  assert.equal(bytes[0], 0);
+  assert.equal(bytes.readInt32BE(1), id);
+  const de = new AvroDeserializer(fresh(), SerdeType.VALUE, {});
+  const back = await de.deserialize('cf-user', bytes);
+  assert.equal(back.name, 'Grace');
+  assert.equal(Number(back.id), 1);
+  // Our bytes read by KafkaJS's registry client too.
+  const viaKjs = await new SchemaRegistry({ host: f.url }).decode(bytes);
+  assert.equal(viaKjs.name, 'Grace');
+
+  const jsonSchema = { type: 'object', properties: { sku: { type: 'string' }, qty: { type: 'integer' } } };
+  await client.register('cf-json-value', { schemaType: 'JSON', schema: JSON.stringify(jsonSchema) }, false);
+  const jser = new JsonSerializer(fresh(), SerdeType.VALUE, { useLatestVersion: true, autoRegisterSchemas: false });
+  const jbytes = await jser.serialize('cf-json', { sku: 'A-1', qty: 2 });
+  const jde = new JsonDeserializer(fresh(), SerdeType.VALUE, {});
+  assert.deepEqual(await jde.deserialize('cf-json', jbytes), { sku: 'A-1', qty: 2 });
+
+  // An incompatible change is refused with Confluent's error body, which the client surfaces.
+  await assert.rejects(
+    client.register(
+      'cf-user-value',
+      {
+        schemaType: 'AVRO',
+        schema: JSON.stringify({ ...userSchema, fields: [...userSchema.fields, { name: 'age', type: 'int' }] }),
+      },
+      false,
+    ),
+    (e: Error & { errorCode?: number; status?: number }) => e.errorCode === 409 || /409/.test(e.message),
+  );
+});
+
+test('KafkaJS producer and consumer exchange Avro records through the registry', async (t) => {
+  if (!requireClient(t, 'kafkajs')) return;
+  const topic = uniqueTopic('sr-kafkajs');
+  const registry = new SchemaRegistry({ host: f.url });
+  const { id } = await registry.register(
+    { type: SchemaType.AVRO, schema: JSON.stringify(userSchema) },
+    { subject: `${topic}-value` },
+  );
+  const kafka = new Kafka({ clientId: 'sr-test', brokers: [f.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+  await admin.disconnect();
+  const producer = kafka.producer();
+  await producer.connect();
+  const users = Array.from({ length: 20 }, (_, i) => ({ id: i, name: `user${i}`, email: i % 2 ? null : `u${i}@x` }));
+  await producer.send({
+    topic,
+    messages: await Promise.all(users.map(async (u) => ({ key: String(u.id), value: await registry.encode(id, u) }))),
+  });
+  await producer.disconnect();
+
+  const consumer = kafka.consumer({ groupId: `${topic}-g` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const got: unknown[] = [];
+  const reader = new SchemaRegistry({ host: f.url });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`only ${got.length} records in time`)), 60_000);
+    consumer
+      .run({
+        eachMessage: async ({ message }) => {
+          const u = await reader.decode(message.value!);
+          got.push({ ...u, id: Number(u.id) });
+          if (got.length === users.length) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  assert.deepEqual(got, users);
+});
+
+test("confluent-kafka-python's SchemaRegistryClient", async (t) => {
+  if (!requireClient(t, 'confluent-kafka')) return;
+  const { summary } = await runPython('sr_client.py', [f.url, uniqueTopic('py-sr')], { timeoutMs: 120_000 });
+  assert.equal(summary.ok, true);
+  assert.notEqual(summary.id, summary.id2);
+  // What python registered is visible over HTTP.
+  const subjects = (await call(f.url, 'GET', '/subjects?deleted=true')).body as string[];
+  assert.ok(subjects.some((s) => s.startsWith('py-sr')));
+});
