@@ -65,4 +65,3 @@ export {
 export type { Serializer, Deserializer, Serialized } from './serde.js';
 export { consoleLogger, silentLogger } from './logger.js';
 export type { ClientLogger } from './logger.js';
-export * from './schema-registry/index.js';

@@ -20,7 +20,7 @@ import {
   SchemaRegistryError,
   topicRecordNameStrategy,
   unframe,
-} from '../../src/client/index.js';
+} from '../../src/client/schema-registry/index.js';
 import { call, type RegistryFixture, startRegistryBroker } from './helpers.js';
 
 let f: RegistryFixture;
