@@ -6,14 +6,23 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+// @bufbuild/protobuf comes with @confluentinc/schemaregistry, whose Protobuf serde is built on it.
+import { create, createFileRegistry, createMutableRegistry } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import {
   AvroDeserializer,
   AvroSerializer,
   JsonDeserializer,
   JsonSerializer,
+  ProtobufDeserializer,
+  ProtobufSerializer,
   SchemaRegistryClient,
   SerdeType,
 } from '@confluentinc/schemaregistry';
+import {
+  ProtobufDeserializer as SamsaProtobufDeserializer,
+  SchemaRegistryClient as SamsaRegistryClient,
+} from '../../src/client/schema-registry/index.js';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import { requireClient, runPython, uniqueTopic } from '../helpers/clients.js';
@@ -132,6 +141,49 @@ test('@confluentinc/schemaregistry: register, fetch, Avro and JSON Schema serial
     ),
     (e: Error & { errorCode?: number; status?: number }) => e.errorCode === 409 || /409/.test(e.message),
   );
+});
+
+test('@confluentinc/schemaregistry: Protobuf, registered as a serialized descriptor', async () => {
+  const orderFile = (idType: number) =>
+    create(FileDescriptorProtoSchema, {
+      name: 'order.proto',
+      package: 'samsa.cf',
+      syntax: 'proto3',
+      messageType: [
+        {
+          name: 'Order',
+          field: [
+            { name: 'id', number: 1, type: idType, label: 1, jsonName: 'id' },
+            { name: 'item', number: 2, type: 9, label: 1, jsonName: 'item' }, // string
+          ],
+        },
+      ],
+    });
+  const orderDesc = (idType: number) =>
+    createFileRegistry(orderFile(idType), () => undefined).getMessage('samsa.cf.Order')!;
+  const desc = orderDesc(3); // int64
+  const ser = new ProtobufSerializer(new SchemaRegistryClient({ baseURLs: [f.url] }), SerdeType.VALUE, {
+    autoRegisterSchemas: true,
+    registry: createMutableRegistry(desc),
+  });
+  const bytes = await ser.serialize('cf-proto', create(desc, { id: 7n, item: 'tea' }));
+  const stored = await call(f.url, 'GET', '/subjects/cf-proto-value/versions/1');
+  assert.equal(stored.body.schemaType, 'PROTOBUF');
+  const de = new ProtobufDeserializer(new SchemaRegistryClient({ baseURLs: [f.url] }), SerdeType.VALUE, {});
+  const back = await de.deserialize('cf-proto', bytes);
+  assert.equal(back.id, 7n);
+  assert.equal(back.item, 'tea');
+  // Samsa's deserializer reads the descriptor-registered schema too.
+  const ours = await new SamsaProtobufDeserializer(new SamsaRegistryClient({ url: f.url })).deserialize(bytes);
+  assert.deepEqual(ours, { id: '7', item: 'tea' });
+  // A breaking change (int64 to string) in a descriptor is refused under BACKWARD.
+  const broken = orderDesc(9);
+  const ser2 = new ProtobufSerializer(new SchemaRegistryClient({ baseURLs: [f.url] }), SerdeType.VALUE, {
+    autoRegisterSchemas: true,
+    registry: createMutableRegistry(broken),
+  });
+  const msg2 = create(broken, { id: 'x', item: 'y' });
+  await assert.rejects(ser2.serialize('cf-proto', msg2), /409|incompatible/i);
 });
 
 test('KafkaJS producer and consumer exchange Avro records through the registry', async (t) => {
