@@ -9,6 +9,7 @@ import { ErrorCodes, RegistryError } from './errors.js';
 import type { SchemaVersion } from './records.js';
 import { parseVersion, type Registry, type SchemaInput } from './registry.js';
 import { SCHEMA_TYPES } from './types/index.js';
+import { serializedDescriptor } from './types/protobuf.js';
 
 const V1 = 'application/vnd.schemaregistry.v1+json';
 const CONTENT_TYPES = [V1, 'application/vnd.schemaregistry+json', 'application/json'];
@@ -57,11 +58,17 @@ function schemaInput(body: Record<string, unknown>): SchemaInput {
 }
 
 /**
- * A schema text in the requested format. Schemas are served as they were registered: a Protobuf schema sent as a
- * serialized descriptor (Confluent's serializers) comes back serialized, `.proto` text comes back as text.
+ * A schema text in the requested format. Schemas are served as registered, except that `format=serialized` turns
+ * Protobuf `.proto` text (without references) into the base64 FileDescriptorProto that Confluent's Protobuf
+ * deserializers expect.
  */
-function formatted(_type: string, schema: string, _format: string | null, _r: Registry, _refs: unknown): string {
-  return schema;
+function formatted(type: string, schema: string, format: string | null, refs: SchemaVersion['references']): string {
+  if (type !== 'PROTOBUF' || format !== 'serialized' || refs.length > 0) return schema;
+  try {
+    return serializedDescriptor(schema) ?? schema;
+  } catch {
+    return schema;
+  }
 }
 
 function idParam(s: string): number {
@@ -92,12 +99,12 @@ export function buildRouter(registry: Registry): Router<RequestContext> {
     const body: Record<string, unknown> = {};
     if (s.schemaType !== 'AVRO') body['schemaType'] = s.schemaType;
     if (s.references.length > 0) body['references'] = s.references;
-    body['schema'] = formatted(s.schemaType, s.schema, c.query.get('format'), registry, s.references);
+    body['schema'] = formatted(s.schemaType, s.schema, c.query.get('format'), s.references);
     return { body };
   });
   get('/schemas/ids/:id/schema', (c, p) => {
     const s = registry.schemaById(idParam(p['id']!));
-    return { body: rawSchema(formatted(s.schemaType, s.schema, c.query.get('format'), registry, s.references)) };
+    return { body: rawSchema(formatted(s.schemaType, s.schema, c.query.get('format'), s.references)) };
   });
   get('/schemas/ids/:id/subjects', (c, p) => ({
     body: [...new Set(registry.usesOf(idParam(p['id']!), flag(c.query, 'deleted')).map((u) => u.subject))],
@@ -134,12 +141,12 @@ export function buildRouter(registry: Registry): Router<RequestContext> {
   get('/subjects/:subject/versions/:version', (c, p) => {
     const v = registry.getVersion(p['subject']!, p['version']!, flag(c.query, 'deleted'));
     const body = versionBody(v);
-    body['schema'] = formatted(v.schemaType, v.schema, c.query.get('format'), registry, v.references);
+    body['schema'] = formatted(v.schemaType, v.schema, c.query.get('format'), v.references);
     return { body };
   });
   get('/subjects/:subject/versions/:version/schema', (c, p) => {
     const v = registry.getVersion(p['subject']!, p['version']!, flag(c.query, 'deleted'));
-    return { body: rawSchema(formatted(v.schemaType, v.schema, c.query.get('format'), registry, v.references)) };
+    return { body: rawSchema(formatted(v.schemaType, v.schema, c.query.get('format'), v.references)) };
   });
   get('/subjects/:subject/versions/:version/referencedby', (_c, p) => ({
     body: registry.referencedBy(p['subject']!, p['version']!),

@@ -21,6 +21,7 @@ import {
 } from '@confluentinc/schemaregistry';
 import {
   ProtobufDeserializer as SamsaProtobufDeserializer,
+  ProtobufSerializer as SamsaProtobufSerializer,
   SchemaRegistryClient as SamsaRegistryClient,
 } from '../../src/client/schema-registry/index.js';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
@@ -176,6 +177,17 @@ test('@confluentinc/schemaregistry: Protobuf, registered as a serialized descrip
   // Samsa's deserializer reads the descriptor-registered schema too.
   const ours = await new SamsaProtobufDeserializer(new SamsaRegistryClient({ url: f.url })).deserialize(bytes);
   assert.deepEqual(ours, { id: '7', item: 'tea' });
+  // The other way: Samsa's serializer registers .proto text; Confluent's deserializer asks for format=serialized
+  // and gets a descriptor it can read.
+  const text =
+    'syntax = "proto3";\npackage samsa.txt;\nmessage Item { string sku = 1; Size size = 2; }\n' +
+    'message Size { int32 w = 1; int32 h = 2; }\n';
+  const samsaSer = new SamsaProtobufSerializer(new SamsaRegistryClient({ url: f.url }), text, 'samsa.txt.Item');
+  const itemBytes = await samsaSer.serialize('txt-proto', { sku: 'A-1', size: { w: 3, h: 4 } });
+  const viaConfluent = await de.deserialize('txt-proto', itemBytes);
+  assert.equal(viaConfluent.sku, 'A-1');
+  assert.equal(viaConfluent.size.w, 3);
+  assert.equal(viaConfluent.size.h, 4);
   // A breaking change (int64 to string) in a descriptor is refused under BACKWARD.
   const broken = orderDesc(9);
   const ser2 = new ProtobufSerializer(new SchemaRegistryClient({ baseURLs: [f.url] }), SerdeType.VALUE, {

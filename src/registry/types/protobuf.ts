@@ -128,3 +128,51 @@ export function parseProtobuf(text: string, refs: ResolvedReference[]): Protobuf
   if (schema.messages().size === 0) throw new Error('a Protobuf schema needs at least one message');
   return schema;
 }
+
+interface DescriptorMessage {
+  name: string;
+  field?: Array<{ name: string; typeName?: string }>;
+  nestedType?: DescriptorMessage[];
+}
+
+/**
+ * A `.proto` text as a base64 FileDescriptorProto (what `?format=serialized` asks for, and what Confluent's
+ * Protobuf deserializers read). Only for schemas without references: a descriptor names its dependencies as other
+ * files, which a single parsed root does not keep apart. Named field types are written fully qualified.
+ */
+export function serializedDescriptor(text: string): string | undefined {
+  if (isSerializedDescriptor(text)) return text.trim();
+  const root = protobuf.parse(text, new protobuf.Root(), { keepCase: true }).root;
+  root.resolveAll();
+  const set = (root as unknown as { toDescriptor(syntax: string): protobuf.Message }).toDescriptor(
+    /syntax\s*=\s*"proto2"/.test(text) ? 'proto2' : 'proto3',
+  );
+  const json = set.toJSON() as { file?: Array<Record<string, unknown>> };
+  const files = json.file ?? [];
+  if (files.length !== 1) return undefined;
+  const file = files[0]!;
+  const pkg = typeof file['package'] === 'string' ? `.${file['package']}` : '';
+  const qualify = (messages: DescriptorMessage[] | undefined, scope: string): void => {
+    for (const m of messages ?? []) {
+      const full = `${scope}.${m.name}`;
+      const type = root.lookupType(full.slice(1));
+      for (const f of m.field ?? []) {
+        const resolved = type.fields[f.name]?.resolvedType;
+        if (f.typeName !== undefined && resolved) f.typeName = resolved.fullName;
+      }
+      qualify(m.nestedType, full);
+    }
+  };
+  qualify(file['messageType'] as DescriptorMessage[] | undefined, pkg);
+  file['name'] = 'schema.proto';
+  const FileDescriptorProto = descriptorType();
+  if (!FileDescriptorProto) return undefined;
+  const msg = FileDescriptorProto.fromObject(file);
+  return Buffer.from(FileDescriptorProto.encode(msg).finish()).toString('base64');
+}
+
+/** The FileDescriptorProto type of protobufjs's descriptor extension. */
+function descriptorType(): protobuf.Type | undefined {
+  const ext = (protobuf as unknown as { descriptor?: { FileDescriptorProto?: protobuf.Type } }).descriptor;
+  return ext?.FileDescriptorProto;
+}
