@@ -19,6 +19,7 @@ const SUBCOMMANDS: ReadonlyArray<[string, () => Promise<{ register: Register }>]
   ['configs', () => import('./configs.js')],
   ['perf', () => import('./perf.js')],
   ['datagen', () => import('./datagen.js')],
+  ['sql', () => import('./sql.js')],
 ];
 
 /** The program with the subcommand named in `argv` registered, or all of them when none is named. */

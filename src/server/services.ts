@@ -6,6 +6,7 @@ import { parseHttpListener } from '../broker/config/values.js';
 import type { HttpEndpoint } from '../http/server.js';
 import { startConsoleService } from '../console/service.js';
 import { startMetricsService } from '../metrics/service.js';
+import { startSqlServer } from '../sql/server.js';
 import { schemaRegistryService } from './schema-registry.js';
 import type { ServiceContext, ServiceDefinition } from './index.js';
 
@@ -26,6 +27,24 @@ export const SERVICES: ServiceDefinition[] = [
     enabledKey: 'metrics.enabled',
     start: (ctx) =>
       startMetricsService({ broker: ctx.broker, endpoints: endpointsOf(ctx, 'metrics.listeners'), logger: ctx.logger }),
+  },
+  {
+    name: 'ksql',
+    enabledKey: 'ksql.enabled',
+    start: async (ctx) => {
+      const server = await startSqlServer({
+        onPortInUse: (url) => ctx.logger.warn({ url }, 'ksql: listener address in use; streaming SQL not served there'),
+        bootstrap: ctx.bootstrap,
+        endpoints: endpointsOf(ctx, 'ksql.listeners'),
+        serviceId: String(ctx.config.values.get('ksql.service.id') ?? 'default_'),
+        logger: {
+          info: (msg, fields) => ctx.logger.info(fields ?? {}, msg),
+          warn: (msg, fields) => ctx.logger.warn(fields ?? {}, msg),
+          error: (msg, fields) => ctx.logger.error(fields ?? {}, msg),
+        },
+      });
+      return { urls: server.urls, close: () => server.close() };
+    },
   },
   {
     // Last: the console offers a page for each service started before it (schema registry, SQL, ...).

@@ -2,7 +2,8 @@
  * The web console in headless Chromium (Debian's chromium driven by playwright-core): every page loads without
  * console errors, the message browser shows JSON records produced by kafka-python, a group's lag appears and falls
  * to zero as its kafka-python consumer catches up, and a topic created from the UI is visible to kcat. Screenshots
- * of the main pages go to docs/screenshots (linked from the README).
+ * of the main pages go to a temporary folder, or to the folder SAMSA_SCREENSHOTS names: `SAMSA_SCREENSHOTS=docs/screenshots`
+ * refreshes the ones linked from the README (a plain test run never changes tracked files).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +18,9 @@ import { kcat, PYTHON, requireClient, run, uniqueTopic } from '../helpers/client
 import { projectRoot } from '../helpers/spec.js';
 
 const CHROMIUM = process.env['SAMSA_CHROMIUM'] ?? '/usr/bin/chromium';
-const SHOTS = join(projectRoot, 'docs', 'screenshots');
+const SHOTS = process.env['SAMSA_SCREENSHOTS']
+  ? join(projectRoot, process.env['SAMSA_SCREENSHOTS'])
+  : join(tmpdir(), `samsa-screenshots-${process.pid}`);
 
 let tb: TestBroker;
 let base: string;
@@ -54,6 +57,7 @@ before(async () => {
 after(async () => {
   await context?.close();
   if (profile) await rm(profile, { recursive: true, force: true });
+  if (!process.env['SAMSA_SCREENSHOTS']) await rm(SHOTS, { recursive: true, force: true });
   await tb.stop();
 });
 
