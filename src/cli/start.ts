@@ -56,7 +56,7 @@ Examples:
 }
 
 /** Services `samsa start` turns on unless the configuration says otherwise (a bare startBroker leaves them off). */
-export const SERVICES_ON_BY_DEFAULT = ['metrics.enabled', 'ksql.enabled', 'console.enabled'];
+export const SERVICES_ON_BY_DEFAULT = ['schema.registry.enabled', 'metrics.enabled', 'ksql.enabled', 'console.enabled'];
 
 /** Where each property came from, for error messages. */
 export type Origins = Map<string, string>;

@@ -7,6 +7,7 @@ import type { HttpEndpoint } from '../http/server.js';
 import { startConsoleService } from '../console/service.js';
 import { startMetricsService } from '../metrics/service.js';
 import { startSqlServer } from '../sql/server.js';
+import { schemaRegistryService } from './schema-registry.js';
 import type { ServiceContext, ServiceDefinition } from './index.js';
 
 /** The parsed http://host:port endpoints of a `<service>.listeners` key (validated when the config was parsed). */
@@ -20,6 +21,7 @@ export function endpointsOf(ctx: ServiceContext, key: string): HttpEndpoint[] {
 }
 
 export const SERVICES: ServiceDefinition[] = [
+  schemaRegistryService,
   {
     name: 'metrics',
     enabledKey: 'metrics.enabled',

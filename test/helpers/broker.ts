@@ -217,10 +217,12 @@ export async function startBrokerProcess(opts: BrokerProcessOptions = {}): Promi
     '--data-dir',
     dataDir,
     // The HTTP services samsa start turns on would fight over their fixed ports: off unless a test asks.
-    ...Object.entries({ 'metrics.enabled': 'false', 'console.enabled': 'false', ...opts.config }).flatMap(([k, v]) => [
-      '--override',
-      `${k}=${v}`,
-    ]),
+    ...Object.entries({
+      'schema.registry.enabled': 'false',
+      'metrics.enabled': 'false',
+      'console.enabled': 'false',
+      ...opts.config,
+    }).flatMap(([k, v]) => ['--override', `${k}=${v}`]),
     ...(opts.args ?? []),
   ];
   // With a descriptor limit the shell sets it and then becomes the broker (exec), so the pid is the broker's.

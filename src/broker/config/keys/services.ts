@@ -23,6 +23,29 @@ export const SERVICE_KEYS: readonly ConfigDefinition[] = [
     check: checkHttpListenerList,
     doc: 'Comma-separated http://host:port endpoints of the schema registry.',
   }),
+  def({
+    name: 'schema.registry.kafkastore.topic',
+    type: 'string',
+    default: '_schemas',
+    samsaOnly: true,
+    doc: "The compacted topic holding the registry's schemas, settings and deletions (Confluent's kafkastore.topic).",
+  }),
+  def({
+    name: 'schema.registry.schema.compatibility.level',
+    type: 'string',
+    default: 'backward',
+    samsaOnly: true,
+    validValues: [
+      'none',
+      'backward',
+      'backward_transitive',
+      'forward',
+      'forward_transitive',
+      'full',
+      'full_transitive',
+    ],
+    doc: "Compatibility level of subjects with no level of their own until one is set (Confluent's schema.compatibility.level).",
+  }),
   // --- streaming SQL
   def({
     name: 'ksql.enabled',

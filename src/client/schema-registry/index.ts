@@ -1,0 +1,32 @@
+/** Schema-registry serialization for Samsa's client: the registry client, the wire format, and the serdes. */
+export { SchemaRegistryClient, SchemaRegistryError } from './client.js';
+export type {
+  SchemaRegistryClientOptions,
+  RegistrySchema,
+  SchemaReference,
+  SchemaType,
+  SubjectVersion,
+} from './client.js';
+export { frame, unframe, encodeIndexes, MAGIC_BYTE } from './wire.js';
+export {
+  AvroSerializer,
+  AvroDeserializer,
+  JsonSchemaSerializer,
+  JsonSchemaDeserializer,
+  ProtobufSerializer,
+  ProtobufDeserializer,
+  SchemaRegistryDeserializer,
+  topicNameStrategy,
+  recordNameStrategy,
+  topicRecordNameStrategy,
+  subjectNameStrategies,
+  messageIndexes,
+} from './serdes.js';
+export type {
+  SubjectNameStrategy,
+  SerializerOptions,
+  AvroDeserializerOptions,
+  JsonSerdeOptions,
+  ProtobufSerializerOptions,
+  ProtobufDeserializerOptions,
+} from './serdes.js';

@@ -1,0 +1,31 @@
+/**
+ * Wires the schema registry (src/registry) into the broker process: its settings come from the broker
+ * configuration (`schema.registry.*`), and it reaches the broker through its client listener like any Kafka
+ * application.
+ */
+import { parseHttpListener } from '../broker/config/values.js';
+import type { HttpEndpoint } from '../http/server.js';
+import { startRegistryService } from '../registry/service.js';
+import type { CompatibilityLevel } from '../registry/types/index.js';
+import type { ServiceDefinition } from './index.js';
+
+export const schemaRegistryService: ServiceDefinition = {
+  name: 'schema-registry',
+  enabledKey: 'schema.registry.enabled',
+  async start(ctx) {
+    const v = ctx.config.values;
+    const endpoints = ((v.get('schema.registry.listeners') as string[] | undefined) ?? []).map(
+      (l) => parseHttpListener(l) as HttpEndpoint,
+    );
+    const running = await startRegistryService({
+      bootstrap: ctx.bootstrap,
+      endpoints,
+      topic: (v.get('schema.registry.kafkastore.topic') as string | undefined) ?? '_schemas',
+      defaultCompatibility: String(
+        v.get('schema.registry.schema.compatibility.level') ?? 'backward',
+      ).toUpperCase() as CompatibilityLevel,
+      log: ctx.logger,
+    });
+    return { urls: running.urls, close: () => running.close() };
+  },
+};
