@@ -1,0 +1,286 @@
+/**
+ * The etcd store, broker sessions and the metadata cache against a real etcd started by the test: registration
+ * with a lease and its expiry, compare-and-swap refusing stale and fenced partition-state writes, and the watched
+ * cache converging after etcd is restarted and after its client was cut off while the revision was compacted.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { BrokerSession } from '../../src/cluster/broker-session.js';
+import { brokerFence, controllerFence, EtcdStore } from '../../src/cluster/etcd-store.js';
+import { EtcdNotFoundError, findEtcd, startLocalEtcd } from '../../src/cluster/local-etcd.js';
+import { MetadataCache } from '../../src/cluster/metadata-cache.js';
+import type { PartitionStateData } from '../../src/cluster/types.js';
+import { startTcpProxy, startTestEtcd, type TestEtcd } from '../helpers/etcd.js';
+
+const endpoint = (port = 9092) => [{ listener: 'PLAINTEXT', host: '127.0.0.1', port, securityProtocol: 'PLAINTEXT' }];
+
+async function until(what: string, fn: () => boolean, timeoutMs = 20_000): Promise<number> {
+  const start = Date.now();
+  while (!fn()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return Date.now() - start;
+}
+
+function session(store: EtcdStore, nodeId: number, sessionTimeoutMs = 2000): BrokerSession {
+  return new BrokerSession(store, {
+    nodeId,
+    endpoints: endpoint(9092 + nodeId),
+    sessionTimeoutMs,
+    heartbeatIntervalMs: 500,
+    registrationTimeoutMs: 30_000,
+  });
+}
+
+const partitionData = (over: Partial<PartitionStateData> = {}): PartitionStateData => ({
+  replicas: [1, 2, 3],
+  isr: [1, 2, 3],
+  leader: 1,
+  leaderEpoch: 0,
+  partitionEpoch: 0,
+  addingReplicas: [],
+  removingReplicas: [],
+  ...over,
+});
+
+test('a missing etcd binary is reported with the package to install', async () => {
+  assert.equal(findEtcd(''), undefined);
+  await assert.rejects(
+    startLocalEtcd({ dataDir: '/nonexistent', clientPort: 1, peerPort: 2, searchPath: '' }),
+    (e: unknown) => e instanceof EtcdNotFoundError && /apt-get install etcd-server/.test(e.message),
+  );
+});
+
+describe('etcd store', () => {
+  let etcd: TestEtcd;
+  const stores: EtcdStore[] = [];
+  const newStore = (clusterId: string, endpoints = [etcd.endpoint]): EtcdStore => {
+    const s = new EtcdStore({ endpoints, clusterId });
+    stores.push(s);
+    return s;
+  };
+
+  before(async () => {
+    etcd = await startTestEtcd();
+  });
+  after(async () => {
+    for (const s of stores) s.close();
+    await etcd.cleanup();
+  });
+
+  test('registration: one live registration per node id, a new epoch each time, gone after the session', async () => {
+    const store = newStore(`c-${randomUUID()}`);
+    const cache = new MetadataCache(store);
+    await cache.start();
+    const a = session(store, 1);
+    const reg = await a.start();
+    assert.ok(reg.epoch > 0);
+    await until('broker 1 in the cache', () => cache.broker(1)?.epoch === reg.epoch);
+
+    // A second process with the same node id waits for the first one's session to go.
+    const b = new BrokerSession(store, {
+      nodeId: 1,
+      endpoints: endpoint(),
+      sessionTimeoutMs: 2000,
+      heartbeatIntervalMs: 500,
+      registrationTimeoutMs: 1500,
+    });
+    await assert.rejects(b.start(), /registered by another process/);
+
+    // Keep-alives keep it registered well past the session timeout.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(cache.broker(1)?.epoch, reg.epoch);
+
+    // Keep-alives stop (the process hangs): the registration disappears after about the session timeout.
+    a.abandon();
+    const stoppedAt = Date.now();
+    await until('broker 1 expired', () => cache.broker(1) === undefined, 15_000);
+    const gone = Date.now() - stoppedAt;
+    assert.ok(gone >= 1000, `expired after ${gone} ms, before its session timeout`);
+
+    const c = session(store, 1);
+    const reg2 = await c.start();
+    assert.ok(reg2.epoch > reg.epoch, 'a new registration has a newer epoch');
+    await c.close();
+    await until('broker 1 deregistered on close', () => cache.broker(1) === undefined, 5000);
+    await cache.stop();
+  });
+
+  test('controller claim is exclusive, bumps the controller epoch and is bound to the session', async () => {
+    const store = newStore(`c-${randomUUID()}`);
+    const s1 = session(store, 1);
+    const s2 = session(store, 2);
+    const r1 = await s1.start();
+    const r2 = await s2.start();
+    const c1 = await store.claimController(1, r1.epoch, s1.currentLeaseId!);
+    assert.ok(c1);
+    assert.equal(c1.epoch, 1);
+    assert.equal(await store.claimController(2, r2.epoch, s2.currentLeaseId!), undefined);
+    // A claim with a stale broker epoch is refused even when the seat is free.
+    assert.equal(await store.resignController(c1.revision), true);
+    assert.equal(await store.claimController(2, r2.epoch - 1, s2.currentLeaseId!), undefined);
+    const c2 = await store.claimController(2, r2.epoch, s2.currentLeaseId!);
+    assert.ok(c2);
+    assert.equal(c2.epoch, 2);
+    // The controller key goes with its broker's session.
+    s2.abandon();
+    const start = Date.now();
+    while ((await store.readController()) !== undefined) {
+      assert.ok(Date.now() - start < 15_000, 'controller key outlived the session');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await s1.close();
+  });
+
+  test('partition state is compare-and-swap: stale versions and fenced writers are refused', async () => {
+    const store = newStore(`c-${randomUUID()}`);
+    const s1 = session(store, 1);
+    const r1 = await s1.start();
+    const ctl = await store.claimController(1, r1.epoch, s1.currentLeaseId!);
+    assert.ok(ctl);
+    const fence = controllerFence(ctl);
+    const topicId = randomUUID();
+    const created = await store.createTopic(
+      fence,
+      't',
+      { topicId, partitions: 2 },
+      [partitionData(), partitionData()],
+      {
+        'cleanup.policy': 'compact',
+      },
+    );
+    assert.ok(created.ok);
+    const again = await store.createTopic(fence, 't', { topicId, partitions: 1 }, [partitionData()]);
+    assert.deepEqual(again, { ok: false, reason: 'exists' });
+
+    const p0 = await store.readPartition('t', 0);
+    assert.ok(p0);
+    const next = partitionData({ leader: 2, leaderEpoch: 1, partitionEpoch: 1 });
+    const w1 = await store.writePartition(fence, 't', 0, p0.version, next);
+    assert.ok(w1.ok);
+    // The same expected version again is now stale: refused, with the state that won.
+    const w2 = await store.writePartition(fence, 't', 0, p0.version, partitionData({ leader: 3, leaderEpoch: 1 }));
+    assert.equal(w2.ok, false);
+    assert.ok(!w2.ok && w2.reason === 'version' && w2.current?.leader === 2 && w2.current.leaderEpoch === 1);
+
+    // A writer whose fence no longer holds (an older controller) is refused even with the right version.
+    const current = await store.readPartition('t', 0);
+    const stale = await store.writePartition(
+      { ...fence, createRevision: fence.createRevision - 1 },
+      't',
+      0,
+      current!.version,
+      partitionData({ leader: 3, leaderEpoch: 2, partitionEpoch: 2 }),
+    );
+    assert.ok(!stale.ok && stale.reason === 'fenced');
+    // A leader fenced on its broker registration: valid while registered with that epoch.
+    const byLeader = await store.writePartition(
+      brokerFence(1, r1.epoch),
+      't',
+      0,
+      current!.version,
+      partitionData({ leader: 2, leaderEpoch: 1, partitionEpoch: 2, isr: [2, 3] }),
+    );
+    assert.ok(byLeader.ok);
+    const afterAll = await store.readPartition('t', 0);
+    assert.deepEqual(afterAll?.isr, [2, 3]);
+    await s1.close();
+  });
+
+  test('topics with more partitions than one transaction holds are created whole', async () => {
+    const store = newStore(`c-${randomUUID()}`);
+    const s = session(store, 1);
+    const r = await s.start();
+    const ctl = await store.claimController(1, r.epoch, s.currentLeaseId!);
+    assert.ok(ctl);
+    const parts = Array.from({ length: 300 }, () => partitionData());
+    const res = await store.createTopic(controllerFence(ctl), 'big', { topicId: randomUUID(), partitions: 300 }, parts);
+    assert.ok(res.ok);
+    const cache = new MetadataCache(store);
+    await cache.start();
+    assert.equal(cache.partitions('big').length, 300);
+    const topic = cache.topic('big')!;
+    const grown = await store.addPartitions(
+      controllerFence(ctl),
+      topic,
+      Array.from({ length: 130 }, () => partitionData()),
+    );
+    assert.ok(grown.ok);
+    await until(
+      '430 partitions',
+      () => cache.topic('big')?.partitions === 430 && cache.partitions('big').length === 430,
+    );
+    const del = await store.deleteTopic(controllerFence(ctl), 'big', cache.topic('big')!.version);
+    assert.ok(del.ok);
+    await until('topic deleted', () => cache.topic('big') === undefined && cache.partitions('big').length === 0);
+    await cache.stop();
+    await s.close();
+  });
+
+  test('the cache converges after etcd restarts', async () => {
+    const clusterId = `c-${randomUUID()}`;
+    const store = newStore(clusterId);
+    const cache = new MetadataCache(store);
+    await cache.start();
+    const changes: string[] = [];
+    cache.on('changes', (cs) => {
+      for (const c of cs) changes.push(c.kind);
+    });
+    await store.setBrokerConfigs('default', { 'log.retention.ms': '1000' });
+    await until('default config', () => cache.brokerConfigs('default')['log.retention.ms'] === '1000');
+
+    await etcd.restart();
+    const writer = newStore(clusterId);
+    await writer.setBrokerConfigs(7, { 'log.retention.ms': '2000' });
+    await until('broker 7 config after restart', () => cache.brokerConfigs(7)['log.retention.ms'] === '2000', 30_000);
+    assert.ok(changes.includes('brokerConfig'));
+    await cache.stop();
+  });
+
+  test('the cache converges after its client was cut off while the history was compacted', async () => {
+    const clusterId = `c-${randomUUID()}`;
+    const proxy = await startTcpProxy(etcd.endpoint);
+    const direct = newStore(clusterId);
+    const viaProxy = newStore(clusterId, [proxy.endpoint]);
+    const cache = new MetadataCache(viaProxy);
+    let stale = 0;
+    cache.on('stale', () => stale++);
+    await cache.start();
+    await direct.setBrokerConfigs(1, { a: '1' });
+    await direct.setBrokerConfigs(2, { b: '1' });
+    await until('configs', () => cache.brokerConfigs(1)['a'] === '1' && cache.brokerConfigs(2)['b'] === '1');
+
+    proxy.cut();
+    await direct.setBrokerConfigs(1, { a: '2' });
+    await direct.setBrokerConfigs(2, {});
+    await direct.setBrokerConfigs(3, { c: '1' });
+    const { revision } = await direct.readAll();
+    await direct.client.kv.compact({ revision: String(revision), physical: true });
+    await until('cache noticed', () => cache.stale, 15_000);
+    assert.equal(cache.brokerConfigs(1)['a'], '1', 'a cut-off cache keeps serving what it had');
+
+    const removed: Array<number | 'default'> = [];
+    cache.on('changes', (cs) => {
+      for (const c of cs) if (c.kind === 'brokerConfig' && c.after === undefined) removed.push(c.broker);
+    });
+    proxy.restore();
+    await until(
+      'cache converged',
+      () =>
+        !cache.stale &&
+        cache.brokerConfigs(1)['a'] === '2' &&
+        cache.brokerConfigs(2)['b'] === undefined &&
+        cache.brokerConfigs(3)['c'] === '1',
+      30_000,
+    );
+    assert.deepEqual(removed, [2], 'the resync reports the deletion it missed');
+    assert.ok(stale >= 1);
+    // And it keeps following changes afterwards.
+    await direct.setBrokerConfigs(4, { d: '1' });
+    await until('live again', () => cache.brokerConfigs(4)['d'] === '1');
+    await cache.stop();
+    await proxy.close();
+  });
+});
