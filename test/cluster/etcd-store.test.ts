@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { BrokerSession } from '../../src/cluster/broker-session.js';
 import { brokerFence, controllerFence, EtcdStore } from '../../src/cluster/etcd-store.js';
 import { EtcdNotFoundError, findEtcd, startLocalEtcd } from '../../src/cluster/local-etcd.js';
+import { ControllerElector } from '../../src/cluster/controller-election.js';
 import { MetadataCache } from '../../src/cluster/metadata-cache.js';
 import type { PartitionStateData } from '../../src/cluster/types.js';
 import { startTcpProxy, startTestEtcd, type TestEtcd } from '../helpers/etcd.js';
@@ -218,6 +219,42 @@ describe('etcd store', () => {
     await cache.stop();
     await s.close();
   });
+
+  for (const outage of ['paused', 'killed'] as const) {
+    test(`etcd ${outage} past the session: the controller steps down, then re-registers and is elected again`, async () => {
+      const store = newStore(`c-${randomUUID()}`);
+      const cache = new MetadataCache(store);
+      await cache.start();
+      const s = session(store, 1);
+      const first = await s.start();
+      const elector = new ControllerElector(store, s, cache, { retryMs: 200 });
+      const events: string[] = [];
+      elector.on('elected', (c) => events.push(`elected ${c.epoch}`));
+      elector.on('resigned', () => events.push('resigned'));
+      s.on('lost', () => events.push('lost'));
+      elector.start();
+      await until('controller', () => elector.isController);
+
+      if (outage === 'paused') etcd.pause();
+      else await etcd.kill();
+      const wentAt = Date.now();
+      await until('session lost', () => events.includes('lost'), 15_000);
+      const lostAfter = Date.now() - wentAt;
+      assert.ok(lostAfter >= 1500 && lostAfter < 6000, `lost after ${lostAfter} ms with a 2000 ms session`);
+      assert.equal(elector.isController, false, 'a controller without a session steps down at once');
+      assert.deepEqual(events.slice(0, 3), ['elected 1', 'lost', 'resigned']);
+
+      if (outage === 'paused') etcd.resume();
+      else await etcd.restart();
+      await until('registered again', () => s.epoch !== undefined && s.epoch > first.epoch, 30_000);
+      await until('elected again', () => elector.isController, 30_000);
+      assert.equal(elector.controller!.epoch, 2);
+      await until('cache follows', () => cache.broker(1)?.epoch === s.epoch && !cache.stale, 30_000);
+      await elector.stop();
+      await s.close();
+      await cache.stop();
+    });
+  }
 
   test('the cache converges after etcd restarts', async () => {
     const clusterId = `c-${randomUUID()}`;
