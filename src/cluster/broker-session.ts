@@ -137,6 +137,13 @@ export class BrokerSession extends EventEmitter<SessionEvents> {
 
   /** One registration attempt; undefined on success, else why not. */
   private async register(): Promise<string | undefined> {
+    // A lease not confirmed for a whole session may be gone in etcd: never register with it.
+    if (this.lease !== undefined && Date.now() - this.confirmedAt >= this.ttlSeconds * 1000) {
+      this.lease.release();
+      this.staleLease = this.lease;
+      this.lease = undefined;
+      this.leaseId = undefined;
+    }
     if (this.staleLease !== undefined) {
       await this.staleLease.revoke().catch(() => undefined);
       this.staleLease = undefined;
