@@ -16,6 +16,7 @@ import { MetadataCache } from '../../src/cluster/metadata-cache.js';
 import { NO_LEADER } from '../../src/cluster/types.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { startTestEtcd, type TestEtcd } from '../helpers/etcd.js';
+import { waitUntil } from '../helpers/cluster.js';
 
 const SESSION_MS = 2000;
 
@@ -26,15 +27,6 @@ interface Node {
   session: BrokerSession;
   elector: ControllerElector;
   controller: ClusterController;
-}
-
-async function until(what: string, fn: () => boolean, timeoutMs = 30_000): Promise<number> {
-  const start = Date.now();
-  while (!fn()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return Date.now() - start;
 }
 
 describe('controller', () => {
@@ -104,19 +96,19 @@ describe('controller', () => {
   test('one controller; failover after its session expires; the deposed one is fenced', async () => {
     const cid = `c-${randomUUID()}`;
     const list = [await startNode(cid, 1), await startNode(cid, 2), await startNode(cid, 3)];
-    await until('a controller', () => controllerOf(list).length === 1);
+    await waitUntil('a controller', () => controllerOf(list).length === 1);
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(controllerOf(list).length, 1, 'exactly one controller');
     const first = controllerOf(list)[0]!;
     const firstInfo = first.elector.controller!;
-    await until('everyone sees it', () => list.every((n) => n.cache.controller()?.revision === firstInfo.revision));
+    await waitUntil('everyone sees it', () => list.every((n) => n.cache.controller()?.revision === firstInfo.revision));
 
     const created = await first.controller.createTopic({ name: 'fo', partitions: 1, replicationFactor: 3 });
     assert.equal(created.errorCode, ErrorCode.NONE);
     const others = list.filter((n) => n !== first);
     await crash(first);
     const crashedAt = Date.now();
-    await until('a new controller', () => controllerOf(others).length === 1);
+    await waitUntil('a new controller', () => controllerOf(others).length === 1);
     const took = Date.now() - crashedAt;
     const second = controllerOf(others)[0]!;
     const secondInfo = second.elector.controller!;
@@ -139,16 +131,16 @@ describe('controller', () => {
   test('topics spread evenly; leaders move off a broker that goes away and the ISR shrinks', async () => {
     const cid = `c-${randomUUID()}`;
     const list = [await startNode(cid, 1, 'a'), await startNode(cid, 2, 'b'), await startNode(cid, 3, 'c')];
-    await until('a controller', () => controllerOf(list).length === 1);
+    await waitUntil('a controller', () => controllerOf(list).length === 1);
     const ctl = controllerOf(list)[0]!;
-    await until('all brokers seen', () => ctl.cache.brokers().size === 3);
+    await waitUntil('all brokers seen', () => ctl.cache.brokers().size === 3);
     const res = await ctl.controller.createTopic({ name: 'orders', partitions: 6, replicationFactor: 3 });
     assert.equal(res.errorCode, ErrorCode.NONE);
     const again = await ctl.controller.createTopic({ name: 'orders', partitions: 1 });
     assert.equal(again.errorCode, ErrorCode.TOPIC_ALREADY_EXISTS);
     const tooBig = await ctl.controller.createTopic({ name: 'big-rf', partitions: 1, replicationFactor: 4 });
     assert.equal(tooBig.errorCode, ErrorCode.INVALID_REPLICATION_FACTOR);
-    for (const n of list) await until(`node ${n.id} sees orders`, () => n.cache.partitions('orders').length === 6);
+    for (const n of list) await waitUntil(`node ${n.id} sees orders`, () => n.cache.partitions('orders').length === 6);
     const parts = ctl.cache.partitions('orders');
     const leads = new Map<number, number>();
     for (const p of parts) leads.set(p.leader, (leads.get(p.leader) ?? 0) + 1);
@@ -158,7 +150,7 @@ describe('controller', () => {
     const victim = list.find((n) => n !== ctl)!;
     const before = new Map(parts.map((p) => [p.partition, p]));
     await crash(victim);
-    await until('leaders moved and ISR shrunk', () =>
+    await waitUntil('leaders moved and ISR shrunk', () =>
       ctl.cache
         .partitions('orders')
         .every((p) => p.leader !== victim.id && p.leader !== NO_LEADER && !p.isr.includes(victim.id)),
@@ -180,7 +172,7 @@ describe('controller', () => {
 
     // The broker comes back: registered again, but it rejoins the ISR only through its leader (AlterPartition).
     const back = await startNode(cid, victim.id, 'x');
-    await until('back', () => ctl.cache.broker(victim.id) !== undefined);
+    await waitUntil('back', () => ctl.cache.broker(victim.id) !== undefined);
     const p0 = ctl.cache.partition('orders', 0)!;
     const stale = await alterPartition(back.store, back.cache, { nodeId: p0.leader, brokerEpoch: 1 }, p0, {
       leaderEpoch: p0.leaderEpoch,
@@ -205,12 +197,12 @@ describe('controller', () => {
       { leaderEpoch: p0.leaderEpoch, partitionEpoch: p0.partitionEpoch, isr: p0.isr },
     );
     assert.equal(replay.errorCode, ErrorCode.INVALID_UPDATE_VERSION, 'a change based on an old partition epoch');
-    await until('isr expanded', () => ctl.cache.partition('orders', 0)!.isr.includes(victim.id));
+    await waitUntil('isr expanded', () => ctl.cache.partition('orders', 0)!.isr.includes(victim.id));
 
     // Controlled shutdown of the controller's neighbour: leadership moves off it while it is still registered.
     const leaving = nodes.find((n) => n !== ctl && ctl.cache.partitions('orders').some((p) => p.leader === n.id))!;
     assert.ok(await leaving.session.markShuttingDown());
-    await until('leadership moved off the leaving broker', () =>
+    await waitUntil('leadership moved off the leaving broker', () =>
       ctl.cache.partitions('orders').every((p) => p.leader !== leaving.id),
     );
     assert.ok(ctl.cache.broker(leaving.id) !== undefined, 'still registered meanwhile');
@@ -220,9 +212,9 @@ describe('controller', () => {
   test('offline partition, unclean election on request, reassignment, partitions added', async () => {
     const cid = `c-${randomUUID()}`;
     const list = [await startNode(cid, 1), await startNode(cid, 2), await startNode(cid, 3)];
-    await until('a controller', () => controllerOf(list).length === 1);
+    await waitUntil('a controller', () => controllerOf(list).length === 1);
     const ctl = controllerOf(list)[0]!;
-    await until('all brokers seen', () => ctl.cache.brokers().size === 3);
+    await waitUntil('all brokers seen', () => ctl.cache.brokers().size === 3);
     const other = list.filter((n) => n !== ctl);
     const [a, b] = [other[0]!, other[1]!];
     const res = await ctl.controller.createTopic({ name: 'u', assignment: [[a.id, b.id]] });
@@ -236,14 +228,14 @@ describe('controller', () => {
     });
     assert.equal(shrink.errorCode, ErrorCode.NONE);
     await crash(a);
-    await until('offline', () => ctl.cache.partition('u', 0)!.leader === NO_LEADER);
+    await waitUntil('offline', () => ctl.cache.partition('u', 0)!.leader === NO_LEADER);
     p = ctl.cache.partition('u', 0)!;
     assert.deepEqual(p.isr, [a.id], 'the last ISR member is kept');
     const preferred = await ctl.controller.electLeaders('preferred', [{ topic: 'u', partition: 0 }]);
     assert.equal(preferred[0]!.errorCode, ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE);
     const unclean = await ctl.controller.electLeaders('unclean', [{ topic: 'u', partition: 0 }]);
     assert.equal(unclean[0]!.errorCode, ErrorCode.NONE);
-    await until('unclean leader', () => ctl.cache.partition('u', 0)!.leader === b.id);
+    await waitUntil('unclean leader', () => ctl.cache.partition('u', 0)!.leader === b.id);
     assert.deepEqual(ctl.cache.partition('u', 0)!.isr, [b.id]);
 
     // Reassign to [controller, b]: running until the controller's replica joins the ISR.
@@ -259,7 +251,7 @@ describe('controller', () => {
       isr: [b.id, ctl.id],
     });
     assert.equal(join.errorCode, ErrorCode.NONE);
-    await until('reassignment complete', () => ctl.controller.listReassignments().length === 0);
+    await waitUntil('reassignment complete', () => ctl.controller.listReassignments().length === 0);
     p = ctl.cache.partition('u', 0)!;
     assert.deepEqual(p.replicas, [ctl.id, b.id]);
     assert.equal(p.leader, b.id, 'a leader that is in the target keeps leading');

@@ -19,6 +19,7 @@ import {
 } from '../../src/cluster/partition-decisions.js';
 import { NO_LEADER, type PartitionStateData } from '../../src/cluster/types.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
+import { partitionState } from '../helpers/cluster.js';
 
 const brokers = (n: number, racks?: string[]): BrokerPlacement[] =>
   Array.from({ length: n }, (_, i) => ({ id: i + 1, rack: racks ? racks[i % racks.length]! : null }));
@@ -121,16 +122,8 @@ describe('replica assignment', () => {
   });
 });
 
-const state = (over: Partial<PartitionStateData> = {}): PartitionStateData => ({
-  replicas: [1, 2, 3],
-  isr: [1, 2, 3],
-  leader: 1,
-  leaderEpoch: 5,
-  partitionEpoch: 10,
-  addingReplicas: [],
-  removingReplicas: [],
-  ...over,
-});
+const state = (over: Partial<PartitionStateData> = {}): PartitionStateData =>
+  partitionState({ leaderEpoch: 5, partitionEpoch: 10, ...over });
 const live = (...ids: number[]) => ({ live: new Set(ids) });
 
 describe('leader election when brokers come and go', () => {

@@ -11,19 +11,10 @@ import { brokerFence, controllerFence, EtcdStore } from '../../src/cluster/etcd-
 import { EtcdNotFoundError, findEtcd, startLocalEtcd } from '../../src/cluster/local-etcd.js';
 import { ControllerElector } from '../../src/cluster/controller-election.js';
 import { MetadataCache } from '../../src/cluster/metadata-cache.js';
-import type { PartitionStateData } from '../../src/cluster/types.js';
 import { startTcpProxy, startTestEtcd, type TestEtcd } from '../helpers/etcd.js';
+import { partitionState as partitionData, waitUntil } from '../helpers/cluster.js';
 
 const endpoint = (port = 9092) => [{ listener: 'PLAINTEXT', host: '127.0.0.1', port, securityProtocol: 'PLAINTEXT' }];
-
-async function until(what: string, fn: () => boolean, timeoutMs = 20_000): Promise<number> {
-  const start = Date.now();
-  while (!fn()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return Date.now() - start;
-}
 
 function session(store: EtcdStore, nodeId: number, sessionTimeoutMs = 2000): BrokerSession {
   return new BrokerSession(store, {
@@ -34,17 +25,6 @@ function session(store: EtcdStore, nodeId: number, sessionTimeoutMs = 2000): Bro
     registrationTimeoutMs: 30_000,
   });
 }
-
-const partitionData = (over: Partial<PartitionStateData> = {}): PartitionStateData => ({
-  replicas: [1, 2, 3],
-  isr: [1, 2, 3],
-  leader: 1,
-  leaderEpoch: 0,
-  partitionEpoch: 0,
-  addingReplicas: [],
-  removingReplicas: [],
-  ...over,
-});
 
 test('a missing etcd binary is reported with the package to install', async () => {
   assert.equal(findEtcd(''), undefined);
@@ -78,7 +58,7 @@ describe('etcd store', () => {
     const a = session(store, 1);
     const reg = await a.start();
     assert.ok(reg.epoch > 0);
-    await until('broker 1 in the cache', () => cache.broker(1)?.epoch === reg.epoch);
+    await waitUntil('broker 1 in the cache', () => cache.broker(1)?.epoch === reg.epoch);
 
     // A second process with the same node id waits for the first one's session to go.
     const b = new BrokerSession(store, {
@@ -97,7 +77,7 @@ describe('etcd store', () => {
     // Keep-alives stop (the process hangs): the registration disappears after about the session timeout.
     a.abandon();
     const stoppedAt = Date.now();
-    await until('broker 1 expired', () => cache.broker(1) === undefined, 15_000);
+    await waitUntil('broker 1 expired', () => cache.broker(1) === undefined, 15_000);
     const gone = Date.now() - stoppedAt;
     assert.ok(gone >= 1000, `expired after ${gone} ms, before its session timeout`);
 
@@ -105,7 +85,7 @@ describe('etcd store', () => {
     const reg2 = await c.start();
     assert.ok(reg2.epoch > reg.epoch, 'a new registration has a newer epoch');
     await c.close();
-    await until('broker 1 deregistered on close', () => cache.broker(1) === undefined, 5000);
+    await waitUntil('broker 1 deregistered on close', () => cache.broker(1) === undefined, 5000);
     await cache.stop();
   });
 
@@ -209,13 +189,13 @@ describe('etcd store', () => {
       Array.from({ length: 130 }, () => partitionData()),
     );
     assert.ok(grown.ok);
-    await until(
+    await waitUntil(
       '430 partitions',
       () => cache.topic('big')?.partitions === 430 && cache.partitions('big').length === 430,
     );
     const del = await store.deleteTopic(controllerFence(ctl), 'big', cache.topic('big')!.version);
     assert.ok(del.ok);
-    await until('topic deleted', () => cache.topic('big') === undefined && cache.partitions('big').length === 0);
+    await waitUntil('topic deleted', () => cache.topic('big') === undefined && cache.partitions('big').length === 0);
     await cache.stop();
     await s.close();
   });
@@ -233,12 +213,12 @@ describe('etcd store', () => {
       elector.on('resigned', () => events.push('resigned'));
       s.on('lost', () => events.push('lost'));
       elector.start();
-      await until('controller', () => elector.isController);
+      await waitUntil('controller', () => elector.isController);
 
       if (outage === 'paused') etcd.pause();
       else await etcd.kill();
       const wentAt = Date.now();
-      await until('session lost', () => events.includes('lost'), 15_000);
+      await waitUntil('session lost', () => events.includes('lost'), 15_000);
       const lostAfter = Date.now() - wentAt;
       assert.ok(lostAfter >= 1500 && lostAfter < 6000, `lost after ${lostAfter} ms with a 2000 ms session`);
       assert.equal(elector.isController, false, 'a controller without a session steps down at once');
@@ -246,10 +226,10 @@ describe('etcd store', () => {
 
       if (outage === 'paused') etcd.resume();
       else await etcd.restart();
-      await until('registered again', () => s.epoch !== undefined && s.epoch > first.epoch, 30_000);
-      await until('elected again', () => elector.isController, 30_000);
+      await waitUntil('registered again', () => s.epoch !== undefined && s.epoch > first.epoch, 30_000);
+      await waitUntil('elected again', () => elector.isController, 30_000);
       assert.equal(elector.controller!.epoch, 2);
-      await until('cache follows', () => cache.broker(1)?.epoch === s.epoch && !cache.stale, 30_000);
+      await waitUntil('cache follows', () => cache.broker(1)?.epoch === s.epoch && !cache.stale, 30_000);
       await elector.stop();
       await s.close();
       await cache.stop();
@@ -266,12 +246,16 @@ describe('etcd store', () => {
       for (const c of cs) changes.push(c.kind);
     });
     await store.setBrokerConfigs('default', { 'log.retention.ms': '1000' });
-    await until('default config', () => cache.brokerConfigs('default')['log.retention.ms'] === '1000');
+    await waitUntil('default config', () => cache.brokerConfigs('default')['log.retention.ms'] === '1000');
 
     await etcd.restart();
     const writer = newStore(clusterId);
     await writer.setBrokerConfigs(7, { 'log.retention.ms': '2000' });
-    await until('broker 7 config after restart', () => cache.brokerConfigs(7)['log.retention.ms'] === '2000', 30_000);
+    await waitUntil(
+      'broker 7 config after restart',
+      () => cache.brokerConfigs(7)['log.retention.ms'] === '2000',
+      30_000,
+    );
     assert.ok(changes.includes('brokerConfig'));
     await cache.stop();
   });
@@ -287,7 +271,7 @@ describe('etcd store', () => {
     await cache.start();
     await direct.setBrokerConfigs(1, { a: '1' });
     await direct.setBrokerConfigs(2, { b: '1' });
-    await until('configs', () => cache.brokerConfigs(1)['a'] === '1' && cache.brokerConfigs(2)['b'] === '1');
+    await waitUntil('configs', () => cache.brokerConfigs(1)['a'] === '1' && cache.brokerConfigs(2)['b'] === '1');
 
     proxy.cut();
     await direct.setBrokerConfigs(1, { a: '2' });
@@ -295,7 +279,7 @@ describe('etcd store', () => {
     await direct.setBrokerConfigs(3, { c: '1' });
     const { revision } = await direct.readAll();
     await direct.client.kv.compact({ revision: String(revision), physical: true });
-    await until('cache noticed', () => cache.stale, 15_000);
+    await waitUntil('cache noticed', () => cache.stale, 15_000);
     assert.equal(cache.brokerConfigs(1)['a'], '1', 'a cut-off cache keeps serving what it had');
 
     const removed: Array<number | 'default'> = [];
@@ -303,7 +287,7 @@ describe('etcd store', () => {
       for (const c of cs) if (c.kind === 'brokerConfig' && c.after === undefined) removed.push(c.broker);
     });
     proxy.restore();
-    await until(
+    await waitUntil(
       'cache converged',
       () =>
         !cache.stale &&
@@ -316,7 +300,7 @@ describe('etcd store', () => {
     assert.ok(stale >= 1);
     // And it keeps following changes afterwards.
     await direct.setBrokerConfigs(4, { d: '1' });
-    await until('live again', () => cache.brokerConfigs(4)['d'] === '1');
+    await waitUntil('live again', () => cache.brokerConfigs(4)['d'] === '1');
     await cache.stop();
     await proxy.close();
   });
