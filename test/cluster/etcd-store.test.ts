@@ -260,6 +260,31 @@ describe('etcd store', () => {
     await cache.stop();
   });
 
+  test('a watch that starts at a compacted revision is cancelled by etcd and the cache reads everything again', async () => {
+    const store = newStore(`c-${randomUUID()}`);
+    await store.setBrokerConfigs(1, { a: '1' });
+    await store.setBrokerConfigs(1, { a: '2' });
+    const { revision } = await store.readAll();
+    await store.client.kv.compact({ revision: String(revision), physical: true });
+    // The first watch asks for history etcd no longer has, as a cache that fell behind a compaction would.
+    const watchAll = store.watchAll.bind(store);
+    const asked: number[] = [];
+    store.watchAll = (from: number) => {
+      asked.push(from);
+      return watchAll(asked.length === 1 ? revision - 1 : from);
+    };
+    const cache = new MetadataCache(store);
+    const stale: string[] = [];
+    cache.on('stale', (reason) => stale.push(reason));
+    await cache.start();
+    await waitUntil('cancelled and watched again', () => asked.length >= 2 && !cache.stale, 15_000);
+    assert.match(stale[0] ?? '', /watch cancelled/);
+    await store.setBrokerConfigs(2, { b: '1' });
+    await waitUntil('following changes', () => cache.brokerConfigs(2)['b'] === '1');
+    assert.equal(cache.brokerConfigs(1)['a'], '2');
+    await cache.stop();
+  });
+
   test('the cache converges after its client was cut off while the history was compacted', async () => {
     const clusterId = `c-${randomUUID()}`;
     const proxy = await startTcpProxy(etcd.endpoint);
