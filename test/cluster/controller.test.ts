@@ -12,7 +12,9 @@ import { BrokerSession } from '../../src/cluster/broker-session.js';
 import { alterPartition, ClusterController } from '../../src/cluster/controller.js';
 import { ControllerElector } from '../../src/cluster/controller-election.js';
 import { controllerFence, EtcdStore, partitionData } from '../../src/cluster/etcd-store.js';
+import { ClusterMember, clusterOptionsFromConfig } from '../../src/cluster/member.js';
 import { MetadataCache } from '../../src/cluster/metadata-cache.js';
+import { generateClusterId, parseBrokerConfig } from '../../src/broker/config/index.js';
 import { NO_LEADER } from '../../src/cluster/types.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { startTestEtcd, type TestEtcd } from '../helpers/etcd.js';
@@ -269,5 +271,60 @@ describe('controller', () => {
     assert.equal(ctl.cache.topic('u'), undefined);
     assert.equal((await ctl.controller.deleteTopic('u')).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     await stopAll();
+  });
+
+  test('members from broker configs; a controlled stop moves leadership and the controller role at once', async () => {
+    const cid = generateClusterId();
+    const members: ClusterMember[] = [];
+    try {
+      for (const id of [1, 2, 3]) {
+        const config = parseBrokerConfig({
+          'node.id': String(id),
+          'cluster.id': cid,
+          listeners: `PLAINTEXT://127.0.0.1:${19090 + id}`,
+          'etcd.endpoints': etcd.endpoint,
+          'broker.session.timeout.ms': '6000',
+          'broker.heartbeat.interval.ms': '500',
+          'default.replication.factor': '3',
+          'num.partitions': '6',
+          'broker.rack': `r${id}`,
+        });
+        const opts = clusterOptionsFromConfig(config);
+        assert.ok(opts && opts.clusterId === cid);
+        assert.equal(opts.sessionTimeoutMs, 6000);
+        members.push(await ClusterMember.start({ ...opts, clusterId: cid }));
+      }
+      assert.equal(clusterOptionsFromConfig(parseBrokerConfig({})), undefined, 'no etcd.endpoints: single node');
+      const ctlOf = () => members.filter((m) => m.elector.isController);
+      await waitUntil('a controller', () => ctlOf().length === 1);
+      const ctl = ctlOf()[0]!;
+      await waitUntil('all brokers seen', () => ctl.cache.brokers().size === 3);
+      assert.deepEqual(ctl.cache.broker(2)?.endpoints[0], {
+        listener: 'PLAINTEXT',
+        host: '127.0.0.1',
+        port: 19092,
+        securityProtocol: 'PLAINTEXT',
+      });
+      assert.equal((await ctl.controller.createTopic({ name: 'm' })).errorCode, ErrorCode.NONE);
+      assert.equal(ctl.cache.partitions('m').length, 6, 'num.partitions');
+      assert.ok(ctl.cache.partitions('m').some((p) => p.leader === ctl.opts.nodeId));
+
+      const rest = members.filter((m) => m !== ctl);
+      const stoppedAt = Date.now();
+      const { leadersLeft } = await ctl.stop();
+      members.splice(members.indexOf(ctl), 1);
+      assert.equal(leadersLeft, 0, 'every leadership moved before it left');
+      await waitUntil('a new controller', () => ctlOf().length === 1, 30_000);
+      const took = Date.now() - stoppedAt;
+      assert.ok(took < 6000, `controller handed over in ${took} ms, without waiting for the 6 s session`);
+      const next = ctlOf()[0]!;
+      await waitUntil('broker gone', () => next.cache.broker(ctl.opts.nodeId) === undefined);
+      for (const p of next.cache.partitions('m')) {
+        assert.notEqual(p.leader, ctl.opts.nodeId);
+        assert.ok(p.leader === rest[0]!.opts.nodeId || p.leader === rest[1]!.opts.nodeId);
+      }
+    } finally {
+      for (const m of members) await m.stop({ controlled: false });
+    }
   });
 });
