@@ -493,6 +493,9 @@ export async function alterPartition(
   p: PartitionRef,
   req: { leaderEpoch: number; partitionEpoch: number; isr: number[] },
 ): Promise<OpResult & { state?: PartitionStateData }> {
+  // Kafka checks the broker epoch first; etcd's fence decides when the cache has not seen a newer registration.
+  const known = cache.broker(leader.nodeId);
+  if (known !== undefined && known.epoch > leader.brokerEpoch) return { errorCode: ErrorCode.STALE_BROKER_EPOCH };
   const live = new Set([...cache.brokers().keys()]);
   const shuttingDown = new Set(
     [...cache.brokers().values()].filter((b) => b.shuttingDown === true).map((b) => b.nodeId),

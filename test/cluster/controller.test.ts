@@ -183,6 +183,7 @@ describe('controller', () => {
     });
     assert.equal(stale.errorCode, ErrorCode.STALE_BROKER_EPOCH, 'a leader fenced on an old broker epoch');
     const leaderNode = nodes.find((n) => n.id === p0.leader)!;
+    await waitUntil('the leader sees it back', () => leaderNode.cache.broker(victim.id) !== undefined);
     const expand = await alterPartition(
       leaderNode.store,
       leaderNode.cache,
