@@ -10,13 +10,13 @@
  */
 import type { BrokerConfig } from '../broker/config/index.js';
 import { BrokerSession } from './broker-session.js';
-import { ClusterController } from './controller.js';
+import { ClusterController, type ControllerOptions } from './controller.js';
 import { ControllerElector } from './controller-election.js';
 import { EtcdStore } from './etcd-store.js';
 import { MetadataCache } from './metadata-cache.js';
 import type { BrokerEndpoint } from './types.js';
 
-export interface ClusterMemberOptions {
+export interface ClusterMemberOptions extends ControllerOptions {
   endpoints: string[];
   clusterId: string;
   root?: string;
@@ -28,13 +28,6 @@ export interface ClusterMemberOptions {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   registrationTimeoutMs: number;
-  uncleanLeaderElection: boolean;
-  autoLeaderRebalance: boolean;
-  imbalanceCheckIntervalMs: number;
-  imbalancePercentage: number;
-  defaultPartitions: number;
-  defaultReplicationFactor: number;
-  log?: (msg: string) => void;
 }
 
 /** The cluster options of a parsed broker config, or undefined when etcd.endpoints is not set (single node). */
