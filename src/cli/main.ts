@@ -18,6 +18,7 @@ const SUBCOMMANDS: ReadonlyArray<[string, () => Promise<{ register: Register }>]
   ['groups', () => import('./groups.js')],
   ['configs', () => import('./configs.js')],
   ['perf', () => import('./perf.js')],
+  ['sql', () => import('./sql.js')],
 ];
 
 /** The program with the subcommand named in `argv` registered, or all of them when none is named. */

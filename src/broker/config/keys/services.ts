@@ -39,6 +39,13 @@ export const SERVICE_KEYS: readonly ConfigDefinition[] = [
     check: checkHttpListenerList,
     doc: 'Comma-separated http://host:port endpoints of the ksqlDB-compatible REST API.',
   }),
+  def({
+    name: 'ksql.service.id',
+    type: 'string',
+    default: 'default_',
+    samsaOnly: true,
+    doc: 'Names the SQL command topic (_confluent-ksql-<id>_command_topic) and the consumer groups of persistent queries.',
+  }),
   // --- metrics
   def({
     name: 'metrics.enabled',

@@ -1,0 +1,492 @@
+/**
+ * Turns a SELECT into an executable plan: the source (and joined table), the row layout and compiled evaluators for
+ * WHERE, the projection, GROUP BY, the aggregates, HAVING and PARTITION BY, and the output schema. Planning has no
+ * side effects, so the engine plans a statement before it records it in the command topic.
+ *
+ * Row layout of a source: ROWTIME, ROWPARTITION, ROWOFFSET, WINDOWSTART, WINDOWEND, then the key columns and the
+ * value columns. A join appends the table's row after the stream's. An aggregation's output row holds the GROUP BY
+ * values, then the aggregate results, then WINDOWSTART, WINDOWEND and ROWTIME.
+ */
+import type { Expr, Query, WindowSpec } from './ast.js';
+import { AGGREGATE_FUNCTIONS, type AggregateFunction } from './aggregates.js';
+import { SqlError } from './errors.js';
+import {
+  compileExpr,
+  compilePredicate,
+  defaultColumnName,
+  evaluateConstant,
+  Scope,
+  type Evaluator,
+  type ScopeColumn,
+} from './expr.js';
+import { keyColumns, valueColumns, type DataSource, type MetaStore, type SourceColumn } from './metastore.js';
+import { T, type SqlType } from './types.js';
+
+export const PSEUDO = ['ROWTIME', 'ROWPARTITION', 'ROWOFFSET', 'WINDOWSTART', 'WINDOWEND'] as const;
+export const PSEUDO_COUNT = PSEUDO.length;
+const PSEUDO_TYPES: SqlType[] = [T.BIGINT, T.INTEGER, T.BIGINT, T.BIGINT, T.BIGINT];
+export const ROWTIME = 0;
+export const ROWPARTITION = 1;
+export const ROWOFFSET = 2;
+export const WINDOWSTART = 3;
+export const WINDOWEND = 4;
+
+export interface OutputColumn extends SourceColumn {}
+
+export interface AggregateSpec {
+  fn: AggregateFunction;
+  arg: Evaluator | null;
+  constants: unknown[];
+}
+
+export interface JoinPlan {
+  table: DataSource;
+  type: 'INNER' | 'LEFT';
+  /** The stream-side expression whose value is looked up among the table's keys. */
+  leftKey: Evaluator;
+  /** Where the table's row starts in the joined row. */
+  offset: number;
+}
+
+export interface QueryPlan {
+  source: DataSource;
+  join: JoinPlan | null;
+  /** Number of slots in the input row. */
+  width: number;
+  where: Evaluator | null;
+  /** Output columns, key columns first. */
+  output: OutputColumn[];
+  keyCount: number;
+  /** Evaluators of the output columns over the input row (projection) or over the aggregate row. */
+  project: Evaluator[];
+  aggregate: {
+    groupBy: Evaluator[];
+    aggs: AggregateSpec[];
+    having: Evaluator | null;
+    window: WindowSpec | null;
+  } | null;
+  /** Output is a table (aggregation, or a projection of a table). */
+  outputIsTable: boolean;
+  limit: number | null;
+  /** Stream-side partitions are re-keyed (PARTITION BY or a join key that is not the stream's key). */
+  selectStar: boolean;
+}
+
+export function sourceScope(ds: DataSource, alias: string | null, offset = 0): ScopeColumn[] {
+  const sources = alias && alias !== ds.name ? [ds.name, alias] : [ds.name];
+  const cols: ScopeColumn[] = PSEUDO.map((name, i) => ({ name, sources, type: PSEUDO_TYPES[i]!, index: offset + i }));
+  for (let i = 0; i < ds.columns.length; i++) {
+    const c = ds.columns[i]!;
+    cols.push({ name: c.name, sources, type: c.type, index: offset + PSEUDO_COUNT + i });
+  }
+  return cols;
+}
+
+const exprKey = (e: Expr): string => JSON.stringify(e, (_k, v) => v);
+
+function sameExpr(a: Expr, b: Expr, scope: Scope): boolean {
+  if (a.k === 'col' && b.k === 'col') {
+    const x = scope.tryResolve(a.source, a.name);
+    const y = scope.tryResolve(b.source, b.name);
+    return x !== null && x === y;
+  }
+  return exprKey(a) === exprKey(b);
+}
+
+function isAggregateCall(e: Expr): boolean {
+  return e.k === 'call' && AGGREGATE_FUNCTIONS.has(e.name);
+}
+
+function containsAggregate(e: Expr): boolean {
+  let found = false;
+  walk(e, (x) => {
+    if (isAggregateCall(x)) found = true;
+  });
+  return found;
+}
+
+function walk(e: Expr, f: (e: Expr) => void): void {
+  f(e);
+  switch (e.k) {
+    case 'bin':
+    case 'cmp':
+    case 'and':
+    case 'or':
+      walk(e.l, f);
+      walk(e.r, f);
+      break;
+    case 'not':
+    case 'neg':
+    case 'isnull':
+    case 'cast':
+    case 'deref':
+      walk(e.e, f);
+      break;
+    case 'case':
+      if (e.operand) walk(e.operand, f);
+      for (const [w, t] of e.whens) {
+        walk(w, f);
+        walk(t, f);
+      }
+      if (e.otherwise) walk(e.otherwise, f);
+      break;
+    case 'like':
+      walk(e.e, f);
+      walk(e.pattern, f);
+      break;
+    case 'in':
+      walk(e.e, f);
+      for (const x of e.list) walk(x, f);
+      break;
+    case 'between':
+      walk(e.e, f);
+      walk(e.lo, f);
+      walk(e.hi, f);
+      break;
+    case 'subscript':
+      walk(e.e, f);
+      walk(e.index, f);
+      break;
+    case 'call':
+      if (!isAggregateCall(e)) for (const a of e.args) walk(a, f);
+      break;
+    case 'lambda':
+      walk(e.body, f);
+      break;
+    case 'array':
+      for (const x of e.items) walk(x, f);
+      break;
+    case 'map':
+      for (const [k, v] of e.entries) {
+        walk(k, f);
+        walk(v, f);
+      }
+      break;
+    case 'struct':
+      for (const [, v] of e.fields) walk(v, f);
+      break;
+    default:
+  }
+}
+
+/** Rewrites `e` bottom-up with `f` (which returns a replacement or null to keep descending). */
+function rewrite(e: Expr, f: (e: Expr) => Expr | null): Expr {
+  const r = f(e);
+  if (r !== null) return r;
+  const g = (x: Expr) => rewrite(x, f);
+  switch (e.k) {
+    case 'bin':
+    case 'cmp':
+      return { ...e, l: g(e.l), r: g(e.r) };
+    case 'and':
+    case 'or':
+      return { ...e, l: g(e.l), r: g(e.r) };
+    case 'not':
+    case 'neg':
+      return { ...e, e: g(e.e) };
+    case 'isnull':
+      return { ...e, e: g(e.e) };
+    case 'cast':
+      return { ...e, e: g(e.e) };
+    case 'deref':
+      return { ...e, e: g(e.e) };
+    case 'case':
+      return {
+        ...e,
+        operand: e.operand ? g(e.operand) : null,
+        whens: e.whens.map(([w, t]) => [g(w), g(t)] as [Expr, Expr]),
+        otherwise: e.otherwise ? g(e.otherwise) : null,
+      };
+    case 'like':
+      return { ...e, e: g(e.e), pattern: g(e.pattern) };
+    case 'in':
+      return { ...e, e: g(e.e), list: e.list.map(g) };
+    case 'between':
+      return { ...e, e: g(e.e), lo: g(e.lo), hi: g(e.hi) };
+    case 'subscript':
+      return { ...e, e: g(e.e), index: g(e.index) };
+    case 'call':
+      return { ...e, args: e.args.map(g) };
+    case 'array':
+      return { ...e, items: e.items.map(g) };
+    case 'map':
+      return { ...e, entries: e.entries.map(([k, v]) => [g(k), g(v)] as [Expr, Expr]) };
+    case 'struct':
+      return { ...e, fields: e.fields.map(([n, v]) => [n, g(v)] as [string, Expr]) };
+    default:
+      return e;
+  }
+}
+
+interface Projected {
+  name: string;
+  expr: Expr;
+}
+
+/** The select list with `*` expanded and every item named. */
+function expandSelect(q: Query, sources: Array<{ ds: DataSource; alias: string }>): Projected[] {
+  const out: Projected[] = [];
+  let pos = 0;
+  for (const item of q.select) {
+    if (item.kind === 'star') {
+      for (const s of sources) {
+        if (item.source !== null && item.source !== s.alias && item.source !== s.ds.name) continue;
+        const windowed = s.ds.window !== null;
+        const names = [
+          ...keyColumns(s.ds).map((c) => c.name),
+          ...(windowed ? ['WINDOWSTART', 'WINDOWEND'] : []),
+          ...valueColumns(s.ds).map((c) => c.name),
+        ];
+        for (const n of names) {
+          const name = sources.length > 1 ? `${s.alias}_${n}` : n;
+          out.push({ name, expr: { k: 'col', source: s.alias, name: n } });
+        }
+      }
+      pos++;
+      continue;
+    }
+    out.push({ name: item.alias ?? defaultColumnName(item.expr, pos), expr: item.expr });
+    pos++;
+  }
+  const seen = new Set<string>();
+  for (const p of out) {
+    if (seen.has(p.name)) throw new SqlError(`Duplicate column name: ${p.name}`);
+    seen.add(p.name);
+  }
+  return out;
+}
+
+export interface PlanOptions {
+  /** A pull query: no EMIT CHANGES, reads what is there now. */
+  pull?: boolean;
+}
+
+export function planQuery(q: Query, meta: MetaStore, opts: PlanOptions = {}): QueryPlan {
+  const source = meta.get(q.from.name);
+  const alias = q.from.alias ?? source.name;
+  const cols = sourceScope(source, alias);
+  const sources = [{ ds: source, alias }];
+  let join: JoinPlan | null = null;
+  if (q.joins.length > 1) throw new SqlError('Samsa joins one stream with one table per query so far.');
+  if (q.joins.length === 1) {
+    const j = q.joins[0]!;
+    const table = meta.get(j.source.name);
+    if (table.type !== 'TABLE' || source.type !== 'STREAM') {
+      throw new SqlError('Samsa supports stream-table joins so far (a STREAM joined with a TABLE).');
+    }
+    if (j.type !== 'INNER' && j.type !== 'LEFT')
+      throw new SqlError(`${j.type} OUTER joins between a stream and a table are not supported.`);
+    const talias = j.source.alias ?? table.name;
+    const offset = cols.length;
+    cols.push(...sourceScope(table, talias, offset));
+    sources.push({ ds: table, alias: talias });
+    const scope = new Scope(cols);
+    // ON must equate a stream expression with the table's (single) key column.
+    const on = j.on;
+    if (on.k !== 'cmp' || on.op !== '=')
+      throw new SqlError('Invalid join condition: stream-table joins need an equality on the table key.');
+    const tkeys = keyColumns(table);
+    if (tkeys.length !== 1) throw new SqlError('Joined tables need exactly one PRIMARY KEY column.');
+    const isTableKey = (e: Expr) => {
+      if (e.k !== 'col') return false;
+      const c = scope.tryResolve(e.source, e.name);
+      return c !== null && c.index === offset + PSEUDO_COUNT;
+    };
+    let leftExpr: Expr;
+    if (isTableKey(on.r)) leftExpr = on.l;
+    else if (isTableKey(on.l)) leftExpr = on.r;
+    else
+      throw new SqlError(
+        `Invalid join condition: table-side join expression must be the table's primary key \`${tkeys[0]!.name}\`.`,
+      );
+    const left = compileExpr(leftExpr, new Scope(cols.slice(0, offset)));
+    join = { table, type: j.type === 'LEFT' ? 'LEFT' : 'INNER', leftKey: left.fn, offset };
+  }
+  const scope = new Scope(cols);
+  const width = cols.length;
+  const where = q.where ? compilePredicate(q.where, scope) : null;
+  const projected = expandSelect(q, sources);
+  const aggregating = q.groupBy !== null || projected.some((p) => containsAggregate(p.expr));
+  if (q.window && !aggregating) throw new SqlError('WINDOW clause requires a GROUP BY clause.');
+  if (!aggregating) {
+    if (q.having) throw new SqlError('HAVING requires GROUP BY.');
+    return planProjection(q, projected, scope, source, join, width, where, opts);
+  }
+  return planAggregation(q, projected, scope, source, join, width, where);
+}
+
+function planProjection(
+  q: Query,
+  projected: Projected[],
+  scope: Scope,
+  source: DataSource,
+  join: JoinPlan | null,
+  width: number,
+  where: Evaluator | null,
+  opts: PlanOptions,
+): QueryPlan {
+  // Which projected items are key columns of the output?
+  let keyExprs: Expr[];
+  if (q.partitionBy) keyExprs = q.partitionBy;
+  else if (join) {
+    const srcKey = keyColumns(join.table)[0]!;
+    keyExprs = [{ k: 'col', source: join.table.name, name: srcKey.name }];
+  } else keyExprs = keyColumns(source).map((c) => ({ k: 'col', source: null, name: c.name }) as Expr);
+  const keyItems: Projected[] = [];
+  const valueItems: Projected[] = [];
+  for (const p of projected) {
+    const isKey =
+      !opts.pull &&
+      keyExprs.some(
+        (k) => sameExpr(p.expr, k, scope) || (join !== null && k.k === 'col' && isJoinLeftExpr(p.expr, q, scope, join)),
+      ) &&
+      keyItems.length < keyExprs.length;
+    (isKey ? keyItems : valueItems).push(p);
+  }
+  if (!opts.pull && q.partitionBy && keyItems.length < keyExprs.length) {
+    throw new SqlError(
+      'Key missing from projection (ie, SELECT). The query used to build the result must include the PARTITION BY expression(s) in its projection.',
+    );
+  }
+  const items = [...keyItems, ...valueItems];
+  const compiled = items.map((p) => compileExpr(p.expr, scope));
+  return {
+    source,
+    join,
+    width,
+    where,
+    output: items.map((p, i) => ({ name: p.name, type: compiled[i]!.type, key: i < keyItems.length })),
+    keyCount: keyItems.length,
+    project: compiled.map((c) => c.fn),
+    aggregate: null,
+    outputIsTable: source.type === 'TABLE' && !join,
+    limit: q.limit,
+    selectStar: q.select.some((s) => s.kind === 'star'),
+  };
+}
+
+function isJoinLeftExpr(e: Expr, q: Query, scope: Scope, join: JoinPlan): boolean {
+  const on = q.joins[0]!.on;
+  if (on.k !== 'cmp') return false;
+  const sides = [on.l, on.r];
+  return sides.some((s) => sameExpr(e, s, scope)) && join !== null;
+}
+
+function planAggregation(
+  q: Query,
+  projected: Projected[],
+  scope: Scope,
+  source: DataSource,
+  join: JoinPlan | null,
+  width: number,
+  where: Evaluator | null,
+): QueryPlan {
+  if (!q.groupBy) throw new SqlError('Aggregate functions need a GROUP BY clause.');
+  if (q.window?.type === 'SESSION') throw new SqlError('SESSION windows are not supported by Samsa yet.');
+  const groupBy = q.groupBy;
+  const groupCompiled = groupBy.map((g) => compileExpr(g, scope));
+  const aggCalls: Expr[] = [];
+  const aggIndex = (e: Expr) => {
+    const k = exprKey(e);
+    let i = aggCalls.findIndex((x) => exprKey(x) === k);
+    if (i < 0) {
+      aggCalls.push(e);
+      i = aggCalls.length - 1;
+    }
+    return i;
+  };
+  const G = groupBy.length;
+  // Rewrite projection/HAVING over the aggregate row: group values, aggregate results, WINDOWSTART, WINDOWEND, ROWTIME.
+  const toAggRow = (e: Expr): Expr =>
+    rewrite(e, (x) => {
+      if (isAggregateCall(x)) return { k: 'col', source: '$', name: `$AGG${aggIndex(x)}` };
+      const g = groupBy.findIndex((gb) => sameExpr(x, gb, scope));
+      if (g >= 0) return { k: 'col', source: '$', name: `$KEY${g}` };
+      if (x.k === 'col' && (x.name === 'WINDOWSTART' || x.name === 'WINDOWEND' || x.name === 'ROWTIME')) {
+        return { k: 'col', source: '$', name: x.name };
+      }
+      if (x.k === 'col') {
+        throw new SqlError(
+          `Non-aggregate SELECT expression(s) not part of GROUP BY: ${x.source ? `${x.source}.` : ''}${x.name}`,
+        );
+      }
+      return null;
+    });
+  const keyItems: Projected[] = [];
+  const valueItems: Projected[] = [];
+  for (const p of projected) {
+    const g = groupBy.findIndex((gb) => sameExpr(p.expr, gb, scope));
+    if (g >= 0 && !keyItems.some((k) => sameExpr(k.expr, groupBy[g]!, scope))) keyItems.push(p);
+    else valueItems.push(p);
+  }
+  if (keyItems.length < G) {
+    throw new SqlError(
+      'Key missing from projection (ie, SELECT). The query used to build the result must include the grouping expressions ' +
+        groupBy.map((g) => (g.k === 'col' ? g.name : 'expression')).join(', ') +
+        ' in its projection (eg, SELECT ... FROM ... GROUP BY ...).',
+    );
+  }
+  keyItems.sort(
+    (a, b) =>
+      groupBy.findIndex((g) => sameExpr(a.expr, g, scope)) - groupBy.findIndex((g) => sameExpr(b.expr, g, scope)),
+  );
+  const items = [...keyItems, ...valueItems];
+  const rewritten = items.map((p) => toAggRow(p.expr));
+  const havingExpr = q.having ? toAggRow(q.having) : null;
+  // Now the aggregates are known: compile their arguments over the input row.
+  const aggs: AggregateSpec[] = aggCalls.map((c) => {
+    if (c.k !== 'call') throw new Error('unreachable');
+    const fn = AGGREGATE_FUNCTIONS.get(c.name)!;
+    if (c.star && c.name !== 'COUNT') throw new SqlError(`${c.name}(*) is not valid.`);
+    const n = c.args.length;
+    if (!c.star && (n < fn.min || n > fn.max))
+      throw new SqlError(`Function '${c.name}' does not accept ${n} parameter(s).`);
+    const arg = c.star || n === 0 ? null : compileExpr(c.args[0]!, scope);
+    const constants = c.args.slice(Math.min(fn.constantsFrom, n)).map((a) => evaluateConstant(a));
+    return {
+      fn,
+      arg: arg?.fn ?? null,
+      constants,
+      argType: arg?.type ?? T.BIGINT,
+      argTypes: [arg?.type ?? T.BIGINT, ...c.args.slice(1).map((a) => compileExpr(a, new Scope([])).type)],
+    } as AggregateSpec & { argTypes: SqlType[] };
+  });
+  const aggCols: ScopeColumn[] = [
+    ...groupCompiled.map((g, i) => ({ name: `$KEY${i}`, sources: ['$'], type: g.type, index: i })),
+    ...aggs.map((a, i) => ({
+      name: `$AGG${i}`,
+      sources: ['$'],
+      type: a.fn.returns((a as AggregateSpec & { argTypes: SqlType[] }).argTypes),
+      index: G + i,
+    })),
+    { name: 'WINDOWSTART', sources: ['$'], type: T.BIGINT, index: G + aggs.length },
+    { name: 'WINDOWEND', sources: ['$'], type: T.BIGINT, index: G + aggs.length + 1 },
+    { name: 'ROWTIME', sources: ['$'], type: T.BIGINT, index: G + aggs.length + 2 },
+  ];
+  const aggScope = new Scope(aggCols);
+  const compiled = rewritten.map((e) => compileExpr(e, aggScope));
+  return {
+    source,
+    join,
+    width,
+    where,
+    output: items.map((p, i) => ({ name: p.name, type: compiled[i]!.type, key: i < keyItems.length })),
+    keyCount: keyItems.length,
+    project: compiled.map((c) => c.fn),
+    aggregate: {
+      groupBy: groupCompiled.map((g) => g.fn),
+      aggs,
+      having: havingExpr ? compilePredicate(havingExpr, aggScope) : null,
+      window: q.window,
+    },
+    outputIsTable: true,
+    limit: q.limit,
+    selectStar: false,
+  };
+}
+
+/** The width of an aggregate row for a plan. */
+export function aggregateRowWidth(p: QueryPlan): number {
+  const a = p.aggregate!;
+  return a.groupBy.length + a.aggs.length + 3;
+}

@@ -1,0 +1,330 @@
+/**
+ * Running a plan over records: decoding a record into a row (one reused row per query on the stateless path),
+ * filtering, projecting, looking up the joined table, and aggregating into groups per window. Output goes to a
+ * sink as (key values, value values, timestamp, window) and is encoded by the sink, so push queries, persistent
+ * queries and pull queries share this code.
+ */
+import type { ConsumerRecord } from '../client/index.js';
+import { getFormat, type Codec } from './formats.js';
+import { parseWithPattern } from './datetime.js';
+import { keyColumns, valueColumns, type DataSource } from './metastore.js';
+import {
+  aggregateRowWidth,
+  PSEUDO_COUNT,
+  ROWOFFSET,
+  ROWPARTITION,
+  ROWTIME,
+  WINDOWEND,
+  WINDOWSTART,
+  type QueryPlan,
+} from './plan.js';
+
+export interface OutputRow {
+  /** Output columns (key columns first), or null values for a deletion (tombstone) of a table row. */
+  values: unknown[];
+  tombstone: boolean;
+  timestamp: number;
+  windowStart: number | null;
+  windowEnd: number | null;
+}
+
+export type Sink = (row: OutputRow) => void;
+
+/** Decodes a source's records into rows of the source layout at `at`. */
+export class RecordDecoder {
+  private readonly key: Codec;
+  private readonly value: Codec;
+  private readonly keyCount: number;
+  private readonly tsIndex: number;
+  private readonly tsFormat: string | null;
+  private readonly windowed: boolean;
+  private readonly windowSize: number;
+
+  constructor(readonly ds: DataSource) {
+    const keys = keyColumns(ds);
+    const values = valueColumns(ds);
+    this.key = getFormat(ds.keyFormat).codec(keys, true, ds.keyOptions);
+    this.value = getFormat(ds.valueFormat).codec(values, false, ds.valueOptions);
+    this.keyCount = keys.length;
+    this.tsIndex = ds.timestampColumn ? ds.columns.findIndex((c) => c.name === ds.timestampColumn) : -1;
+    this.tsFormat = ds.timestampFormat;
+    this.windowed = ds.window !== null;
+    this.windowSize = ds.window?.size ?? 0;
+  }
+
+  /** Fills the row; false when the record cannot be read (it is skipped, as ksqlDB logs and skips it). */
+  decode(rec: ConsumerRecord, row: unknown[], at = 0): boolean {
+    row[at + ROWTIME] = rec.timestamp;
+    row[at + ROWPARTITION] = rec.partition;
+    row[at + ROWOFFSET] = rec.offset;
+    let key = rec.key;
+    if (this.windowed && key !== null && key.length >= 8) {
+      const start = Number(key.readBigInt64BE(key.length - 8));
+      row[at + WINDOWSTART] = start;
+      row[at + WINDOWEND] = start + this.windowSize;
+      key = key.subarray(0, key.length - 8);
+    } else {
+      row[at + WINDOWSTART] = null;
+      row[at + WINDOWEND] = null;
+    }
+    const base = at + PSEUDO_COUNT;
+    if (!this.key.decode(key, row, base)) {
+      if (this.keyCount > 0) return false;
+    }
+    if (rec.value === null) {
+      for (let i = base + this.keyCount; i < base + this.ds.columns.length; i++) row[i] = null;
+      return true;
+    }
+    if (!this.value.decode(rec.value, row, base + this.keyCount)) return false;
+    if (this.tsIndex >= 0) {
+      const v = row[base + this.tsIndex];
+      if (typeof v === 'number') row[at + ROWTIME] = v;
+      else if (typeof v === 'string' && this.tsFormat) {
+        const ms = parseWithPattern(v, this.tsFormat);
+        if (ms === null) return false;
+        row[at + ROWTIME] = ms;
+      } else return false;
+    }
+    return true;
+  }
+
+  /** Key bytes of a decoded row, without the window (for table lookups). */
+  keyString(row: unknown[], at = 0): string {
+    const base = at + PSEUDO_COUNT;
+    if (this.keyCount === 1) return keyText(row[base]);
+    let s = '';
+    for (let i = 0; i < this.keyCount; i++) s += `${keyText(row[base + i])}\u0000`;
+    return s;
+  }
+}
+
+export function keyText(v: unknown): string {
+  return typeof v === 'string'
+    ? v
+    : v === null || v === undefined
+      ? '\u0001null'
+      : typeof v === 'object'
+        ? JSON.stringify(v)
+        : String(v);
+}
+
+/** A table kept in memory from its topic: latest row per key (tombstones delete). */
+export class TableState {
+  readonly rows = new Map<string, unknown[]>();
+  private readonly decoder: RecordDecoder;
+
+  constructor(readonly ds: DataSource) {
+    this.decoder = new RecordDecoder(ds);
+  }
+
+  apply(rec: ConsumerRecord): void {
+    const row: unknown[] = new Array(PSEUDO_COUNT + this.ds.columns.length);
+    if (rec.value === null) {
+      if (this.decoder.decode(rec, row)) {
+        const k = this.decoder.keyString(row);
+        this.rows.delete(this.ds.window ? `${k}\u0002${row[WINDOWSTART]}` : k);
+      }
+      return;
+    }
+    if (!this.decoder.decode(rec, row)) return;
+    const k = this.decoder.keyString(row);
+    this.rows.set(this.ds.window ? `${k}\u0002${row[WINDOWSTART]}` : k, row);
+  }
+}
+
+interface Group {
+  keys: unknown[];
+  windowStart: number | null;
+  windowEnd: number | null;
+  states: unknown[];
+  rowtime: number;
+}
+
+/** Serialized group (changelog value). */
+export interface GroupSnapshot {
+  k: unknown[];
+  ws: number | null;
+  we: number | null;
+  s: unknown[];
+  t: number;
+}
+
+const DEFAULT_GRACE_MS = 24 * 3_600_000;
+
+/** Runs a plan: `process` each record, then `endBatch` to emit the aggregation's changed groups. */
+export class QueryRunner {
+  private readonly decoder: RecordDecoder;
+  private readonly row: unknown[];
+  private readonly out: unknown[];
+  readonly groups = new Map<string, Group>();
+  private readonly dirty = new Set<string>();
+  private readonly aggRow: unknown[];
+  private streamTime = -1;
+  /** Groups changed since the last `takeChangelog`. */
+  private readonly changed = new Set<string>();
+  emitted = 0;
+
+  constructor(
+    readonly plan: QueryPlan,
+    private readonly sink: Sink,
+    private readonly table: TableState | null,
+  ) {
+    this.decoder = new RecordDecoder(plan.source);
+    this.row = new Array(plan.width).fill(null);
+    this.out = new Array(plan.output.length);
+    this.aggRow = plan.aggregate ? new Array(aggregateRowWidth(plan)).fill(null) : [];
+  }
+
+  process(rec: ConsumerRecord): void {
+    const row = this.row;
+    if (!this.decoder.decode(rec, row)) return;
+    const p = this.plan;
+    if (p.join !== null) {
+      const k = p.join.leftKey(row);
+      const t = k === null ? undefined : this.table!.rows.get(keyText(k));
+      const at = p.join.offset;
+      const n = PSEUDO_COUNT + p.join.table.columns.length;
+      if (t === undefined) {
+        if (p.join.type === 'INNER') return;
+        for (let i = 0; i < n; i++) row[at + i] = null;
+      } else for (let i = 0; i < n; i++) row[at + i] = t[i];
+    }
+    if (p.where !== null && p.where(row) !== true) return;
+    if (p.aggregate === null) {
+      const out = p.outputIsTable ? new Array(p.output.length) : this.out;
+      for (let i = 0; i < p.project.length; i++) out[i] = p.project[i]!(row);
+      this.sink({
+        values: out,
+        tombstone: p.outputIsTable && rec.value === null,
+        timestamp: row[ROWTIME] as number,
+        windowStart: null,
+        windowEnd: null,
+      });
+      this.emitted++;
+      return;
+    }
+    this.aggregate(row);
+  }
+
+  private aggregate(row: unknown[]): void {
+    const a = this.plan.aggregate!;
+    const ts = row[ROWTIME] as number;
+    if (ts > this.streamTime) this.streamTime = ts;
+    const keys = a.groupBy.map((g) => g(row));
+    const kstr = keys.length === 1 ? keyText(keys[0]) : keys.map(keyText).join('\u0000');
+    const w = a.window;
+    if (w === null) {
+      this.addTo(kstr, keys, null, null, row, ts);
+      return;
+    }
+    const grace = w.grace ?? DEFAULT_GRACE_MS;
+    const first = ts - (((ts % w.advance) + w.advance) % w.advance);
+    for (let start = first; start > ts - w.size; start -= w.advance) {
+      const end = start + w.size;
+      if (end + grace <= this.streamTime) continue;
+      this.addTo(`${kstr}\u0002${start}`, keys, start, end, row, ts);
+    }
+  }
+
+  private addTo(id: string, keys: unknown[], ws: number | null, we: number | null, row: unknown[], ts: number): void {
+    const a = this.plan.aggregate!;
+    let g = this.groups.get(id);
+    if (g === undefined) {
+      g = { keys, windowStart: ws, windowEnd: we, states: a.aggs.map((x) => x.fn.init(x.constants)), rowtime: ts };
+      this.groups.set(id, g);
+    }
+    for (let i = 0; i < a.aggs.length; i++) {
+      const x = a.aggs[i]!;
+      const v = x.arg === null ? 1 : x.arg(row);
+      g.states[i] = x.fn.add(g.states[i], v, x.constants);
+    }
+    if (ts > g.rowtime) g.rowtime = ts;
+    this.dirty.add(id);
+    this.changed.add(id);
+  }
+
+  /** Emits every group changed since the last call (ksqlDB's record cache flushes like this on commit). */
+  endBatch(): void {
+    if (this.plan.aggregate === null) return;
+    for (const id of this.dirty) {
+      const g = this.groups.get(id);
+      if (g) this.emitGroup(g);
+    }
+    this.dirty.clear();
+    const r = this.plan.aggregate.window?.retention;
+    if (r != null) this.evict(this.streamTime - r);
+  }
+
+  private evict(before: number): void {
+    for (const [id, g] of this.groups) {
+      if (g.windowEnd !== null && g.windowEnd < before) {
+        this.groups.delete(id);
+        this.changed.add(id);
+      }
+    }
+  }
+
+  /** The aggregate output row of a group, or null when HAVING filters it out. */
+  groupRow(g: Group): unknown[] | null {
+    const a = this.plan.aggregate!;
+    const r = this.aggRow;
+    const G = a.groupBy.length;
+    for (let i = 0; i < G; i++) r[i] = g.keys[i];
+    for (let i = 0; i < a.aggs.length; i++) r[G + i] = a.aggs[i]!.fn.result(g.states[i], a.aggs[i]!.constants);
+    r[G + a.aggs.length] = g.windowStart;
+    r[G + a.aggs.length + 1] = g.windowEnd;
+    r[G + a.aggs.length + 2] = g.rowtime;
+    if (a.having !== null && a.having(r) !== true) return null;
+    const out = new Array(this.plan.output.length);
+    for (let i = 0; i < this.plan.project.length; i++) out[i] = this.plan.project[i]!(r);
+    return out;
+  }
+
+  private emitGroup(g: Group): void {
+    const values = this.groupRow(g);
+    if (values === null) {
+      const keysOnly = new Array(this.plan.output.length).fill(null);
+      for (let i = 0; i < this.plan.keyCount; i++) keysOnly[i] = g.keys[i];
+      this.sink({
+        values: keysOnly,
+        tombstone: true,
+        timestamp: g.rowtime,
+        windowStart: g.windowStart,
+        windowEnd: g.windowEnd,
+      });
+    } else {
+      this.sink({ values, tombstone: false, timestamp: g.rowtime, windowStart: g.windowStart, windowEnd: g.windowEnd });
+    }
+    this.emitted++;
+  }
+
+  /** Groups changed since the last call, as changelog entries (null for a removed group). */
+  takeChangelog(): Array<[string, GroupSnapshot | null]> {
+    const out: Array<[string, GroupSnapshot | null]> = [];
+    for (const id of this.changed) {
+      const g = this.groups.get(id);
+      out.push([id, g ? { k: g.keys, ws: g.windowStart, we: g.windowEnd, s: g.states, t: g.rowtime } : null]);
+    }
+    this.changed.clear();
+    return out;
+  }
+
+  /** Restores a group from the changelog. */
+  restore(id: string, snap: GroupSnapshot | null): void {
+    if (snap === null) {
+      this.groups.delete(id);
+      return;
+    }
+    this.groups.set(id, { keys: snap.k, windowStart: snap.ws, windowEnd: snap.we, states: snap.s, rowtime: snap.t });
+    if (snap.t > this.streamTime) this.streamTime = snap.t;
+  }
+
+  /** Current rows of an aggregation (for pull queries on the table it materializes). */
+  *currentRows(): Generator<OutputRow> {
+    for (const g of this.groups.values()) {
+      const values = this.groupRow(g);
+      if (values !== null)
+        yield { values, tombstone: false, timestamp: g.rowtime, windowStart: g.windowStart, windowEnd: g.windowEnd };
+    }
+  }
+}
