@@ -46,18 +46,4 @@ export const STORAGE_KEYS: readonly ConfigDefinition[] = [
     min: 1,
     doc: 'Replicas that must have a write for acks=all to succeed (always satisfied at 1 on one node).',
   }),
-  def({
-    name: 'unclean.leader.election.enable',
-    type: 'boolean',
-    default: 'false',
-    status: 'ignored',
-    doc: 'Accepted; a single node has no leader election.',
-  }),
-  def({
-    name: 'auto.leader.rebalance.enable',
-    type: 'boolean',
-    default: 'true',
-    status: 'ignored',
-    doc: 'Accepted; a single node leads every partition.',
-  }),
 ];
