@@ -5,9 +5,35 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { AddPartitionsToTxn } from '../../protocol/messages/add-partitions-to-txn.js';
+import { AclOperation, CLUSTER, topicResource, transactionalIdResource } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
-import type { Handler } from '../dispatch.js';
+import type { Handler, RequestContext } from '../dispatch.js';
 import type { PartitionResult } from '../txn/coordinator.js';
+
+/**
+ * Kafka's authorization for one transaction: WRITE on the transactional id (else every partition answers
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED) and WRITE on each topic (else TOPIC_AUTHORIZATION_FAILED, and the
+ * partitions of the allowed topics OPERATION_NOT_ATTEMPTED). Null when everything is allowed.
+ */
+function refused(
+  ctx: RequestContext,
+  transactionalId: string,
+  topics: Array<{ name: string; partitions: number[] }>,
+): PartitionResult[] | null {
+  const all = (code: (name: string) => number) =>
+    topics.map((t) => ({
+      name: t.name,
+      results: t.partitions.map((partition) => ({ partition, errorCode: code(t.name) })),
+    }));
+  if (!ctx.authorize(AclOperation.WRITE, transactionalIdResource(transactionalId))) {
+    return all(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  }
+  const denied = new Set(
+    topics.filter((t) => !ctx.authorize(AclOperation.WRITE, topicResource(t.name))).map((t) => t.name),
+  );
+  if (denied.size === 0) return null;
+  return all((name) => (denied.has(name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED));
+}
 
 const toWire = (rs: PartitionResult[]) =>
   rs.map((t) => ({
@@ -24,21 +50,38 @@ export function addPartitionsToTxn({ txn }: HandlerDeps<'txn'>): Handler<typeof 
     const v = ctx.header.apiVersion;
     if (v <= 3) {
       const fenced = v >= 2 ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_PRODUCER_EPOCH;
-      const rs = await txn.addPartitions(
-        req.v3AndBelowTransactionalId,
-        req.v3AndBelowProducerId,
-        req.v3AndBelowProducerEpoch,
-        req.v3AndBelowTopics.map((t) => ({ name: t.name, partitions: t.partitions })),
-        fenced,
-      );
+      const topics = req.v3AndBelowTopics.map((t) => ({ name: t.name, partitions: t.partitions }));
+      const rs =
+        refused(ctx, req.v3AndBelowTransactionalId, topics) ??
+        (await txn.addPartitions(
+          req.v3AndBelowTransactionalId,
+          req.v3AndBelowProducerId,
+          req.v3AndBelowProducerEpoch,
+          topics,
+          fenced,
+        ));
       return { throttleTimeMs: 0, errorCode: 0, resultsByTransaction: [], resultsByTopicV3AndBelow: toWire(rs) };
+    }
+    // v4+ come from brokers, which need CLUSTER_ACTION on the cluster.
+    if (!ctx.authorize(AclOperation.CLUSTER_ACTION, CLUSTER)) {
+      const errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      return { throttleTimeMs: 0, errorCode, resultsByTransaction: [], resultsByTopicV3AndBelow: [] };
     }
     const resultsByTransaction = [];
     for (const t of req.transactions) {
       const topics = t.topics.map((x) => ({ name: x.name, partitions: x.partitions }));
-      const rs = t.verifyOnly
-        ? txn.verifyPartitions(t.transactionalId, t.producerId, t.producerEpoch, topics)
-        : await txn.addPartitions(t.transactionalId, t.producerId, t.producerEpoch, topics, ErrorCode.PRODUCER_FENCED);
+      const denied = refused(ctx, t.transactionalId, topics);
+      const rs = denied
+        ? denied
+        : t.verifyOnly
+          ? txn.verifyPartitions(t.transactionalId, t.producerId, t.producerEpoch, topics)
+          : await txn.addPartitions(
+              t.transactionalId,
+              t.producerId,
+              t.producerEpoch,
+              topics,
+              ErrorCode.PRODUCER_FENCED,
+            );
       resultsByTransaction.push({ transactionalId: t.transactionalId, topicResults: toWire(rs) });
     }
     return { throttleTimeMs: 0, errorCode: 0, resultsByTransaction, resultsByTopicV3AndBelow: [] };

@@ -1,17 +1,31 @@
 /**
  * DescribeGroups (v0-v5): state, protocol and members of classic groups; an unknown group is reported as Dead
- * with no error, as Kafka does. v3+ have authorized operations (not computed); v4+ group instance ids; v5 is
+ * with no error, as Kafka does; a group the requester may not describe, GROUP_AUTHORIZATION_FAILED. v3+ have authorized operations (not computed); v4+ group instance ids; v5 is
  * flexible.
  */
 import { DescribeGroups } from '../../protocol/messages/describe-groups.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, groupResource } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
 /** Describes groups; an unknown group is reported as Dead with no error, as Kafka does for these versions. */
 export function describeGroups({ groups }: HandlerDeps<'groups'>): Handler<typeof DescribeGroups> {
-  return (_ctx, req) => ({
+  return (ctx, req) => ({
     throttleTimeMs: 0,
-    groups: req.groups.map((id) => ({ ...groups.describeGroup(id), authorizedOperations: -2147483648 })),
+    groups: req.groups.map((id) =>
+      ctx.authorize(AclOperation.DESCRIBE, groupResource(id))
+        ? { ...groups.describeGroup(id), authorizedOperations: -2147483648 }
+        : {
+            errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+            groupId: id,
+            groupState: '',
+            protocolType: '',
+            protocolData: '',
+            members: [],
+            authorizedOperations: -2147483648,
+          },
+    ),
   });
 }
 

@@ -2,6 +2,7 @@
  * ListTransactions (v0-v1): transactional ids filtered by state and producer id, and (v1+) by how long their
  * transaction has been open.
  */
+import { AclOperation, transactionalIdResource } from '../../security/authorizer.js';
 import { ListTransactions } from '../../protocol/messages/list-transactions.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
@@ -14,11 +15,14 @@ export function listTransactions({ txn }: HandlerDeps<'txn'>): Handler<typeof Li
       throttleTimeMs: 0,
       errorCode: 0,
       unknownStateFilters: r.unknownStates,
-      transactionStates: r.txns.map((m) => ({
-        transactionalId: m.transactionalId,
-        producerId: m.producerId,
-        transactionState: m.state,
-      })),
+      // Only the transactional ids the requester may describe are listed, as Kafka does.
+      transactionStates: r.txns
+        .filter((m) => ctx.authorize(AclOperation.DESCRIBE, transactionalIdResource(m.transactionalId)))
+        .map((m) => ({
+          transactionalId: m.transactionalId,
+          producerId: m.producerId,
+          transactionState: m.state,
+        })),
     };
   };
 }

@@ -5,6 +5,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { OffsetFetch } from '../../protocol/messages/offset-fetch.js';
+import { AclOperation, groupResource, topicResource } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
@@ -25,6 +26,45 @@ export function offsetFetch({ groups, txn }: HandlerDeps<'groups' | 'txn'>): Han
       }
     }
   };
+  /**
+   * One group's offsets as the requester may see them: GROUP_AUTHORIZATION_FAILED without DESCRIBE on the group;
+   * partitions of topics it may not describe answer TOPIC_AUTHORIZATION_FAILED, or are left out when every
+   * partition was asked for (null topics), as Kafka does.
+   */
+  const fetchAuthorized = (
+    ctx: Parameters<Handler<typeof OffsetFetch>>[0],
+    groupId: string,
+    asked: Array<{ name: string; partitionIndexes: number[] }> | null,
+    member?: { memberId: string | null; memberEpoch: number },
+  ): ReturnType<typeof groups.fetchOffsets> => {
+    const denied = (errorCode: number, partitionIndexes: number[]) =>
+      partitionIndexes.map((partitionIndex) => ({
+        partitionIndex,
+        committedOffset: -1,
+        committedLeaderEpoch: -1,
+        metadata: null,
+        errorCode,
+      }));
+    if (!ctx.authorize(AclOperation.DESCRIBE, groupResource(groupId))) {
+      const topics = (asked ?? []).map((t) => ({
+        name: t.name,
+        partitions: denied(ErrorCode.GROUP_AUTHORIZATION_FAILED, t.partitionIndexes),
+      }));
+      return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics };
+    }
+    const r = groups.fetchOffsets(groupId, asked, member);
+    const visible = (name: string) => ctx.authorize(AclOperation.DESCRIBE, topicResource(name));
+    if (asked === null) return { ...r, topics: r.topics.filter((t) => visible(t.name)) };
+    for (const t of r.topics) {
+      if (!visible(t.name)) {
+        t.partitions = denied(
+          ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+          t.partitions.map((p) => p.partitionIndex),
+        );
+      }
+    }
+    return r;
+  };
   return (ctx, req) => {
     const v = ctx.header.apiVersion;
     if (v >= 8) {
@@ -33,7 +73,8 @@ export function offsetFetch({ groups, txn }: HandlerDeps<'groups' | 'txn'>): Han
         topics: [],
         errorCode: 0,
         groups: req.groups.map((g) => {
-          const r = groups.fetchOffsets(
+          const r = fetchAuthorized(
+            ctx,
             g.groupId,
             g.topics,
             v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : undefined,
@@ -43,7 +84,7 @@ export function offsetFetch({ groups, txn }: HandlerDeps<'groups' | 'txn'>): Han
         }),
       };
     }
-    const r = groups.fetchOffsets(req.groupId, req.topics);
+    const r = fetchAuthorized(ctx, req.groupId, req.topics);
     if (v >= 7 && req.requireStable) markUnstable(req.groupId, r.topics);
     // Before v2 a group error can only be reported per partition.
     if (v < 2 && r.errorCode !== 0) for (const t of r.topics) for (const p of t.partitions) p.errorCode = r.errorCode;
