@@ -11,7 +11,7 @@
  * profiled; with --quick the record counts are smaller), --cold (no memory warm-up before the kcat runs: see
  * bench/memory.ts), --no-metrics (skip the metrics on/off comparison).
  *
- * The broker runs without the HTTP services `samsa start` turns on (metrics, console), except in the metrics
+ * The broker runs without the HTTP services `samsa start` turns on (schema registry, SQL, metrics, console), except in the metrics
  * comparison, which runs the 100-byte workload against a broker with metrics off and one with metrics on (and
  * scraped every second, more often than Prometheus usually does), alternating, and reports the difference.
  */
@@ -119,7 +119,12 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 /** The HTTP services samsa start turns on: off for the benchmark unless a step asks for one. */
-const SERVICES_OFF = ['metrics.enabled=false', 'console.enabled=false'];
+const SERVICES_OFF = [
+  'metrics.enabled=false',
+  'console.enabled=false',
+  'schema.registry.enabled=false',
+  'ksql.enabled=false',
+];
 
 async function startBroker(
   dataDir: string,
@@ -768,7 +773,11 @@ async function compareMetrics(w: Workload, file: string): Promise<MetricsCompari
       const b = await startBroker(
         tempDir('samsa-bench-metrics-'),
         [],
-        [`metrics.enabled=${metrics}`, `metrics.listeners=http://127.0.0.1:${metricsPort}`, 'console.enabled=false'],
+        [
+          ...SERVICES_OFF.filter((s) => !s.startsWith('metrics.')),
+          `metrics.enabled=${metrics}`,
+          `metrics.listeners=http://127.0.0.1:${metricsPort}`,
+        ],
       );
       await waitForApiVersions(b);
       let scraping = metrics;
