@@ -41,12 +41,20 @@ export function metadata(broker: Broker): Handler<typeof Metadata> {
       const allowAuto = version < 4 || req.allowAutoTopicCreation;
       for (const t of req.topics!) {
         let name = t.name;
-        if (name === null || name === '') {
-          name = t.topicId !== ZERO_UUID ? (broker.topics.nameForId(t.topicId) ?? null) : null;
+        if ((name === null || name === '') && t.topicId !== ZERO_UUID) {
+          name = broker.topics.nameForId(t.topicId) ?? null;
           if (name === null) {
-            topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: t.topicId, partitions: [] });
+            // Only v12+ can carry a null name; before, the topic id is all the client asked by.
+            const unnamed = version >= 12 ? null : '';
+            topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: unnamed, topicId: t.topicId, partitions: [] });
             continue;
           }
+        }
+        if (name === null || name === '') {
+          // Neither a name nor an id (an unset variable on the client, say): Kafka refuses the name.
+          const bad = version >= 12 ? name : '';
+          topics.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name: bad, topicId: ZERO_UUID, partitions: [] });
+          continue;
         }
         if (broker.topics.get(name)) {
           topics.push(describe(name));
