@@ -4,7 +4,7 @@
  * them with the same error code Kafka does, per entry, instead of trusting them.
  */
 import { ErrorCode } from '../protocol/errors.js';
-import { invalidTopicName } from './topics.js';
+import { INTERNAL_TOPICS, invalidTopicName } from './topics.js';
 
 /** INVALID_TOPIC_EXCEPTION for a name Kafka would never accept (empty, too long, illegal characters), else 0. */
 export function topicNameError(name: string | null | undefined): number {
@@ -32,4 +32,15 @@ export function validIsolationLevel(level: number): boolean {
 /** Produce acks: -1 (all), 0 (none), 1 (leader). */
 export function validAcks(acks: number): boolean {
   return acks === -1 || acks === 0 || acks === 1;
+}
+
+/**
+ * Clients may not create, delete or add partitions to the broker's internal topics: the group and transaction
+ * coordinators create them with their configured partition counts and map ids onto those partitions. Kafka's
+ * tools refuse the same; the broker answers INVALID_REQUEST with this message.
+ */
+export function internalTopicChange(name: string, what: 'create' | 'delete' | 'add partitions to'): string | null {
+  return INTERNAL_TOPICS.has(name)
+    ? `Clients may not ${what} the internal topic ${name}; the broker manages it.`
+    : null;
 }

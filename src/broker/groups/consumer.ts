@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../protocol/errors.js';
+import { ZERO_UUID } from '../../protocol/schema.js';
 import { encodeAssignment, encodeSubscription } from '../../protocol/consumer-protocol.js';
 import type { RecordInput } from '../../protocol/records/batch.js';
 import type { Logger } from '../../storage/logger.js';
@@ -714,7 +715,7 @@ export class ConsumerGroup {
   describe() {
     const view = (a: Assignment) => ({
       topicPartitions: [...a].map(([t, s]) => ({
-        topicId: this.ctx.topics.get(t)?.topicId ?? '',
+        topicId: this.ctx.topics.get(t)?.topicId ?? ZERO_UUID, // a deleted topic has no id left
         topicName: t,
         partitions: [...s].sort((x, y) => x - y),
       })),

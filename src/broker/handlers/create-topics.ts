@@ -5,6 +5,7 @@ import type { Broker } from '../broker.js';
 import { topicConfigViews } from '../configs-view.js';
 import type { Handler } from '../dispatch.js';
 import { invalidTopicName } from '../topics.js';
+import { internalTopicChange } from '../validate.js';
 
 type TopicOut = Encodable<ResponseOf<typeof CreateTopics>['topics'][number]>;
 type TopicIn = Parameters<Handler<typeof CreateTopics>>[1]['topics'][number];
@@ -59,6 +60,8 @@ export function createTopics(broker: Broker): Handler<typeof CreateTopics> {
     if (badName) return fail(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, badName);
     if (broker.topics.get(t.name))
       return fail(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+    const internal = internalTopicChange(t.name, 'create');
+    if (internal) return fail(t.name, ErrorCode.INVALID_REQUEST, internal);
     const nullConfigs = t.configs.filter((c) => c.value === null).map((c) => c.name);
     if (nullConfigs.length > 0) {
       return fail(

@@ -4,6 +4,7 @@ import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { ZERO_UUID } from '../../protocol/schema.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
+import { internalTopicChange } from '../validate.js';
 
 type Result = Encodable<ResponseOf<typeof DeleteTopics>['responses'][number]>;
 
@@ -96,6 +97,11 @@ export function deleteTopics(broker: Broker): Handler<typeof DeleteTopics> {
           errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
           errorMessage: `Topic '${name}' does not exist.`,
         });
+        continue;
+      }
+      const internal = internalTopicChange(name, 'delete');
+      if (internal) {
+        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: internal });
         continue;
       }
       const res = broker.topics.delete(name);

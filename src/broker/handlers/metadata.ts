@@ -65,7 +65,8 @@ export function metadata(broker: Broker): Handler<typeof Metadata> {
           topics.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name, partitions: [] });
           continue;
         }
-        if (allowAuto && broker.config.autoCreateTopicsEnable) {
+        // Internal topics are created by their coordinators with their own partition counts, never by a client.
+        if (allowAuto && broker.config.autoCreateTopicsEnable && !broker.topics.isInternal(name)) {
           const res = broker.topics.autoCreate(name);
           if (res.errorCode === 0) {
             topics.push(describe(name));
