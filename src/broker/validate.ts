@@ -44,3 +44,17 @@ export function internalTopicChange(name: string, what: 'create' | 'delete' | 'a
     ? `Clients may not ${what} the internal topic ${name}; the broker manages it.`
     : null;
 }
+
+/**
+ * The most partitions one request may create for one topic. Kafka's controller likewise refuses a single
+ * operation that would write more than 10,000 records; without a bound a count near 2^31 would keep the broker
+ * busy creating directories for hours.
+ */
+export const MAX_NEW_PARTITIONS = 10_000;
+
+/** A message for a request that would create more partitions at once than MAX_NEW_PARTITIONS, else null. */
+export function tooManyNewPartitions(count: number): string | null {
+  return count > MAX_NEW_PARTITIONS
+    ? `A request may create at most ${MAX_NEW_PARTITIONS} partitions per topic; asked for ${count}.`
+    : null;
+}

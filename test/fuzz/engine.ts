@@ -26,7 +26,7 @@ export interface FuzzOptions {
   iterations: number;
   /** Requests between two health checks. Default 2000. */
   batchSize?: number;
-  /** Connections sending at the same time. Default 4. */
+  /** Connections sending at the same time. Default 12. */
   connections?: number;
   /** Requests written back to back on one connection before waiting for their answers. Default 32. */
   pipeline?: number;
@@ -353,7 +353,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzStats> {
   const { apis, pools, keeper } = await prepare(opts.port, host);
   const stats: FuzzStats = { batches: 0, requests: 0, answered: 0, closedByBroker: 0, perApi: {}, elapsedMs: 0 };
   const started = Date.now();
-  const lanes = Array.from({ length: opts.connections ?? 4 }, (_, i) => new Lane(opts.port, host, i * 100_000_000));
+  const lanes = Array.from({ length: opts.connections ?? 12 }, (_, i) => new Lane(opts.port, host, i * 100_000_000));
   let current: readonly Item[] = [];
   const fail = (batch: number, reason: string, items: readonly Item[], fresh?: string): never => {
     throw new FuzzError({

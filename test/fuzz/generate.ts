@@ -133,12 +133,12 @@ export class RequestGenerator {
       case 'uint16':
         return edge ? this.rnd.pick([0, 1, 65535]) : this.small(name);
       case 'int32':
-        if (TIME_FIELD.test(name)) return edge ? this.rnd.pick(DURATION) : this.rnd.pick([0, 10, 100]);
+        if (TIME_FIELD.test(name)) return edge ? this.rnd.pick(DURATION) : this.rnd.pick([0, 1, 10]);
         return edge ? this.rnd.pick(I32) : this.small(name);
       case 'uint32':
         return edge ? this.rnd.pick([0, 1, 4294967295]) : this.small(name);
       case 'int64':
-        if (TIME_FIELD.test(name)) return edge ? this.rnd.pick(DURATION) : 100;
+        if (TIME_FIELD.test(name)) return edge ? this.rnd.pick(DURATION) : 10;
         return edge ? this.rnd.pick(I64) : this.small(name);
       case 'float64':
         return edge ? this.rnd.pick([Number.NaN, -1, 0, Number.POSITIVE_INFINITY, 1e308]) : this.rnd.next();

@@ -14,7 +14,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     port: { type: 'string' },
     batch: { type: 'string', default: '2000' },
-    connections: { type: 'string', default: '4' },
+    connections: { type: 'string', default: '12' },
     pipeline: { type: 'string', default: '32' },
     replay: { type: 'string' },
   },

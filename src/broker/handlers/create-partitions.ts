@@ -3,7 +3,7 @@ import type { CreatePartitions } from '../../protocol/messages/create-partitions
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../dispatch.js';
-import { internalTopicChange } from '../validate.js';
+import { internalTopicChange, tooManyNewPartitions } from '../validate.js';
 
 type Result = Encodable<ResponseOf<typeof CreatePartitions>['results'][number]>;
 type TopicIn = Parameters<Handler<typeof CreatePartitions>>[1]['topics'][number];
@@ -55,6 +55,8 @@ export function createPartitions(broker: Broker): Handler<typeof CreatePartition
     }
     const internal = internalTopicChange(t.name, 'add partitions to');
     if (internal) return fail(ErrorCode.INVALID_REQUEST, internal);
+    const tooMany = tooManyNewPartitions(t.count - topic.partitions);
+    if (tooMany) return fail(ErrorCode.INVALID_PARTITIONS, tooMany);
     const res = broker.topics.createPartitions(t.name, t.count, validateOnly);
     return { name: t.name, errorCode: res.errorCode, errorMessage: res.errorMessage };
   };

@@ -5,7 +5,7 @@ import type { Broker } from '../broker.js';
 import { topicConfigViews } from '../configs-view.js';
 import type { Handler } from '../dispatch.js';
 import { invalidTopicName } from '../topics.js';
-import { internalTopicChange } from '../validate.js';
+import { internalTopicChange, tooManyNewPartitions } from '../validate.js';
 
 type TopicOut = Encodable<ResponseOf<typeof CreateTopics>['topics'][number]>;
 type TopicIn = Parameters<Handler<typeof CreateTopics>>[1]['topics'][number];
@@ -91,6 +91,8 @@ export function createTopics(broker: Broker): Handler<typeof CreateTopics> {
     if (numPartitions === -1) numPartitions = broker.config.numPartitions;
     if (replicationFactor === -1) replicationFactor = broker.config.defaultReplicationFactor;
 
+    const tooMany = tooManyNewPartitions(numPartitions);
+    if (tooMany) return fail(t.name, ErrorCode.INVALID_PARTITIONS, tooMany);
     const res = broker.topics.create(t.name, numPartitions, replicationFactor, configs, validateOnly);
     if (res.errorCode !== 0) return fail(t.name, res.errorCode, res.errorMessage ?? '');
     const created = validateOnly ? undefined : broker.topics.get(t.name);
