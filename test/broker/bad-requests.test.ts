@@ -5,7 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/protocol/errors.js';
+import { ConsumerGroupDescribe } from '../../src/protocol/messages/consumer-group-describe.js';
+import { ConsumerGroupHeartbeat } from '../../src/protocol/messages/consumer-group-heartbeat.js';
+import { CreatePartitions } from '../../src/protocol/messages/create-partitions.js';
+import { CreateTopics } from '../../src/protocol/messages/create-topics.js';
+import { DeleteTopics } from '../../src/protocol/messages/delete-topics.js';
+import { InitProducerId } from '../../src/protocol/messages/init-producer-id.js';
 import { Metadata } from '../../src/protocol/messages/metadata.js';
+import { WriteTxnMarkers } from '../../src/protocol/messages/write-txn-markers.js';
+import { ZERO_UUID } from '../../src/protocol/schema.js';
 import { startBrokerProcess, withBroker } from '../helpers/broker.js';
 import { requireClient, runPython, uniqueTopic } from '../helpers/clients.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -53,4 +61,121 @@ test('kafka-python sending to the topic "" fails on the client; the broker proce
   } finally {
     await proc.cleanup();
   }
+});
+
+// Cases the schema-driven fuzzer (test/fuzz) found; each used to close the connection or stall the broker.
+
+test('clients may not create, delete or add partitions to internal topics; transactions keep working', async () => {
+  await withBroker(async (b) => {
+    const c = await RawClient.connect(b.port);
+    try {
+      const created = await c.send(CreateTopics, 4, {
+        topics: [{ name: '__transaction_state', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+        timeoutMs: 1000,
+      });
+      assert.equal(created.topics[0]!.errorCode, ErrorCode.INVALID_REQUEST);
+      const init = await c.send(InitProducerId, 4, { transactionalId: 'tx-after', transactionTimeoutMs: 60_000 });
+      assert.equal(init.errorCode, 0, 'InitProducerId works: the coordinator made its own topic');
+      const grown = await c.send(CreatePartitions, 1, {
+        topics: [{ name: '__transaction_state', count: 60, assignments: null }],
+        timeoutMs: 1000,
+        validateOnly: false,
+      });
+      assert.equal(grown.results[0]!.errorCode, ErrorCode.INVALID_REQUEST);
+      const deleted = await c.send(DeleteTopics, 4, { topicNames: ['__transaction_state'], timeoutMs: 1000 });
+      assert.equal(deleted.responses[0]!.errorCode, ErrorCode.INVALID_REQUEST);
+      const again = await c.send(InitProducerId, 4, { transactionalId: 'tx-after', transactionTimeoutMs: 60_000 });
+      assert.equal(again.errorCode, 0);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+test('a partition count near 2^31 is refused at once with INVALID_PARTITIONS', async () => {
+  await withBroker(async (b) => {
+    const c = await RawClient.connect(b.port);
+    try {
+      const t0 = Date.now();
+      const created = await c.send(CreateTopics, 4, {
+        topics: [{ name: 'huge', numPartitions: 2147483647, replicationFactor: 1, assignments: [], configs: [] }],
+        timeoutMs: 1000,
+      });
+      assert.equal(created.topics[0]!.errorCode, ErrorCode.INVALID_PARTITIONS);
+      await c.send(CreateTopics, 4, {
+        topics: [{ name: 'small', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+        timeoutMs: 1000,
+      });
+      const grown = await c.send(CreatePartitions, 1, {
+        topics: [{ name: 'small', count: 16777215, assignments: null }],
+        timeoutMs: 1000,
+        validateOnly: false,
+      });
+      assert.equal(grown.results[0]!.errorCode, ErrorCode.INVALID_PARTITIONS);
+      assert.ok(Date.now() - t0 < 30_000, 'answered without creating the partitions');
+      const md = await c.send(Metadata, 1, { topics: [{ name: 'small' }] });
+      assert.equal(md.topics[0]!.partitions.length, 1);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+test('WriteTxnMarkers with a producer id at the int64 limit is answered', async () => {
+  await withBroker(async (b) => {
+    const c = await RawClient.connect(b.port);
+    try {
+      const res = await c.send(WriteTxnMarkers, 1, {
+        markers: [
+          {
+            producerId: 2 ** 63, // what a decoded 0x7fffffffffffffff becomes
+            producerEpoch: 0,
+            transactionResult: true,
+            topics: [{ name: 'nowhere', partitionIndexes: [0] }],
+            coordinatorEpoch: 0,
+          },
+        ],
+      });
+      assert.equal(res.markers.length, 1);
+      assert.equal(res.markers[0]!.producerId, 2 ** 63);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+test('ConsumerGroupDescribe of a member assigned a deleted topic encodes the zero topic id', async () => {
+  await withBroker(async (b) => {
+    const c = await RawClient.connect(b.port);
+    try {
+      await c.send(CreateTopics, 4, {
+        topics: [{ name: 'doomed', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }],
+        timeoutMs: 1000,
+      });
+      let hb = await c.send(ConsumerGroupHeartbeat, 0, {
+        groupId: 'g-doomed',
+        memberId: '',
+        memberEpoch: 0,
+        rebalanceTimeoutMs: 10_000,
+        subscribedTopicNames: ['doomed'],
+        topicPartitions: [],
+      });
+      assert.equal(hb.errorCode, 0);
+      for (let i = 0; i < 20 && (hb.assignment?.topicPartitions.length ?? 0) === 0; i++) {
+        hb = await c.send(ConsumerGroupHeartbeat, 0, {
+          groupId: 'g-doomed',
+          memberId: hb.memberId!,
+          memberEpoch: hb.memberEpoch,
+        });
+      }
+      const deleted = await c.send(DeleteTopics, 4, { topicNames: ['doomed'], timeoutMs: 1000 });
+      assert.equal(deleted.responses[0]!.errorCode, 0);
+      const d = await c.send(ConsumerGroupDescribe, 0, { groupIds: ['g-doomed'] });
+      assert.equal(d.groups[0]!.errorCode, 0);
+      const ids = d.groups[0]!.members.flatMap((m) => m.assignment.topicPartitions.map((tp) => tp.topicId));
+      for (const id of ids) assert.equal(id, ZERO_UUID);
+    } finally {
+      c.close();
+    }
+  });
 });

@@ -39,7 +39,13 @@ export function metadata(broker: Broker): Handler<typeof Metadata> {
       for (const name of broker.topics.names()) topics.push(describe(name));
     } else {
       const allowAuto = version < 4 || req.allowAutoTopicCreation;
+      // Kafka answers each topic once however often it is asked for (a list of 100,000 copies of a big topic
+      // would otherwise cost seconds of encoding).
+      const seen = new Set<string>();
       for (const t of req.topics!) {
+        const key = `${t.name ?? ''}/${t.topicId}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
         let name = t.name;
         if ((name === null || name === '') && t.topicId !== ZERO_UUID) {
           name = broker.topics.nameForId(t.topicId) ?? null;
