@@ -179,3 +179,71 @@ test('ConsumerGroupDescribe of a member assigned a deleted topic encodes the zer
     }
   });
 });
+
+/** Every object in a decoded response that names the topic "" (name, topic or resourceName), with the codes under it. */
+function entriesForEmptyName(v: unknown, out: Array<{ codes: number[] }> = []): Array<{ codes: number[] }> {
+  if (Array.isArray(v)) for (const x of v) entriesForEmptyName(x, out);
+  else if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) {
+    const o = v as Record<string, unknown>;
+    // OffsetFetch answers a topic without commits (any name) with offset -1 and no error, as Kafka does.
+    const nothing =
+      JSON.stringify(o).includes('"committedOffset":-1') && !JSON.stringify(o).match(/"committedOffset":(?!-1)/);
+    if ((o.name === '' || o.topic === '' || o.resourceName === '') && !nothing) out.push({ codes: errorCodes(o) });
+    for (const x of Object.values(o)) entriesForEmptyName(x, out);
+  }
+  return out;
+}
+
+function errorCodes(v: unknown, out: number[] = []): number[] {
+  if (Array.isArray(v)) for (const x of v) errorCodes(x, out);
+  else if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'errorCode' && typeof x === 'number') out.push(x);
+      else errorCodes(x, out);
+    }
+  }
+  return out;
+}
+
+test('every API that takes topic names answers the topic "" with an error for it, in every version', async () => {
+  const { ALL_APIS } = await import('../../src/protocol/messages/index.js');
+  const { RequestGenerator, Rng } = await import('../fuzz/generate.js');
+  const { encodeBatch } = await import('../../src/protocol/records/batch.js');
+  const batch = await encodeBatch({ records: [{ key: null, value: 'v' }] });
+  const pools = { topics: [''], topicIds: [], groups: ['g'], transactionalIds: ['tx'], batches: [batch] };
+  await withBroker(async (b) => {
+    const checked = new Set<string>();
+    const accepted: string[] = [];
+    for (const api of ALL_APIS) {
+      if (api.name.startsWith('Sasl')) continue;
+      for (let v = api.minVersion; v <= api.maxVersion; v++) {
+        const gen = new RequestGenerator(new Rng(v + api.key * 100), pools, { boundary: 0, maxFrameBytes: 1 << 20 });
+        const body = gen.body(api, v);
+        if ('acks' in body) body.acks = -1; // acks=0 gets no answer
+        const c = await RawClient.connect(b.port);
+        try {
+          const res = await c.send(api, v, body as never);
+          for (const e of entriesForEmptyName(res)) {
+            checked.add(api.name);
+            if (e.codes.length > 0 && e.codes.every((x) => x === 0))
+              accepted.push(`${api.name} v${v}: ${JSON.stringify(res)}`);
+          }
+        } finally {
+          c.close();
+        }
+      }
+    }
+    assert.deepEqual(accepted, [], 'no API accepts the topic ""');
+    for (const name of [
+      'Produce',
+      'Fetch',
+      'ListOffsets',
+      'CreateTopics',
+      'DeleteTopics',
+      'DescribeConfigs',
+      'OffsetCommit',
+    ]) {
+      assert.ok(checked.has(name), `${name} was checked`);
+    }
+  });
+});
