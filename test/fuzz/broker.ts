@@ -8,6 +8,8 @@ export interface FuzzBroker {
   proc: BrokerProcess;
   /** Why the process is gone (exit code or signal and the last log lines), or null while it runs. */
   gone(): string | null;
+  /** Asks the broker for a diagnostic report (node --report-on-signal) and waits for it to be written. */
+  report(): Promise<void>;
   /** ERROR/FATAL lines logged since the last call. */
   takeErrors(): string[];
   stop(): Promise<void>;
@@ -16,7 +18,8 @@ export interface FuzzBroker {
 export async function startFuzzBroker(): Promise<FuzzBroker> {
   const proc = await startBrokerProcess({
     config: { 'group.initial.rebalance.delay.ms': '0' },
-    env: { LOG_LEVEL: 'warn' },
+    // SIGUSR2 makes the broker write a diagnostic report (with its JavaScript stack) when a request hangs.
+    env: { LOG_LEVEL: 'warn', NODE_OPTIONS: `--report-on-signal --report-directory=${process.cwd()}` },
   });
   let exit: string | null = null;
   void proc.exited.then(({ code, signal }) => {
@@ -32,6 +35,10 @@ export async function startFuzzBroker(): Promise<FuzzBroker> {
   return {
     proc,
     gone: () => (exit !== null || proc.child.exitCode !== null ? (exit ?? 'exited') : null),
+    report: async () => {
+      proc.kill('SIGUSR2');
+      await new Promise((r) => setTimeout(r, 3000));
+    },
     takeErrors: () => {
       const e = errors;
       errors = [];

@@ -36,6 +36,8 @@ export interface FuzzOptions {
   brokerGone?: () => string | null;
   /** Failures the broker logged since the last call (ERROR lines); any is a finding. */
   brokerErrors?: () => string[];
+  /** Called when a request hangs, before the failure is raised (to have the broker dump its state, say). */
+  onHang?: () => Promise<void>;
   /** Progress, once per batch. */
   progress?: (s: FuzzStats) => void;
 }
@@ -388,6 +390,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzStats> {
             if (r.hung) {
               const state = `${r.answered} of ${c.length} answered, the last one with correlation id ${r.lastAnswer}`;
               const fresh = await probe(opts.port, host);
+              await opts.onHang?.();
               fail(b, `no answer within ${hangMs} ms: ${state}; a fresh connection ${fresh}`, c, fresh);
             }
             stats.answered += r.answered;

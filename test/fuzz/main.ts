@@ -50,6 +50,7 @@ try {
     pipeline: Number(values.pipeline),
     brokerGone: broker ? () => broker!.gone() : undefined,
     brokerErrors: broker ? () => broker!.takeErrors() : undefined,
+    onHang: broker ? () => broker!.report() : undefined,
     progress: (s) => {
       if (Date.now() - lastPrint < 10_000) return;
       lastPrint = Date.now();
