@@ -201,7 +201,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   const broker = new Broker(config, dataDir, log, logs, metadata, topics);
   broker.clusterId = clusterId;
   broker.groups = new GroupCoordinator(config, topics, log);
-  await broker.groups.load();
+  // Until a replica manager drives leadership, this broker leads every internal partition from the start.
+  await Promise.all(broker.groups.partitions().map((p) => broker.groups.onBecomeLeader(p, 0)));
   broker.txn = new TransactionCoordinator({
     config,
     topics,
@@ -211,7 +212,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     log,
     dataDir,
   });
-  await broker.txn.load();
+  await Promise.all(broker.txn.partitions().map((p) => broker.txn.onBecomeLeader(p, 0)));
   registerHandlers(broker);
   broker.listenerName = listener.name;
   await broker.listen(listener.host, listener.port);

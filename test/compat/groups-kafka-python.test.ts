@@ -20,7 +20,7 @@ describe('kafka-python consumer groups', () => {
       assert.equal(summary.second, 6);
       assert.deepEqual(summary.offsets, { '0': 12, '1': 12, '2': 12 });
       // The broker's own store agrees with what the admin client read.
-      for (const p of [0, 1, 2]) assert.equal(b.broker.groups.offsets.get(group, topic, p)?.offset, 12);
+      for (const p of [0, 1, 2]) assert.equal(b.broker.groups.committedOffset(group, topic, p)?.offset, 12);
     });
   });
 
@@ -60,13 +60,13 @@ describe('kafka-python consumer groups', () => {
         'UnknownTopicOrPartitionError',
         'InvalidSessionTimeoutError',
       ]);
-      const stored = b.broker.groups.offsets.offsetsOf(group);
+      const stored = b.broker.groups.committedOffsets(group);
       assert.deepEqual([...(stored?.keys() ?? [])], [topic]);
       assert.deepEqual(
         [...stored!.get(topic)!.entries()].map(([p, v]) => [p, v.offset, v.metadata]),
         [[0, 7, 'ok']],
       );
-      assert.equal(b.broker.groups.groups.get(`${group}-short`)?.members.size ?? 0, 0);
+      assert.equal(b.broker.groups.group(`${group}-short`)?.members.size ?? 0, 0);
     });
   });
 });

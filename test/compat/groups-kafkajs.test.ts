@@ -102,7 +102,7 @@ describe('KafkaJS consumer groups', () => {
         assert.deepEqual(reset[0]!.partitions.map((p) => p.offset).sort(), ['-2', '-2', '-2', '-2']);
 
         await admin.deleteGroups([groupId]);
-        assert.equal(b.broker.groups.offsets.offsetsOf(groupId), undefined);
+        assert.equal(b.broker.groups.committedOffsets(groupId), undefined);
         const after = await admin.listGroups();
         assert.ok(!after.groups.some((g) => g.groupId === groupId));
       } finally {

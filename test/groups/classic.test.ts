@@ -70,7 +70,7 @@ describe('classic groups', () => {
     assert.equal(bad.errorCode, ErrorCode.INVALID_SESSION_TIMEOUT);
     const bad2 = await c.send(JoinGroup, 9, joinReq('g1', '', null, 1_800_001));
     assert.equal(bad2.errorCode, ErrorCode.INVALID_SESSION_TIMEOUT);
-    assert.equal(broker.groups.groups.get('g1')?.members.size ?? 0, 0);
+    assert.equal(broker.groups.group('g1')?.members.size ?? 0, 0);
 
     const first = await c.send(JoinGroup, 9, joinReq('g1'));
     assert.equal(first.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
@@ -217,7 +217,7 @@ describe('classic groups', () => {
     assert.ok(!stable.groups.some((g) => g.groupId === 'g1'));
     const deleted = await c.send(DeleteGroups, 0, { groupsNames: ['g1'] });
     assert.equal(deleted.results[0]!.errorCode, 0);
-    assert.equal(broker.groups.offsets.offsetsOf('g1'), undefined);
+    assert.equal(broker.groups.committedOffsets('g1'), undefined);
   });
 
   test('KIP-345: a restarted static member gets its assignment back without a rebalance; the old id is fenced', async () => {

@@ -218,8 +218,8 @@ describe('OffsetCommit and OffsetFetch', () => {
       't3-0': ErrorCode.ILLEGAL_GENERATION,
     });
     assert.deepEqual(errors(await commitV(8, '', [['t3', 0, 1]])), { 't3-0': ErrorCode.INVALID_GROUP_ID });
-    assert.equal(broker.groups.offsets.offsetsOf('ghost'), undefined);
-    assert.equal(broker.groups.groups.has('ghost'), false);
+    assert.equal(broker.groups.committedOffsets('ghost'), undefined);
+    assert.equal(broker.groups.group('ghost') !== undefined, false);
   });
 
   test('commits from members are checked against the generation and member id', async () => {
@@ -247,7 +247,7 @@ describe('OffsetCommit and OffsetFetch', () => {
     });
     // Simple commits are refused while the group has members.
     assert.deepEqual(errors(await commitV(8, 'live', [['t3', 0, 1]])), { 't3-0': ErrorCode.UNKNOWN_MEMBER_ID });
-    assert.equal(broker.groups.offsets.offsetsOf('live'), undefined);
+    assert.equal(broker.groups.committedOffsets('live'), undefined);
   });
 
   test('OffsetDelete removes offsets of an empty group; unknown groups are GROUP_ID_NOT_FOUND', async () => {
@@ -278,7 +278,7 @@ describe('offsets storage', () => {
       groupId: 'durable',
       topics: [{ name: 't3', partitions: [{ partitionIndex: 2 }] }],
     });
-    const part = broker.groups.offsets.partitionFor('durable');
+    const part = broker.groups.partitionFor('durable');
     const log = broker.topics.partition(OFFSETS_TOPIC, part)!;
     assert.ok(log.logEndOffset >= 4);
     c.close();

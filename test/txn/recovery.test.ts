@@ -7,7 +7,10 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { decodeBatches } from '../../src/protocol/records/batch.js';
+import { buildBatch, decodeBatches, encodeRecords } from '../../src/protocol/records/batch.js';
+import { appendToLog } from '../../src/broker/coordinator/runtime.js';
+import { TXN_TOPIC } from '../../src/broker/txn/coordinator.js';
+import { txnKey, txnValue } from '../../src/broker/txn/records.js';
 import { DescribeTransactions } from '../../src/protocol/messages/describe-transactions.js';
 import { startBrokerProcess, startTestBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -79,14 +82,22 @@ test('a transaction left in PrepareCommit is completed at startup, with its stag
   await addPartitions(c, tid, tp, 'prep', [0]);
   await produce(c, 'prep', 0, await batch(tp, 0, ['p1', 'p2'], true), tid);
   // What a crash right after the PrepareCommit record leaves behind: that record, and no markers.
-  const coord = tb.broker.txn as unknown as { persist(id: string, m: unknown): Promise<void> };
   const meta = tb.broker.txn.get(tid)!;
   const stagedValue = { offset: 9, leaderEpoch: -1, metadata: '', commitTimestamp: Date.now() };
-  await coord.persist(tid, {
+  const prepared = txnValue({
     ...meta,
     state: 'PrepareCommit',
     offsets: new Map([['prep-group', [{ topic: 'prep', partition: 0, value: stagedValue }]]]),
   });
+  const stateLog = tb.broker.topics.partition(TXN_TOPIC, tb.broker.txn.partitionFor(tid))!;
+  const enc = encodeRecords([{ key: txnKey(tid), value: prepared }], Date.now());
+  const header = {
+    recordCount: 1,
+    lastOffsetDelta: 0,
+    baseTimestamp: enc.baseTimestamp,
+    maxTimestamp: enc.maxTimestamp,
+  };
+  appendToLog(stateLog, buildBatch(header, enc.data));
   assert.equal((await fetchOne(c, 'prep', 0, 0, 1)).lastStableOffset, 0);
   c.close();
   await tb.broker.close();
@@ -97,7 +108,7 @@ test('a transaction left in PrepareCommit is completed at startup, with its stag
     assert.deepEqual(await committedValues(c2, 'prep'), ['p1', 'p2']);
     const d = (await c2.send(DescribeTransactions, 0, { transactionalIds: [tid] })) as any;
     assert.equal(d.transactionStates[0].transactionState, 'CompleteCommit');
-    assert.equal(tb2.broker.groups.offsets.get('prep-group', 'prep', 0)?.offset, 9);
+    assert.equal(tb2.broker.groups.committedOffset('prep-group', 'prep', 0)?.offset, 9);
   } finally {
     c2.close();
     await tb2.stop();

@@ -1,7 +1,7 @@
 /**
  * The state of a classic (JoinGroup/SyncGroup) consumer group: members, generation, selected protocol and
  * the waiters of requests that are answered later (JoinGroup when the rebalance completes, SyncGroup when the
- * leader hands in the assignment). The transitions themselves live in the coordinator.
+ * leader hands in the assignment). The transitions themselves live in classic-manager.ts.
  */
 import type { GroupMetadataValue } from './records.js';
 
@@ -101,7 +101,7 @@ export class ClassicMember {
 export class ClassicGroup {
   readonly kind = 'classic' as const;
   state: ClassicState = 'Empty';
-  stateTimestamp = Date.now();
+  stateTimestamp: number;
   protocolType: string | null = null;
   protocolName: string | null = null;
   generationId = 0;
@@ -115,14 +115,19 @@ export class ClassicGroup {
   /** True while the first rebalance of an empty group waits group.initial.rebalance.delay.ms. */
   initialDelay = false;
 
-  constructor(readonly groupId: string) {}
+  constructor(
+    readonly groupId: string,
+    now: number,
+  ) {
+    this.stateTimestamp = now;
+  }
 
-  transition(to: ClassicState): void {
+  transition(to: ClassicState, now: number): void {
     if (!VALID_PREVIOUS[to].includes(this.state)) {
       throw new Error(`group ${this.groupId}: illegal transition ${this.state} -> ${to}`);
     }
     this.state = to;
-    this.stateTimestamp = Date.now();
+    this.stateTimestamp = now;
   }
 
   /** Whether a member offering these protocols may join (Kafka's supportsProtocols). */
@@ -205,8 +210,8 @@ export class ClassicGroup {
   }
 
   /** Restores a group from its persisted record: Stable with its members, or Empty. */
-  static fromRecord(groupId: string, v: GroupMetadataValue): ClassicGroup {
-    const g = new ClassicGroup(groupId);
+  static fromRecord(groupId: string, v: GroupMetadataValue, now: number): ClassicGroup {
+    const g = new ClassicGroup(groupId, now);
     g.protocolType = v.protocolType === '' ? null : v.protocolType;
     g.generationId = v.generation;
     g.protocolName = v.protocol;

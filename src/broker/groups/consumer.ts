@@ -2,16 +2,25 @@
  * KIP-848 consumer groups: the broker computes the assignment. Every change of membership, subscriptions or
  * subscribed topics' partition counts bumps the group epoch and recomputes the target assignment; each member
  * then moves towards its target through heartbeats. A partition is given to its new owner only after the
- * previous owner has reported it revoked, so no partition ever has two owners.
+ * previous owner has reported it revoked, so no partition ever has two owners. A heartbeat returns its answer with
+ * the records of what it changed; so do the session and revocation timers.
  */
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../protocol/errors.js';
-import { ZERO_UUID } from '../../protocol/schema.js';
-import { encodeAssignment, encodeSubscription } from '../../protocol/consumer-protocol.js';
 import type { RecordInput } from '../../protocol/records/batch.js';
-import type { Logger } from '../../storage/logger.js';
-import type { TopicManager } from '../topics.js';
+import type { CoordinatorResult } from '../coordinator/runtime.js';
 import { ASSIGNORS, DEFAULT_ASSIGNOR, type Assignment } from './assignors.js';
+import {
+  clone,
+  compileTopicRegex,
+  ConsumerMember,
+  heartbeatError,
+  sameAssignment,
+  size,
+  type ConsumerGroupContext,
+  type HeartbeatInput,
+  type HeartbeatOutput,
+} from './consumer-member.js';
 import {
   CurrentMemberKeyLayout,
   CurrentMemberValueLayout,
@@ -28,97 +37,9 @@ import {
   TargetMemberValueLayout,
   TargetMetadataKeyLayout,
   TargetMetadataValueLayout,
-  type StoredConsumerGroup,
-  type StoredTopicPartitions,
 } from './consumer-records.js';
-import type { GroupDescription } from './coordinator.js';
-import type { Timers } from './timers.js';
 
-export interface ConsumerGroupContext {
-  timers: Timers;
-  topics: TopicManager;
-  log: Logger;
-  sessionTimeoutMs: number;
-  heartbeatIntervalMs: number;
-  /** Appends records of a group to __consumer_offsets (synchronously: the append is done when this returns). */
-  persist(groupId: string, records: RecordInput[]): void;
-}
-
-export interface HeartbeatInput {
-  groupId: string;
-  memberId: string;
-  memberEpoch: number;
-  instanceId: string | null;
-  rackId: string | null;
-  rebalanceTimeoutMs: number;
-  /** Null when unchanged since the member's last heartbeat. */
-  subscribedTopicNames: string[] | null;
-  /** Null when unchanged; an empty string drops the member's regex. Checked with compileTopicRegex beforehand. */
-  subscribedTopicRegex: string | null;
-  serverAssignor: string | null;
-  /** Owned partitions by topic id; null when unchanged since the last heartbeat. */
-  topicPartitions: Array<{ topicId: string; partitions: number[] }> | null;
-  clientId: string;
-  clientHost: string;
-}
-
-export interface HeartbeatOutput {
-  errorCode: number;
-  errorMessage: string | null;
-  memberId: string | null;
-  memberEpoch: number;
-  heartbeatIntervalMs: number;
-  assignment: { topicPartitions: Array<{ topicId: string; partitions: number[] }> } | null;
-}
-
-class ConsumerMember {
-  memberEpoch = 0;
-  previousMemberEpoch = -1;
-  /** Partitions the member owns now (as far as the broker has told it). */
-  assigned: Assignment = new Map();
-  /** Partitions the member was asked to give up and has not yet reported gone. */
-  revoking: Assignment = new Map();
-  /** Set when the assignment changed and the member has not been sent it yet. */
-  dirty = true;
-  /** Part of its target is still owned by another member that has to revoke it first. */
-  unreleased = false;
-  /** The topic names the member subscribed to by name. */
-  names: string[] = [];
-  /** Its v1 subscription regex, if any, with the source it sent. */
-  regex: { source: string; re: RegExp } | null = null;
-  /** What it is subscribed to now: its names plus the existing topics its regex matches, sorted. */
-  subscribed: string[] = [];
-  /** TopicManager.generation when `subscribed` was last matched against the topics. */
-  matchedAt = -1;
-  rebalanceTimeoutMs = 300_000;
-
-  constructor(
-    readonly memberId: string,
-    public instanceId: string | null,
-    public rackId: string | null,
-    public clientId: string,
-    public clientHost: string,
-  ) {}
-}
-
-/**
- * A subscription regex as Kafka applies it: it must match the whole topic name. Undefined when it does not compile.
- */
-export function compileTopicRegex(source: string): RegExp | undefined {
-  try {
-    return new RegExp(`^(?:${source})$`);
-  } catch {
-    return undefined;
-  }
-}
-
-const clone = (a: Assignment): Assignment => new Map([...a].map(([t, s]) => [t, new Set(s)]));
-const size = (a: Assignment): number => [...a.values()].reduce((n, s) => n + s.size, 0);
-const sameAssignment = (a: Assignment, b: Assignment): boolean => {
-  if (size(a) !== size(b)) return false;
-  for (const [t, s] of a) for (const p of s) if (!b.get(t)?.has(p)) return false;
-  return true;
-};
+export { compileTopicRegex, type HeartbeatInput, type HeartbeatOutput } from './consumer-member.js';
 
 export class ConsumerGroup {
   readonly kind = 'consumer' as const;
@@ -126,43 +47,45 @@ export class ConsumerGroup {
   groupEpoch = 0;
   assignmentEpoch = 0;
   assignorName = DEFAULT_ASSIGNOR;
-  private target = new Map<string, Assignment>();
+  target = new Map<string, Assignment>();
   /** "topic:partitions,..." of the subscribed topics when the target was computed. */
-  private metadataSignature = '';
+  metadataSignature = '';
   /** What is in __consumer_offsets for this group, by record ("g", "p", "t", "m\0id", "a\0id", "c\0id"). */
-  private readonly written = new Map<string, { key: Buffer; value: Buffer }>();
+  readonly written = new Map<string, { key: Buffer; value: Buffer }>();
   /** Members whose metadata or current assignment may have changed since the last flush. */
   private readonly touched = new Set<string>();
   /** Members removed since the last flush: their records become tombstones. */
-  private readonly removed = new Set<string>();
+  readonly removed = new Set<string>();
   /** The group epoch (and so the targets and the partition metadata) changed since the last flush. */
   private epochChanged = false;
 
   constructor(
     readonly groupId: string,
-    private readonly ctx: ConsumerGroupContext,
+    readonly ctx: ConsumerGroupContext,
   ) {}
 
   // ------------------------------------------------------------------------------------------ heartbeat
 
   /** One heartbeat; whatever it changed is appended to __consumer_offsets before the response is returned. */
-  heartbeat(req: HeartbeatInput): HeartbeatOutput {
+  heartbeat(req: HeartbeatInput): CoordinatorResult<HeartbeatOutput> {
+    let response: HeartbeatOutput;
     try {
-      return this.applyHeartbeat(req);
-    } finally {
+      response = this.applyHeartbeat(req);
+    } catch (err) {
       this.flush();
+      throw err;
     }
+    return {
+      response,
+      records: this.flush(),
+      // Under a flush-per-write policy the answer waits for the disk; when the state cannot be written, it says so.
+      failed: () =>
+        heartbeatError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The group state could not be written to disk.'),
+    };
   }
 
   private applyHeartbeat(req: HeartbeatInput): HeartbeatOutput {
-    const fail = (errorCode: number, errorMessage: string | null = null): HeartbeatOutput => ({
-      errorCode,
-      errorMessage,
-      memberId: null,
-      memberEpoch: -1,
-      heartbeatIntervalMs: 0,
-      assignment: null,
-    });
+    const fail = heartbeatError;
     if (req.memberEpoch === -1 || req.memberEpoch === -2) {
       const m =
         this.members.get(req.memberId) ?? (req.instanceId !== null ? this.byInstance(req.instanceId) : undefined);
@@ -280,7 +203,7 @@ export class ConsumerGroup {
    * Brings every member's `subscribed` up to date with its names, its regex and the topics that exist now; true when
    * any of them changed. Regexes are matched again only after topics were created or deleted.
    */
-  private matchSubscriptions(): boolean {
+  matchSubscriptions(): boolean {
     const generation = this.ctx.topics.generation;
     let changed = false;
     for (const m of this.members.values()) {
@@ -322,7 +245,7 @@ export class ConsumerGroup {
     return out;
   }
 
-  private withIds(a: Assignment): Array<{ topicId: string; partitions: number[] }> {
+  withIds(a: Assignment): Array<{ topicId: string; partitions: number[] }> {
     const out = [];
     for (const [t, s] of a) {
       const id = this.ctx.topics.get(t)?.topicId;
@@ -333,7 +256,7 @@ export class ConsumerGroup {
 
   // ------------------------------------------------------------------------------------------ assignment
 
-  private signature(): string {
+  signature(): string {
     const topics = [...new Set([...this.members.values()].flatMap((m) => m.subscribed))].sort();
     return topics.map((t) => `${t}:${this.ctx.topics.partitionsOf(t)?.length ?? 0}`).join(',');
   }
@@ -428,20 +351,20 @@ export class ConsumerGroup {
     return `c-revoke\0${this.groupId}\0${m.memberId}`;
   }
 
-  private scheduleSession(m: ConsumerMember): void {
+  scheduleSession(m: ConsumerMember): void {
     this.ctx.timers.set(this.sessionTimer(m), this.ctx.sessionTimeoutMs, () => {
-      if (this.members.get(m.memberId) !== m) return;
+      if (this.members.get(m.memberId) !== m) return [];
       this.removeMember(m, `session expired after ${this.ctx.sessionTimeoutMs} ms`);
-      this.flush();
+      return this.flush();
     });
   }
 
   /** A member that never gives up its partitions is removed after its rebalance timeout. */
-  private scheduleRevoke(m: ConsumerMember): void {
+  scheduleRevoke(m: ConsumerMember): void {
     this.ctx.timers.set(this.revokeTimer(m), m.rebalanceTimeoutMs, () => {
-      if (this.members.get(m.memberId) !== m || size(m.revoking) === 0) return;
+      if (this.members.get(m.memberId) !== m || size(m.revoking) === 0) return [];
       this.removeMember(m, 'did not revoke its partitions in time');
-      this.flush();
+      return this.flush();
     });
   }
 
@@ -459,10 +382,10 @@ export class ConsumerGroup {
     }
   }
 
-  close(timers: Timers): void {
+  close(): void {
     for (const m of this.members.values()) {
-      timers.clear(this.sessionTimer(m));
-      timers.clear(this.revokeTimer(m));
+      this.ctx.timers.clear(this.sessionTimer(m));
+      this.ctx.timers.clear(this.revokeTimer(m));
     }
     this.members.clear();
   }
@@ -473,7 +396,7 @@ export class ConsumerGroup {
    * The records of the group as it is now, by name in `written`: group-level ones when `group` is set (epoch,
    * partition metadata of the subscribed topics, every member's target, assignment epoch), then those of `members`.
    */
-  private records(group: boolean, members: Iterable<ConsumerMember>): Array<[string, () => Buffer, Buffer]> {
+  records(group: boolean, members: Iterable<ConsumerMember>): Array<[string, () => Buffer, Buffer]> {
     const id = this.groupId;
     const out: Array<[string, () => Buffer, Buffer]> = [];
     if (group) {
@@ -555,11 +478,11 @@ export class ConsumerGroup {
   }
 
   /**
-   * Appends what changed since the last flush to __consumer_offsets, as one batch: records whose encoding
-   * differs from the last one written, and tombstones for removed members. A failed append is logged; the group
-   * goes on from memory.
+   * The records of what changed since the last flush, to be written as one batch: records whose encoding differs
+   * from the last one written, and tombstones for removed members. Should the write fail, the group goes on from
+   * memory.
    */
-  flush(): void {
+  flush(): RecordInput[] {
     const out: RecordInput[] = [];
     for (const id of this.removed) {
       for (const name of [`c\0${id}`, `t\0${id}`, `m\0${id}`]) {
@@ -583,12 +506,7 @@ export class ConsumerGroup {
     }
     this.touched.clear();
     this.epochChanged = false;
-    if (out.length === 0) return;
-    try {
-      this.ctx.persist(this.groupId, out);
-    } catch (err) {
-      this.ctx.log.error({ group: this.groupId, err: (err as Error).message }, 'could not store consumer group state');
-    }
+    return out;
   }
 
   /** Tombstones for every record of the group, for when it is deleted; nothing of it is written after this. */
@@ -599,87 +517,6 @@ export class ConsumerGroup {
     this.removed.clear();
     this.epochChanged = false;
     return out;
-  }
-
-  /**
-   * Rebuilds a group from its records in __consumer_offsets. Members keep their epochs, subscriptions, owned and
-   * revoking partitions and targets; their session timeouts start now. Nothing is rebalanced: the next heartbeat
-   * bumps the epoch only if something changed meanwhile, as it would have before the restart.
-   */
-  static restore(groupId: string, ctx: ConsumerGroupContext, stored: StoredConsumerGroup): ConsumerGroup {
-    const g = new ConsumerGroup(groupId, ctx);
-    const byName = (tps: StoredTopicPartitions | undefined): Assignment => {
-      const a: Assignment = new Map();
-      for (const tp of tps ?? []) {
-        const name = ctx.topics.nameForId(tp.topicId);
-        if (name !== undefined && tp.partitions.length > 0) a.set(name, new Set(tp.partitions));
-      }
-      return a;
-    };
-    g.groupEpoch = stored.epoch ?? 0;
-    g.assignmentEpoch = stored.assignmentEpoch ?? g.groupEpoch;
-    let assignor: string | undefined;
-    const orphans: string[] = [];
-    for (const [memberId, s] of stored.members) {
-      const md = s.metadata;
-      if (md === undefined) {
-        orphans.push(memberId);
-        continue;
-      }
-      const m = new ConsumerMember(memberId, md.instanceId, md.rackId, md.clientId, md.clientHost);
-      m.names = [...new Set(md.subscribedTopicNames)].sort();
-      const re =
-        md.subscribedTopicRegex === null || md.subscribedTopicRegex === ''
-          ? undefined
-          : compileTopicRegex(md.subscribedTopicRegex);
-      m.regex = re === undefined ? null : { source: md.subscribedTopicRegex!, re };
-      if (md.rebalanceTimeoutMs > 0) m.rebalanceTimeoutMs = md.rebalanceTimeoutMs;
-      if (md.serverAssignor !== null && ASSIGNORS.has(md.serverAssignor)) assignor ??= md.serverAssignor;
-      if (s.current !== undefined) {
-        m.memberEpoch = s.current.memberEpoch;
-        m.previousMemberEpoch = s.current.previousMemberEpoch;
-        m.assigned = byName(s.current.assignedPartitions);
-        m.revoking = byName(s.current.partitionsPendingRevocation);
-        m.unreleased = s.current.state === MEMBER_STATE_UNRELEASED_PARTITIONS;
-      }
-      // The member may have missed the last response before the restart: its next one carries its assignment.
-      m.dirty = true;
-      g.members.set(memberId, m);
-      if (s.target !== undefined) g.target.set(memberId, byName(s.target));
-    }
-    if (assignor !== undefined) g.assignorName = assignor;
-    g.matchSubscriptions();
-    // The partition counts the target was computed from: a topic missing from the record had none then.
-    if (stored.partitionMetadata !== undefined) {
-      const counts = new Map(stored.partitionMetadata.topics.map((t) => [t.topicName, t.numPartitions]));
-      g.metadataSignature = [...g.subscribedTopics()]
-        .sort()
-        .map((t) => `${t}:${counts.get(t) ?? 0}`)
-        .join(',');
-    } else {
-      g.metadataSignature = g.signature();
-    }
-    for (const m of g.members.values()) {
-      g.scheduleSession(m);
-      if (size(m.revoking) > 0) g.scheduleRevoke(m);
-    }
-    // What the log holds now, so that only changes are written from here on.
-    for (const [name, key, value] of g.records(true, g.members.values())) g.written.set(name, { key: key(), value });
-    if (stored.partitionMetadata !== undefined)
-      g.written.get('p')!.value = PartitionMetadataValueLayout.encode(stored.partitionMetadata);
-    // Records of members without metadata are left over: the next flush deletes them.
-    for (const memberId of orphans) {
-      g.written.set(`t\0${memberId}`, {
-        key: TargetMemberKeyLayout.encode({ groupId, memberId }),
-        value: Buffer.alloc(0),
-      });
-      g.written.set(`c\0${memberId}`, {
-        key: CurrentMemberKeyLayout.encode({ groupId, memberId }),
-        value: Buffer.alloc(0),
-      });
-      g.removed.add(memberId);
-    }
-    return g;
   }
 
   // ------------------------------------------------------------------------------------------ offsets and views
@@ -710,68 +547,5 @@ export class ConsumerGroup {
     for (const m of this.members.values())
       if (m.memberEpoch !== this.assignmentEpoch || size(m.revoking) > 0 || m.unreleased) return 'Reconciling';
     return 'Stable';
-  }
-
-  describe() {
-    const view = (a: Assignment) => ({
-      topicPartitions: [...a].map(([t, s]) => ({
-        topicId: this.ctx.topics.get(t)?.topicId ?? ZERO_UUID, // a deleted topic has no id left
-        topicName: t,
-        partitions: [...s].sort((x, y) => x - y),
-      })),
-    });
-    return {
-      errorCode: 0,
-      errorMessage: null,
-      groupId: this.groupId,
-      groupState: this.stateName(),
-      groupEpoch: this.groupEpoch,
-      assignmentEpoch: this.assignmentEpoch,
-      assignorName: this.assignorName,
-      members: [...this.members.values()].map((m) => ({
-        memberId: m.memberId,
-        instanceId: m.instanceId,
-        rackId: m.rackId,
-        memberEpoch: m.memberEpoch,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        subscribedTopicNames: m.names,
-        subscribedTopicRegex: m.regex?.source ?? null,
-        assignment: view(m.assigned),
-        targetAssignment: view(this.target.get(m.memberId) ?? new Map()),
-      })),
-      authorizedOperations: -2147483648,
-    };
-  }
-
-  /** DescribeGroups (classic API) view, with the embedded consumer protocol so old admin tools can read it. */
-  describeAsClassic(): GroupDescription {
-    return {
-      errorCode: 0,
-      groupId: this.groupId,
-      groupState: this.stateName(),
-      protocolType: 'consumer',
-      protocolData: this.assignorName,
-      members: [...this.members.values()].map((m) => ({
-        memberId: m.memberId,
-        groupInstanceId: m.instanceId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        memberMetadata: encodeSubscription(
-          { topics: m.subscribed, userData: null, ownedPartitions: [], generationId: -1, rackId: m.rackId },
-          0,
-        ),
-        memberAssignment: encodeAssignment(
-          {
-            assignedPartitions: [...m.assigned].map(([topic, s]) => ({
-              topic,
-              partitions: [...s].sort((x, y) => x - y),
-            })),
-            userData: null,
-          },
-          0,
-        ),
-      })),
-    };
   }
 }

@@ -106,7 +106,7 @@ export function deleteTopics(broker: Broker): Handler<typeof DeleteTopics> {
       }
       const res = broker.topics.delete(name);
       // Committed offsets of a deleted topic go with it, so a re-created topic starts with none.
-      if (res.errorCode === 0) cleanups.push(broker.groups.offsets.deleteTopic(name));
+      if (res.errorCode === 0) cleanups.push(broker.groups.deleteTopic(name));
       responses.push({ ...base, errorCode: res.errorCode, errorMessage: res.errorMessage });
     }
     if (cleanups.length > 0) await Promise.all(cleanups);

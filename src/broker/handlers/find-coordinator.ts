@@ -21,7 +21,7 @@ export function findCoordinator(broker: Broker): Handler<typeof FindCoordinator>
     if (keyType === GROUP) {
       try {
         // Kafka creates the offsets topic when a group coordinator is first looked up.
-        broker.groups.offsets.ensureTopic();
+        broker.groups.ensureTopic();
       } catch (err) {
         return {
           errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,

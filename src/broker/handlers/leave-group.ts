@@ -4,7 +4,7 @@ import type { Handler } from '../dispatch.js';
 
 /** Removes members from a classic group (v3+: several, by member id or group.instance.id). */
 export function leaveGroup(broker: Broker): Handler<typeof LeaveGroup> {
-  return (ctx, req) => {
+  return async (ctx, req) => {
     const v = ctx.header.apiVersion;
     const members =
       v >= 3
@@ -14,7 +14,7 @@ export function leaveGroup(broker: Broker): Handler<typeof LeaveGroup> {
             reason: v >= 5 ? m.reason : null,
           }))
         : [{ memberId: req.memberId, groupInstanceId: null, reason: null }];
-    const r = broker.groups.leaveGroup(req.groupId, members);
+    const r = await broker.groups.leaveGroup(req.groupId, members);
     if (v < 3) {
       // One member, whose error is the response's.
       return { throttleTimeMs: 0, errorCode: r.errorCode || (r.members[0]?.errorCode ?? 0), members: [] };
