@@ -1,5 +1,5 @@
 /**
- * The CI fuzz run: schema-built and damaged requests for every API and version the broker advertises (1500 per
+ * The CI fuzz run: schema-built and damaged requests for every API and version the broker advertises (2000 per
  * API by default, SAMSA_FUZZ_PER_API to change it), sent to a broker child process; after every batch the broker
  * must be running, have logged no request failure, serve a fresh client and still hold every record written
  * before. The seed is fixed (SAMSA_FUZZ_SEED to change it) and printed on failure with the replay command.
@@ -15,7 +15,7 @@ import { FuzzError, runFuzz } from './engine.js';
 import { RequestGenerator, Rng } from './generate.js';
 
 const SEED = Number(process.env['SAMSA_FUZZ_SEED'] ?? 90210);
-const PER_API = Number(process.env['SAMSA_FUZZ_PER_API'] ?? 1500);
+const PER_API = Number(process.env['SAMSA_FUZZ_PER_API'] ?? 2000);
 
 test('the generator builds a decodable request for every version of every declared API', () => {
   const rnd = new Rng(SEED);

@@ -14,6 +14,7 @@ import { PartitionLog, StorageError } from '../../storage/partition-log.js';
 import type { Broker } from '../broker.js';
 import type { Handler, RequestContext } from '../dispatch.js';
 import { FetchWaiters } from '../fetch-waiters.js';
+import { escapeForLog } from '../logger.js';
 import { type AppendEvent, channels } from '../observe.js';
 
 const TOPIC_CODECS: Record<string, Compression | undefined> = {
@@ -206,7 +207,8 @@ export function produce(broker: Broker): Handler<typeof Produce> {
       const p = r.partitionResponses.find((x) => x.errorCode !== 0);
       if (p !== undefined) {
         req.ctx.connection.close(
-          `acks=0 produce to ${r.name}-${p.index} failed: ${errorName(p.errorCode!)} ${p.errorMessage ?? ''}`,
+          `acks=0 produce to ${escapeForLog(r.name)}-${p.index} failed: ${errorName(p.errorCode!)} ${escapeForLog(p.errorMessage ?? '')}`,
+          'acks=0 produce failed',
         );
         break;
       }
