@@ -247,3 +247,34 @@ test('every API that takes topic names answers the topic "" with an error for it
     }
   });
 });
+
+test('Fetch v2 naming one partition 1,000 times reads it once', async () => {
+  const { Fetch } = await import('../../src/protocol/messages/fetch.js');
+  const { Produce } = await import('../../src/protocol/messages/produce.js');
+  const { encodeBatch } = await import('../../src/protocol/records/batch.js');
+  await withBroker(async (b) => {
+    const c = await RawClient.connect(b.port);
+    try {
+      await c.send(Metadata, 4, { topics: [{ name: 'dup' }], allowAutoTopicCreation: true });
+      const batch = await encodeBatch({ records: [{ key: null, value: 'x'.repeat(10_000) }] });
+      await c.send(Produce, 3, {
+        acks: 1,
+        timeoutMs: 1000,
+        topicData: [{ name: 'dup', partitionData: [{ index: 0, records: batch }] }],
+      });
+      const res = await c.send(Fetch, 2, {
+        maxWaitMs: 0,
+        minBytes: 0,
+        topics: new Array(1000).fill({
+          topic: 'dup',
+          partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }],
+        }),
+      });
+      const parts = res.responses.flatMap((t) => t.partitions);
+      assert.equal(parts.length, 1, 'the partition is answered once');
+      assert.ok((parts[0]!.records?.length ?? 0) > 10_000);
+    } finally {
+      c.close();
+    }
+  });
+});
