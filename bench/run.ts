@@ -9,7 +9,11 @@
  * Options: --runs N (repetitions of each kcat run, default 2), --no-docs, --docs PATH, --profile-dir DIR (keep
  * the .cpuprofile files there), --top N (hot spots listed by --profile), --profile-size 100|1024 (record size
  * profiled; with --quick the record counts are smaller), --cold (no memory warm-up before the kcat runs: see
- * bench/memory.ts).
+ * bench/memory.ts), --no-metrics (skip the metrics on/off comparison).
+ *
+ * The broker runs without the HTTP services `samsa start` turns on (metrics, console), except in the metrics
+ * comparison, which runs the 100-byte workload against a broker with metrics off and one with metrics on (and
+ * scraped every second, more often than Prometheus usually does), alternating, and reports the difference.
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -114,9 +118,16 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-async function startBroker(dataDir: string, nodeFlags: string[] = []): Promise<BrokerProcess> {
+/** The HTTP services samsa start turns on: off for the benchmark unless a step asks for one. */
+const SERVICES_OFF = ['metrics.enabled=false', 'console.enabled=false'];
+
+async function startBroker(
+  dataDir: string,
+  nodeFlags: string[] = [],
+  overrides: string[] = SERVICES_OFF,
+): Promise<BrokerProcess> {
   const port = await freePort();
-  const b = new BrokerProcess({ port, dataDir, nodeFlags });
+  const b = new BrokerProcess({ port, dataDir, nodeFlags, overrides });
   brokers.add(b);
   return b;
 }
@@ -396,6 +407,8 @@ interface Report {
   latencySteal: number;
   /** Records/s of the latency workload sent unthrottled (its maximum rate). */
   latencyWorkloadMax: number;
+  /** Throughput with metrics off and on (absent with --no-metrics). */
+  metrics?: MetricsComparison | undefined;
   e2e: EndToEndResult;
 }
 
@@ -719,17 +732,92 @@ function docs(r: Report): string {
     '| ---: | ---: | ---: | ---: |',
     `| ${e.batches} | ${fmt(e.latency.p50, 2)} ms | ${fmt(e.latency.p99, 2)} ms | ${fmt(e.latency.max, 2)} ms |`,
     '',
+    ...(r.metrics ? metricsLines(r.metrics) : []),
     '## Reproducing',
     '',
     '- `npm run bench` (needs kcat on PATH; about 3 minutes and 2 GB of temp disk). `npm run bench -- --quick` is a',
     '  smaller smoke run that leaves this file alone; `--runs N` changes the repetitions; `--cold` skips the memory',
-    '  warm-up.',
+    '  warm-up; `--no-metrics` skips the metrics on/off comparison.',
     '- `node dist/bench/run.js --profile [--profile-dir DIR]` runs the broker under `node --cpu-prof` for one kcat',
     '  produce and one consume and prints the functions with the most self time.',
     '- `node dist/bench/records.js` is the micro-benchmark of record batch validation and decoding.',
     '',
   );
   return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Metrics on and off
+
+interface MetricsComparison {
+  workload: Workload;
+  off: ThroughputRun[];
+  on: ThroughputRun[];
+  scrapes: number;
+}
+
+/** The same kcat runs against a broker with metrics off and one with metrics on and scraped every second. */
+async function compareMetrics(w: Workload, file: string): Promise<MetricsComparison> {
+  const off: ThroughputRun[] = [];
+  const on: ThroughputRun[] = [];
+  let scrapes = 0;
+  for (let i = 1; i <= RUNS; i++) {
+    // Alternate which goes first, so drift of the machine does not favour one side.
+    for (const metrics of i % 2 === 1 ? [false, true] : [true, false]) {
+      const metricsPort = await freePort();
+      const b = await startBroker(
+        tempDir('samsa-bench-metrics-'),
+        [],
+        [`metrics.enabled=${metrics}`, `metrics.listeners=http://127.0.0.1:${metricsPort}`, 'console.enabled=false'],
+      );
+      await waitForApiVersions(b);
+      let scraping = metrics;
+      const scraper = (async () => {
+        while (scraping) {
+          const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined);
+          if (res?.ok) {
+            await res.text();
+            scrapes++;
+          }
+          await sleep(1000);
+        }
+      })();
+      try {
+        const r = await throughputRun(b, w, i, file, COLD ? 'cold' : 'warm');
+        (metrics ? on : off).push(r);
+        console.log(
+          `  metrics ${metrics ? 'on ' : 'off'} run ${i}: produce ${fmt(r.produce.mbPerSecond)} MB/s, ` +
+            `consume ${fmt(r.consume.mbPerSecond)} MB/s`,
+        );
+      } finally {
+        scraping = false;
+        await scraper;
+        await stopBroker(b);
+      }
+    }
+  }
+  return { workload: w, off, on, scrapes };
+}
+
+function metricsLines(c: MetricsComparison): string[] {
+  const row = (phase: 'produce' | 'consume') => {
+    const off = median(c.off.map((r) => r[phase].mbPerSecond));
+    const on = median(c.on.map((r) => r[phase].mbPerSecond));
+    const diff = off > 0 ? ((on - off) / off) * 100 : 0;
+    return `| ${phase} | ${fmt(off)} | ${fmt(on)} | ${diff >= 0 ? '+' : ''}${fmt(diff, 1)} % | ${Math.abs(diff) <= 5 ? 'within 5 %' : 'more than 5 %'} |`;
+  };
+  return [
+    '## Metrics on and off',
+    '',
+    `${fmtInt(c.workload.records)} x ${c.workload.label} through kcat, ${c.off.length} run(s) each, against a broker with`,
+    `\`metrics.enabled=false\` and one with metrics on and scraped every second (${c.scrapes} scrapes in all). Medians:`,
+    '',
+    '| phase | off MB/s | on MB/s | difference | target (within 5 %) |',
+    '| --- | ---: | ---: | ---: | --- |',
+    row('produce'),
+    row('consume'),
+    '',
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -876,6 +964,17 @@ async function main(): Promise<void> {
   });
   await stopBroker(broker);
 
+  let metricsComparison: MetricsComparison | undefined;
+  if (!flag('--no-metrics')) {
+    console.log('[bench] step 5: metrics on and off');
+    const w = WORKLOADS[0]!;
+    const file = join(files, `records-${w.valueSize}.txt`);
+    await writeRecordFile(file, w.records, w.valueSize);
+    metricsComparison = await compareMetrics(w, file);
+    rmSync(file, { force: true });
+    for (const line of metricsLines(metricsComparison)) console.log(`  ${line}`);
+  }
+
   const report: Report = {
     machine: machine(),
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -888,6 +987,7 @@ async function main(): Promise<void> {
     latencySteal,
     latencyWorkloadMax: workloadMax,
     e2e,
+    metrics: metricsComparison,
   };
   printReport(report);
   if (WRITE_DOCS) {

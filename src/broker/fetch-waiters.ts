@@ -8,10 +8,17 @@ interface Waiter {
   needed: number;
   resolve: () => void;
   timer: NodeJS.Timeout;
+  done: boolean;
 }
 
 export class FetchWaiters {
   private readonly byPartition = new Map<string, Set<Waiter>>();
+  private parked = 0;
+
+  /** Fetches parked right now (Kafka's fetch purgatory size). */
+  get size(): number {
+    return this.parked;
+  }
 
   static key(topic: string, partition: number): string {
     return `${topic}\u0000${partition}`;
@@ -24,8 +31,10 @@ export class FetchWaiters {
         keys,
         needed: Math.max(1, bytesNeeded),
         resolve,
+        done: false,
         timer: setTimeout(() => this.finish(w), timeoutMs),
       };
+      this.parked++;
       for (const k of keys) {
         let set = this.byPartition.get(k);
         if (set === undefined) this.byPartition.set(k, (set = new Set()));
@@ -56,6 +65,9 @@ export class FetchWaiters {
 
   private finish(w: Waiter): void {
     clearTimeout(w.timer);
+    if (w.done) return;
+    w.done = true;
+    this.parked--;
     for (const k of w.keys) {
       const set = this.byPartition.get(k);
       if (set) {

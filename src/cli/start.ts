@@ -55,6 +55,9 @@ Examples:
   });
 }
 
+/** Services `samsa start` turns on unless the configuration says otherwise (a bare startBroker leaves them off). */
+export const SERVICES_ON_BY_DEFAULT = ['metrics.enabled', 'console.enabled'];
+
 /** Where each property came from, for error messages. */
 export type Origins = Map<string, string>;
 
@@ -74,6 +77,7 @@ export function collectProperties(flags: StartFlags): { props: Record<string, st
     origins.set(k, `by --override ${o}`);
   }
   applyStartFlags(props, flags, origins);
+  for (const key of SERVICES_ON_BY_DEFAULT) props[key] ??= 'true';
   return { props, origins };
 }
 

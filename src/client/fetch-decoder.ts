@@ -4,6 +4,7 @@
  * transactions are skipped too (using the aborted-transaction list the broker sends along).
  */
 import { decompress } from '../protocol/records/compression.js';
+import { ControlType, readControlBatch } from '../protocol/records/control.js';
 import { decodeMessageSet } from '../protocol/records/message-set.js';
 import {
   ATTRIBUTES,
@@ -122,11 +123,8 @@ export class PartitionData {
     }
     if (attributes & CONTROL_BIT) {
       // An abort marker ends the aborted transaction of its producer.
-      if (this.aborted !== null && end - start > BATCH_HEADER_SIZE) {
-        const recs = this.parse(b, start + BATCH_HEADER_SIZE, end, baseOffset, 0, false, 1, true);
-        const key = recs as unknown as Buffer | null;
-        if (key && key.length >= 4 && key.readInt16BE(2) === 0) this.abortedProducers.delete(producerId);
-      }
+      if (this.aborted !== null && readControlBatch(b, start)?.type === ControlType.ABORT)
+        this.abortedProducers.delete(producerId);
       return [];
     }
     if (attributes & TRANSACTIONAL_BIT && this.abortedProducers.has(producerId)) return [];
@@ -135,16 +133,7 @@ export class PartitionData {
     const baseTs = logAppend ? readInt64(b, start + MAX_TIMESTAMP) : readInt64(b, start + BASE_TIMESTAMP);
     const codec = (attributes & COMPRESSION_MASK) as Compression;
     if (codec === Compression.None)
-      return this.parse(
-        b,
-        start + BATCH_HEADER_SIZE,
-        end,
-        baseOffset,
-        baseTs,
-        logAppend,
-        count,
-        false,
-      ) as ConsumerRecord[];
+      return this.parse(b, start + BATCH_HEADER_SIZE, end, baseOffset, baseTs, logAppend, count);
     let inner: Buffer;
     try {
       inner = await decompress(codec, b.subarray(start + BATCH_HEADER_SIZE, end), { maxOutputBytes: MAX_INFLATE });
@@ -154,10 +143,10 @@ export class PartitionData {
         `cannot decompress a batch of ${this.topic}-${this.partition}: ${(e as Error).message}`,
       );
     }
-    return this.parse(inner, 0, inner.length, baseOffset, baseTs, logAppend, count, false) as ConsumerRecord[];
+    return this.parse(inner, 0, inner.length, baseOffset, baseTs, logAppend, count);
   }
 
-  /** Parses records; with `keyOnly` returns the first record's key (for control records). */
+  /** Parses the records of one batch's (inflated) records section. */
   private parse(
     b: Buffer,
     from: number,
@@ -166,8 +155,7 @@ export class PartitionData {
     baseTs: number,
     logAppend: boolean,
     count: number,
-    keyOnly: boolean,
-  ): ConsumerRecord[] | Buffer | null {
+  ): ConsumerRecord[] {
     const out: ConsumerRecord[] = [];
     const cur = new RecordCursor(b, from, end);
     const min = this.fetchOffset;
@@ -183,7 +171,6 @@ export class PartitionData {
         const tsDelta = cur.varlong();
         const offset = baseOffset + cur.varint();
         const key = cur.bytes();
-        if (keyOnly) return key;
         if (offset < min) {
           cur.pos = recEnd;
           continue;

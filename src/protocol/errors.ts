@@ -3,6 +3,9 @@
  * ConsumerGroupHeartbeat v1 (accepted here, see the README) returns for a bad subscription regex. The numbers, names
  * and retriability are Kafka's; the messages are ours. "Retriable" follows Kafka's published table: the same request may succeed if sent again
  * later (often after refreshing metadata), so clients retry these on their own.
+ *
+ * Storage and broker take their codes from here. Code that fails with a code throws a `KafkaError` (below) or a
+ * subclass: the storage layer's `StorageError` (storage/errors.ts) is one, so a handler answers either the same way.
  */
 
 export const ErrorCode = {

@@ -11,6 +11,8 @@ import { createStorageContext, parseLogDirName, PartitionLog, type StorageContex
 export const CLEAN_SHUTDOWN_FILE = '.samsa_clean_shutdown';
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+/** Per partition, the high watermark (Kafka's name and format); read back only by logs whose HW does not follow LEO. */
+export const REPLICATION_OFFSET_CHECKPOINT = 'replication-offset-checkpoint';
 const DELETE_DIR_SUFFIX = '-delete';
 
 export interface LogManagerOptions {
@@ -35,6 +37,11 @@ export interface LogManagerOptions {
   backgroundTasks?: boolean;
   /** log.cleaner.backoff.ms override (else taken from brokerConfig, default 15000). */
   cleanerBackoffMs?: number;
+  /**
+   * Whether each log's high watermark follows its log end (a single node, the default). When false, the replica
+   * manager moves it (PartitionLog.updateHighWatermark) and logs reopen at the checkpointed high watermark.
+   */
+  hwFollowsLeo?: boolean;
 }
 
 function num(v: string | undefined, dflt: number): number {
@@ -92,6 +99,7 @@ export class LogManager {
     }
     const recovery = readOffsetCheckpoint(path.join(this.dataDir, RECOVERY_POINT_CHECKPOINT));
     const starts = readOffsetCheckpoint(path.join(this.dataDir, LOG_START_OFFSET_CHECKPOINT));
+    const hws = readOffsetCheckpoint(path.join(this.dataDir, REPLICATION_OFFSET_CHECKPOINT));
     const t0 = Date.now();
     for (const ent of fs.readdirSync(this.dataDir, { withFileTypes: true })) {
       if (!ent.isDirectory()) continue;
@@ -110,6 +118,8 @@ export class LogManager {
         cleanShutdown: clean && rp !== undefined,
         recoveryPoint: rp ?? 0,
         logStartOffset: starts.get(ent.name),
+        hwFollowsLeo: this.opts.hwFollowsLeo,
+        highWatermark: hws.get(ent.name),
       });
       this.logs.set(ent.name, log);
     }
@@ -179,6 +189,7 @@ export class LogManager {
       config: config ?? this.opts.topicConfig?.(topic) ?? this.brokerDefaults,
       ctx: this.ctx,
       cleanShutdown: true,
+      hwFollowsLeo: this.opts.hwFollowsLeo,
     });
     this.logs.set(key, log);
     return log;
@@ -240,10 +251,16 @@ export class LogManager {
     return n;
   }
 
+  /** Writes the recovery points and, with them, the high watermarks (replication-offset-checkpoint). */
   writeRecoveryCheckpoint(): void {
     const entries: [string, number, number][] = [];
-    for (const log of this.logs.values()) entries.push([log.topic, log.partition, log.recoveryPoint]);
+    const hws: [string, number, number][] = [];
+    for (const log of this.logs.values()) {
+      entries.push([log.topic, log.partition, log.recoveryPoint]);
+      hws.push([log.topic, log.partition, log.highWatermark]);
+    }
     writeOffsetCheckpoint(path.join(this.dataDir, RECOVERY_POINT_CHECKPOINT), entries);
+    writeOffsetCheckpoint(path.join(this.dataDir, REPLICATION_OFFSET_CHECKPOINT), hws);
   }
 
   writeLogStartOffsetCheckpoint(): void {

@@ -10,7 +10,20 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { ErrorCode } from '../protocol/errors.js';
+import { readControlBatch } from '../protocol/records/control.js';
 import { crc32c } from '../protocol/records/crc.js';
+import {
+  ATTRIBUTES,
+  BASE_SEQUENCE,
+  CONTROL_BIT,
+  LAST_OFFSET_DELTA,
+  MAX_TIMESTAMP,
+  PRODUCER_EPOCH,
+  PRODUCER_ID,
+  TRANSACTIONAL_BIT,
+  readInt64,
+} from '../protocol/records/layout.js';
 
 /** How many recent batches per producer are remembered for duplicate detection (Kafka's value). */
 export const BATCHES_KEPT = 5;
@@ -18,14 +31,6 @@ export const SNAPSHOT_SUFFIX = '.snapshot';
 const SNAPSHOT_VERSION = 1;
 const ENTRY_BYTES = 46;
 const INT32_MAX = 2147483647;
-
-export const ProducerError = {
-  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
-  INVALID_PRODUCER_EPOCH: 47,
-  INVALID_TXN_STATE: 48,
-  UNKNOWN_PRODUCER_ID: 59,
-  INVALID_RECORD: 87,
-} as const;
 
 export interface BatchMeta {
   firstSeq: number;
@@ -66,6 +71,12 @@ export function snapshotFileName(offset: number): string {
   return String(offset).padStart(20, '0') + SNAPSHOT_SUFFIX;
 }
 
+/** Adds `delta` to a producer sequence, wrapping past INT32_MAX as Kafka does. */
+export function seqAdd(seq: number, delta: number): number {
+  const v = seq + delta;
+  return v > INT32_MAX ? v - INT32_MAX - 1 : v;
+}
+
 /** True when `next` directly follows `last` (sequences wrap at INT32_MAX). */
 function inSequence(last: number, next: number): boolean {
   return next === last + 1 || (last === INT32_MAX && next === 0);
@@ -100,7 +111,7 @@ export class ProducerStateManager {
     if (firstSeq < 0)
       return {
         kind: 'error',
-        code: ProducerError.INVALID_RECORD,
+        code: ErrorCode.INVALID_RECORD,
         message: `batch of producer ${pid} has no sequence number`,
       };
     const e = this.producers.get(pid);
@@ -108,7 +119,7 @@ export class ProducerStateManager {
       if (firstSeq !== 0) {
         return {
           kind: 'error',
-          code: ProducerError.UNKNOWN_PRODUCER_ID,
+          code: ErrorCode.UNKNOWN_PRODUCER_ID,
           message: `no state for producer ${pid}; its first batch here has sequence ${firstSeq}, not 0`,
         };
       }
@@ -117,7 +128,7 @@ export class ProducerStateManager {
     if (epoch < e.epoch) {
       return {
         kind: 'error',
-        code: ProducerError.INVALID_PRODUCER_EPOCH,
+        code: ErrorCode.INVALID_PRODUCER_EPOCH,
         message: `producer ${pid} epoch ${epoch} is older than the current ${e.epoch}`,
       };
     }
@@ -125,7 +136,7 @@ export class ProducerStateManager {
       if (firstSeq !== 0) {
         return {
           kind: 'error',
-          code: ProducerError.OUT_OF_ORDER_SEQUENCE_NUMBER,
+          code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
           message: `new epoch ${epoch} of producer ${pid} must start at sequence 0, not ${firstSeq}`,
         };
       }
@@ -137,7 +148,7 @@ export class ProducerStateManager {
       if (!inSequence(last, firstSeq)) {
         return {
           kind: 'error',
-          code: ProducerError.OUT_OF_ORDER_SEQUENCE_NUMBER,
+          code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
           message: `producer ${pid} epoch ${epoch}: sequence ${firstSeq} does not follow ${last}`,
         };
       }
@@ -145,11 +156,62 @@ export class ProducerStateManager {
     if (!transactional && e.currentTxnFirstOffset >= 0) {
       return {
         kind: 'error',
-        code: ProducerError.INVALID_TXN_STATE,
+        code: ErrorCode.INVALID_TXN_STATE,
         message: `producer ${pid} wrote a non-transactional batch inside its open transaction`,
       };
     }
     return OK;
+  }
+
+  /**
+   * Checks the batch at the start of `batch` (producer id `pid`) that a leader is about to append, reading only
+   * its header: sequence and epoch for data, the epoch for a transaction marker. Changes nothing.
+   */
+  checkBatch(batch: Buffer, pid: number): CheckResult {
+    const attrs = batch.readInt16BE(ATTRIBUTES);
+    const epoch = batch.readInt16BE(PRODUCER_EPOCH);
+    if (attrs & CONTROL_BIT) {
+      const code = this.checkMarker(pid, epoch);
+      if (code === 0) return OK;
+      return {
+        kind: 'error',
+        code,
+        message: `marker for producer ${pid} has epoch ${epoch}, older than its current one`,
+      };
+    }
+    const firstSeq = batch.readInt32BE(BASE_SEQUENCE);
+    const delta = batch.readInt32BE(LAST_OFFSET_DELTA);
+    return this.check(pid, epoch, firstSeq, seqAdd(firstSeq, delta), (attrs & TRANSACTIONAL_BIT) !== 0);
+  }
+
+  /**
+   * Records the appended batch at `at` in `buf` (written at `firstOffset`), from its header (and a marker's one
+   * control record). Returns the transaction a COMMIT or ABORT marker completed, null otherwise.
+   */
+  applyBatch(buf: Buffer, at: number, firstOffset: number): CompletedTxn | null {
+    const pid = readInt64(buf, at + PRODUCER_ID);
+    const attrs = buf.readInt16BE(at + ATTRIBUTES);
+    const epoch = buf.readInt16BE(at + PRODUCER_EPOCH);
+    const delta = buf.readInt32BE(at + LAST_OFFSET_DELTA);
+    const ts = readInt64(buf, at + MAX_TIMESTAMP);
+    if (attrs & CONTROL_BIT) {
+      const marker = readControlBatch(buf, at);
+      if (marker === null || (marker.type !== 0 && marker.type !== 1)) return null;
+      return this.onMarker(pid, epoch, firstOffset, marker.type === 1, marker.coordinatorEpoch, ts);
+    }
+    const firstSeq = buf.readInt32BE(at + BASE_SEQUENCE);
+    const lastSeq = firstSeq < 0 ? -1 : seqAdd(firstSeq, delta);
+    this.onBatch(
+      pid,
+      epoch,
+      firstSeq,
+      lastSeq,
+      firstOffset,
+      firstOffset + delta,
+      ts,
+      (attrs & TRANSACTIONAL_BIT) !== 0,
+    );
+    return null;
   }
 
   /** Whether the producer already has an open transaction here (KIP-890 verification is needed only for the first write). */
@@ -197,7 +259,7 @@ export class ProducerStateManager {
   /** Checks a transaction marker's epoch: markers from an older epoch than the producer's are rejected. */
   checkMarker(pid: number, epoch: number): number {
     const e = this.producers.get(pid);
-    if (e !== undefined && epoch < e.epoch) return ProducerError.INVALID_PRODUCER_EPOCH;
+    if (e !== undefined && epoch < e.epoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
     return 0;
   }
 

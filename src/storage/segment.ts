@@ -13,6 +13,7 @@ import { HeaderCursor, checksumOk, findRecordInBatch, walkBuffer, type RecordHit
 import type { FileCache } from './file-cache.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
+import { TxnIndex } from './txn-index.js';
 
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
@@ -42,9 +43,16 @@ export interface BatchFound {
   leaderEpoch: number;
 }
 
+/** The configs a segment's roll decision depends on (a LogConfig has them). */
+export interface RollConfig {
+  segmentBytes: number;
+  segmentMs: number;
+}
+
 /**
  * One segment: a `.log` file of whole record batches starting at `baseOffset`, plus its sparse offset and
- * time indexes. Files are reached through the shared FileCache, never held open by the segment itself.
+ * time indexes and, once a transaction was aborted in it, its abort index. Files are reached through the shared
+ * FileCache, never held open by the segment itself. The segment decides when it is full (shouldRoll).
  */
 export class Segment {
   readonly logPath: string;
@@ -62,6 +70,8 @@ export class Segment {
   readonly createdMs: number;
   /** Random share of segment.jitter.ms, fixed per segment, so partitions do not all roll together. */
   rollJitterMs = 0;
+  /** The abort index, when this segment has one (see abortIndex). */
+  txnIndex: TxnIndex | null = null;
   private bytesSinceIndexEntry = 0;
 
   private constructor(
@@ -110,6 +120,30 @@ export class Segment {
     s.size = st.size;
     (s as { createdMs: number }).createdMs = st.mtimeMs;
     return s;
+  }
+
+  /** The abort index of this segment, created (in memory; the file comes with the first entry) when absent. */
+  abortIndex(): TxnIndex {
+    this.txnIndex ??= new TxnIndex(this.dir, this.baseOffset);
+    return this.txnIndex;
+  }
+
+  /**
+   * Whether an append of `bytes` bytes (largest timestamp `maxTimestamp`, last offset `lastOffset`) must go to a
+   * new segment: this one would outgrow segment.bytes, is older than segment.ms (less its jitter, measured from
+   * its first batch's timestamp, as Kafka does, else from its creation by `now`), has a full index, or the offsets
+   * would not fit a 32-bit delta from the base offset. An empty segment never rolls. Allocates nothing.
+   */
+  shouldRoll(cfg: RollConfig, bytes: number, maxTimestamp: number, lastOffset: number, now: () => number): boolean {
+    if (this.size === 0) return false;
+    const waited = this.firstBatchTimestamp >= 0 ? maxTimestamp - this.firstBatchTimestamp : now() - this.createdMs;
+    return (
+      this.size > cfg.segmentBytes - bytes ||
+      waited > cfg.segmentMs - this.rollJitterMs ||
+      this.offsetIndex.isFull ||
+      this.timeIndex.isFull ||
+      lastOffset - this.baseOffset > INT32_MAX
+    );
   }
 
   /** All files of the segment that exist. */
@@ -431,10 +465,12 @@ export class Segment {
     return this.nextOffset;
   }
 
-  /** Closes cached descriptors and renames the files to `*.deleted`; returns the new names. */
+  /** Closes cached descriptors and renames the files (abort index included) to `*.deleted`; returns the new names. */
   markDeleted(): string[] {
     const out: string[] = [];
-    for (const p of this.paths) {
+    const txn = this.txnIndex ? [this.txnIndex.path] : [];
+    this.txnIndex = null;
+    for (const p of [...this.paths, ...txn]) {
       this.files.close(p);
       try {
         fs.renameSync(p, p + DELETED_SUFFIX);

@@ -15,7 +15,9 @@ test('topics, partitions and config overrides survive a restart; delete removes 
     let b = await startBroker({ port: 0, dataDir, logger: silentLogger });
     assert.equal(b.topics.create('kept', 3, 1, { 'retention.ms': '12345', 'cleanup.policy': 'delete' }).errorCode, 0);
     assert.equal(b.topics.create('gone', 2, 1, {}).errorCode, 0);
-    b.topics.partition('kept', 2)!.append(await encodeBatch({ records: [{ key: null, value: Buffer.from('x') }] }));
+    b.topics
+      .partition('kept', 2)!
+      .appendAsLeader(await encodeBatch({ records: [{ key: null, value: Buffer.from('x') }] }));
     const id = b.topics.get('kept')!.topicId;
     await b.close();
 

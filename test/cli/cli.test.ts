@@ -180,7 +180,21 @@ test('start logs one startup line, serves the port, and exits 0 on SIGTERM', {
   try {
     const child = spawn(
       process.execPath,
-      [BIN, 'start', '--port', '0', '--data-dir', join(dir, 'data'), '--log-format', 'json'],
+      [
+        BIN,
+        'start',
+        '--port',
+        '0',
+        '--data-dir',
+        join(dir, 'data'),
+        '--log-format',
+        'json',
+        // The services samsa start turns on, on free ports.
+        '--override',
+        'metrics.listeners=http://127.0.0.1:0',
+        '--override',
+        'console.listeners=http://127.0.0.1:0',
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },

@@ -19,6 +19,8 @@ export interface TestBrokerOptions {
   dataDir?: string;
   /** Log level; defaults to $LOG_LEVEL, then 'info'. Lines are kept in memory; SAMSA_TEST_LOG=1 also echoes them. */
   logLevel?: string;
+  /** HTTP services to start beside the broker (src/server), by name or all; give them port 0 listeners. */
+  services?: true | Record<string, boolean>;
 }
 
 export interface TestBroker {
@@ -65,7 +67,10 @@ async function removeDir(dir: string): Promise<void> {
 
 export async function startTestBroker(opts: TestBrokerOptions = {}): Promise<TestBroker> {
   // Loaded on first use, so tests that only need freePort or the process helpers do not load the broker.
-  const { startBroker } = await import('../../src/broker/broker.js');
+  const { startBroker } =
+    opts.services === undefined
+      ? await import('../../src/broker/broker.js')
+      : await import('../../src/server/index.js');
   const { createLogger } = await import('../../src/broker/logger.js');
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await freshDir('samsa-test-'));
@@ -84,7 +89,14 @@ export async function startTestBroker(opts: TestBrokerOptions = {}): Promise<Tes
   });
   let broker: Broker;
   try {
-    broker = await startBroker({ port: 0, host: '127.0.0.1', dataDir, config: opts.config ?? {}, logger });
+    broker = await startBroker({
+      port: 0,
+      host: '127.0.0.1',
+      dataDir,
+      config: opts.config ?? {},
+      logger,
+      ...(opts.services === undefined ? {} : { services: opts.services }),
+    });
   } catch (err) {
     if (ownDir) await removeDir(dataDir);
     throw err;
@@ -204,7 +216,11 @@ export async function startBrokerProcess(opts: BrokerProcessOptions = {}): Promi
     String(port),
     '--data-dir',
     dataDir,
-    ...Object.entries(opts.config ?? {}).flatMap(([k, v]) => ['--override', `${k}=${v}`]),
+    // The HTTP services samsa start turns on would fight over their fixed ports: off unless a test asks.
+    ...Object.entries({ 'metrics.enabled': 'false', 'console.enabled': 'false', ...opts.config }).flatMap(([k, v]) => [
+      '--override',
+      `${k}=${v}`,
+    ]),
     ...(opts.args ?? []),
   ];
   // With a descriptor limit the shell sets it and then becomes the broker (exec), so the pid is the broker's.

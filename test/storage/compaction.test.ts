@@ -101,7 +101,7 @@ async function put(
     baseSequence: opts.baseSequence,
     transactional: opts.transactional,
   });
-  const r = log.append(b);
+  const r = log.appendAsLeader(b);
   return recs.map((_, i) => r.baseOffset + i);
 }
 
@@ -433,7 +433,7 @@ test('aborted transactional data is removed, committed data kept, markers kept',
         transactional: true,
         control: true,
       });
-      env.log.append(b);
+      env.log.appendAsLeader(b);
     };
     await put(env.log, [
       ['k1', 'base'],
@@ -472,7 +472,7 @@ test('markers go once their transaction has no data left, after delete.retention
         transactional: true,
         control: true,
       });
-      return env.log.append(b).baseOffset;
+      return env.log.appendAsLeader(b).baseOffset;
     };
     const txn = { producerId: 5, producerEpoch: 0, transactional: true };
     await put(env.log, [

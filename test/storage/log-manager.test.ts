@@ -21,8 +21,8 @@ test('10,000 partitions with a bounded number of open files', { timeout: 300_000
     let peak = 0;
     for (let p = 0; p < N; p++) {
       const log = mgr.createLog(`topic-${p % 10}`, Math.floor(p / 10), defaultLogConfig({ indexIntervalBytes: 100 }));
-      log.append(simpleBatch(2, 1_700_000_000_000, `p${p}`, 80));
-      log.append(simpleBatch(1, 1_700_000_000_001, `p${p}`, 80));
+      log.appendAsLeader(simpleBatch(2, 1_700_000_000_000, `p${p}`, 80));
+      log.appendAsLeader(simpleBatch(1, 1_700_000_000_001, `p${p}`, 80));
       if (p % 500 === 0) peak = Math.max(peak, fdCount());
     }
     peak = Math.max(peak, fdCount());
@@ -119,7 +119,7 @@ test('flush.ms triggers a background flush', () =>
     });
     mgr.open();
     const log = mgr.createLog('f', 0, defaultLogConfig({ flushMs: 0 }));
-    log.append(simpleBatch(3));
+    log.appendAsLeader(simpleBatch(3));
     for (let i = 0; i < 500 && log.recoveryPoint < 3; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(log.recoveryPoint, 3);
     assert.ok(syncs >= 1);
@@ -130,9 +130,9 @@ test('deleteLogs renames the topic directories away and removes them', () =>
   withTempDir(async (dir) => {
     const mgr = new LogManager({ dataDir: dir, backgroundTasks: false });
     mgr.open();
-    for (let p = 0; p < 3; p++) mgr.createLog('gone', p).append(simpleBatch(2));
-    mgr.createLog('gone-too', 0).append(simpleBatch(1));
-    mgr.createLog('kept', 0).append(simpleBatch(4));
+    for (let p = 0; p < 3; p++) mgr.createLog('gone', p).appendAsLeader(simpleBatch(2));
+    mgr.createLog('gone-too', 0).appendAsLeader(simpleBatch(1));
+    mgr.createLog('kept', 0).appendAsLeader(simpleBatch(4));
     assert.equal(mgr.deleteLogs('gone'), 3);
     assert.equal(mgr.getLog('gone', 0), undefined);
     assert.ok(mgr.getLog('gone-too', 0));
@@ -144,7 +144,7 @@ test('deleteLogs renames the topic directories away and removes them', () =>
       [],
     );
     // a new topic of the same name starts from scratch
-    assert.equal(mgr.createLog('gone', 0).append(simpleBatch(1)).baseOffset, 0);
+    assert.equal(mgr.createLog('gone', 0).appendAsLeader(simpleBatch(1)).baseOffset, 0);
     await mgr.close();
     const again = new LogManager({ dataDir: dir, backgroundTasks: false });
     again.open();
@@ -161,8 +161,8 @@ test('background retention pass deletes expired segments', () =>
     mgr.open();
     const log = mgr.createLog('old', 0, cfg);
     const now = Date.now();
-    for (let i = 0; i < 10; i++) log.append(simpleBatch(1, now - 100_000, 'v', 100));
-    for (let i = 0; i < 3; i++) log.append(simpleBatch(1, now, 'v', 100));
+    for (let i = 0; i < 10; i++) log.appendAsLeader(simpleBatch(1, now - 100_000, 'v', 100));
+    for (let i = 0; i < 3; i++) log.appendAsLeader(simpleBatch(1, now, 'v', 100));
     assert.ok(mgr.runRetention(now) > 0);
     assert.ok(log.logStartOffset >= 9 && log.logStartOffset <= 10, `start ${log.logStartOffset}`);
     assert.equal(log.read(log.logStartOffset, 1 << 20).errorCode, 0);

@@ -15,11 +15,11 @@ test('append assigns offsets and read returns the same bytes', () =>
     assert.equal(log.topic, 't');
     assert.equal(log.partition, 0);
     const b1 = simpleBatch(3);
-    const r1 = log.append(b1);
+    const r1 = log.appendAsLeader(b1);
     assert.deepEqual(r1, { baseOffset: 0, lastOffset: 2, logAppendTime: -1, logStartOffset: 0 });
     // two batches in one append
     const two = Buffer.concat([simpleBatch(2), simpleBatch(5)]);
-    const r2 = log.append(two);
+    const r2 = log.appendAsLeader(two);
     assert.equal(r2.baseOffset, 3);
     assert.equal(r2.lastOffset, 9);
     assert.equal(log.logEndOffset, 10);
@@ -65,7 +65,7 @@ test('read honours maxBytes, minOneBatch and maxOffset', () =>
     for (let i = 0; i < 5; i++) {
       const b = simpleBatch(2, T0, 'x', 100);
       sizes.push(b.length);
-      log.append(b);
+      log.appendAsLeader(b);
     }
     const one = log.read(0, sizes[0]! + 10);
     assert.deepEqual(
@@ -92,12 +92,12 @@ test('append rejects malformed input without writing', () =>
     const log = PartitionLog.open(path.join(dir, 't-0'));
     const b = simpleBatch(1);
     assert.throws(
-      () => log.append(b.subarray(0, 40)),
+      () => log.appendAsLeader(b.subarray(0, 40)),
       (e: unknown) => e instanceof StorageError && e.code === 2,
     );
     const bad = Buffer.from(b);
     bad[16] = 1;
-    assert.throws(() => log.append(bad), StorageError);
+    assert.throws(() => log.appendAsLeader(bad), StorageError);
     assert.equal(log.logEndOffset, 0);
     assert.equal(log.size, 0);
     log.close();
@@ -109,7 +109,7 @@ test('segments roll by size and reads cross segment boundaries', () =>
     const log = PartitionLog.open(path.join(dir, 't-1'), { config: cfg });
     let expected = 0;
     for (let i = 0; i < 40; i++) {
-      const r = log.append(simpleBatch(3, T0, 'v', 50));
+      const r = log.appendAsLeader(simpleBatch(3, T0, 'v', 50));
       assert.equal(r.baseOffset, expected);
       expected += 3;
     }
@@ -130,13 +130,13 @@ test('segments roll when segment.ms has passed since the first record', () =>
   withTempDir((dir) => {
     const cfg = defaultLogConfig({ segmentMs: 60_000 });
     const log = PartitionLog.open(path.join(dir, 't-0'), { config: cfg });
-    log.append(simpleBatch(1, T0));
-    log.append(simpleBatch(1, T0 + 30_000));
+    log.appendAsLeader(simpleBatch(1, T0));
+    log.appendAsLeader(simpleBatch(1, T0 + 30_000));
     assert.equal(log.segmentCount, 1);
-    log.append(simpleBatch(1, T0 + 60_001));
+    log.appendAsLeader(simpleBatch(1, T0 + 60_001));
     assert.equal(log.segmentCount, 2);
     assert.deepEqual(log.segmentBaseOffsets, [0, 2]);
-    log.append(simpleBatch(1, T0 + 100_000));
+    log.appendAsLeader(simpleBatch(1, T0 + 100_000));
     assert.equal(log.segmentCount, 2);
     log.close();
   }));
@@ -150,7 +150,7 @@ test('sparse index lookups stay correct over many batches and after reopen', () 
     const bounds: [number, number][] = [];
     for (let i = 0; i < 2000; i++) {
       const n = 1 + (i % 4);
-      log.append(simpleBatch(n, T0 + i, 'r', 20 + (i % 7) * 10));
+      log.appendAsLeader(simpleBatch(n, T0 + i, 'r', 20 + (i % 7) * 10));
       bounds.push([next, next + n - 1]);
       next += n;
     }
@@ -172,7 +172,7 @@ test('sparse index lookups stay correct over many batches and after reopen', () 
     log = PartitionLog.open(d, { config: cfg, cleanShutdown: true, recoveryPoint: next });
     assert.equal(log.logEndOffset, next);
     check(log);
-    log.append(simpleBatch(1));
+    log.appendAsLeader(simpleBatch(1));
     assert.equal(log.logEndOffset, next + 1);
     log.close();
   }));
@@ -183,7 +183,7 @@ test('offsetForTimestamp finds the first record at or after a time, across segme
     const log = PartitionLog.open(path.join(dir, 'ts-0'), { config: cfg });
     // batch i holds records at T0 + i*100 + {0, 10, 20}
     for (let i = 0; i < 60; i++) {
-      log.append(buildBatch([0, 10, 20].map((d) => ({ value: 'x', timestamp: T0 + i * 100 + d }))));
+      log.appendAsLeader(buildBatch([0, 10, 20].map((d) => ({ value: 'x', timestamp: T0 + i * 100 + d }))));
     }
     assert.ok(log.segmentCount > 1);
     assert.deepEqual(log.offsetForTimestamp(T0), { offset: 0, timestamp: T0, leaderEpoch: 0 });
@@ -202,7 +202,7 @@ test('retention by bytes and by time deletes whole old segments only', () =>
     const cfg = defaultLogConfig({ segmentBytes: 1000, fileDeleteDelayMs: 0 });
     const d = path.join(dir, 'r-0');
     const log = PartitionLog.open(d, { config: cfg });
-    for (let i = 0; i < 50; i++) log.append(simpleBatch(2, T0 + i * 1000, 'v', 40));
+    for (let i = 0; i < 50; i++) log.appendAsLeader(simpleBatch(2, T0 + i * 1000, 'v', 40));
     const segs = log.segmentCount;
     const total = log.size;
     assert.ok(segs >= 5);
@@ -232,7 +232,7 @@ test('retention by bytes and by time deletes whole old segments only', () =>
     assert.equal(log.logStartOffset, 100);
     assert.equal(log.logEndOffset, 100);
     assert.ok(remaining.length >= 1);
-    assert.equal(log.append(simpleBatch(1)).baseOffset, 100);
+    assert.equal(log.appendAsLeader(simpleBatch(1)).baseOffset, 100);
     log.close();
   }));
 
@@ -242,7 +242,7 @@ test('deleteRecordsBefore moves the log start and persists across reopen', () =>
     let mgr = new LogManager({ dataDir: dir, backgroundTasks: false });
     mgr.open();
     let log = mgr.createLog('dr', 0, cfg);
-    for (let i = 0; i < 30; i++) log.append(simpleBatch(2, T0, 'v', 30));
+    for (let i = 0; i < 30; i++) log.appendAsLeader(simpleBatch(2, T0, 'v', 30));
     const before = log.segmentCount;
     assert.equal(log.deleteRecordsBefore(37), 37);
     assert.ok(log.segmentCount < before);
@@ -269,10 +269,10 @@ test('leader epochs are stamped, cached, persisted and answer endOffsetForEpoch'
     const d = path.join(dir, 'e-0');
     let log = PartitionLog.open(d);
     log.leaderEpoch = 1;
-    log.append(simpleBatch(5));
-    log.append(simpleBatch(5));
+    log.appendAsLeader(simpleBatch(5));
+    log.appendAsLeader(simpleBatch(5));
     log.leaderEpoch = 3;
-    log.append(simpleBatch(5));
+    log.appendAsLeader(simpleBatch(5));
     assert.deepEqual(
       parseBatches(log.read(0, 1 << 20).records).map((b) => b.leaderEpoch),
       [1, 1, 3],
@@ -303,7 +303,7 @@ test('leader epochs are stamped, cached, persisted and answer endOffsetForEpoch'
     log.truncateTo(7);
     assert.equal(log.logEndOffset, 5, 'truncation cuts at the start of the batch holding the offset');
     assert.deepEqual(log.epochCache.entries, [{ epoch: 1, startOffset: 0 }]);
-    assert.equal(log.append(simpleBatch(1)).baseOffset, 5);
+    assert.equal(log.appendAsLeader(simpleBatch(1)).baseOffset, 5);
     log.close();
   }));
 
@@ -311,17 +311,17 @@ test('truncateTo across segments and truncateFullyAndStartAt', () =>
   withTempDir((dir) => {
     const cfg = defaultLogConfig({ segmentBytes: 500, fileDeleteDelayMs: 0 });
     const log = PartitionLog.open(path.join(dir, 'tr-0'), { config: cfg });
-    for (let i = 0; i < 30; i++) log.append(simpleBatch(1, T0, 'v', 60));
+    for (let i = 0; i < 30; i++) log.appendAsLeader(simpleBatch(1, T0, 'v', 60));
     assert.ok(log.segmentCount > 3);
     log.truncateTo(12);
     assert.equal(log.logEndOffset, 12);
     assert.ok(log.segmentBaseOffsets.every((b) => b <= 12));
     assert.equal(log.read(12, 100).records.length, 0);
     assert.equal(parseBatches(log.read(11, 100).records)[0]!.baseOffset, 11);
-    assert.equal(log.append(simpleBatch(1)).baseOffset, 12);
+    assert.equal(log.appendAsLeader(simpleBatch(1)).baseOffset, 12);
     log.truncateFullyAndStartAt(500);
     assert.equal(log.logStartOffset, 500);
-    assert.equal(log.append(simpleBatch(1)).baseOffset, 500);
+    assert.equal(log.appendAsLeader(simpleBatch(1)).baseOffset, 500);
     log.close();
   }));
 
@@ -335,7 +335,7 @@ test('a failing disk (ENOSPC) fails appends with KAFKA_STORAGE_ERROR, logged onc
       error: (_o: object | string, m?: string) => lines.push(['error', m ?? '']),
     };
     const log = PartitionLog.open(path.join(dir, 'full-0'), { ctx: createStorageContext({ logger }) });
-    log.append(simpleBatch(2, 1_700_000_000_000, 'before'));
+    log.appendAsLeader(simpleBatch(2, 1_700_000_000_000, 'before'));
     const sizeBefore = log.size;
     const realWrite = fs.writeSync;
     // The disk fills up part-way through the write.
@@ -346,7 +346,7 @@ test('a failing disk (ENOSPC) fails appends with KAFKA_STORAGE_ERROR, logged onc
     try {
       for (let i = 0; i < 3; i++) {
         assert.throws(
-          () => log.append(simpleBatch(1, 1_700_000_000_000, `lost-${i}`)),
+          () => log.appendAsLeader(simpleBatch(1, 1_700_000_000_000, `lost-${i}`)),
           (e: unknown) => e instanceof StorageError && e.code === 56 && /ENOSPC/.test(e.message),
         );
       }
@@ -360,7 +360,7 @@ test('a failing disk (ENOSPC) fails appends with KAFKA_STORAGE_ERROR, logged onc
       sizeBefore,
       'no partial batch on disk',
     );
-    assert.equal(log.append(simpleBatch(1, 1_700_000_000_000, 'after')).baseOffset, 2);
+    assert.equal(log.appendAsLeader(simpleBatch(1, 1_700_000_000_000, 'after')).baseOffset, 2);
     assert.ok(lines.some(([l, m]) => l === 'info' && /work again/.test(m)));
     const r = log.read(0, 1 << 20);
     assert.deepEqual(

@@ -32,7 +32,7 @@ test('a torn tail (half a batch, then garbage) is truncated and offsets continue
     const cfg = defaultLogConfig({ indexIntervalBytes: 128 });
     let mgr = openMgr(dir, cfg);
     let log = mgr.createLog('t', 0, cfg);
-    for (let i = 0; i < 20; i++) log.append(simpleBatch(3, T0 + i, 'v', 30));
+    for (let i = 0; i < 20; i++) log.appendAsLeader(simpleBatch(3, T0 + i, 'v', 30));
     const validSize = log.size;
     crash(mgr);
     const f = activeLogFile(dir, 't-0');
@@ -46,7 +46,7 @@ test('a torn tail (half a batch, then garbage) is truncated and offsets continue
     log = mgr.getLog('t', 0)!;
     assert.equal(log.logEndOffset, 60);
     assert.equal(fs.statSync(f).size, validSize);
-    assert.equal(log.append(simpleBatch(1)).baseOffset, 60);
+    assert.equal(log.appendAsLeader(simpleBatch(1)).baseOffset, 60);
     crash(mgr);
 
     // now a complete-looking header with random bytes behind it
@@ -69,7 +69,7 @@ test('a batch with a bad CRC ends the log there; later segments are dropped', ()
     const cfg = defaultLogConfig({ segmentBytes: 800, fileDeleteDelayMs: 0 });
     let mgr = openMgr(dir, cfg);
     let log = mgr.createLog('c', 0, cfg);
-    for (let i = 0; i < 30; i++) log.append(simpleBatch(1, T0, 'v', 100));
+    for (let i = 0; i < 30; i++) log.appendAsLeader(simpleBatch(1, T0, 'v', 100));
     const bases = log.segmentBaseOffsets;
     assert.ok(bases.length >= 4);
     crash(mgr);
@@ -83,7 +83,7 @@ test('a batch with a bad CRC ends the log there; later segments are dropped', ()
     log = mgr.getLog('c', 0)!;
     assert.equal(log.logEndOffset, bases[1]! + 1);
     assert.deepEqual(log.segmentBaseOffsets, [bases[0], bases[1]]);
-    assert.equal(log.append(simpleBatch(1)).baseOffset, bases[1]! + 1);
+    assert.equal(log.appendAsLeader(simpleBatch(1)).baseOffset, bases[1]! + 1);
     return mgr.close();
   }));
 
@@ -92,7 +92,7 @@ test('damaged indexes are rebuilt even after a clean shutdown', () =>
     const cfg = defaultLogConfig({ segmentBytes: 4000, indexIntervalBytes: 100 });
     let mgr = openMgr(dir, cfg);
     let log = mgr.createLog('i', 0, cfg);
-    for (let i = 0; i < 100; i++) log.append(simpleBatch(2, T0 + i * 10, 'v', 40));
+    for (let i = 0; i < 100; i++) log.appendAsLeader(simpleBatch(2, T0 + i * 10, 'v', 40));
     const bases = log.segmentBaseOffsets;
     assert.ok(bases.length >= 3);
     await mgr.close();
@@ -133,11 +133,11 @@ test('recovery starts from the recovery point checkpoint', () =>
     const cfg = defaultLogConfig({ segmentBytes: 1000 });
     let mgr = openMgr(dir, cfg);
     let log = mgr.createLog('rp', 0, cfg);
-    for (let i = 0; i < 40; i++) log.append(simpleBatch(1, T0, 'v', 60));
+    for (let i = 0; i < 40; i++) log.appendAsLeader(simpleBatch(1, T0, 'v', 60));
     await log.flush();
     assert.equal(log.recoveryPoint, 40);
     mgr.writeRecoveryCheckpoint();
-    log.append(simpleBatch(1, T0, 'v', 60));
+    log.appendAsLeader(simpleBatch(1, T0, 'v', 60));
     crash(mgr);
     // corrupt the (flushed, below recovery point) first segment: recovery must not look at it
     const first = path.join(dir, 'rp-0', '00000000000000000000.log');

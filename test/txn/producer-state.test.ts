@@ -9,7 +9,7 @@ import { encodeBatch } from '../../src/protocol/records/batch.js';
 import { createStorageContext, PartitionLog, StorageError } from '../../src/storage/partition-log.js';
 import { ProducerStateManager } from '../../src/storage/producer-state.js';
 import { TxnIndex } from '../../src/storage/txn-index.js';
-import { markerBatch } from '../../src/broker/txn/coordinator.js';
+import { markerBatch } from '../../src/protocol/records/control.js';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'samsa-pstate-'));
@@ -102,28 +102,28 @@ test('PartitionLog: duplicate appends return the original offsets; aborted trans
         transactional: txn,
       });
     let log = PartitionLog.open(ldir);
-    assert.equal(log.append(await b(0, 'a')).baseOffset, 0);
-    const dup = log.append(await b(0, 'a'));
+    assert.equal(log.appendAsLeader(await b(0, 'a')).baseOffset, 0);
+    const dup = log.appendAsLeader(await b(0, 'a'));
     assert.deepEqual([dup.baseOffset, dup.duplicate], [0, true]);
     assert.equal(log.logEndOffset, 1);
     assert.throws(
-      () => log.append(encodeBatchSync()),
+      () => log.appendAsLeader(encodeBatchSync()),
       (e: unknown) => e instanceof StorageError,
     );
-    log.append(await b(1, 't1', true));
+    log.appendAsLeader(await b(1, 't1', true));
     assert.equal(log.lastStableOffset, 1);
-    log.append(markerBatch(7, 0, false, 0));
+    log.appendAsLeader(markerBatch(7, 0, false, 0));
     assert.equal(log.lastStableOffset, 3);
     assert.deepEqual(log.collectAbortedTxns(0, 3), [
       { producerId: 7, firstOffset: 1, lastOffset: 2, lastStableOffset: 3 },
     ]);
     assert.deepEqual(log.collectAbortedTxns(3, 4), []);
-    log.append(await b(2, 't2', true));
+    log.appendAsLeader(await b(2, 't2', true));
     log.close();
     assert.ok(readdirSync(ldir).some((n) => n.endsWith('.snapshot')));
     log = PartitionLog.open(ldir, { cleanShutdown: true, recoveryPoint: 4 });
     assert.equal(log.lastStableOffset, 3, 'the open transaction is known after a clean restart');
-    assert.equal(log.append(await b(2, 't2', true)).duplicate, true);
+    assert.equal(log.appendAsLeader(await b(2, 't2', true)).duplicate, true);
     log.close();
     // without snapshots (as after a crash before any was written) the log itself is replayed
     for (const n of readdirSync(ldir)) if (n.endsWith('.snapshot')) await rm(join(ldir, n));
@@ -150,17 +150,17 @@ test('abort index entries reach the disk with the log flush and before a produce
       baseSequence: 0,
       transactional: true,
     });
-    log.append(txn);
-    log.append(markerBatch(7, 0, false, 0));
+    log.appendAsLeader(txn);
+    log.appendAsLeader(markerBatch(7, 0, false, 0));
     const index = join(ldir, '00000000000000000000.txnindex');
     await log.flush();
     assert.equal(synced.filter((p) => p === index).length, 1, `synced: ${synced.join(', ')}`);
     // nothing new in the index: the next flush leaves it alone
-    log.append(await encodeBatch({ records: [{ key: null, value: 'y' }] }));
+    log.appendAsLeader(await encodeBatch({ records: [{ key: null, value: 'y' }] }));
     await log.flush();
     assert.equal(synced.filter((p) => p === index).length, 1);
     // an abort followed at once by a snapshot (segment roll): the snapshot must not be on disk before the entry
-    log.append(
+    log.appendAsLeader(
       await encodeBatch({
         records: [{ key: null, value: 'z' }],
         producerId: 8,
@@ -169,12 +169,12 @@ test('abort index entries reach the disk with the log flush and before a produce
         transactional: true,
       }),
     );
-    log.append(markerBatch(8, 0, false, 0));
+    log.appendAsLeader(markerBatch(8, 0, false, 0));
     const ti = new TxnIndex(ldir, 0);
     assert.equal(ti.entries().length, 2);
-    assert.equal((log as unknown as { txnIndexes: Map<number, TxnIndex> }).txnIndexes.get(0)!.needsSync, true);
+    assert.equal(log.segmentsForCleaner()[0]!.txnIndex!.needsSync, true);
     log.takeProducerSnapshot();
-    assert.equal((log as unknown as { txnIndexes: Map<number, TxnIndex> }).txnIndexes.get(0)!.needsSync, false);
+    assert.equal(log.segmentsForCleaner()[0]!.txnIndex!.needsSync, false);
     log.close();
   });
 });

@@ -88,7 +88,7 @@ interface Context<S> {
 
 /** The single call into a partition log for a leader append (storage may rename it; only this line changes). */
 export function appendToLog(log: PartitionLog, batch: Buffer, meta?: AppendMeta): AppendResult {
-  return log.append(batch, meta);
+  return log.appendAsLeader(batch, meta);
 }
 
 /** The error code a failed write is reported with. */

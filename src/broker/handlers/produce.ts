@@ -170,9 +170,9 @@ export function produce(broker: Broker): Handler<typeof Produce> {
       if (code !== 0)
         return failed(index, code, `${topic}-${index} is not part of an ongoing transaction of producer ${pid}.`);
     }
-    let res: ReturnType<PartitionLog['append']>;
+    let res: ReturnType<PartitionLog['appendAsLeader']>;
     try {
-      res = log.append(batches, { recordCount: v.recordCount, maxTimestamp: v.maxTimestamp });
+      res = log.appendAsLeader(batches, { recordCount: v.recordCount, maxTimestamp: v.maxTimestamp });
     } catch (err) {
       if (err instanceof StorageError) return failed(index, err.code, err.message);
       throw err;

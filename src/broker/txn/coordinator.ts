@@ -10,7 +10,7 @@
  * markers in every partition, the staged offsets and the Complete record are all appended before EndTxn answers.
  */
 import { ErrorCode } from '../../protocol/errors.js';
-import { buildBatch, encodeRecords } from '../../protocol/records/batch.js';
+import { markerBatch } from '../../protocol/records/control.js';
 import type { Logger } from '../../storage/logger.js';
 import type { LogManager } from '../../storage/log-manager.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
@@ -42,37 +42,6 @@ export interface TransactionCoordinatorDeps {
 }
 
 type PartitionErrors = Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>;
-
-/** A COMMIT (true) or ABORT marker batch: one control record, key (version 0, type), value (version 0, coordinator epoch). */
-export function markerBatch(
-  producerId: number,
-  producerEpoch: number,
-  commit: boolean,
-  coordinatorEpoch: number,
-  now = Date.now(),
-): Buffer {
-  const key = Buffer.alloc(4);
-  key.writeInt16BE(0, 0);
-  key.writeInt16BE(commit ? 1 : 0, 2);
-  const value = Buffer.alloc(6);
-  value.writeInt16BE(0, 0);
-  value.writeInt32BE(coordinatorEpoch, 2);
-  const enc = encodeRecords([{ key, value, timestamp: now }], now);
-  return buildBatch(
-    {
-      recordCount: 1,
-      lastOffsetDelta: 0,
-      baseTimestamp: enc.baseTimestamp,
-      maxTimestamp: enc.maxTimestamp,
-      producerId,
-      producerEpoch,
-      baseSequence: -1,
-      transactional: true,
-      control: true,
-    },
-    enc.data,
-  );
-}
 
 export class TransactionCoordinator implements PartitionCoordinator {
   readonly topic = TXN_TOPIC;

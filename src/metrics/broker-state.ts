@@ -1,0 +1,100 @@
+/**
+ * What the metrics read from the broker at scrape time, through a few small accessor functions: the partitions
+ * this broker holds (with leader, replicas and in-sync replicas, log size and offsets), the consumer groups (state,
+ * members, committed offsets) and the parked fetches. The broker core is being reshaped for clusters (replica
+ * manager, metadata view); keeping every read here means the metrics follow it by changing this file alone.
+ */
+import type { Broker } from '../broker/broker.js';
+
+export interface PartitionState {
+  topic: string;
+  partition: number;
+  internal: boolean;
+  /** Node id of the leader, -1 when the partition has none (offline). */
+  leader: number;
+  replicas: number[];
+  isr: number[];
+  /** Bytes in the partition's log on this broker. */
+  size: number;
+  segments: number;
+  logStartOffset: number;
+  logEndOffset: number;
+  highWatermark: number;
+}
+
+/** The partitions whose log lives on this broker. A single node leads each of them with itself as only replica. */
+export function partitionStates(broker: Broker): PartitionState[] {
+  const out: PartitionState[] = [];
+  const self = broker.nodeId;
+  for (const topic of broker.topics.names()) {
+    const logs = broker.topics.partitionsOf(topic);
+    if (logs === undefined) continue;
+    const internal = broker.topics.isInternal(topic);
+    for (const log of logs) {
+      if (log.isClosed) continue;
+      out.push({
+        topic,
+        partition: log.partition,
+        internal,
+        leader: self,
+        replicas: [self],
+        isr: [self],
+        size: log.size,
+        segments: log.segmentCount,
+        logStartOffset: log.logStartOffset,
+        logEndOffset: log.logEndOffset,
+        highWatermark: log.highWatermark,
+      });
+    }
+  }
+  return out;
+}
+
+/** Topic names this broker knows, for dropping the per-topic series of deleted topics. */
+export function topicNames(broker: Broker): Set<string> {
+  return new Set(broker.topics.names());
+}
+
+export interface GroupState {
+  group: string;
+  /** Kafka's state name: Empty, Stable, PreparingRebalance, CompletingRebalance, Assigning, Reconciling, ... */
+  state: string;
+  /** classic or consumer (KIP-848). */
+  type: string;
+  members: number;
+}
+
+/** Consumer groups this broker coordinates. */
+export function groupStates(broker: Broker): GroupState[] {
+  return broker.groups.listGroups([], []).map((g) => ({
+    group: g.groupId,
+    state: g.groupState,
+    type: g.groupType,
+    members: broker.groups.describeGroup(g.groupId).members.length,
+  }));
+}
+
+export interface CommittedOffset {
+  group: string;
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/** Committed offsets of every group this broker coordinates (groups with offsets and no members are Empty). */
+export function committedOffsets(broker: Broker): CommittedOffset[] {
+  const out: CommittedOffset[] = [];
+  for (const g of broker.groups.listGroups([], [])) {
+    const byTopic = broker.groups.committedOffsets(g.groupId);
+    if (byTopic === undefined) continue;
+    for (const [topic, parts] of byTopic) {
+      for (const [partition, v] of parts) out.push({ group: g.groupId, topic, partition, offset: v.offset });
+    }
+  }
+  return out;
+}
+
+/** Fetches parked waiting for data (Kafka's fetch purgatory). */
+export function fetchPurgatorySize(broker: Broker): number {
+  return broker.waiters.size;
+}
