@@ -3,7 +3,12 @@
  * (as Kafka does, so a client's pipelined produce requests append in order), and writes responses in that order.
  *
  * Bad input never reaches the heap unchecked: a frame size is checked against socket.request.max.bytes before a
- * byte of it is buffered, and any frame that does not decode closes this connection only, logged once.
+ * byte of it is buffered, and any frame that does not decode closes this connection only, logged once (and rate
+ * limited per reason, so a flood of bad connections cannot flood the log).
+ *
+ * Everything that runs on behalf of one request (the handler, the promise it returns, the encoding of its
+ * response) is guarded: a failure there closes this connection only and is logged once at ERROR with the API,
+ * version, client id (escaped: it is whatever bytes the client sent) and peer.
  */
 import type { Socket } from 'node:net';
 import { API_BY_KEY } from '../protocol/messages/index.js';
@@ -12,6 +17,7 @@ import { decodeRequestHeader, encodeResponseHeader, skipTaggedFields, type Reque
 import { DecodeError, Reader, Writer } from '../protocol/primitives.js';
 import type { Api } from '../protocol/schema.js';
 import type { Logger } from '../storage/logger.js';
+import { escapeBytesForLog, LogLimiter } from './logger.js';
 import { UNSUPPORTED_VERSION, type Dispatcher } from './dispatch.js';
 import { Context, type ListenerContext } from './request-context.js';
 import { channels, type ConnectionEvent, type RequestEvent } from './observe.js';
@@ -22,6 +28,27 @@ export interface ConnectionLimits {
 }
 
 let nextConnectionId = 1;
+
+/** One limiter per logger (that is, per broker), shared by its connections. */
+const closeWarnings = new WeakMap<Logger, LogLimiter>();
+const requestFailures = new WeakMap<Logger, LogLimiter>();
+
+function limiter(map: WeakMap<Logger, LogLimiter>, log: Logger, level: 'warn' | 'error'): LogLimiter {
+  let l = map.get(log);
+  if (l === undefined) {
+    l = new LogLimiter(log, level === 'warn' ? 5 : 20, 10_000, level);
+    map.set(log, l);
+  }
+  return l;
+}
+
+/** The client id of a request frame as the bytes that arrived, escaped for a log line. */
+function loggedClientId(frame: Buffer): string {
+  if (frame.length < 10) return '-';
+  const n = frame.readInt16BE(8);
+  if (n < 0) return '-';
+  return escapeBytesForLog(frame.subarray(10, Math.min(frame.length, 10 + n)));
+}
 
 export class Connection {
   readonly id = nextConnectionId++;
@@ -54,7 +81,7 @@ export class Connection {
     this.log = logger;
     socket.setNoDelay(true);
     if (limits.idleTimeoutMs > 0) {
-      socket.setTimeout(limits.idleTimeoutMs, () => this.close('idle for connections.max.idle.ms'));
+      socket.setTimeout(limits.idleTimeoutMs, () => this.close('idle for connections.max.idle.ms', 'idle'));
     }
     socket.on('data', (d) => this.onData(d));
     socket.on('error', (err) => this.log.debug({ conn: this.remote, err: err.message }, 'socket error'));
@@ -75,11 +102,39 @@ export class Connection {
     } satisfies ConnectionEvent);
   }
 
-  close(reason?: string): void {
+  /**
+   * Closes the connection; with a reason, warns (rate limited per `kind`, the reason without its varying details).
+   * Anything in `reason` that a client sent must already be escaped.
+   */
+  close(reason?: string, kind = reason): void {
     if (this.closed) return;
     this.closed = true;
-    if (reason) this.log.warn({ conn: this.remote }, `closing connection: ${reason}`);
+    if (reason) {
+      limiter(closeWarnings, this.log, 'warn').write(
+        `closing connection: ${kind}`,
+        { conn: this.remote },
+        `closing connection: ${reason}`,
+      );
+    }
     this.socket.destroy();
+  }
+
+  /** A request failed after it decoded (handler, its promise, or the encoding of its response): close, log once. */
+  private fail(api: Api, header: RequestHeader, frame: Buffer, stage: string, err: unknown): void {
+    if (this.closed) return;
+    limiter(requestFailures, this.log, 'error').write(
+      `request failed: ${api.name}`,
+      {
+        conn: this.remote,
+        api: api.name,
+        version: header.apiVersion,
+        correlationId: header.correlationId,
+        clientId: loggedClientId(frame),
+        err: String((err as Error)?.stack ?? err),
+      },
+      `${api.name} v${header.apiVersion} request failed in ${stage}; closing the connection`,
+    );
+    this.close();
   }
 
   private onData(data: Buffer): void {
@@ -95,6 +150,7 @@ export class Connection {
             size < 8
               ? `invalid request size ${size}`
               : `request of ${size} bytes exceeds socket.request.max.bytes (${this.limits.maxRequestBytes})`,
+            size < 8 ? 'invalid request size' : 'request too large',
           );
           return;
         }
@@ -156,6 +212,7 @@ export class Connection {
             this.pump();
           },
           (err) => {
+            // handle() settles its promise only after catching; this is a backstop.
             this.log.error({ conn: this.remote, err: String(err?.stack ?? err) }, 'request failed');
             this.close();
           },
@@ -176,22 +233,40 @@ export class Connection {
       this.close('request header does not decode');
       return undefined;
     }
+    try {
+      return this.handleDecoded(frame, r, header, arrived);
+    } catch (err) {
+      // Only reachable through a bug outside the guarded steps below; still costs only this connection.
+      this.log.error({ conn: this.remote, err: String((err as Error)?.stack ?? err) }, 'request failed');
+      this.close();
+      return undefined;
+    }
+  }
+
+  private handleDecoded(frame: Buffer, r: Reader, header: RequestHeader, arrived: number): Promise<void> | undefined {
     const api = API_BY_KEY.get(header.apiKey);
     const entry = this.dispatcher.lookup(header.apiKey);
     if (api === undefined || entry === undefined) {
-      this.close(`unsupported API key ${header.apiKey} (client ${header.clientId ?? '-'})`);
+      this.close(`unsupported API key ${header.apiKey} (client ${loggedClientId(frame)})`, 'unsupported API key');
       return undefined;
     }
     if (!entry.api.supports(header.apiVersion) || header.apiVersion > entry.maxVersion) {
       if (header.apiKey === ApiVersions.key) {
         // Answer in v0 form so that a newer client learns our range and retries with a version we speak.
-        this.send(ApiVersions, 0, header.correlationId, {
-          errorCode: UNSUPPORTED_VERSION,
-          apiKeys: this.dispatcher.advertised(),
-        });
+        try {
+          this.send(ApiVersions, 0, header.correlationId, {
+            errorCode: UNSUPPORTED_VERSION,
+            apiKeys: this.dispatcher.advertised(),
+          });
+        } catch (err) {
+          this.fail(api, header, frame, 'encoding the response', err);
+        }
         return undefined;
       }
-      this.close(`unsupported version ${header.apiVersion} of ${api.name} (client ${header.clientId ?? '-'})`);
+      this.close(
+        `unsupported version ${header.apiVersion} of ${api.name} (client ${loggedClientId(frame)})`,
+        'unsupported version',
+      );
       return undefined;
     }
     let body: unknown;
@@ -200,7 +275,10 @@ export class Connection {
       body = api.requestCodec(header.apiVersion).decode(r);
     } catch (err) {
       const why = err instanceof DecodeError ? err.message : String(err);
-      this.close(`malformed ${api.name} v${header.apiVersion} request: ${why}`);
+      this.close(
+        `malformed ${api.name} v${header.apiVersion} request from client ${loggedClientId(frame)}: ${why}`,
+        'malformed request',
+      );
       return undefined;
     }
     const ctx = new Context(header, this, this.listener);
@@ -209,17 +287,31 @@ export class Connection {
     try {
       result = entry.handler(ctx, body);
     } catch (err) {
-      this.log.error({ conn: this.remote, api: api.name, err: String((err as Error)?.stack ?? err) }, 'handler failed');
-      this.close();
+      this.fail(api, header, frame, 'its handler', err);
       return undefined;
     }
     if (result instanceof Promise) {
-      return result.then((res) => {
-        const sent = res !== null && !this.closed ? this.send(api, header.apiVersion, header.correlationId, res) : 0;
-        if (channels.request.hasSubscribers) this.observe(api, header, frame.length, sent, arrived, started, res);
-      });
+      return result.then(
+        (res) => {
+          let sent = 0;
+          try {
+            if (res !== null && !this.closed) sent = this.send(api, header.apiVersion, header.correlationId, res);
+          } catch (err) {
+            this.fail(api, header, frame, 'encoding the response', err);
+            return;
+          }
+          if (channels.request.hasSubscribers) this.observe(api, header, frame.length, sent, arrived, started, res);
+        },
+        (err) => this.fail(api, header, frame, 'its handler', err),
+      );
     }
-    const sent = result !== null ? this.send(api, header.apiVersion, header.correlationId, result) : 0;
+    let sent = 0;
+    try {
+      if (result !== null) sent = this.send(api, header.apiVersion, header.correlationId, result);
+    } catch (err) {
+      this.fail(api, header, frame, 'encoding the response', err);
+      return undefined;
+    }
     if (channels.request.hasSubscribers) this.observe(api, header, frame.length, sent, arrived, started, result);
     return undefined;
   }

@@ -110,3 +110,127 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 export function componentLogger(parent: Logger, component: string): Logger {
   return parent.child({ component });
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Text from clients
+
+const ESCAPED: Record<number, string> = { 9: '\\t', 10: '\\n', 13: '\\r', 92: '\\\\' };
+const MAX_LOGGED_CHARS = 256;
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, '0');
+}
+
+/**
+ * Makes a name or id that a client sent safe for a log line: control characters (C0, DEL, C1), lone surrogates,
+ * the replacement character a decoder put where bytes were not UTF-8, and backslashes are shown as escapes, and a
+ * long value is cut (with its length noted). Printable text, non-ASCII letters included, stays as it is.
+ */
+export function escapeForLog(s: string | null | undefined): string {
+  if (s === null || s === undefined) return '-';
+  let out = '';
+  const n = Math.min(s.length, MAX_LOGGED_CHARS);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f && c !== 0x5c) {
+      out += s[i];
+    } else if (ESCAPED[c] !== undefined) {
+      out += ESCAPED[c];
+    } else if (c < 0x20 || (c >= 0x7f && c < 0xa0)) {
+      out += `\\x${hex2(c)}`;
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      out += s[i]! + s[i + 1]!;
+      i++;
+    } else if ((c >= 0xd800 && c <= 0xdfff) || c === 0xfffd || c === 0x2028 || c === 0x2029) {
+      out += `\\u${c.toString(16).padStart(4, '0')}`;
+    } else {
+      out += s[i];
+    }
+  }
+  if (s.length > n) out += `...(${s.length} chars)`;
+  return out;
+}
+
+/**
+ * Like escapeForLog, for the raw bytes a client sent as a string: bytes that do not form valid UTF-8 are shown
+ * as \xNN, so that the log shows what arrived rather than replacement characters.
+ */
+export function escapeBytesForLog(b: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  const n = Math.min(b.length, MAX_LOGGED_CHARS * 4);
+  while (i < n) {
+    const c = b[i]!;
+    const len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    let valid = len > 0 && i + len <= b.length;
+    for (let k = 1; valid && k < len; k++) valid = (b[i + k]! & 0xc0) === 0x80;
+    if (valid && len === 3) {
+      const cp = ((c & 0x0f) << 12) | ((b[i + 1]! & 0x3f) << 6);
+      valid = cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff); // no overlong forms, no encoded surrogates
+    } else if (valid && len === 4) {
+      const cp = ((c & 0x07) << 18) | ((b[i + 1]! & 0x3f) << 12);
+      valid = cp >= 0x10000 && cp <= 0x10ffff;
+    }
+    if (!valid) {
+      out += `\\x${hex2(c)}`;
+      i++;
+      continue;
+    }
+    out += escapeForLog(Buffer.from(b.subarray(i, i + len)).toString('utf8'));
+    i += len;
+  }
+  if (b.length > n) out += `...(${b.length} bytes)`;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Repeated warnings
+
+/** What LogLimiter writes to: pino's logger and the storage layer's Logger interface both fit. */
+export interface LineSink {
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/**
+ * Limits a warning that a flood of bad clients could repeat without end (a closed connection, say): per reason,
+ * the first `burst` lines of each interval are written and the rest only counted; when the interval ends, one line
+ * says how many were suppressed.
+ */
+export class LogLimiter {
+  private readonly windows = new Map<string, { start: number; written: number; suppressed: number }>();
+
+  constructor(
+    private readonly log: LineSink,
+    private readonly burst = 5,
+    private readonly intervalMs = 10_000,
+    private readonly level: 'warn' | 'error' = 'warn',
+  ) {}
+
+  /** Writes (or counts) one line for `reason`. Returns true when it was written. */
+  write(reason: string, fields: Record<string, unknown>, msg: string): boolean {
+    const t = Date.now();
+    let w = this.windows.get(reason);
+    if (w === undefined || t - w.start >= this.intervalMs) {
+      w = { start: t, written: 0, suppressed: 0 };
+      this.windows.set(reason, w);
+    }
+    if (w.written < this.burst) {
+      w.written++;
+      this.log[this.level](fields, msg);
+      return true;
+    }
+    if (w.suppressed++ === 0) {
+      const window = w;
+      const flush = () => {
+        if (this.windows.get(reason) === window) this.windows.delete(reason);
+        this.log[this.level](
+          { reason, suppressed: window.suppressed },
+          `${window.suppressed} more "${reason}" warnings suppressed in ${this.intervalMs} ms`,
+        );
+      };
+      setTimeout(flush, Math.max(0, window.start + this.intervalMs - t)).unref();
+    }
+    return false;
+  }
+}

@@ -184,6 +184,24 @@ async function runStart(flags: StartFlags): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Whatever runs for one request is guarded in the connection; anything that still escapes (a timer, a stray
+  // promise) is logged, and the broker is closed cleanly (logs flushed, partitions closed) before exiting non-zero,
+  // because the process state after an unknown failure cannot be trusted.
+  const onFatal = (kind: string) => (err: unknown) => {
+    log.fatal({ err }, `${kind}: stopping the broker`);
+    if (stopping) process.exit(EXIT_FAILURE);
+    stopping = true;
+    if (!broker) process.exit(EXIT_FAILURE);
+    broker.close().then(
+      () => process.exit(EXIT_FAILURE),
+      (closeErr: unknown) => {
+        log.error({ err: closeErr }, 'error while stopping the broker');
+        process.exit(EXIT_FAILURE);
+      },
+    );
+  };
+  process.on('uncaughtException', onFatal('uncaught exception'));
+  process.on('unhandledRejection', onFatal('unhandled promise rejection'));
 
   try {
     // The merged properties already carry --port/--host/--data-dir, so they are the single source of truth.

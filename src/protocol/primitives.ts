@@ -231,6 +231,14 @@ export class Writer {
 
   int64(v: number): this {
     this.ensure(8);
+    // A decoded int64 beyond 2^53 is a rounded number, and one near the type's limits rounds out of its range:
+    // such a value (echoed back from a request, say) is written as the nearest limit rather than thrown on.
+    if (v >= 2 ** 63 || v < -(2 ** 63) || Number.isNaN(v)) {
+      this.buf.writeInt32BE(v > 0 ? 0x7fffffff : Number.isNaN(v) ? 0 : -0x80000000, this.pos);
+      this.buf.writeUInt32BE(v > 0 ? 0xffffffff : 0, this.pos + 4);
+      this.pos += 8;
+      return this;
+    }
     const hi = Math.floor(v / TWO_32);
     const lo = v - hi * TWO_32;
     this.buf.writeInt32BE(hi, this.pos);

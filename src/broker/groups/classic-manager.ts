@@ -25,6 +25,7 @@ import {
 } from './classic.js';
 import type { ConsumerGroup } from './consumer.js';
 import { groupKey, groupValue } from './records.js';
+import { escapeForLog } from '../logger.js';
 
 const hbTimer = (g: string, m: string) => `hb\0${g}\0${m}`;
 const joinTimer = (g: string) => `join\0${g}`;
@@ -226,7 +227,9 @@ export class ClassicGroupManager {
     g.members.set(newId, m);
     g.staticMembers.set(req.groupInstanceId!, newId);
     if (g.leaderId === oldId) g.leaderId = newId;
-    this.d.log.info(`group ${g.groupId}: static member ${req.groupInstanceId} rejoined as ${newId} (was ${oldId})`);
+    this.d.log.info(
+      `group ${escapeForLog(g.groupId)}: static member ${escapeForLog(req.groupInstanceId)} rejoined as ${escapeForLog(newId)} (was ${escapeForLog(oldId)})`,
+    );
     if (g.state === 'Stable' && protocolsUnchanged) {
       this.scheduleHeartbeat(g, m);
       const leader = g.leaderId === newId;
@@ -266,7 +269,9 @@ export class ClassicGroupManager {
     this.d.timers.clear(syncTimer(g.groupId));
     const wasEmpty = g.state === 'Empty';
     g.transition('PreparingRebalance', this.now);
-    this.d.log.info(`group ${g.groupId}: preparing to rebalance generation ${g.generationId} (${reason})`);
+    this.d.log.info(
+      `group ${escapeForLog(g.groupId)}: preparing to rebalance generation ${g.generationId} (${reason})`,
+    );
     const maxTimeout = g.maxRebalanceTimeoutMs();
     const delay = this.d.config.groupInitialRebalanceDelayMs;
     if (wasEmpty && delay > 0) {
@@ -306,7 +311,7 @@ export class ClassicGroupManager {
     // Dynamic members that did not rejoin in time are out; static ones keep their place (KIP-345).
     for (const m of [...g.members.values()]) {
       if (m.joinWaiter === undefined && m.groupInstanceId === null) {
-        this.d.log.info(`group ${g.groupId}: member ${m.memberId} did not rejoin in time`);
+        this.d.log.info(`group ${escapeForLog(g.groupId)}: member ${escapeForLog(m.memberId)} did not rejoin in time`);
         this.removeMember(g, m);
       }
     }
@@ -315,7 +320,7 @@ export class ClassicGroupManager {
       g.protocolName = null;
       g.leaderId = null;
       g.transition('Empty', this.now);
-      this.d.log.info(`group ${g.groupId}: empty at generation ${g.generationId}`);
+      this.d.log.info(`group ${escapeForLog(g.groupId)}: empty at generation ${g.generationId}`);
       return [classicGroupRecord(g)];
     }
     if (g.leaderId === null || g.members.get(g.leaderId)?.joinWaiter === undefined) {
@@ -352,7 +357,7 @@ export class ClassicGroupManager {
       if (g.state !== 'CompletingRebalance' || g.generationId !== generation) return NONE;
       for (const m of [...g.members.values()]) {
         if (m.syncWaiter === undefined) {
-          this.d.log.info(`group ${g.groupId}: member ${m.memberId} did not sync in time`);
+          this.d.log.info(`group ${escapeForLog(g.groupId)}: member ${escapeForLog(m.memberId)} did not sync in time`);
           this.removeMember(g, m);
         }
       }
@@ -459,7 +464,9 @@ export class ClassicGroupManager {
         this.scheduleHeartbeat(g, m);
         return NONE;
       }
-      this.d.log.info(`group ${g.groupId}: member ${m.memberId} session expired after ${m.sessionTimeoutMs} ms`);
+      this.d.log.info(
+        `group ${escapeForLog(g.groupId)}: member ${escapeForLog(m.memberId)} session expired after ${m.sessionTimeoutMs} ms`,
+      );
       this.removeMember(g, m);
       return this.afterRemoval(g, `member ${m.memberId} session expired`);
     });

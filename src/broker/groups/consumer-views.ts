@@ -2,6 +2,7 @@
  * What ConsumerGroupDescribe and (for old admin tools) DescribeGroups show of a KIP-848 consumer group.
  */
 import { encodeAssignment, encodeSubscription } from '../../protocol/consumer-protocol.js';
+import { ZERO_UUID } from '../../protocol/schema.js';
 import type { TopicManager } from '../topics.js';
 import type { GroupDescription } from './api.js';
 import type { Assignment } from './assignors.js';
@@ -10,7 +11,7 @@ import type { ConsumerGroup } from './consumer.js';
 export function describeConsumerGroup(g: ConsumerGroup, topics: TopicManager) {
   const view = (a: Assignment) => ({
     topicPartitions: [...a].map(([t, s]) => ({
-      topicId: topics.get(t)?.topicId ?? '',
+      topicId: topics.get(t)?.topicId ?? ZERO_UUID, // a deleted topic has no id left
       topicName: t,
       partitions: [...s].sort((x, y) => x - y),
     })),

@@ -38,6 +38,7 @@ import {
   TargetMetadataKeyLayout,
   TargetMetadataValueLayout,
 } from './consumer-records.js';
+import { escapeForLog } from '../logger.js';
 
 export { compileTopicRegex, type HeartbeatInput, type HeartbeatOutput } from './consumer-member.js';
 
@@ -126,7 +127,7 @@ export class ConsumerGroup {
         m = new ConsumerMember(memberId, req.instanceId, req.rackId, req.clientId, req.clientHost);
         this.members.set(memberId, m);
         changed = true;
-        this.ctx.log.info(`consumer group ${this.groupId}: member ${memberId} joined`);
+        this.ctx.log.info(`consumer group ${escapeForLog(this.groupId)}: member ${escapeForLog(memberId)} joined`);
       } else {
         // Rejoining with epoch 0 drops what it owned.
         m.assigned = new Map();
@@ -375,7 +376,9 @@ export class ConsumerGroup {
     this.target.delete(m.memberId);
     this.touched.delete(m.memberId);
     this.removed.add(m.memberId);
-    this.ctx.log.info(`consumer group ${this.groupId}: member ${m.memberId} removed (${why})`);
+    this.ctx.log.info(
+      `consumer group ${escapeForLog(this.groupId)}: member ${escapeForLog(m.memberId)} removed (${why})`,
+    );
     if (rebalance) {
       this.bumpEpoch();
       for (const other of this.members.values()) this.reconcile(other);

@@ -22,6 +22,7 @@ import { restoreConsumerGroup } from './consumer-restore.js';
 import { describeAsClassic, describeConsumerGroup } from './consumer-views.js';
 import { committedValue, OffsetMetadataManager, type OffsetChange, type OffsetWrite } from './offsets.js';
 import { groupKey, parseGroupValue, parseKey, parseOffsetValue, type GroupMetadataValue } from './records.js';
+import { escapeForLog } from '../logger.js';
 
 export interface GroupShardDeps {
   config: BrokerConfig;
@@ -479,7 +480,7 @@ export class GroupShard implements CoordinatorShard {
       change.apply();
       records.push(...change.records);
       expired += gone.length;
-      this.d.log.info(`group ${groupId}: expired ${gone.length} committed offset(s)`);
+      this.d.log.info(`group ${escapeForLog(groupId)}: expired ${gone.length} committed offset(s)`);
       if (!this.offsets.hasOffsets(groupId)) forget(groupId);
     }
     return { response: expired, records };

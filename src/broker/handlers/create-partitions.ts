@@ -9,6 +9,7 @@ import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { AclOperation, topicResource } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler, RequestContext } from '../dispatch.js';
+import { internalTopicChange, tooManyNewPartitions } from '../validate.js';
 
 type Result = Encodable<ResponseOf<typeof CreatePartitions>['results'][number]>;
 type TopicIn = Parameters<Handler<typeof CreatePartitions>>[1]['topics'][number];
@@ -65,6 +66,10 @@ export function createPartitions({
         }
       }
     }
+    const internal = internalTopicChange(t.name, 'add partitions to');
+    if (internal) return fail(ErrorCode.INVALID_REQUEST, internal);
+    const tooMany = tooManyNewPartitions(t.count - topic.partitions);
+    if (tooMany) return fail(ErrorCode.INVALID_PARTITIONS, tooMany);
     const res = topics.createPartitions(t.name, t.count, validateOnly);
     return { name: t.name, errorCode: res.errorCode, errorMessage: res.errorMessage };
   };

@@ -12,6 +12,7 @@ import { AclOperation, CLUSTER, type Resource, topicResource } from '../../secur
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler, RequestContext } from '../dispatch.js';
 import { invalidTopicName } from '../topics.js';
+import { internalTopicChange, tooManyNewPartitions } from '../validate.js';
 
 type TopicOut = Encodable<ResponseOf<typeof CreateTopics>['topics'][number]>;
 type TopicIn = Parameters<Handler<typeof CreateTopics>>[1]['topics'][number];
@@ -80,6 +81,8 @@ export function createTopics({
     const badName = invalidTopicName(t.name);
     if (badName) return fail(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, badName);
     if (topics.get(t.name)) return fail(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+    const internal = internalTopicChange(t.name, 'create');
+    if (internal) return fail(t.name, ErrorCode.INVALID_REQUEST, internal);
     const nullConfigs = t.configs.filter((c) => c.value === null).map((c) => c.name);
     if (nullConfigs.length > 0) {
       return fail(
@@ -112,6 +115,8 @@ export function createTopics({
     if (numPartitions === -1) numPartitions = config.numPartitions;
     if (replicationFactor === -1) replicationFactor = config.defaultReplicationFactor;
 
+    const tooMany = tooManyNewPartitions(numPartitions);
+    if (tooMany) return fail(t.name, ErrorCode.INVALID_PARTITIONS, tooMany);
     const res = topics.create(t.name, numPartitions, replicationFactor, configs, validateOnly);
     if (res.errorCode !== 0) return fail(t.name, res.errorCode, res.errorMessage ?? '');
     const created = validateOnly ? undefined : topics.get(t.name);

@@ -9,6 +9,7 @@ import { ZERO_UUID } from '../../protocol/schema.js';
 import { AclOperation, topicResource } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
+import { internalTopicChange } from '../validate.js';
 
 type Result = Encodable<ResponseOf<typeof DeleteTopics>['responses'][number]>;
 
@@ -113,6 +114,11 @@ export function deleteTopics({
           errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
           errorMessage: `Topic '${name}' does not exist.`,
         });
+        continue;
+      }
+      const internal = internalTopicChange(name, 'delete');
+      if (internal) {
+        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: internal });
         continue;
       }
       const res = topics.delete(name);

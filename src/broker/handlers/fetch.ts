@@ -162,6 +162,9 @@ export function fetch({
 
     // The partitions of this request, merged into the session when there is one.
     const named: Want[] = [];
+    // A partition asked for twice is fetched once, as in Kafka (whose request keeps partitions in a map): 1,000
+    // copies of a big partition would otherwise read and, for old versions, down-convert it 1,000 times.
+    const asked = new Set<string>();
     for (const t of req.topics) {
       let name: string | undefined = t.topic;
       let error: number | undefined;
@@ -171,6 +174,9 @@ export function fetch({
       }
       if (name !== undefined && !mayRead(name)) error = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
       for (const p of t.partitions) {
+        const askedKey = `${useIds ? t.topicId : t.topic}/${p.partition}`;
+        if (asked.has(askedKey)) continue;
+        asked.add(askedKey);
         const w: Want = {
           topic: name ?? '',
           topicId: useIds ? t.topicId : (view.topic(name!)?.topicId ?? ZERO_UUID),

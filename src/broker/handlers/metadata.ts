@@ -69,14 +69,28 @@ export function metadata({
       for (const name of view.topicNames()) if (mayDescribe(ctx, name)) out.push(describe(name, ctx.listenerName));
     } else {
       const allowAuto = version < 4 || req.allowAutoTopicCreation;
+      // Kafka answers each topic once however often it is asked for (a list of 100,000 copies of a big topic
+      // would otherwise cost seconds of encoding).
+      const seen = new Set<string>();
       for (const t of req.topics!) {
+        const key = `${t.name ?? ''}/${t.topicId}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
         let name = t.name;
-        if (name === null || name === '') {
-          name = t.topicId !== ZERO_UUID ? (view.topicNameForId(t.topicId) ?? null) : null;
+        if ((name === null || name === '') && t.topicId !== ZERO_UUID) {
+          name = view.topicNameForId(t.topicId) ?? null;
           if (name === null) {
-            out.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: t.topicId, partitions: [] });
+            // Only v12+ can carry a null name; before, the topic id is all the client asked by.
+            const unnamed = version >= 12 ? null : '';
+            out.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: unnamed, topicId: t.topicId, partitions: [] });
             continue;
           }
+        }
+        if (name === null || name === '') {
+          // Neither a name nor an id (an unset variable on the client, say): Kafka refuses the name.
+          const bad = version >= 12 ? name : '';
+          out.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name: bad, topicId: ZERO_UUID, partitions: [] });
+          continue;
         }
         if (!mayDescribe(ctx, name)) {
           out.push({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, partitions: [] });
@@ -91,7 +105,8 @@ export function metadata({
           out.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name, partitions: [] });
           continue;
         }
-        if (allowAuto && config.autoCreateTopicsEnable) {
+        // Internal topics are created by their coordinators with their own partition counts, never by a client.
+        if (allowAuto && config.autoCreateTopicsEnable && !topics.isInternal(name)) {
           const res = topics.autoCreate(name);
           if (res.errorCode === 0) {
             out.push(describe(name, ctx.listenerName));

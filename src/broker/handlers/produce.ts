@@ -21,6 +21,7 @@ import { StorageError } from '../../storage/partition-log.js';
 import type { Handler, RequestContext } from '../dispatch.js';
 import { Partition } from '../replica-manager.js';
 import { AclOperation, topicResource } from '../../security/authorizer.js';
+import { escapeForLog } from '../logger.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 
 const TOPIC_CODECS: Record<string, Compression | undefined> = {
@@ -229,7 +230,8 @@ export function produce({
       const p = r.partitionResponses.find((x) => x.errorCode !== 0);
       if (p !== undefined) {
         req.ctx.connection.close(
-          `acks=0 produce to ${r.name}-${p.index} failed: ${errorName(p.errorCode!)} ${p.errorMessage ?? ''}`,
+          `acks=0 produce to ${escapeForLog(r.name)}-${p.index} failed: ${errorName(p.errorCode!)} ${escapeForLog(p.errorMessage ?? '')}`,
+          'acks=0 produce failed',
         );
         break;
       }
