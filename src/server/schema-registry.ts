@@ -5,7 +5,6 @@
  */
 import { parseHttpListener } from '../broker/config/values.js';
 import type { HttpEndpoint } from '../http/server.js';
-import { startRegistryService } from '../registry/service.js';
 import type { CompatibilityLevel } from '../registry/types/index.js';
 import type { ServiceDefinition } from './index.js';
 
@@ -17,6 +16,7 @@ export const schemaRegistryService: ServiceDefinition = {
     const endpoints = ((v.get('schema.registry.listeners') as string[] | undefined) ?? []).map(
       (l) => parseHttpListener(l) as HttpEndpoint,
     );
+    const { startRegistryService } = await import('../registry/service.js');
     const running = await startRegistryService({
       bootstrap: ctx.bootstrap,
       endpoints,

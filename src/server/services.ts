@@ -4,9 +4,6 @@
  */
 import { parseHttpListener } from '../broker/config/values.js';
 import type { HttpEndpoint } from '../http/server.js';
-import { startConsoleService } from '../console/service.js';
-import { startMetricsService } from '../metrics/service.js';
-import { startSqlServer } from '../sql/server.js';
 import { schemaRegistryService } from './schema-registry.js';
 import type { ServiceContext, ServiceDefinition } from './index.js';
 
@@ -25,13 +22,15 @@ export const SERVICES: ServiceDefinition[] = [
   {
     name: 'metrics',
     enabledKey: 'metrics.enabled',
-    start: (ctx) =>
-      startMetricsService({ broker: ctx.broker, endpoints: endpointsOf(ctx, 'metrics.listeners'), logger: ctx.logger }),
+    // Each service's code is loaded only when it is turned on: a broker that serves none starts as fast as before.
+    start: async (ctx) =>
+      (await import('../metrics/service.js')).startMetricsService({ broker: ctx.broker, endpoints: endpointsOf(ctx, 'metrics.listeners'), logger: ctx.logger }),
   },
   {
     name: 'ksql',
     enabledKey: 'ksql.enabled',
     start: async (ctx) => {
+      const { startSqlServer } = await import('../sql/server.js');
       const server = await startSqlServer({
         onPortInUse: (url) => ctx.logger.warn({ url }, 'ksql: listener address in use; streaming SQL not served there'),
         bootstrap: ctx.bootstrap,
@@ -50,8 +49,8 @@ export const SERVICES: ServiceDefinition[] = [
     // Last: the console offers a page for each service started before it (schema registry, SQL, ...).
     name: 'console',
     enabledKey: 'console.enabled',
-    start: (ctx) =>
-      startConsoleService({
+    start: async (ctx) =>
+      (await import('../console/service.js')).startConsoleService({
         bootstrap: ctx.bootstrap,
         endpoints: endpointsOf(ctx, 'console.listeners'),
         logger: ctx.logger,
