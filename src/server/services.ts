@@ -24,7 +24,11 @@ export const SERVICES: ServiceDefinition[] = [
     enabledKey: 'metrics.enabled',
     // Each service's code is loaded only when it is turned on: a broker that serves none starts as fast as before.
     start: async (ctx) =>
-      (await import('../metrics/service.js')).startMetricsService({ broker: ctx.broker, endpoints: endpointsOf(ctx, 'metrics.listeners'), logger: ctx.logger }),
+      (await import('../metrics/service.js')).startMetricsService({
+        broker: ctx.broker,
+        endpoints: endpointsOf(ctx, 'metrics.listeners'),
+        logger: ctx.logger,
+      }),
   },
   {
     name: 'ksql',
