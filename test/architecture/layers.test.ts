@@ -8,6 +8,21 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { projectRoot } from '../helpers/spec.js';
 
+const EVERY_LAYER_BELOW_SERVER = [
+  'protocol',
+  'storage',
+  'security',
+  'broker',
+  'cluster',
+  'client',
+  'http',
+  'registry',
+  'datagen',
+  'sql',
+  'metrics',
+  'console',
+];
+
 const ALLOWED: Record<string, string[]> = {
   protocol: ['protocol'],
   storage: ['protocol', 'storage'],
@@ -21,37 +36,9 @@ const ALLOWED: Record<string, string[]> = {
   sql: ['protocol', 'client', 'http', 'registry', 'sql'],
   metrics: ['protocol', 'storage', 'broker', 'cluster', 'http', 'metrics'],
   console: ['protocol', 'client', 'http', 'registry', 'sql', 'metrics', 'console'],
-  server: [
-    'protocol',
-    'storage',
-    'security',
-    'broker',
-    'cluster',
-    'client',
-    'http',
-    'registry',
-    'datagen',
-    'sql',
-    'metrics',
-    'console',
-    'server',
-  ],
-  cli: [
-    'protocol',
-    'storage',
-    'security',
-    'broker',
-    'cluster',
-    'client',
-    'http',
-    'registry',
-    'datagen',
-    'sql',
-    'metrics',
-    'console',
-    'server',
-    'cli',
-  ],
+  // The composition root and the command line sit on everything below them.
+  server: [...EVERY_LAYER_BELOW_SERVER, 'server'],
+  cli: [...EVERY_LAYER_BELOW_SERVER, 'server', 'cli'],
 };
 
 function files(dir: string): string[] {
