@@ -11,7 +11,6 @@ import { DeleteTopics } from '../protocol/messages/delete-topics.js';
 import { DescribeCluster } from '../protocol/messages/describe-cluster.js';
 import { DescribeConfigs } from '../protocol/messages/describe-configs.js';
 import { DescribeGroups } from '../protocol/messages/describe-groups.js';
-import { FindCoordinator } from '../protocol/messages/find-coordinator.js';
 import { IncrementalAlterConfigs } from '../protocol/messages/incremental-alter-configs.js';
 import { ListGroups } from '../protocol/messages/list-groups.js';
 import { OffsetCommit } from '../protocol/messages/offset-commit.js';
@@ -344,27 +343,8 @@ export class Admin {
   // -------------------------------------------------------------------------------------------------------------
   // Groups
 
-  private async coordinatorOf(groupId: string): Promise<number> {
-    return this.cluster.retry(async () => {
-      const conn = await this.cluster.anyConnection();
-      const v = conn.versions.get(FindCoordinator.key) ?? -1;
-      const res = await conn.send(FindCoordinator, { key: groupId, keyType: 0, coordinatorKeys: [groupId] });
-      const c =
-        v >= 4
-          ? res.coordinators[0]
-          : {
-              nodeId: res.nodeId,
-              host: res.host,
-              port: res.port,
-              errorCode: res.errorCode,
-              errorMessage: res.errorMessage,
-            };
-      if (!c) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `no coordinator for ${groupId}`);
-      check(c.errorCode, `coordinator of group ${groupId}`, c.errorMessage);
-      if (!this.cluster.brokers.has(c.nodeId))
-        this.cluster.brokers.set(c.nodeId, { nodeId: c.nodeId, host: c.host, port: c.port, rack: null });
-      return c.nodeId;
-    });
+  private coordinatorOf(groupId: string): Promise<number> {
+    return this.cluster.findCoordinator(groupId, 0, `coordinator of group ${groupId}`);
   }
 
   /** Groups on every broker. */

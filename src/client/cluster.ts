@@ -3,6 +3,7 @@
  * Metadata is fetched for the topics the client uses and refreshed when a broker says a leader moved, when a topic
  * is unknown, or when it gets old. Connections that fail are re-opened with exponential backoff.
  */
+import { FindCoordinator } from '../protocol/messages/find-coordinator.js';
 import { Metadata } from '../protocol/messages/metadata.js';
 import type { Api, Encodable, ResponseOf } from '../protocol/schema.js';
 import { BrokerConnection, type SendOptions } from './connection.js';
@@ -196,6 +197,33 @@ export class Cluster {
    */
   coordinatorConnection(nodeId: number): Promise<BrokerConnection> {
     return this.connection(COORDINATOR_BASE - nodeId);
+  }
+
+  /**
+   * The coordinator of a group (keyType 0) or transactional id (keyType 1), found with FindCoordinator in whichever
+   * form the broker speaks (v4+ answer a list) and remembered as a broker; `what` names it in errors. Retried.
+   */
+  findCoordinator(key: string, keyType: 0 | 1, what: string): Promise<number> {
+    return this.retry(async () => {
+      const conn = await this.anyConnection();
+      const v = conn.versions.get(FindCoordinator.key) ?? 0;
+      const res = await conn.send(FindCoordinator, { key, keyType, coordinatorKeys: [key] });
+      const c =
+        v >= 4
+          ? res.coordinators[0]
+          : {
+              nodeId: res.nodeId,
+              host: res.host,
+              port: res.port,
+              errorCode: res.errorCode,
+              errorMessage: res.errorMessage,
+            };
+      if (!c) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `no coordinator for ${what}`);
+      if (c.errorCode !== 0) throw errorFor(c.errorCode, what, c.errorMessage);
+      if (!this.brokers.has(c.nodeId))
+        this.brokers.set(c.nodeId, { nodeId: c.nodeId, host: c.host, port: c.port, rack: null });
+      return c.nodeId;
+    });
   }
 
   /** Some live connection: a known broker if any answers, else a bootstrap server. */

@@ -793,27 +793,8 @@ export class Producer<K = unknown, V = unknown> {
   /** Finds the transaction coordinator (FindCoordinator with key type 1). */
   private async findTxnCoordinator(): Promise<number> {
     const id = this.requireTransactional();
-    return this.cluster.retry(async () => {
-      const conn = await this.cluster.anyConnection();
-      const v = conn.versions.get(FindCoordinator.key) ?? 0;
-      const res = await conn.send(FindCoordinator, { key: id, keyType: 1, coordinatorKeys: [id] });
-      const c =
-        v >= 4
-          ? res.coordinators[0]
-          : {
-              nodeId: res.nodeId,
-              host: res.host,
-              port: res.port,
-              errorCode: res.errorCode,
-              errorMessage: res.errorMessage,
-            };
-      if (!c) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'FindCoordinator returned no coordinator');
-      if (c.errorCode !== 0) throw errorFor(c.errorCode, `transaction coordinator of ${id}`, c.errorMessage);
-      if (!this.cluster.brokers.has(c.nodeId))
-        this.cluster.brokers.set(c.nodeId, { nodeId: c.nodeId, host: c.host, port: c.port, rack: null });
-      this.txnCoordinator = c.nodeId;
-      return c.nodeId;
-    });
+    this.txnCoordinator = await this.cluster.findCoordinator(id, 1, `transaction coordinator of ${id}`);
+    return this.txnCoordinator;
   }
 
   /**
