@@ -26,6 +26,7 @@ import { leadEveryPartitionHere } from './local-leadership.js';
 import { createLogger } from './logger.js';
 import { type Endpoint, LocalMetadataView } from './metadata-view.js';
 import { ReplicaManager } from './replica-manager.js';
+import { SchemaValidator } from './schema-validation.js';
 import type { ListenerContext } from './request-context.js';
 import { TopicManager } from './topics.js';
 import { TransactionCoordinator } from './txn/coordinator.js';
@@ -94,6 +95,8 @@ export class Broker implements BrokerServices {
   readonly fetchSessions: FetchSessionCache;
   readonly dispatcher: Dispatcher;
   readonly authorizer: Authorizer;
+  /** Broker-side schema id validation (topics with confluent.*.schema.validation); the registry attaches to it. */
+  readonly schemas: SchemaValidator;
   /** Every client listener, bound, in `listeners` order. */
   readonly listeners: BoundListener[] = [];
   /** HTTP services and other companions started beside the broker (src/server), stopped before it. */
@@ -117,6 +120,7 @@ export class Broker implements BrokerServices {
     this.fetchSessions = parts.fetchSessions;
     this.dispatcher = parts.dispatcher;
     this.authorizer = parts.authorizer;
+    this.schemas = new SchemaValidator(parts.config.values.get('confluent.schema.registry.url') as string | null);
   }
 
   get nodeId(): number {

@@ -4,6 +4,7 @@
  * application.
  */
 import { parseHttpListener } from '../broker/config/values.js';
+import { recordNameOf, type SchemaIdSource } from '../broker/schema-validation.js';
 import type { HttpEndpoint } from '../http/server.js';
 import type { CompatibilityLevel } from '../registry/types/index.js';
 import type { ServiceDefinition } from './index.js';
@@ -26,6 +27,33 @@ export const schemaRegistryService: ServiceDefinition = {
       ).toUpperCase() as CompatibilityLevel,
       log: ctx.logger,
     });
-    return { urls: running.urls, close: () => running.close() };
+    // Topics with broker-side schema validation ask this registry about the ids their records carry.
+    const names = new Map<number, string | null>();
+    const source: SchemaIdSource = {
+      describe(id) {
+        const uses = (() => {
+          try {
+            return running.registry.usesOf(id, false);
+          } catch {
+            return null; // no such schema
+          }
+        })();
+        if (uses === null) return null;
+        let recordName = names.get(id);
+        if (recordName === undefined) {
+          const s = running.registry.schemaById(id);
+          names.set(id, (recordName = recordNameOf(s.schemaType, s.schema)));
+        }
+        return { subjects: [...new Set(uses.map((u) => u.subject))], recordName };
+      },
+    };
+    ctx.broker.schemas.attach(source);
+    return {
+      urls: running.urls,
+      close: async () => {
+        ctx.broker.schemas.detach(source);
+        await running.close();
+      },
+    };
   },
 };

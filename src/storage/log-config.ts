@@ -54,6 +54,24 @@ function throttledReplicas(v: string): string | null {
   return null;
 }
 
+/** Confluent's subject name strategies, by the class names its serializers and Confluent Server take. */
+export const SUBJECT_NAME_STRATEGIES = ['TopicNameStrategy', 'RecordNameStrategy', 'TopicRecordNameStrategy'] as const;
+export type SubjectNameStrategy = (typeof SUBJECT_NAME_STRATEGIES)[number];
+const STRATEGY_PACKAGE = 'io.confluent.kafka.serializers.subject.';
+const TOPIC_NAME_STRATEGY = `${STRATEGY_PACKAGE}TopicNameStrategy`;
+
+/** The strategy a config value names: the full class name or the short one. */
+export function subjectNameStrategy(v: string): SubjectNameStrategy | undefined {
+  const short = v.trim().startsWith(STRATEGY_PACKAGE) ? v.trim().slice(STRATEGY_PACKAGE.length) : v.trim();
+  return SUBJECT_NAME_STRATEGIES.find((s) => s === short);
+}
+
+function subjectStrategy(v: string): string | null {
+  return subjectNameStrategy(v)
+    ? null
+    : `Must be one of ${SUBJECT_NAME_STRATEGIES.map((s) => STRATEGY_PACKAGE + s).join(', ')}`;
+}
+
 export function splitList(v: string): string[] {
   return v
     .split(',')
@@ -399,6 +417,41 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
     'medium',
     'Allow a replica outside the ISR to become leader, trading possible data loss for availability.',
   ),
+  // Confluent Server's broker-side schema validation, under Confluent's names (not part of Apache Kafka).
+  def(
+    'confluent.key.schema.validation',
+    'boolean',
+    'false',
+    [],
+    'medium',
+    "Refuse records whose key does not carry the id of a schema registered for the topic's key subject.",
+  ),
+  def(
+    'confluent.value.schema.validation',
+    'boolean',
+    'false',
+    [],
+    'medium',
+    "Refuse records whose value does not carry the id of a schema registered for the topic's value subject.",
+  ),
+  def(
+    'confluent.key.subject.name.strategy',
+    'string',
+    TOPIC_NAME_STRATEGY,
+    [],
+    'medium',
+    'How the key subject is named when keys are validated: TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy.',
+    subjectStrategy,
+  ),
+  def(
+    'confluent.value.subject.name.strategy',
+    'string',
+    TOPIC_NAME_STRATEGY,
+    [],
+    'medium',
+    'How the value subject is named when values are validated: TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy.',
+    subjectStrategy,
+  ),
 ];
 
 const BY_NAME = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
@@ -507,6 +560,10 @@ export interface LogConfig {
   uncleanLeaderElectionEnable: boolean;
   messageDownconversionEnable: boolean;
   remoteStorageEnable: boolean;
+  keySchemaValidation: boolean;
+  valueSchemaValidation: boolean;
+  keySubjectNameStrategy: SubjectNameStrategy;
+  valueSubjectNameStrategy: SubjectNameStrategy;
 }
 
 function normalizePolicy(v: string): CleanupPolicy {
@@ -571,6 +628,10 @@ export function resolveLogConfig(
     uncleanLeaderElectionEnable: bool('unclean.leader.election.enable'),
     messageDownconversionEnable: bool('message.downconversion.enable'),
     remoteStorageEnable: bool('remote.storage.enable'),
+    keySchemaValidation: bool('confluent.key.schema.validation'),
+    valueSchemaValidation: bool('confluent.value.schema.validation'),
+    keySubjectNameStrategy: subjectNameStrategy(v['confluent.key.subject.name.strategy']!)!,
+    valueSubjectNameStrategy: subjectNameStrategy(v['confluent.value.subject.name.strategy']!)!,
   };
 }
 

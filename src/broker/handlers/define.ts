@@ -13,6 +13,7 @@ import type { FetchWaiters } from '../fetch-waiters.js';
 import type { GroupCoordinator } from '../groups/coordinator.js';
 import type { MetadataView } from '../metadata-view.js';
 import type { ReplicaManager } from '../replica-manager.js';
+import type { SchemaValidator } from '../schema-validation.js';
 import type { TopicManager } from '../topics.js';
 import type { TransactionCoordinator } from '../txn/coordinator.js';
 
@@ -36,6 +37,8 @@ export interface BrokerServices {
   /** The directory holding the partition logs. */
   readonly dataDir: string;
   readonly authorizer: Authorizer;
+  /** Broker-side schema id validation for topics that ask for it. */
+  readonly schemas: SchemaValidator;
 }
 
 /** The services a handler names. */

@@ -19,6 +19,7 @@ import { upConvert, validateMessageSet } from '../../protocol/records/message-se
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { StorageError } from '../../storage/partition-log.js';
 import type { Handler, RequestContext } from '../dispatch.js';
+import { SchemaValidator } from '../schema-validation.js';
 import { Partition } from '../replica-manager.js';
 import { AclOperation, topicResource } from '../../security/authorizer.js';
 import { escapeForLog } from '../logger.js';
@@ -86,7 +87,8 @@ export function produce({
   replicas,
   topics,
   txn,
-}: HandlerDeps<'replicas' | 'topics' | 'txn'>): Handler<typeof Produce> {
+  schemas,
+}: HandlerDeps<'replicas' | 'topics' | 'txn' | 'schemas'>): Handler<typeof Produce> {
   interface Request {
     ctx: RequestContext;
     acks: number;
@@ -158,7 +160,30 @@ export function produce({
     const v = validateBatches(batches, { maxBatchBytes: log.config.maxMessageBytes });
     if (!v.ok) return failed(index, v.errorCode, v.message);
     if (v.isControl) return failed(index, ErrorCode.INVALID_RECORD, 'Clients may not produce control batches.');
-    const codec = TOPIC_CODECS[log.config.compressionType];
+    if (SchemaValidator.wanted(log.config)) {
+      return schemas.check(topic, batches, log.config).then(
+        (rejected) => {
+          if (rejected === null) return compressed(req, topic, index, partition, batches, v);
+          const out = failed(index, ErrorCode.INVALID_RECORD, rejected.message);
+          out.recordErrors = [{ batchIndex: rejected.recordIndex, batchIndexErrorMessage: rejected.message }];
+          return out;
+        },
+        (err: Error) => failed(index, ErrorCode.CORRUPT_MESSAGE, `The records could not be decoded: ${err.message}`),
+      );
+    }
+    return compressed(req, topic, index, partition, batches, v);
+  };
+
+  /** Recompresses the batches when the topic asks for another codec, then appends them. */
+  const compressed = (
+    req: Request,
+    topic: string,
+    index: number,
+    partition: Partition,
+    batches: Buffer,
+    v: ValidatedBatches,
+  ): PartitionOut | Promise<PartitionOut> => {
+    const codec = TOPIC_CODECS[partition.log.config.compressionType];
     if (codec !== undefined && v.compression !== codec) {
       return recompress(batches, codec).then((b) => append(req, topic, index, partition, b, v));
     }

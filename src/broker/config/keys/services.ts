@@ -46,6 +46,14 @@ export const SERVICE_KEYS: readonly ConfigDefinition[] = [
     ],
     doc: "Compatibility level of subjects with no level of their own until one is set (Confluent's schema.compatibility.level).",
   }),
+  def({
+    name: 'confluent.schema.registry.url',
+    type: 'string',
+    default: null,
+    doc:
+      'A schema registry the broker asks when a topic has confluent.value.schema.validation or ' +
+      "confluent.key.schema.validation on (Confluent Server's key); unset, the registry served by this process is used.",
+  }),
   // --- streaming SQL
   def({
     name: 'ksql.enabled',
