@@ -405,14 +405,5 @@ async function valueDecoder(flags: ConsumeFlags): Promise<((v: Buffer) => Promis
   }
   const { SchemaRegistryClient, SchemaRegistryDeserializer } = await import('../client/schema-registry/index.js');
   const deserializer = new SchemaRegistryDeserializer(new SchemaRegistryClient({ url: flags.schemaRegistry! }));
-  return async (v) => Buffer.from(JSON.stringify(await deserializer.deserialize(v), jsonSafe));
-}
-
-/** JSON for decoded values: 64-bit integers as numbers in text, bytes as base64. */
-function jsonSafe(_key: string, v: unknown): unknown {
-  if (typeof v === 'bigint') return v.toString();
-  if (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer') {
-    return Buffer.from((v as { data: number[] }).data).toString('base64');
-  }
-  return v;
+  return async (v) => Buffer.from((await deserializer.toJson(v)).json);
 }

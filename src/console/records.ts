@@ -1,7 +1,9 @@
 /**
  * The console's message browser on Samsa's consumer: a page of records of a topic from an offset, a timestamp or
  * the newest ones, filtered by text in the key or value, and a live tail that streams new records as Server-Sent
- * Events. Keys, values and headers travel as UTF-8 text when they are text, as base64 otherwise.
+ * Events. Keys, values and headers travel as UTF-8 text when they are text, as base64 otherwise; keys and values
+ * in the schema registry's wire format (Avro, Protobuf, JSON Schema) are decoded with their writer's schema when
+ * the console knows a registry, and travel as JSON text naming the schema id and type.
  */
 import type { ServerResponse } from 'node:http';
 import { type Admin, createConsumer, type ConsumerRecord, type TopicPartition } from '../client/index.js';
@@ -31,7 +33,12 @@ export interface BrowsedRecord {
 export interface EncodedData {
   encoding: 'utf8' | 'base64';
   data: string;
+  /** Set when the data was decoded through the schema registry: `data` is the value as JSON. */
+  schema?: { id: number; type: string };
 }
+
+/** Decodes bytes framed in the registry's wire format to JSON text; rejects when they cannot be. */
+export type SchemaDecoder = (bytes: Buffer) => Promise<{ json: string; schemaId: number; schemaType: string }>;
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -55,14 +62,30 @@ function encode(b: Buffer | null): EncodedData | null {
   return { encoding: 'base64', data: b.toString('base64') };
 }
 
-function toBrowsed(r: ConsumerRecord): BrowsedRecord {
+/** Magic byte 0 and a 4-byte schema id: what the registry's serializers write first. */
+const looksFramed = (b: Buffer | null): b is Buffer => b !== null && b.length >= 5 && b[0] === 0;
+
+async function decodeOrEncode(b: Buffer | null, decoder: SchemaDecoder | undefined): Promise<EncodedData | null> {
+  if (decoder !== undefined && looksFramed(b)) {
+    try {
+      const d = await decoder(b);
+      return { encoding: 'utf8', data: d.json, schema: { id: d.schemaId, type: d.schemaType } };
+    } catch {
+      // not a registry-framed value after all (or its schema is gone): shown as bytes
+    }
+  }
+  return encode(b);
+}
+
+async function toBrowsed(r: ConsumerRecord, decoder: SchemaDecoder | undefined): Promise<BrowsedRecord> {
+  const framed = decoder !== undefined && (looksFramed(r.key) || looksFramed(r.value));
   return {
     partition: r.partition,
     offset: r.offset,
     timestamp: r.timestamp,
     timestampType: r.timestampType,
-    key: encode(r.key),
-    value: encode(r.value),
+    key: framed ? await decodeOrEncode(r.key, decoder) : encode(r.key),
+    value: framed ? await decodeOrEncode(r.value, decoder) : encode(r.value),
     headers: r.headers.map((h) => ({ key: h.key, value: encode(h.value) })),
   };
 }
@@ -83,6 +106,7 @@ export async function browse(
   bootstrap: string,
   q: BrowseQuery,
   waitMs = 3000,
+  decoder?: SchemaDecoder,
 ): Promise<{ records: BrowsedRecord[]; scanned: number }> {
   const [info] = await admin.describeTopics([q.topic]);
   if (info === undefined) return { records: [], scanned: 0 };
@@ -131,7 +155,7 @@ export async function browse(
         continue;
       }
       scanned++;
-      const b = toBrowsed(r);
+      const b = await toBrowsed(r, decoder);
       if (matches(b, q.filter)) out.push(b);
       if (r.offset + 1 >= stop) done.add(r.partition);
     }
@@ -150,6 +174,7 @@ export async function tail(
   topic: string,
   filter: string | undefined,
   res: ServerResponse,
+  decoder?: SchemaDecoder,
 ): Promise<void> {
   const [info] = await admin.describeTopics([topic]);
   const tps = (info?.partitions ?? []).map((p) => ({ topic, partition: p.partition }));
@@ -166,7 +191,7 @@ export async function tail(
     for (;;) {
       const r = await consumer.next();
       if (r === null) break;
-      const b = toBrowsed(r);
+      const b = await toBrowsed(r, decoder);
       if (matches(b, filter)) res.write(`event: record\ndata: ${JSON.stringify(b)}\n\n`);
     }
   } catch {

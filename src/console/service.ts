@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { createAdmin, createProducer, type Producer, type TopicInfo } from '../client/index.js';
 import { DescribeLogDirs } from '../protocol/messages/describe-log-dirs.js';
 import { listenHttp, Router, sendJson, type HttpEndpoint, type HttpListener } from '../http/server.js';
-import { browse, tail, type BrowseQuery } from './records.js';
+import { browse, tail, type BrowseQuery, type SchemaDecoder } from './records.js';
 import { badRequest, jsonBody, notFound, RestError, restErrorOf, sendError, type RestRequest } from './rest/http.js';
 import { addV3Routes, RestApi } from './rest/v3.js';
 import { ThroughputSampler } from './sampler.js';
@@ -46,6 +46,11 @@ export interface ConsoleOptions {
   features?: ConsoleFeature[];
   /** Seconds between throughput samples (default 5). */
   sampleIntervalMs?: number;
+  /**
+   * A schema registry to decode registry-framed keys and values with in the message browser; by default the
+   * registry of this process when it is on (the `schema-registry` feature).
+   */
+  schemaRegistryUrl?: string;
 }
 
 export interface ConsoleService {
@@ -178,6 +183,17 @@ function addConsoleRoutes(
   opts: ConsoleOptions,
   sampler: ThroughputSampler,
 ): void {
+  // The registry's client and serdes load on the first browse of a console that knows a registry.
+  const registryUrl = opts.schemaRegistryUrl ?? opts.features?.find((f) => f.id === 'schema-registry')?.url;
+  let decoder: Promise<SchemaDecoder | undefined> | undefined;
+  const schemaDecoder = (): Promise<SchemaDecoder | undefined> => {
+    if (registryUrl === undefined || registryUrl === '') return Promise.resolve(undefined);
+    decoder ??= import('../client/schema-registry/index.js').then((m) => {
+      const d = new m.SchemaRegistryDeserializer(new m.SchemaRegistryClient({ url: registryUrl, timeoutMs: 5000 }));
+      return (bytes: Buffer) => d.toJson(bytes);
+    });
+    return decoder;
+  };
   const base = '/console/api';
   router
     .add('GET', `${base}/info`, async () => ({
@@ -207,10 +223,11 @@ function addConsoleRoutes(
     })
     .add('GET', `${base}/topics/:topic/records`, async (r, p) => {
       const q = browseQuery(r.url, p['topic']!);
-      return browse(admin, opts.bootstrap, q);
+      return browse(admin, opts.bootstrap, q, undefined, await schemaDecoder());
     })
     .add('GET', `${base}/topics/:topic/tail`, async (r, p) => {
-      await tail(admin, opts.bootstrap, p['topic']!, r.url.searchParams.get('filter') ?? undefined, r.res);
+      const filter = r.url.searchParams.get('filter') ?? undefined;
+      await tail(admin, opts.bootstrap, p['topic']!, filter, r.res, await schemaDecoder());
     })
     .add('GET', `${base}/groups/:group/lags`, async (_r, p) => {
       const { group, rows } = await api.lagRows(p['group']!);

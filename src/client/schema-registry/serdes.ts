@@ -389,10 +389,29 @@ export class SchemaRegistryDeserializer {
   }
 
   async deserialize(bytes: Buffer): Promise<unknown> {
-    const { id } = unframe(bytes);
-    const type: SchemaType = (await this.client.getSchema(id)).schemaType ?? 'AVRO';
-    if (type === 'JSON') return this.json.deserialize(bytes);
-    if (type === 'PROTOBUF') return this.proto.deserialize(bytes);
-    return this.avro.deserialize(bytes);
+    return (await this.describe(bytes)).value;
   }
+
+  /** The decoded value with the id and type of the schema it was written with. */
+  async describe(bytes: Buffer): Promise<{ value: unknown; schemaId: number; schemaType: SchemaType }> {
+    const { id } = unframe(bytes);
+    const schemaType: SchemaType = (await this.client.getSchema(id)).schemaType ?? 'AVRO';
+    const serde = schemaType === 'JSON' ? this.json : schemaType === 'PROTOBUF' ? this.proto : this.avro;
+    return { value: await serde.deserialize(bytes), schemaId: id, schemaType };
+  }
+
+  /** The decoded value as JSON text (64-bit integers as decimal strings, bytes as base64), with its schema. */
+  async toJson(bytes: Buffer): Promise<{ json: string; schemaId: number; schemaType: SchemaType }> {
+    const d = await this.describe(bytes);
+    return { json: JSON.stringify(d.value, jsonSafe), schemaId: d.schemaId, schemaType: d.schemaType };
+  }
+}
+
+/** JSON for decoded values: 64-bit integers as numbers in text, bytes as base64. */
+function jsonSafe(_key: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer') {
+    return Buffer.from((v as { data: number[] }).data).toString('base64');
+  }
+  return v;
 }

@@ -197,18 +197,33 @@ export const topicsPage: Page = async (main, _p, query) => {
 
 // ---------------------------------------------------------------------------------------------- topic detail
 
+interface Data {
+  encoding: string;
+  data: string;
+  /** Decoded through the schema registry: the writer's schema id and type. */
+  schema?: { id: number; type: string };
+}
+
 interface Rec {
   partition: number;
   offset: number;
   timestamp: number;
   timestampType: string;
-  key: { encoding: string; data: string } | null;
-  value: { encoding: string; data: string } | null;
-  headers: Array<{ key: string; value: { encoding: string; data: string } | null }>;
+  key: Data | null;
+  value: Data | null;
+  headers: Array<{ key: string; value: Data | null }>;
 }
 
 function dataCell(d: Rec['value']): HTMLElement | string {
   if (d === null) return h('span.muted', 'null');
+  if (d.schema !== undefined) {
+    const label = d.schema.type === 'JSON' ? 'JSON Schema' : d.schema.type === 'PROTOBUF' ? 'Protobuf' : 'Avro';
+    return h(
+      'div',
+      h('span.badge', { title: `decoded with schema ${d.schema.id} from the registry` }, `${label} #${d.schema.id}`),
+      h('pre.mono', JSON.stringify(JSON.parse(d.data), null, 2)),
+    );
+  }
   if (d.encoding === 'base64') return h('span.mono', { title: 'binary, shown as base64' }, `base64:${d.data}`);
   const text = d.data.trim();
   if (text.startsWith('{') || text.startsWith('[')) {
