@@ -147,6 +147,11 @@ export class Partition {
     this.hwWaiters = keep;
   }
 
+  /** acks=all produces waiting for the high watermark (this partition's share of the produce purgatory). */
+  get pendingAcks(): number {
+    return this.hwWaiters.length;
+  }
+
   /** Fails every acks=all produce still waiting (leadership moved or the partition went). */
   abortWaiters(): void {
     for (const w of this.hwWaiters) {

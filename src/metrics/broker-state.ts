@@ -22,30 +22,25 @@ export interface PartitionState {
   highWatermark: number;
 }
 
-/** The partitions whose log lives on this broker. A single node leads each of them with itself as only replica. */
+/** The partitions hosted on this broker, led here or followed, as the replica manager knows them. */
 export function partitionStates(broker: Broker): PartitionState[] {
   const out: PartitionState[] = [];
-  const self = broker.nodeId;
-  for (const topic of broker.topics.names()) {
-    const logs = broker.topics.partitionsOf(topic);
-    if (logs === undefined) continue;
-    const internal = broker.topics.isInternal(topic);
-    for (const log of logs) {
-      if (log.isClosed) continue;
-      out.push({
-        topic,
-        partition: log.partition,
-        internal,
-        leader: self,
-        replicas: [self],
-        isr: [self],
-        size: log.size,
-        segments: log.segmentCount,
-        logStartOffset: log.logStartOffset,
-        logEndOffset: log.logEndOffset,
-        highWatermark: log.highWatermark,
-      });
-    }
+  for (const p of broker.replicas.all()) {
+    const log = p.log;
+    if (log.isClosed) continue;
+    out.push({
+      topic: p.topic,
+      partition: p.index,
+      internal: broker.topics.isInternal(p.topic),
+      leader: p.leader,
+      replicas: [...p.replicas],
+      isr: [...p.isr],
+      size: log.size,
+      segments: log.segmentCount,
+      logStartOffset: log.logStartOffset,
+      logEndOffset: log.logEndOffset,
+      highWatermark: log.highWatermark,
+    });
   }
   return out;
 }
@@ -97,4 +92,11 @@ export function committedOffsets(broker: Broker): CommittedOffset[] {
 /** Fetches parked waiting for data (Kafka's fetch purgatory). */
 export function fetchPurgatorySize(broker: Broker): number {
   return broker.waiters.size;
+}
+
+/** acks=all produces waiting for the in-sync replicas (Kafka's produce purgatory). */
+export function producePurgatorySize(broker: Broker): number {
+  let n = 0;
+  for (const p of broker.replicas.all()) n += p.pendingAcks;
+  return n;
 }

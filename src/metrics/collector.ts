@@ -15,6 +15,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Broker } from '../broker/broker.js';
+import { flushChannel, type FlushEvent } from '../storage/log-flusher.js';
 import {
   CHANNEL_NAMES,
   type AppendEvent,
@@ -26,6 +27,7 @@ import { errorName } from '../protocol/errors.js';
 import {
   committedOffsets,
   fetchPurgatorySize,
+  producePurgatorySize,
   groupStates,
   partitionStates,
   topicNames,
@@ -82,6 +84,7 @@ export class BrokerMetrics {
   private readonly connections: Gauge<string>;
   private readonly connectionsCreated: Counter<string>;
   private readonly connectionsClosed: Counter<string>;
+  private readonly flushTime: Histogram<string>;
   private closed = false;
   /** The partitions as read for the scrape under way. */
   private snapshot: PartitionState[] | undefined;
@@ -163,7 +166,14 @@ export class BrokerMetrics {
       labelNames: ['listener'],
       registers,
     });
+    this.flushTime = new Histogram({
+      name: 'kafka_log_logflushstats_logflushrateandtimems',
+      help: 'Milliseconds per flush round of a partition log, its fdatasyncs (LogFlushStats LogFlushRateAndTimeMs)',
+      buckets: LATENCY_BUCKETS_MS,
+      registers,
+    });
     this.stateMetrics(registers);
+    diagnostics.subscribe(flushChannel.name, this.onFlush);
     diagnostics.subscribe(CHANNEL_NAMES.append, this.onAppend);
     diagnostics.subscribe(CHANNEL_NAMES.fetchOut, this.onFetchOut);
     diagnostics.subscribe(CHANNEL_NAMES.request, this.onRequest);
@@ -186,6 +196,7 @@ export class BrokerMetrics {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    diagnostics.unsubscribe(flushChannel.name, this.onFlush);
     diagnostics.unsubscribe(CHANNEL_NAMES.append, this.onAppend);
     diagnostics.unsubscribe(CHANNEL_NAMES.fetchOut, this.onFetchOut);
     diagnostics.unsubscribe(CHANNEL_NAMES.request, this.onRequest);
@@ -194,6 +205,10 @@ export class BrokerMetrics {
 
   // ------------------------------------------------------------------------------------------ counted as it happens
   // Channels are process-wide: a process running several brokers (tests) counts each event in every collector.
+
+  private readonly onFlush = (m: unknown): void => {
+    this.flushTime.observe((m as FlushEvent).durationMs);
+  };
 
   private topicCounters(topic: string): TopicCounters {
     let c = this.topics.get(topic);
@@ -338,9 +353,13 @@ export class BrokerMetrics {
     );
     gauge(
       'kafka_server_delayedoperationpurgatory_purgatorysize',
-      'Requests parked until they can complete, per purgatory (Fetch: long polls waiting for data)',
+      'Requests parked until they can complete, per purgatory (Fetch: long polls waiting for data; Produce: acks=all ' +
+        'produces waiting for the in-sync replicas)',
       ['delayedOperation'],
-      (g) => g.labels('Fetch').set(fetchPurgatorySize(broker)),
+      (g) => {
+        g.labels('Fetch').set(fetchPurgatorySize(broker));
+        g.labels('Produce').set(producePurgatorySize(broker));
+      },
     );
     const perPartition = ['topic', 'partition'];
     gauge('kafka_log_log_size', 'Bytes of the partition log on this broker', perPartition, (g) => {

@@ -5,6 +5,7 @@
  * Callers waiting for durability (flush.messages=1, appendDurable) wait for a round that covers their offset, so
  * concurrent waiters share one fdatasync per file (group commit). Rounds run one at a time.
  */
+import diagnostics from 'node:diagnostics_channel';
 import fs from 'node:fs';
 import { fsyncDir } from './checkpoint.js';
 import { fsyncDirAsync } from './context.js';
@@ -12,6 +13,16 @@ import { ErrorCode } from '../protocol/errors.js';
 import { StorageError } from './errors.js';
 import type { LocalLog } from './local-log.js';
 import type { Segment } from './segment.js';
+
+/**
+ * Published after every flush round when someone listens (the metrics' log flush latency): `{ durationMs }`, the
+ * wall time of the round's fdatasyncs.
+ */
+export const flushChannel = diagnostics.channel('samsa:log-flush');
+
+export interface FlushEvent {
+  durationMs: number;
+}
 
 interface FlushWaiter {
   offset: number;
@@ -129,12 +140,16 @@ export class LogFlusher {
             } else pins.push(ctx.files.pin(s.logPath));
           }
           this.rounds++;
+          const started = flushChannel.hasSubscribers ? performance.now() : 0;
           await Promise.all(pins.map((h) => ctx.fdatasync(h.fd)));
           for (const s of local.segments) {
             const ti = s.txnIndex;
             if (ti?.needsSync && !local.deleted) await ti.sync(ctx.fdatasync);
           }
           if (syncDir && !local.deleted) await fsyncDirAsync(local.dir);
+          if (started > 0 && flushChannel.hasSubscribers) {
+            flushChannel.publish({ durationMs: performance.now() - started } satisfies FlushEvent);
+          }
         } finally {
           for (const h of pins) h.release();
         }

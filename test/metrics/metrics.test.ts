@@ -84,6 +84,13 @@ test('traffic, requests, errors, connections, logs and lag carry Kafka metric na
       allowFailure: true,
     });
     await admin.alterGroupOffsets('metrics-group', [{ topic, partition: 1, offset: 2 }]);
+    // A topic that flushes on every write feeds the flush latency histogram.
+    const flushed = uniqueTopic('metrics-flush');
+    await admin.createTopics([
+      { name: flushed, numPartitions: 1, replicationFactor: 1, configs: { 'flush.messages': '1' } },
+    ]);
+    const f = await kcat(tb.bootstrap, ['-P', '-t', flushed, '-p', '0'], { input: 'x\ny' });
+    assert.equal(f.code, 0, f.stderr);
 
     const text = await scrape();
     assert.equal(seriesValue(text, `kafka_server_brokertopicmetrics_messagesin_total{topic="${topic}"}`), 5);
@@ -114,6 +121,11 @@ test('traffic, requests, errors, connections, logs and lag carry Kafka metric na
     assert.equal(seriesValue(text, `kafka_consumergroup_lag{${group}}`), 3);
     assert.equal(seriesValue(text, `kafka_consumergroup_lag_sum{consumergroup="metrics-group",topic="${topic}"}`), 3);
     assert.match(text, /^kafka_server_delayedoperationpurgatory_purgatorysize\{delayedOperation="Fetch"\} \d+/m);
+    assert.equal(
+      seriesValue(text, 'kafka_server_delayedoperationpurgatory_purgatorysize{delayedOperation="Produce"}'),
+      0,
+    );
+    assert.ok(seriesValue(text, 'kafka_log_logflushstats_logflushrateandtimems_count')! >= 1);
     assert.match(text, /^nodejs_eventloop_lag_seconds \d/m);
     assert.match(text, /^nodejs_heap_size_used_bytes \d/m);
     assert.match(text, /^# TYPE nodejs_gc_duration_seconds histogram/m);
