@@ -15,6 +15,7 @@ import type { MetadataView } from '../metadata-view.js';
 import type { ReplicaManager } from '../replica-manager.js';
 import type { TopicManager } from '../topics.js';
 import type { TransactionCoordinator } from '../txn/coordinator.js';
+import type { ClientQuotas } from '../quotas/client-quotas.js';
 
 /** Everything a handler may be given. */
 export interface BrokerServices {
@@ -36,6 +37,8 @@ export interface BrokerServices {
   /** The directory holding the partition logs. */
   readonly dataDir: string;
   readonly authorizer: Authorizer;
+  /** Client quotas: stored values (Describe/AlterClientQuotas) and their enforcement. */
+  readonly quotas: ClientQuotas;
 }
 
 /** The services a handler names. */
