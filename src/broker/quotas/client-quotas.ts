@@ -14,6 +14,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Logger } from '../../storage/logger.js';
+import { escapeForLog } from '../logger.js';
 import {
   checkValue,
   describeEntity,
@@ -300,7 +301,7 @@ export class ClientQuotas {
     if (ipChanged) this.onIpQuotasChanged();
     for (const i of applied) {
       const e = entityFromWire(results[i]!.entity);
-      if (!isQuotaError(e)) this.log?.info(`client quotas of ${describeEntity(e)} changed`);
+      if (!isQuotaError(e)) this.log?.info(`client quotas of ${escapeForLog(describeEntity(e))} changed`);
     }
     return results;
   }
