@@ -23,13 +23,16 @@ import { GroupCoordinator } from './groups/coordinator.js';
 import type { BrokerServices } from './handlers/define.js';
 import { registerHandlers } from './handlers/index.js';
 import { leadEveryPartitionHere } from './local-leadership.js';
-import { createLogger } from './logger.js';
+import { createLogger, LogLimiter } from './logger.js';
 import { type Endpoint, LocalMetadataView } from './metadata-view.js';
 import { ReplicaManager } from './replica-manager.js';
 import { SchemaValidator } from './schema-validation.js';
 import type { ListenerContext } from './request-context.js';
 import { TopicManager } from './topics.js';
 import { TransactionCoordinator } from './txn/coordinator.js';
+import { ClientQuotas } from './quotas/client-quotas.js';
+import { ConnectionLimits } from './quotas/connection-limits.js';
+import { FileClientQuotaStore } from './quotas/store.js';
 
 export interface BrokerOptions {
   /** Broker configuration with Kafka's names (server.properties keys). */
@@ -71,6 +74,8 @@ export interface BrokerParts {
   fetchSessions: FetchSessionCache;
   dispatcher: Dispatcher;
   authorizer: Authorizer;
+  quotas: ClientQuotas;
+  connectionLimits: ConnectionLimits;
 }
 
 export class Broker implements BrokerServices {
@@ -97,6 +102,10 @@ export class Broker implements BrokerServices {
   readonly authorizer: Authorizer;
   /** Broker-side schema id validation (topics with confluent.*.schema.validation); the registry attaches to it. */
   readonly schemas: SchemaValidator;
+  /** Client quotas (stored values and enforcement). */
+  readonly quotas: ClientQuotas;
+  /** max.connections, max.connections.per.ip, creation rates: decided as each connection is accepted. */
+  readonly connectionLimits: ConnectionLimits;
   /** Every client listener, bound, in `listeners` order. */
   readonly listeners: BoundListener[] = [];
   /** HTTP services and other companions started beside the broker (src/server), stopped before it. */
@@ -121,6 +130,8 @@ export class Broker implements BrokerServices {
     this.dispatcher = parts.dispatcher;
     this.authorizer = parts.authorizer;
     this.schemas = new SchemaValidator(parts.config.values.get('confluent.schema.registry.url') as string | null);
+    this.quotas = parts.quotas;
+    this.connectionLimits = parts.connectionLimits;
   }
 
   get nodeId(): number {
@@ -168,7 +179,9 @@ export class Broker implements BrokerServices {
         listenerName: l.name,
         securityProtocol: l.securityProtocol,
         authorizer: this.authorizer,
+        quotas: this.quotas,
       };
+      this.connectionLimits.validateListener(l.name);
       const server = createServer((socket: Socket) => this.accept(socket, context));
       this.servers.push(server);
       await new Promise<void>((res, rej) => {
@@ -199,12 +212,34 @@ export class Broker implements BrokerServices {
   }
 
   private accept(socket: Socket, listener: ListenerContext): void {
+    const address = socket.remoteAddress ?? '';
+    const admission = this.connectionLimits.admit(listener.listenerName, address, Date.now());
+    if (!admission.admit) {
+      refusedConnections(this.log).write(
+        `refusing connection: ${admission.kind}`,
+        { conn: `${address}:${socket.remotePort}`, listener: listener.listenerName },
+        `refusing connection: ${admission.reason}`,
+      );
+      socket.on('error', () => {});
+      if (admission.delayMs > 0) {
+        // Kafka holds a connection over its IP's creation rate for the throttle time before closing it.
+        socket.pause();
+        const timer = setTimeout(() => socket.destroy(), admission.delayMs);
+        socket.once('close', () => clearTimeout(timer));
+      } else socket.destroy();
+      return;
+    }
     const limits = {
       maxRequestBytes: this.config.socketRequestMaxBytes,
       idleTimeoutMs: this.config.connectionsMaxIdleMs,
     };
-    const conn = new Connection(socket, this.dispatcher, limits, listener, this.log, (c) => this.connections.delete(c));
+    const conn = new Connection(socket, this.dispatcher, limits, listener, this.log, (c) => {
+      this.connections.delete(c);
+      this.connectionLimits.release(listener.listenerName, address);
+    });
     this.connections.add(conn);
+    // Over max.connection.creation.rate: served once the rate is back within it.
+    if (admission.delayMs > 0) conn.mute(admission.delayMs);
   }
 
   /** Stops accepting, closes client connections, flushes and closes the logs. Safe to call more than once. */
@@ -223,6 +258,14 @@ export class Broker implements BrokerServices {
     })();
     return this.closing;
   }
+}
+
+/** Refused connections are logged at WARN, rate limited per reason (one limiter per broker logger). */
+const refusals = new WeakMap<Logger, LogLimiter>();
+function refusedConnections(log: Logger): LogLimiter {
+  let l = refusals.get(log);
+  if (l === undefined) refusals.set(log, (l = new LogLimiter(log, 5, 10_000, 'warn')));
+  return l;
 }
 
 /**
@@ -341,6 +384,15 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   const txn = new TransactionCoordinator({ config, topics, logs, groups, waiters, log, dataDir });
   await attachCoordinatorsToLeadership(replicas, [groups, txn]);
 
+  const quotaWindow = {
+    samples: Number(config.values.get('quota.window.num')),
+    windowMs: Number(config.values.get('quota.window.size.seconds')) * 1000,
+  };
+  const quotas = new ClientQuotas(new FileClientQuotaStore(dataDir), quotaWindow, log);
+  await quotas.load();
+  const connectionLimits = new ConnectionLimits(config, quotaWindow, (ip) => quotas.connectionRateFor(ip));
+  quotas.onIpQuotasChanged = () => connectionLimits.ipQuotasChanged();
+
   const dispatcher = new Dispatcher();
   const broker = new Broker({
     config,
@@ -358,6 +410,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     fetchSessions: new FetchSessionCache(),
     dispatcher,
     authorizer: opts.authorizer ?? allowEverything,
+    quotas,
+    connectionLimits,
   });
   registerHandlers(dispatcher, broker);
   try {

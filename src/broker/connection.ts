@@ -9,6 +9,11 @@
  * Everything that runs on behalf of one request (the handler, the promise it returns, the encoding of its
  * response) is guarded: a failure there closes this connection only and is logged once at ERROR with the API,
  * version, client id (escaped: it is whatever bytes the client sent) and peer.
+ *
+ * Client quotas are enforced here as Kafka's socket server does (KIP-219): a request over its quota is answered at
+ * once with throttle_time_ms set, and then the connection is muted (nothing more is read or handled) for that
+ * time. Produce bytes and request time are recorded here; Fetch bytes by the Fetch handler, which knows the
+ * response size before it builds the response. Without any quota configured this costs one check per request.
  */
 import type { Socket } from 'node:net';
 import { API_BY_KEY } from '../protocol/messages/index.js';
@@ -21,6 +26,11 @@ import { escapeBytesForLog, LogLimiter } from './logger.js';
 import { UNSUPPORTED_VERSION, type Dispatcher } from './dispatch.js';
 import { Context, type ListenerContext } from './request-context.js';
 import { channels, type ConnectionEvent, type RequestEvent } from './observe.js';
+import type { ClientQuotas } from './quotas/client-quotas.js';
+
+/** APIs Kafka does not count against request_percentage: authentication and inter-broker requests. */
+const REQUEST_QUOTA_EXEMPT = new Set([17 /* SaslHandshake */, 27 /* WriteTxnMarkers */, 36 /* SaslAuthenticate */]);
+const PRODUCE_KEY = 0;
 
 export interface ConnectionLimits {
   maxRequestBytes: number;
@@ -65,6 +75,10 @@ export class Connection {
   private running = false;
   private closed = false;
   private paused = false;
+  /** Muted for a quota: the socket is not read and queued requests wait until the timer fires. */
+  private muted = false;
+  private mutedUntil = 0;
+  private muteTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
 
   constructor(
@@ -87,6 +101,7 @@ export class Connection {
     socket.on('error', (err) => this.log.debug({ conn: this.remote, err: err.message }, 'socket error'));
     socket.on('close', () => {
       this.closed = true;
+      if (this.muteTimer !== undefined) clearTimeout(this.muteTimer);
       this.onClose(this);
       if (channels.connection.hasSubscribers) this.publishConnection('close');
     });
@@ -109,6 +124,7 @@ export class Connection {
   close(reason?: string, kind = reason): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.muteTimer !== undefined) clearTimeout(this.muteTimer);
     if (reason) {
       limiter(closeWarnings, this.log, 'warn').write(
         `closing connection: ${kind}`,
@@ -201,7 +217,7 @@ export class Connection {
    */
   private pump(): void {
     this.running = true;
-    while (this.queue.length > 0 && !this.closed) {
+    while (this.queue.length > 0 && !this.closed && !this.muted) {
       const frame = this.queue.shift()!;
       const arrived = this.arrivals.shift()!;
       const pending = this.handle(frame, arrived);
@@ -283,6 +299,8 @@ export class Connection {
     }
     const ctx = new Context(header, this, this.listener);
     const started = channels.request.hasSubscribers ? performance.now() : 0;
+    const quotas = this.listener.quotas?.active ? this.listener.quotas : undefined;
+    const quotaStart = quotas ? performance.now() : 0;
     let result: unknown;
     try {
       result = entry.handler(ctx, body);
@@ -291,15 +309,19 @@ export class Connection {
       return undefined;
     }
     if (result instanceof Promise) {
+      // Only the synchronous part occupied the event loop; time spent waiting (long polls, flushes) is not counted.
+      const busyMs = quotas ? performance.now() - quotaStart : 0;
       return result.then(
         (res) => {
           let sent = 0;
           try {
+            if (quotas) res = this.recordQuotas(quotas, ctx, api.key, frame.length, res, busyMs);
             if (res !== null && !this.closed) sent = this.send(api, header.apiVersion, header.correlationId, res);
           } catch (err) {
             this.fail(api, header, frame, 'encoding the response', err);
             return;
           }
+          if (ctx.throttleMs > 0) this.mute(ctx.throttleMs);
           if (channels.request.hasSubscribers) this.observe(api, header, frame.length, sent, arrived, started, res);
         },
         (err) => this.fail(api, header, frame, 'its handler', err),
@@ -307,13 +329,67 @@ export class Connection {
     }
     let sent = 0;
     try {
+      if (quotas)
+        result = this.recordQuotas(quotas, ctx, api.key, frame.length, result, performance.now() - quotaStart);
       if (result !== null) sent = this.send(api, header.apiVersion, header.correlationId, result);
     } catch (err) {
       this.fail(api, header, frame, 'encoding the response', err);
       return undefined;
     }
+    if (ctx.throttleMs > 0) this.mute(ctx.throttleMs);
     if (channels.request.hasSubscribers) this.observe(api, header, frame.length, sent, arrived, started, result);
     return undefined;
+  }
+
+  /**
+   * Records a Produce request's bytes and the request's handling time against the client's quotas, as Kafka does
+   * (no request quota for acks=0, whose response is never sent), and returns the response with throttle_time_ms
+   * set to the longest throttle when one applies (a copy: handlers may return shared objects).
+   */
+  private recordQuotas(
+    quotas: ClientQuotas,
+    ctx: Context,
+    apiKey: number,
+    requestBytes: number,
+    res: unknown,
+    busyMs: number,
+  ): unknown {
+    const now = Date.now();
+    const user = ctx.principal.name;
+    if (apiKey === PRODUCE_KEY) ctx.throttle(quotas.recordProduce(user, ctx.clientId, requestBytes, now));
+    if (!ctx.quotaExempt && !REQUEST_QUOTA_EXEMPT.has(apiKey) && !(apiKey === PRODUCE_KEY && res === null)) {
+      ctx.throttle(quotas.recordRequestTime(user, ctx.clientId, busyMs, now));
+    }
+    if (ctx.throttleMs > 0 && res !== null && typeof res === 'object' && 'throttleTimeMs' in res) {
+      const current = (res as { throttleTimeMs: number }).throttleTimeMs;
+      if (current < ctx.throttleMs) return { ...res, throttleTimeMs: ctx.throttleMs };
+    }
+    return res;
+  }
+
+  /**
+   * Stops reading from the socket and handling queued requests for `ms` (Kafka mutes a throttled channel after its
+   * response is sent; the response here is already written). A longer mute extends a shorter one.
+   */
+  mute(ms: number): void {
+    const until = Date.now() + ms;
+    if (this.closed || ms <= 0 || until <= this.mutedUntil) return;
+    this.mutedUntil = until;
+    if (!this.muted) {
+      this.muted = true;
+      this.socket.pause();
+    }
+    if (this.muteTimer !== undefined) clearTimeout(this.muteTimer);
+    this.muteTimer = setTimeout(() => this.unmute(), ms);
+  }
+
+  private unmute(): void {
+    this.muted = false;
+    this.mutedUntil = 0;
+    this.muteTimer = undefined;
+    if (this.closed) return;
+    if (!this.paused) this.socket.resume();
+    if (!this.running && this.queue.length > 0) this.pump();
   }
 
   private observe(
@@ -363,7 +439,7 @@ export class Connection {
       this.socket.pause();
       this.socket.once('drain', () => {
         this.paused = false;
-        this.socket.resume();
+        if (!this.muted) this.socket.resume();
       });
     }
     return size;

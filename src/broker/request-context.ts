@@ -14,6 +14,7 @@ import {
   type Resource,
 } from '../security/authorizer.js';
 import type { Connection } from './connection.js';
+import type { ClientQuotas } from './quotas/client-quotas.js';
 
 /** What a connection knows about its listener, fixed when the connection is accepted. */
 export interface ListenerContext {
@@ -22,6 +23,8 @@ export interface ListenerContext {
   /** PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL. */
   securityProtocol: string;
   authorizer: Authorizer;
+  /** Client quotas (src/broker/quotas), enforced by the connection and the Fetch handler. */
+  quotas?: ClientQuotas;
 }
 
 export interface RequestContext extends Requester {
@@ -30,11 +33,18 @@ export interface RequestContext extends Requester {
   readonly clientId: string;
   /** True when the requester may perform `operation` on `resource`. */
   authorize(operation: AclOperation, resource: Resource): boolean;
+  /** Mutes the connection for `ms` once this request's response is written (a quota was exceeded). */
+  throttle(ms: number): void;
+  /** Set by a handler whose request Kafka does not count against request_percentage (a follower's Fetch). */
+  quotaExempt: boolean;
 }
 
 /** The context of one request; a class so that `authorize` costs no closure per request. */
 export class Context implements RequestContext {
   readonly clientId: string;
+  /** How long to mute the connection after the response, in ms (0: not throttled). */
+  throttleMs = 0;
+  quotaExempt = false;
   constructor(
     readonly header: RequestHeader,
     readonly connection: Connection,
@@ -58,5 +68,9 @@ export class Context implements RequestContext {
 
   authorize(operation: AclOperation, resource: Resource): boolean {
     return this.listener.authorizer.authorize(this, operation, resource);
+  }
+
+  throttle(ms: number): void {
+    if (ms > this.throttleMs) this.throttleMs = ms;
   }
 }

@@ -17,6 +17,7 @@ const SUBCOMMANDS: ReadonlyArray<[string, () => Promise<{ register: Register }>]
   ['consume', () => import('./consume.js')],
   ['groups', () => import('./groups.js')],
   ['configs', () => import('./configs.js')],
+  ['quotas', () => import('./quotas.js')],
   ['perf', () => import('./perf.js')],
   ['datagen', () => import('./datagen.js')],
   ['sql', () => import('./sql.js')],

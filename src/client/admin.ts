@@ -1,8 +1,11 @@
 /**
- * The admin client: topics, partitions, configs, records, offsets, cluster description and consumer groups.
+ * The admin client: topics, partitions, configs, records, offsets, cluster description, consumer groups and
+ * client quotas.
  * Every call returns plain objects and throws a KafkaError (with the broker's code) when the broker refuses.
  */
+import { AlterClientQuotas } from '../protocol/messages/alter-client-quotas.js';
 import { AlterConfigs } from '../protocol/messages/alter-configs.js';
+import { DescribeClientQuotas } from '../protocol/messages/describe-client-quotas.js';
 import { CreatePartitions } from '../protocol/messages/create-partitions.js';
 import { CreateTopics } from '../protocol/messages/create-topics.js';
 import { DeleteGroups } from '../protocol/messages/delete-groups.js';
@@ -88,6 +91,38 @@ export interface GroupDescription {
 
 export interface PartitionOffsets extends TopicPartition {
   offset: number;
+}
+
+/** A client quota entity: `user`, `client-id` and/or `ip` with a name, or null for the default entity. */
+export type QuotaEntity = Partial<Record<'user' | 'client-id' | 'ip', string | null>>;
+
+export interface QuotaEntry {
+  entity: QuotaEntity;
+  /** producer_byte_rate, consumer_byte_rate, request_percentage, ... */
+  values: Record<string, number>;
+}
+
+/** How a describe filter matches one entity type: an exact name, the default entity, or any entity of the type. */
+export type QuotaMatch = { name: string } | { default: true } | { any: true };
+
+export interface QuotaAlteration {
+  entity: QuotaEntity;
+  /** Values to set. */
+  set?: Record<string, number>;
+  /** Keys to remove. */
+  remove?: string[];
+}
+
+const ENTITY_TYPES = ['user', 'client-id', 'ip'] as const;
+
+function entityToWire(e: QuotaEntity) {
+  return ENTITY_TYPES.filter((t) => e[t] !== undefined).map((t) => ({ entityType: t, entityName: e[t] ?? null }));
+}
+
+function entityFromWire(pairs: ReadonlyArray<{ entityType: string; entityName: string | null }>): QuotaEntity {
+  const e: Record<string, string | null> = {};
+  for (const p of pairs) e[p.entityType] = p.entityName;
+  return e as QuotaEntity;
 }
 
 function check(code: number, what: string, message?: string | null): void {
@@ -261,6 +296,45 @@ export class Admin {
       validateOnly: false,
     });
     for (const r of res.responses) check(r.errorCode, `alter configs of ${r.resourceName}`, r.errorMessage);
+  }
+
+  /**
+   * Client quotas of the entities matching `filter` (per entity type: an exact name, the default entity, or any);
+   * `strict` leaves out entities that have other types too. An empty filter lists every entity.
+   */
+  async describeClientQuotas(
+    filter: Partial<Record<'user' | 'client-id' | 'ip', QuotaMatch>> = {},
+    opts: { strict?: boolean } = {},
+  ): Promise<QuotaEntry[]> {
+    const components = Object.entries(filter).map(([entityType, m]) =>
+      'name' in m
+        ? { entityType, matchType: 0, match: m.name }
+        : { entityType, matchType: 'default' in m ? 1 : 2, match: null },
+    );
+    const res = await this.cluster.sendAny(DescribeClientQuotas, { components, strict: opts.strict ?? false });
+    check(res.errorCode, 'describe client quotas', res.errorMessage);
+    return (res.entries ?? []).map((e) => ({
+      entity: entityFromWire(e.entity),
+      values: Object.fromEntries(e.values.map((v) => [v.key, v.value])),
+    }));
+  }
+
+  /** Sets and removes client quota values; throws the first entity's error. */
+  async alterClientQuotas(alterations: QuotaAlteration[], opts: { validateOnly?: boolean } = {}): Promise<void> {
+    const res = await this.cluster.sendAny(AlterClientQuotas, {
+      entries: alterations.map((a) => ({
+        entity: entityToWire(a.entity),
+        ops: [
+          ...Object.entries(a.set ?? {}).map(([key, value]) => ({ key, value, remove: false })),
+          ...(a.remove ?? []).map((key) => ({ key, value: 0, remove: true })),
+        ],
+      })),
+      validateOnly: opts.validateOnly ?? false,
+    });
+    for (const e of res.entries) {
+      const who = e.entity.map((p) => `${p.entityType} ${p.entityName ?? '<default>'}`).join(', ');
+      check(e.errorCode, `alter client quotas of ${who}`, e.errorMessage);
+    }
   }
 
   /** Deletes records before `offset` (-1: the high watermark) per partition; returns the new low watermarks. */

@@ -37,6 +37,10 @@ export type {
   GroupListing,
   GroupDescription,
   PartitionOffsets,
+  QuotaAlteration,
+  QuotaEntity,
+  QuotaEntry,
+  QuotaMatch,
 } from './admin.js';
 export { Cluster } from './cluster.js';
 export type { ClientOptions, BrokerInfo, TopicInfo, PartitionInfo } from './cluster.js';

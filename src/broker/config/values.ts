@@ -87,3 +87,28 @@ export function checkHttpListenerList(v: ConfigValue): string | undefined {
   }
   return undefined;
 }
+
+/** Parses max.connections.per.ip.overrides ("ip:count,ip:count"); throws a description of the form when bad. */
+export function parseIpOverrides(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const part of text.split(',')) {
+    const item = part.trim();
+    if (item === '') continue;
+    const at = item.lastIndexOf(':');
+    const count = Number(item.slice(at + 1));
+    const host = item.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+    if (at <= 0 || !Number.isInteger(count) || count < 0) throw new Error('ip:count pairs separated by commas');
+    out.set(host, count);
+  }
+  return out;
+}
+
+export function checkIpOverrides(v: ConfigValue): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  try {
+    parseIpOverrides(v);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}

@@ -16,6 +16,7 @@ import type { ReplicaManager } from '../replica-manager.js';
 import type { SchemaValidator } from '../schema-validation.js';
 import type { TopicManager } from '../topics.js';
 import type { TransactionCoordinator } from '../txn/coordinator.js';
+import type { ClientQuotas } from '../quotas/client-quotas.js';
 
 /** Everything a handler may be given. */
 export interface BrokerServices {
@@ -39,6 +40,8 @@ export interface BrokerServices {
   readonly authorizer: Authorizer;
   /** Broker-side schema id validation for topics that ask for it. */
   readonly schemas: SchemaValidator;
+  /** Client quotas: stored values (Describe/AlterClientQuotas) and their enforcement. */
+  readonly quotas: ClientQuotas;
 }
 
 /** The services a handler names. */

@@ -5,6 +5,10 @@
  * incremental fetch sessions (v7+, KIP-227) and down-conversion to message sets for v0-v3. v4+ isolation level and
  * aborted transactions; v9+ current leader epoch (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH); v12+ flexible;
  * v13+ topics by id.
+ *
+ * Client quotas (consumers only, as in Kafka): `max_bytes` is capped at what the consumer_byte_rate quota allows
+ * in one quota window, and a response that puts the client over its quota is not sent: the client gets an empty
+ * response with throttle_time_ms (its session kept, a new session not created) and the connection is muted.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { Fetch } from '../../protocol/messages/fetch.js';
@@ -48,7 +52,8 @@ export function fetch({
   metadata: view,
   replicas,
   waiters,
-}: HandlerDeps<'fetchSessions' | 'metadata' | 'replicas' | 'waiters'>): Handler<typeof Fetch> {
+  quotas,
+}: HandlerDeps<'fetchSessions' | 'metadata' | 'replicas' | 'waiters' | 'quotas'>): Handler<typeof Fetch> {
   const topError = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] });
 
   /** Reads every wanted partition once; pure apart from reading the logs (and a follower's reported position). */
@@ -134,9 +139,15 @@ export function fetch({
     const v = ctx.header.apiVersion;
     const useIds = v >= 13;
     const readCommitted = v >= 4 && req.isolationLevel === 1;
-    const maxBytes = v >= 3 ? Math.max(0, req.maxBytes) : 0x7fffffff;
+    let maxBytes = v >= 3 ? Math.max(0, req.maxBytes) : 0x7fffffff;
     // Followers name themselves (v15+ in ReplicaState); consumers send -1.
     const replicaId = v >= 15 ? req.replicaState.replicaId : req.replicaId;
+    const quotaUser = ctx.principal.name;
+    const consumerQuota = quotas.active && replicaId < 0;
+    if (consumerQuota)
+      maxBytes = Math.min(maxBytes, Math.floor(quotas.maxFetchBytes(quotaUser, ctx.clientId, Date.now())));
+    else if (replicaId >= 0) ctx.quotaExempt = true;
+    const minBytes = Math.min(req.minBytes, maxBytes);
     const mayRead =
       replicaId >= 0
         ? (_topic: string) => ctx.authorize(AclOperation.CLUSTER_ACTION, CLUSTER)
@@ -235,10 +246,27 @@ export function fetch({
 
     // Read, and if there is less than min bytes and no error, park until enough arrives or max wait passes.
     let result = collect(wants, maxBytes, readCommitted, replicaId);
-    if (result.bytes < req.minBytes && req.maxWaitMs > 0 && !result.anyError && wants.length > 0) {
+    if (result.bytes < minBytes && req.maxWaitMs > 0 && !result.anyError && wants.length > 0) {
       const keys = wants.map((w) => FetchWaiters.key(w.topic, w.partition));
-      await waiters.wait(keys, req.minBytes - result.bytes, req.maxWaitMs);
+      await waiters.wait(keys, minBytes - result.bytes, req.maxWaitMs);
       result = collect(wants, maxBytes, readCommitted, replicaId);
+    }
+
+    if (consumerQuota) {
+      const now = Date.now();
+      const throttleTimeMs = quotas.recordFetch(quotaUser, ctx.clientId, result.bytes, now);
+      if (throttleTimeMs > 0) {
+        // The data is not sent, so it does not count; the client retries from the same offsets after the wait.
+        quotas.unrecordFetch(quotaUser, ctx.clientId, result.bytes, now);
+        ctx.throttle(throttleTimeMs);
+        let sessionId = 0;
+        if (session && incremental) {
+          session.epoch = nextEpoch(session.epoch);
+          session.lastUsed = now;
+          sessionId = session.id;
+        } else if (session) sessions.remove(session.id);
+        return { throttleTimeMs, errorCode: 0, sessionId, responses: [] };
+      }
     }
 
     // Build the response: an incremental session answers only partitions with news.

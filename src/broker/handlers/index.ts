@@ -41,6 +41,8 @@ import { txnOffsetCommitHandler } from './txn-offset-commit.js';
 import { describeProducersHandler } from './describe-producers.js';
 import { describeTransactionsHandler } from './describe-transactions.js';
 import { listTransactionsHandler } from './list-transactions.js';
+import { describeClientQuotasHandler } from './describe-client-quotas.js';
+import { alterClientQuotasHandler } from './alter-client-quotas.js';
 
 export const HANDLERS: readonly HandlerDefinition[] = [
   apiVersionsHandler,
@@ -82,6 +84,9 @@ export const HANDLERS: readonly HandlerDefinition[] = [
   describeProducersHandler,
   describeTransactionsHandler,
   listTransactionsHandler,
+  // Client quotas.
+  describeClientQuotasHandler,
+  alterClientQuotasHandler,
 ];
 
 /** Registers every handler with the services it asks for. */

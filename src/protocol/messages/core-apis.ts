@@ -1,11 +1,13 @@
 /** The APIs of the broker core: data path, topics, configs and cluster description. */
 import type { Api } from '../schema.js';
+import { AlterClientQuotas } from './alter-client-quotas.js';
 import { AlterConfigs } from './alter-configs.js';
 import { ApiVersions } from './api-versions.js';
 import { CreatePartitions } from './create-partitions.js';
 import { CreateTopics } from './create-topics.js';
 import { DeleteRecords } from './delete-records.js';
 import { DeleteTopics } from './delete-topics.js';
+import { DescribeClientQuotas } from './describe-client-quotas.js';
 import { DescribeCluster } from './describe-cluster.js';
 import { DescribeConfigs } from './describe-configs.js';
 import { DescribeLogDirs } from './describe-log-dirs.js';
@@ -36,4 +38,6 @@ export const CORE_APIS: readonly Api[] = [
   CreatePartitions,
   IncrementalAlterConfigs,
   DescribeCluster,
+  DescribeClientQuotas,
+  AlterClientQuotas,
 ];

@@ -1,6 +1,6 @@
 /** Broker config keys: network. */
 import { def, ignoredDef, INT_MAX, type ConfigDefinition } from '../types.js';
-import { checkListenerList, checkProtocolMap } from '../values.js';
+import { checkIpOverrides, checkListenerList, checkProtocolMap } from '../values.js';
 
 export const NETWORK_KEYS: readonly ConfigDefinition[] = [
   def({
@@ -56,14 +56,28 @@ export const NETWORK_KEYS: readonly ConfigDefinition[] = [
     type: 'int',
     default: String(INT_MAX),
     min: 0,
-    doc: 'Upper bound on simultaneously open client connections.',
+    doc: 'Upper bound on simultaneously open client connections; one beyond it is accepted and closed. Per listener: listener.name.<name>.max.connections.',
   }),
   def({
     name: 'max.connections.per.ip',
     type: 'int',
     default: String(INT_MAX),
     min: 0,
-    doc: 'Upper bound on open connections from one IP address.',
+    doc: 'Upper bound on open connections from one IP address; a connection beyond it is accepted and closed.',
+  }),
+  def({
+    name: 'max.connections.per.ip.overrides',
+    type: 'string',
+    default: '',
+    check: checkIpOverrides,
+    doc: 'Per-IP exceptions to max.connections.per.ip, as ip:count pairs separated by commas (e.g. 10.0.0.5:200).',
+  }),
+  def({
+    name: 'max.connection.creation.rate',
+    type: 'int',
+    default: String(INT_MAX),
+    min: 0,
+    doc: 'Most new connections per second the broker accepts; faster ones wait before they are served. Per listener: listener.name.<name>.max.connection.creation.rate.',
   }),
   def({
     name: 'queued.max.requests',

@@ -1,0 +1,69 @@
+/**
+ * Where client quotas are kept. The broker talks to a `ClientQuotaStore` (load everything at start, save the whole
+ * set after a change), so a cluster can keep them in etcd later; a single node keeps them in `client-quotas.json`
+ * in its data directory, replaced atomically (temp file, fsync, rename, fsync of the directory), so after a crash
+ * either the old or the new set is read.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../../storage/checkpoint.js';
+import type { QuotaEntity, QuotaRecord } from './entities.js';
+
+export const CLIENT_QUOTAS_FILE = 'client-quotas.json';
+
+export interface ClientQuotaStore {
+  /** Every stored entity with its values. */
+  load(): Promise<QuotaRecord[]>;
+  /** Replaces the stored set; resolves once it is durable. */
+  save(records: readonly QuotaRecord[]): Promise<void>;
+}
+
+interface FileFormat {
+  version: 1;
+  quotas: Array<{
+    entity: { user?: string | null; 'client-id'?: string | null; ip?: string | null };
+    values: Record<string, number>;
+  }>;
+}
+
+export class FileClientQuotaStore implements ClientQuotaStore {
+  readonly file: string;
+
+  constructor(dataDir: string) {
+    this.file = path.join(dataDir, CLIENT_QUOTAS_FILE);
+  }
+
+  async load(): Promise<QuotaRecord[]> {
+    fs.rmSync(`${this.file}.tmp`, { force: true });
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const data = JSON.parse(text) as FileFormat;
+    if (data.version !== 1 || !Array.isArray(data.quotas)) throw new Error(`${this.file}: unsupported format`);
+    return data.quotas.map((q) => {
+      const entity: QuotaEntity = {};
+      if ('user' in q.entity) entity.user = q.entity.user ?? null;
+      if ('client-id' in q.entity) entity.clientId = q.entity['client-id'] ?? null;
+      if ('ip' in q.entity) entity.ip = q.entity.ip ?? null;
+      return { entity, values: { ...q.values } };
+    });
+  }
+
+  async save(records: readonly QuotaRecord[]): Promise<void> {
+    const data: FileFormat = {
+      version: 1,
+      quotas: records.map((r) => {
+        const entity: FileFormat['quotas'][number]['entity'] = {};
+        if (r.entity.user !== undefined) entity.user = r.entity.user;
+        if (r.entity.clientId !== undefined) entity['client-id'] = r.entity.clientId;
+        if (r.entity.ip !== undefined) entity.ip = r.entity.ip;
+        return { entity, values: r.values };
+      }),
+    };
+    writeFileAtomic(this.file, JSON.stringify(data, null, 1));
+  }
+}
