@@ -1,7 +1,7 @@
 /**
  * The web console in headless Chromium (Debian's chromium driven by playwright-core, through
  * test/helpers/chromium.ts): every page loads without console errors, the message browser shows JSON records
- * produced by kafka-python, a group's lag appears and falls to zero as its kafka-python consumer catches up, and a
+ * produced by kafka-python and tails new ones, a group's lag appears and falls to zero as its kafka-python consumer catches up, and a
  * topic created from the UI is visible to kcat. Screenshots of the main pages are saved (see the helper for where).
  */
 import { after, before, test, type TestContext } from 'node:test';
@@ -74,7 +74,7 @@ test('every page loads without errors; the browser shows kafka-python JSON recor
     await admin.createTopics([{ name: topic, numPartitions: 3, replicationFactor: 1 }]);
     const sent = await run(PYTHON, ['-c', produceJson, tb.bootstrap, topic, '40']);
     assert.match(sent.stdout, /"sent": 40/, sent.stderr);
-    // The group starts at the beginning: all 40 records are its lag.
+    // The group starts at the beginning: all 40 records (44 after the tail's) are its lag.
     await admin.alterGroupOffsets(
       group,
       [0, 1, 2].map((partition) => ({ topic, partition, offset: 0 })),
@@ -107,13 +107,21 @@ test('every page loads without errors; the browser shows kafka-python JSON recor
   await messages.fill('input[name=filter]', 'sensor-2');
   await messages.click('button:has-text("Load")');
   await messages.waitForFunction(() => document.querySelectorAll('#messages tbody tr').length === 10);
+  // Live tail: records kafka-python writes after it started appear (the filter still applies).
+  await messages.click('#live');
+  await messages.waitForSelector('#messages td:has-text("Waiting for new records")');
+  const more = await run(PYTHON, ['-c', produceJson, tb.bootstrap, topic, '4']);
+  assert.match(more.stdout, /"sent": 4/, more.stderr);
+  await messages.waitForFunction(() => document.querySelectorAll('#messages tbody tr').length === 1);
+  assert.match((await messages.locator('#messages').textContent()) ?? '', /sensor-2/);
+  await messages.click('#live');
   await messages.close();
 
   for (const tab of ['partitions', 'configs', 'produce']) {
     const p = await open(`/topics/${topic}?tab=${tab}`);
     await p.waitForSelector(tab === 'produce' ? 'form#produce' : 'table');
     if (tab === 'partitions') {
-      await p.waitForSelector('td:has-text("40")', { state: 'attached' }).catch(() => undefined);
+      await p.waitForSelector('td:has-text("44")', { state: 'attached' }).catch(() => undefined);
       await shot(p, 'topic-partitions');
     }
     await p.close();
@@ -124,11 +132,11 @@ test('every page loads without errors; the browser shows kafka-python JSON recor
   await groups.close();
 
   const g = await open(`/groups/${group}`);
-  await g.waitForFunction(() => document.getElementById('total-lag')?.textContent === '40', undefined, {
+  await g.waitForFunction(() => document.getElementById('total-lag')?.textContent === '44', undefined, {
     timeout: 60_000,
   });
-  const consumed = await run(PYTHON, ['-c', consumeAll, tb.bootstrap, topic, group, '40']);
-  assert.match(consumed.stdout, /"consumed": 40/, consumed.stderr);
+  const consumed = await run(PYTHON, ['-c', consumeAll, tb.bootstrap, topic, group, '44']);
+  assert.match(consumed.stdout, /"consumed": 44/, consumed.stderr);
   await g.waitForFunction(() => document.getElementById('total-lag')?.textContent === '0', undefined, {
     timeout: 60_000,
   });
