@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { createAdmin } from '../../src/client/admin.js';
@@ -15,15 +15,9 @@ import { QUICKSTARTS } from '../../src/datagen/quickstarts.js';
 import { runDatagen } from '../../src/datagen/run.js';
 import { run as runCommand } from '../helpers/clients.js';
 import { projectRoot } from '../helpers/spec.js';
-import { call, type RegistryFixture, startRegistryBroker } from '../registry/helpers.js';
+import { call, registryBrokerForFile } from '../registry/helpers.js';
 
-let f: RegistryFixture;
-before(async () => {
-  f = await startRegistryBroker();
-});
-after(async () => {
-  await f?.stop();
-});
+const f = registryBrokerForFile();
 
 /** Reads `n` records of a one-partition topic from the start. */
 async function readAll(topic: string, n: number): Promise<Array<{ key: string; value: Buffer }>> {
