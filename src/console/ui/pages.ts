@@ -399,13 +399,18 @@ async function configsTab(body: HTMLElement, topic: string): Promise<void> {
   body.append(table(['Config', 'Value', 'Source', ''], rows));
 }
 
-async function produceTab(body: HTMLElement, topic: string, count: number): Promise<void> {
-  const partition = h(
+/** A choice of one of `count` partitions, or none (`none` names what that means). */
+function partitionSelect(count: number, none: string): HTMLSelectElement {
+  return h(
     'select',
     { name: 'partition' },
-    h('option', { value: '' }, 'by key'),
+    h('option', { value: '' }, none),
     Array.from({ length: count }, (_, i) => h('option', { value: i }, String(i))),
   ) as HTMLSelectElement;
+}
+
+async function produceTab(body: HTMLElement, topic: string, count: number): Promise<void> {
+  const partition = partitionSelect(count, 'by key');
   const key = h('input', { name: 'key', placeholder: 'key (optional)' }) as HTMLInputElement;
   const value = h('textarea', { name: 'value', placeholder: '{"hello": "world"}' }) as HTMLTextAreaElement;
   const headers = h('textarea', {
@@ -460,12 +465,7 @@ async function produceTab(body: HTMLElement, topic: string, count: number): Prom
 }
 
 async function messagesTab(body: HTMLElement, topic: string, count: number, query: URLSearchParams): Promise<Cleanup> {
-  const partition = h(
-    'select',
-    { name: 'partition' },
-    h('option', { value: '' }, 'all'),
-    Array.from({ length: count }, (_, i) => h('option', { value: i }, String(i))),
-  ) as HTMLSelectElement;
+  const partition = partitionSelect(count, 'all');
   partition.value = query.get('partition') ?? '';
   const from = h(
     'select',
