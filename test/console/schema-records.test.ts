@@ -144,6 +144,7 @@ test("the schemas pages list the serializer's subjects, show a version, a diff a
     // Subject, type, latest version, versions, id, compatibility.
     const cells = await row.locator('td').allTextContents();
     assert.deepEqual(cells, [subject, 'AVRO', '2', '2', String(id2), 'BACKWARD']);
+    await screenshot(list, 'schemas');
     await list.click(`a:text-is("${subject}")`);
     await list.waitForURL(`**/schemas/${subject}`);
     // The latest version, pretty-printed.
