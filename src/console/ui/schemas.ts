@@ -92,7 +92,8 @@ registerExtension({
     );
     main.append(
       h('h1', 'Schemas'),
-      h('div.cards', card('Subjects', subjects.length), card('Compatibility', global.compatibilityLevel)),
+      h('div.cards', card('Subjects', subjects.length), card('Compatibility', global.compatibilityLevel, 'word')),
+      h('h2', 'Subjects'),
       table(
         ['Subject', 'Type', ['Latest version', 'num'], ['Versions', 'num'], ['Schema id', 'num'], 'Compatibility'],
         rows,
