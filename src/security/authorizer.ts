@@ -77,6 +77,11 @@ export interface Requester {
 export interface Authorizer {
   /** True when `requester` may perform `operation` on `resource`. Called on the request path: keep it cheap. */
   authorize(requester: Requester, operation: AclOperation, resource: Resource): boolean;
+  /**
+   * True when `requester` may perform `operation` on at least one resource of `type` (Kafka's
+   * authorizeByResourceType). Without it, the answer for a resource no ACL names is used.
+   */
+  authorizeAny?(requester: Requester, operation: AclOperation, type: ResourceType): boolean;
 }
 
 /** Kafka without an authorizer: everyone may do everything. */
