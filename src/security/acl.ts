@@ -8,26 +8,10 @@
  * ALLOW; an ALLOW of READ, WRITE, DELETE or ALTER also allows DESCRIBE, an ALLOW of ALTER_CONFIGS also allows
  * DESCRIBE_CONFIGS, and ALL stands for every operation (in both ALLOW and DENY).
  */
-import { AclOperation, CLUSTER_NAME, ResourceType } from './authorizer.js';
+import { AclOperation, AclPermissionType, PatternType, ResourceType } from '../protocol/acl-codes.js';
+import { CLUSTER_NAME } from './authorizer.js';
 
-/** Kafka's PatternType codes. MATCH and ANY exist only in filters. */
-export const PatternType = {
-  UNKNOWN: 0,
-  ANY: 1,
-  MATCH: 2,
-  LITERAL: 3,
-  PREFIXED: 4,
-} as const;
-export type PatternType = (typeof PatternType)[keyof typeof PatternType];
-
-/** Kafka's AclPermissionType codes. ANY exists only in filters. */
-export const AclPermissionType = {
-  UNKNOWN: 0,
-  ANY: 1,
-  DENY: 2,
-  ALLOW: 3,
-} as const;
-export type AclPermissionType = (typeof AclPermissionType)[keyof typeof AclPermissionType];
+export { AclPermissionType, PatternType };
 
 /** The literal resource name that stands for every resource of its type. */
 export const WILDCARD_RESOURCE = '*';
