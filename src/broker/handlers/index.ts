@@ -43,6 +43,11 @@ import { describeTransactionsHandler } from './describe-transactions.js';
 import { listTransactionsHandler } from './list-transactions.js';
 import { describeClientQuotasHandler } from './describe-client-quotas.js';
 import { alterClientQuotasHandler } from './alter-client-quotas.js';
+import {
+  alterPartitionReassignmentsHandler,
+  electLeadersHandler,
+  listPartitionReassignmentsHandler,
+} from './cluster-admin.js';
 
 export const HANDLERS: readonly HandlerDefinition[] = [
   apiVersionsHandler,
@@ -87,6 +92,10 @@ export const HANDLERS: readonly HandlerDefinition[] = [
   // Client quotas.
   describeClientQuotasHandler,
   alterClientQuotasHandler,
+  // Cluster mode's leader elections and reassignments.
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
 ];
 
 /** Registers every handler with the services it asks for. */
