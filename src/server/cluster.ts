@@ -219,10 +219,12 @@ async function processBroker(
       String(port),
       '--data-dir',
       dataDir,
+      // The HTTP services samsa start turns on would fight over their fixed ports: off unless configured.
       ...Object.entries({
         'schema.registry.enabled': 'false',
         'metrics.enabled': 'false',
         'console.enabled': 'false',
+        'ksql.enabled': 'false',
         ...config,
       }).flatMap(([k, v]) => ['--override', `${k}=${v}`]),
     ];
