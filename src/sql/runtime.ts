@@ -50,6 +50,22 @@ export class RecordDecoder {
     this.tsFormat = ds.timestampFormat;
     this.windowed = ds.window !== null;
     this.windowSize = ds.window?.size ?? 0;
+    this.needsPrepare = this.key.prepare !== undefined || this.value.prepare !== undefined;
+  }
+
+  /** Whether `prepare` must run before a batch is decoded (registry formats). */
+  readonly needsPrepare: boolean;
+
+  /** Fetches what decoding these records needs (the writers' schemas of registry formats). */
+  async prepare(records: ConsumerRecord[]): Promise<void> {
+    if (this.key.prepare) await this.key.prepare(records.map((r) => this.keyBytes(r.key)));
+    if (this.value.prepare) await this.value.prepare(records.map((r) => r.value));
+  }
+
+  private keyBytes(key: Buffer | null): Buffer | null {
+    if (this.windowed && key !== null && key.length >= 8)
+      return key.subarray(0, key.length - (this.ds.window?.type === 'SESSION' ? 16 : 8));
+    return key;
   }
 
   /** Fills the row; false when the record cannot be read (it is skipped, as ksqlDB logs and skips it). */
@@ -117,6 +133,10 @@ export class TableState {
     this.decoder = new RecordDecoder(ds);
   }
 
+  async prepare(records: ConsumerRecord[]): Promise<void> {
+    if (this.decoder.needsPrepare) await this.decoder.prepare(records);
+  }
+
   apply(rec: ConsumerRecord): void {
     const row: unknown[] = new Array(PSEUDO_COUNT + this.ds.columns.length);
     if (rec.value === null) {
@@ -173,6 +193,11 @@ export class QueryRunner {
     this.row = new Array(plan.width).fill(null);
     this.out = new Array(plan.output.length);
     this.aggRow = plan.aggregate ? new Array(aggregateRowWidth(plan)).fill(null) : [];
+  }
+
+  /** Must be awaited before `process` for a batch when the source has a registry format. */
+  prepare(records: ConsumerRecord[]): Promise<void> | null {
+    return this.decoder.needsPrepare ? this.decoder.prepare(records) : null;
   }
 
   process(rec: ConsumerRecord): void {
