@@ -227,7 +227,7 @@ export class Broker implements BrokerServices {
           handshakeFailures(this.log).write(
             'TLS handshake failed',
             { conn: `${socket.remoteAddress}:${socket.remotePort}`, listener: l.name },
-            `TLS handshake failed: ${(err as Error & { reason?: string }).reason ?? err.message.split('\n')[0]}`,
+            `TLS handshake failed: ${tlsFailureReason(err)}`,
           );
           socket.destroy();
         });
@@ -328,6 +328,14 @@ function handshakeFailures(log: Logger): LogLimiter {
   let l = tlsFailures.get(log);
   if (l === undefined) tlsFailures.set(log, (l = new LogLimiter(log, 5, 10_000, 'warn')));
   return l;
+}
+
+/** The reason of a failed handshake in a few words, with a hint for the common mistakes. */
+function tlsFailureReason(err: Error & { reason?: string }): string {
+  const reason = err.reason ?? err.message.split('\n')[0] ?? 'unknown';
+  if (/wrong version number|http request/i.test(reason)) return `${reason} (a plaintext client on a TLS listener?)`;
+  if (/peer did not return a certificate/i.test(reason)) return `${reason} (ssl.client.auth=required)`;
+  return reason;
 }
 
 /** How often the key and trust files of TLS listeners are checked for changes. */

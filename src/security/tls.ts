@@ -33,7 +33,7 @@ export function detectStoreType(data: Buffer): 'PEM' | 'PKCS12' | 'JKS' | 'UNKNO
   return 'UNKNOWN';
 }
 
-function jksError(key: string, file: string): Error {
+export function jksError(key: string, file: string): Error {
   return new Error(
     `${key} ${file} is a Java keystore (JKS), which Samsa cannot read; convert it to PKCS12 with ` +
       `'keytool -importkeystore -srckeystore ${file} -srcstoretype JKS -destkeystore ${file}.p12 -deststoretype PKCS12' ` +
@@ -65,8 +65,8 @@ export function pemBlocks(text: string, label: (l: string) => boolean): string[]
   return out;
 }
 
-/** The certificates of a PKCS12 truststore, as PEM, through the openssl command. */
-function pkcs12Certificates(file: string, password: string | null): string {
+/** The certificates of a PKCS12 store, as PEM, through the openssl command. */
+export function pkcs12Certificates(file: string, password: string | null, key = 'ssl.truststore.location'): string {
   try {
     return execFileSync('openssl', ['pkcs12', '-in', file, '-nokeys', '-passin', 'env:SAMSA_STORE_PASSWORD'], {
       env: { ...process.env, SAMSA_STORE_PASSWORD: password ?? '' },
