@@ -75,12 +75,10 @@ export function pkcs12Certificates(file: string, password: string | null, key = 
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
     if (e.code === 'ENOENT') {
-      throw new Error(
-        `ssl.truststore.location ${file} is PKCS12, which needs the openssl command; install it or use a PEM truststore`,
-      );
+      throw new Error(`${key} ${file} is PKCS12, which needs the openssl command; install it or use a PEM truststore`);
     }
     throw new Error(
-      `ssl.truststore.location ${file}: cannot read the PKCS12 truststore (wrong ssl.truststore.password?): ${
+      `${key} ${file}: cannot read the PKCS12 store (wrong password?): ${
         String(e.stderr ?? e.message)
           .trim()
           .split('\n')[0]
