@@ -155,8 +155,9 @@ export function readTlsSettings(get: TlsSettingReader, listener: string): TlsLis
   }
 
   const clientAuth = (str('ssl.client.auth') ?? 'none').toLowerCase() as ClientAuth;
+  // Certificates are checked after the handshake (src/broker/broker.ts), so that a refusal is logged with its reason.
   opts.requestCert = clientAuth !== 'none';
-  opts.rejectUnauthorized = clientAuth === 'required';
+  opts.rejectUnauthorized = false;
 
   const protocols = (get('ssl.enabled.protocols') as string[] | null) ?? ['TLSv1.2', 'TLSv1.3'];
   const order = ['TLSv1.2', 'TLSv1.3'] as const;
