@@ -203,6 +203,66 @@ describe('SSL listener with ssl.client.auth=required', () => {
   });
 });
 
+describe('ssl.client.auth=requested and SASL_SSL', () => {
+  test('requested: no certificate is served as User:ANONYMOUS, a good one as its DN, a foreign one is refused', async (t) => {
+    const certs = await makeCerts(t, { clients: ['alice'] });
+    const foreign = await makeCerts(t, { clients: ['mallory'], caSubject: '/CN=Other CA' });
+    const seen = new Set<string>();
+    await withDataDir(async (dataDir) => {
+      const broker = await startBroker({
+        dataDir,
+        logger: silentLogger,
+        authorizer: recordingAuthorizer(seen),
+        config: sslBrokerConfig(certs, { 'ssl.client.auth': 'requested' }),
+      });
+      try {
+        assert.equal(broker.topics.create('t', 1, 1, {}).errorCode, 0);
+        await listTopics(broker.port, await clientTls(certs));
+        assert.deepEqual([...seen], ['SSL SSL User:ANONYMOUS']);
+        seen.clear();
+        await listTopics(broker.port, await clientTls(certs, certs.clients.alice!.cert, certs.clients.alice!.key));
+        assert.deepEqual([...seen], ['SSL SSL User:CN=alice']);
+        await assert.rejects(
+          listTopics(broker.port, await clientTls(certs, foreign.clients.mallory!.cert, foreign.clients.mallory!.key)),
+        );
+      } finally {
+        await broker.close();
+      }
+    });
+  });
+
+  test('a SASL_SSL listener speaks TLS and serves nothing but ApiVersions and SASL before authentication', async (t) => {
+    const certs = await makeCerts(t);
+    await withBroker(
+      { config: sslBrokerConfig(certs, { listeners: 'SASL_SSL://127.0.0.1:0', 'ssl.client.auth': 'none' }) },
+      async (b) => {
+        assert.equal(b.broker.listeners[0]!.securityProtocol, 'SASL_SSL');
+        const socket = tlsConnect({
+          host: '127.0.0.1',
+          port: b.port,
+          ca: await readFile(certs.ca),
+          servername: 'localhost',
+        });
+        await new Promise<void>((resolve, reject) => {
+          socket.once('secureConnect', () => resolve());
+          socket.once('error', reject);
+        });
+        const frames: Buffer[] = [];
+        socket.on('data', (d: Buffer) => frames.push(d));
+        const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+        // ApiVersions v0 (correlation 1), then Metadata v0 for all topics (correlation 2).
+        socket.write(Buffer.from('0000000a0012000000000001ffff', 'hex'));
+        await new Promise((r) => setTimeout(r, 500));
+        assert.ok(frames.length > 0, 'ApiVersions is answered before authentication');
+        assert.equal(Buffer.concat(frames).readInt32BE(4), 1, 'the answer is to correlation id 1');
+        socket.write(Buffer.from('0000000e0003000000000002ffff00000000', 'hex'));
+        await closed;
+        assert.match(b.logTail(20), /Metadata request before SASL authentication on listener SASL_SSL/);
+      },
+    );
+  });
+});
+
 describe('principal mapping', () => {
   test("ssl.principal.mapping.rules follow Kafka's RULE:pattern/replacement/[LU] and DEFAULT", () => {
     const rules = parseMappingRules(
