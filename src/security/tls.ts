@@ -213,3 +213,23 @@ export function watchTlsFiles(
     for (const f of files) unwatchFile(f, onChange);
   };
 }
+
+/**
+ * TLS options for a broker's own connections to other brokers' SSL or SASL_SSL listener (the inter-broker
+ * listener): its keystore as the client certificate and its truststore as the CAs, read with the same keys
+ * (and per-listener overrides through `get`). The shape fits Node's `tls.connect` and Samsa's client `tls`.
+ */
+export function interBrokerTlsOptions(
+  get: TlsSettingReader,
+  listener: string,
+): { ca?: Array<string | Buffer>; cert?: string | Buffer; key?: string | Buffer; pfx?: Buffer; passphrase?: string } {
+  const { options } = readTlsSettings(get, listener);
+  const out: ReturnType<typeof interBrokerTlsOptions> = {};
+  if (options.ca !== undefined)
+    out.ca = (Array.isArray(options.ca) ? options.ca : [options.ca]) as Array<string | Buffer>;
+  if (options.pfx !== undefined) out.pfx = options.pfx as Buffer;
+  if (typeof options.cert === 'string' || Buffer.isBuffer(options.cert)) out.cert = options.cert;
+  if (typeof options.key === 'string' || Buffer.isBuffer(options.key)) out.key = options.key;
+  if (options.passphrase !== undefined) out.passphrase = options.passphrase;
+  return out;
+}

@@ -20,6 +20,8 @@ import { createAdmin, type ClientTlsOptions } from '../../src/client/index.js';
 import { principalString, type Authorizer } from '../../src/security/authorizer.js';
 import { openssl, signCertificate } from '../../src/security/certs.js';
 import { mapDistinguishedName, parseMappingRules } from '../../src/security/ssl-principal.js';
+import { interBrokerTlsOptions } from '../../src/security/tls.js';
+import { listenerValue } from '../../src/broker/config/index.js';
 import { silentLogger } from '../../src/storage/logger.js';
 import { startTestBroker, withBroker } from '../helpers/broker.js';
 import { kcat, requireClient, run } from '../helpers/clients.js';
@@ -260,6 +262,20 @@ describe('ssl.client.auth=requested and SASL_SSL', () => {
         assert.match(b.logTail(20), /Metadata request before SASL authentication on listener SASL_SSL/);
       },
     );
+  });
+});
+
+describe('inter-broker TLS', () => {
+  test("a broker's own keystore and truststore authenticate it to another broker's SSL listener", async (t) => {
+    const certs = await makeCerts(t);
+    const config = sslBrokerConfig(certs);
+    await withBroker({ config }, async (b) => {
+      const tls = interBrokerTlsOptions(
+        (k) => listenerValue(b.broker.config, 'SSL', k) as string | string[] | null,
+        'SSL',
+      );
+      assert.ok(Array.isArray(await listTopics(b.port, tls)));
+    });
   });
 });
 
