@@ -33,6 +33,9 @@ import { TransactionCoordinator } from './txn/coordinator.js';
 import { ClientQuotas } from './quotas/client-quotas.js';
 import { ConnectionLimits } from './quotas/connection-limits.js';
 import { FileClientQuotaStore } from './quotas/store.js';
+import { AuthFailureTracker, type SaslListener } from './sasl.js';
+import { ScramCredentialStore } from '../security/sasl/scram-store.js';
+import { saslListenerSettings } from '../security/sasl/listener-config.js';
 
 export interface BrokerOptions {
   /** Broker configuration with Kafka's names (server.properties keys). */
@@ -76,6 +79,8 @@ export interface BrokerParts {
   authorizer: Authorizer;
   quotas: ClientQuotas;
   connectionLimits: ConnectionLimits;
+  /** SCRAM credentials; in memory only when absent. */
+  scram?: ScramCredentialStore;
 }
 
 export class Broker implements BrokerServices {
@@ -106,6 +111,10 @@ export class Broker implements BrokerServices {
   readonly quotas: ClientQuotas;
   /** max.connections, max.connections.per.ip, creation rates: decided as each connection is accepted. */
   readonly connectionLimits: ConnectionLimits;
+  /** Users' SCRAM credentials (scram-credentials.json in the data directory). */
+  readonly scram: ScramCredentialStore;
+  /** Failed SASL logins per peer address, shared by every SASL listener. */
+  private readonly authFailures = new AuthFailureTracker();
   /** Every client listener, bound, in `listeners` order. */
   readonly listeners: BoundListener[] = [];
   /** HTTP services and other companions started beside the broker (src/server), stopped before it. */
@@ -132,6 +141,7 @@ export class Broker implements BrokerServices {
     this.schemas = new SchemaValidator(parts.config.values.get('confluent.schema.registry.url') as string | null);
     this.quotas = parts.quotas;
     this.connectionLimits = parts.connectionLimits;
+    this.scram = parts.scram ?? new ScramCredentialStore(undefined);
   }
 
   get nodeId(): number {
@@ -171,7 +181,7 @@ export class Broker implements BrokerServices {
   /** Opens every client listener and publishes their advertised endpoints in the metadata view. */
   async listen(): Promise<void> {
     for (const l of this.config.clientListeners) {
-      if (l.securityProtocol !== 'PLAINTEXT') {
+      if (l.securityProtocol !== 'PLAINTEXT' && l.securityProtocol !== 'SASL_PLAINTEXT') {
         // parseBrokerConfig already refuses these; kept so that no listener is ever served without its security.
         throw new Error(`listener ${l.name} uses ${l.securityProtocol}, which this broker cannot serve yet`);
       }
@@ -181,6 +191,7 @@ export class Broker implements BrokerServices {
         authorizer: this.authorizer,
         quotas: this.quotas,
       };
+      if (l.securityProtocol.startsWith('SASL_')) context.sasl = this.saslListener(l.name);
       this.connectionLimits.validateListener(l.name);
       const server = createServer((socket: Socket) => this.accept(socket, context));
       this.servers.push(server);
@@ -209,6 +220,26 @@ export class Broker implements BrokerServices {
       });
     }
     this.metadata.setEndpoints(this.listeners.map((l) => l.advertised));
+  }
+
+  /** The SASL settings of one listener (mechanisms, PLAIN users, limits); throws when they are not valid. */
+  private saslListener(name: string): SaslListener {
+    const settings = saslListenerSettings(this.config.raw, name);
+    const plain = settings.plainUsers;
+    const scram = this.scram;
+    return {
+      listenerName: name,
+      mechanisms: settings.mechanisms,
+      credentials: {
+        plainPassword: (user) => plain.get(user),
+        scram: (user, mechanism) => scram.get(user, mechanism),
+      },
+      maxReceiveSize: Number(this.config.values.get('sasl.server.max.receive.size')),
+      reauthMs: Number(this.config.values.get('connections.max.reauth.ms')),
+      failureDelayMs: Number(this.config.values.get('connection.failed.authentication.delay.ms')),
+      failures: this.authFailures,
+      log: this.log,
+    };
   }
 
   private accept(socket: Socket, listener: ListenerContext): void {
@@ -412,6 +443,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     authorizer: opts.authorizer ?? allowEverything,
     quotas,
     connectionLimits,
+    scram: new ScramCredentialStore(dataDir),
   });
   registerHandlers(dispatcher, broker);
   try {

@@ -27,6 +27,8 @@ import { UNSUPPORTED_VERSION, type Dispatcher } from './dispatch.js';
 import { Context, type ListenerContext } from './request-context.js';
 import { channels, type ConnectionEvent, type RequestEvent } from './observe.js';
 import type { ClientQuotas } from './quotas/client-quotas.js';
+import { SaslSession } from './sasl.js';
+import { ANONYMOUS, type Principal } from '../security/authorizer.js';
 
 /** APIs Kafka does not count against request_percentage: authentication and inter-broker requests. */
 const REQUEST_QUOTA_EXEMPT = new Set([17 /* SaslHandshake */, 27 /* WriteTxnMarkers */, 36 /* SaslAuthenticate */]);
@@ -80,6 +82,10 @@ export class Connection {
   private mutedUntil = 0;
   private muteTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
+  /** SASL authentication state on a SASL listener; undefined on PLAINTEXT and SSL listeners. */
+  readonly sasl: SaslSession | undefined;
+  /** Set when the connection is to be closed as soon as the response being written is out. */
+  private ending = false;
 
   constructor(
     private readonly socket: Socket,
@@ -93,6 +99,7 @@ export class Connection {
     this.remoteHost = socket.remoteAddress ?? '';
     this.remote = `${this.remoteHost}:${socket.remotePort}`;
     this.log = logger;
+    this.sasl = listener.sasl === undefined ? undefined : new SaslSession(listener.sasl, this);
     socket.setNoDelay(true);
     if (limits.idleTimeoutMs > 0) {
       socket.setTimeout(limits.idleTimeoutMs, () => this.close('idle for connections.max.idle.ms', 'idle'));
@@ -115,6 +122,16 @@ export class Connection {
       remote: this.remote,
       connectionId: this.id,
     } satisfies ConnectionEvent);
+  }
+
+  /** The authenticated principal (User:ANONYMOUS on a listener without authentication). */
+  get principal(): Principal {
+    return this.sasl?.principal ?? ANONYMOUS;
+  }
+
+  /** Closes the connection once the response now being handled is written (a failed authentication). */
+  endAfterResponse(): void {
+    this.ending = true;
   }
 
   /**
@@ -160,8 +177,18 @@ export class Connection {
       if (this.frameSize < 0) {
         if (this.buffered < 4) return;
         const size = this.peekSize();
-        // The smallest request header (api key, version, correlation id) is 8 bytes.
-        if (size < 8 || size > this.limits.maxRequestBytes) {
+        if (this.sasl !== undefined && !this.sasl.authenticated) {
+          // Before authentication: small frames only (a raw SASL token may be shorter than a request header).
+          const max = this.sasl.maxFrameBytes(this.limits.maxRequestBytes);
+          if (size < (this.sasl.expectsRawToken ? 0 : 8) || size > max) {
+            this.close(
+              `frame of ${size} bytes from an unauthenticated client (sasl.server.max.receive.size ${max})`,
+              'invalid frame before SASL authentication',
+            );
+            return;
+          }
+        } else if (size < 8 || size > this.limits.maxRequestBytes) {
+          // The smallest request header (api key, version, correlation id) is 8 bytes.
           this.close(
             size < 8
               ? `invalid request size ${size}`
@@ -241,6 +268,7 @@ export class Connection {
 
   /** Handles one frame; returns a promise when the handler is asynchronous. */
   private handle(frame: Buffer, arrived: number): Promise<void> | undefined {
+    if (this.sasl?.expectsRawToken) return this.handleRawToken(this.sasl, frame);
     const r = new Reader(frame);
     let header: RequestHeader;
     try {
@@ -259,7 +287,26 @@ export class Connection {
     }
   }
 
+  /** A raw SASL token (after a v0 SaslHandshake), answered with a raw length-prefixed token. */
+  private handleRawToken(sasl: SaslSession, frame: Buffer): Promise<void> | undefined {
+    const reply = sasl.rawToken(frame);
+    if (reply instanceof Promise) {
+      return reply.then(() => this.close());
+    }
+    const head = Buffer.allocUnsafe(4);
+    head.writeInt32BE(reply.length, 0);
+    this.socket.write(reply.length > 0 ? Buffer.concat([head, reply]) : head);
+    return undefined;
+  }
+
   private handleDecoded(frame: Buffer, r: Reader, header: RequestHeader, arrived: number): Promise<void> | undefined {
+    if (this.sasl !== undefined) {
+      const refusal = this.sasl.refuse(header.apiKey);
+      if (refusal !== undefined) {
+        this.close(`${refusal} (client ${loggedClientId(frame)})`, 'request refused by SASL state');
+        return undefined;
+      }
+    }
     const api = API_BY_KEY.get(header.apiKey);
     const entry = this.dispatcher.lookup(header.apiKey);
     if (api === undefined || entry === undefined) {
@@ -297,7 +344,7 @@ export class Connection {
       );
       return undefined;
     }
-    const ctx = new Context(header, this, this.listener);
+    const ctx = new Context(header, this, this.listener, this.principal);
     const started = channels.request.hasSubscribers ? performance.now() : 0;
     const quotas = this.listener.quotas?.active ? this.listener.quotas : undefined;
     const quotaStart = quotas ? performance.now() : 0;
@@ -433,6 +480,13 @@ export class Connection {
       ok = this.socket.write(p);
     }
     if (parts.length > 1) this.socket.uncork();
+    if (this.ending) {
+      // A failed authentication: the answer goes out, then the connection closes.
+      this.closed = true;
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 5_000).unref();
+      return size;
+    }
     if (!ok && !this.paused) {
       // The client is not reading its responses: stop reading its requests until it catches up.
       this.paused = true;

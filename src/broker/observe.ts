@@ -57,11 +57,35 @@ export interface FetchOutEvent {
   records: Buffer;
 }
 
+/** A SASL authentication that failed (wrong credentials, unknown mechanism, malformed exchange). */
+export interface AuthFailureEvent {
+  listener: string;
+  /** The peer's address and port. */
+  remote: string;
+  /** The mechanism the client chose, or '' when it failed before choosing one. */
+  mechanism: string;
+  /** The user name the client gave, when it got that far. */
+  user: string | undefined;
+  /** The message sent to the client. */
+  reason: string;
+}
+
+/** A SASL authentication (or re-authentication) that succeeded. */
+export interface AuthSuccessEvent {
+  listener: string;
+  remote: string;
+  mechanism: string;
+  principal: string;
+  reauthentication: boolean;
+}
+
 export const channels = {
   request: diagnostics.channel('samsa:request'),
   connection: diagnostics.channel('samsa:connection'),
   append: diagnostics.channel('samsa:append'),
   fetchOut: diagnostics.channel('samsa:fetch-out'),
+  authFailure: diagnostics.channel('samsa:auth-failure'),
+  authSuccess: diagnostics.channel('samsa:auth-success'),
 } as const;
 
 /** Channel names, for subscribers that use `diagnostics_channel.subscribe(name, fn)` directly. */
@@ -70,4 +94,6 @@ export const CHANNEL_NAMES = {
   connection: 'samsa:connection',
   append: 'samsa:append',
   fetchOut: 'samsa:fetch-out',
+  authFailure: 'samsa:auth-failure',
+  authSuccess: 'samsa:auth-success',
 } as const;

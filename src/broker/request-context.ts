@@ -15,6 +15,7 @@ import {
 } from '../security/authorizer.js';
 import type { Connection } from './connection.js';
 import type { ClientQuotas } from './quotas/client-quotas.js';
+import type { SaslListener } from './sasl.js';
 
 /** What a connection knows about its listener, fixed when the connection is accepted. */
 export interface ListenerContext {
@@ -25,6 +26,8 @@ export interface ListenerContext {
   authorizer: Authorizer;
   /** Client quotas (src/broker/quotas), enforced by the connection and the Fetch handler. */
   quotas?: ClientQuotas;
+  /** Set on SASL_PLAINTEXT and SASL_SSL listeners: mechanisms, credentials and limits (src/broker/sasl.ts). */
+  sasl?: SaslListener;
 }
 
 export interface RequestContext extends Requester {

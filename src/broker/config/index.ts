@@ -227,6 +227,13 @@ export function parseBrokerConfig(props: Record<string, string>): BrokerConfig {
     }
     const d = DEFINITIONS_BY_NAME.get(key);
     if (!d) {
+      // Per-listener SASL settings are read by the SASL listener itself (src/security/sasl/listener-config.ts).
+      if (
+        /^listener\.name\.[^.]+\.(sasl\.enabled\.mechanisms|(plain|scram-sha-256|scram-sha-512)\.sasl\.jaas\.config)$/.test(
+          key,
+        )
+      )
+        continue;
       if (isAcceptedIgnored(key)) {
         warnings.push(`${key} is a Kafka setting Samsa does not implement; ignoring it`);
         continue;

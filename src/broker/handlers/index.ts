@@ -43,6 +43,10 @@ import { describeTransactionsHandler } from './describe-transactions.js';
 import { listTransactionsHandler } from './list-transactions.js';
 import { describeClientQuotasHandler } from './describe-client-quotas.js';
 import { alterClientQuotasHandler } from './alter-client-quotas.js';
+import { saslHandshakeHandler } from './sasl-handshake.js';
+import { saslAuthenticateHandler } from './sasl-authenticate.js';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
 
 export const HANDLERS: readonly HandlerDefinition[] = [
   apiVersionsHandler,
@@ -87,6 +91,11 @@ export const HANDLERS: readonly HandlerDefinition[] = [
   // Client quotas.
   describeClientQuotasHandler,
   alterClientQuotasHandler,
+  // SASL authentication and SCRAM users.
+  saslHandshakeHandler,
+  saslAuthenticateHandler,
+  describeUserScramCredentialsHandler,
+  alterUserScramCredentialsHandler,
 ];
 
 /** Registers every handler with the services it asks for. */
