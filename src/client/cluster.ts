@@ -9,6 +9,7 @@ import type { Api, Encodable, ResponseOf } from '../protocol/schema.js';
 import { BrokerConnection, type SendOptions } from './connection.js';
 import { ClientStateError, ConnectionError, ErrorCode, KafkaError, errorFor } from './errors.js';
 import { silentLogger, type ClientLogger } from './logger.js';
+import type { SaslOptions } from './sasl.js';
 
 export interface ClientOptions {
   /** "host:port" or a list of them. */
@@ -30,6 +31,8 @@ export interface ClientOptions {
   logger?: ClientLogger;
   /** Whether metadata requests may create unknown topics (broker permitting). Default false. */
   allowAutoTopicCreation?: boolean;
+  /** SASL credentials for SASL_PLAINTEXT / SASL_SSL listeners: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. */
+  sasl?: SaslOptions;
 }
 
 export interface BrokerInfo {
@@ -138,6 +141,7 @@ export class Cluster {
       requestTimeoutMs: this.requestTimeoutMs,
       connectTimeoutMs: this.opts.connectTimeoutMs ?? 10000,
       logger: this.log,
+      ...(this.opts.sasl === undefined ? {} : { sasl: this.opts.sasl }),
     });
   }
 
