@@ -108,7 +108,7 @@ Examples:
         }
         await out(
           table(
-            ['user', 'mechanisms'],
+            ['USER', 'MECHANISMS'],
             list.map((u) => [
               u.user,
               u.credentials.map((c) => `${c.mechanism} (iterations ${c.iterations})`).join(', '),
