@@ -16,6 +16,7 @@
  * response size before it builds the response. Without any quota configured this costs one check per request.
  */
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { API_BY_KEY } from '../protocol/messages/index.js';
 import { ApiVersions } from '../protocol/messages/api-versions.js';
 import { decodeRequestHeader, encodeResponseHeader, skipTaggedFields, type RequestHeader } from '../protocol/header.js';
@@ -24,15 +25,17 @@ import type { Api } from '../protocol/schema.js';
 import type { Logger } from '../storage/logger.js';
 import { escapeBytesForLog, LogLimiter } from './logger.js';
 import { UNSUPPORTED_VERSION, type Dispatcher } from './dispatch.js';
-import { Context, type ListenerContext } from './request-context.js';
+import { Context, isSaslProtocol, type ListenerContext } from './request-context.js';
+import { ANONYMOUS, type Principal } from '../security/authorizer.js';
 import { channels, type ConnectionEvent, type RequestEvent } from './observe.js';
 import type { ClientQuotas } from './quotas/client-quotas.js';
-import { SaslSession } from './sasl.js';
-import { ANONYMOUS, type Principal } from '../security/authorizer.js';
+import type { SaslSession } from './sasl.js';
 
 /** APIs Kafka does not count against request_percentage: authentication and inter-broker requests. */
 const REQUEST_QUOTA_EXEMPT = new Set([17 /* SaslHandshake */, 27 /* WriteTxnMarkers */, 36 /* SaslAuthenticate */]);
 const PRODUCE_KEY = 0;
+/** What a SASL listener serves before authentication: ApiVersions, SaslHandshake, SaslAuthenticate. */
+const PRE_AUTHENTICATION_APIS = new Set([18, 17, 36]);
 
 export interface ConnectionLimits {
   maxRequestBytes: number;
@@ -82,6 +85,12 @@ export class Connection {
   private mutedUntil = 0;
   private muteTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
+  /** Who is on the other end: from the client certificate (SSL), from SASL, or User:ANONYMOUS. */
+  principal: Principal = ANONYMOUS;
+  /** False on a SASL listener until the SASL handlers call authenticate(); only then is every API served. */
+  authenticated: boolean;
+  /** Set by the SASL session for the v0 flow: frames are raw SASL tokens, not requests. */
+  rawTokens = false;
   /** SASL authentication state on a SASL listener; undefined on PLAINTEXT and SSL listeners. */
   readonly sasl: SaslSession | undefined;
   /** Set when the connection is to be closed as soon as the response being written is out. */
@@ -99,7 +108,8 @@ export class Connection {
     this.remoteHost = socket.remoteAddress ?? '';
     this.remote = `${this.remoteHost}:${socket.remotePort}`;
     this.log = logger;
-    this.sasl = listener.sasl === undefined ? undefined : new SaslSession(listener.sasl, this);
+    this.authenticated = !isSaslProtocol(listener.securityProtocol);
+    this.sasl = listener.authenticator?.session(this);
     socket.setNoDelay(true);
     if (limits.idleTimeoutMs > 0) {
       socket.setTimeout(limits.idleTimeoutMs, () => this.close('idle for connections.max.idle.ms', 'idle'));
@@ -113,6 +123,21 @@ export class Connection {
       if (channels.connection.hasSubscribers) this.publishConnection('close');
     });
     if (channels.connection.hasSubscribers) this.publishConnection('open');
+    if (listener.sslPrincipal !== undefined && listener.securityProtocol === 'SSL') {
+      const tls = socket as TLSSocket;
+      const cert = tls.authorized ? tls.getPeerX509Certificate?.() : undefined;
+      if (cert !== undefined) {
+        const p = listener.sslPrincipal(cert);
+        if (p instanceof Error) this.close(p.message, 'no principal for the client certificate');
+        else this.principal = p;
+      }
+    }
+  }
+
+  /** Called by the SASL handlers once the client has authenticated: from now on every API is served. */
+  authenticate(principal: Principal): void {
+    this.principal = principal;
+    this.authenticated = true;
   }
 
   private publishConnection(kind: ConnectionEvent['kind']): void {
@@ -122,11 +147,6 @@ export class Connection {
       remote: this.remote,
       connectionId: this.id,
     } satisfies ConnectionEvent);
-  }
-
-  /** The authenticated principal (User:ANONYMOUS on a listener without authentication). */
-  get principal(): Principal {
-    return this.sasl?.principal ?? ANONYMOUS;
   }
 
   /** Closes the connection once the response now being handled is written (a failed authentication). */
@@ -177,10 +197,10 @@ export class Connection {
       if (this.frameSize < 0) {
         if (this.buffered < 4) return;
         const size = this.peekSize();
-        if (this.sasl !== undefined && !this.sasl.authenticated) {
+        if (this.sasl !== undefined && !this.authenticated) {
           // Before authentication: small frames only (a raw SASL token may be shorter than a request header).
           const max = this.sasl.maxFrameBytes(this.limits.maxRequestBytes);
-          if (size < (this.sasl.expectsRawToken ? 0 : 8) || size > max) {
+          if (size < (this.rawTokens ? 0 : 8) || size > max) {
             this.close(
               `frame of ${size} bytes from an unauthenticated client (sasl.server.max.receive.size ${max})`,
               'invalid frame before SASL authentication',
@@ -268,7 +288,7 @@ export class Connection {
 
   /** Handles one frame; returns a promise when the handler is asynchronous. */
   private handle(frame: Buffer, arrived: number): Promise<void> | undefined {
-    if (this.sasl?.expectsRawToken) return this.handleRawToken(this.sasl, frame);
+    if (this.rawTokens) return this.handleRawToken(frame);
     const r = new Reader(frame);
     let header: RequestHeader;
     try {
@@ -288,8 +308,12 @@ export class Connection {
   }
 
   /** A raw SASL token (after a v0 SaslHandshake), answered with a raw length-prefixed token. */
-  private handleRawToken(sasl: SaslSession, frame: Buffer): Promise<void> | undefined {
-    const reply = sasl.rawToken(frame);
+  private handleRawToken(frame: Buffer): Promise<void> | undefined {
+    if (this.sasl === undefined) {
+      this.close('raw SASL token on a listener without SASL', 'unexpected SASL token');
+      return undefined;
+    }
+    const reply = this.sasl.rawToken(frame);
     if (reply instanceof Promise) {
       return reply.then(() => this.close());
     }
@@ -300,6 +324,14 @@ export class Connection {
   }
 
   private handleDecoded(frame: Buffer, r: Reader, header: RequestHeader, arrived: number): Promise<void> | undefined {
+    if (!this.authenticated && !PRE_AUTHENTICATION_APIS.has(header.apiKey)) {
+      const name = API_BY_KEY.get(header.apiKey)?.name ?? `API key ${header.apiKey}`;
+      this.close(
+        `${name} request before SASL authentication on listener ${this.listener.listenerName}`,
+        'request before SASL authentication',
+      );
+      return undefined;
+    }
     if (this.sasl !== undefined) {
       const refusal = this.sasl.refuse(header.apiKey);
       if (refusal !== undefined) {

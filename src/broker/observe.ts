@@ -79,6 +79,17 @@ export interface AuthSuccessEvent {
   reauthentication: boolean;
 }
 
+/**
+ * The in-sync replicas of a partition this broker leads changed while it kept leading (Kafka's ISR shrink when a
+ * replica left, expand when one joined; both when one replaced another). Becoming leader is not a change.
+ */
+export interface IsrChangeEvent {
+  topic: string;
+  partition: number;
+  before: readonly number[];
+  after: readonly number[];
+}
+
 export const channels = {
   request: diagnostics.channel('samsa:request'),
   connection: diagnostics.channel('samsa:connection'),
@@ -86,6 +97,7 @@ export const channels = {
   fetchOut: diagnostics.channel('samsa:fetch-out'),
   authFailure: diagnostics.channel('samsa:auth-failure'),
   authSuccess: diagnostics.channel('samsa:auth-success'),
+  isr: diagnostics.channel('samsa:isr'),
 } as const;
 
 /** Channel names, for subscribers that use `diagnostics_channel.subscribe(name, fn)` directly. */
@@ -96,4 +108,5 @@ export const CHANNEL_NAMES = {
   fetchOut: 'samsa:fetch-out',
   authFailure: 'samsa:auth-failure',
   authSuccess: 'samsa:auth-success',
+  isr: 'samsa:isr',
 } as const;

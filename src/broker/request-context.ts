@@ -4,6 +4,7 @@
  * (`User:ANONYMOUS` on PLAINTEXT). `authorize` is the one way a handler asks whether the requester may act on a
  * resource; the broker's Authorizer decides (allow-everything until ACLs are configured).
  */
+import type { X509Certificate } from 'node:crypto';
 import type { RequestHeader } from '../protocol/header.js';
 import {
   ANONYMOUS,
@@ -15,7 +16,7 @@ import {
 } from '../security/authorizer.js';
 import type { Connection } from './connection.js';
 import type { ClientQuotas } from './quotas/client-quotas.js';
-import type { SaslListener } from './sasl.js';
+import type { SaslPeer, SaslSession } from './sasl.js';
 
 /** What a connection knows about its listener, fixed when the connection is accepted. */
 export interface ListenerContext {
@@ -26,8 +27,37 @@ export interface ListenerContext {
   authorizer: Authorizer;
   /** Client quotas (src/broker/quotas), enforced by the connection and the Fetch handler. */
   quotas?: ClientQuotas;
-  /** Set on SASL_PLAINTEXT and SASL_SSL listeners: mechanisms, credentials and limits (src/broker/sasl.ts). */
-  sasl?: SaslListener;
+  /**
+   * SSL listeners: the principal of a verified client certificate (User:<subject as an RFC 2253 distinguished
+   * name> after ssl.principal.mapping.rules), or an Error when no rule matches (the connection is then closed).
+   * Unset, or no client certificate: User:ANONYMOUS.
+   */
+  sslPrincipal?: (certificate: X509Certificate) => Principal | Error;
+  /**
+   * SASL_PLAINTEXT and SASL_SSL listeners: the SASL implementation (src/broker/sasl.ts). The connection starts
+   * unauthenticated and serves only ApiVersions, SaslHandshake and SaslAuthenticate (every other request closes
+   * it) until its SASL session calls `connection.authenticate(principal)`. Without an authenticator the SASL
+   * requests are refused too, so nobody gets past authentication.
+   */
+  authenticator?: SaslAuthenticator;
+}
+
+/** True for the security protocols that authenticate with SASL before serving requests. */
+export function isSaslProtocol(securityProtocol: string): boolean {
+  return securityProtocol === 'SASL_PLAINTEXT' || securityProtocol === 'SASL_SSL';
+}
+
+/**
+ * The seam SASL plugs into: each connection of a SASL listener gets a session, which the SaslHandshake and
+ * SaslAuthenticate handlers drive (`ctx.connection.sasl`). The session calls `connection.authenticate(principal)`
+ * once the client has proven who it is, and sets `connection.rawTokens` for the v0 flow (SaslHandshake v0 followed
+ * by size-prefixed tokens without a request header), whose frames the connection hands to `session.rawToken`.
+ */
+export interface SaslAuthenticator {
+  /** Mechanisms enabled on this listener, as SaslHandshake lists them. */
+  readonly mechanisms: readonly string[];
+  /** The SASL state of a new connection of this listener. */
+  session(connection: SaslPeer): SaslSession;
 }
 
 export interface RequestContext extends Requester {
@@ -52,7 +82,7 @@ export class Context implements RequestContext {
     readonly header: RequestHeader,
     readonly connection: Connection,
     private readonly listener: ListenerContext,
-    readonly principal: Principal = ANONYMOUS,
+    readonly principal: Principal = connection.principal ?? ANONYMOUS,
   ) {
     this.clientId = header.clientId ?? '';
   }

@@ -22,6 +22,7 @@ import { createExchange, SaslAuthError, type SaslCredentials, type SaslExchange 
 import type { Logger } from '../storage/logger.js';
 import { LogLimiter } from './logger.js';
 import { channels, type AuthFailureEvent, type AuthSuccessEvent } from './observe.js';
+import type { SaslAuthenticator } from './request-context.js';
 
 const API_VERSIONS = 18;
 const SASL_HANDSHAKE = 17;
@@ -64,7 +65,7 @@ export class AuthFailureTracker {
 }
 
 /** What every connection of one SASL listener shares. */
-export interface SaslListener {
+export interface SaslListenerSettings {
   listenerName: string;
   mechanisms: readonly string[];
   credentials: SaslCredentials;
@@ -78,10 +79,29 @@ export interface SaslListener {
   log: Logger;
 }
 
+/** One SASL listener: its settings, and a session for each of its connections. */
+export class SaslListener implements SaslAuthenticator {
+  constructor(readonly settings: SaslListenerSettings) {}
+
+  get mechanisms(): readonly string[] {
+    return this.settings.mechanisms;
+  }
+
+  session(connection: SaslPeer): SaslSession {
+    return new SaslSession(this.settings, connection);
+  }
+}
+
 /** What the session needs of its connection. */
 export interface SaslPeer {
   readonly remote: string;
   readonly remoteHost: string;
+  readonly authenticated: boolean;
+  readonly principal: Principal;
+  /** The next frames are raw SASL tokens (v0 flow). */
+  rawTokens: boolean;
+  /** The client proved who it is: every API is served from now on, as `principal`. */
+  authenticate(principal: Principal): void;
   /** Closes the connection once the response being written is out. */
   endAfterResponse(): void;
   close(reason?: string, kind?: string): void;
@@ -105,27 +125,17 @@ export class SaslSession {
   private exchange: SaslExchange | undefined;
   /** Mechanism of the last successful authentication (a re-authentication must use the same one). */
   private mechanism = '';
-  private principalValue: Principal | undefined;
   /** When the session expires (ms since the epoch); 0 = never. */
   expiresAt = 0;
 
   constructor(
-    private readonly listener: SaslListener,
+    private readonly listener: SaslListenerSettings,
     private readonly peer: SaslPeer,
     private readonly now: () => number = Date.now,
   ) {}
 
-  get principal(): Principal | undefined {
-    return this.principalValue;
-  }
-
-  get authenticated(): boolean {
-    return this.principalValue !== undefined;
-  }
-
-  /** True after a v0 handshake: the next frames are raw SASL tokens. */
-  get expectsRawToken(): boolean {
-    return this.phase === 'raw';
+  private get authenticated(): boolean {
+    return this.peer.authenticated;
   }
 
   /** The largest frame accepted now. */
@@ -170,6 +180,7 @@ export class SaslSession {
     }
     this.exchange = exchange;
     this.phase = version === 0 ? 'raw' : 'authenticate';
+    this.peer.rawTokens = version === 0;
     return { errorCode: 0, mechanisms };
   }
 
@@ -218,13 +229,14 @@ export class SaslSession {
       if (s.user === undefined) return { challenge: s.challenge, done: false };
       user = s.user;
       const reauth = this.authenticated;
-      if (reauth && this.principalValue!.name !== user) {
+      if (reauth && this.peer.principal.name !== user) {
         throw new SaslAuthError('Cannot change principals during re-authentication', user);
       }
-      this.principalValue = { type: 'User', name: user };
+      this.peer.authenticate({ type: 'User', name: user });
       this.mechanism = exchange.mechanism;
       this.exchange = undefined;
       this.phase = 'done';
+      this.peer.rawTokens = false;
       this.expiresAt = this.listener.reauthMs > 0 ? this.now() + this.listener.reauthMs : 0;
       this.listener.failures.succeeded(this.peer.remoteHost);
       if (channels.authSuccess.hasSubscribers) {
@@ -244,6 +256,7 @@ export class SaslSession {
       }
       this.exchange = undefined;
       this.phase = this.authenticated ? 'done' : 'handshake';
+      this.peer.rawTokens = false;
       this.failed(exchange.mechanism, err instanceof SaslAuthError ? (err.user ?? user) : user, message);
       return { error: message };
     }

@@ -23,6 +23,7 @@ import {
   type AuthSuccessEvent,
   type ConnectionEvent,
   type FetchOutEvent,
+  type IsrChangeEvent,
   type RequestEvent,
 } from '../broker/observe.js';
 import { errorName } from '../protocol/errors.js';
@@ -31,6 +32,7 @@ import {
   fetchPurgatorySize,
   producePurgatorySize,
   groupStates,
+  isOwnIsrChange,
   partitionStates,
   topicNames,
   type PartitionState,
@@ -90,6 +92,8 @@ export class BrokerMetrics {
   private readonly failedAuthentications: Counter<string>;
   private readonly successfulAuthentications: Counter<string>;
   private readonly successfulReauthentications: Counter<string>;
+  private readonly isrShrinks: Counter<string>;
+  private readonly isrExpands: Counter<string>;
   private closed = false;
   /** The partitions as read for the scrape under way. */
   private snapshot: PartitionState[] | undefined;
@@ -195,9 +199,20 @@ export class BrokerMetrics {
       labelNames: ['listener'],
       registers,
     });
-    this.stateMetrics(registers);
     diagnostics.subscribe(CHANNEL_NAMES.authFailure, this.onAuthFailure);
     diagnostics.subscribe(CHANNEL_NAMES.authSuccess, this.onAuthSuccess);
+    this.isrShrinks = new Counter({
+      name: 'kafka_server_replicamanager_isrshrinks_total',
+      help: 'Times a partition led here lost in-sync replicas (ReplicaManager IsrShrinksPerSec)',
+      registers,
+    });
+    this.isrExpands = new Counter({
+      name: 'kafka_server_replicamanager_isrexpands_total',
+      help: 'Times a partition led here gained in-sync replicas (ReplicaManager IsrExpandsPerSec)',
+      registers,
+    });
+    this.stateMetrics(registers);
+    diagnostics.subscribe(CHANNEL_NAMES.isr, this.onIsrChange);
     diagnostics.subscribe(flushChannel.name, this.onFlush);
     diagnostics.subscribe(CHANNEL_NAMES.append, this.onAppend);
     diagnostics.subscribe(CHANNEL_NAMES.fetchOut, this.onFetchOut);
@@ -223,6 +238,7 @@ export class BrokerMetrics {
     this.closed = true;
     diagnostics.unsubscribe(CHANNEL_NAMES.authFailure, this.onAuthFailure);
     diagnostics.unsubscribe(CHANNEL_NAMES.authSuccess, this.onAuthSuccess);
+    diagnostics.unsubscribe(CHANNEL_NAMES.isr, this.onIsrChange);
     diagnostics.unsubscribe(flushChannel.name, this.onFlush);
     diagnostics.unsubscribe(CHANNEL_NAMES.append, this.onAppend);
     diagnostics.unsubscribe(CHANNEL_NAMES.fetchOut, this.onFetchOut);
@@ -232,6 +248,14 @@ export class BrokerMetrics {
 
   // ------------------------------------------------------------------------------------------ counted as it happens
   // Channels are process-wide: a process running several brokers (tests) counts each event in every collector.
+
+  /** Only this broker's partitions: a process running several brokers (tests) publishes each one's changes. */
+  private readonly onIsrChange = (m: unknown): void => {
+    const e = m as IsrChangeEvent;
+    if (!isOwnIsrChange(this.broker, e.topic, e.partition, e.after)) return;
+    if (e.before.some((id) => !e.after.includes(id))) this.isrShrinks.inc();
+    if (e.after.some((id) => !e.before.includes(id))) this.isrExpands.inc();
+  };
 
   private readonly onFlush = (m: unknown): void => {
     this.flushTime.observe((m as FlushEvent).durationMs);

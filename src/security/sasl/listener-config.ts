@@ -2,14 +2,13 @@
  * What one SASL listener offers, read from the broker's properties with Kafka's names and precedence: the
  * listener's own `listener.name.<listener>.<key>` first, then the broker-wide key.
  *
- * - `sasl.enabled.mechanisms`: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (GSSAPI and OAUTHBEARER are refused).
+ * - `sasl.enabled.mechanisms` (given): PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (GSSAPI and OAUTHBEARER are refused).
  * - `listener.name.<listener>.plain.sasl.jaas.config` (or `sasl.jaas.config`): a PlainLoginModule whose
  *   `user_<name>="<password>"` options are the PLAIN users.
  */
 import { SUPPORTED_MECHANISMS } from './mechanisms.js';
 import { JaasError, type JaasModule, parseJaasConfig, plainUsers } from './jaas.js';
 
-export const DEFAULT_SASL_MECHANISMS = 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512';
 const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
 
 export interface SaslListenerSettings {
@@ -18,26 +17,15 @@ export interface SaslListenerSettings {
   plainUsers: Map<string, string>;
 }
 
-/** Kafka's per-listener override of `key`, else the broker-wide value. */
-export function listenerSetting(
-  props: Readonly<Record<string, string>>,
-  listenerName: string,
-  key: string,
-): string | undefined {
-  return props[`listener.name.${listenerName.toLowerCase()}.${key}`] ?? props[key];
-}
-
 /** Reads the SASL settings of one listener; throws an Error naming the key when they are not valid. */
 export function saslListenerSettings(
   props: Readonly<Record<string, string>>,
   listenerName: string,
+  /** sasl.enabled.mechanisms of the listener (its override, else the broker's). */
+  enabled: readonly string[],
 ): SaslListenerSettings {
   const l = listenerName.toLowerCase();
-  const mechText = listenerSetting(props, listenerName, 'sasl.enabled.mechanisms') ?? DEFAULT_SASL_MECHANISMS;
-  const mechanisms = mechText
-    .split(',')
-    .map((m) => m.trim().toUpperCase())
-    .filter((m) => m !== '');
+  const mechanisms = [...new Set(enabled.map((m) => m.trim().toUpperCase()).filter((m) => m !== ''))];
   if (mechanisms.length === 0) throw new Error(`sasl.enabled.mechanisms of listener ${listenerName} is empty`);
   for (const m of mechanisms) {
     if (!(SUPPORTED_MECHANISMS as readonly string[]).includes(m)) {
