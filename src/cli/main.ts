@@ -19,6 +19,7 @@ const SUBCOMMANDS: ReadonlyArray<[string, () => Promise<{ register: Register }>]
   ['configs', () => import('./configs.js')],
   ['quotas', () => import('./quotas.js')],
   ['users', () => import('./users.js')],
+  ['acls', () => import('./acls.js')],
   ['perf', () => import('./perf.js')],
   ['datagen', () => import('./datagen.js')],
   ['sql', () => import('./sql.js')],

@@ -86,6 +86,9 @@ test('every page loads without errors; the browser shows kafka-python JSON recor
   const overview = await open('/');
   await overview.waitForSelector(`text=${topic}`);
   await overview.waitForSelector('text=Under-replicated');
+  // Pages of services this process does not run stay out of the menu.
+  await overview.waitForSelector('#nav a:text-is("Consumer groups")');
+  assert.deepEqual(await overview.locator('#nav a').allTextContents(), ['Overview', 'Topics', 'Consumer groups']);
   await overview.close();
 
   const topics = await open('/topics');

@@ -18,6 +18,7 @@ import type { TopicManager } from '../topics.js';
 import type { TransactionCoordinator } from '../txn/coordinator.js';
 import type { ClientQuotas } from '../quotas/client-quotas.js';
 import type { ScramCredentialStore } from '../../security/sasl/scram-store.js';
+import type { ClusterLink } from '../cluster-link.js';
 
 /** Everything a handler may be given. */
 export interface BrokerServices {
@@ -45,6 +46,8 @@ export interface BrokerServices {
   readonly quotas: ClientQuotas;
   /** SCRAM credentials of users (Describe/AlterUserScramCredentials, SASL SCRAM logins). */
   readonly scram: ScramCredentialStore;
+  /** Cluster mode's membership and admin operations; undefined on a single node. */
+  readonly cluster: ClusterLink | undefined;
 }
 
 /** The services a handler names. */

@@ -47,6 +47,14 @@ import { saslHandshakeHandler } from './sasl-handshake.js';
 import { saslAuthenticateHandler } from './sasl-authenticate.js';
 import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
 import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
+import { describeAclsHandler } from './describe-acls.js';
+import { createAclsHandler } from './create-acls.js';
+import { deleteAclsHandler } from './delete-acls.js';
+import {
+  alterPartitionReassignmentsHandler,
+  electLeadersHandler,
+  listPartitionReassignmentsHandler,
+} from './cluster-admin.js';
 
 export const HANDLERS: readonly HandlerDefinition[] = [
   apiVersionsHandler,
@@ -96,6 +104,14 @@ export const HANDLERS: readonly HandlerDefinition[] = [
   saslAuthenticateHandler,
   describeUserScramCredentialsHandler,
   alterUserScramCredentialsHandler,
+  // ACLs.
+  describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
+  // Cluster mode's leader elections and reassignments.
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
 ];
 
 /** Registers every handler with the services it asks for. */
