@@ -26,6 +26,7 @@ export class ThroughputSampler {
   private readonly lags = new Map<string, Array<number | null>>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private lastError: string | undefined;
 
   constructor(
     private readonly admin: Admin,
@@ -62,8 +63,12 @@ export class ThroughputSampler {
       this.record(this.ends, sums);
       this.record(this.lags, lags);
       if (this.times.length > KEEP) this.times.splice(0, this.times.length - KEEP);
+      this.lastError = undefined;
     } catch (e) {
-      this.logger.warn({ err: (e as Error).message }, 'console throughput sample failed');
+      // Once per distinct failure, not every few seconds.
+      const err = (e as Error).message;
+      if (err !== this.lastError) this.logger.warn({ err }, 'console throughput sample failed');
+      this.lastError = err;
     } finally {
       this.running = false;
     }
@@ -72,7 +77,8 @@ export class ThroughputSampler {
   /** Total lag of each group (up to MAX_GROUPS) against the sampled end offsets. */
   private async groupLags(end: Map<string, number>): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    const groups = (await this.admin.listGroups()).slice(0, MAX_GROUPS);
+    // A principal that may not list groups still gets its topics' throughput.
+    const groups = (await this.admin.listGroups().catch(() => [])).slice(0, MAX_GROUPS);
     for (const g of groups) {
       const committed = await this.admin.listGroupOffsets(g.groupId).catch(() => []);
       if (committed.length === 0) continue;

@@ -20,8 +20,18 @@ import { DescribeLogDirs } from '../protocol/messages/describe-log-dirs.js';
 import { listenHttp, Router, sendJson, type HttpEndpoint, type HttpListener } from '../http/server.js';
 import { proxyToService, SERVICES_PREFIX } from './proxy.js';
 import { browse, tail, type BrowseQuery, type SchemaDecoder } from './records.js';
-import { badRequest, jsonBody, notFound, RestError, restErrorOf, sendError, type RestRequest } from './rest/http.js';
-import { addV3Routes } from './rest/v3.js';
+import {
+  badRequest,
+  intField,
+  jsonBody,
+  notFound,
+  RestError,
+  restErrorOf,
+  sendError,
+  stringField,
+  type RestRequest,
+} from './rest/http.js';
+import { addV3Routes, describeClusterOf } from './rest/v3.js';
 import { type ConsoleAuthentication, type Session, SessionPool } from './sessions.js';
 
 /** The little of a logger the console needs (the broker's pino logger fits). */
@@ -271,6 +281,40 @@ function addConsoleRoutes(
       const done = await r.session.admin.resetGroupOffsets(p['group']!, parts, spec);
       return { offsets: done.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })) };
     })
+    .add('GET', `${base}/users`, async (r) => {
+      const users = await r.session.admin.describeUserScramCredentials();
+      return {
+        users: users
+          .map((u) => ({ name: u.user, credentials: u.credentials }))
+          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+      };
+    })
+    .add('POST', `${base}/users`, async (r) => {
+      const body = await jsonBody(r);
+      const name = stringField(body, 'name');
+      const password = stringField(body, 'password');
+      const mechanism = (stringField(body, 'mechanism') ?? 'SCRAM-SHA-512').toUpperCase();
+      const iterations = intField(body, 'iterations');
+      if (name === undefined || name === '') throw badRequest('name is required');
+      if (password === undefined || password === '') throw badRequest('password is required');
+      if (mechanism !== 'SCRAM-SHA-256' && mechanism !== 'SCRAM-SHA-512')
+        throw badRequest('mechanism must be SCRAM-SHA-256 or SCRAM-SHA-512');
+      await r.session.admin.alterUserScramCredentials({
+        upsertions: [{ user: name, mechanism, password, ...(iterations === undefined ? {} : { iterations }) }],
+      });
+      sessions.forget(name);
+      r.res.statusCode = 201;
+      return { name, mechanism };
+    })
+    .add('DELETE', `${base}/users/:user`, async (r, p) => {
+      const user = p['user']!;
+      const [found] = await r.session.admin.describeUserScramCredentials([user]);
+      const deletions = (found?.credentials ?? []).map((c) => ({ user, mechanism: c.mechanism }));
+      if (deletions.length === 0) throw notFound(`User ${user} has no SCRAM credentials`);
+      await r.session.admin.alterUserScramCredentials({ deletions });
+      sessions.forget(user);
+      return null;
+    })
     .add('DELETE', `${base}/groups/:group`, async (r, p) => {
       await r.session.admin.deleteGroups([p['group']!]);
       return null;
@@ -279,7 +323,7 @@ function addConsoleRoutes(
 
 /** The front page in one call: brokers, controller, and per topic its partitions and their health. */
 async function overview(admin: Admin) {
-  const cluster = await admin.describeCluster();
+  const cluster = await describeClusterOf(admin);
   const names = await admin.listTopics({ includeInternal: true });
   const infos = names.length > 0 ? await admin.describeTopics(names) : [];
   const sizes = await topicSizes(

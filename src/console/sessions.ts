@@ -11,8 +11,9 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { type Admin, type ClientOptions, createAdmin, createProducer, type Producer } from '../client/index.js';
+import { normalizeMechanism } from '../client/sasl.js';
 import { RestError, restErrorOf, unauthorized } from './rest/http.js';
-import { RestApi } from './rest/v3.js';
+import { describeClusterOf, RestApi } from './rest/v3.js';
 import { ThroughputSampler } from './sampler.js';
 
 /** How the console logs users in: HTTP Basic credentials checked by a SASL login to the broker. */
@@ -162,13 +163,14 @@ export class SessionPool {
 
   private async open(username: string, password: string): Promise<Session> {
     const mechanism = this.authentication!.mechanism;
-    const client = Object.assign({}, this.base, {
+    const client: ClientOptions = {
+      ...this.base,
       clientId: `samsa-console-${username}`,
-      sasl: { mechanism, username, password },
-    }) as ClientOptions;
+      sasl: { mechanism: normalizeMechanism(mechanism), username, password },
+    };
     const s = new Session(client, `User:${username}`, this.sampleIntervalMs, this.logger);
     try {
-      await s.admin.describeCluster();
+      await describeClusterOf(s.admin);
     } catch (e) {
       await s.close();
       const err = restErrorOf(e);
@@ -178,6 +180,17 @@ export class SessionPool {
     }
     s.start();
     return s;
+  }
+
+  /** Closes the clients of a user whose credentials changed, so the next call logs in again. */
+  forget(username: string): void {
+    const e = this.users.get(username);
+    if (e === undefined) return;
+    this.users.delete(username);
+    void e.session.then(
+      (s) => s.close(),
+      () => {},
+    );
   }
 
   private sweep(): void {

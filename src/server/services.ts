@@ -2,6 +2,7 @@
  * The HTTP services a broker process can run, in start order (a later service may use an earlier one). Stopped in
  * the reverse order, before the broker.
  */
+import { listenerValue } from '../broker/config/index.js';
 import { parseHttpListener } from '../broker/config/values.js';
 import type { HttpEndpoint } from '../http/server.js';
 import { schemaRegistryService } from './schema-registry.js';
@@ -56,16 +57,65 @@ export const SERVICES: ServiceDefinition[] = [
     // Last: the console offers a page for each service started before it (schema registry, SQL, ...).
     name: 'console',
     enabledKey: 'console.enabled',
-    start: async (ctx) =>
-      (await import('../console/service.js')).startConsoleService({
-        bootstrap: ctx.bootstrap,
+    start: async (ctx) => {
+      const access = consoleAccess(ctx);
+      return (await import('../console/service.js')).startConsoleService({
+        bootstrap: access.bootstrap,
         endpoints: endpointsOf(ctx, 'console.listeners'),
         logger: ctx.logger,
         features: [...ctx.broker.services].map(([id, s]) => ({ id, title: id, url: s.urls[0] ?? '' })),
+        ...(access.authentication === undefined ? {} : { authentication: access.authentication }),
         security: {
           acls: String(ctx.config.values.get('authorizer.class.name') ?? '') !== '',
-          scramUsers: false,
+          scramUsers: access.scramUsers,
         },
-      }),
+      });
+    },
   },
 ];
+
+/**
+ * How the console reaches the broker: the listener its clients use (console.kafka.listener, else the first), and
+ * whether it logs users in over that listener's SASL (console.authentication) with which mechanism.
+ */
+function consoleAccess(ctx: ServiceContext): {
+  bootstrap: string;
+  authentication?: { mechanism: string; idleMs: number };
+  scramUsers: boolean;
+} {
+  const v = (key: string) => ctx.config.values.get(key);
+  const listeners = ctx.broker.listeners;
+  const wanted = v('console.kafka.listener') as string | null | undefined;
+  const l = wanted ? listeners.find((x) => x.name.toUpperCase() === wanted.toUpperCase()) : listeners[0];
+  if (l === undefined) throw new Error(`console.kafka.listener: the broker has no listener named ${wanted}`);
+  const bootstrap = `${l.advertised.host}:${l.advertised.port}`;
+  const mechanismsOf = (name: string): string[] =>
+    ((listenerValue(ctx.config, name, 'sasl.enabled.mechanisms') as string[] | null) ?? []).map((m) =>
+      m.trim().toUpperCase(),
+    );
+  const scramUsers = listeners.some(
+    (x) => x.securityProtocol.startsWith('SASL_') && mechanismsOf(x.name).some((m) => m.startsWith('SCRAM-')),
+  );
+  const sasl = l.securityProtocol.startsWith('SASL_');
+  const mode = String(v('console.authentication') ?? 'auto');
+  const basic = mode === 'basic' || (mode === 'auto' && sasl);
+  if (!basic) {
+    if (sasl)
+      throw new Error(
+        `console.authentication=none cannot work over ${l.name}, a SASL listener: set console.kafka.listener to another listener`,
+      );
+    return { bootstrap, scramUsers };
+  }
+  if (!sasl)
+    throw new Error(
+      `console.authentication=basic logs users in over SASL, but listener ${l.name} is ${l.securityProtocol}: set console.kafka.listener to a SASL listener`,
+    );
+  const enabled = mechanismsOf(l.name);
+  const asked = v('console.sasl.mechanism') as string | null | undefined;
+  const mechanism = asked
+    ? asked.toUpperCase()
+    : (['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN'].find((m) => enabled.includes(m)) ?? enabled[0] ?? 'PLAIN');
+  if (!enabled.includes(mechanism))
+    throw new Error(`console.sasl.mechanism ${mechanism} is not enabled on listener ${l.name} (${enabled.join(', ')})`);
+  return { bootstrap, authentication: { mechanism, idleMs: Number(v('console.session.idle.ms')) }, scramUsers };
+}

@@ -7,7 +7,14 @@
  * the API answers the same for one broker or a cluster. Response shapes follow Confluent's: a `kind`, `metadata`
  * with `self` (and `resource_name`), and `related` links to the resources below.
  */
-import type { Admin, Producer, TopicInfo } from '../../client/index.js';
+import {
+  type Admin,
+  type ClusterDescription,
+  ErrorCode,
+  KafkaError,
+  type Producer,
+  type TopicInfo,
+} from '../../client/index.js';
 import type { RouteHandler, RouteParams, Router } from '../../http/server.js';
 import {
   badRequest,
@@ -32,6 +39,24 @@ export interface RestClients {
 
 type Json = Record<string, unknown>;
 
+/**
+ * The cluster's id, controller and brokers. DescribeCluster needs DESCRIBE on the cluster; a principal without it
+ * (the console acting as an ordinary user) gets them from Metadata, which everyone may ask for.
+ */
+export async function describeClusterOf(admin: Admin): Promise<ClusterDescription> {
+  try {
+    return await admin.describeCluster();
+  } catch (e) {
+    if (!(e instanceof KafkaError) || e.code !== ErrorCode.CLUSTER_AUTHORIZATION_FAILED) throw e;
+    await admin.cluster.fetchMetadata([], false);
+    return {
+      clusterId: admin.cluster.clusterId,
+      controllerId: admin.cluster.controllerId,
+      brokers: [...admin.cluster.brokers.values()],
+    };
+  }
+}
+
 const crn = (clusterId: string, ...parts: string[]) => `crn:///kafka=${clusterId}${parts.map((p) => `/${p}`).join('')}`;
 const rel = (href: string) => ({ related: href });
 
@@ -48,7 +73,7 @@ export class RestApi {
 
   /** The cluster id, checked against the one in the path (404 for another cluster). */
   async clusterId(asked?: string): Promise<string> {
-    const d = await this.admin.describeCluster();
+    const d = await describeClusterOf(this.admin);
     const id = d.clusterId ?? '';
     if (asked !== undefined && asked !== id) throw notFound(`Cluster ${asked} not found`);
     return id;
@@ -61,7 +86,7 @@ export class RestApi {
   // ------------------------------------------------------------------------------------------ clusters and brokers
 
   async cluster(r: RestRequest, asked?: string): Promise<Json> {
-    const d = await this.admin.describeCluster();
+    const d = await describeClusterOf(this.admin);
     const id = d.clusterId ?? '';
     if (asked !== undefined && asked !== id) throw notFound(`Cluster ${asked} not found`);
     const u = this.clusterUrl(r, id);
@@ -80,7 +105,7 @@ export class RestApi {
   }
 
   async brokers(r: RestRequest, asked: string): Promise<Json> {
-    const d = await this.admin.describeCluster();
+    const d = await describeClusterOf(this.admin);
     const id = d.clusterId ?? '';
     if (asked !== id) throw notFound(`Cluster ${asked} not found`);
     const u = this.clusterUrl(r, id);
@@ -89,7 +114,7 @@ export class RestApi {
   }
 
   async broker(r: RestRequest, asked: string, brokerId: number): Promise<Json> {
-    const d = await this.admin.describeCluster();
+    const d = await describeClusterOf(this.admin);
     const id = d.clusterId ?? '';
     if (asked !== id) throw notFound(`Cluster ${asked} not found`);
     const b = d.brokers.find((x) => x.nodeId === brokerId);
@@ -349,7 +374,7 @@ export class RestApi {
   }
 
   async groups(r: RestRequest, asked: string): Promise<Json> {
-    const d = await this.admin.describeCluster();
+    const d = await describeClusterOf(this.admin);
     const id = d.clusterId ?? '';
     if (asked !== id) throw notFound(`Cluster ${asked} not found`);
     const u = this.clusterUrl(r, id);
@@ -374,7 +399,7 @@ export class RestApi {
   }
 
   async group(r: RestRequest, asked: string, groupId: string): Promise<Json> {
-    const d = await this.admin.describeCluster();
+    const d = await describeClusterOf(this.admin);
     const id = d.clusterId ?? '';
     if (asked !== id) throw notFound(`Cluster ${asked} not found`);
     return this.groupBody(this.clusterUrl(r, id), id, await this.describeGroup(groupId), d.controllerId);

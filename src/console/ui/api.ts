@@ -38,7 +38,8 @@ export function setCredentials(c: { username: string; password: string } | undef
 }
 
 function headers(body: unknown, extra: Record<string, string> = {}): Record<string, string> {
-  const out: Record<string, string> = { ...extra };
+  // Says the console asks for credentials itself: a 401 then comes without the header that makes browsers prompt.
+  const out: Record<string, string> = { ...extra, 'x-requested-with': 'samsa-console' };
   if (body !== undefined) out['content-type'] = 'application/json';
   if (authorization !== undefined) out['authorization'] = authorization;
   return out;

@@ -114,11 +114,12 @@ async function start(): Promise<void> {
   if (loggedIn) {
     bar.append(
       ' · ',
-      h('span#principal', info.principal),
+      h('span', { id: 'principal' }, info.principal),
       ' ',
       h(
-        'a#logout',
+        'a',
         {
+          id: 'logout',
           href: '/',
           onclick: ((e: Event) => {
             e.preventDefault();

@@ -117,4 +117,36 @@ export const SERVICE_KEYS: readonly ConfigDefinition[] = [
     check: checkHttpListenerList,
     doc: 'Comma-separated http://host:port endpoints of the web console and /v3 REST API.',
   }),
+  def({
+    name: 'console.kafka.listener',
+    type: 'string',
+    default: null,
+    samsaOnly: true,
+    doc: "Name of the broker listener the console's and REST API's Kafka clients connect to (default: the first listener; SSL and SASL_SSL listeners cannot be used yet).",
+  }),
+  def({
+    name: 'console.authentication',
+    type: 'string',
+    default: 'auto',
+    samsaOnly: true,
+    validValues: ['auto', 'basic', 'none'],
+    doc:
+      'basic: the console and /v3 ask for a user name and password (HTTP Basic), log in to the broker with them over SASL and act as that user, so ACLs apply; ' +
+      "none: they use the console's own clients; auto: basic when console.kafka.listener is a SASL listener, none otherwise.",
+  }),
+  def({
+    name: 'console.sasl.mechanism',
+    type: 'string',
+    default: null,
+    samsaOnly: true,
+    doc: "SASL mechanism the console logs users in with (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512); default: the listener's SCRAM-SHA-512, else SCRAM-SHA-256, else PLAIN.",
+  }),
+  def({
+    name: 'console.session.idle.ms',
+    type: 'long',
+    default: '300000',
+    min: 1000,
+    samsaOnly: true,
+    doc: "How long a logged-in user's Kafka clients stay open without a request (console.authentication=basic).",
+  }),
 ];
