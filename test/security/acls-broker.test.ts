@@ -19,6 +19,8 @@ import { FindCoordinator } from '../../src/protocol/messages/find-coordinator.js
 import { InitProducerId } from '../../src/protocol/messages/init-producer-id.js';
 import { JoinGroup } from '../../src/protocol/messages/join-group.js';
 import { Metadata } from '../../src/protocol/messages/metadata.js';
+import { DescribeGroups } from '../../src/protocol/messages/describe-groups.js';
+import { ZERO_UUID } from '../../src/protocol/schema.js';
 import { AclPermissionType, PatternType } from '../../src/security/acl.js';
 import type { AclAuthorizer } from '../../src/security/acl-authorizer.js';
 import { AclOperation, ResourceType } from '../../src/security/authorizer.js';
@@ -346,6 +348,26 @@ test('enforcement for User:ANONYMOUS: topics, groups, transactional ids, idempot
       'auto-creation needs CREATE (ALL on open- covers it)',
     );
     assert.equal(b.broker.metadata.topic('brand-new'), undefined);
+
+    // Authorized operations as bit fields: ALL on open-* (less the denied WRITE on open-locked), nothing on the cluster.
+    const ops = await c.send(Metadata, 10, {
+      topics: [
+        { name: 'open-a', topicId: ZERO_UUID },
+        { name: 'open-locked', topicId: ZERO_UUID },
+      ],
+      allowAutoTopicCreation: false,
+      includeClusterAuthorizedOperations: true,
+      includeTopicAuthorizedOperations: true,
+    });
+    const bits = (...list: number[]) => list.reduce((x, op) => x | (1 << op), 0);
+    const topicOps = bits(3, 4, 5, 6, 7, 8, 10, 11);
+    assert.deepEqual(
+      ops.topics.map((x) => x.topicAuthorizedOperations),
+      [topicOps, topicOps & ~bits(AclOperation.WRITE)],
+    );
+    assert.equal(ops.clusterAuthorizedOperations, 0);
+    const groupsOps = await c.send(DescribeGroups, 5, { groups: ['g-ok'], includeAuthorizedOperations: true });
+    assert.equal(groupsOps.groups[0]!.authorizedOperations, bits(AclOperation.READ, AclOperation.DESCRIBE));
 
     const join = (groupId: string) =>
       c.send(JoinGroup, 5, {
