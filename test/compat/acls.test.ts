@@ -5,7 +5,7 @@
  * its consumers and producers are allowed topic A and refused topic B (DENY beats an ALLOW for User:*), allowed
  * one group and refused another, allowed under a prefix only; confluent-kafka's producers and consumers
  * (librdkafka) are held to topics, groups and transactional ids the same way (confluent-kafka 1.7.0 has no ACL
- * admin API, so kafka-python sets those ACLs).
+ * admin API, so kafka-python sets those ACLs); KafkaJS's admin manages ACLs and its producer is held to them.
  */
 import assert from 'node:assert/strict';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
@@ -58,6 +58,99 @@ describe('ACLs with third-party clients, principals from client certificates', (
       const args = [b.bootstrap, uniqueTopic('acl-ck'), 'ssl', certs.dir];
       const { summary } = await runPython('acls_ck.py', args, { timeoutMs: 240_000 });
       assert.deepEqual(summary, { ok: true, read: 6 });
+    });
+  });
+
+  test('KafkaJS: admin createAcls, describeAcls (MATCH), deleteAcls; alice writes only where allowed', async (t) => {
+    const certs = await certificates(t);
+    await withBroker({ config: await sslConfig(certs) }, async (b) => {
+      const kjs = await import('kafkajs');
+      const ca = await readFile(certs.ca, 'utf8');
+      const client = async (user: string) =>
+        new kjs.Kafka({
+          clientId: `acl-${user}`,
+          brokers: [b.bootstrap],
+          logLevel: kjs.logLevel.NOTHING,
+          retry: { retries: 0 },
+          ssl: {
+            ca: [ca],
+            cert: await readFile(certs.clients[user]!.cert, 'utf8'),
+            key: await readFile(certs.clients[user]!.key, 'utf8'),
+          },
+        });
+      const admin = (await client('admin')).admin();
+      await admin.connect();
+      t.after(() => admin.disconnect());
+      // The enums exist at run time on the CommonJS default export only.
+      const enums = (kjs as unknown as { default: typeof kjs }).default;
+      const { AclResourceTypes: R, AclOperationTypes: O, AclPermissionTypes: P, ResourcePatternTypes: PT } = enums;
+      const topic = uniqueTopic('acl-kjs');
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+      await admin.createAcls({
+        acl: [
+          {
+            resourceType: R.TOPIC,
+            resourceName: `${topic}`,
+            resourcePatternType: PT.PREFIXED,
+            principal: 'User:CN=alice',
+            host: '*',
+            operation: O.WRITE,
+            permissionType: P.ALLOW,
+          },
+          {
+            resourceType: R.TOPIC,
+            resourceName: `${topic}-x`,
+            resourcePatternType: PT.LITERAL,
+            principal: 'User:CN=alice',
+            host: '*',
+            operation: O.WRITE,
+            permissionType: P.DENY,
+          },
+        ],
+      });
+      const match = await admin.describeAcls({
+        resourceType: R.TOPIC,
+        resourceName: `${topic}-x`,
+        resourcePatternType: PT.MATCH,
+        operation: O.ANY,
+        permissionType: P.ANY,
+      });
+      assert.deepEqual(
+        match.resources
+          .map((r) => `${r.resourceName}/${r.resourcePatternType}/${r.acls.map((a) => a.permissionType).join()}`)
+          .sort(),
+        [`${topic}-x/${PT.LITERAL}/${P.DENY}`, `${topic}/${PT.PREFIXED}/${P.ALLOW}`].sort(),
+      );
+      await admin.createTopics({ topics: [{ topic: `${topic}-x`, numPartitions: 1 }], waitForLeaders: true });
+
+      const producer = (await client('alice')).producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      t.after(() => producer.disconnect());
+      await producer.send({ topic, messages: [{ value: 'allowed' }] });
+      await assert.rejects(
+        producer.send({ topic: `${topic}-x`, messages: [{ value: 'denied' }] }),
+        (e: Error & { type?: string }) => {
+          assert.equal(e.type, 'TOPIC_AUTHORIZATION_FAILED', e.message);
+          return true;
+        },
+      );
+
+      const deleted = await admin.deleteAcls({
+        filters: [
+          {
+            resourceType: R.TOPIC,
+            resourceName: `${topic}-x`,
+            resourcePatternType: PT.LITERAL,
+            operation: O.ANY,
+            permissionType: P.DENY,
+          },
+        ],
+      });
+      assert.deepEqual(
+        deleted.filterResponses.map((f) => [f.errorCode, f.matchingAcls.map((m) => m.principal)]),
+        [[0, ['User:CN=alice']]],
+      );
+      await producer.send({ topic: `${topic}-x`, messages: [{ value: 'allowed now' }] });
     });
   });
 });
