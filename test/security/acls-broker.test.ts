@@ -19,6 +19,7 @@ import { FindCoordinator } from '../../src/protocol/messages/find-coordinator.js
 import { InitProducerId } from '../../src/protocol/messages/init-producer-id.js';
 import { JoinGroup } from '../../src/protocol/messages/join-group.js';
 import { Metadata } from '../../src/protocol/messages/metadata.js';
+import { CreateTopics } from '../../src/protocol/messages/create-topics.js';
 import { DescribeGroups } from '../../src/protocol/messages/describe-groups.js';
 import { ZERO_UUID } from '../../src/protocol/schema.js';
 import { AclPermissionType, PatternType } from '../../src/security/acl.js';
@@ -453,6 +454,19 @@ test('enforcement for User:ANONYMOUS: topics, groups, transactional ids, idempot
       producerEpoch: -1,
     });
     assert.equal(r.errorCode, 0, 'IDEMPOTENT_WRITE on the cluster');
+  });
+
+  // CREATE without DESCRIBE_CONFIGS: the topic is made, its configs are not shown.
+  await authorizer.create([allow(ResourceType.TOPIC, 'made-here', AclOperation.CREATE)]);
+  await withRaw(b, async (c) => {
+    const r = await c.send(CreateTopics, 7, {
+      topics: [{ name: 'made-here', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    assert.equal(r.topics[0]!.errorCode, 0);
+    assert.equal(r.topics[0]!.topicConfigErrorCode, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    assert.deepEqual(r.topics[0]!.configs, []);
   });
 });
 
