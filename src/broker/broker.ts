@@ -15,7 +15,7 @@ import type { Logger } from '../storage/logger.js';
 import { MetadataStore } from '../storage/metadata-store.js';
 import type { Authorizer } from '../security/authorizer.js';
 import { sslPrincipalBuilder } from '../security/ssl-principal.js';
-import { readTlsSettings, watchTlsFiles } from '../security/tls.js';
+import { type ClientAuth, readTlsSettings, watchTlsFiles } from '../security/tls.js';
 import { listenerValue, parseBrokerConfig, parseProperties, type BrokerConfig } from './config/index.js';
 import { Connection } from './connection.js';
 import { Dispatcher } from './dispatch.js';
@@ -28,6 +28,7 @@ import { registerHandlers } from './handlers/index.js';
 import { leadEveryPartitionHere } from './local-leadership.js';
 import { createLogger, LogLimiter } from './logger.js';
 import { type Endpoint, LocalMetadataView } from './metadata-view.js';
+import { type ClusterJoin, type ClusterLink, SwitchableMetadataView } from './cluster-link.js';
 import { ReplicaManager } from './replica-manager.js';
 import { SchemaValidator } from './schema-validation.js';
 import { isSaslProtocol, type ListenerContext, type SaslAuthenticator } from './request-context.js';
@@ -50,6 +51,11 @@ export interface BrokerOptions {
   logger?: Logger;
   /** Decides what each principal may do; allows everything by default (Kafka without `authorizer.class.name`). */
   authorizer?: Authorizer;
+  /**
+   * Cluster mode (etcd.endpoints set): how to join the cluster. The composition root (src/server) passes
+   * src/cluster's; a bare broker given etcd.endpoints without it refuses to start.
+   */
+  cluster?: ClusterJoin;
 }
 
 /** A listener once bound: where it listens and what clients of it are told. */
@@ -71,7 +77,9 @@ export interface BrokerParts {
   metadataStore: MetadataStore;
   topics: TopicManager;
   replicas: ReplicaManager;
-  metadata: LocalMetadataView;
+  metadata: SwitchableMetadataView;
+  localMetadata: LocalMetadataView;
+  cluster?: ClusterLink;
   groups: GroupCoordinator;
   txn: TransactionCoordinator;
   waiters: FetchWaiters;
@@ -95,7 +103,11 @@ export class Broker implements BrokerServices {
   readonly topics: TopicManager;
   readonly replicas: ReplicaManager;
   /** The read-only picture of brokers, topics and partitions that handlers ask. */
-  readonly metadata: LocalMetadataView;
+  readonly metadata: SwitchableMetadataView;
+  /** This broker alone (its endpoints and hosted partitions); the metadata view on a single node. */
+  readonly localMetadata: LocalMetadataView;
+  /** Set in cluster mode: membership, the cluster's metadata and the admin operations (src/cluster). */
+  readonly cluster: ClusterLink | undefined;
   /** Consumer groups and committed offsets. */
   readonly groups: GroupCoordinator;
   /** Producer ids and transactions. */
@@ -129,6 +141,8 @@ export class Broker implements BrokerServices {
     this.topics = parts.topics;
     this.replicas = parts.replicas;
     this.metadata = parts.metadata;
+    this.localMetadata = parts.localMetadata;
+    this.cluster = parts.cluster;
     this.groups = parts.groups;
     this.txn = parts.txn;
     this.waiters = parts.waiters;
@@ -212,12 +226,12 @@ export class Broker implements BrokerServices {
           readTlsSettings((key) => listenerValue(this.config, l.name, key) as string | string[] | null, l.name);
         const settings = read();
         const tlsServer = createTlsServer(settings.options, (socket: TLSSocket) => {
-          // ssl.client.auth=requested: a certificate is optional, but one that does not verify is refused.
-          if (settings.clientAuth === 'requested' && !socket.authorized && socket.getPeerX509Certificate()) {
+          const refusal = clientCertificateRefusal(socket, settings.clientAuth);
+          if (refusal !== undefined) {
             handshakeFailures(this.log).write(
-              'refusing TLS client: certificate does not verify',
+              `refusing TLS client: ${refusal.kind}`,
               { conn: `${socket.remoteAddress}:${socket.remotePort}`, listener: l.name },
-              `refusing TLS client: certificate does not verify (${String(socket.authorizationError)})`,
+              `refusing TLS client: ${refusal.reason}`,
             );
             socket.destroy();
             return;
@@ -225,10 +239,13 @@ export class Broker implements BrokerServices {
           this.accept(socket, context);
         });
         tlsServer.on('tlsClientError', (err, socket) => {
+          const reason = tlsFailureReason(err);
           handshakeFailures(this.log).write(
-            'TLS handshake failed',
-            { conn: `${socket.remoteAddress}:${socket.remotePort}`, listener: l.name },
-            `TLS handshake failed: ${(err as Error & { reason?: string }).reason ?? err.message.split('\n')[0]}`,
+            `TLS handshake failed: ${reason}`,
+            socket.remoteAddress
+              ? { conn: `${socket.remoteAddress}:${socket.remotePort}`, listener: l.name }
+              : { listener: l.name },
+            `TLS handshake failed: ${reason}`,
           );
           socket.destroy();
         });
@@ -262,7 +279,7 @@ export class Broker implements BrokerServices {
         },
       });
     }
-    this.metadata.setEndpoints(this.listeners.map((l) => l.advertised));
+    this.localMetadata.setEndpoints(this.listeners.map((l) => l.advertised));
   }
 
   private accept(socket: Socket, listener: ListenerContext): void {
@@ -296,9 +313,19 @@ export class Broker implements BrokerServices {
     if (admission.delayMs > 0) conn.mute(admission.delayMs);
   }
 
-  /** Stops accepting, closes client connections, flushes and closes the logs. Safe to call more than once. */
-  close(): Promise<void> {
+  /**
+   * Stops accepting, closes client connections, flushes and closes the logs. Safe to call more than once. In
+   * cluster mode the broker first leaves the cluster: controlled (the default, `controlled.shutdown.enable`), the
+   * controller moves its leaderships away before it stops serving them.
+   */
+  close(opts: { controlled?: boolean } = {}): Promise<void> {
     this.closing ??= (async () => {
+      if (this.cluster !== undefined) {
+        const controlled = (opts.controlled ?? true) && this.config.values.get('controlled.shutdown.enable') !== false;
+        await this.cluster
+          .stop({ controlled, timeoutMs: 30_000 })
+          .catch((err) => this.log.warn(`leaving the cluster failed: ${(err as Error).message}`));
+      }
       for (const [name, s] of [...this.services].reverse()) {
         await s.close().catch((err) => this.log.warn(`stopping ${name} failed: ${(err as Error).message}`));
       }
@@ -329,6 +356,40 @@ function handshakeFailures(log: Logger): LogLimiter {
   let l = tlsFailures.get(log);
   if (l === undefined) tlsFailures.set(log, (l = new LogLimiter(log, 5, 10_000, 'warn')));
   return l;
+}
+
+/** The reason of a failed handshake in a few words, with a hint for the common mistakes. */
+function tlsFailureReason(err: Error & { reason?: string }): string {
+  const reason = err.reason ?? err.message.split('\n')[0] ?? 'unknown';
+  if (/wrong version number|http request/i.test(reason)) return `${reason} (a plaintext client on a TLS listener?)`;
+  if (/peer did not return a certificate/i.test(reason)) return `${reason} (ssl.client.auth=required)`;
+  return reason;
+}
+
+/** Words for the certificate checks a client certificate fails most often. */
+const CERTIFICATE_ERRORS: Record<string, string> = {
+  CERT_HAS_EXPIRED: 'client certificate has expired',
+  CERT_NOT_YET_VALID: 'client certificate is not valid yet',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'client certificate is not signed by a CA in the truststore',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'client certificate is not signed by a CA in the truststore',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'client certificate is self-signed and not in the truststore',
+  SELF_SIGNED_CERT_IN_CHAIN: 'client certificate chains to a CA not in the truststore',
+};
+
+/**
+ * Why a TLS client is refused after its handshake, by ssl.client.auth: `required` needs a certificate that
+ * verifies against the truststore, `requested` refuses only a certificate that does not verify. (The TLS server
+ * accepts every certificate in the handshake so that the refusal can be logged with its reason.)
+ */
+function clientCertificateRefusal(socket: TLSSocket, auth: ClientAuth): { kind: string; reason: string } | undefined {
+  if (auth === 'none' || socket.authorized) return undefined;
+  if (socket.getPeerX509Certificate() === undefined) {
+    if (auth === 'requested') return undefined;
+    return { kind: 'no client certificate', reason: 'no client certificate (ssl.client.auth=required)' };
+  }
+  const code = String(socket.authorizationError ?? 'unknown');
+  const words = CERTIFICATE_ERRORS[code] ?? 'client certificate does not verify';
+  return { kind: code, reason: `${words} (${code})` };
 }
 
 /** How often the key and trust files of TLS listeners are checked for changes. */
@@ -442,12 +503,30 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   });
   const topics: TopicManager = new TopicManager(config, logs, metadataStore, log, () => view.brokers().length);
   const rack = (config.values.get('broker.rack') as string | null | undefined) ?? null;
-  const view: LocalMetadataView = new LocalMetadataView(clusterId, config.nodeId, rack, topics, replicas);
-  topics.setLifecycle(leadEveryPartitionHere(replicas, log));
-  topics.load();
+  const local: LocalMetadataView = new LocalMetadataView(clusterId, config.nodeId, rack, topics, replicas);
+  const view = new SwitchableMetadataView(local);
+  const clustered = config.values.get('etcd.endpoints') !== null && config.values.get('etcd.endpoints') !== undefined;
+  let cluster: ClusterLink | undefined;
+  if (clustered) {
+    if (opts.cluster === undefined)
+      throw new Error('etcd.endpoints is set, but this broker was started without cluster support');
+    if (!config.clusterId)
+      throw new Error('cluster mode needs cluster.id: brokers with the same cluster.id form one cluster');
+    // Reads the cluster's metadata, mirrors its topics here and drives leadership from it (registers later).
+    cluster = await opts.cluster({ config, clusterId, log, topics, replicas });
+    topics.cluster = cluster.topicAdmin;
+    view.use(cluster.view);
+  } else {
+    topics.setLifecycle(leadEveryPartitionHere(replicas, log));
+    topics.load();
+  }
 
   const groups = new GroupCoordinator(config, topics, log);
   const txn = new TransactionCoordinator({ config, topics, logs, groups, waiters, log, dataDir });
+  if (cluster !== undefined) {
+    const link = cluster;
+    await txn.producerIds.useBlockSource((n) => link.allocateProducerIds(n));
+  }
   await attachCoordinatorsToLeadership(replicas, [groups, txn]);
 
   const quotaWindow = {
@@ -470,6 +549,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     topics,
     replicas,
     metadata: view,
+    localMetadata: local,
+    cluster,
     groups,
     txn,
     waiters,
@@ -482,6 +563,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   registerHandlers(dispatcher, broker);
   try {
     await broker.listen();
+    await cluster?.join(broker.listeners.map((l) => l.advertised));
   } catch (err) {
     await broker.close();
     throw err;

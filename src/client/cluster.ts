@@ -6,7 +6,7 @@
 import { FindCoordinator } from '../protocol/messages/find-coordinator.js';
 import { Metadata } from '../protocol/messages/metadata.js';
 import type { Api, Encodable, ResponseOf } from '../protocol/schema.js';
-import { BrokerConnection, type SendOptions } from './connection.js';
+import { BrokerConnection, type ClientTlsOptions, type SendOptions } from './connection.js';
 import { ClientStateError, ConnectionError, ErrorCode, KafkaError, errorFor } from './errors.js';
 import { silentLogger, type ClientLogger } from './logger.js';
 
@@ -30,6 +30,20 @@ export interface ClientOptions {
   logger?: ClientLogger;
   /** Whether metadata requests may create unknown topics (broker permitting). Default false. */
   allowAutoTopicCreation?: boolean;
+  /** Connect to every broker with TLS (security.protocol SSL or SASL_SSL). */
+  tls?: ClientTlsOptions;
+  /**
+   * SASL credentials (security.protocol SASL_PLAINTEXT or SASL_SSL), as parsed from Kafka client properties.
+   * Carried for the SASL implementation; see src/cli/command-config.ts.
+   */
+  sasl?: ClientSaslOptions;
+}
+
+/** SASL credentials: the mechanism and a username and password. */
+export interface ClientSaslOptions {
+  mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | string;
+  username: string;
+  password: string;
 }
 
 export interface BrokerInfo {
@@ -138,6 +152,7 @@ export class Cluster {
       requestTimeoutMs: this.requestTimeoutMs,
       connectTimeoutMs: this.opts.connectTimeoutMs ?? 10000,
       logger: this.log,
+      tls: this.opts.tls,
     });
   }
 

@@ -46,6 +46,11 @@ import { alterClientQuotasHandler } from './alter-client-quotas.js';
 import { describeAclsHandler } from './describe-acls.js';
 import { createAclsHandler } from './create-acls.js';
 import { deleteAclsHandler } from './delete-acls.js';
+import {
+  alterPartitionReassignmentsHandler,
+  electLeadersHandler,
+  listPartitionReassignmentsHandler,
+} from './cluster-admin.js';
 
 export const HANDLERS: readonly HandlerDefinition[] = [
   apiVersionsHandler,
@@ -94,6 +99,10 @@ export const HANDLERS: readonly HandlerDefinition[] = [
   describeAclsHandler,
   createAclsHandler,
   deleteAclsHandler,
+  // Cluster mode's leader elections and reassignments.
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
 ];
 
 /** Registers every handler with the services it asks for. */
