@@ -21,6 +21,8 @@ const SUBCOMMANDS: ReadonlyArray<[string, () => Promise<{ register: Register }>]
   ['perf', () => import('./perf.js')],
   ['datagen', () => import('./datagen.js')],
   ['sql', () => import('./sql.js')],
+  ['cluster', () => import('./cluster.js')],
+  ['partitions', () => import('./partitions.js')],
 ];
 
 /** The program with the subcommand named in `argv` registered, or all of them when none is named. */
