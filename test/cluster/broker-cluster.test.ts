@@ -15,6 +15,7 @@ import { test } from 'node:test';
 import type { KafkaMessage } from 'kafkajs';
 import { Producer, silentLogger } from '../../src/client/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
+import { CreateTopics } from '../../src/protocol/messages/create-topics.js';
 import { InitProducerId } from '../../src/protocol/messages/init-producer-id.js';
 import { ElectLeaders, ListPartitionReassignments } from '../../src/protocol/messages/cluster-apis.js';
 import { Metadata } from '../../src/protocol/messages/metadata.js';
@@ -337,5 +338,33 @@ test('a three-broker cluster through third-party clients', { timeout: 600_000 },
     }
     assert.deepEqual(healed.brokers, [1, 2, 3]);
     for (const p of healed.parts) assert.deepEqual(p.offline, []);
+  });
+
+  await t.test('SIGTERM is a controlled shutdown: leadership moves before the broker stops', async () => {
+    const topic = uniqueTopic('cluster-sigterm');
+    const c = await RawClient.connect(b1.port);
+    try {
+      await c.send(CreateTopics, 5, {
+        topics: [{ name: topic, numPartitions: 3, replicationFactor: 3, assignments: [], configs: [] }],
+        timeoutMs: 10_000,
+        validateOnly: false,
+      });
+    } finally {
+      c.close();
+    }
+    let d = await describe(b1.port, topic);
+    for (let i = 0; i < 50 && (d.parts.length < 3 || d.parts.some((p) => p.leader < 0)); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      d = await describe(b1.port, topic);
+    }
+    const leaving = cluster.brokers.find((b) => b.nodeId === d.parts[0]!.leader)!;
+    const staying = cluster.brokers.find((b) => b !== leaving && b.running())!;
+    await leaving.stop();
+    // Right after it exited (well within a session timeout) nothing is led by it any more and it is gone.
+    const after = await describe(staying.port, topic);
+    for (const p of after.parts) assert.notEqual(p.leader, leaving.nodeId);
+    assert.ok(!after.brokers.includes(leaving.nodeId));
+    assert.match(leaving.output(), /shutting down/);
+    await leaving.restart();
   });
 });
