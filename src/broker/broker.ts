@@ -13,7 +13,7 @@ import { defaultMaxOpenFiles, softFdLimit } from '../storage/file-cache.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { Logger } from '../storage/logger.js';
 import { MetadataStore } from '../storage/metadata-store.js';
-import { allowEverything, type Authorizer } from '../security/authorizer.js';
+import type { Authorizer } from '../security/authorizer.js';
 import { sslPrincipalBuilder } from '../security/ssl-principal.js';
 import { readTlsSettings, watchTlsFiles } from '../security/tls.js';
 import { listenerValue, parseBrokerConfig, parseProperties, type BrokerConfig } from './config/index.js';
@@ -37,6 +37,7 @@ import { TransactionCoordinator } from './txn/coordinator.js';
 import { ClientQuotas } from './quotas/client-quotas.js';
 import { ConnectionLimits } from './quotas/connection-limits.js';
 import { FileClientQuotaStore } from './quotas/store.js';
+import { openAuthorizer } from './authorizer.js';
 
 export interface BrokerOptions {
   /** Broker configuration with Kafka's names (server.properties keys). */
@@ -518,7 +519,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     waiters,
     fetchSessions: new FetchSessionCache(),
     dispatcher,
-    authorizer: opts.authorizer ?? allowEverything,
+    authorizer: opts.authorizer ?? (await openAuthorizer(config, dataDir, log)),
     quotas,
     connectionLimits,
   });

@@ -56,7 +56,9 @@ interface HighWatermarkWaiter {
 export class Partition {
   leader = -1;
   replicas: readonly number[] = [];
-  isr: readonly number[] = [];
+  private isrNow: readonly number[] = [];
+  /** Whether this broker led the partition when the ISR was last set (only a leader's ISR changes are counted). */
+  private isrLedHere = false;
   offlineReplicas: readonly number[] = [];
   partitionEpoch = 0;
   /** Followers' log end offsets as of their last fetch (kept while this broker leads). */
@@ -73,6 +75,20 @@ export class Partition {
 
   get isLeader(): boolean {
     return this.leader === this.localId;
+  }
+
+  /** In-sync replicas; a change while this broker keeps leading is published on the observation point. */
+  get isr(): readonly number[] {
+    return this.isrNow;
+  }
+
+  set isr(next: readonly number[]) {
+    const before = this.isrNow;
+    const counted = this.isrLedHere && this.isLeader;
+    this.isrNow = next;
+    this.isrLedHere = this.isLeader;
+    if (counted && channels.isr.hasSubscribers)
+      channels.isr.publish({ topic: this.topic, partition: this.index, before, after: next });
   }
 
   get leaderEpoch(): number {

@@ -43,6 +43,9 @@ import { describeTransactionsHandler } from './describe-transactions.js';
 import { listTransactionsHandler } from './list-transactions.js';
 import { describeClientQuotasHandler } from './describe-client-quotas.js';
 import { alterClientQuotasHandler } from './alter-client-quotas.js';
+import { describeAclsHandler } from './describe-acls.js';
+import { createAclsHandler } from './create-acls.js';
+import { deleteAclsHandler } from './delete-acls.js';
 import {
   alterPartitionReassignmentsHandler,
   electLeadersHandler,
@@ -92,6 +95,10 @@ export const HANDLERS: readonly HandlerDefinition[] = [
   // Client quotas.
   describeClientQuotasHandler,
   alterClientQuotasHandler,
+  // ACLs.
+  describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
   // Cluster mode's leader elections and reassignments.
   electLeadersHandler,
   alterPartitionReassignmentsHandler,
