@@ -24,6 +24,8 @@ const SUBCOMMANDS: ReadonlyArray<[string, () => Promise<{ register: Register }>]
   ['datagen', () => import('./datagen.js')],
   ['sql', () => import('./sql.js')],
   ['certs', () => import('./certs.js')],
+  ['cluster', () => import('./cluster.js')],
+  ['partitions', () => import('./partitions.js')],
 ];
 
 /** The program with the subcommand named in `argv` registered, or all of them when none is named. */
