@@ -21,6 +21,7 @@ const SUBCOMMANDS: ReadonlyArray<[string, () => Promise<{ register: Register }>]
   ['perf', () => import('./perf.js')],
   ['datagen', () => import('./datagen.js')],
   ['sql', () => import('./sql.js')],
+  ['sql-server', () => import('./sql-server.js')],
 ];
 
 /** The program with the subcommand named in `argv` registered, or all of them when none is named. */
