@@ -7,13 +7,16 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { join, resolve } from 'node:path';
 import { defaultMaxOpenFiles, softFdLimit } from '../storage/file-cache.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { Logger } from '../storage/logger.js';
 import { MetadataStore } from '../storage/metadata-store.js';
-import { allowEverything, type Authorizer } from '../security/authorizer.js';
-import { parseBrokerConfig, parseProperties, type BrokerConfig } from './config/index.js';
+import type { Authorizer } from '../security/authorizer.js';
+import { sslPrincipalBuilder } from '../security/ssl-principal.js';
+import { readTlsSettings, watchTlsFiles } from '../security/tls.js';
+import { listenerValue, parseBrokerConfig, parseProperties, type BrokerConfig } from './config/index.js';
 import { Connection } from './connection.js';
 import { Dispatcher } from './dispatch.js';
 import { FetchSessionCache } from './fetch-sessions.js';
@@ -25,14 +28,16 @@ import { registerHandlers } from './handlers/index.js';
 import { leadEveryPartitionHere } from './local-leadership.js';
 import { createLogger, LogLimiter } from './logger.js';
 import { type Endpoint, LocalMetadataView } from './metadata-view.js';
+import { type ClusterJoin, type ClusterLink, SwitchableMetadataView } from './cluster-link.js';
 import { ReplicaManager } from './replica-manager.js';
 import { SchemaValidator } from './schema-validation.js';
-import type { ListenerContext } from './request-context.js';
+import { isSaslProtocol, type ListenerContext, type SaslAuthenticator } from './request-context.js';
 import { TopicManager } from './topics.js';
 import { TransactionCoordinator } from './txn/coordinator.js';
 import { ClientQuotas } from './quotas/client-quotas.js';
 import { ConnectionLimits } from './quotas/connection-limits.js';
 import { FileClientQuotaStore } from './quotas/store.js';
+import { openAuthorizer } from './authorizer.js';
 
 export interface BrokerOptions {
   /** Broker configuration with Kafka's names (server.properties keys). */
@@ -46,6 +51,11 @@ export interface BrokerOptions {
   logger?: Logger;
   /** Decides what each principal may do; allows everything by default (Kafka without `authorizer.class.name`). */
   authorizer?: Authorizer;
+  /**
+   * Cluster mode (etcd.endpoints set): how to join the cluster. The composition root (src/server) passes
+   * src/cluster's; a bare broker given etcd.endpoints without it refuses to start.
+   */
+  cluster?: ClusterJoin;
 }
 
 /** A listener once bound: where it listens and what clients of it are told. */
@@ -67,7 +77,9 @@ export interface BrokerParts {
   metadataStore: MetadataStore;
   topics: TopicManager;
   replicas: ReplicaManager;
-  metadata: LocalMetadataView;
+  metadata: SwitchableMetadataView;
+  localMetadata: LocalMetadataView;
+  cluster?: ClusterLink;
   groups: GroupCoordinator;
   txn: TransactionCoordinator;
   waiters: FetchWaiters;
@@ -91,7 +103,11 @@ export class Broker implements BrokerServices {
   readonly topics: TopicManager;
   readonly replicas: ReplicaManager;
   /** The read-only picture of brokers, topics and partitions that handlers ask. */
-  readonly metadata: LocalMetadataView;
+  readonly metadata: SwitchableMetadataView;
+  /** This broker alone (its endpoints and hosted partitions); the metadata view on a single node. */
+  readonly localMetadata: LocalMetadataView;
+  /** Set in cluster mode: membership, the cluster's metadata and the admin operations (src/cluster). */
+  readonly cluster: ClusterLink | undefined;
   /** Consumer groups and committed offsets. */
   readonly groups: GroupCoordinator;
   /** Producer ids and transactions. */
@@ -111,6 +127,8 @@ export class Broker implements BrokerServices {
   /** HTTP services and other companions started beside the broker (src/server), stopped before it. */
   readonly services = new Map<string, { urls: string[]; close: () => Promise<void> }>();
   private readonly servers: Server[] = [];
+  /** Stops the certificate file watchers of the TLS listeners. */
+  private readonly stopWatching: Array<() => void> = [];
   private closing: Promise<void> | undefined;
 
   constructor(parts: BrokerParts) {
@@ -123,6 +141,8 @@ export class Broker implements BrokerServices {
     this.topics = parts.topics;
     this.replicas = parts.replicas;
     this.metadata = parts.metadata;
+    this.localMetadata = parts.localMetadata;
+    this.cluster = parts.cluster;
     this.groups = parts.groups;
     this.txn = parts.txn;
     this.waiters = parts.waiters;
@@ -168,21 +188,69 @@ export class Broker implements BrokerServices {
     return this.primary.advertised.port;
   }
 
+  /**
+   * The context of the connections of one listener. SSL listeners get the principal builder of their
+   * ssl.principal.mapping.rules; SASL listeners start unauthenticated (see SaslAuthenticator in
+   * request-context.ts; `saslAuthenticator` is where the SASL implementation plugs in).
+   */
+  private listenerContext(l: { name: string; securityProtocol: string }): ListenerContext {
+    const context: ListenerContext = {
+      listenerName: l.name,
+      securityProtocol: l.securityProtocol,
+      authorizer: this.authorizer,
+      quotas: this.quotas,
+    };
+    if (l.securityProtocol === 'SSL') {
+      context.sslPrincipal = sslPrincipalBuilder(
+        String(listenerValue(this.config, l.name, 'ssl.principal.mapping.rules') ?? 'DEFAULT'),
+      );
+    }
+    if (isSaslProtocol(l.securityProtocol)) {
+      const authenticator = this.saslAuthenticator?.(l.name);
+      if (authenticator !== undefined) context.authenticator = authenticator;
+    }
+    return context;
+  }
+
+  /** Set before listen() by the SASL implementation: the authenticator of a SASL listener. */
+  saslAuthenticator: ((listenerName: string) => SaslAuthenticator | undefined) | undefined;
+
   /** Opens every client listener and publishes their advertised endpoints in the metadata view. */
   async listen(): Promise<void> {
     for (const l of this.config.clientListeners) {
-      if (l.securityProtocol !== 'PLAINTEXT') {
-        // parseBrokerConfig already refuses these; kept so that no listener is ever served without its security.
-        throw new Error(`listener ${l.name} uses ${l.securityProtocol}, which this broker cannot serve yet`);
-      }
-      const context: ListenerContext = {
-        listenerName: l.name,
-        securityProtocol: l.securityProtocol,
-        authorizer: this.authorizer,
-        quotas: this.quotas,
-      };
+      const context = this.listenerContext(l);
       this.connectionLimits.validateListener(l.name);
-      const server = createServer((socket: Socket) => this.accept(socket, context));
+      let server: Server;
+      if (l.securityProtocol === 'SSL' || l.securityProtocol === 'SASL_SSL') {
+        const read = () =>
+          readTlsSettings((key) => listenerValue(this.config, l.name, key) as string | string[] | null, l.name);
+        const settings = read();
+        const tlsServer = createTlsServer(settings.options, (socket: TLSSocket) => {
+          // ssl.client.auth=requested: a certificate is optional, but one that does not verify is refused.
+          if (settings.clientAuth === 'requested' && !socket.authorized && socket.getPeerX509Certificate()) {
+            handshakeFailures(this.log).write(
+              'refusing TLS client: certificate does not verify',
+              { conn: `${socket.remoteAddress}:${socket.remotePort}`, listener: l.name },
+              `refusing TLS client: certificate does not verify (${String(socket.authorizationError)})`,
+            );
+            socket.destroy();
+            return;
+          }
+          this.accept(socket, context);
+        });
+        tlsServer.on('tlsClientError', (err, socket) => {
+          handshakeFailures(this.log).write(
+            'TLS handshake failed',
+            { conn: `${socket.remoteAddress}:${socket.remotePort}`, listener: l.name },
+            `TLS handshake failed: ${(err as Error & { reason?: string }).reason ?? err.message.split('\n')[0]}`,
+          );
+          socket.destroy();
+        });
+        this.stopWatching.push(watchTlsFiles(tlsServer, settings, read, this.log, l.name, TLS_RELOAD_INTERVAL_MS));
+        server = tlsServer;
+      } else {
+        server = createServer((socket: Socket) => this.accept(socket, context));
+      }
       this.servers.push(server);
       await new Promise<void>((res, rej) => {
         server.once('error', rej);
@@ -208,7 +276,7 @@ export class Broker implements BrokerServices {
         },
       });
     }
-    this.metadata.setEndpoints(this.listeners.map((l) => l.advertised));
+    this.localMetadata.setEndpoints(this.listeners.map((l) => l.advertised));
   }
 
   private accept(socket: Socket, listener: ListenerContext): void {
@@ -242,9 +310,19 @@ export class Broker implements BrokerServices {
     if (admission.delayMs > 0) conn.mute(admission.delayMs);
   }
 
-  /** Stops accepting, closes client connections, flushes and closes the logs. Safe to call more than once. */
-  close(): Promise<void> {
+  /**
+   * Stops accepting, closes client connections, flushes and closes the logs. Safe to call more than once. In
+   * cluster mode the broker first leaves the cluster: controlled (the default, `controlled.shutdown.enable`), the
+   * controller moves its leaderships away before it stops serving them.
+   */
+  close(opts: { controlled?: boolean } = {}): Promise<void> {
     this.closing ??= (async () => {
+      if (this.cluster !== undefined) {
+        const controlled = (opts.controlled ?? true) && this.config.values.get('controlled.shutdown.enable') !== false;
+        await this.cluster
+          .stop({ controlled, timeoutMs: 30_000 })
+          .catch((err) => this.log.warn(`leaving the cluster failed: ${(err as Error).message}`));
+      }
       for (const [name, s] of [...this.services].reverse()) {
         await s.close().catch((err) => this.log.warn(`stopping ${name} failed: ${(err as Error).message}`));
       }
@@ -252,6 +330,7 @@ export class Broker implements BrokerServices {
       this.groups.close();
       this.txn.close();
       for (const c of this.connections) c.close();
+      for (const stop of this.stopWatching) stop();
       await Promise.all(this.servers.map((server) => new Promise<void>((res) => server.close(() => res()))));
       await this.logs.close();
       this.log.info('broker stopped');
@@ -267,6 +346,17 @@ function refusedConnections(log: Logger): LogLimiter {
   if (l === undefined) refusals.set(log, (l = new LogLimiter(log, 5, 10_000, 'warn')));
   return l;
 }
+
+/** Failed TLS handshakes are logged at WARN, rate limited per reason: a port scan must not flood the log. */
+const tlsFailures = new WeakMap<Logger, LogLimiter>();
+function handshakeFailures(log: Logger): LogLimiter {
+  let l = tlsFailures.get(log);
+  if (l === undefined) tlsFailures.set(log, (l = new LogLimiter(log, 5, 10_000, 'warn')));
+  return l;
+}
+
+/** How often the key and trust files of TLS listeners are checked for changes. */
+const TLS_RELOAD_INTERVAL_MS = 1000;
 
 /**
  * Hands the coordinators the partitions of their internal topics: each hears `onBecomeLeader` for every partition
@@ -376,12 +466,30 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   });
   const topics: TopicManager = new TopicManager(config, logs, metadataStore, log, () => view.brokers().length);
   const rack = (config.values.get('broker.rack') as string | null | undefined) ?? null;
-  const view: LocalMetadataView = new LocalMetadataView(clusterId, config.nodeId, rack, topics, replicas);
-  topics.setLifecycle(leadEveryPartitionHere(replicas, log));
-  topics.load();
+  const local: LocalMetadataView = new LocalMetadataView(clusterId, config.nodeId, rack, topics, replicas);
+  const view = new SwitchableMetadataView(local);
+  const clustered = config.values.get('etcd.endpoints') !== null && config.values.get('etcd.endpoints') !== undefined;
+  let cluster: ClusterLink | undefined;
+  if (clustered) {
+    if (opts.cluster === undefined)
+      throw new Error('etcd.endpoints is set, but this broker was started without cluster support');
+    if (!config.clusterId)
+      throw new Error('cluster mode needs cluster.id: brokers with the same cluster.id form one cluster');
+    // Reads the cluster's metadata, mirrors its topics here and drives leadership from it (registers later).
+    cluster = await opts.cluster({ config, clusterId, log, topics, replicas });
+    topics.cluster = cluster.topicAdmin;
+    view.use(cluster.view);
+  } else {
+    topics.setLifecycle(leadEveryPartitionHere(replicas, log));
+    topics.load();
+  }
 
   const groups = new GroupCoordinator(config, topics, log);
   const txn = new TransactionCoordinator({ config, topics, logs, groups, waiters, log, dataDir });
+  if (cluster !== undefined) {
+    const link = cluster;
+    await txn.producerIds.useBlockSource((n) => link.allocateProducerIds(n));
+  }
   await attachCoordinatorsToLeadership(replicas, [groups, txn]);
 
   const quotaWindow = {
@@ -404,18 +512,21 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     topics,
     replicas,
     metadata: view,
+    localMetadata: local,
+    cluster,
     groups,
     txn,
     waiters,
     fetchSessions: new FetchSessionCache(),
     dispatcher,
-    authorizer: opts.authorizer ?? allowEverything,
+    authorizer: opts.authorizer ?? (await openAuthorizer(config, dataDir, log)),
     quotas,
     connectionLimits,
   });
   registerHandlers(dispatcher, broker);
   try {
     await broker.listen();
+    await cluster?.join(broker.listeners.map((l) => l.advertised));
   } catch (err) {
     await broker.close();
     throw err;

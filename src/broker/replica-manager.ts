@@ -26,7 +26,20 @@ export interface PartitionState {
   replicas: readonly number[];
   isr: readonly number[];
   offlineReplicas?: readonly number[];
+  /** Cluster mode: the version of the partition's state record (AlterPartition names it). */
+  partitionEpoch?: number;
 }
+
+/**
+ * Cluster mode: how a leader changes its partition's ISR (AlterPartition, a compare-and-swap in etcd fenced on the
+ * leader's registration). Resolves with the error code and, on success, the state written; the new state also
+ * comes back through becomeLeader once every broker's metadata has it.
+ */
+export type AlterIsr = (
+  topic: string,
+  partition: number,
+  req: { leaderEpoch: number; partitionEpoch: number; isr: number[] },
+) => Promise<{ errorCode: number; isr?: number[]; leaderEpoch?: number; partitionEpoch?: number }>;
 
 /** Replica id of consumers in Fetch and ListOffsets. */
 export const CONSUMER_REPLICA_ID = -1;
@@ -43,8 +56,11 @@ interface HighWatermarkWaiter {
 export class Partition {
   leader = -1;
   replicas: readonly number[] = [];
-  isr: readonly number[] = [];
+  private isrNow: readonly number[] = [];
+  /** Whether this broker led the partition when the ISR was last set (only a leader's ISR changes are counted). */
+  private isrLedHere = false;
   offlineReplicas: readonly number[] = [];
+  partitionEpoch = 0;
   /** Followers' log end offsets as of their last fetch (kept while this broker leads). */
   readonly followerEnds = new Map<number, number>();
   private hwWaiters: HighWatermarkWaiter[] = [];
@@ -59,6 +75,20 @@ export class Partition {
 
   get isLeader(): boolean {
     return this.leader === this.localId;
+  }
+
+  /** In-sync replicas; a change while this broker keeps leading is published on the observation point. */
+  get isr(): readonly number[] {
+    return this.isrNow;
+  }
+
+  set isr(next: readonly number[]) {
+    const before = this.isrNow;
+    const counted = this.isrLedHere && this.isLeader;
+    this.isrNow = next;
+    this.isrLedHere = this.isLeader;
+    if (counted && channels.isr.hasSubscribers)
+      channels.isr.publish({ topic: this.topic, partition: this.index, before, after: next });
   }
 
   get leaderEpoch(): number {
@@ -199,6 +229,8 @@ export interface LeaderAppend {
 
 export class ReplicaManager {
   readonly nodeId: number;
+  /** Set in cluster mode (the ISR lives in etcd); undefined on a single node. */
+  alterIsr: AlterIsr | undefined;
   private readonly partitions = new Map<string, Partition[]>();
   private readonly listeners = new Map<string, LeadershipListener[]>();
   private readonly waiters: FetchWaiters;
@@ -251,6 +283,7 @@ export class ReplicaManager {
     p.replicas = [...state.replicas];
     p.isr = [...state.isr];
     p.offlineReplicas = [...(state.offlineReplicas ?? [])];
+    if (state.partitionEpoch !== undefined) p.partitionEpoch = state.partitionEpoch;
     if (p.log.leaderEpoch !== state.leaderEpoch) p.log.leaderEpoch = state.leaderEpoch;
   }
 
