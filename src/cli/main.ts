@@ -26,6 +26,7 @@ const SUBCOMMANDS: ReadonlyArray<[string, () => Promise<{ register: Register }>]
   ['certs', () => import('./certs.js')],
   ['cluster', () => import('./cluster.js')],
   ['partitions', () => import('./partitions.js')],
+  ['sql-server', () => import('./sql-server.js')],
 ];
 
 /** The program with the subcommand named in `argv` registered, or all of them when none is named. */
