@@ -26,6 +26,8 @@ import { leadEveryPartitionHere } from './local-leadership.js';
 import { createLogger, LogLimiter } from './logger.js';
 import { type Endpoint, LocalMetadataView } from './metadata-view.js';
 import { ReplicaManager } from './replica-manager.js';
+import type { ReplicaFetcherManager } from './replica-fetcher.js';
+import { type StaticReplication, staticLeadership, startReplication } from './replication.js';
 import { SchemaValidator } from './schema-validation.js';
 import type { ListenerContext } from './request-context.js';
 import { TopicManager } from './topics.js';
@@ -46,6 +48,8 @@ export interface BrokerOptions {
   logger?: Logger;
   /** Decides what each principal may do; allows everything by default (Kafka without `authorizer.class.name`). */
   authorizer?: Authorizer;
+  /** Replication with a static assignment (peers and leadership given by the caller; see broker/replication.ts). */
+  replication?: StaticReplication;
 }
 
 /** A listener once bound: where it listens and what clients of it are told. */
@@ -76,6 +80,8 @@ export interface BrokerParts {
   authorizer: Authorizer;
   quotas: ClientQuotas;
   connectionLimits: ConnectionLimits;
+  /** The replica fetcher, when replication is on. */
+  fetchers?: ReplicaFetcherManager;
 }
 
 export class Broker implements BrokerServices {
@@ -106,6 +112,8 @@ export class Broker implements BrokerServices {
   readonly quotas: ClientQuotas;
   /** max.connections, max.connections.per.ip, creation rates: decided as each connection is accepted. */
   readonly connectionLimits: ConnectionLimits;
+  /** Fetches the partitions this broker follows (replication on), else undefined. */
+  readonly fetchers: ReplicaFetcherManager | undefined;
   /** Every client listener, bound, in `listeners` order. */
   readonly listeners: BoundListener[] = [];
   /** HTTP services and other companions started beside the broker (src/server), stopped before it. */
@@ -132,6 +140,7 @@ export class Broker implements BrokerServices {
     this.schemas = new SchemaValidator(parts.config.values.get('confluent.schema.registry.url') as string | null);
     this.quotas = parts.quotas;
     this.connectionLimits = parts.connectionLimits;
+    this.fetchers = parts.fetchers;
   }
 
   get nodeId(): number {
@@ -248,6 +257,8 @@ export class Broker implements BrokerServices {
       for (const [name, s] of [...this.services].reverse()) {
         await s.close().catch((err) => this.log.warn(`stopping ${name} failed: ${(err as Error).message}`));
       }
+      this.replicas.close();
+      await this.fetchers?.close();
       this.waiters.cancelAll();
       this.groups.close();
       this.txn.close();
@@ -361,6 +372,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     brokerConfig: config.raw,
     maxOpenFiles,
     retentionCheckIntervalMs: config.logRetentionCheckIntervalMs,
+    // Replicated: the high watermark is what the ISR has, moved by followers' fetches (and checkpointed).
+    hwFollowsLeo: opts.replication === undefined,
   });
   logs.open();
   const metadataStore = new MetadataStore(dataDir);
@@ -373,11 +386,20 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     nodeId: config.nodeId,
     waiters,
     knownElsewhere: (topic, partition) => view.partition(topic, partition) !== undefined,
+    replicaLagTimeMaxMs: Number(config.values.get('replica.lag.time.max.ms') ?? 30_000),
+    log,
   });
   const topics: TopicManager = new TopicManager(config, logs, metadataStore, log, () => view.brokers().length);
   const rack = (config.values.get('broker.rack') as string | null | undefined) ?? null;
   const view: LocalMetadataView = new LocalMetadataView(clusterId, config.nodeId, rack, topics, replicas);
-  topics.setLifecycle(leadEveryPartitionHere(replicas, log));
+  let fetchers: ReplicaFetcherManager | undefined;
+  if (opts.replication !== undefined) {
+    const replication = opts.replication;
+    view.setPeers(() => replication.brokers());
+    topics.topicIdFor = (name) => replication.topicId?.(name);
+    fetchers = startReplication({ config, replicas, view, topics, log, alterIsr: replication.alterIsr });
+    topics.setLifecycle(staticLeadership(replicas, replication, log));
+  } else topics.setLifecycle(leadEveryPartitionHere(replicas, log));
   topics.load();
 
   const groups = new GroupCoordinator(config, topics, log);
@@ -412,6 +434,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     authorizer: opts.authorizer ?? allowEverything,
     quotas,
     connectionLimits,
+    fetchers,
   });
   registerHandlers(dispatcher, broker);
   try {
