@@ -27,7 +27,14 @@ import { createLogger, LogLimiter } from './logger.js';
 import { type Endpoint, LocalMetadataView } from './metadata-view.js';
 import { ReplicaManager } from './replica-manager.js';
 import type { ReplicaFetcherManager } from './replica-fetcher.js';
-import { type StaticReplication, staticLeadership, startReplication } from './replication.js';
+import {
+  interBrokerAddress,
+  PeerClients,
+  replicateCoordinators,
+  type StaticReplication,
+  staticLeadership,
+  startReplication,
+} from './replication.js';
 import { SchemaValidator } from './schema-validation.js';
 import type { ListenerContext } from './request-context.js';
 import { TopicManager } from './topics.js';
@@ -82,6 +89,8 @@ export interface BrokerParts {
   connectionLimits: ConnectionLimits;
   /** The replica fetcher, when replication is on. */
   fetchers?: ReplicaFetcherManager;
+  /** Inter-broker connections (transaction markers), when replication is on. */
+  peers?: PeerClients;
 }
 
 export class Broker implements BrokerServices {
@@ -114,6 +123,8 @@ export class Broker implements BrokerServices {
   readonly connectionLimits: ConnectionLimits;
   /** Fetches the partitions this broker follows (replication on), else undefined. */
   readonly fetchers: ReplicaFetcherManager | undefined;
+  /** Inter-broker connections (replication on), else undefined. */
+  readonly peers: PeerClients | undefined;
   /** Every client listener, bound, in `listeners` order. */
   readonly listeners: BoundListener[] = [];
   /** HTTP services and other companions started beside the broker (src/server), stopped before it. */
@@ -141,6 +152,7 @@ export class Broker implements BrokerServices {
     this.quotas = parts.quotas;
     this.connectionLimits = parts.connectionLimits;
     this.fetchers = parts.fetchers;
+    this.peers = parts.peers;
   }
 
   get nodeId(): number {
@@ -259,6 +271,7 @@ export class Broker implements BrokerServices {
       }
       this.replicas.close();
       await this.fetchers?.close();
+      this.peers?.close();
       this.waiters.cancelAll();
       this.groups.close();
       this.txn.close();
@@ -404,6 +417,11 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
 
   const groups = new GroupCoordinator(config, topics, log);
   const txn = new TransactionCoordinator({ config, topics, logs, groups, waiters, log, dataDir });
+  let peers: PeerClients | undefined;
+  if (fetchers !== undefined) {
+    peers = new PeerClients(config.nodeId, interBrokerAddress(config, view));
+    replicateCoordinators({ config, replicas, view, groups, txn, peers, log });
+  }
   await attachCoordinatorsToLeadership(replicas, [groups, txn]);
 
   const quotaWindow = {
@@ -435,6 +453,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     quotas,
     connectionLimits,
     fetchers,
+    peers,
   });
   registerHandlers(dispatcher, broker);
   try {

@@ -14,6 +14,13 @@ import type { Logger } from '../storage/logger.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import type { BrokerInfo, MetadataView } from './metadata-view.js';
 import { ReplicaFetcherManager } from './replica-fetcher.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { StorageError } from '../storage/errors.js';
+import { coordinatorWriteError, type LeaderAppendFn } from './coordinator/runtime.js';
+import type { GroupCoordinator } from './groups/coordinator.js';
+import { InterBrokerClient, type PeerAddress } from './inter-broker.js';
+import { MarkerChannel } from './txn/marker-channel.js';
+import type { TransactionCoordinator } from './txn/coordinator.js';
 import type { AlterIsr, PartitionState, ReplicaManager } from './replica-manager.js';
 import type { PartitionLifecycle, TopicManager } from './topics.js';
 
@@ -76,16 +83,9 @@ export function startReplication(opts: {
     const v = values.get(k);
     return typeof v === 'number' ? v : d;
   };
-  const interBroker = (values.get('inter.broker.listener.name') as string | null | undefined) ?? null;
   const fetchers = new ReplicaFetcherManager({
     nodeId: config.nodeId,
-    addressOf: (id) => {
-      const b = view.broker(id);
-      if (b === undefined) return undefined;
-      const e =
-        (interBroker !== null ? b.endpoints.find((x) => x.listener === interBroker) : undefined) ?? b.endpoints[0];
-      return e === undefined ? undefined : { host: e.host, port: e.port };
-    },
+    addressOf: interBrokerAddress(config, view),
     topicIdOf: (t) => opts.topics.get(t)?.topicId,
     log: opts.log,
     maxWaitMs: num('replica.fetch.wait.max.ms', 500),
@@ -97,4 +97,88 @@ export function startReplication(opts: {
   });
   opts.replicas.enableReplication(fetchers, opts.alterIsr);
   return fetchers;
+}
+
+/** One inter-broker connection per peer, made on first use (transaction markers, and other brokers' requests). */
+export class PeerClients {
+  private readonly clients = new Map<number, InterBrokerClient>();
+
+  constructor(
+    private readonly nodeId: number,
+    private readonly addressOf: (nodeId: number) => PeerAddress | undefined,
+  ) {}
+
+  get(nodeId: number): InterBrokerClient | undefined {
+    if (nodeId === this.nodeId || this.addressOf(nodeId) === undefined) return undefined;
+    let c = this.clients.get(nodeId);
+    if (c === undefined)
+      this.clients.set(
+        nodeId,
+        (c = new InterBrokerClient(() => this.addressOf(nodeId), `samsa-broker-${this.nodeId}`)),
+      );
+    return c;
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}
+
+/** A broker's address on the inter-broker listener (inter.broker.listener.name, else its first listener). */
+export function interBrokerAddress(
+  config: BrokerConfig,
+  view: MetadataView,
+): (nodeId: number) => PeerAddress | undefined {
+  const interBroker = (config.values.get('inter.broker.listener.name') as string | null | undefined) ?? null;
+  return (id) => {
+    const b = view.broker(id);
+    if (b === undefined) return undefined;
+    const e =
+      (interBroker !== null ? b.endpoints.find((x) => x.listener === interBroker) : undefined) ?? b.endpoints[0];
+    return e === undefined ? undefined : { host: e.host, port: e.port };
+  };
+}
+
+/**
+ * The coordinators on replicated internal topics: their records are appended through the replica manager with
+ * acks=all (a write completes, and its response is sent, once the high watermark covers it; NOT_ENOUGH_REPLICAS
+ * below min.insync.replicas), and transaction markers reach partition leaders on other brokers.
+ */
+export function replicateCoordinators(opts: {
+  config: BrokerConfig;
+  replicas: ReplicaManager;
+  view: MetadataView;
+  groups: GroupCoordinator;
+  txn: TransactionCoordinator;
+  peers: PeerClients;
+  log: Logger;
+}): void {
+  const { replicas, view } = opts;
+  const commitTimeoutMs = Number(opts.config.values.get('offsets.commit.timeout.ms') ?? 5000);
+  const leaderAppend =
+    (topic: string): LeaderAppendFn =>
+    (partition, _log, batch, meta) => {
+      const p = replicas.get(topic, partition);
+      if (p === undefined || !p.isLeader)
+        throw new StorageError(ErrorCode.NOT_COORDINATOR, `not the leader of ${topic}-${partition}`);
+      if (p.replicas.length > 1 && replicas.checkEnoughReplicas(p, -1) !== 0)
+        throw new StorageError(
+          coordinatorWriteError(ErrorCode.NOT_ENOUGH_REPLICAS),
+          replicas.notEnoughReplicasMessage(p),
+        );
+      return replicas.appendAsLeader(p, batch, meta, -1, commitTimeoutMs);
+    };
+  opts.groups.setLeaderAppend(leaderAppend(opts.groups.topic));
+  opts.txn.setLeaderAppend(leaderAppend(opts.txn.topic));
+  opts.txn.useReplication({
+    replicas,
+    timeoutMs: commitTimeoutMs,
+    topicExists: (t) => view.topic(t) !== undefined,
+    markers: new MarkerChannel({
+      leaderOf: (t, p) => view.partition(t, p)?.leader ?? -1,
+      clientFor: (id) => opts.peers.get(id),
+      log: opts.log,
+    }),
+  });
 }
