@@ -17,11 +17,12 @@
  * begin (after connecting and, where the client allows telling, after the group join) and stops at the last record.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { writeDocsSection } from './docs-section.js';
 import { BrokerProcess, freePort, ROOT } from './proc.js';
 
 type ClientName = 'samsa' | 'kafkajs' | 'platformatic';
@@ -512,24 +513,7 @@ ${rows(consume)}
 Fastest by median: produce ${fastest(produce)}, consume ${fastest(consume)}.
 `;
   process.stdout.write(`\n${section}`);
-  if (o.docs) {
-    let doc = '';
-    try {
-      doc = readFileSync(o.docs, 'utf8');
-    } catch {
-      doc = '# Benchmarks\n';
-    }
-    // Replace an earlier "Client comparison" section (up to the next "## "), else append at the end.
-    const start = doc.indexOf('\n## Client comparison');
-    if (start >= 0) {
-      const rest = doc.indexOf('\n## ', start + 1);
-      doc = doc.slice(0, start + 1) + section + (rest >= 0 ? doc.slice(rest) : '');
-    } else {
-      doc = `${doc.trimEnd()}\n\n${section}`;
-    }
-    writeFileSync(o.docs, doc);
-    process.stderr.write(`wrote ${o.docs}\n`);
-  }
+  if (o.docs) writeDocsSection(o.docs, 'Client comparison', section);
 }
 
 await main();

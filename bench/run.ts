@@ -1000,9 +1000,12 @@ async function main(): Promise<void> {
   };
   printReport(report);
   if (WRITE_DOCS) {
-    // `npm run bench:clients` owns the "Client comparison" section: keep it.
+    // `npm run bench:clients` and `npm run bench:datagen` own the sections after ours: keep them.
     const previous = existsSync(DOCS_PATH) ? readFileSync(DOCS_PATH, 'utf8') : '';
-    const at = previous.indexOf('\n## Client comparison');
+    const owned = ['Client comparison', 'Data generator']
+      .map((h) => previous.indexOf(`\n## ${h}\n`))
+      .filter((i) => i >= 0);
+    const at = owned.length ? Math.min(...owned) : -1;
     const kept = at >= 0 ? `\n${previous.slice(at + 1)}` : '';
     writeFileSync(DOCS_PATH, `${docs(report).trimEnd()}\n${kept}`);
     console.log(`\n[bench] wrote ${DOCS_PATH}`);

@@ -7,13 +7,16 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { join, resolve } from 'node:path';
 import { defaultMaxOpenFiles, softFdLimit } from '../storage/file-cache.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { Logger } from '../storage/logger.js';
 import { MetadataStore } from '../storage/metadata-store.js';
 import { allowEverything, type Authorizer } from '../security/authorizer.js';
-import { parseBrokerConfig, parseProperties, type BrokerConfig } from './config/index.js';
+import { sslPrincipalBuilder } from '../security/ssl-principal.js';
+import { readTlsSettings, watchTlsFiles } from '../security/tls.js';
+import { listenerValue, parseBrokerConfig, parseProperties, type BrokerConfig } from './config/index.js';
 import { Connection } from './connection.js';
 import { Dispatcher } from './dispatch.js';
 import { FetchSessionCache } from './fetch-sessions.js';
@@ -36,7 +39,7 @@ import {
   startReplication,
 } from './replication.js';
 import { SchemaValidator } from './schema-validation.js';
-import type { ListenerContext } from './request-context.js';
+import { isSaslProtocol, type ListenerContext, type SaslAuthenticator } from './request-context.js';
 import { TopicManager } from './topics.js';
 import { TransactionCoordinator } from './txn/coordinator.js';
 import { ClientQuotas } from './quotas/client-quotas.js';
@@ -130,6 +133,8 @@ export class Broker implements BrokerServices {
   /** HTTP services and other companions started beside the broker (src/server), stopped before it. */
   readonly services = new Map<string, { urls: string[]; close: () => Promise<void> }>();
   private readonly servers: Server[] = [];
+  /** Stops the certificate file watchers of the TLS listeners. */
+  private readonly stopWatching: Array<() => void> = [];
   private closing: Promise<void> | undefined;
 
   constructor(parts: BrokerParts) {
@@ -189,21 +194,69 @@ export class Broker implements BrokerServices {
     return this.primary.advertised.port;
   }
 
+  /**
+   * The context of the connections of one listener. SSL listeners get the principal builder of their
+   * ssl.principal.mapping.rules; SASL listeners start unauthenticated (see SaslAuthenticator in
+   * request-context.ts; `saslAuthenticator` is where the SASL implementation plugs in).
+   */
+  private listenerContext(l: { name: string; securityProtocol: string }): ListenerContext {
+    const context: ListenerContext = {
+      listenerName: l.name,
+      securityProtocol: l.securityProtocol,
+      authorizer: this.authorizer,
+      quotas: this.quotas,
+    };
+    if (l.securityProtocol === 'SSL') {
+      context.sslPrincipal = sslPrincipalBuilder(
+        String(listenerValue(this.config, l.name, 'ssl.principal.mapping.rules') ?? 'DEFAULT'),
+      );
+    }
+    if (isSaslProtocol(l.securityProtocol)) {
+      const authenticator = this.saslAuthenticator?.(l.name);
+      if (authenticator !== undefined) context.authenticator = authenticator;
+    }
+    return context;
+  }
+
+  /** Set before listen() by the SASL implementation: the authenticator of a SASL listener. */
+  saslAuthenticator: ((listenerName: string) => SaslAuthenticator | undefined) | undefined;
+
   /** Opens every client listener and publishes their advertised endpoints in the metadata view. */
   async listen(): Promise<void> {
     for (const l of this.config.clientListeners) {
-      if (l.securityProtocol !== 'PLAINTEXT') {
-        // parseBrokerConfig already refuses these; kept so that no listener is ever served without its security.
-        throw new Error(`listener ${l.name} uses ${l.securityProtocol}, which this broker cannot serve yet`);
-      }
-      const context: ListenerContext = {
-        listenerName: l.name,
-        securityProtocol: l.securityProtocol,
-        authorizer: this.authorizer,
-        quotas: this.quotas,
-      };
+      const context = this.listenerContext(l);
       this.connectionLimits.validateListener(l.name);
-      const server = createServer((socket: Socket) => this.accept(socket, context));
+      let server: Server;
+      if (l.securityProtocol === 'SSL' || l.securityProtocol === 'SASL_SSL') {
+        const read = () =>
+          readTlsSettings((key) => listenerValue(this.config, l.name, key) as string | string[] | null, l.name);
+        const settings = read();
+        const tlsServer = createTlsServer(settings.options, (socket: TLSSocket) => {
+          // ssl.client.auth=requested: a certificate is optional, but one that does not verify is refused.
+          if (settings.clientAuth === 'requested' && !socket.authorized && socket.getPeerX509Certificate()) {
+            handshakeFailures(this.log).write(
+              'refusing TLS client: certificate does not verify',
+              { conn: `${socket.remoteAddress}:${socket.remotePort}`, listener: l.name },
+              `refusing TLS client: certificate does not verify (${String(socket.authorizationError)})`,
+            );
+            socket.destroy();
+            return;
+          }
+          this.accept(socket, context);
+        });
+        tlsServer.on('tlsClientError', (err, socket) => {
+          handshakeFailures(this.log).write(
+            'TLS handshake failed',
+            { conn: `${socket.remoteAddress}:${socket.remotePort}`, listener: l.name },
+            `TLS handshake failed: ${(err as Error & { reason?: string }).reason ?? err.message.split('\n')[0]}`,
+          );
+          socket.destroy();
+        });
+        this.stopWatching.push(watchTlsFiles(tlsServer, settings, read, this.log, l.name, TLS_RELOAD_INTERVAL_MS));
+        server = tlsServer;
+      } else {
+        server = createServer((socket: Socket) => this.accept(socket, context));
+      }
       this.servers.push(server);
       await new Promise<void>((res, rej) => {
         server.once('error', rej);
@@ -276,6 +329,7 @@ export class Broker implements BrokerServices {
       this.groups.close();
       this.txn.close();
       for (const c of this.connections) c.close();
+      for (const stop of this.stopWatching) stop();
       await Promise.all(this.servers.map((server) => new Promise<void>((res) => server.close(() => res()))));
       await this.logs.close();
       this.log.info('broker stopped');
@@ -291,6 +345,17 @@ function refusedConnections(log: Logger): LogLimiter {
   if (l === undefined) refusals.set(log, (l = new LogLimiter(log, 5, 10_000, 'warn')));
   return l;
 }
+
+/** Failed TLS handshakes are logged at WARN, rate limited per reason: a port scan must not flood the log. */
+const tlsFailures = new WeakMap<Logger, LogLimiter>();
+function handshakeFailures(log: Logger): LogLimiter {
+  let l = tlsFailures.get(log);
+  if (l === undefined) tlsFailures.set(log, (l = new LogLimiter(log, 5, 10_000, 'warn')));
+  return l;
+}
+
+/** How often the key and trust files of TLS listeners are checked for changes. */
+const TLS_RELOAD_INTERVAL_MS = 1000;
 
 /**
  * Hands the coordinators the partitions of their internal topics: each hears `onBecomeLeader` for every partition

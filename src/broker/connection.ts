@@ -16,6 +16,7 @@
  * response size before it builds the response. Without any quota configured this costs one check per request.
  */
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { API_BY_KEY } from '../protocol/messages/index.js';
 import { ApiVersions } from '../protocol/messages/api-versions.js';
 import { decodeRequestHeader, encodeResponseHeader, skipTaggedFields, type RequestHeader } from '../protocol/header.js';
@@ -24,13 +25,16 @@ import type { Api } from '../protocol/schema.js';
 import type { Logger } from '../storage/logger.js';
 import { escapeBytesForLog, LogLimiter } from './logger.js';
 import { UNSUPPORTED_VERSION, type Dispatcher } from './dispatch.js';
-import { Context, type ListenerContext } from './request-context.js';
+import { Context, isSaslProtocol, type ListenerContext } from './request-context.js';
+import { ANONYMOUS, type Principal } from '../security/authorizer.js';
 import { channels, type ConnectionEvent, type RequestEvent } from './observe.js';
 import type { ClientQuotas } from './quotas/client-quotas.js';
 
 /** APIs Kafka does not count against request_percentage: authentication and inter-broker requests. */
 const REQUEST_QUOTA_EXEMPT = new Set([17 /* SaslHandshake */, 27 /* WriteTxnMarkers */, 36 /* SaslAuthenticate */]);
 const PRODUCE_KEY = 0;
+/** What a SASL listener serves before authentication: ApiVersions, SaslHandshake, SaslAuthenticate. */
+const PRE_AUTHENTICATION_APIS = new Set([18, 17, 36]);
 
 export interface ConnectionLimits {
   maxRequestBytes: number;
@@ -80,6 +84,12 @@ export class Connection {
   private mutedUntil = 0;
   private muteTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
+  /** Who is on the other end: from the client certificate (SSL), from SASL, or User:ANONYMOUS. */
+  principal: Principal = ANONYMOUS;
+  /** False on a SASL listener until the SASL handlers call authenticate(); only then is every API served. */
+  authenticated: boolean;
+  /** Set by the SASL handlers for the v0 flow: frames are raw SASL tokens for listener.authenticator.rawToken. */
+  rawTokens = false;
 
   constructor(
     private readonly socket: Socket,
@@ -93,6 +103,7 @@ export class Connection {
     this.remoteHost = socket.remoteAddress ?? '';
     this.remote = `${this.remoteHost}:${socket.remotePort}`;
     this.log = logger;
+    this.authenticated = !isSaslProtocol(listener.securityProtocol);
     socket.setNoDelay(true);
     if (limits.idleTimeoutMs > 0) {
       socket.setTimeout(limits.idleTimeoutMs, () => this.close('idle for connections.max.idle.ms', 'idle'));
@@ -106,6 +117,21 @@ export class Connection {
       if (channels.connection.hasSubscribers) this.publishConnection('close');
     });
     if (channels.connection.hasSubscribers) this.publishConnection('open');
+    if (listener.sslPrincipal !== undefined && listener.securityProtocol === 'SSL') {
+      const tls = socket as TLSSocket;
+      const cert = tls.authorized ? tls.getPeerX509Certificate?.() : undefined;
+      if (cert !== undefined) {
+        const p = listener.sslPrincipal(cert);
+        if (p instanceof Error) this.close(p.message, 'no principal for the client certificate');
+        else this.principal = p;
+      }
+    }
+  }
+
+  /** Called by the SASL handlers once the client has authenticated: from now on every API is served. */
+  authenticate(principal: Principal): void {
+    this.principal = principal;
+    this.authenticated = true;
   }
 
   private publishConnection(kind: ConnectionEvent['kind']): void {
@@ -241,6 +267,7 @@ export class Connection {
 
   /** Handles one frame; returns a promise when the handler is asynchronous. */
   private handle(frame: Buffer, arrived: number): Promise<void> | undefined {
+    if (this.rawTokens) return this.handleRawToken(frame);
     const r = new Reader(frame);
     let header: RequestHeader;
     try {
@@ -259,7 +286,45 @@ export class Connection {
     }
   }
 
+  /** A raw SASL token (v0 flow): handed to the listener's authenticator, its answer written back size-prefixed. */
+  private handleRawToken(frame: Buffer): Promise<void> | undefined {
+    const auth = this.listener.authenticator;
+    if (auth?.rawToken === undefined) {
+      this.close('raw SASL token on a listener without SASL', 'unexpected SASL token');
+      return undefined;
+    }
+    const write = (answer: Buffer | null) => {
+      if (answer === null || this.closed) return;
+      const size = Buffer.allocUnsafe(4);
+      size.writeInt32BE(answer.length, 0);
+      this.socket.write(size);
+      this.socket.write(answer);
+    };
+    try {
+      const res = auth.rawToken(this, frame);
+      if (res instanceof Promise) {
+        return res.then(write, (err) => {
+          this.log.warn({ conn: this.remote, err: String(err?.message ?? err) }, 'SASL token failed');
+          this.close();
+        });
+      }
+      write(res);
+    } catch (err) {
+      this.log.warn({ conn: this.remote, err: String((err as Error)?.message ?? err) }, 'SASL token failed');
+      this.close();
+    }
+    return undefined;
+  }
+
   private handleDecoded(frame: Buffer, r: Reader, header: RequestHeader, arrived: number): Promise<void> | undefined {
+    if (!this.authenticated && !PRE_AUTHENTICATION_APIS.has(header.apiKey)) {
+      const name = API_BY_KEY.get(header.apiKey)?.name ?? `API key ${header.apiKey}`;
+      this.close(
+        `${name} request before SASL authentication on listener ${this.listener.listenerName}`,
+        'request before SASL authentication',
+      );
+      return undefined;
+    }
     const api = API_BY_KEY.get(header.apiKey);
     const entry = this.dispatcher.lookup(header.apiKey);
     if (api === undefined || entry === undefined) {

@@ -4,6 +4,7 @@
  * (`User:ANONYMOUS` on PLAINTEXT). `authorize` is the one way a handler asks whether the requester may act on a
  * resource; the broker's Authorizer decides (allow-everything until ACLs are configured).
  */
+import type { X509Certificate } from 'node:crypto';
 import type { RequestHeader } from '../protocol/header.js';
 import {
   ANONYMOUS,
@@ -25,6 +26,37 @@ export interface ListenerContext {
   authorizer: Authorizer;
   /** Client quotas (src/broker/quotas), enforced by the connection and the Fetch handler. */
   quotas?: ClientQuotas;
+  /**
+   * SSL listeners: the principal of a verified client certificate (User:<subject as an RFC 2253 distinguished
+   * name> after ssl.principal.mapping.rules), or an Error when no rule matches (the connection is then closed).
+   * Unset, or no client certificate: User:ANONYMOUS.
+   */
+  sslPrincipal?: (certificate: X509Certificate) => Principal | Error;
+  /**
+   * SASL_PLAINTEXT and SASL_SSL listeners: the SASL implementation. The connection starts unauthenticated and
+   * serves only ApiVersions, SaslHandshake and SaslAuthenticate (every other request closes it) until the SASL
+   * handlers call `connection.authenticate(principal)`. Without an authenticator the SASL requests are not
+   * served either, so nobody gets past authentication.
+   */
+  authenticator?: SaslAuthenticator;
+}
+
+/** True for the security protocols that authenticate with SASL before serving requests. */
+export function isSaslProtocol(securityProtocol: string): boolean {
+  return securityProtocol === 'SASL_PLAINTEXT' || securityProtocol === 'SASL_SSL';
+}
+
+/**
+ * The seam SASL plugs into (src/security/sasl...): the SaslHandshake and SaslAuthenticate handlers find it on
+ * `ctx.connection.listener.authenticator`, and call `ctx.connection.authenticate(principal)` once a client has
+ * proven who it is. `rawToken` serves the v0 flow (SaslHandshake v0 followed by size-prefixed tokens without a
+ * request header): a handler sets `connection.rawTokens = true` and each following frame goes to `rawToken`,
+ * whose answer (if any) is written back size-prefixed, until the handler sets it back to false.
+ */
+export interface SaslAuthenticator {
+  /** Mechanisms enabled on this listener, as SaslHandshake lists them. */
+  readonly mechanisms: readonly string[];
+  rawToken?(connection: Connection, token: Buffer): Buffer | null | Promise<Buffer | null>;
 }
 
 export interface RequestContext extends Requester {
@@ -49,7 +81,7 @@ export class Context implements RequestContext {
     readonly header: RequestHeader,
     readonly connection: Connection,
     private readonly listener: ListenerContext,
-    readonly principal: Principal = ANONYMOUS,
+    readonly principal: Principal = connection.principal ?? ANONYMOUS,
   ) {
     this.clientId = header.clientId ?? '';
   }

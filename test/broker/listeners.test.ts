@@ -1,13 +1,16 @@
 /**
  * Several listeners on one broker, and the request context: each listener is served, Metadata, DescribeCluster
  * and FindCoordinator answer with the endpoint of the listener the request came in on (checked with our raw
- * client, kcat and kafka-python), a listener with a security protocol not served yet stops the start with a clear
- * error, and the authorizer sees the listener and principal of each request.
+ * client, kcat and kafka-python), an SSL listener without a certificate stops the start with a clear error, a SASL
+ * listener serves nothing but ApiVersions and SASL before authentication, per-listener overrides, and the
+ * authorizer sees the listener and principal of each request.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker } from '../../src/broker/broker.js';
+import { listenerValue, parseBrokerConfig } from '../../src/broker/config/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
+import { ApiVersions } from '../../src/protocol/messages/api-versions.js';
 import { DescribeCluster } from '../../src/protocol/messages/describe-cluster.js';
 import { FindCoordinator } from '../../src/protocol/messages/find-coordinator.js';
 import { Metadata } from '../../src/protocol/messages/metadata.js';
@@ -131,7 +134,7 @@ test('kafka-python sees each listener advertise itself', async (t) => {
   }
 });
 
-test('a listener with a security protocol not served yet stops the start with a clear error', async () => {
+test('an SSL listener without a certificate stops the start with a clear error', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'samsa-listeners-'));
   try {
     await assert.rejects(
@@ -143,11 +146,80 @@ test('a listener with a security protocol not served yet stops the start with a 
           'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SECURE:SSL',
         },
       }),
-      /listener SECURE uses security protocol SSL, which Samsa does not support/,
+      /listener SECURE uses SSL but has no certificate: set ssl.keystore.location \(or listener.name.secure.ssl.keystore.location\)/,
     );
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
+});
+
+test('a SASL_PLAINTEXT listener serves ApiVersions but closes the connection on any other request before authentication', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'samsa-listeners-'));
+  const broker = await startBroker({
+    dataDir,
+    logger: silentLogger,
+    config: {
+      'node.id': '1',
+      listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0',
+    },
+  });
+  try {
+    assert.deepEqual(
+      broker.listeners.map((l) => [l.name, l.securityProtocol]),
+      [
+        ['PLAINTEXT', 'PLAINTEXT'],
+        ['SASL_PLAINTEXT', 'SASL_PLAINTEXT'],
+      ],
+    );
+    const c = await RawClient.connect(broker.listeners[1]!.port);
+    try {
+      const av = await c.send(ApiVersions, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
+      assert.equal(av.errorCode, 0);
+      await assert.rejects(
+        c.send(Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }),
+      );
+    } finally {
+      c.close();
+    }
+    // The plaintext listener beside it serves everything.
+    const p = await RawClient.connect(broker.listeners[0]!.port);
+    try {
+      const md = await p.send(Metadata, 12, {
+        topics: null,
+        allowAutoTopicCreation: false,
+        includeTopicAuthorizedOperations: false,
+      });
+      assert.equal(md.brokers.length, 1);
+    } finally {
+      p.close();
+    }
+  } finally {
+    await broker.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('listener.name.<name>.<key> overrides are checked with the type of <key> and read per listener', () => {
+  assert.throws(
+    () => parseBrokerConfig({ 'listener.name.ssl.ssl.client.auth': 'sometimes' }),
+    /invalid value 'sometimes' for listener.name.ssl.ssl.client.auth: expected one of none, requested, required/,
+  );
+  const config = parseBrokerConfig({
+    listeners: 'PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:0',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT',
+    'ssl.client.auth': 'requested',
+    'listener.name.internal.ssl.client.auth': 'required',
+    'listener.name.internal.ssl.enabled.protocols': 'TLSv1.3',
+  });
+  assert.equal(listenerValue(config, 'INTERNAL', 'ssl.client.auth'), 'required');
+  assert.equal(listenerValue(config, 'PLAINTEXT', 'ssl.client.auth'), 'requested');
+  assert.deepEqual(listenerValue(config, 'INTERNAL', 'ssl.enabled.protocols'), ['TLSv1.3']);
+  assert.deepEqual(listenerValue(config, 'PLAINTEXT', 'ssl.enabled.protocols'), ['TLSv1.2', 'TLSv1.3']);
+  assert.equal(
+    config.warnings.some((w) => w.includes('listener.name.internal.ssl')),
+    false,
+    'a known per-listener key is not reported as ignored',
+  );
 });
 
 test('the authorizer is asked with the listener and principal of each request', async () => {

@@ -192,7 +192,10 @@ test('listeners: syntax, IPv6, wildcard host, names, ports and protocols', () =>
     problemsOf({ listeners: 'CLIENT://:1' })[0]!,
     /listener name CLIENT has no security protocol; add CLIENT:PLAINTEXT to listener\.security\.protocol\.map/,
   );
-  assert.match(problemsOf({ listeners: 'SSL://:9093' })[0]!, /security protocol SSL, which Samsa does not support/);
+  assert.match(
+    problemsOf({ listeners: 'SSL://:9093' })[0]!,
+    /listener SSL uses SSL but has no certificate: set ssl.keystore.location/,
+  );
   assert.match(
     problemsOf({ listeners: 'A://:9092,B://:9092', 'listener.security.protocol.map': 'A:PLAINTEXT,B:PLAINTEXT' })[0]!,
     /both use port 9092/,

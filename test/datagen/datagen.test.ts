@@ -2,27 +2,22 @@
  * samsa datagen: every quickstart's records are valid against the schema registered for them (decoded by
  * @kafkajs/confluent-schema-registry, checked with avsc), keys and value ranges match the quickstarts users know,
  * the schema formats and a user's own schema work, the CLI writes what `samsa consume --value-format avro`
- * decodes, and 100,000 records go out at 50,000 records/s or more.
+ * decodes, and a 100,000-record run is acknowledged in full (its speed is a benchmark: npm run bench:datagen).
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
+import { createAdmin } from '../../src/client/admin.js';
 import { createConsumer } from '../../src/client/consumer.js';
 import { QUICKSTARTS } from '../../src/datagen/quickstarts.js';
 import { runDatagen } from '../../src/datagen/run.js';
 import { run as runCommand } from '../helpers/clients.js';
 import { projectRoot } from '../helpers/spec.js';
-import { call, type RegistryFixture, startRegistryBroker } from '../registry/helpers.js';
+import { call, registryBrokerForFile } from '../registry/helpers.js';
 
-let f: RegistryFixture;
-before(async () => {
-  f = await startRegistryBroker();
-});
-after(async () => {
-  await f?.stop();
-});
+const f = registryBrokerForFile();
 
 /** Reads `n` records of a one-partition topic from the start. */
 async function readAll(topic: string, n: number): Promise<Array<{ key: string; value: Buffer }>> {
@@ -211,11 +206,14 @@ test('the CLI: samsa datagen writes Avro that samsa consume decodes through the 
   }
 });
 
-test('100,000 Avro records at 50,000 records/s or more', async () => {
-  await run('pageviews', 'avro', 'dg-speed-warmup', 20_000);
-  const p = await run('pageviews', 'avro', 'dg-speed', 100_000);
-  const rate = (p.records * 1000) / p.ms;
-  process.stderr.write(`datagen: ${p.records} Avro records in ${p.ms} ms = ${Math.round(rate)} records/s\n`);
+test('100,000 Avro records: every one acknowledged (the rate is measured by npm run bench:datagen)', async () => {
+  const p = await run('pageviews', 'avro', 'dg-volume', 100_000);
   assert.equal(p.records, 100_000);
-  assert.ok(rate >= 50_000, `${Math.round(rate)} records/s`);
+  const admin = createAdmin({ bootstrapServers: f.bootstrap });
+  try {
+    const [end] = await admin.listOffsets([{ topic: 'dg-volume', partition: 0 }], 'latest');
+    assert.equal(Number(end!.offset), 100_000);
+  } finally {
+    await admin.close();
+  }
 });

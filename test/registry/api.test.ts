@@ -4,16 +4,10 @@
  * level, plus malformed schemas (42201).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { call, type RegistryFixture, startRegistryBroker } from './helpers.js';
+import { describe, test } from 'node:test';
+import { call, registryBrokerForFile } from './helpers.js';
 
-let f: RegistryFixture;
-before(async () => {
-  f = await startRegistryBroker();
-});
-after(async () => {
-  await f?.stop();
-});
+const f = registryBrokerForFile();
 
 const get = (p: string) => call(f.url, 'GET', p);
 const post = (p: string, b: unknown) => call(f.url, 'POST', p, b);

@@ -5,7 +5,7 @@
  * registers, reads, tests and sets compatibility.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 // @bufbuild/protobuf comes with @confluentinc/schemaregistry, whose Protobuf serde is built on it.
 import { create, createFileRegistry, createMutableRegistry } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
@@ -27,15 +27,9 @@ import {
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import { requireClient, runPython, uniqueTopic } from '../helpers/clients.js';
-import { call, type RegistryFixture, startRegistryBroker } from './helpers.js';
+import { call, registryBrokerForFile } from './helpers.js';
 
-let f: RegistryFixture;
-before(async () => {
-  f = await startRegistryBroker();
-});
-after(async () => {
-  await f?.stop();
-});
+const f = registryBrokerForFile();
 
 const userSchema = {
   type: 'record',

@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import type { Broker } from '../../src/broker/broker.js';
 import { createLogger } from '../../src/broker/logger.js';
 import { startBroker } from '../../src/server/index.js';
@@ -51,6 +52,21 @@ export async function startRegistryBroker(
       if (opts.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One registry broker for all the tests of a file: started before them and stopped after them. The returned object
+ * is filled in when the broker is up, so tests read it as they would a fixture they started themselves.
+ */
+export function registryBrokerForFile(opts: Parameters<typeof startRegistryBroker>[0] = {}): RegistryFixture {
+  const fixture = {} as RegistryFixture;
+  before(async () => {
+    Object.assign(fixture, await startRegistryBroker(opts));
+  });
+  after(async () => {
+    await fixture.stop?.();
+  });
+  return fixture;
 }
 
 export interface HttpReply {

@@ -4,7 +4,7 @@
  * (KafkaJS's client reads only a schema's first message; nested and later messages are checked by ours); subject name strategies; lookup without auto-registration.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import {
   AvroDeserializer,
@@ -21,15 +21,9 @@ import {
   topicRecordNameStrategy,
   unframe,
 } from '../../src/client/schema-registry/index.js';
-import { call, type RegistryFixture, startRegistryBroker } from './helpers.js';
+import { call, registryBrokerForFile } from './helpers.js';
 
-let f: RegistryFixture;
-before(async () => {
-  f = await startRegistryBroker();
-});
-after(async () => {
-  await f?.stop();
-});
+const f = registryBrokerForFile();
 
 const pageview = {
   type: 'record',

@@ -5,23 +5,17 @@
  * record name strategies; and a broker without a registry of its own asking a remote one over HTTP.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { recordNameOf } from '../../src/broker/schema-validation.js';
 import { startBroker as startBareBroker, type Broker } from '../../src/broker/broker.js';
 import { requireClient, uniqueTopic } from '../helpers/clients.js';
-import { call, type RegistryFixture, startRegistryBroker } from './helpers.js';
+import { call, registryBrokerForFile } from './helpers.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-let f: RegistryFixture;
-before(async () => {
-  f = await startRegistryBroker();
-});
-after(async () => {
-  await f?.stop();
-});
+const f = registryBrokerForFile();
 
 const userSchema = {
   type: 'record',

@@ -26,6 +26,8 @@ import { FETCH_KEYS } from './keys/fetch.js';
 import { GROUPS_KEYS } from './keys/groups.js';
 import { TRANSACTIONS_KEYS } from './keys/transactions.js';
 import { SECURITY_KEYS } from './keys/security.js';
+import { TLS_KEYS } from './keys/tls.js';
+import { listenerPrefix, listenerValue, splitListenerKey } from './listener-value.js';
 import { CLUSTER_KEYS } from './keys/cluster.js';
 import { SERVICE_KEYS } from './keys/services.js';
 export * from './types.js';
@@ -33,6 +35,7 @@ export { generateClusterId, parseListener } from './values.js';
 export { ACCEPTED_IGNORED_KEYS, ACCEPTED_IGNORED_PREFIXES } from './keys/ignored.js';
 export * from './describe.js';
 export * from './properties.js';
+export { listenerPrefix, listenerValue, splitListenerKey } from './listener-value.js';
 
 /**
  * Every broker property Samsa recognises (as opposed to the accepted-and-ignored keys, which are only tolerated),
@@ -49,6 +52,7 @@ export const BROKER_CONFIG_DEFINITIONS: readonly ConfigDefinition[] = [
   ...GROUPS_KEYS,
   ...TRANSACTIONS_KEYS,
   ...SECURITY_KEYS,
+  ...TLS_KEYS,
   ...CLUSTER_KEYS,
   ...SERVICE_KEYS,
 ];
@@ -227,6 +231,16 @@ export function parseBrokerConfig(props: Record<string, string>): BrokerConfig {
     }
     const d = DEFINITIONS_BY_NAME.get(key);
     if (!d) {
+      // listener.name.<name>.<key> overrides a known key for one listener: checked with that key's type.
+      const perListener = splitListenerKey(key);
+      const base = perListener && DEFINITIONS_BY_NAME.get(perListener.key);
+      if (base) {
+        const r = text.trim() === '' && base.default === null ? undefined : parseValue(base, text);
+        if (r && !r.ok) {
+          problems.push({ key, value: text, message: `invalid value '${text}' for ${key}: expected ${r.expected}` });
+        }
+        continue;
+      }
       if (isAcceptedIgnored(key)) {
         warnings.push(`${key} is a Kafka setting Samsa does not implement; ignoring it`);
         continue;
@@ -346,6 +360,18 @@ export function parseBrokerConfig(props: Record<string, string>): BrokerConfig {
         value: props['listeners'],
         message: `listener ${l.name} uses security protocol ${l.securityProtocol}, which Samsa does not support (supported: ${SUPPORTED_SECURITY_PROTOCOLS.join(', ')})`,
       });
+    } else if (l.securityProtocol === 'SSL' || l.securityProtocol === 'SASL_SSL') {
+      const own = { raw: props, values };
+      if (
+        listenerValue(own, l.name, 'ssl.keystore.location') === null &&
+        listenerValue(own, l.name, 'ssl.keystore.certificate.chain') === null
+      ) {
+        const p = listenerPrefix(l.name);
+        problems.push({
+          key: 'ssl.keystore.location',
+          message: `listener ${l.name} uses ${l.securityProtocol} but has no certificate: set ssl.keystore.location (or ${p}ssl.keystore.location), or ssl.keystore.certificate.chain and ssl.keystore.key`,
+        });
+      }
     }
   }
   if (listeners.length > clientListeners.length) {

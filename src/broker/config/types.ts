@@ -60,6 +60,6 @@ export const ignoredDef = (d: Omit<ConfigDefinition, 'status'>): ConfigDefinitio
 /** The security protocols a listener may be mapped to (Kafka's set). */
 export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
 /** The ones Samsa can actually serve on a client listener. */
-export const SUPPORTED_SECURITY_PROTOCOLS: readonly string[] = ['PLAINTEXT'];
+export const SUPPORTED_SECURITY_PROTOCOLS: readonly string[] = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 
 export const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] as const;

@@ -1,0 +1,163 @@
+/**
+ * `npm run bench:instructions`: the broker's cost for a fixed kcat workload in CPU instructions, counted by
+ * valgrind's callgrind. Unlike seconds, instruction counts repeat run after run whatever else the machine is doing,
+ * so two builds can be compared on a busy machine (the figures in docs/benchmarks.md need a quiet one).
+ *
+ * Each build runs twice under callgrind: started and stopped with nothing to do ("idle"), and started, fed N records
+ * by `kcat -P` (acks=1), read back by `kcat -C`, then stopped ("load"). load minus idle is the workload's cost; it is
+ * split into garbage collection (V8 marking, sweeping, scavenging, compaction) and the rest. The HTTP services are
+ * off (the benchmark measures the Kafka path). Valgrind slows the broker about fifty times, so N stays small.
+ *
+ *   node dist/bench/instructions.js [--records 20000] [--size 1024] [--baseline /path/to/other/checkout]
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, ROOT } from './proc.js';
+
+const argv = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const RECORDS = Number(option('--records') ?? 20_000);
+const SIZE = Number(option('--size') ?? 1024);
+const BASELINE = option('--baseline');
+const KCAT = process.env['KCAT'] ?? 'kcat';
+const SERVICES_OFF = ['schema.registry.enabled', 'console.enabled', 'metrics.enabled', 'ksql.enabled'];
+/** V8's collector, by the names of its C++ functions in the callgrind output. */
+const GC =
+  /Marking|Sweep|MarkCompact|Scaveng|Evacuat|PointersUpdating|RecordMigrated|RememberedSet|FreeList|MemoryChunk/;
+/** Hash-seed initialisation searches for primes from a random start: a random cost per isolate, not the workload's. */
+const NOISE = /sprp/;
+
+interface Count {
+  total: number;
+  gc: number;
+  noise: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function run(cmd: string, args: string[], timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-2000);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${err}`));
+    });
+  });
+}
+
+function readCount(outFile: string): Count {
+  const text = execFileSync('callgrind_annotate', ['--threshold=100', outFile], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const c: Count = { total: 0, gc: 0, noise: 0 };
+  for (const line of text.split('\n')) {
+    const m = /^\s*([\d,]+) \([^)]*\)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const n = Number(m[1]!.replaceAll(',', ''));
+    if (m[2]!.startsWith('PROGRAM TOTALS')) c.total = n;
+    else if (GC.test(m[2]!)) c.gc += n;
+    else if (NOISE.test(m[2]!)) c.noise += n;
+  }
+  return c;
+}
+
+async function measure(tree: string, recordFile: string, load: boolean): Promise<Count> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'samsa-bench-ir-'));
+  const out = join(dataDir, 'callgrind.out');
+  const knowsServices = existsSync(join(tree, 'dist', 'src', 'broker', 'config', 'keys', 'services.js'));
+  const overrides = knowsServices ? SERVICES_OFF.flatMap((k) => ['--override', `${k}=false`]) : [];
+  const broker = spawn(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--smc-check=all-non-file',
+      `--callgrind-out-file=${out}`,
+      process.execPath,
+      join(tree, 'bin', 'samsa.js'),
+      'start',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      join(dataDir, 'data'),
+      ...overrides,
+    ],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise<void>((r) => broker.once('exit', () => r()));
+  try {
+    const bootstrap = `127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      const up = await run(KCAT, ['-L', '-b', bootstrap, '-m', '2'], 10_000).then(
+        () => true,
+        () => false,
+      );
+      if (up) break;
+      if (i > 240) throw new Error(`the broker in ${tree} did not answer under valgrind`);
+      await sleep(500);
+    }
+    if (load) {
+      const produce = ['-P', '-b', bootstrap, '-t', 'ir', '-l', recordFile, '-X', 'acks=1'];
+      await run(KCAT, [...produce, '-X', `queue.buffering.max.messages=${RECORDS + 1000}`], 600_000);
+      const consume = ['-C', '-b', bootstrap, '-t', 'ir', '-e', '-o', 'beginning', '-q', '-c', String(RECORDS)];
+      await run(KCAT, consume, 600_000);
+    }
+    broker.kill('SIGTERM');
+    await exited;
+    return readCount(out);
+  } finally {
+    if (broker.exitCode === null && broker.signalCode === null) broker.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function workload(tree: string, recordFile: string): Promise<Count> {
+  const [idle, load] = await Promise.all([measure(tree, recordFile, false), measure(tree, recordFile, true)]);
+  return { total: load.total - idle.total, gc: load.gc - idle.gc, noise: load.noise - idle.noise };
+}
+
+async function main(): Promise<void> {
+  const files = mkdtempSync(join(tmpdir(), 'samsa-bench-ir-records-'));
+  const recordFile = join(files, 'records.txt');
+  const value = 'x'.repeat(SIZE - 8);
+  const lines: string[] = [];
+  for (let i = 0; i < RECORDS; i++) lines.push(String(i).padStart(8, '0') + value);
+  writeFileSync(recordFile, `${lines.join('\n')}\n`);
+  try {
+    const trees = [{ name: 'this checkout', dir: ROOT }];
+    if (BASELINE) trees.push({ name: `baseline ${BASELINE}`, dir: BASELINE });
+    const results = await Promise.all(trees.map((t) => workload(t.dir, recordFile)));
+    const m = (n: number) => `${(n / 1e6).toFixed(1)}M`;
+    console.log(`broker instructions for ${RECORDS} x ${SIZE} B produced and consumed with kcat (load - idle):`);
+    console.log('build | all | garbage collection | the rest | the rest per record');
+    results.forEach((r, i) => {
+      const rest = r.total - r.gc - r.noise;
+      console.log(`${trees[i]!.name} | ${m(r.total)} | ${m(r.gc)} | ${m(rest)} | ${Math.round(rest / RECORDS)}`);
+    });
+  } finally {
+    rmSync(files, { recursive: true, force: true });
+  }
+}
+
+if (!existsSync(join(ROOT, 'bin', 'samsa.js'))) throw new Error('build first: npm run build');
+try {
+  execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+} catch {
+  console.error('bench:instructions needs valgrind (Debian package valgrind)');
+  process.exit(1);
+}
+await main();
