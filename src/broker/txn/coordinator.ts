@@ -279,6 +279,10 @@ export class TransactionCoordinator implements PartitionCoordinator {
     partition: number,
   ): number {
     if (transactionalId === null) return ErrorCode.INVALID_TXN_STATE;
+    // Replicated: the coordinator of this id may be on another broker; verification (KIP-890) is done only where
+    // it is local, as with transaction.partition.verification.enable=false elsewhere.
+    const r = this.replication;
+    if (r !== undefined && !r.replicas.get(TXN_TOPIC, this.partitionFor(transactionalId))?.isLeader) return 0;
     const at = this.shardOf(transactionalId);
     if (typeof at === 'number') return at;
     return at.shard.verifyPartition(transactionalId, pid, epoch, topic, partition);
