@@ -9,7 +9,8 @@
  * Options: --runs N (repetitions of each kcat run, default 2), --no-docs, --docs PATH, --profile-dir DIR (keep
  * the .cpuprofile files there), --top N (hot spots listed by --profile), --profile-size 100|1024 (record size
  * profiled; with --quick the record counts are smaller), --cold (no memory warm-up before the kcat runs: see
- * bench/memory.ts), --no-metrics (skip the metrics on/off comparison).
+ * bench/memory.ts), --no-metrics (skip the metrics on/off comparison), --metrics-only (only the metrics on/off
+ * comparison, printed, docs untouched; with --quick on the smaller workload and --runs 1 it takes about a minute).
  *
  * The broker runs without the HTTP services `samsa start` turns on (schema registry, SQL, metrics, console), except in the metrics
  * comparison, which runs the 100-byte workload against a broker with metrics off and one with metrics on (and
@@ -70,7 +71,8 @@ const QUICK = flag('--quick');
 const PROFILE = flag('--profile');
 const RUNS = Number(option('--runs') ?? 2);
 const COLD = flag('--cold');
-const WRITE_DOCS = !QUICK && !PROFILE && !flag('--no-docs');
+const METRICS_ONLY = flag('--metrics-only');
+const WRITE_DOCS = !QUICK && !PROFILE && !METRICS_ONLY && !flag('--no-docs');
 const DOCS_PATH = option('--docs') ?? join(ROOT, 'docs', 'benchmarks.md');
 const COMMAND = `npm run bench${argv.length ? ' -- ' + argv.join(' ') : ''}`;
 
@@ -808,6 +810,18 @@ async function compareMetrics(w: Workload, file: string): Promise<MetricsCompari
   return { workload: w, off, on, scrapes };
 }
 
+/** Step 5: the metrics on/off comparison on the 100-byte workload, printed. */
+async function metricsStep(files: string): Promise<MetricsComparison> {
+  console.log('[bench] step 5: metrics on and off');
+  const w = WORKLOADS[0]!;
+  const file = join(files, `records-${w.valueSize}.txt`);
+  await writeRecordFile(file, w.records, w.valueSize);
+  const c = await compareMetrics(w, file);
+  rmSync(file, { force: true });
+  for (const line of metricsLines(c)) console.log(`  ${line}`);
+  return c;
+}
+
 function metricsLines(c: MetricsComparison): string[] {
   const row = (phase: 'produce' | 'consume') => {
     const off = median(c.off.map((r) => r[phase].mbPerSecond));
@@ -882,6 +896,10 @@ async function profile(): Promise<void> {
 async function main(): Promise<void> {
   if (PROFILE) return profile();
   const files = tempDir('samsa-bench-files-');
+  if (METRICS_ONLY) {
+    await metricsStep(files);
+    return;
+  }
   console.log(`[bench] ${QUICK ? 'quick' : 'full'} run, ${RUNS} run(s) per workload`);
   if (LOAD_AT_START >= 0.5) {
     console.log(
@@ -973,16 +991,7 @@ async function main(): Promise<void> {
   });
   await stopBroker(broker);
 
-  let metricsComparison: MetricsComparison | undefined;
-  if (!flag('--no-metrics')) {
-    console.log('[bench] step 5: metrics on and off');
-    const w = WORKLOADS[0]!;
-    const file = join(files, `records-${w.valueSize}.txt`);
-    await writeRecordFile(file, w.records, w.valueSize);
-    metricsComparison = await compareMetrics(w, file);
-    rmSync(file, { force: true });
-    for (const line of metricsLines(metricsComparison)) console.log(`  ${line}`);
-  }
+  const metricsComparison = flag('--no-metrics') ? undefined : await metricsStep(files);
 
   const report: Report = {
     machine: machine(),
@@ -1000,9 +1009,9 @@ async function main(): Promise<void> {
   };
   printReport(report);
   if (WRITE_DOCS) {
-    // `npm run bench:clients` and `npm run bench:datagen` own the sections after ours: keep them.
+    // bench:clients, bench:datagen and bench:instructions own the sections after ours: keep them.
     const previous = existsSync(DOCS_PATH) ? readFileSync(DOCS_PATH, 'utf8') : '';
-    const owned = ['Client comparison', 'Data generator']
+    const owned = ['Client comparison', 'Data generator', 'Instruction counts']
       .map((h) => previous.indexOf(`\n## ${h}\n`))
       .filter((i) => i >= 0);
     const at = owned.length ? Math.min(...owned) : -1;

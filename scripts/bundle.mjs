@@ -11,6 +11,8 @@ import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const NATIVE = ['@node-rs/crc32', 'lz4-napi', 'snappy', '@mongodb-js/zstd'];
+// The etcd client (cluster mode only, loaded lazily) reads its .proto files next to its own code at run time.
+const RUNTIME_FILES = ['etcd3'];
 
 rmSync('dist/chunks', { recursive: true, force: true });
 
@@ -26,7 +28,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: NATIVE,
+  external: [...NATIVE, ...RUNTIME_FILES],
   banner: {
     js: "import { createRequire as samsaCreateRequire } from 'node:module'; const require = samsaCreateRequire(import.meta.url);",
   },

@@ -13,7 +13,7 @@ import { defaultMaxOpenFiles, softFdLimit } from '../storage/file-cache.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { Logger } from '../storage/logger.js';
 import { MetadataStore } from '../storage/metadata-store.js';
-import { allowEverything, type Authorizer } from '../security/authorizer.js';
+import type { Authorizer } from '../security/authorizer.js';
 import { sslPrincipalBuilder } from '../security/ssl-principal.js';
 import { readTlsSettings, watchTlsFiles } from '../security/tls.js';
 import { listenerValue, parseBrokerConfig, parseProperties, type BrokerConfig } from './config/index.js';
@@ -28,6 +28,7 @@ import { registerHandlers } from './handlers/index.js';
 import { leadEveryPartitionHere } from './local-leadership.js';
 import { createLogger, LogLimiter } from './logger.js';
 import { type Endpoint, LocalMetadataView } from './metadata-view.js';
+import { type ClusterJoin, type ClusterLink, SwitchableMetadataView } from './cluster-link.js';
 import { ReplicaManager } from './replica-manager.js';
 import type { ReplicaFetcherManager } from './replica-fetcher.js';
 import {
@@ -45,6 +46,7 @@ import { TransactionCoordinator } from './txn/coordinator.js';
 import { ClientQuotas } from './quotas/client-quotas.js';
 import { ConnectionLimits } from './quotas/connection-limits.js';
 import { FileClientQuotaStore } from './quotas/store.js';
+import { openAuthorizer } from './authorizer.js';
 
 export interface BrokerOptions {
   /** Broker configuration with Kafka's names (server.properties keys). */
@@ -60,6 +62,11 @@ export interface BrokerOptions {
   authorizer?: Authorizer;
   /** Replication with a static assignment (peers and leadership given by the caller; see broker/replication.ts). */
   replication?: StaticReplication;
+  /**
+   * Cluster mode (etcd.endpoints set): how to join the cluster. The composition root (src/server) passes
+   * src/cluster's; a bare broker given etcd.endpoints without it refuses to start.
+   */
+  cluster?: ClusterJoin;
 }
 
 /** A listener once bound: where it listens and what clients of it are told. */
@@ -81,7 +88,9 @@ export interface BrokerParts {
   metadataStore: MetadataStore;
   topics: TopicManager;
   replicas: ReplicaManager;
-  metadata: LocalMetadataView;
+  metadata: SwitchableMetadataView;
+  localMetadata: LocalMetadataView;
+  cluster?: ClusterLink;
   groups: GroupCoordinator;
   txn: TransactionCoordinator;
   waiters: FetchWaiters;
@@ -109,7 +118,11 @@ export class Broker implements BrokerServices {
   readonly topics: TopicManager;
   readonly replicas: ReplicaManager;
   /** The read-only picture of brokers, topics and partitions that handlers ask. */
-  readonly metadata: LocalMetadataView;
+  readonly metadata: SwitchableMetadataView;
+  /** This broker alone (its endpoints and hosted partitions); the metadata view on a single node. */
+  readonly localMetadata: LocalMetadataView;
+  /** Set in cluster mode: membership, the cluster's metadata and the admin operations (src/cluster). */
+  readonly cluster: ClusterLink | undefined;
   /** Consumer groups and committed offsets. */
   readonly groups: GroupCoordinator;
   /** Producer ids and transactions. */
@@ -147,6 +160,8 @@ export class Broker implements BrokerServices {
     this.topics = parts.topics;
     this.replicas = parts.replicas;
     this.metadata = parts.metadata;
+    this.localMetadata = parts.localMetadata;
+    this.cluster = parts.cluster;
     this.groups = parts.groups;
     this.txn = parts.txn;
     this.waiters = parts.waiters;
@@ -282,7 +297,7 @@ export class Broker implements BrokerServices {
         },
       });
     }
-    this.metadata.setEndpoints(this.listeners.map((l) => l.advertised));
+    this.localMetadata.setEndpoints(this.listeners.map((l) => l.advertised));
   }
 
   private accept(socket: Socket, listener: ListenerContext): void {
@@ -316,9 +331,19 @@ export class Broker implements BrokerServices {
     if (admission.delayMs > 0) conn.mute(admission.delayMs);
   }
 
-  /** Stops accepting, closes client connections, flushes and closes the logs. Safe to call more than once. */
-  close(): Promise<void> {
+  /**
+   * Stops accepting, closes client connections, flushes and closes the logs. Safe to call more than once. In
+   * cluster mode the broker first leaves the cluster: controlled (the default, `controlled.shutdown.enable`), the
+   * controller moves its leaderships away before it stops serving them.
+   */
+  close(opts: { controlled?: boolean } = {}): Promise<void> {
     this.closing ??= (async () => {
+      if (this.cluster !== undefined) {
+        const controlled = (opts.controlled ?? true) && this.config.values.get('controlled.shutdown.enable') !== false;
+        await this.cluster
+          .stop({ controlled, timeoutMs: 30_000 })
+          .catch((err) => this.log.warn(`leaving the cluster failed: ${(err as Error).message}`));
+      }
       for (const [name, s] of [...this.services].reverse()) {
         await s.close().catch((err) => this.log.warn(`stopping ${name} failed: ${(err as Error).message}`));
       }
@@ -444,6 +469,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     if ('log.dir.max.open.files' in config.raw) log.warn(msg);
     else log.info(msg);
   }
+  const clustered = config.values.get('etcd.endpoints') !== null && config.values.get('etcd.endpoints') !== undefined;
   const logs = new LogManager({
     dataDir,
     logger: log,
@@ -451,7 +477,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     maxOpenFiles,
     retentionCheckIntervalMs: config.logRetentionCheckIntervalMs,
     // Replicated: the high watermark is what the ISR has, moved by followers' fetches (and checkpointed).
-    hwFollowsLeo: opts.replication === undefined,
+    hwFollowsLeo: opts.replication === undefined && !clustered,
   });
   logs.open();
   const metadataStore = new MetadataStore(dataDir);
@@ -469,19 +495,41 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   });
   const topics: TopicManager = new TopicManager(config, logs, metadataStore, log, () => view.brokers().length);
   const rack = (config.values.get('broker.rack') as string | null | undefined) ?? null;
-  const view: LocalMetadataView = new LocalMetadataView(clusterId, config.nodeId, rack, topics, replicas);
+  const local: LocalMetadataView = new LocalMetadataView(clusterId, config.nodeId, rack, topics, replicas);
+  const view = new SwitchableMetadataView(local);
+  let cluster: ClusterLink | undefined;
+  // Replication (cluster mode, or a static assignment): followed partitions are fetched from their leaders. The
+  // fetcher is ready before leadership is first applied; the cluster link sets the replica manager's alterIsr.
   let fetchers: ReplicaFetcherManager | undefined;
-  if (opts.replication !== undefined) {
+  if (clustered || opts.replication !== undefined) {
+    fetchers = startReplication({ config, replicas, view, topics, log, alterIsr: opts.replication?.alterIsr });
+  }
+  if (clustered) {
+    if (opts.cluster === undefined)
+      throw new Error('etcd.endpoints is set, but this broker was started without cluster support');
+    if (!config.clusterId)
+      throw new Error('cluster mode needs cluster.id: brokers with the same cluster.id form one cluster');
+    // Reads the cluster's metadata, mirrors its topics here and drives leadership from it (registers later).
+    cluster = await opts.cluster({ config, clusterId, log, topics, replicas });
+    topics.cluster = cluster.topicAdmin;
+    view.use(cluster.view);
+  } else if (opts.replication !== undefined) {
     const replication = opts.replication;
-    view.setPeers(() => replication.brokers());
+    local.setPeers(() => replication.brokers());
     topics.topicIdFor = (name) => replication.topicId?.(name);
-    fetchers = startReplication({ config, replicas, view, topics, log, alterIsr: replication.alterIsr });
     topics.setLifecycle(staticLeadership(replicas, replication, log));
-  } else topics.setLifecycle(leadEveryPartitionHere(replicas, log));
-  topics.load();
+    topics.load();
+  } else {
+    topics.setLifecycle(leadEveryPartitionHere(replicas, log));
+    topics.load();
+  }
 
   const groups = new GroupCoordinator(config, topics, log);
   const txn = new TransactionCoordinator({ config, topics, logs, groups, waiters, log, dataDir });
+  if (cluster !== undefined) {
+    const link = cluster;
+    await txn.producerIds.useBlockSource((n) => link.allocateProducerIds(n));
+  }
   let peers: PeerClients | undefined;
   if (fetchers !== undefined) {
     peers = new PeerClients(config.nodeId, interBrokerAddress(config, view));
@@ -509,12 +557,14 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     topics,
     replicas,
     metadata: view,
+    localMetadata: local,
+    cluster,
     groups,
     txn,
     waiters,
     fetchSessions: new FetchSessionCache(),
     dispatcher,
-    authorizer: opts.authorizer ?? allowEverything,
+    authorizer: opts.authorizer ?? (await openAuthorizer(config, dataDir, log)),
     quotas,
     connectionLimits,
     fetchers,
@@ -523,6 +573,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   registerHandlers(dispatcher, broker);
   try {
     await broker.listen();
+    await cluster?.join(broker.listeners.map((l) => l.advertised));
   } catch (err) {
     await broker.close();
     throw err;

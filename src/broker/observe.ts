@@ -57,11 +57,23 @@ export interface FetchOutEvent {
   records: Buffer;
 }
 
+/**
+ * The in-sync replicas of a partition this broker leads changed while it kept leading (Kafka's ISR shrink when a
+ * replica left, expand when one joined; both when one replaced another). Becoming leader is not a change.
+ */
+export interface IsrChangeEvent {
+  topic: string;
+  partition: number;
+  before: readonly number[];
+  after: readonly number[];
+}
+
 export const channels = {
   request: diagnostics.channel('samsa:request'),
   connection: diagnostics.channel('samsa:connection'),
   append: diagnostics.channel('samsa:append'),
   fetchOut: diagnostics.channel('samsa:fetch-out'),
+  isr: diagnostics.channel('samsa:isr'),
 } as const;
 
 /** Channel names, for subscribers that use `diagnostics_channel.subscribe(name, fn)` directly. */
@@ -70,4 +82,5 @@ export const CHANNEL_NAMES = {
   connection: 'samsa:connection',
   append: 'samsa:append',
   fetchOut: 'samsa:fetch-out',
+  isr: 'samsa:isr',
 } as const;

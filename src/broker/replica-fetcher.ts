@@ -163,6 +163,9 @@ class SourceFetcher {
   }
 
   add(p: Partition): void {
+    const cur = this.partitions.get(key(p.topic, p.index));
+    // Told again of the same leadership (the cluster re-applies state): the fetch in flight stays valid.
+    if (cur !== undefined && cur.p === p && cur.epoch === p.leaderEpoch) return;
     this.partitions.set(key(p.topic, p.index), { p, epoch: p.leaderEpoch, backoffUntil: 0 });
     this.poke();
   }

@@ -31,7 +31,20 @@ export interface PartitionState {
   replicas: readonly number[];
   isr: readonly number[];
   offlineReplicas?: readonly number[];
+  /** Cluster mode: the version of the partition's state record (AlterPartition names it). */
+  partitionEpoch?: number;
 }
+
+/**
+ * Cluster mode: how a leader changes its partition's ISR (AlterPartition, a compare-and-swap in etcd fenced on the
+ * leader's registration). Resolves with the error code and, on success, the state written; the new state also
+ * comes back through becomeLeader once every broker's metadata has it.
+ */
+export type AlterIsr = (
+  topic: string,
+  partition: number,
+  req: { leaderEpoch: number; partitionEpoch: number; isr: number[] },
+) => Promise<{ errorCode: number; isr?: number[]; leaderEpoch?: number; partitionEpoch?: number }>;
 
 /** Replica id of consumers in Fetch and ListOffsets. */
 export const CONSUMER_REPLICA_ID = -1;
@@ -56,18 +69,6 @@ export interface FollowerState {
   lastFetchMs: number;
 }
 
-/** An ISR change the leader asks for; the answer says whether it was accepted (then it takes effect). */
-export interface IsrProposal {
-  topic: string;
-  partition: number;
-  leader: number;
-  leaderEpoch: number;
-  isr: readonly number[];
-}
-
-/** Writes an ISR change where leadership is decided; resolves with the accepted ISR, or null when refused. */
-export type AlterIsr = (proposal: IsrProposal) => Promise<readonly number[] | null>;
-
 /** Follows a partition from its leader (the replica fetcher). */
 export interface FollowerFetching {
   follow(p: Partition, leaderId: number): void;
@@ -78,8 +79,11 @@ export interface FollowerFetching {
 export class Partition {
   leader = -1;
   replicas: readonly number[] = [];
-  isr: readonly number[] = [];
+  private isrNow: readonly number[] = [];
+  /** Whether this broker led the partition when the ISR was last set (only a leader's ISR changes are counted). */
+  private isrLedHere = false;
   offlineReplicas: readonly number[] = [];
+  partitionEpoch = 0;
   /** Followers' log end offsets as of their last fetch (kept while this broker leads). */
   readonly followerEnds = new Map<number, number>();
   /** Followers' positions and catch-up times (kept while this broker leads). */
@@ -98,6 +102,20 @@ export class Partition {
 
   get isLeader(): boolean {
     return this.leader === this.localId;
+  }
+
+  /** In-sync replicas; a change while this broker keeps leading is published on the observation point. */
+  get isr(): readonly number[] {
+    return this.isrNow;
+  }
+
+  set isr(next: readonly number[]) {
+    const before = this.isrNow;
+    const counted = this.isrLedHere && this.isLeader;
+    this.isrNow = next;
+    this.isrLedHere = this.isLeader;
+    if (counted && channels.isr.hasSubscribers)
+      channels.isr.publish({ topic: this.topic, partition: this.index, before, after: next });
   }
 
   get leaderEpoch(): number {
@@ -324,11 +342,12 @@ export interface LeaderAppend {
 
 export class ReplicaManager {
   readonly nodeId: number;
+  /** Set in cluster mode (the ISR lives in etcd); undefined on a single node. */
+  alterIsr: AlterIsr | undefined;
   private readonly partitions = new Map<string, Partition[]>();
   private readonly listeners = new Map<string, LeadershipListener[]>();
   private readonly waiters: FetchWaiters;
   private readonly knownElsewhere: (topic: string, partition: number) => boolean;
-  private alterIsr: AlterIsr | undefined;
   private fetching: FollowerFetching | undefined;
   readonly replicaLagTimeMaxMs: number;
   private readonly now: () => number;
@@ -358,11 +377,6 @@ export class ReplicaManager {
     }
   }
 
-  /** Sets where ISR changes are written (the cluster's compare-and-swap of the partition state). */
-  setAlterIsr(alterIsr: AlterIsr | undefined): void {
-    this.alterIsr = alterIsr;
-  }
-
   /** Stops the ISR checks (the fetcher is closed by its owner). */
   close(): void {
     if (this.isrTimer !== undefined) clearInterval(this.isrTimer);
@@ -385,9 +399,10 @@ export class ReplicaManager {
   proposeIsr(p: Partition, isr: readonly number[], why: 'shrink' | 'expand'): Promise<void> {
     const epoch = p.leaderEpoch;
     const before = p.isr;
-    const apply = (accepted: readonly number[]) => {
+    const apply = (accepted: readonly number[], partitionEpoch?: number) => {
       if (!p.isLeader || p.leaderEpoch !== epoch) return;
       p.isr = [...accepted];
+      if (partitionEpoch !== undefined) p.partitionEpoch = partitionEpoch;
       this.log.info(
         { topic: p.topic, partition: p.index, from: before.join(','), to: accepted.join(','), why },
         why === 'shrink' ? 'shrinking the ISR' : 'expanding the ISR',
@@ -399,11 +414,15 @@ export class ReplicaManager {
       return Promise.resolve();
     }
     p.isrChangePending = true;
-    const proposal: IsrProposal = { topic: p.topic, partition: p.index, leader: this.nodeId, leaderEpoch: epoch, isr };
-    return this.alterIsr(proposal)
+    return this.alterIsr(p.topic, p.index, { leaderEpoch: epoch, partitionEpoch: p.partitionEpoch, isr: [...isr] })
       .then(
-        (accepted) => {
-          if (accepted !== null) apply(accepted);
+        (res) => {
+          if (res.errorCode === 0) apply(res.isr ?? isr, res.partitionEpoch);
+          else
+            this.log.debug(
+              { topic: p.topic, partition: p.index, error: res.errorCode },
+              'an ISR change was refused (the next leadership update brings the current state)',
+            );
         },
         (err) => {
           this.log.warn(
@@ -458,6 +477,7 @@ export class ReplicaManager {
     p.replicas = [...state.replicas];
     p.isr = [...state.isr];
     p.offlineReplicas = [...(state.offlineReplicas ?? [])];
+    if (state.partitionEpoch !== undefined) p.partitionEpoch = state.partitionEpoch;
     if (p.log.leaderEpoch !== state.leaderEpoch) p.log.leaderEpoch = state.leaderEpoch;
   }
 

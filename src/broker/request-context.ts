@@ -13,6 +13,7 @@ import {
   type Principal,
   type Requester,
   type Resource,
+  type ResourceType,
 } from '../security/authorizer.js';
 import type { Connection } from './connection.js';
 import type { ClientQuotas } from './quotas/client-quotas.js';
@@ -65,6 +66,8 @@ export interface RequestContext extends Requester {
   readonly clientId: string;
   /** True when the requester may perform `operation` on `resource`. */
   authorize(operation: AclOperation, resource: Resource): boolean;
+  /** True when the requester may perform `operation` on some resource of `type` (InitProducerId, KIP-679). */
+  authorizeAny(operation: AclOperation, type: ResourceType): boolean;
   /** Mutes the connection for `ms` once this request's response is written (a quota was exceeded). */
   throttle(ms: number): void;
   /** Set by a handler whose request Kafka does not count against request_percentage (a follower's Fetch). */
@@ -100,6 +103,13 @@ export class Context implements RequestContext {
 
   authorize(operation: AclOperation, resource: Resource): boolean {
     return this.listener.authorizer.authorize(this, operation, resource);
+  }
+
+  authorizeAny(operation: AclOperation, type: ResourceType): boolean {
+    const a = this.listener.authorizer;
+    return a.authorizeAny !== undefined
+      ? a.authorizeAny(this, operation, type)
+      : a.authorize(this, operation, { type, name: 'hardcode' });
   }
 
   throttle(ms: number): void {

@@ -39,7 +39,30 @@ export interface PartitionLifecycle {
   topicDeleted(topic: string): void;
 }
 
+/**
+ * Topic changes in cluster mode: the controller's operations, written to etcd (src/cluster). The topic manager then
+ * only mirrors what etcd holds (`mirrorTopic`, `mirrorDelete`); creating, deleting and growing topics goes here.
+ */
+export interface ClusterTopicAdmin {
+  createTopic(req: {
+    name: string;
+    partitions: number;
+    replicationFactor: number;
+    assignment?: number[][];
+    configs: Record<string, string>;
+    validateOnly?: boolean;
+  }): Promise<TopicResult & { topicId?: string; partitions?: number; replicationFactor?: number }>;
+  deleteTopic(name: string): Promise<TopicResult>;
+  createPartitions(name: string, count: number, assignment?: number[][], validateOnly?: boolean): Promise<TopicResult>;
+  setTopicConfigs(name: string, configs: Record<string, string>): Promise<TopicResult>;
+  /** The replication factor internal topics are created with (offsets/transaction state settings). */
+  internalReplicationFactor(name: string): number;
+}
+
 export class TopicManager {
+  /** Set in cluster mode: topic changes go through etcd and this manager mirrors the result. */
+  cluster: ClusterTopicAdmin | undefined;
+  private readonly creating = new Set<string>();
   /** Topic name -> its partitions' logs, index = partition. */
   private readonly partitions = new Map<string, PartitionLog[]>();
   private readonly byId = new Map<string, string>();
@@ -177,6 +200,7 @@ export class TopicManager {
   ): TopicResult {
     const check = this.validateCreate(name, numPartitions, replicationFactor, configs);
     if (check.errorCode !== 0 || validateOnly) return check;
+    if (this.cluster !== undefined) return this.createInCluster(name, numPartitions, replicationFactor, configs);
     const partitions = numPartitions === -1 ? this.config.numPartitions : numPartitions;
     const topicId = this.topicIdFor?.(name) ?? randomUUID();
     const record: TopicRecord = { name, topicId, partitions, configs: { ...configs } };
@@ -201,6 +225,75 @@ export class TopicManager {
     this._generation++;
     this.log.info(`created topic ${name} with ${partitions} partition(s)`);
     return OK;
+  }
+
+  /**
+   * Cluster mode's answer to the synchronous create (auto-created and internal topics): the creation starts in
+   * etcd and the caller hears LEADER_NOT_AVAILABLE, as from Kafka, until the topic has reached this broker.
+   */
+  private createInCluster(
+    name: string,
+    numPartitions: number,
+    replicationFactor: number,
+    configs: Record<string, string>,
+  ): TopicResult {
+    if (!this.creating.has(name)) {
+      this.creating.add(name);
+      const rf = INTERNAL_TOPICS.has(name) ? this.cluster!.internalReplicationFactor(name) : replicationFactor;
+      this.cluster!.createTopic({ name, partitions: numPartitions, replicationFactor: rf, configs })
+        .then((r) => {
+          if (r.errorCode !== 0 && r.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS)
+            this.log.warn(`could not create topic ${name} in the cluster: ${r.errorMessage ?? r.errorCode}`);
+        })
+        .catch((err) => this.log.warn(`could not create topic ${name} in the cluster: ${(err as Error).message}`))
+        .finally(() => this.creating.delete(name));
+    }
+    return fail(ErrorCode.LEADER_NOT_AVAILABLE, `Topic '${name}' is being created.`);
+  }
+
+  /**
+   * Cluster mode: makes this broker's copy of a topic match etcd's record (created, grown, configs replaced, or
+   * recreated when the id changed). Logs exist for every partition; only replicas hold data.
+   */
+  mirrorTopic(record: TopicRecord): void {
+    const have = this.metadata.get(record.name);
+    if (have !== undefined && have.topicId !== record.topicId) this.mirrorDelete(record.name);
+    const cur = this.metadata.get(record.name);
+    if (cur === undefined) {
+      this.metadata.createTopic({ ...record, configs: { ...record.configs } });
+      this.attach(this.metadata.get(record.name)!);
+      this._generation++;
+      this.log.info(`topic ${record.name} with ${record.partitions} partition(s) joined this broker`);
+      return;
+    }
+    if (JSON.stringify(cur.configs) !== JSON.stringify(record.configs)) {
+      this.metadata.setConfigs(record.name, record.configs);
+      const cfg = this.logConfig(record.configs);
+      for (const l of this.partitions.get(record.name) ?? []) l.updateConfig(cfg);
+    }
+    if (record.partitions > cur.partitions) {
+      const logs = this.partitions.get(record.name)!;
+      const cfg = this.logConfig(record.configs);
+      const before = logs.length;
+      for (let p = before; p < record.partitions; p++)
+        logs.push(this.logs.getLog(record.name, p) ?? this.logs.createLog(record.name, p, cfg));
+      this.metadata.setPartitions(record.name, record.partitions);
+      this._generation++;
+      this.added(record.name, before, logs);
+    }
+  }
+
+  /** Cluster mode: the topic is gone from etcd; its logs go here too. */
+  mirrorDelete(name: string): void {
+    const t = this.metadata.get(name);
+    if (t === undefined) return;
+    this.metadata.deleteTopic(name);
+    this.partitions.delete(name);
+    this.byId.delete(t.topicId);
+    this.lifecycle?.topicDeleted(name);
+    this.logs.deleteLogs(name);
+    this._generation++;
+    this.log.info(`deleted topic ${name}`);
   }
 
   /** Creates a topic on first use when auto.create.topics.enable is set. */
@@ -268,6 +361,22 @@ export class TopicManager {
     const cfg = this.logConfig(configs);
     for (const l of this.partitions.get(name) ?? []) l.updateConfig(cfg);
     return OK;
+  }
+
+  /** setConfigs on a single node; in cluster mode validated here, then written to etcd (every broker mirrors it). */
+  alterConfigs(
+    name: string,
+    configs: Record<string, string>,
+    validateOnly: boolean,
+  ): TopicResult | Promise<TopicResult> {
+    if (this.cluster === undefined) return this.setConfigs(name, configs, validateOnly);
+    if (!this.metadata.get(name)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    for (const [k, v] of Object.entries(configs)) {
+      const err = validateTopicConfig(k, v);
+      if (err) return fail(ErrorCode.INVALID_CONFIG, err);
+    }
+    if (validateOnly) return OK;
+    return this.cluster.setTopicConfigs(name, configs);
   }
 
   /** The effective log config of a topic. */

@@ -18,6 +18,7 @@ const SUBCOMMANDS: ReadonlyArray<[string, () => Promise<{ register: Register }>]
   ['groups', () => import('./groups.js')],
   ['configs', () => import('./configs.js')],
   ['quotas', () => import('./quotas.js')],
+  ['acls', () => import('./acls.js')],
   ['perf', () => import('./perf.js')],
   ['datagen', () => import('./datagen.js')],
   ['sql', () => import('./sql.js')],

@@ -1,6 +1,6 @@
 /**
  * The admin client: topics, partitions, configs, records, offsets, cluster description, consumer groups and
- * client quotas.
+ * client quotas and ACLs.
  * Every call returns plain objects and throws a KafkaError (with the broker's code) when the broker refuses.
  */
 import { AlterClientQuotas } from '../protocol/messages/alter-client-quotas.js';
@@ -19,6 +19,7 @@ import { ListGroups } from '../protocol/messages/list-groups.js';
 import { OffsetCommit } from '../protocol/messages/offset-commit.js';
 import { OffsetFetch } from '../protocol/messages/offset-fetch.js';
 import { decodeAssignment } from '../protocol/consumer-protocol.js';
+import { type Acl, type AclFilter, createAclsVia, deleteAclsVia, describeAclsVia } from './acls.js';
 import { Cluster, type BrokerInfo, type ClientOptions, type TopicInfo } from './cluster.js';
 import { listOffsetsVia, type TopicPartition, type TopicPartitionOffset } from './consumer.js';
 import { ErrorCode, KafkaError, errorFor } from './errors.js';
@@ -335,6 +336,21 @@ export class Admin {
       const who = e.entity.map((p) => `${p.entityType} ${p.entityName ?? '<default>'}`).join(', ');
       check(e.errorCode, `alter client quotas of ${who}`, e.errorMessage);
     }
+  }
+
+  /** Creates ACLs (CreateAcls); throws the first refusal. */
+  createAcls(acls: readonly Acl[]): Promise<void> {
+    return createAclsVia(this.cluster, acls);
+  }
+
+  /** The ACLs a filter matches (DescribeAcls); every ACL without a filter. */
+  describeAcls(filter: AclFilter = {}): Promise<Acl[]> {
+    return describeAclsVia(this.cluster, filter);
+  }
+
+  /** Deletes the ACLs the filters match (DeleteAcls); returns them. */
+  deleteAcls(filters: readonly AclFilter[]): Promise<Acl[]> {
+    return deleteAclsVia(this.cluster, filters);
   }
 
   /** Deletes records before `offset` (-1: the high watermark) per partition; returns the new low watermarks. */

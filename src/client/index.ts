@@ -69,3 +69,4 @@ export {
 export type { Serializer, Deserializer, Serialized } from './serde.js';
 export { consoleLogger, silentLogger } from './logger.js';
 export type { ClientLogger } from './logger.js';
+export type { Acl, AclFilter, AclOperationName, AclPatternType, AclPermission, AclResourceType } from './acls.js';

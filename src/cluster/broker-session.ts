@@ -66,6 +66,11 @@ export class BrokerSession extends EventEmitter<SessionEvents> {
     };
   }
 
+  /** The endpoints to register (the broker knows them once its listeners are bound); before start(). */
+  setEndpoints(endpoints: BrokerEndpoint[]): void {
+    this.data = { ...this.data, endpoints };
+  }
+
   /** The live registration, or undefined while the session is lost. */
   get registration(): BrokerRegistration | undefined {
     return this.current;

@@ -51,6 +51,11 @@ export interface ControllerOptions {
   /** default.replication.factor, for CreateTopics with ReplicationFactor -1 */
   defaultReplicationFactor: number;
   log?: (msg: string) => void;
+  /**
+   * The fence admin operations use on a broker that is not the controller (its own registration), so any broker
+   * can serve them as compare-and-swap writes; without it such a broker answers NOT_CONTROLLER.
+   */
+  adminFence?: () => Fence | undefined;
 }
 
 /** The result of one admin operation on one resource: Kafka's error code and a message for ErrorMessage. */
@@ -256,7 +261,7 @@ export class ClusterController {
   // Admin operations
 
   private requireFence(): Fence | undefined {
-    return this.fence;
+    return this.fence ?? this.opts.adminFence?.();
   }
 
   async createTopic(req: CreateTopicRequest): Promise<CreateTopicResult> {

@@ -362,6 +362,28 @@ export class EtcdStore {
   }
 
   // ------------------------------------------------------------------------------------------------------
+  // Producer ids
+
+  /**
+   * Reserve `count` producer ids for one broker (Kafka's AllocateProducerIds): compare-and-swap on the counter
+   * `producer-ids`, retried while other brokers reserve at the same time. No two brokers ever get the same id.
+   */
+  async allocateProducerIds(count: number): Promise<{ start: number; end: number }> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const kv = await this.read(keys.producerIds);
+      const start = kv === undefined ? 0 : Number(kv.value.toString('utf8'));
+      if (!Number.isSafeInteger(start) || start < 0) throw new Error(`etcd key producer-ids holds "${kv?.value}"`);
+      const end = start + count;
+      const res = await this.kv
+        .if(keys.producerIds, 'Mod', '==', kv?.modRevision ?? 0)
+        .then(this.kv.put(keys.producerIds).value(String(end)))
+        .commit();
+      if (res.succeeded) return { start, end };
+    }
+    throw new Error('could not reserve producer ids: the counter kept changing');
+  }
+
+  // ------------------------------------------------------------------------------------------------------
   // Transactions
 
   private async fencedTxn(

@@ -10,6 +10,7 @@
  *   partitions/<topic>/<partition>   partition state (JSON PartitionStateData), compare-and-swap on mod revision
  *   configs/topics/<name>            topic config overrides (JSON ConfigMap)
  *   configs/brokers/<nodeId>         dynamic broker configs of one broker; `<default>` for the cluster default
+ *   producer-ids                     the next producer id no broker has been given yet (decimal)
  *
  * Values are JSON (controller-epoch: a number) so etcdctl shows them readably.
  */
@@ -30,6 +31,7 @@ export const keys = {
   broker: (nodeId: number) => `brokers/${nodeId}`,
   controller: 'controller',
   controllerEpoch: 'controller-epoch',
+  producerIds: 'producer-ids',
   topicsPrefix: 'topics/',
   topic: (name: string) => `topics/${name}`,
   partitionsPrefix: 'partitions/',

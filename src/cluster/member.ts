@@ -12,7 +12,7 @@ import type { BrokerConfig } from '../broker/config/index.js';
 import { BrokerSession } from './broker-session.js';
 import { ClusterController, type ControllerOptions } from './controller.js';
 import { ControllerElector } from './controller-election.js';
-import { EtcdStore } from './etcd-store.js';
+import { brokerFence, EtcdStore } from './etcd-store.js';
 import { MetadataCache } from './metadata-cache.js';
 import type { BrokerEndpoint } from './types.js';
 
@@ -28,6 +28,8 @@ export interface ClusterMemberOptions extends ControllerOptions {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   registrationTimeoutMs: number;
+  /** Serve admin operations on this broker too (fenced on its registration), not only on the controller. */
+  adminFromAnyBroker?: boolean;
 }
 
 /** The cluster options of a parsed broker config, or undefined when etcd.endpoints is not set (single node). */
@@ -89,23 +91,49 @@ export class ClusterMember {
       log: opts.log,
     });
     this.elector = new ControllerElector(this.store, this.session, this.cache, { log: opts.log });
-    this.controller = new ClusterController(this.store, this.cache, this.elector, opts);
+    this.controller = new ClusterController(this.store, this.cache, this.elector, {
+      ...opts,
+      adminFence: !opts.adminFromAnyBroker
+        ? undefined
+        : () => {
+            const epoch = this.session.epoch;
+            return epoch === undefined ? undefined : brokerFence(opts.nodeId, epoch);
+          },
+    });
   }
 
   /** Read the metadata, register, and take part in controller elections. */
   static async start(opts: ClusterMemberOptions): Promise<ClusterMember> {
-    const m = new ClusterMember(opts);
+    const m = await ClusterMember.prepare(opts);
     try {
-      await m.cache.start();
-      await m.session.start();
-      m.controller.start();
-      m.elector.start();
+      await m.join();
       return m;
     } catch (e) {
       await m.cache.stop();
       m.store.close();
       throw e;
     }
+  }
+
+  /** First half of start(): read the metadata and watch it, without registering (a broker not listening yet). */
+  static async prepare(opts: ClusterMemberOptions): Promise<ClusterMember> {
+    const m = new ClusterMember(opts);
+    try {
+      await m.cache.start();
+      return m;
+    } catch (e) {
+      await m.cache.stop();
+      m.store.close();
+      throw e;
+    }
+  }
+
+  /** Second half of start(): register with `endpoints` (when given) and take part in controller elections. */
+  async join(endpoints?: BrokerEndpoint[]): Promise<void> {
+    if (endpoints !== undefined) this.session.setEndpoints(endpoints);
+    await this.session.start();
+    this.controller.start();
+    this.elector.start();
   }
 
   /**

@@ -3,6 +3,8 @@
  * - Confluent's REST Proxy API v3 under /v3 (rest/v3.ts),
  * - what the web console needs beyond it under /console/api (browsing and tailing records, throughput samples,
  *   resetting and deleting consumer groups, the features turned on in this process),
+ * - the other HTTP services of the process (schema registry, streaming SQL) under /console/api/services/{id}
+ *   (proxy.ts), so the front end reaches them on its own origin,
  * - the web console itself (the bundle scripts/bundle-console.mjs builds into dist/console), with every page at
  *   its own URL (any other GET path answers the page shell and the front end routes it).
  *
@@ -16,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { createAdmin, createProducer, type Producer, type TopicInfo } from '../client/index.js';
 import { DescribeLogDirs } from '../protocol/messages/describe-log-dirs.js';
 import { listenHttp, Router, sendJson, type HttpEndpoint, type HttpListener } from '../http/server.js';
+import { proxyToService, SERVICES_PREFIX } from './proxy.js';
 import { browse, tail, type BrowseQuery, type SchemaDecoder } from './records.js';
 import { badRequest, jsonBody, notFound, RestError, restErrorOf, sendError, type RestRequest } from './rest/http.js';
 import { addV3Routes, RestApi } from './rest/v3.js';
@@ -119,6 +122,10 @@ export async function startConsoleService(opts: ConsoleOptions): Promise<Console
     const url = new URL(req.url ?? '/', 'http://localhost');
     const r: RestRequest = { req, res, url, base: `http://${req.headers.host ?? 'localhost'}` };
     const path = url.pathname;
+    if (path.startsWith(SERVICES_PREFIX)) {
+      proxyToService(req, res, url, opts.features ?? []);
+      return;
+    }
     if (path.startsWith('/v3') || path.startsWith('/console/api/')) {
       const m = router.match(req.method ?? 'GET', path);
       if (m.kind === 'not-found') {

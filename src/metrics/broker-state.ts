@@ -100,3 +100,8 @@ export function producePurgatorySize(broker: Broker): number {
   for (const p of broker.replicas.all()) n += p.pendingAcks;
   return n;
 }
+
+/** Whether an ISR change published on the observation point is this broker's (the partition holds that very list). */
+export function isOwnIsrChange(broker: Broker, topic: string, partition: number, isr: readonly number[]): boolean {
+  return broker.replicas.get(topic, partition)?.isr === isr;
+}

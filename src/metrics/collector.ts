@@ -21,6 +21,7 @@ import {
   type AppendEvent,
   type ConnectionEvent,
   type FetchOutEvent,
+  type IsrChangeEvent,
   type RequestEvent,
 } from '../broker/observe.js';
 import { errorName } from '../protocol/errors.js';
@@ -29,6 +30,7 @@ import {
   fetchPurgatorySize,
   producePurgatorySize,
   groupStates,
+  isOwnIsrChange,
   partitionStates,
   topicNames,
   type PartitionState,
@@ -85,6 +87,8 @@ export class BrokerMetrics {
   private readonly connectionsCreated: Counter<string>;
   private readonly connectionsClosed: Counter<string>;
   private readonly flushTime: Histogram<string>;
+  private readonly isrShrinks: Counter<string>;
+  private readonly isrExpands: Counter<string>;
   private closed = false;
   /** The partitions as read for the scrape under way. */
   private snapshot: PartitionState[] | undefined;
@@ -172,7 +176,18 @@ export class BrokerMetrics {
       buckets: LATENCY_BUCKETS_MS,
       registers,
     });
+    this.isrShrinks = new Counter({
+      name: 'kafka_server_replicamanager_isrshrinks_total',
+      help: 'Times a partition led here lost in-sync replicas (ReplicaManager IsrShrinksPerSec)',
+      registers,
+    });
+    this.isrExpands = new Counter({
+      name: 'kafka_server_replicamanager_isrexpands_total',
+      help: 'Times a partition led here gained in-sync replicas (ReplicaManager IsrExpandsPerSec)',
+      registers,
+    });
     this.stateMetrics(registers);
+    diagnostics.subscribe(CHANNEL_NAMES.isr, this.onIsrChange);
     diagnostics.subscribe(flushChannel.name, this.onFlush);
     diagnostics.subscribe(CHANNEL_NAMES.append, this.onAppend);
     diagnostics.subscribe(CHANNEL_NAMES.fetchOut, this.onFetchOut);
@@ -196,6 +211,7 @@ export class BrokerMetrics {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    diagnostics.unsubscribe(CHANNEL_NAMES.isr, this.onIsrChange);
     diagnostics.unsubscribe(flushChannel.name, this.onFlush);
     diagnostics.unsubscribe(CHANNEL_NAMES.append, this.onAppend);
     diagnostics.unsubscribe(CHANNEL_NAMES.fetchOut, this.onFetchOut);
@@ -205,6 +221,14 @@ export class BrokerMetrics {
 
   // ------------------------------------------------------------------------------------------ counted as it happens
   // Channels are process-wide: a process running several brokers (tests) counts each event in every collector.
+
+  /** Only this broker's partitions: a process running several brokers (tests) publishes each one's changes. */
+  private readonly onIsrChange = (m: unknown): void => {
+    const e = m as IsrChangeEvent;
+    if (!isOwnIsrChange(this.broker, e.topic, e.partition, e.after)) return;
+    if (e.before.some((id) => !e.after.includes(id))) this.isrShrinks.inc();
+    if (e.after.some((id) => !e.before.includes(id))) this.isrExpands.inc();
+  };
 
   private readonly onFlush = (m: unknown): void => {
     this.flushTime.observe((m as FlushEvent).durationMs);

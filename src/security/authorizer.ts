@@ -1,44 +1,15 @@
 /**
  * Who may do what: Kafka's principals, ACL operations and resource types, and the Authorizer seam every handler
- * asks once per request through its request context. Today the broker plugs in `allowEverything` (Kafka's
- * behaviour with no `authorizer.class.name`); the security work plugs an ACL-backed authorizer in here.
+ * asks once per request through its request context. The broker plugs in `allowEverything` (Kafka's behaviour
+ * with no `authorizer.class.name`) or the ACL authorizer (acl-authorizer.ts).
  *
  * The numbers are Kafka's wire codes (AclOperation and ResourceType in the ACL APIs and in the
  * authorized-operations bit fields of Metadata, DescribeCluster and DescribeGroups).
  */
 
-/** Kafka's AclOperation codes. */
-export const AclOperation = {
-  UNKNOWN: 0,
-  ANY: 1,
-  ALL: 2,
-  READ: 3,
-  WRITE: 4,
-  CREATE: 5,
-  DELETE: 6,
-  ALTER: 7,
-  DESCRIBE: 8,
-  CLUSTER_ACTION: 9,
-  DESCRIBE_CONFIGS: 10,
-  ALTER_CONFIGS: 11,
-  IDEMPOTENT_WRITE: 12,
-  CREATE_TOKENS: 13,
-  DESCRIBE_TOKENS: 14,
-} as const;
-export type AclOperation = (typeof AclOperation)[keyof typeof AclOperation];
+import { AclOperation, ResourceType } from '../protocol/acl-codes.js';
 
-/** Kafka's ResourceType codes. */
-export const ResourceType = {
-  UNKNOWN: 0,
-  ANY: 1,
-  TOPIC: 2,
-  GROUP: 3,
-  CLUSTER: 4,
-  TRANSACTIONAL_ID: 5,
-  DELEGATION_TOKEN: 6,
-  USER: 7,
-} as const;
-export type ResourceType = (typeof ResourceType)[keyof typeof ResourceType];
+export { AclOperation, ResourceType };
 
 /** The one CLUSTER resource is always named this, as in Kafka. */
 export const CLUSTER_NAME = 'kafka-cluster';
@@ -77,6 +48,11 @@ export interface Requester {
 export interface Authorizer {
   /** True when `requester` may perform `operation` on `resource`. Called on the request path: keep it cheap. */
   authorize(requester: Requester, operation: AclOperation, resource: Resource): boolean;
+  /**
+   * True when `requester` may perform `operation` on at least one resource of `type` (Kafka's
+   * authorizeByResourceType). Without it, the answer for a resource no ACL names is used.
+   */
+  authorizeAny?(requester: Requester, operation: AclOperation, type: ResourceType): boolean;
 }
 
 /** Kafka without an authorizer: everyone may do everything. */

@@ -49,7 +49,10 @@ export async function startBroker(opts: PlatformOptions = {}): Promise<Broker> {
     const wanted = opts.services === true ? true : opts.services?.[s.name];
     if (wanted !== undefined) config[s.enabledKey] = String(wanted);
   }
-  const broker = await startBareBroker({ ...opts, config });
+  // Cluster mode's code (etcd client and all) is loaded only when etcd.endpoints is set.
+  const cluster: BrokerOptions['cluster'] =
+    opts.cluster ?? (async (ctx) => (await import('../cluster/broker-link.js')).joinCluster(ctx));
+  const broker = await startBareBroker({ ...opts, config, cluster });
   const ctx: ServiceContext = {
     broker,
     config: broker.config,

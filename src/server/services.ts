@@ -40,6 +40,9 @@ export const SERVICES: ServiceDefinition[] = [
         bootstrap: ctx.bootstrap,
         endpoints: endpointsOf(ctx, 'ksql.listeners'),
         serviceId: String(ctx.config.values.get('ksql.service.id') ?? 'default_'),
+        schemaRegistryUrl:
+          (ctx.config.values.get('ksql.schema.registry.url') as string | null | undefined) ??
+          ctx.broker.services.get('schema-registry')?.urls[0],
         logger: {
           info: (msg, fields) => ctx.logger.info(fields ?? {}, msg),
           warn: (msg, fields) => ctx.logger.warn(fields ?? {}, msg),

@@ -85,6 +85,8 @@ export type Statement = (
       name: string;
       columns: ColumnDef[];
       props: Record<string, Literal>;
+      /** Set when the columns were inferred from the schema registry. */
+      inferred?: boolean;
     }
   | {
       kind: 'createAs';

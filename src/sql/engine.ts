@@ -19,7 +19,9 @@ import {
 import type { ColumnDef, Literal, Query, Statement } from './ast.js';
 import { SqlError } from './errors.js';
 import { evaluateConstant } from './expr.js';
-import { getFormat, windowedKey, type Codec } from './formats.js';
+import { getFormat, windowedKey, type Codec, type FormatOptions } from './formats.js';
+import { inferColumns, REGISTRY_FORMATS } from './registry-formats.js';
+import { SchemaRegistryClient, type RegistrySchema } from '../client/schema-registry/index.js';
 import { AGGREGATE_FUNCTIONS } from './aggregates.js';
 import { SCALAR_FUNCTIONS } from './functions.js';
 import { keyColumns, MetaStore, valueColumns, type DataSource, type SourceColumn } from './metastore.js';
@@ -41,6 +43,8 @@ export interface EngineOptions {
   logger?: EngineLogger;
   /** Server-side defaults for query properties (ksql.streams.auto.offset.reset, ...). */
   properties?: Record<string, string>;
+  /** ksql.schema.registry.url: the registry of the AVRO, PROTOBUF and JSON_SR formats. */
+  schemaRegistryUrl?: string;
 }
 
 export type Entity = Record<string, unknown>;
@@ -90,6 +94,8 @@ export class SqlEngine {
   private transientSeq = 0;
   private closed = false;
   readonly properties: Record<string, string>;
+  /** The schema registry of the registry formats, if one is configured. */
+  readonly registry: SchemaRegistryClient | null;
 
   constructor(private readonly opts: EngineOptions) {
     this.serviceId = opts.serviceId ?? 'default_';
@@ -100,6 +106,101 @@ export class SqlEngine {
       'ksql.service.id': this.serviceId,
       ...(opts.properties ?? {}),
     };
+    const url = opts.schemaRegistryUrl ?? this.properties['ksql.schema.registry.url'];
+    if (url) this.properties['ksql.schema.registry.url'] = url;
+    this.registry = url ? new SchemaRegistryClient({ url }) : null;
+  }
+
+  /** Format options of a source's key or value, with the registry settings of the registry formats. */
+  private formatOptions(format: string, topic: string, isKey: boolean, props: Record<string, Literal>): FormatOptions {
+    const p = isKey ? 'KEY' : 'VALUE';
+    const opts: FormatOptions = {
+      delimiter: props[`${p}_DELIMITER`] as string | undefined,
+      wrapSingle: props.WRAP_SINGLE_VALUE as boolean | undefined,
+    };
+    if (isKey) opts.wrapSingle = undefined;
+    if (REGISTRY_FORMATS.has(format)) {
+      if (!this.registry)
+        throw new SqlError(
+          `Cannot use ${format} format: 'ksql.schema.registry.url' is not set (the ${format} format needs a schema registry).`,
+        );
+      opts.registry = this.registry;
+      opts.topic = topic;
+      if (props[`${p}_SCHEMA_ID`] !== undefined) opts.schemaId = Number(props[`${p}_SCHEMA_ID`]);
+      if (props[`${p}_SCHEMA_FULL_NAME`] !== undefined) opts.fullName = String(props[`${p}_SCHEMA_FULL_NAME`]);
+    }
+    return opts;
+  }
+
+  /**
+   * Columns of a CREATE STREAM / TABLE from the registry when the statement gives no value columns (or no key
+   * columns, for a registry key format): the schema VALUE_SCHEMA_ID names, or the subject's latest version.
+   */
+  private async inferFromRegistry(s: Extract<Statement, { kind: 'createSource' }>): Promise<ColumnDef[] | null> {
+    const props = upperProps(s.props);
+    const fmt = props.FORMAT !== undefined ? String(props.FORMAT).toUpperCase() : null;
+    const valueFormat = String(
+      props.VALUE_FORMAT ?? fmt ?? this.properties['ksql.persistence.default.format.value'] ?? '',
+    ).toUpperCase();
+    const keyFormat = String(props.KEY_FORMAT ?? fmt ?? '').toUpperCase();
+    const topic = String(props.KAFKA_TOPIC ?? s.name);
+    const hasKey = s.columns.some((c) => c.key || c.primaryKey);
+    const hasValue = s.columns.some((c) => !c.key && !c.primaryKey);
+    const wantValue = !hasValue && REGISTRY_FORMATS.has(valueFormat);
+    const wantKey = !hasKey && REGISTRY_FORMATS.has(keyFormat);
+    if (!wantValue && !wantKey) return null;
+    const registry = this.registry;
+    if (!registry)
+      throw new SqlError(
+        `Cannot infer the columns of ${s.name}: 'ksql.schema.registry.url' is not set (the ${wantValue ? valueFormat : keyFormat} format needs a schema registry).`,
+      );
+    const fetchColumns = async (isKey: boolean, format: string) => {
+      const p = isKey ? 'KEY' : 'VALUE';
+      const subject = `${topic}-${isKey ? 'key' : 'value'}`;
+      const id = props[`${p}_SCHEMA_ID`];
+      let schema: RegistrySchema & { id?: number };
+      try {
+        schema = id !== undefined ? await registry.getSchema(Number(id)) : await registry.getVersion(subject, 'latest');
+      } catch (e) {
+        throw new SqlError(
+          id !== undefined
+            ? `Schema for message ${isKey ? 'keys' : 'values'} on topic '${topic}' does not exist in the Schema Registry. Schema id ${id}: ${(e as Error).message}`
+            : `Schema for message ${isKey ? 'keys' : 'values'} on topic '${topic}' does not exist in the Schema Registry.Subject: ${subject}`,
+        );
+      }
+      const expected = format === 'JSON_SR' ? 'JSON' : format;
+      if ((schema.schemaType ?? 'AVRO') !== expected)
+        throw new SqlError(
+          `Unable to verify the ${format} schema is compatible with ${format}: the registered schema is ${schema.schemaType ?? 'AVRO'}.`,
+        );
+      // Writes (INSERT INTO ... VALUES) use the schema the columns came from.
+      s.props[`${p}_SCHEMA_ID`] = id !== undefined ? Number(id) : schema.id!;
+      const refs = await registry.resolveReferences(schema.references);
+      const fullName = props[`${p}_SCHEMA_FULL_NAME`];
+      return inferColumns(format, schema, refs, isKey, fullName === undefined ? undefined : String(fullName));
+    };
+    const cols: ColumnDef[] = [...s.columns];
+    if (wantKey) {
+      const keys = await fetchColumns(true, keyFormat);
+      cols.unshift(
+        ...keys.map((k) => ({
+          name: k.name,
+          type: k.type,
+          key: s.sourceType === 'STREAM',
+          primaryKey: s.sourceType === 'TABLE',
+          headers: null,
+        })),
+      );
+    }
+    if (wantValue) {
+      const values = await fetchColumns(false, valueFormat);
+      const keyNames = new Set(cols.filter((c) => c.key || c.primaryKey).map((c) => c.name));
+      for (const v of values) {
+        if (keyNames.has(v.name)) continue; // a key column named like a value field keeps the key
+        cols.push({ name: v.name, type: v.type, key: false, primaryKey: false, headers: null });
+      }
+    }
+    return cols;
   }
 
   async start(): Promise<void> {
@@ -130,7 +231,12 @@ export class SqlEngine {
     const records = await this.readAll(this.commandTopic);
     for (const r of records) {
       if (r.value === null) continue;
-      let cmd: { statement: string; streamsProperties?: Record<string, string> };
+      let cmd: {
+        statement: string;
+        streamsProperties?: Record<string, string>;
+        columns?: ColumnDef[];
+        props?: Record<string, Literal>;
+      };
       try {
         cmd = JSON.parse(r.value.toString('utf8'));
       } catch {
@@ -139,6 +245,10 @@ export class SqlEngine {
       this.commandSeq = r.offset + 1;
       try {
         const [stmt] = parseStatements(cmd.statement);
+        if (stmt?.kind === 'createSource' && cmd.columns) {
+          stmt.columns = cmd.columns;
+          stmt.props = { ...stmt.props, ...cmd.props };
+        }
         if (stmt) await this.apply(stmt, cmd.streamsProperties ?? {}, r.offset, true);
       } catch (e) {
         this.log.warn('command topic: statement could not be replayed', {
@@ -154,7 +264,12 @@ export class SqlEngine {
     const md = await this.producer.send({
       topic: this.commandTopic,
       key: `${stmt.kind}/${this.commandSeq}`,
-      value: JSON.stringify({ statement: stmt.text, streamsProperties: props }),
+      value: JSON.stringify({
+        statement: stmt.text,
+        streamsProperties: props,
+        // Columns inferred from the registry are recorded, so a replay does not depend on the registry's state.
+        ...(stmt.kind === 'createSource' && stmt.inferred ? { columns: stmt.columns, props: stmt.props } : {}),
+      }),
       partition: 0,
     });
     this.commandSeq = md.offset + 1;
@@ -251,6 +366,13 @@ export class SqlEngine {
         };
       default: {
         // Statements that change the metastore: validate, record in the command topic, then apply.
+        if (s.kind === 'createSource') {
+          const inferred = await this.inferFromRegistry(s);
+          if (inferred) {
+            s.columns = inferred;
+            s.inferred = true;
+          }
+        }
         await this.apply(s, props, -1, false, true);
         const seq = await this.record(s, props);
         const result = await this.apply(s, props, seq, false);
@@ -421,11 +543,8 @@ export class SqlEngine {
       topic,
       keyFormat,
       valueFormat,
-      keyOptions: { delimiter: props.KEY_DELIMITER as string | undefined },
-      valueOptions: {
-        delimiter: props.VALUE_DELIMITER as string | undefined,
-        wrapSingle: props.WRAP_SINGLE_VALUE as boolean | undefined,
-      },
+      keyOptions: this.formatOptions(keyFormat, topic, true, props),
+      valueOptions: this.formatOptions(valueFormat, topic, false, props),
       columns: cols,
       timestampColumn: props.TIMESTAMP !== undefined ? String(props.TIMESTAMP).toUpperCase() : null,
       timestampFormat: props.TIMESTAMP_FORMAT !== undefined ? String(props.TIMESTAMP_FORMAT) : null,
@@ -505,17 +624,16 @@ export class SqlEngine {
         (keyCount > 1 || !['INTEGER', 'BIGINT', 'DOUBLE', 'STRING', 'BYTES'].includes(plan.output[0]!.type.base))
       )
         keyFormat = 'JSON';
+      const sinkTopic = String(p.KAFKA_TOPIC ?? s.name);
+      const valueFormat = String(p.VALUE_FORMAT ?? fmt ?? plan.source.valueFormat).toUpperCase();
       sink = {
         name: s.name,
         type: s.sourceType,
-        topic: String(p.KAFKA_TOPIC ?? s.name),
+        topic: sinkTopic,
         keyFormat,
-        valueFormat: String(p.VALUE_FORMAT ?? fmt ?? plan.source.valueFormat).toUpperCase(),
-        keyOptions: { delimiter: p.KEY_DELIMITER as string | undefined },
-        valueOptions: {
-          delimiter: p.VALUE_DELIMITER as string | undefined,
-          wrapSingle: p.WRAP_SINGLE_VALUE as boolean | undefined,
-        },
+        valueFormat,
+        keyOptions: this.formatOptions(keyFormat, sinkTopic, true, p),
+        valueOptions: this.formatOptions(valueFormat, sinkTopic, false, p),
         columns: plan.output.map((c) => ({ name: c.name, type: c.type, key: c.key })),
         timestampColumn: p.TIMESTAMP !== undefined ? String(p.TIMESTAMP).toUpperCase() : null,
         timestampFormat: p.TIMESTAMP_FORMAT !== undefined ? String(p.TIMESTAMP_FORMAT) : null,
@@ -571,6 +689,7 @@ export class SqlEngine {
     const groupId = `_confluent-ksql-${this.serviceId}query_${id}`;
     const changelog = `_confluent-ksql-${this.serviceId}query_${id}-Aggregate-Materialize-changelog`;
     const encoder = new RowEncoder(sink);
+    await encoder.init();
     const producer = this.producer;
     const sinkTopic = sink.topic;
     const pending: Array<{ key: Buffer | null; value: Buffer | null; timestamp: number }> = [];
@@ -624,6 +743,7 @@ export class SqlEngine {
     const loop = (async () => {
       for await (const batch of consumer.batches()) {
         if (stopping) break;
+        await runner.prepare(batch.records);
         for (const r of batch.records) runner.process(r);
         runner.endBatch();
         if (plan.aggregate) {
@@ -675,6 +795,7 @@ export class SqlEngine {
     if (want.size === 0) caughtUp();
     void (async () => {
       for await (const batch of consumer.batches()) {
+        await state.prepare(batch.records);
         for (const r of batch.records) state.apply(r);
         const last = batch.records[batch.records.length - 1]!;
         if (want.has(batch.partition) && last.offset + 1 >= want.get(batch.partition)!) {
@@ -742,6 +863,7 @@ export class SqlEngine {
     );
     const done = (async () => {
       for await (const batch of consumer.batches()) {
+        await runner.prepare(batch.records);
         for (const r of batch.records) {
           runner.process(r);
           if (finished) break;
@@ -793,7 +915,9 @@ export class SqlEngine {
       rows.push(...state.rows.values());
     } else {
       const decoder = new RecordDecoder(ds);
-      for (const r of await this.readAll(ds.topic)) {
+      const records = await this.readAll(ds.topic);
+      if (decoder.needsPrepare) await decoder.prepare(records);
+      for (const r of records) {
         const row = new Array(plan.width);
         if (decoder.decode(r, row)) rows.push(row);
       }
@@ -886,6 +1010,7 @@ export class SqlEngine {
       row[PSEUDO_COUNT + i] = typeof v === 'string' && t.base !== 'STRING' ? castValue(v, T.STRING, t) : v;
     }
     const enc = new RowEncoder(ds);
+    await enc.init();
     const values = row.slice(PSEUDO_COUNT);
     const out = enc.encode({ values, tombstone: false, timestamp, windowStart: null, windowEnd: null });
     await this.producer.send({ topic: ds.topic, key: out.key, value: out.value, timestamp });
@@ -1112,6 +1237,12 @@ export class RowEncoder {
     this.keyCount = keyColumns(ds).length;
     this.windowed = ds.window !== null;
     this.session = ds.window?.type === 'SESSION';
+  }
+
+  /** Resolves the registry formats' schemas (registering the sink's, as ksqlDB does) before the first row. */
+  async init(): Promise<void> {
+    await this.key.init?.();
+    await this.value.init?.();
   }
 
   encode(row: OutputRow): { key: Buffer | null; value: Buffer | null; timestamp: number } {

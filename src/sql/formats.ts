@@ -2,7 +2,7 @@
  * Serialization formats, as a table keyed by ksqlDB's format names. A format turns a record's key or value bytes
  * into column values (written into a row at a given position, so decoding allocates no row of its own) and column
  * values back into bytes. JSON, DELIMITED, KAFKA and NONE are built in; AVRO, PROTOBUF and JSON_SR need the
- * schema registry and plug in through `registerFormat` with the same interface.
+ * schema registry and plug in through `registerFormat` from registry-formats.ts.
  */
 import { SqlError } from './errors.js';
 import { castValue, fromJsonValue, lookupField, T, toJsonValue, valueToString, type SqlType } from './types.js';
@@ -26,6 +26,10 @@ export interface Codec {
   decode(bytes: Buffer | null, row: unknown[], at: number): boolean;
   /** Encodes row[at .. at+columns.length); null for no bytes. */
   encode(row: unknown[], at: number): Buffer | null;
+  /** Registry formats: fetches what `decode` needs for these bytes (the writers' schemas) before a batch. */
+  prepare?(bytes: Array<Buffer | null>): Promise<void>;
+  /** Registry formats: resolves (registers) the schema `encode` writes with, before the first record. */
+  init?(): Promise<void>;
 }
 
 export interface Format {
@@ -44,10 +48,8 @@ export function registerFormat(f: Format): void {
 export function getFormat(name: string): Format {
   const f = FORMATS.get(name.toUpperCase());
   if (!f) {
-    if (['AVRO', 'PROTOBUF', 'PROTOBUF_NOSR', 'JSON_SR'].includes(name.toUpperCase())) {
-      throw new SqlError(
-        `The ${name.toUpperCase()} format needs the schema registry, which Samsa's SQL does not use yet.`,
-      );
+    if (name.toUpperCase() === 'PROTOBUF_NOSR') {
+      throw new SqlError('The PROTOBUF_NOSR format is not supported by Samsa; use PROTOBUF with the schema registry.');
     }
     throw new SqlError(`Unknown format: ${name}`);
   }

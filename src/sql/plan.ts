@@ -382,7 +382,6 @@ function planAggregation(
   where: Evaluator | null,
 ): QueryPlan {
   if (!q.groupBy) throw new SqlError('Aggregate functions need a GROUP BY clause.');
-  if (q.window?.type === 'SESSION') throw new SqlError('SESSION windows are not supported by Samsa yet.');
   const groupBy = q.groupBy;
   const groupCompiled = groupBy.map((g) => compileExpr(g, scope));
   const aggCalls: Expr[] = [];

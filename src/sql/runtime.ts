@@ -39,6 +39,8 @@ export class RecordDecoder {
   private readonly tsFormat: string | null;
   private readonly windowed: boolean;
   private readonly windowSize: number;
+  /** Session-windowed keys carry the window's start and end. */
+  private readonly session: boolean;
 
   constructor(readonly ds: DataSource) {
     const keys = keyColumns(ds);
@@ -50,6 +52,23 @@ export class RecordDecoder {
     this.tsFormat = ds.timestampFormat;
     this.windowed = ds.window !== null;
     this.windowSize = ds.window?.size ?? 0;
+    this.session = ds.window?.type === 'SESSION';
+    this.needsPrepare = this.key.prepare !== undefined || this.value.prepare !== undefined;
+  }
+
+  /** Whether `prepare` must run before a batch is decoded (registry formats). */
+  readonly needsPrepare: boolean;
+
+  /** Fetches what decoding these records needs (the writers' schemas of registry formats). */
+  async prepare(records: ConsumerRecord[]): Promise<void> {
+    if (this.key.prepare) await this.key.prepare(records.map((r) => this.keyBytes(r.key)));
+    if (this.value.prepare) await this.value.prepare(records.map((r) => r.value));
+  }
+
+  private keyBytes(key: Buffer | null): Buffer | null {
+    const suffix = this.session ? 16 : 8;
+    if (this.windowed && key !== null && key.length >= suffix) return key.subarray(0, key.length - suffix);
+    return key;
   }
 
   /** Fills the row; false when the record cannot be read (it is skipped, as ksqlDB logs and skips it). */
@@ -58,7 +77,11 @@ export class RecordDecoder {
     row[at + ROWPARTITION] = rec.partition;
     row[at + ROWOFFSET] = rec.offset;
     let key = rec.key;
-    if (this.windowed && key !== null && key.length >= 8) {
+    if (this.session && key !== null && key.length >= 16) {
+      row[at + WINDOWSTART] = Number(key.readBigInt64BE(key.length - 16));
+      row[at + WINDOWEND] = Number(key.readBigInt64BE(key.length - 8));
+      key = key.subarray(0, key.length - 16);
+    } else if (this.windowed && key !== null && key.length >= 8) {
       const start = Number(key.readBigInt64BE(key.length - 8));
       row[at + WINDOWSTART] = start;
       row[at + WINDOWEND] = start + this.windowSize;
@@ -117,6 +140,10 @@ export class TableState {
     this.decoder = new RecordDecoder(ds);
   }
 
+  async prepare(records: ConsumerRecord[]): Promise<void> {
+    if (this.decoder.needsPrepare) await this.decoder.prepare(records);
+  }
+
   apply(rec: ConsumerRecord): void {
     const row: unknown[] = new Array(PSEUDO_COUNT + this.ds.columns.length);
     if (rec.value === null) {
@@ -138,6 +165,8 @@ interface Group {
   windowEnd: number | null;
   states: unknown[];
   rowtime: number;
+  /** Session windows: each aggregate's input values in order, so that merged sessions can be aggregated again. */
+  values?: unknown[][];
 }
 
 /** Serialized group (changelog value). */
@@ -147,6 +176,7 @@ export interface GroupSnapshot {
   we: number | null;
   s: unknown[];
   t: number;
+  v?: unknown[][];
 }
 
 const DEFAULT_GRACE_MS = 24 * 3_600_000;
@@ -162,6 +192,10 @@ export class QueryRunner {
   private streamTime = -1;
   /** Groups changed since the last `takeChangelog`. */
   private readonly changed = new Set<string>();
+  /** Session windows: the ids of each group key's sessions. */
+  private readonly sessions = new Map<string, Set<string>>();
+  /** Sessions merged away since the last emit: their windows get a tombstone, as ksqlDB writes. */
+  private readonly merged = new Map<string, Group>();
   emitted = 0;
 
   constructor(
@@ -173,6 +207,11 @@ export class QueryRunner {
     this.row = new Array(plan.width).fill(null);
     this.out = new Array(plan.output.length);
     this.aggRow = plan.aggregate ? new Array(aggregateRowWidth(plan)).fill(null) : [];
+  }
+
+  /** Must be awaited before `process` for a batch when the source has a registry format. */
+  prepare(records: ConsumerRecord[]): Promise<void> | null {
+    return this.decoder.needsPrepare ? this.decoder.prepare(records) : null;
   }
 
   process(rec: ConsumerRecord): void {
@@ -218,12 +257,75 @@ export class QueryRunner {
       return;
     }
     const grace = w.grace ?? DEFAULT_GRACE_MS;
+    if (w.type === 'SESSION') {
+      this.session(kstr, keys, row, ts, w.size, grace);
+      return;
+    }
     const first = ts - (((ts % w.advance) + w.advance) % w.advance);
     for (let start = first; start > ts - w.size; start -= w.advance) {
       const end = start + w.size;
       if (end + grace <= this.streamTime) continue;
       this.addTo(`${kstr}\u0002${start}`, keys, start, end, row, ts);
     }
+  }
+
+  /**
+   * Session windows (Kafka Streams' semantics): the record's session is every session of its key within the
+   * inactivity gap of it, merged, from the earliest start to the latest end; a merge re-aggregates the sessions'
+   * values, and the sessions merged away are deleted (a tombstone for their window).
+   */
+  private session(kstr: string, keys: unknown[], row: unknown[], ts: number, gap: number, grace: number): void {
+    const a = this.plan.aggregate!;
+    let ids = this.sessions.get(kstr);
+    if (ids === undefined) {
+      ids = new Set();
+      this.sessions.set(kstr, ids);
+    }
+    let start = ts;
+    let end = ts;
+    const overlapping: Group[] = [];
+    const overlappingIds: string[] = [];
+    for (const id of ids) {
+      const g = this.groups.get(id)!;
+      if (g.windowStart! - gap <= ts && ts <= g.windowEnd! + gap) {
+        overlapping.push(g);
+        overlappingIds.push(id);
+        if (g.windowStart! < start) start = g.windowStart!;
+        if (g.windowEnd! > end) end = g.windowEnd!;
+      }
+    }
+    if (end + grace <= this.streamTime) return; // late: the merged session closed already
+    overlapping.sort((x, y) => x.windowStart! - y.windowStart!);
+    const values: unknown[][] = a.aggs.map(() => []);
+    let rowtime = ts;
+    for (const g of overlapping) {
+      for (let i = 0; i < a.aggs.length; i++) values[i]!.push(...g.values![i]!);
+      if (g.rowtime > rowtime) rowtime = g.rowtime;
+    }
+    for (let i = 0; i < a.aggs.length; i++) {
+      const x = a.aggs[i]!;
+      values[i]!.push(x.arg === null ? 1 : x.arg(row));
+    }
+    const id = `${kstr}\u0002${start}`;
+    for (let k = 0; k < overlappingIds.length; k++) {
+      const old = overlappingIds[k]!;
+      ids.delete(old);
+      this.groups.delete(old);
+      this.changed.add(old);
+      if (old !== id || overlapping[k]!.windowEnd !== end) this.merged.set(old, overlapping[k]!);
+      this.dirty.delete(old);
+    }
+    const states = a.aggs.map((x, i) => {
+      let st = x.fn.init(x.constants);
+      for (const v of values[i]!) st = x.fn.add(st, v, x.constants);
+      return st;
+    });
+    const g: Group = { keys, windowStart: start, windowEnd: end, states, rowtime, values };
+    this.merged.delete(id);
+    this.groups.set(id, g);
+    ids.add(id);
+    this.dirty.add(id);
+    this.changed.add(id);
   }
 
   private addTo(id: string, keys: unknown[], ws: number | null, we: number | null, row: unknown[], ts: number): void {
@@ -246,6 +348,8 @@ export class QueryRunner {
   /** Emits every group changed since the last call (ksqlDB's record cache flushes like this on commit). */
   endBatch(): void {
     if (this.plan.aggregate === null) return;
+    for (const g of this.merged.values()) this.emitTombstone(g);
+    this.merged.clear();
     for (const id of this.dirty) {
       const g = this.groups.get(id);
       if (g) this.emitGroup(g);
@@ -260,6 +364,7 @@ export class QueryRunner {
       if (g.windowEnd !== null && g.windowEnd < before) {
         this.groups.delete(id);
         this.changed.add(id);
+        this.sessions.get(id.slice(0, id.lastIndexOf('\u0002')))?.delete(id);
       }
     }
   }
@@ -280,18 +385,22 @@ export class QueryRunner {
     return out;
   }
 
+  private emitTombstone(g: Group): void {
+    const keysOnly = new Array(this.plan.output.length).fill(null);
+    for (let i = 0; i < this.plan.keyCount; i++) keysOnly[i] = g.keys[i];
+    this.sink({
+      values: keysOnly,
+      tombstone: true,
+      timestamp: g.rowtime,
+      windowStart: g.windowStart,
+      windowEnd: g.windowEnd,
+    });
+  }
+
   private emitGroup(g: Group): void {
     const values = this.groupRow(g);
     if (values === null) {
-      const keysOnly = new Array(this.plan.output.length).fill(null);
-      for (let i = 0; i < this.plan.keyCount; i++) keysOnly[i] = g.keys[i];
-      this.sink({
-        values: keysOnly,
-        tombstone: true,
-        timestamp: g.rowtime,
-        windowStart: g.windowStart,
-        windowEnd: g.windowEnd,
-      });
+      this.emitTombstone(g);
     } else {
       this.sink({ values, tombstone: false, timestamp: g.rowtime, windowStart: g.windowStart, windowEnd: g.windowEnd });
     }
@@ -303,7 +412,19 @@ export class QueryRunner {
     const out: Array<[string, GroupSnapshot | null]> = [];
     for (const id of this.changed) {
       const g = this.groups.get(id);
-      out.push([id, g ? { k: g.keys, ws: g.windowStart, we: g.windowEnd, s: g.states, t: g.rowtime } : null]);
+      out.push([
+        id,
+        g
+          ? {
+              k: g.keys,
+              ws: g.windowStart,
+              we: g.windowEnd,
+              s: g.states,
+              t: g.rowtime,
+              ...(g.values ? { v: g.values } : {}),
+            }
+          : null,
+      ]);
     }
     this.changed.clear();
     return out;
@@ -311,11 +432,25 @@ export class QueryRunner {
 
   /** Restores a group from the changelog. */
   restore(id: string, snap: GroupSnapshot | null): void {
+    const kstr = id.slice(0, id.lastIndexOf('\u0002'));
     if (snap === null) {
       this.groups.delete(id);
+      this.sessions.get(kstr)?.delete(id);
       return;
     }
-    this.groups.set(id, { keys: snap.k, windowStart: snap.ws, windowEnd: snap.we, states: snap.s, rowtime: snap.t });
+    this.groups.set(id, {
+      keys: snap.k,
+      windowStart: snap.ws,
+      windowEnd: snap.we,
+      states: snap.s,
+      rowtime: snap.t,
+      ...(snap.v ? { values: snap.v } : {}),
+    });
+    if (snap.v) {
+      let ids = this.sessions.get(kstr);
+      if (ids === undefined) this.sessions.set(kstr, (ids = new Set()));
+      ids.add(id);
+    }
     if (snap.t > this.streamTime) this.streamTime = snap.t;
   }
 

@@ -19,6 +19,8 @@ export interface SqlServerOptions {
   serviceId?: string;
   logger?: EngineLogger;
   properties?: Record<string, string>;
+  /** ksql.schema.registry.url: the registry of the AVRO, PROTOBUF and JSON_SR formats. */
+  schemaRegistryUrl?: string;
   /** Called instead of failing when an endpoint's port is taken (`samsa start` runs many brokers in tests). */
   onPortInUse?: (url: string) => void;
 }
@@ -76,6 +78,7 @@ export async function startSqlServer(opts: SqlServerOptions): Promise<SqlServer>
     serviceId: opts.serviceId,
     logger: opts.logger,
     properties: opts.properties,
+    schemaRegistryUrl: opts.schemaRegistryUrl,
   });
   await engine.start();
   const router = new Router<Ctx>();

@@ -1,6 +1,5 @@
 /**
- * The cluster config keys: Kafka's names and defaults, etcd.endpoints validated as etcd client URLs, and a
- * warning that they have no effect yet when set (the broker does not start the cluster side yet).
+ * The cluster config keys: Kafka's names and defaults, and etcd.endpoints validated as etcd client URLs.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -22,7 +21,8 @@ test('cluster keys have Kafka defaults', () => {
 test('etcd.endpoints takes etcd client URLs', () => {
   const c = parseBrokerConfig({ 'etcd.endpoints': 'http://127.0.0.1:2379,https://etcd.example:2379' });
   assert.deepEqual(c.values.get('etcd.endpoints'), ['http://127.0.0.1:2379', 'https://etcd.example:2379']);
-  assert.ok(c.warnings.some((w) => w.startsWith('etcd.endpoints has no effect')));
+  // The broker joins the cluster with it: no "has no effect" warning any more.
+  assert.ok(!c.warnings.some((w) => w.startsWith('etcd.endpoints has no effect')));
   for (const bad of ['127.0.0.1:2379', 'http://host', 'ftp://h:1']) {
     assert.throws(
       () => parseBrokerConfig({ 'etcd.endpoints': bad }),

@@ -1,32 +1,19 @@
 /**
- * The web console in headless Chromium (Debian's chromium driven by playwright-core): every page loads without
- * console errors, the message browser shows JSON records produced by kafka-python, a group's lag appears and falls
- * to zero as its kafka-python consumer catches up, and a topic created from the UI is visible to kcat. Screenshots
- * of the main pages go to a temporary folder, or to the folder SAMSA_SCREENSHOTS names: `SAMSA_SCREENSHOTS=docs/screenshots`
- * refreshes the ones linked from the README (a plain test run never changes tracked files).
+ * The web console in headless Chromium (Debian's chromium driven by playwright-core, through
+ * test/helpers/chromium.ts): every page loads without console errors, the message browser shows JSON records
+ * produced by kafka-python and tails new ones, a group's lag appears and falls to zero as its kafka-python consumer catches up, and a
+ * topic created from the UI is visible to kcat. Screenshots of the main pages are saved (see the helper for where).
  */
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
 import { createAdmin } from '../../src/client/index.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { launchBrowser, screenshot as shot, type Browser } from '../helpers/chromium.js';
 import { kcat, PYTHON, requireClient, run, uniqueTopic } from '../helpers/clients.js';
-import { projectRoot } from '../helpers/spec.js';
-
-const CHROMIUM = process.env['SAMSA_CHROMIUM'] ?? '/usr/bin/chromium';
-const SHOTS = process.env['SAMSA_SCREENSHOTS']
-  ? join(projectRoot, process.env['SAMSA_SCREENSHOTS'])
-  : join(tmpdir(), `samsa-screenshots-${process.pid}`);
 
 let tb: TestBroker;
 let base: string;
-let context: BrowserContext | undefined;
-let profile: string | undefined;
-const problems: string[] = [];
+let browser: Browser | undefined;
 
 before(async () => {
   tb = await startTestBroker({
@@ -34,57 +21,17 @@ before(async () => {
     config: { 'console.listeners': 'http://127.0.0.1:0', 'group.initial.rebalance.delay.ms': '0' },
   });
   base = tb.broker.services.get('console')!.urls[0]!;
-  if (!existsSync(CHROMIUM)) return;
-  const { chromium } = await import('playwright-core');
-  profile = await mkdtemp(join(tmpdir(), 'samsa-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 860 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
 });
 
 after(async () => {
-  await context?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
-  if (!process.env['SAMSA_SCREENSHOTS']) await rm(SHOTS, { recursive: true, force: true });
+  await browser?.close();
   await tb.stop();
 });
 
-function haveBrowser(t: import('node:test').TestContext): boolean {
-  if (context !== undefined) return true;
-  if (process.env['SAMSA_REQUIRE_CLIENTS'] === '1') assert.fail(`${CHROMIUM} is not installed`);
-  t.skip(`${CHROMIUM} is not installed`);
-  return false;
-}
-
-/** A page that records console errors and failed requests; `problems` is checked by each test. */
-async function open(path: string): Promise<Page> {
-  const page = await context!.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${path}: console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${path}: page error: ${e.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`${path}: ${r.status()} for ${r.url()}`);
-  });
-  await page.goto(`${base}${path}`);
-  return page;
-}
-
-async function shot(page: Page, name: string, fullPage = true): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
+/** The browser both tests share, launched by the first (undefined after skipping when Chromium is missing). */
+async function chromium(t: TestContext): Promise<Browser | undefined> {
+  browser ??= await launchBrowser(t, base);
+  return browser;
 }
 
 const produceJson = `
@@ -116,7 +63,10 @@ print(json.dumps({'consumed': got}))
 `;
 
 test('every page loads without errors; the browser shows kafka-python JSON records; lag falls to zero', async (t) => {
-  if (!haveBrowser(t) || !requireClient(t, 'kafka-python')) return;
+  if (!requireClient(t, 'kafka-python')) return;
+  const b = await chromium(t);
+  if (b === undefined) return;
+  const open = (path: string) => b.open(path);
   const topic = uniqueTopic('readings');
   const group = uniqueTopic('dashboard');
   const admin = createAdmin({ bootstrapServers: tb.bootstrap });
@@ -124,7 +74,7 @@ test('every page loads without errors; the browser shows kafka-python JSON recor
     await admin.createTopics([{ name: topic, numPartitions: 3, replicationFactor: 1 }]);
     const sent = await run(PYTHON, ['-c', produceJson, tb.bootstrap, topic, '40']);
     assert.match(sent.stdout, /"sent": 40/, sent.stderr);
-    // The group starts at the beginning: all 40 records are its lag.
+    // The group starts at the beginning: all 40 records (44 after the tail's) are its lag.
     await admin.alterGroupOffsets(
       group,
       [0, 1, 2].map((partition) => ({ topic, partition, offset: 0 })),
@@ -136,6 +86,9 @@ test('every page loads without errors; the browser shows kafka-python JSON recor
   const overview = await open('/');
   await overview.waitForSelector(`text=${topic}`);
   await overview.waitForSelector('text=Under-replicated');
+  // Pages of services this process does not run stay out of the menu.
+  await overview.waitForSelector('#nav a:text-is("Consumer groups")');
+  assert.deepEqual(await overview.locator('#nav a').allTextContents(), ['Overview', 'Topics', 'Consumer groups']);
   await overview.close();
 
   const topics = await open('/topics');
@@ -157,13 +110,21 @@ test('every page loads without errors; the browser shows kafka-python JSON recor
   await messages.fill('input[name=filter]', 'sensor-2');
   await messages.click('button:has-text("Load")');
   await messages.waitForFunction(() => document.querySelectorAll('#messages tbody tr').length === 10);
+  // Live tail: records kafka-python writes after it started appear (the filter still applies).
+  await messages.click('#live');
+  await messages.waitForSelector('#messages td:has-text("Waiting for new records")');
+  const more = await run(PYTHON, ['-c', produceJson, tb.bootstrap, topic, '4']);
+  assert.match(more.stdout, /"sent": 4/, more.stderr);
+  await messages.waitForFunction(() => document.querySelectorAll('#messages tbody tr').length === 1);
+  assert.match((await messages.locator('#messages').textContent()) ?? '', /sensor-2/);
+  await messages.click('#live');
   await messages.close();
 
   for (const tab of ['partitions', 'configs', 'produce']) {
     const p = await open(`/topics/${topic}?tab=${tab}`);
     await p.waitForSelector(tab === 'produce' ? 'form#produce' : 'table');
     if (tab === 'partitions') {
-      await p.waitForSelector('td:has-text("40")', { state: 'attached' }).catch(() => undefined);
+      await p.waitForSelector('td:has-text("44")', { state: 'attached' }).catch(() => undefined);
       await shot(p, 'topic-partitions');
     }
     await p.close();
@@ -174,11 +135,11 @@ test('every page loads without errors; the browser shows kafka-python JSON recor
   await groups.close();
 
   const g = await open(`/groups/${group}`);
-  await g.waitForFunction(() => document.getElementById('total-lag')?.textContent === '40', undefined, {
+  await g.waitForFunction(() => document.getElementById('total-lag')?.textContent === '44', undefined, {
     timeout: 60_000,
   });
-  const consumed = await run(PYTHON, ['-c', consumeAll, tb.bootstrap, topic, group, '40']);
-  assert.match(consumed.stdout, /"consumed": 40/, consumed.stderr);
+  const consumed = await run(PYTHON, ['-c', consumeAll, tb.bootstrap, topic, group, '44']);
+  assert.match(consumed.stdout, /"consumed": 44/, consumed.stderr);
   await g.waitForFunction(() => document.getElementById('total-lag')?.textContent === '0', undefined, {
     timeout: 60_000,
   });
@@ -192,7 +153,7 @@ test('every page loads without errors; the browser shows kafka-python JSON recor
   await later.close();
 
   // On a phone.
-  const phone = await context!.newPage();
+  const phone = await b.context.newPage();
   await phone.setViewportSize({ width: 390, height: 844 });
   await phone.goto(`${base}/`);
   await phone.waitForSelector(`text=${topic}`);
@@ -202,13 +163,15 @@ test('every page loads without errors; the browser shows kafka-python JSON recor
   await phone.waitForSelector(`a:has-text("${topic}")`);
   await phone.close();
 
-  assert.deepEqual(problems, []);
+  assert.deepEqual(b.problems, []);
 });
 
 test('a topic created from the UI is visible to kcat', async (t) => {
-  if (!haveBrowser(t) || !requireClient(t, 'kcat')) return;
+  if (!requireClient(t, 'kcat')) return;
+  const b = await chromium(t);
+  if (b === undefined) return;
   const topic = uniqueTopic('from-ui');
-  const page = await open('/topics');
+  const page = await b.open('/topics');
   await page.fill('input[name=name]', topic);
   await page.fill('input[name=partitions]', '3');
   await page.click('form#create-topic button[type=submit]');
@@ -220,5 +183,5 @@ test('a topic created from the UI is visible to kcat', async (t) => {
   const found = md.topics.find((x) => x.topic === topic);
   assert.ok(found && !found.error, r.stdout);
   assert.equal(found.partitions.length, 3);
-  assert.deepEqual(problems, []);
+  assert.deepEqual(b.problems, []);
 });

@@ -1,7 +1,9 @@
 /**
- * The console's message browser decodes registry-framed values: records written by Confluent's own Avro
- * serializer (@confluentinc/schemaregistry) through KafkaJS are served by the console API as JSON naming their
- * schema, shown decoded in headless Chromium, and undecodable framed bytes fall back to base64.
+ * The console and the schema registry: records written by Confluent's own Avro serializer
+ * (@confluentinc/schemaregistry) through KafkaJS are served by the console API as JSON naming their schema, shown
+ * decoded in headless Chromium, and undecodable framed bytes fall back to base64. The schemas pages list the
+ * subjects the serializer registered, show a version, the diff between two versions, and set a subject's
+ * compatibility level.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -13,7 +15,7 @@ import {
 } from '@confluentinc/schemaregistry';
 import { Kafka, logLevel } from 'kafkajs';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
-import { launchBrowser } from '../helpers/chromium.js';
+import { launchBrowser, screenshot } from '../helpers/chromium.js';
 import { requireClient, uniqueTopic } from '../helpers/clients.js';
 
 let tb: TestBroker;
@@ -44,10 +46,21 @@ const schema = {
   ],
 };
 
-/** Writes `n` Avro records with Confluent's serializer and KafkaJS, plus one framed record with an unknown id. */
-async function produceAvro(topic: string, n: number): Promise<number> {
+/** Version 2 of the schema: a field added with a default (a BACKWARD compatible change). */
+const schemaV2 = {
+  ...schema,
+  fields: [...schema.fields, { name: 'referrer', type: ['null', 'string'], default: null }],
+};
+
+/**
+ * Writes `n` Avro records with Confluent's serializer and KafkaJS, plus one framed record with an unknown id;
+ * `schemas` are registered in order first and the records written with the last.
+ */
+async function produceAvro(topic: string, n: number, schemas: object[] = [schema]): Promise<number> {
   const registry = ConfluentRegistry.newClient({ baseURLs: [registryUrl] } as ClientConfig);
-  const id = await registry.register(`${topic}-value`, { schemaType: 'AVRO', schema: JSON.stringify(schema) }, false);
+  let id = -1;
+  for (const s of schemas)
+    id = await registry.register(`${topic}-value`, { schemaType: 'AVRO', schema: JSON.stringify(s) }, false);
   const ser = new AvroSerializer(registry, SerdeType.VALUE, { useLatestVersion: true });
   const kafka = new Kafka({ clientId: 'console-avro', brokers: [tb.bootstrap], logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
@@ -109,6 +122,59 @@ test('the message browser shows decoded Avro values with their schema', async (t
     assert.match(text, new RegExp(`Avro #${id}`));
     assert.match(text, /"userid": "User_1"/);
     assert.match(text, /base64:/, 'the undecodable record is shown as bytes');
+    await page.close();
+    assert.deepEqual(browser.problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("the schemas pages list the serializer's subjects, show a version, a diff and set compatibility", async (t) => {
+  if (!requireClient(t, 'kafkajs')) return;
+  const browser = await launchBrowser(t, base);
+  if (browser === undefined) return;
+  try {
+    const topic = uniqueTopic('pageviews-schemas');
+    const subject = `${topic}-value`;
+    const id2 = await produceAvro(topic, 2, [schema, schemaV2]);
+
+    const list = await browser.open('/schemas');
+    const row = list.locator('tr', { has: list.locator(`a:text-is("${subject}")`) });
+    await row.waitFor();
+    // Subject, type, latest version, versions, id, compatibility.
+    const cells = await row.locator('td').allTextContents();
+    assert.deepEqual(cells, [subject, 'AVRO', '2', '2', String(id2), 'BACKWARD']);
+    await screenshot(list, 'schemas');
+    await list.click(`a:text-is("${subject}")`);
+    await list.waitForURL(`**/schemas/${subject}`);
+    // The latest version, pretty-printed.
+    const latest = (await list.locator('#schema').textContent()) ?? '';
+    assert.match(latest, /"name": "referrer"/);
+    await list.close();
+
+    const page = await browser.open(`/schemas/${subject}?version=1`);
+    const v1 = (await page.locator('#schema').textContent()) ?? '';
+    assert.doesNotMatch(v1, /referrer/);
+    await page.selectOption('#compare select[name=from]', '1');
+    await page.selectOption('#compare select[name=to]', '2');
+    await page.click('#compare button[type=submit]');
+    await page.waitForURL(`**/schemas/${subject}?version=2&diff=1`);
+    const added = await page.locator('#diff .add').allTextContents();
+    const removed = await page.locator('#diff .del').allTextContents();
+    assert.ok(
+      added.some((l) => /^\+ .*"name": "referrer"/.test(l)),
+      `the added field is marked: ${added.join('')}`,
+    );
+    assert.ok(added.length >= 3, added.join(''));
+    assert.ok(removed.length <= 2, `only the old last field's closing lines change: ${removed.join('')}`);
+    await screenshot(page, 'schema-diff');
+
+    // Compatibility set from the page is the subject's level in the registry.
+    await page.selectOption('#compatibility select', 'FULL');
+    await page.click('#compatibility button[type=submit]');
+    await page.waitForSelector('#toast.show');
+    const config = (await (await fetch(`${registryUrl}/config/${subject}`)).json()) as { compatibilityLevel: string };
+    assert.equal(config.compatibilityLevel, 'FULL');
     await page.close();
     assert.deepEqual(browser.problems, []);
   } finally {

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Broker } from '../../src/broker/broker.js';
 import type { BrokerInfo } from '../../src/broker/metadata-view.js';
-import type { IsrProposal, PartitionState } from '../../src/broker/replica-manager.js';
+import type { AlterIsr, PartitionState } from '../../src/broker/replica-manager.js';
+import { ErrorCode } from '../../src/protocol/errors.js';
 import type { StaticReplication } from '../../src/broker/replication.js';
 import { startTestBroker, type TestBroker } from './broker.js';
 
@@ -92,12 +93,14 @@ export async function startReplicatedCluster(opts: ReplicatedOptions = {}): Prom
     }
   };
 
-  const alterIsr = async (proposal: IsrProposal): Promise<readonly number[] | null> => {
-    const s = topics.get(proposal.topic)?.partitions[proposal.partition];
-    if (s === undefined || s.leader !== proposal.leader || s.leaderEpoch !== proposal.leaderEpoch) return null;
-    s.isr = [...proposal.isr];
-    spreadIsr(proposal.topic, proposal.partition, s.isr);
-    return s.isr;
+  /** As the controller's compare-and-swap: only the current leader epoch may change the ISR. */
+  const alterIsr: AlterIsr = async (topic, partition, req) => {
+    const s = topics.get(topic)?.partitions[partition];
+    if (s === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    if (s.leaderEpoch !== req.leaderEpoch) return { errorCode: ErrorCode.FENCED_LEADER_EPOCH };
+    s.isr = [...req.isr];
+    spreadIsr(topic, partition, s.isr);
+    return { errorCode: 0, isr: [...s.isr], leaderEpoch: s.leaderEpoch };
   };
 
   const replication = (): StaticReplication => ({

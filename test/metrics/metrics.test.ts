@@ -120,6 +120,12 @@ test('traffic, requests, errors, connections, logs and lag carry Kafka metric na
     assert.equal(seriesValue(text, `kafka_consumergroup_current_offset{${group}}`), 2);
     assert.equal(seriesValue(text, `kafka_consumergroup_lag{${group}}`), 3);
     assert.equal(seriesValue(text, `kafka_consumergroup_lag_sum{consumergroup="metrics-group",topic="${topic}"}`), 3);
+    // A group with committed offsets and no members is Empty.
+    assert.equal(
+      seriesValue(text, 'kafka_consumergroup_state{consumergroup="metrics-group",state="Empty",type="classic"}'),
+      1,
+    );
+    assert.ok(seriesValue(text, 'kafka_coordinator_group_groupmetadatamanager_numgroups{state="Empty"}')! >= 1);
     assert.match(text, /^kafka_server_delayedoperationpurgatory_purgatorysize\{delayedOperation="Fetch"\} \d+/m);
     assert.equal(
       seriesValue(text, 'kafka_server_delayedoperationpurgatory_purgatorysize{delayedOperation="Produce"}'),
@@ -139,6 +145,46 @@ test('traffic, requests, errors, connections, logs and lag carry Kafka metric na
   } finally {
     admin.close();
   }
+});
+
+test('ISR shrinks and expands of partitions led here are counted', async () => {
+  const topic = uniqueTopic('metrics-isr');
+  const admin = createAdmin({ bootstrapServers: tb.bootstrap });
+  try {
+    await admin.createTopics([{ name: topic, numPartitions: 1, replicationFactor: 1 }]);
+  } finally {
+    admin.close();
+  }
+  const replicas = tb.broker.replicas;
+  const p = replicas.get(topic, 0)!;
+  const self = tb.broker.nodeId;
+  const other = self + 1;
+  const counts = async () => {
+    const text = await scrape();
+    return {
+      shrinks: seriesValue(text, 'kafka_server_replicamanager_isrshrinks_total'),
+      expands: seriesValue(text, 'kafka_server_replicamanager_isrexpands_total'),
+    };
+  };
+  const start = await counts();
+  assert.ok(start.shrinks !== undefined && start.expands !== undefined, 'both counters are exported');
+  // The partition's leadership as the cluster would decide it: a second replica joins the ISR, then falls out.
+  const state = (isr: number[], leaderEpoch = p.leaderEpoch) => ({
+    leader: self,
+    leaderEpoch,
+    replicas: [self, other],
+    isr,
+  });
+  await replicas.becomeLeader(topic, 0, p.log, state([self, other]));
+  assert.deepEqual(await counts(), { shrinks: start.shrinks, expands: start.expands + 1 });
+  await replicas.becomeLeader(topic, 0, p.log, state([self]));
+  assert.deepEqual(await counts(), { shrinks: start.shrinks + 1, expands: start.expands + 1 });
+  // The same ISR again is no change; nor is a follower's ISR, nor taking over leadership with a new ISR.
+  await replicas.becomeLeader(topic, 0, p.log, state([self]));
+  replicas.becomeFollower(topic, 0, p.log, { ...state([other], p.leaderEpoch + 1), leader: other });
+  replicas.becomeFollower(topic, 0, p.log, { ...state([other, self], p.leaderEpoch), leader: other });
+  await replicas.becomeLeader(topic, 0, p.log, state([self, other], p.leaderEpoch + 1));
+  assert.deepEqual(await counts(), { shrinks: start.shrinks + 1, expands: start.expands + 1 });
 });
 
 test('a real Prometheus scrapes the broker and answers a PromQL query', async (t) => {

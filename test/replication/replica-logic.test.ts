@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { FetchWaiters } from '../../src/broker/fetch-waiters.js';
 import { applyFetchedPartition, type FetchTransport, ReplicaFetcherManager } from '../../src/broker/replica-fetcher.js';
-import { type IsrProposal, type Partition, ReplicaManager } from '../../src/broker/replica-manager.js';
+import { type AlterIsr, ReplicaManager } from '../../src/broker/replica-manager.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import type { FetchRequest, FetchResponse } from '../../src/protocol/messages/fetch.js';
 import { encodeBatch } from '../../src/protocol/records/batch.js';
@@ -51,7 +51,7 @@ const batch = (n = 1, tag = 'v') =>
 async function leaderOf(
   open: (name: string, minIsr?: number) => PartitionLog,
   clock: { t: number },
-  alterIsr?: (p: IsrProposal) => Promise<readonly number[] | null>,
+  alterIsr?: AlterIsr,
   minIsr = 1,
 ) {
   const replicas = new ReplicaManager({
@@ -101,11 +101,11 @@ test('ISR: a follower that stops catching up leaves after replica.lag.time.max.m
 test('ISR changes go through alterIsr and take effect only when accepted; a follower fetching steadily behind a busy leader counts as caught up', async () => {
   await withLogs(async (open) => {
     const clock = { t: 50_000 };
-    const proposals: IsrProposal[] = [];
+    const proposals: Array<{ topic: string; partition: number; leaderEpoch: number; isr: number[] }> = [];
     let accept = false;
-    const { replicas, p } = await leaderOf(open, clock, async (x) => {
-      proposals.push(x);
-      return accept ? x.isr : null;
+    const { replicas, p } = await leaderOf(open, clock, async (topic, partition, req) => {
+      proposals.push({ topic, partition, leaderEpoch: req.leaderEpoch, isr: req.isr });
+      return accept ? { errorCode: 0, isr: req.isr } : { errorCode: ErrorCode.INVALID_UPDATE_VERSION };
     });
     replicas.appendAsLeader(p, await batch(1), { recordCount: 1 }, 1, 1000);
     // F2 always fetches from where the leader's log ended at its previous fetch, while new records keep arriving.
@@ -120,7 +120,7 @@ test('ISR changes go through alterIsr and take effect only when accepted; a foll
     replicas.checkIsr();
     await new Promise((r) => setImmediate(r));
     assert.equal(proposals.length, 1);
-    assert.deepEqual(proposals[0], { topic: 't', partition: 0, leader: LEADER, leaderEpoch: 1, isr: [1, 2] });
+    assert.deepEqual(proposals[0], { topic: 't', partition: 0, leaderEpoch: 1, isr: [1, 2] });
     assert.deepEqual(p.isr, [1, 2, 3], 'refused: unchanged');
     accept = true;
     replicas.checkIsr();

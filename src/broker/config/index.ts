@@ -438,7 +438,8 @@ export function parseBrokerConfig(props: Record<string, string>): BrokerConfig {
     'offsets.topic.replication.factor',
     'transaction.state.log.replication.factor',
   ]) {
-    if (num(k) > 1)
+    // In cluster mode (etcd.endpoints) replicas live on several brokers.
+    if (num(k) > 1 && values.get('etcd.endpoints') == null)
       warnings.push(`${k}=${num(k)} cannot be met by a single Samsa node, which holds one replica of each partition`);
   }
   for (const d of BROKER_CONFIG_DEFINITIONS) {

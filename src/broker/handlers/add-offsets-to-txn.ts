@@ -5,7 +5,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { AddOffsetsToTxn } from '../../protocol/messages/add-offsets-to-txn.js';
-import { AclOperation, transactionalIdResource } from '../../security/authorizer.js';
+import { AclOperation, groupResource, transactionalIdResource } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
@@ -14,6 +14,9 @@ export function addOffsetsToTxn({ txn }: HandlerDeps<'txn'>): Handler<typeof Add
   return async (ctx, req) => {
     if (!ctx.authorize(AclOperation.WRITE, transactionalIdResource(req.transactionalId))) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
+    }
+    if (!ctx.authorize(AclOperation.READ, groupResource(req.groupId))) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     }
     const fenced = ctx.header.apiVersion >= 2 ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_PRODUCER_EPOCH;
     const errorCode = await txn.addOffsets(req.transactionalId, req.producerId, req.producerEpoch, req.groupId, fenced);

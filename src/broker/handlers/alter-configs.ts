@@ -17,7 +17,7 @@ type Result = Encodable<ResponseOf<typeof AlterConfigs>['responses'][number]>;
 export function alterConfigs({ nodeId, topics }: HandlerDeps<'nodeId' | 'topics'>): Handler<typeof AlterConfigs> {
   return (ctx, req) => {
     const precheck = alterPrecheck(req.resources);
-    const responses: Result[] = req.resources.map((r) => {
+    const responses: Array<Result | Promise<Result>> = req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       const done = (errorCode: number, errorMessage: string | null): Result => ({ ...base, errorCode, errorMessage });
       const bad = precheck(r);
@@ -36,7 +36,8 @@ export function alterConfigs({ nodeId, topics }: HandlerDeps<'nodeId' | 'topics'
             return done(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
           const configs: Record<string, string> = {};
           for (const c of r.configs) configs[c.name] = c.value!;
-          const res = topics.setConfigs(r.resourceName, configs, req.validateOnly);
+          const res = topics.alterConfigs(r.resourceName, configs, req.validateOnly);
+          if (res instanceof Promise) return res.then((x) => done(x.errorCode, x.errorMessage));
           return done(res.errorCode, res.errorMessage);
         }
         case ResourceType.BROKER: {
@@ -57,7 +58,10 @@ export function alterConfigs({ nodeId, topics }: HandlerDeps<'nodeId' | 'topics'
           return done(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${r.resourceType}`);
       }
     });
-    return { throttleTimeMs: 0, responses };
+    if (responses.some((r) => r instanceof Promise)) {
+      return Promise.all(responses).then((all) => ({ throttleTimeMs: 0, responses: all }));
+    }
+    return { throttleTimeMs: 0, responses: responses as Result[] };
   };
 }
 

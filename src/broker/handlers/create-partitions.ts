@@ -19,7 +19,7 @@ export function createPartitions({
   metadata,
   topics,
 }: HandlerDeps<'metadata' | 'topics'>): Handler<typeof CreatePartitions> {
-  const one = (ctx: RequestContext, t: TopicIn, validateOnly: boolean): Result => {
+  const one = (ctx: RequestContext, t: TopicIn, validateOnly: boolean): Result | Promise<Result> => {
     const fail = (errorCode: number, errorMessage: string): Result => ({ name: t.name, errorCode, errorMessage });
     if (!ctx.authorize(AclOperation.ALTER, topicResource(t.name)))
       return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
@@ -70,6 +70,13 @@ export function createPartitions({
     if (internal) return fail(ErrorCode.INVALID_REQUEST, internal);
     const tooMany = tooManyNewPartitions(t.count - topic.partitions);
     if (tooMany) return fail(ErrorCode.INVALID_PARTITIONS, tooMany);
+    if (topics.cluster !== undefined) {
+      // Cluster mode: the new partitions' replicas are placed by the controller's rules, in etcd.
+      const assignment = t.assignments?.map((a) => [...a.brokerIds]);
+      return topics.cluster
+        .createPartitions(t.name, t.count, assignment, validateOnly)
+        .then((r) => ({ name: t.name, errorCode: r.errorCode, errorMessage: r.errorMessage }));
+    }
     const res = topics.createPartitions(t.name, t.count, validateOnly);
     return { name: t.name, errorCode: res.errorCode, errorMessage: res.errorMessage };
   };
@@ -77,7 +84,7 @@ export function createPartitions({
   return (ctx, req) => {
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
-    const results: Result[] = [];
+    const results: Array<Result | Promise<Result>> = [];
     const answered = new Set<string>();
     for (const t of req.topics) {
       if (counts.get(t.name)! > 1) {
@@ -88,7 +95,10 @@ export function createPartitions({
       }
       results.push(one(ctx, t, req.validateOnly));
     }
-    return { throttleTimeMs: 0, results };
+    if (results.some((r) => r instanceof Promise)) {
+      return Promise.all(results).then((all) => ({ throttleTimeMs: 0, results: all }));
+    }
+    return { throttleTimeMs: 0, results: results as Result[] };
   };
 }
 

@@ -71,7 +71,69 @@ export function createTopics({
   metadata,
   topics,
 }: HandlerDeps<'config' | 'metadata' | 'topics'>): Handler<typeof CreateTopics> {
-  const createOne = (ctx: RequestContext, version: number, t: TopicIn, validateOnly: boolean): TopicOut => {
+  const describeOut = (
+    version: number,
+    name: string,
+    topicId: string | undefined,
+    numPartitions: number,
+    replicationFactor: number,
+    configs: Record<string, string>,
+  ): TopicOut => {
+    const out: TopicOut = { name, topicId, errorCode: 0, errorMessage: null };
+    if (version >= 5) {
+      out.numPartitions = numPartitions;
+      out.replicationFactor = replicationFactor;
+      out.configs = topicConfigViews(configs, config).map((c) => ({
+        name: c.name,
+        value: c.value,
+        readOnly: c.readOnly,
+        configSource: c.source,
+        isSensitive: c.isSensitive,
+      }));
+    }
+    return out;
+  };
+
+  /** Cluster mode: checked here, created by the controller's rules in etcd (replicas balanced and rack-aware). */
+  const createInCluster = async (
+    version: number,
+    t: TopicIn,
+    numPartitions: number,
+    replicationFactor: number,
+    configs: Record<string, string>,
+    validateOnly: boolean,
+  ): Promise<TopicOut> => {
+    const check = topics.validateCreate(t.name, numPartitions, replicationFactor, configs);
+    if (check.errorCode !== 0) return fail(t.name, check.errorCode, check.errorMessage ?? '');
+    const assignment =
+      t.assignments.length > 0
+        ? [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => [...a.brokerIds])
+        : undefined;
+    const res = await topics.cluster!.createTopic({
+      name: t.name,
+      partitions: numPartitions,
+      replicationFactor,
+      assignment,
+      configs,
+      validateOnly,
+    });
+    if (res.errorCode !== 0) return fail(t.name, res.errorCode, res.errorMessage ?? '');
+    return describeOut(
+      version,
+      t.name,
+      res.topicId,
+      res.partitions ?? numPartitions,
+      res.replicationFactor ?? replicationFactor,
+      configs,
+    );
+  };
+
+  const createOne = (
+    ctx: RequestContext,
+    version: number,
+    t: TopicIn,
+    validateOnly: boolean,
+  ): TopicOut | Promise<TopicOut> => {
     // CREATE on the cluster covers every topic; otherwise the topic itself needs it.
     const mayCreate = (resource: Resource) => ctx.authorize(AclOperation.CREATE, resource);
     if (!mayCreate(CLUSTER) && !mayCreate(topicResource(t.name))) {
@@ -117,6 +179,9 @@ export function createTopics({
 
     const tooMany = tooManyNewPartitions(numPartitions);
     if (tooMany) return fail(t.name, ErrorCode.INVALID_PARTITIONS, tooMany);
+    if (topics.cluster !== undefined) {
+      return createInCluster(version, t, numPartitions, replicationFactor, configs, validateOnly);
+    }
     const res = topics.create(t.name, numPartitions, replicationFactor, configs, validateOnly);
     if (res.errorCode !== 0) return fail(t.name, res.errorCode, res.errorMessage ?? '');
     const created = validateOnly ? undefined : topics.get(t.name);
@@ -139,7 +204,7 @@ export function createTopics({
     const version = ctx.header.apiVersion;
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
-    const results: TopicOut[] = [];
+    const results: Array<TopicOut | Promise<TopicOut>> = [];
     const answered = new Set<string>();
     for (const t of req.topics) {
       if (counts.get(t.name)! > 1) {
@@ -150,7 +215,10 @@ export function createTopics({
       }
       results.push(createOne(ctx, version, t, req.validateOnly));
     }
-    return { throttleTimeMs: 0, topics: results };
+    if (results.some((r) => r instanceof Promise)) {
+      return Promise.all(results).then((all) => ({ throttleTimeMs: 0, topics: all }));
+    }
+    return { throttleTimeMs: 0, topics: results as TopicOut[] };
   };
 }
 

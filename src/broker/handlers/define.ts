@@ -17,6 +17,7 @@ import type { SchemaValidator } from '../schema-validation.js';
 import type { TopicManager } from '../topics.js';
 import type { TransactionCoordinator } from '../txn/coordinator.js';
 import type { ClientQuotas } from '../quotas/client-quotas.js';
+import type { ClusterLink } from '../cluster-link.js';
 
 /** Everything a handler may be given. */
 export interface BrokerServices {
@@ -42,6 +43,8 @@ export interface BrokerServices {
   readonly schemas: SchemaValidator;
   /** Client quotas: stored values (Describe/AlterClientQuotas) and their enforcement. */
   readonly quotas: ClientQuotas;
+  /** Cluster mode's membership and admin operations; undefined on a single node. */
+  readonly cluster: ClusterLink | undefined;
 }
 
 /** The services a handler names. */

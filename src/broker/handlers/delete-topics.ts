@@ -121,7 +121,8 @@ export function deleteTopics({
         responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: internal });
         continue;
       }
-      const res = topics.delete(name);
+      // Cluster mode: deleted in etcd (the controller's rules); every broker drops its copy as the change arrives.
+      const res = topics.cluster !== undefined ? await topics.cluster.deleteTopic(name) : topics.delete(name);
       // Committed offsets of a deleted topic go with it, so a re-created topic starts with none.
       if (res.errorCode === 0) cleanups.push(groups.deleteTopic(name));
       responses.push({ ...base, errorCode: res.errorCode, errorMessage: res.errorMessage });

@@ -68,7 +68,7 @@ export function incrementalAlterConfigs({
 }: HandlerDeps<'nodeId' | 'topics'>): Handler<typeof IncrementalAlterConfigs> {
   return (ctx, req) => {
     const precheck = alterPrecheck(req.resources);
-    const responses: Result[] = req.resources.map((r) => {
+    const responses: Array<Result | Promise<Result>> = req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       const done = (errorCode: number, errorMessage: string | null): Result => ({ ...base, errorCode, errorMessage });
       const bad = precheck(r);
@@ -92,7 +92,8 @@ export function incrementalAlterConfigs({
           if (!t) return done(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
           const applied = applyConfigOps(t.configs, r.configs);
           if ('errorCode' in applied) return done(applied.errorCode, applied.errorMessage);
-          const res = topics.setConfigs(r.resourceName, applied.configs, req.validateOnly);
+          const res = topics.alterConfigs(r.resourceName, applied.configs, req.validateOnly);
+          if (res instanceof Promise) return res.then((x) => done(x.errorCode, x.errorMessage));
           return done(res.errorCode, res.errorMessage);
         }
         case ResourceType.BROKER:
@@ -109,7 +110,10 @@ export function incrementalAlterConfigs({
           return done(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${r.resourceType}`);
       }
     });
-    return { throttleTimeMs: 0, responses };
+    if (responses.some((r) => r instanceof Promise)) {
+      return Promise.all(responses).then((all) => ({ throttleTimeMs: 0, responses: all }));
+    }
+    return { throttleTimeMs: 0, responses: responses as Result[] };
   };
 }
 

@@ -43,6 +43,14 @@ import { describeTransactionsHandler } from './describe-transactions.js';
 import { listTransactionsHandler } from './list-transactions.js';
 import { describeClientQuotasHandler } from './describe-client-quotas.js';
 import { alterClientQuotasHandler } from './alter-client-quotas.js';
+import { describeAclsHandler } from './describe-acls.js';
+import { createAclsHandler } from './create-acls.js';
+import { deleteAclsHandler } from './delete-acls.js';
+import {
+  alterPartitionReassignmentsHandler,
+  electLeadersHandler,
+  listPartitionReassignmentsHandler,
+} from './cluster-admin.js';
 
 export const HANDLERS: readonly HandlerDefinition[] = [
   apiVersionsHandler,
@@ -87,6 +95,14 @@ export const HANDLERS: readonly HandlerDefinition[] = [
   // Client quotas.
   describeClientQuotasHandler,
   alterClientQuotasHandler,
+  // ACLs.
+  describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
+  // Cluster mode's leader elections and reassignments.
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
 ];
 
 /** Registers every handler with the services it asks for. */

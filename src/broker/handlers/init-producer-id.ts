@@ -5,7 +5,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { InitProducerId } from '../../protocol/messages/init-producer-id.js';
-import { AclOperation, CLUSTER, transactionalIdResource } from '../../security/authorizer.js';
+import { AclOperation, CLUSTER, ResourceType, transactionalIdResource } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
@@ -15,12 +15,14 @@ export function initProducerId({ txn }: HandlerDeps<'txn'>): Handler<typeof Init
     const v = ctx.header.apiVersion;
     // PRODUCER_FENCED exists from v4 (KIP-588); older clients know it as INVALID_PRODUCER_EPOCH.
     const fenced = v >= 4 ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_PRODUCER_EPOCH;
-    // A transactional producer needs WRITE on its transactional id, an idempotent one IDEMPOTENT_WRITE.
+    // A transactional producer needs WRITE on its transactional id; an idempotent one IDEMPOTENT_WRITE on the
+    // cluster or, as Kafka decides since 3.0 (KIP-679), WRITE on some topic.
     const tid = req.transactionalId ?? null;
     const allowed =
       tid !== null
         ? ctx.authorize(AclOperation.WRITE, transactionalIdResource(tid))
-        : ctx.authorize(AclOperation.IDEMPOTENT_WRITE, CLUSTER);
+        : ctx.authorize(AclOperation.IDEMPOTENT_WRITE, CLUSTER) ||
+          ctx.authorizeAny(AclOperation.WRITE, ResourceType.TOPIC);
     if (!allowed) {
       const errorCode =
         tid !== null ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;

@@ -12,7 +12,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { Metadata } from '../../protocol/messages/metadata.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { ZERO_UUID } from '../../protocol/schema.js';
-import { AclOperation, topicResource } from '../../security/authorizer.js';
+import { AclOperation, CLUSTER, topicResource } from '../../security/authorizer.js';
 import type { Handler, RequestContext } from '../dispatch.js';
 import type { PartitionInfo } from '../metadata-view.js';
 import { invalidTopicName } from '../topics.js';
@@ -107,6 +107,14 @@ export function metadata({
         }
         // Internal topics are created by their coordinators with their own partition counts, never by a client.
         if (allowAuto && config.autoCreateTopicsEnable && !topics.isInternal(name)) {
+          // Creating it takes CREATE on the cluster or on the topic, as CreateTopics does.
+          if (
+            !ctx.authorize(AclOperation.CREATE, CLUSTER) &&
+            !ctx.authorize(AclOperation.CREATE, topicResource(name))
+          ) {
+            out.push({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, partitions: [] });
+            continue;
+          }
           const res = topics.autoCreate(name);
           if (res.errorCode === 0) {
             out.push(describe(name, ctx.listenerName));

@@ -4,7 +4,7 @@
  * instance ids; v8+ flexible; v9 commits of KIP-848 members by member epoch.
  */
 import { OffsetCommit } from '../../protocol/messages/offset-commit.js';
-import { AclOperation, groupResource } from '../../security/authorizer.js';
+import { AclOperation, groupResource, topicResource } from '../../security/authorizer.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
@@ -22,13 +22,17 @@ export function offsetCommit({ groups }: HandlerDeps<'groups'>): Handler<typeof 
         topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map(denied) })),
       };
     }
+    // Offsets of a topic the requester may not read are refused with TOPIC_AUTHORIZATION_FAILED, as in Kafka.
+    const mayRead = (name: string) => ctx.authorize(AclOperation.READ, topicResource(name));
+    const refused = req.topics.filter((t) => !mayRead(t.name));
+    const allowed = refused.length === 0 ? req.topics : req.topics.filter((t) => !refused.includes(t));
     const topics = await groups.commitOffsets(
       {
         groupId: req.groupId,
         generationIdOrMemberEpoch: v >= 1 ? req.generationIdOrMemberEpoch : -1,
         memberId: v >= 1 ? req.memberId : '',
         groupInstanceId: v >= 7 ? req.groupInstanceId : null,
-        topics: req.topics.map((t) => ({
+        topics: allowed.map((t) => ({
           name: t.name,
           partitions: t.partitions.map((p) => ({
             partitionIndex: p.partitionIndex,
@@ -41,6 +45,15 @@ export function offsetCommit({ groups }: HandlerDeps<'groups'>): Handler<typeof 
       },
       v,
     );
+    for (const t of refused) {
+      topics.push({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        })),
+      });
+    }
     return { throttleTimeMs: 0, topics };
   };
 }

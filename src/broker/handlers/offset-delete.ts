@@ -3,7 +3,7 @@
  * (GROUP_SUBSCRIBED_TO_TOPIC while a member still subscribes to the topic).
  */
 import { OffsetDelete } from '../../protocol/messages/offset-delete.js';
-import { AclOperation, groupResource } from '../../security/authorizer.js';
+import { AclOperation, groupResource, topicResource } from '../../security/authorizer.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
@@ -14,11 +14,22 @@ export function offsetDelete({ groups }: HandlerDeps<'groups'>): Handler<typeof 
     if (!ctx.authorize(AclOperation.DELETE, groupResource(req.groupId))) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
     }
+    // Offsets of a topic the requester may not read stay, refused with TOPIC_AUTHORIZATION_FAILED.
+    const refused = req.topics.filter((t) => !ctx.authorize(AclOperation.READ, topicResource(t.name)));
     const r = await groups.deleteOffsets(
       req.groupId,
-      req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
+      req.topics
+        .filter((t) => !refused.includes(t))
+        .map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
     );
-    return { throttleTimeMs: 0, errorCode: r.errorCode, topics: r.topics };
+    const denied = refused.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({
+        partitionIndex: p.partitionIndex,
+        errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+      })),
+    }));
+    return { throttleTimeMs: 0, errorCode: r.errorCode, topics: [...r.topics, ...denied] };
   };
 }
 

@@ -21,7 +21,7 @@ import { StorageError } from '../../storage/partition-log.js';
 import type { Handler, RequestContext } from '../dispatch.js';
 import { SchemaValidator } from '../schema-validation.js';
 import { Partition } from '../replica-manager.js';
-import { AclOperation, topicResource } from '../../security/authorizer.js';
+import { AclOperation, topicResource, transactionalIdResource } from '../../security/authorizer.js';
 import { escapeForLog } from '../logger.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 
@@ -279,6 +279,17 @@ export function produce({
       durable: [],
     };
     const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
+    if (
+      req.transactionalId !== null &&
+      !ctx.authorize(AclOperation.WRITE, transactionalIdResource(req.transactionalId))
+    ) {
+      // A transactional producer needs WRITE on its transactional id: every partition is refused, as in Kafka.
+      const refused = (p: { index: number }) => failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      return respond(
+        req,
+        body.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map(refused) })),
+      );
+    }
     const responses: Responses = body.topicData.map((t) => ({ name: t.name, partitionResponses: [] }));
     const one = (ti: number, pi: number): PartitionOut | Promise<PartitionOut> => {
       const p = body.topicData[ti]!.partitionData[pi]!;

@@ -4,8 +4,9 @@
  * flexible; v4 (KIP-890) changes nothing on the wire.
  */
 import { TxnOffsetCommit } from '../../protocol/messages/txn-offset-commit.js';
-import { AclOperation, transactionalIdResource } from '../../security/authorizer.js';
+import { AclOperation, groupResource, topicResource, transactionalIdResource } from '../../security/authorizer.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import type { Resource } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
@@ -13,14 +14,26 @@ import type { Handler } from '../dispatch.js';
 export function txnOffsetCommit({ txn }: HandlerDeps<'txn'>): Handler<typeof TxnOffsetCommit> {
   return async (ctx, req) => {
     const v = ctx.header.apiVersion;
-    if (!ctx.authorize(AclOperation.WRITE, transactionalIdResource(req.transactionalId))) {
-      const denied = (p: { partitionIndex: number }) => ({
-        partitionIndex: p.partitionIndex,
-        errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-      });
+    // WRITE on the transactional id, READ on the group, READ on each topic, as in Kafka.
+    const may = (op: AclOperation, r: Resource) => ctx.authorize(op, r);
+    const whole = !may(AclOperation.WRITE, transactionalIdResource(req.transactionalId))
+      ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+      : !may(AclOperation.READ, groupResource(req.groupId))
+        ? ErrorCode.GROUP_AUTHORIZATION_FAILED
+        : 0;
+    const refuse = (t: (typeof req.topics)[number], errorCode: number) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+    });
+    if (whole !== 0) return { throttleTimeMs: 0, topics: req.topics.map((t) => refuse(t, whole)) };
+    const refused = req.topics.filter((t) => !may(AclOperation.READ, topicResource(t.name)));
+    if (refused.length > 0) {
+      // Kafka answers the whole request then: the refused topics with the error, the others as not attempted.
       return {
         throttleTimeMs: 0,
-        topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map(denied) })),
+        topics: req.topics.map((t) =>
+          refuse(t, refused.includes(t) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED),
+        ),
       };
     }
     const topics = await txn.txnOffsetCommit({

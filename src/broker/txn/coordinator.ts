@@ -240,7 +240,11 @@ export class TransactionCoordinator implements PartitionCoordinator {
     const fail = (errorCode: number): InitResult => ({ errorCode, producerId: -1, producerEpoch: -1 });
     if (transactionalId === null) {
       // Idempotent producers (also KIP-360 epoch bumps without a transactional id) get a fresh id.
-      return { errorCode: 0, producerId: this.producerIds.allocate(), producerEpoch: 0 };
+      try {
+        return { errorCode: 0, producerId: await this.producerIds.allocateAsync(), producerEpoch: 0 };
+      } catch (err) {
+        return fail(errorCodeOf(err));
+      }
     }
     if (transactionalId === '') return fail(ErrorCode.INVALID_REQUEST);
     if (timeoutMs <= 0 || timeoutMs > this.deps.config.transactionMaxTimeoutMs)

@@ -21,6 +21,7 @@ export {
   topicRecordNameStrategy,
   subjectNameStrategies,
   messageIndexes,
+  protoRoot,
 } from './serdes.js';
 export type {
   SubjectNameStrategy,

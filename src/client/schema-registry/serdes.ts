@@ -277,7 +277,7 @@ function rootFromDescriptor(base64: string, into: protobuf.Root): { root: protob
 }
 
 /** Parses a schema (text or descriptor) with its references; returns the root and its own top-level messages. */
-function protoRoot(text: string, refs: Array<{ schema: string }>): { root: protobuf.Root; topLevel: string[] } {
+export function protoRoot(text: string, refs: Array<{ schema: string }>): { root: protobuf.Root; topLevel: string[] } {
   const root = new protobuf.Root();
   for (const r of refs) {
     if (isDescriptor(r.schema)) rootFromDescriptor(r.schema, root);

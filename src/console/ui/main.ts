@@ -3,9 +3,11 @@
  * the back button work), and the cluster id shown in the bar. Pages live in pages.ts; pages of other services join
  * through extensions.ts.
  */
-import { api, setCluster } from './api.js';
+import { api, servicePath, setCluster } from './api.js';
 import { h } from './dom.js';
 import { extensionPages, type ExtensionPage } from './extensions.js';
+import './schemas.js';
+import './sql.js';
 import {
   groupPage,
   groupsPage,
@@ -85,9 +87,7 @@ function addExtension(page: ExtensionPage, url: string): void {
   routes.push({
     pattern: split(page.path),
     menu: page.title,
-    page: async (main, params, query) => {
-      await page.render(main, { url, params, query });
-    },
+    page: (main, params, query) => Promise.resolve(page.render(main, { url, params, query })),
   });
 }
 
@@ -97,7 +97,7 @@ async function start(): Promise<void> {
   setCluster(info.cluster_id);
   document.getElementById('cluster')!.textContent = `cluster ${info.cluster_id}`;
   for (const f of info.features as Array<{ id: string; url: string }>) {
-    for (const p of extensionPages) if (p.feature === f.id) addExtension(p, f.url);
+    for (const p of extensionPages) if (p.feature === f.id && f.url !== '') addExtension(p, servicePath(f.id));
   }
   const nav = document.getElementById('nav')!;
   for (const r of routes) {

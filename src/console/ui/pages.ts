@@ -2,7 +2,7 @@
  * The console's pages: overview, topics, topic detail (messages, partitions, configs, produce), consumer groups
  * and group detail. Each renders into `main` and returns a cleanup for its timers and streams.
  */
-import { api, ApiError, v3 } from './api.js';
+import { api, ApiError, streamLines, v3 } from './api.js';
 import { sparkline, TimeChart } from './charts.js';
 import { card, fmt, h, table, toast } from './dom.js';
 
@@ -10,11 +10,11 @@ export type Cleanup = () => void;
 /** A page renders into `main`; it may resolve to a Cleanup for its timers and streams. */
 export type Page = (main: HTMLElement, params: Record<string, string>, query: URLSearchParams) => Promise<unknown>;
 
-const link = (href: string, text: string) => h('a', { href, 'data-link': true }, text);
+export const link = (href: string, text: string) => h('a', { href, 'data-link': true }, text);
 const topicHref = (t: string, tab?: string) => `/topics/${encodeURIComponent(t)}${tab ? `?tab=${tab}` : ''}`;
 const groupHref = (g: string) => `/groups/${encodeURIComponent(g)}`;
 
-function fail(e: unknown): void {
+export function fail(e: unknown): void {
   toast(e instanceof ApiError ? `${e.code}: ${e.message}` : String(e), true);
 }
 
@@ -399,13 +399,18 @@ async function configsTab(body: HTMLElement, topic: string): Promise<void> {
   body.append(table(['Config', 'Value', 'Source', ''], rows));
 }
 
-async function produceTab(body: HTMLElement, topic: string, count: number): Promise<void> {
-  const partition = h(
+/** A choice of one of `count` partitions, or none (`none` names what that means). */
+function partitionSelect(count: number, none: string): HTMLSelectElement {
+  return h(
     'select',
     { name: 'partition' },
-    h('option', { value: '' }, 'by key'),
+    h('option', { value: '' }, none),
     Array.from({ length: count }, (_, i) => h('option', { value: i }, String(i))),
   ) as HTMLSelectElement;
+}
+
+async function produceTab(body: HTMLElement, topic: string, count: number): Promise<void> {
+  const partition = partitionSelect(count, 'by key');
   const key = h('input', { name: 'key', placeholder: 'key (optional)' }) as HTMLInputElement;
   const value = h('textarea', { name: 'value', placeholder: '{"hello": "world"}' }) as HTMLTextAreaElement;
   const headers = h('textarea', {
@@ -460,12 +465,7 @@ async function produceTab(body: HTMLElement, topic: string, count: number): Prom
 }
 
 async function messagesTab(body: HTMLElement, topic: string, count: number, query: URLSearchParams): Promise<Cleanup> {
-  const partition = h(
-    'select',
-    { name: 'partition' },
-    h('option', { value: '' }, 'all'),
-    Array.from({ length: count }, (_, i) => h('option', { value: i }, String(i))),
-  ) as HTMLSelectElement;
+  const partition = partitionSelect(count, 'all');
   partition.value = query.get('partition') ?? '';
   const from = h(
     'select',
@@ -494,7 +494,7 @@ async function messagesTab(body: HTMLElement, topic: string, count: number, quer
   const live = h('button.secondary', { type: 'button', id: 'live' }, 'Live tail') as HTMLButtonElement;
   const status = h('p.muted');
   const results = h('div', { id: 'messages' });
-  let stream: EventSource | undefined;
+  let stream: AbortController | undefined;
 
   const load = async () => {
     const q = new URLSearchParams({ from: from.value, limit: limit.value });
@@ -521,7 +521,7 @@ async function messagesTab(body: HTMLElement, topic: string, count: number, quer
 
   live.addEventListener('click', () => {
     if (stream) {
-      stream.close();
+      stream.abort();
       stream = undefined;
       live.textContent = 'Live tail';
       status.textContent = 'Live tail stopped';
@@ -531,16 +531,32 @@ async function messagesTab(body: HTMLElement, topic: string, count: number, quer
     if (filter.value) q.set('filter', filter.value);
     const recs: Rec[] = [];
     results.replaceChildren(table(RECORD_HEADERS, [], 'Waiting for new records…'));
-    stream = new EventSource(`/console/api/topics/${encodeURIComponent(topic)}/tail?${q}`);
+    const ctl = new AbortController();
+    stream = ctl;
     live.textContent = 'Stop tail';
     status.textContent = 'Showing new records as they arrive';
-    stream.addEventListener('record', (ev) => {
-      const rec = JSON.parse((ev as MessageEvent).data) as Rec;
+    // Server-Sent Events read through fetch, so the tail carries the console's credentials like every other call.
+    const onLine = (line: string) => {
+      if (!line.startsWith('data:')) return;
+      const rec = JSON.parse(line.slice(5)) as Rec;
       if (partition.value !== '' && rec.partition !== Number(partition.value)) return;
       recs.unshift(rec);
       if (recs.length > 200) recs.pop();
       results.replaceChildren(table(RECORD_HEADERS, recordRows(recs)));
-    });
+    };
+    streamLines(
+      `/console/api/topics/${encodeURIComponent(topic)}/tail?${q}`,
+      undefined,
+      'text/event-stream',
+      onLine,
+      ctl.signal,
+    )
+      .catch(fail)
+      .finally(() => {
+        if (stream !== ctl) return;
+        stream = undefined;
+        live.textContent = 'Live tail';
+      });
   });
 
   body.append(
@@ -564,7 +580,7 @@ async function messagesTab(body: HTMLElement, topic: string, count: number, quer
     results,
   );
   await load();
-  return () => stream?.close();
+  return () => stream?.abort();
 }
 
 // ---------------------------------------------------------------------------------------------- consumer groups

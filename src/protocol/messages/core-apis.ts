@@ -3,10 +3,13 @@ import type { Api } from '../schema.js';
 import { AlterClientQuotas } from './alter-client-quotas.js';
 import { AlterConfigs } from './alter-configs.js';
 import { ApiVersions } from './api-versions.js';
+import { CreateAcls } from './create-acls.js';
 import { CreatePartitions } from './create-partitions.js';
 import { CreateTopics } from './create-topics.js';
+import { DeleteAcls } from './delete-acls.js';
 import { DeleteRecords } from './delete-records.js';
 import { DeleteTopics } from './delete-topics.js';
+import { DescribeAcls } from './describe-acls.js';
 import { DescribeClientQuotas } from './describe-client-quotas.js';
 import { DescribeCluster } from './describe-cluster.js';
 import { DescribeConfigs } from './describe-configs.js';
@@ -40,4 +43,7 @@ export const CORE_APIS: readonly Api[] = [
   DescribeCluster,
   DescribeClientQuotas,
   AlterClientQuotas,
+  DescribeAcls,
+  CreateAcls,
+  DeleteAcls,
 ];

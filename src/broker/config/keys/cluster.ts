@@ -1,12 +1,11 @@
 /**
  * Broker config keys: cluster membership and replication (etcd, controller, replica fetchers). Kafka's names and
- * defaults; etcd.* are Samsa's own (etcd takes the role ZooKeeper had). src/cluster implements the etcd side
- * (docs/cluster.md); the broker does not start it yet, so these are validated but have no effect for now and say
- * so when set.
+ * defaults; etcd.* are Samsa's own (etcd takes the role ZooKeeper had). src/cluster implements them
+ * (docs/cluster.md); the replica fetcher keys are validated but have no effect until replication is built.
  */
-import { ignoredDef, type ConfigDefinition, type ConfigValue } from '../types.js';
+import { def, ignoredDef, type ConfigDefinition, type ConfigValue } from '../types.js';
 
-const NOT_YET = 'Cluster mode is not wired into the broker yet; validated only.';
+const NOT_YET = 'Replication between brokers is not built yet; validated only.';
 
 /** Each element an http(s) URL with a port, as etcd clients take them. */
 function checkEndpoints(v: ConfigValue): string | undefined {
@@ -26,77 +25,77 @@ function checkEndpoints(v: ConfigValue): string | undefined {
 }
 
 export const CLUSTER_KEYS: readonly ConfigDefinition[] = [
-  ignoredDef({
+  def({
     name: 'etcd.endpoints',
     type: 'list',
     default: null,
     check: checkEndpoints,
     samsaOnly: true,
-    doc: `Comma-separated etcd client URLs; set, the broker joins the cluster named by cluster.id. Unset: single node. ${NOT_YET}`,
+    doc: `Comma-separated etcd client URLs; set, the broker joins the cluster named by cluster.id. Unset: single node.`,
   }),
-  ignoredDef({
+  def({
     name: 'etcd.prefix',
     type: 'string',
     default: '/samsa',
     check: (v) => (typeof v === 'string' && v.startsWith('/') ? undefined : 'a key prefix starting with /'),
     samsaOnly: true,
-    doc: `Root of Samsa's keys in etcd; a cluster's keys live under <prefix>/<cluster.id>/. ${NOT_YET}`,
+    doc: `Root of Samsa's keys in etcd; a cluster's keys live under <prefix>/<cluster.id>/.`,
   }),
-  ignoredDef({
+  def({
     name: 'etcd.request.timeout.ms',
     type: 'int',
     default: '3000',
     min: 100,
     samsaOnly: true,
-    doc: `Deadline of each etcd request, so an unresponsive etcd cannot stall the broker. ${NOT_YET}`,
+    doc: `Deadline of each etcd request, so an unresponsive etcd cannot stall the broker.`,
   }),
-  ignoredDef({
+  def({
     name: 'broker.session.timeout.ms',
     type: 'int',
     default: '9000',
     min: 1000,
-    doc: `A broker whose keep-alives stop for this long loses its registration (the etcd lease TTL, whole seconds). ${NOT_YET}`,
+    doc: `A broker whose keep-alives stop for this long loses its registration (the etcd lease TTL, whole seconds).`,
   }),
-  ignoredDef({
+  def({
     name: 'broker.heartbeat.interval.ms',
     type: 'int',
     default: '2000',
     min: 10,
-    doc: `How often a broker keeps its registration alive (at most a third of the session is used). ${NOT_YET}`,
+    doc: `How often a broker keeps its registration alive (at most a third of the session is used).`,
   }),
-  ignoredDef({
+  def({
     name: 'initial.broker.registration.timeout.ms',
     type: 'int',
     default: '60000',
     min: 1,
-    doc: `How long a starting broker waits to register (e.g. for its previous run's session to expire). ${NOT_YET}`,
+    doc: `How long a starting broker waits to register (e.g. for its previous run's session to expire).`,
   }),
-  ignoredDef({
+  def({
     name: 'unclean.leader.election.enable',
     type: 'boolean',
     default: 'false',
-    doc: `Let a replica outside the ISR lead when no ISR replica is alive, losing records it lacks. ${NOT_YET}`,
+    doc: `Let a replica outside the ISR lead when no ISR replica is alive, losing records it lacks.`,
   }),
-  ignoredDef({
+  def({
     name: 'auto.leader.rebalance.enable',
     type: 'boolean',
     default: 'true',
-    doc: `The controller moves leadership back to preferred replicas when a broker leads too few of its own. ${NOT_YET}`,
+    doc: `The controller moves leadership back to preferred replicas when a broker leads too few of its own.`,
   }),
-  ignoredDef({
+  def({
     name: 'leader.imbalance.check.interval.seconds',
     type: 'long',
     default: '300',
     min: 1,
-    doc: `How often the controller checks for leader imbalance. ${NOT_YET}`,
+    doc: `How often the controller checks for leader imbalance.`,
   }),
-  ignoredDef({
+  def({
     name: 'leader.imbalance.per.broker.percentage',
     type: 'int',
     default: '10',
     min: 0,
     max: 100,
-    doc: `Share of a broker's preferred partitions led elsewhere above which a rebalance is triggered. ${NOT_YET}`,
+    doc: `Share of a broker's preferred partitions led elsewhere above which a rebalance is triggered.`,
   }),
   ignoredDef({
     name: 'replica.lag.time.max.ms',
@@ -153,11 +152,11 @@ export const CLUSTER_KEYS: readonly ConfigDefinition[] = [
     min: 1,
     doc: `Fetcher connections per source broker. ${NOT_YET}`,
   }),
-  ignoredDef({
+  def({
     name: 'controlled.shutdown.enable',
     type: 'boolean',
     default: 'true',
-    doc: `On SIGTERM, move leadership away before stopping. ${NOT_YET}`,
+    doc: `On SIGTERM, move leadership away before stopping.`,
   }),
   ignoredDef({
     name: 'controlled.shutdown.max.retries',

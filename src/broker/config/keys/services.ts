@@ -77,6 +77,14 @@ export const SERVICE_KEYS: readonly ConfigDefinition[] = [
     samsaOnly: true,
     doc: 'Names the SQL command topic (_confluent-ksql-<id>_command_topic) and the consumer groups of persistent queries.',
   }),
+  def({
+    name: 'ksql.schema.registry.url',
+    type: 'string',
+    default: null,
+    doc:
+      "The schema registry of streaming SQL's AVRO, PROTOBUF and JSON_SR formats (ksqlDB's key); unset, the registry " +
+      'served by this process is used when it runs.',
+  }),
   // --- metrics
   def({
     name: 'metrics.enabled',

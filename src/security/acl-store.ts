@@ -1,0 +1,101 @@
+/**
+ * Where ACLs are kept. The authorizer talks to an `AclStore` (load everything at start, save the whole set after a
+ * change), so a cluster can keep them elsewhere later; a single node keeps them in `acls.json` in its data
+ * directory, replaced atomically (temp file, fsync, rename, fsync of the directory), so after a crash either the
+ * old or the new set is read. The file names codes by Kafka's names (`TOPIC`, `PREFIXED`, `READ`, `ALLOW`).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../storage/checkpoint.js';
+import {
+  type AclBinding,
+  AclPermissionType,
+  codeByName,
+  invalidBinding,
+  OPERATION_NAMES,
+  PATTERN_TYPE_NAMES,
+  PatternType,
+  PERMISSION_NAMES,
+  RESOURCE_TYPE_NAMES,
+} from './acl.js';
+import { AclOperation, ResourceType } from './authorizer.js';
+
+export const ACLS_FILE = 'acls.json';
+
+export interface AclStore {
+  /** Every stored binding. */
+  load(): Promise<AclBinding[]>;
+  /** Replaces the stored set; resolves once it is durable. */
+  save(bindings: readonly AclBinding[]): Promise<void>;
+}
+
+interface StoredAcl {
+  resourceType: string;
+  resourceName: string;
+  patternType: string;
+  principal: string;
+  host: string;
+  operation: string;
+  permission: string;
+}
+
+interface FileFormat {
+  version: 1;
+  acls: StoredAcl[];
+}
+
+export class FileAclStore implements AclStore {
+  readonly file: string;
+
+  constructor(dataDir: string) {
+    this.file = path.join(dataDir, ACLS_FILE);
+  }
+
+  async load(): Promise<AclBinding[]> {
+    fs.rmSync(`${this.file}.tmp`, { force: true });
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    let data: FileFormat;
+    try {
+      data = JSON.parse(text) as FileFormat;
+    } catch (e) {
+      throw new Error(`${this.file}: not valid JSON (${(e as Error).message})`);
+    }
+    if (data.version !== 1 || !Array.isArray(data.acls)) throw new Error(`${this.file}: unsupported format`);
+    return data.acls.map((s, i) => {
+      const b: AclBinding = {
+        resourceType: codeByName(ResourceType, String(s.resourceType)) ?? ResourceType.UNKNOWN,
+        resourceName: String(s.resourceName),
+        patternType: codeByName(PatternType, String(s.patternType)) ?? PatternType.UNKNOWN,
+        principal: String(s.principal),
+        host: String(s.host),
+        operation: codeByName(AclOperation, String(s.operation)) ?? AclOperation.UNKNOWN,
+        permission: codeByName(AclPermissionType, String(s.permission)) ?? AclPermissionType.UNKNOWN,
+      };
+      const invalid = invalidBinding(b);
+      if (invalid !== undefined) throw new Error(`${this.file}: ACL ${i + 1} is not valid: ${invalid}`);
+      return b;
+    });
+  }
+
+  async save(bindings: readonly AclBinding[]): Promise<void> {
+    const data: FileFormat = {
+      version: 1,
+      acls: bindings.map((b) => ({
+        resourceType: RESOURCE_TYPE_NAMES.get(b.resourceType)!,
+        resourceName: b.resourceName,
+        patternType: PATTERN_TYPE_NAMES.get(b.patternType)!,
+        principal: b.principal,
+        host: b.host,
+        operation: OPERATION_NAMES.get(b.operation)!,
+        permission: PERMISSION_NAMES.get(b.permission)!,
+      })),
+    };
+    writeFileAtomic(this.file, JSON.stringify(data, null, 1));
+  }
+}
