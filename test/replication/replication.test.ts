@@ -93,6 +93,27 @@ describe('replication across three brokers', () => {
     });
   });
 
+  test('kafka-python produces with acks=all to three partitions led by three brokers; each acknowledged offset is committed on every replica', async (t) => {
+    if (!requireClient(t, 'kafka-python')) return;
+    await withCluster(async (c) => {
+      const topic = uniqueTopic('kp-repl');
+      await c.createTopic(topic, 3);
+      const { summary } = await runPython('kp_produce_acks_all.py', [c.bootstrap(), topic, '3', '15'], {
+        timeoutMs: 60_000,
+      });
+      for (let p = 0; p < 3; p++) {
+        assert.deepEqual(
+          summary.sent[String(p)],
+          Array.from({ length: 15 }, (_, i) => i),
+        );
+        const leader = c.broker(c.state(topic, p).leader).replicas.get(topic, p)!;
+        assert.equal(leader.highWatermark, 15);
+        await c.waitInSync(topic, p);
+        assertLogsIdentical(c, topic, p);
+      }
+    });
+  });
+
   test('a stopped follower leaves the ISR after replica.lag.time.max.ms (acks=all resumes with 2 of 3), catches up and rejoins when it returns', async (t) => {
     if (!requireClient(t, 'kafkajs')) return;
     await withCluster(async (c) => {
