@@ -21,7 +21,7 @@ import { principalString, type Authorizer } from '../../src/security/authorizer.
 import { openssl, signCertificate } from '../../src/security/certs.js';
 import { mapDistinguishedName, parseMappingRules } from '../../src/security/ssl-principal.js';
 import { interBrokerTlsOptions } from '../../src/security/tls.js';
-import { listenerValue } from '../../src/broker/config/index.js';
+import { listenerValue, parseBrokerConfig } from '../../src/broker/config/index.js';
 import { silentLogger } from '../../src/storage/logger.js';
 import { startTestBroker, withBroker } from '../helpers/broker.js';
 import { kcat, requireClient, run } from '../helpers/clients.js';
@@ -261,6 +261,40 @@ describe('ssl.client.auth=requested and SASL_SSL', () => {
         await closed;
         assert.match(b.logTail(20), /Metadata request before SASL authentication on listener SASL_SSL/);
       },
+    );
+  });
+});
+
+describe('protocols and cipher suites', () => {
+  test('ssl.enabled.protocols and ssl.cipher.suites decide what a client can negotiate; a bad suite stops the start', async (t) => {
+    const certs = await makeCerts(t);
+    const config = sslBrokerConfig(certs, {
+      'ssl.client.auth': 'none',
+      'ssl.enabled.protocols': 'TLSv1.2',
+      'ssl.cipher.suites': 'ECDHE-ECDSA-AES256-GCM-SHA384',
+    });
+    await withBroker({ config }, async (b) => {
+      const handshake = (opts: { minVersion?: 'TLSv1.3' }) =>
+        new Promise<{ protocol: string | null; cipher: string }>((resolve, reject) => {
+          const s = tlsConnect({ host: '127.0.0.1', port: b.port, servername: 'localhost', ca: [caPem], ...opts });
+          s.once('secureConnect', () => {
+            const r = { protocol: s.getProtocol(), cipher: s.getCipher().name };
+            s.destroy();
+            resolve(r);
+          });
+          s.once('error', reject);
+        });
+      const caPem = await readFile(certs.ca);
+      assert.deepEqual(await handshake({}), { protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES256-GCM-SHA384' });
+      await assert.rejects(handshake({ minVersion: 'TLSv1.3' }), 'a TLS 1.3-only client finds no common version');
+    });
+    await assert.rejects(
+      startTestBroker({ config: { ...config, 'ssl.cipher.suites': 'NO-SUCH-CIPHER' } }),
+      /listener SSL: TLS settings rejected \(ssl.cipher.suites\)/,
+    );
+    assert.throws(
+      () => parseBrokerConfig({ ...config, 'ssl.enabled.protocols': 'TLSv1.1' }),
+      /invalid value 'TLSv1.1' for ssl.enabled.protocols: expected TLSv1.2 and\/or TLSv1.3/,
     );
   });
 });
