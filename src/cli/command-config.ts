@@ -245,7 +245,7 @@ export function clientSecurityFromProperties(props: Record<string, string>): Com
     if (!['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].includes(mechanism)) {
       throw new UsageError(`sasl.mechanism: expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, got '${mechanism}'`);
     }
-    result.sasl = { mechanism, username, password };
+    result.sasl = { mechanism: mechanism as ClientSaslOptions['mechanism'], username, password };
   }
   return result;
 }

@@ -41,7 +41,7 @@ export interface ClientOptions {
 
 /** SASL credentials: the mechanism and a username and password. */
 export interface ClientSaslOptions {
-  mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | string;
+  mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
   username: string;
   password: string;
 }
