@@ -25,6 +25,7 @@ import { listenerValue, parseBrokerConfig } from '../../src/broker/config/index.
 import { silentLogger } from '../../src/storage/logger.js';
 import { startTestBroker, withBroker } from '../helpers/broker.js';
 import { kcat, requireClient, run } from '../helpers/clients.js';
+import { PLAIN_JAAS, PLAIN_USERS } from '../helpers/sasl.js';
 import { makeCerts, sslBrokerConfig } from '../helpers/tls.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -510,6 +511,71 @@ describe('samsa CLI over SSL', () => {
         bad.stderr,
         /security.protocol: expected one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, got 'TLS'/,
       );
+    });
+  });
+});
+
+describe('SASL_SSL', () => {
+  test('samsa CLI and kcat over SASL_SSL with PLAIN: TLS plus a login; a wrong password is refused', async (t) => {
+    const certs = await makeCerts(t);
+    const config = sslBrokerConfig(certs, {
+      listeners: 'SASL_SSL://127.0.0.1:0',
+      'ssl.client.auth': 'none',
+      'listener.name.sasl_ssl.plain.sasl.jaas.config': PLAIN_JAAS,
+    });
+    const props = join(certs.dir, 'sasl-ssl.properties');
+    const write = (password: string) =>
+      writeFile(
+        props,
+        [
+          'security.protocol=SASL_SSL',
+          `ssl.truststore.location=${certs.ca}`,
+          'sasl.mechanism=PLAIN',
+          `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="${password}";`,
+          '',
+        ].join('\n'),
+      );
+    await withBroker({ config }, async (b) => {
+      const bootstrap = `localhost:${b.port}`;
+      const samsa = (args: string[], input?: string) =>
+        run(process.execPath, [BIN, ...args, '--bootstrap-server', bootstrap, '--command-config', props], {
+          input,
+          allowFailure: true,
+        });
+      await write(PLAIN_USERS.alice);
+      const created = await samsa(['topics', 'create', 'sasl-ssl-cli']);
+      assert.equal(created.code, 0, created.stderr);
+      const produced = await samsa(['produce', '-t', 'sasl-ssl-cli'], 'a\nb\n');
+      assert.equal(produced.code, 0, produced.stderr);
+      const consumed = await samsa(['consume', '-t', 'sasl-ssl-cli', '--from-beginning', '--max-messages', '2']);
+      assert.equal(consumed.code, 0, consumed.stderr);
+      assert.deepEqual(consumed.stdout.trim().split('\n'), ['a', 'b']);
+      await write('wrong');
+      const refused = await samsa(['topics', 'list']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /SASL_AUTHENTICATION_FAILED/);
+      if (requireClient(t, 'kcat')) {
+        const msgs = await kcat(bootstrap, [
+          '-X',
+          'security.protocol=sasl_ssl',
+          '-X',
+          `ssl.ca.location=${certs.ca}`,
+          '-X',
+          'sasl.mechanisms=PLAIN',
+          '-X',
+          'sasl.username=alice',
+          '-X',
+          `sasl.password=${PLAIN_USERS.alice}`,
+          '-C',
+          '-t',
+          'sasl-ssl-cli',
+          '-o',
+          'beginning',
+          '-e',
+          '-q',
+        ]);
+        assert.deepEqual(msgs.stdout.trim().split('\n'), ['a', 'b']);
+      }
     });
   });
 });
