@@ -15,7 +15,7 @@ import type { Logger } from '../storage/logger.js';
 import { MetadataStore } from '../storage/metadata-store.js';
 import type { Authorizer } from '../security/authorizer.js';
 import { sslPrincipalBuilder } from '../security/ssl-principal.js';
-import { readTlsSettings, watchTlsFiles } from '../security/tls.js';
+import { type ClientAuth, readTlsSettings, watchTlsFiles } from '../security/tls.js';
 import { listenerValue, parseBrokerConfig, parseProperties, type BrokerConfig } from './config/index.js';
 import { Connection } from './connection.js';
 import { Dispatcher } from './dispatch.js';
@@ -230,12 +230,12 @@ export class Broker implements BrokerServices {
           readTlsSettings((key) => listenerValue(this.config, l.name, key) as string | string[] | null, l.name);
         const settings = read();
         const tlsServer = createTlsServer(settings.options, (socket: TLSSocket) => {
-          // ssl.client.auth=requested: a certificate is optional, but one that does not verify is refused.
-          if (settings.clientAuth === 'requested' && !socket.authorized && socket.getPeerX509Certificate()) {
+          const refusal = clientCertificateRefusal(socket, settings.clientAuth);
+          if (refusal !== undefined) {
             handshakeFailures(this.log).write(
-              'refusing TLS client: certificate does not verify',
+              `refusing TLS client: ${refusal.kind}`,
               { conn: `${socket.remoteAddress}:${socket.remotePort}`, listener: l.name },
-              `refusing TLS client: certificate does not verify (${String(socket.authorizationError)})`,
+              `refusing TLS client: ${refusal.reason}`,
             );
             socket.destroy();
             return;
@@ -243,10 +243,13 @@ export class Broker implements BrokerServices {
           this.accept(socket, context);
         });
         tlsServer.on('tlsClientError', (err, socket) => {
+          const reason = tlsFailureReason(err);
           handshakeFailures(this.log).write(
-            'TLS handshake failed',
-            { conn: `${socket.remoteAddress}:${socket.remotePort}`, listener: l.name },
-            `TLS handshake failed: ${(err as Error & { reason?: string }).reason ?? err.message.split('\n')[0]}`,
+            `TLS handshake failed: ${reason}`,
+            socket.remoteAddress
+              ? { conn: `${socket.remoteAddress}:${socket.remotePort}`, listener: l.name }
+              : { listener: l.name },
+            `TLS handshake failed: ${reason}`,
           );
           socket.destroy();
         });
@@ -378,6 +381,40 @@ function handshakeFailures(log: Logger): LogLimiter {
   let l = tlsFailures.get(log);
   if (l === undefined) tlsFailures.set(log, (l = new LogLimiter(log, 5, 10_000, 'warn')));
   return l;
+}
+
+/** The reason of a failed handshake in a few words, with a hint for the common mistakes. */
+function tlsFailureReason(err: Error & { reason?: string }): string {
+  const reason = err.reason ?? err.message.split('\n')[0] ?? 'unknown';
+  if (/wrong version number|http request/i.test(reason)) return `${reason} (a plaintext client on a TLS listener?)`;
+  if (/peer did not return a certificate/i.test(reason)) return `${reason} (ssl.client.auth=required)`;
+  return reason;
+}
+
+/** Words for the certificate checks a client certificate fails most often. */
+const CERTIFICATE_ERRORS: Record<string, string> = {
+  CERT_HAS_EXPIRED: 'client certificate has expired',
+  CERT_NOT_YET_VALID: 'client certificate is not valid yet',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'client certificate is not signed by a CA in the truststore',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'client certificate is not signed by a CA in the truststore',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'client certificate is self-signed and not in the truststore',
+  SELF_SIGNED_CERT_IN_CHAIN: 'client certificate chains to a CA not in the truststore',
+};
+
+/**
+ * Why a TLS client is refused after its handshake, by ssl.client.auth: `required` needs a certificate that
+ * verifies against the truststore, `requested` refuses only a certificate that does not verify. (The TLS server
+ * accepts every certificate in the handshake so that the refusal can be logged with its reason.)
+ */
+function clientCertificateRefusal(socket: TLSSocket, auth: ClientAuth): { kind: string; reason: string } | undefined {
+  if (auth === 'none' || socket.authorized) return undefined;
+  if (socket.getPeerX509Certificate() === undefined) {
+    if (auth === 'requested') return undefined;
+    return { kind: 'no client certificate', reason: 'no client certificate (ssl.client.auth=required)' };
+  }
+  const code = String(socket.authorizationError ?? 'unknown');
+  const words = CERTIFICATE_ERRORS[code] ?? 'client certificate does not verify';
+  return { kind: code, reason: `${words} (${code})` };
 }
 
 /** How often the key and trust files of TLS listeners are checked for changes. */

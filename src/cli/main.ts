@@ -23,6 +23,7 @@ const SUBCOMMANDS: ReadonlyArray<[string, () => Promise<{ register: Register }>]
   ['perf', () => import('./perf.js')],
   ['datagen', () => import('./datagen.js')],
   ['sql', () => import('./sql.js')],
+  ['certs', () => import('./certs.js')],
 ];
 
 /** The program with the subcommand named in `argv` registered, or all of them when none is named. */

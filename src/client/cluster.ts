@@ -6,7 +6,7 @@
 import { FindCoordinator } from '../protocol/messages/find-coordinator.js';
 import { Metadata } from '../protocol/messages/metadata.js';
 import type { Api, Encodable, ResponseOf } from '../protocol/schema.js';
-import { BrokerConnection, type SendOptions } from './connection.js';
+import { BrokerConnection, type ClientTlsOptions, type SendOptions } from './connection.js';
 import { ClientStateError, ConnectionError, ErrorCode, KafkaError, errorFor } from './errors.js';
 import { silentLogger, type ClientLogger } from './logger.js';
 import type { SaslOptions } from './sasl.js';
@@ -31,9 +31,14 @@ export interface ClientOptions {
   logger?: ClientLogger;
   /** Whether metadata requests may create unknown topics (broker permitting). Default false. */
   allowAutoTopicCreation?: boolean;
-  /** SASL credentials for SASL_PLAINTEXT / SASL_SSL listeners: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. */
-  sasl?: SaslOptions;
+  /** Connect to every broker with TLS (security.protocol SSL or SASL_SSL). */
+  tls?: ClientTlsOptions;
+  /** SASL credentials for SASL_PLAINTEXT / SASL_SSL listeners: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (src/client/sasl.ts). */
+  sasl?: ClientSaslOptions;
 }
+
+/** SASL credentials: the mechanism and a username and password. */
+export type ClientSaslOptions = SaslOptions;
 
 export interface BrokerInfo {
   nodeId: number;
@@ -141,6 +146,7 @@ export class Cluster {
       requestTimeoutMs: this.requestTimeoutMs,
       connectTimeoutMs: this.opts.connectTimeoutMs ?? 10000,
       logger: this.log,
+      tls: this.opts.tls,
       ...(this.opts.sasl === undefined ? {} : { sasl: this.opts.sasl }),
     });
   }

@@ -1,8 +1,9 @@
 /**
- * One TCP connection to one broker: size-prefixed frames, pipelined requests matched to responses by correlation
+ * One TCP (or TLS) connection to one broker: size-prefixed frames, pipelined requests matched to responses by correlation
  * id, a timeout per request, and API version negotiation through ApiVersions right after connecting.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { ApiVersions } from '../protocol/messages/api-versions.js';
 import { Reader, Writer } from '../protocol/primitives.js';
 import { encodeRequestHeader, skipTaggedFields } from '../protocol/header.js';
@@ -26,6 +27,28 @@ export interface ConnectionOptions {
   nodeId?: number;
   /** Authenticate with SASL (a SASL_PLAINTEXT or SASL_SSL listener) right after connecting. */
   sasl?: SaslOptions;
+  /** Connect with TLS (security.protocol SSL or SASL_SSL). */
+  tls?: ClientTlsOptions;
+}
+
+/** TLS to the broker: the CA to trust, a client certificate and key, and how the broker's name is checked. */
+export interface ClientTlsOptions {
+  /** CA certificates (PEM) the broker's certificate must chain to; unset: Node's default CAs. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Client certificate chain (PEM), for brokers with ssl.client.auth=required|requested. */
+  cert?: string | Buffer;
+  /** Client private key (PEM). */
+  key?: string | Buffer;
+  /** Password of an encrypted key. */
+  passphrase?: string;
+  /** A PKCS12 keystore holding cert and key, instead of cert and key. */
+  pfx?: string | Buffer;
+  /** Name sent in SNI and checked against the certificate (default: the broker's host, unless it is an IP). */
+  servername?: string;
+  /** Check the broker's certificate against `ca` (default true). */
+  rejectUnauthorized?: boolean;
+  /** Check that the certificate names the host connected to (ssl.endpoint.identification.algorithm=https; default true). */
+  checkHostname?: boolean;
 }
 
 export interface SendOptions {
@@ -98,13 +121,14 @@ export class BrokerConnection {
 
   private async doConnect(): Promise<void> {
     const { host, port } = this;
+    const tls = this.opts.tls;
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host, port, noDelay: true });
+      const s = tls ? this.tlsSocket(tls) : connect({ host, port, noDelay: true });
       const t = setTimeout(() => {
         s.destroy();
         reject(new ConnectionError(`connection to ${host}:${port} timed out after ${this.opts.connectTimeoutMs} ms`));
       }, this.opts.connectTimeoutMs);
-      s.once('connect', () => {
+      s.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(t);
         s.removeAllListeners('error');
         resolve(s);
@@ -125,6 +149,25 @@ export class BrokerConnection {
     await this.negotiateVersions();
     if (this.opts.sasl !== undefined) await this.authenticate(this.opts.sasl);
     this.log.debug('connected', { host, port, nodeId: this.nodeId });
+  }
+
+  private tlsSocket(tls: ClientTlsOptions): Socket {
+    const { host, port } = this;
+    const isIp = /^[\d.]+$|:/.test(host);
+    const s = tlsConnect({
+      host,
+      port,
+      ca: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
+      pfx: tls.pfx,
+      passphrase: tls.passphrase,
+      servername: tls.servername ?? (isIp ? undefined : host),
+      rejectUnauthorized: tls.rejectUnauthorized ?? true,
+      ...(tls.checkHostname === false ? { checkServerIdentity: () => undefined } : {}),
+    });
+    s.setNoDelay(true);
+    return s;
   }
 
   /**

@@ -105,6 +105,6 @@ test('PLAIN messages and Kafka JAAS users', () => {
       ['alice', 'alice-secret'],
     ],
   );
-  assert.throws(() => parseJaasConfig('org.Foo required a="b"'), /missing ';'/);
+  assert.throws(() => parseJaasConfig('org.Foo required a="b"'), /must end with ;/);
   assert.throws(() => parseJaasConfig('org.Foo always;'), /control flag/);
 });
