@@ -107,9 +107,16 @@ test('users create, list and delete; the users log in with kcat and kafka-python
     assert.notEqual(wrongMech.code, 0, 'grace has no SCRAM-SHA-256 credential');
   }
   if (requireClient(t, 'kafka-python')) {
+    const topic = uniqueTopic('cli-users-kp');
+    const security = {
+      security_protocol: 'SASL_PLAINTEXT',
+      sasl_mechanism: 'SCRAM-SHA-512',
+      sasl_plain_username: 'grace',
+      sasl_plain_password: 'grace-secret',
+    };
     const { summary } = await runPython(
-      'sasl_kp.py',
-      [broker.bootstrap, uniqueTopic('cli-users-kp'), 'SASL_PLAINTEXT', 'SCRAM-SHA-512', 'grace', 'grace-secret', '10'],
+      'kp_secure_group.py',
+      [broker.bootstrap, topic, `${topic}-g`, '10', JSON.stringify(security)],
       { timeoutMs: 120_000 },
     );
     assert.equal(summary.distinct, 10);
