@@ -33,12 +33,9 @@ export interface ClientOptions {
   allowAutoTopicCreation?: boolean;
   /** Connect to every broker with TLS (security.protocol SSL or SASL_SSL). */
   tls?: ClientTlsOptions;
-  /** SASL credentials for SASL_PLAINTEXT / SASL_SSL listeners: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (src/client/sasl.ts). */
-  sasl?: ClientSaslOptions;
+  /** SASL credentials for SASL_PLAINTEXT / SASL_SSL listeners: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. */
+  sasl?: SaslOptions;
 }
-
-/** SASL credentials: the mechanism and a username and password. */
-export type ClientSaslOptions = SaslOptions;
 
 export interface BrokerInfo {
   nodeId: number;

@@ -25,10 +25,10 @@ export interface ConnectionOptions {
   logger?: ClientLogger;
   /** Node id this connection is for (-1 and below for bootstrap connections); only used in messages. */
   nodeId?: number;
-  /** Authenticate with SASL (a SASL_PLAINTEXT or SASL_SSL listener) right after connecting. */
-  sasl?: SaslOptions;
   /** Connect with TLS (security.protocol SSL or SASL_SSL). */
   tls?: ClientTlsOptions;
+  /** Authenticate with SASL (a SASL_PLAINTEXT or SASL_SSL listener) right after connecting. */
+  sasl?: SaslOptions;
 }
 
 /** TLS to the broker: the CA to trust, a client certificate and key, and how the broker's name is checked. */
