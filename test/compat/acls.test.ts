@@ -8,43 +8,30 @@
  * admin API, so kafka-python sets those ACLs); KafkaJS's admin manages ACLs and its producer is held to them.
  */
 import assert from 'node:assert/strict';
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { describe, test, type TestContext } from 'node:test';
-import { createCertificates, type CertsResult } from '../../src/security/certs.js';
+import type { CertsResult } from '../../src/security/certs.js';
 import { withBroker } from '../helpers/broker.js';
 import { requireClient, runPython, uniqueTopic } from '../helpers/clients.js';
+import { makeCerts, sslBrokerConfig } from '../helpers/tls.js';
 
 const USERS = ['admin', 'alice', 'bob', 'carol'];
 
-async function certificates(t: TestContext): Promise<CertsResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'samsa-acl-certs-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return createCertificates({ dir, clients: USERS });
-}
+const certificates = (t: TestContext): Promise<CertsResult> => makeCerts(t, { clients: USERS });
 
-async function sslConfig(certs: CertsResult): Promise<Record<string, string>> {
-  return {
-    listeners: 'SSL://127.0.0.1:0',
-    'ssl.keystore.type': 'PEM',
-    'ssl.keystore.certificate.chain': await readFile(certs.brokerCert, 'utf8'),
-    'ssl.keystore.key': await readFile(certs.brokerKey, 'utf8'),
-    'ssl.truststore.type': 'PEM',
-    'ssl.truststore.location': certs.ca,
-    'ssl.client.auth': 'required',
+const sslConfig = (certs: CertsResult): Record<string, string> =>
+  sslBrokerConfig(certs, {
     'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
     'super.users': 'User:CN=admin',
     'group.initial.rebalance.delay.ms': '0',
     'auto.create.topics.enable': 'false',
-  };
-}
+  });
 
 describe('ACLs with third-party clients, principals from client certificates', () => {
   test('kafka-python: admin ACL calls, alice reads A not B, group A not B, bob writes under his prefix only', async (t) => {
     if (!requireClient(t, 'kafka-python')) return;
     const certs = await certificates(t);
-    await withBroker({ config: await sslConfig(certs) }, async (b) => {
+    await withBroker({ config: sslConfig(certs) }, async (b) => {
       const args = [b.bootstrap, uniqueTopic('acl-kp'), 'ssl', certs.dir];
       const { summary } = await runPython('acls_kp.py', args, { timeoutMs: 240_000 });
       assert.deepEqual(summary, { ok: true, acls: 5 });
@@ -54,7 +41,7 @@ describe('ACLs with third-party clients, principals from client certificates', (
   test('confluent-kafka: transactional ids, idempotence, topics and groups held to the ACLs', async (t) => {
     if (!requireClient(t, 'confluent-kafka') || !requireClient(t, 'kafka-python')) return;
     const certs = await certificates(t);
-    await withBroker({ config: await sslConfig(certs) }, async (b) => {
+    await withBroker({ config: sslConfig(certs) }, async (b) => {
       const args = [b.bootstrap, uniqueTopic('acl-ck'), 'ssl', certs.dir];
       const { summary } = await runPython('acls_ck.py', args, { timeoutMs: 240_000 });
       assert.deepEqual(summary, { ok: true, read: 6 });
@@ -63,7 +50,7 @@ describe('ACLs with third-party clients, principals from client certificates', (
 
   test('KafkaJS: admin createAcls, describeAcls (MATCH), deleteAcls; alice writes only where allowed', async (t) => {
     const certs = await certificates(t);
-    await withBroker({ config: await sslConfig(certs) }, async (b) => {
+    await withBroker({ config: sslConfig(certs) }, async (b) => {
       const kjs = await import('kafkajs');
       const ca = await readFile(certs.ca, 'utf8');
       const client = async (user: string) =>
