@@ -5,16 +5,20 @@
  * its consumers and producers are allowed topic A and refused topic B (DENY beats an ALLOW for User:*), allowed
  * one group and refused another, allowed under a prefix only; confluent-kafka's producers and consumers
  * (librdkafka) are held to topics, groups and transactional ids the same way (confluent-kafka 1.7.0 has no ACL
- * admin API, so kafka-python sets those ACLs); KafkaJS's admin manages ACLs and its producer is held to them.
+ * admin API, so kafka-python sets those ACLs); KafkaJS's admin manages ACLs and its producer is held to them;
+ * `samsa acls --command-config` manages them as the super user and kcat (alice) reads where they allow it.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, test, type TestContext } from 'node:test';
 import type { CertsResult } from '../../src/security/certs.js';
 import { withBroker } from '../helpers/broker.js';
-import { requireClient, runPython, uniqueTopic } from '../helpers/clients.js';
+import { kcat, requireClient, run, runPython, uniqueTopic } from '../helpers/clients.js';
 import { makeCerts, sslBrokerConfig } from '../helpers/tls.js';
 
+const BIN = fileURLToPath(new URL('../../../bin/samsa.js', import.meta.url));
 const USERS = ['admin', 'alice', 'bob', 'carol'];
 
 const certificates = (t: TestContext): Promise<CertsResult> => makeCerts(t, { clients: USERS });
@@ -138,6 +142,67 @@ describe('ACLs with third-party clients, principals from client certificates', (
         [[0, ['User:CN=alice']]],
       );
       await producer.send({ topic: `${topic}-x`, messages: [{ value: 'allowed now' }] });
+    });
+  });
+
+  test('samsa acls with --command-config as the super user; kcat as alice reads but may not write', async (t) => {
+    if (!requireClient(t, 'kcat')) return;
+    const certs = await certificates(t);
+    const props = async (user: string) => {
+      const file = join(certs.dir, `${user}.properties`);
+      const keystore = certs.clients[user]!.keystore;
+      await writeFile(
+        file,
+        `security.protocol=SSL\nssl.truststore.type=PEM\nssl.truststore.location=${certs.ca}\nssl.keystore.type=PEM\nssl.keystore.location=${keystore}\n`,
+      );
+      return file;
+    };
+    const [adminProps, aliceProps] = [await props('admin'), await props('alice')];
+    await withBroker({ config: sslConfig(certs) }, async (b) => {
+      const samsa = (args: string[], input?: string) =>
+        run(process.execPath, [BIN, ...args, '--bootstrap-server', b.bootstrap], { input, allowFailure: true });
+      const ok = async (args: string[], input?: string) => {
+        const r = await samsa(args, input);
+        assert.equal(r.code, 0, `samsa ${args.join(' ')}: ${r.stderr}`);
+        return r.stdout;
+      };
+      const topic = uniqueTopic('acl-cli');
+      await ok(['topics', 'create', topic, '--partitions', '1', '--command-config', adminProps]);
+      const added = await ok([
+        'acls',
+        'add',
+        '--allow-principal',
+        'User:CN=alice',
+        '--consumer',
+        '--topic',
+        topic,
+        '--group',
+        'g1',
+        '--command-config',
+        adminProps,
+      ]);
+      assert.match(added, /principal=User:CN=alice, host=\*, operation=READ, permissionType=ALLOW/);
+      await ok(['produce', '-t', topic, '--command-config', adminProps], 'one\ntwo\n');
+
+      const refused = await samsa(['acls', 'list', '--command-config', aliceProps]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /CLUSTER_AUTHORIZATION_FAILED/);
+
+      const ssl = [
+        '-X',
+        'security.protocol=ssl',
+        '-X',
+        `ssl.ca.location=${certs.ca}`,
+        '-X',
+        `ssl.certificate.location=${certs.clients.alice!.cert}`,
+        '-X',
+        `ssl.key.location=${certs.clients.alice!.key}`,
+      ];
+      const read = await kcat(b.bootstrap, ['-C', '-t', topic, '-o', 'beginning', '-e', '-q', ...ssl]);
+      assert.deepEqual(read.stdout.trim().split('\n'), ['one', 'two']);
+      const write = await kcat(b.bootstrap, ['-P', '-t', topic, ...ssl], { input: 'three\n', allowFailure: true });
+      assert.notEqual(write.code, 0);
+      assert.match(write.stderr, /authoriz/i);
     });
   });
 });
