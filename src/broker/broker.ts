@@ -31,12 +31,15 @@ import { type Endpoint, LocalMetadataView } from './metadata-view.js';
 import { type ClusterJoin, type ClusterLink, SwitchableMetadataView } from './cluster-link.js';
 import { ReplicaManager } from './replica-manager.js';
 import { SchemaValidator } from './schema-validation.js';
-import { isSaslProtocol, type ListenerContext, type SaslAuthenticator } from './request-context.js';
+import { isSaslProtocol, type ListenerContext } from './request-context.js';
 import { TopicManager } from './topics.js';
 import { TransactionCoordinator } from './txn/coordinator.js';
 import { ClientQuotas } from './quotas/client-quotas.js';
 import { ConnectionLimits } from './quotas/connection-limits.js';
 import { FileClientQuotaStore } from './quotas/store.js';
+import { AuthFailureTracker, SaslListener } from './sasl.js';
+import { ScramCredentialStore } from '../security/sasl/scram-store.js';
+import { saslListenerSettings } from '../security/sasl/listener-config.js';
 import { openAuthorizer } from './authorizer.js';
 
 export interface BrokerOptions {
@@ -88,6 +91,8 @@ export interface BrokerParts {
   authorizer: Authorizer;
   quotas: ClientQuotas;
   connectionLimits: ConnectionLimits;
+  /** SCRAM credentials; in memory only when absent. */
+  scram?: ScramCredentialStore;
 }
 
 export class Broker implements BrokerServices {
@@ -122,6 +127,10 @@ export class Broker implements BrokerServices {
   readonly quotas: ClientQuotas;
   /** max.connections, max.connections.per.ip, creation rates: decided as each connection is accepted. */
   readonly connectionLimits: ConnectionLimits;
+  /** Users' SCRAM credentials (scram-credentials.json in the data directory). */
+  readonly scram: ScramCredentialStore;
+  /** Failed SASL logins per peer address, shared by every SASL listener. */
+  private readonly authFailures = new AuthFailureTracker();
   /** Every client listener, bound, in `listeners` order. */
   readonly listeners: BoundListener[] = [];
   /** HTTP services and other companions started beside the broker (src/server), stopped before it. */
@@ -152,6 +161,7 @@ export class Broker implements BrokerServices {
     this.schemas = new SchemaValidator(parts.config.values.get('confluent.schema.registry.url') as string | null);
     this.quotas = parts.quotas;
     this.connectionLimits = parts.connectionLimits;
+    this.scram = parts.scram ?? new ScramCredentialStore(undefined);
   }
 
   get nodeId(): number {
@@ -205,15 +215,9 @@ export class Broker implements BrokerServices {
         String(listenerValue(this.config, l.name, 'ssl.principal.mapping.rules') ?? 'DEFAULT'),
       );
     }
-    if (isSaslProtocol(l.securityProtocol)) {
-      const authenticator = this.saslAuthenticator?.(l.name);
-      if (authenticator !== undefined) context.authenticator = authenticator;
-    }
+    if (isSaslProtocol(l.securityProtocol)) context.authenticator = this.saslListener(l.name);
     return context;
   }
-
-  /** Set before listen() by the SASL implementation: the authenticator of a SASL listener. */
-  saslAuthenticator: ((listenerName: string) => SaslAuthenticator | undefined) | undefined;
 
   /** Opens every client listener and publishes their advertised endpoints in the metadata view. */
   async listen(): Promise<void> {
@@ -280,6 +284,27 @@ export class Broker implements BrokerServices {
       });
     }
     this.localMetadata.setEndpoints(this.listeners.map((l) => l.advertised));
+  }
+
+  /** The SASL settings of one listener (mechanisms, PLAIN users, limits); throws when they are not valid. */
+  private saslListener(name: string): SaslListener {
+    const value = (key: string) => listenerValue(this.config, name, key);
+    const settings = saslListenerSettings(this.config.raw, name, value('sasl.enabled.mechanisms') as string[]);
+    const plain = settings.plainUsers;
+    const scram = this.scram;
+    return new SaslListener({
+      listenerName: name,
+      mechanisms: settings.mechanisms,
+      credentials: {
+        plainPassword: (user) => plain.get(user),
+        scram: (user, mechanism) => scram.get(user, mechanism),
+      },
+      maxReceiveSize: Number(value('sasl.server.max.receive.size')),
+      reauthMs: Number(value('connections.max.reauth.ms')),
+      failureDelayMs: Number(value('connection.failed.authentication.delay.ms')),
+      failures: this.authFailures,
+      log: this.log,
+    });
   }
 
   private accept(socket: Socket, listener: ListenerContext): void {
@@ -559,6 +584,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     authorizer: opts.authorizer ?? (await openAuthorizer(config, dataDir, log)),
     quotas,
     connectionLimits,
+    scram: new ScramCredentialStore(dataDir),
   });
   registerHandlers(dispatcher, broker);
   try {

@@ -17,14 +17,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadProperties } from '../broker/config/index.js';
-import type { ClientSaslOptions, ClientTlsOptions } from '../client/index.js';
+import type { ClientTlsOptions, SaslMechanism, SaslOptions } from '../client/index.js';
 import { detectStoreType, jksError, pemBlocks, pkcs12Certificates } from '../security/tls.js';
 import { UsageError } from './common.js';
 
 export interface CommandConfig {
   securityProtocol: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
   tls?: ClientTlsOptions;
-  sasl?: ClientSaslOptions;
+  sasl?: SaslOptions;
   /** Properties given but not used by Samsa's client. */
   unused: string[];
 }
@@ -245,7 +245,7 @@ export function clientSecurityFromProperties(props: Record<string, string>): Com
     if (!['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].includes(mechanism)) {
       throw new UsageError(`sasl.mechanism: expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, got '${mechanism}'`);
     }
-    result.sasl = { mechanism, username, password };
+    result.sasl = { mechanism: mechanism as SaslMechanism, username, password };
   }
   return result;
 }

@@ -9,6 +9,7 @@ import type { Api, Encodable, ResponseOf } from '../protocol/schema.js';
 import { BrokerConnection, type ClientTlsOptions, type SendOptions } from './connection.js';
 import { ClientStateError, ConnectionError, ErrorCode, KafkaError, errorFor } from './errors.js';
 import { silentLogger, type ClientLogger } from './logger.js';
+import type { SaslOptions } from './sasl.js';
 
 export interface ClientOptions {
   /** "host:port" or a list of them. */
@@ -32,18 +33,8 @@ export interface ClientOptions {
   allowAutoTopicCreation?: boolean;
   /** Connect to every broker with TLS (security.protocol SSL or SASL_SSL). */
   tls?: ClientTlsOptions;
-  /**
-   * SASL credentials (security.protocol SASL_PLAINTEXT or SASL_SSL), as parsed from Kafka client properties.
-   * Carried for the SASL implementation; see src/cli/command-config.ts.
-   */
-  sasl?: ClientSaslOptions;
-}
-
-/** SASL credentials: the mechanism and a username and password. */
-export interface ClientSaslOptions {
-  mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | string;
-  username: string;
-  password: string;
+  /** SASL credentials for SASL_PLAINTEXT / SASL_SSL listeners: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. */
+  sasl?: SaslOptions;
 }
 
 export interface BrokerInfo {
@@ -153,6 +144,7 @@ export class Cluster {
       connectTimeoutMs: this.opts.connectTimeoutMs ?? 10000,
       logger: this.log,
       tls: this.opts.tls,
+      ...(this.opts.sasl === undefined ? {} : { sasl: this.opts.sasl }),
     });
   }
 

@@ -11,6 +11,9 @@ import type { Api, Encodable } from '../protocol/schema.js';
 import { ConnectionError, ErrorCode, KafkaError, RequestTimeoutError } from './errors.js';
 import { silentLogger, type ClientLogger } from './logger.js';
 import { CLIENT_VERSIONS, negotiate, type VersionRange } from './versions.js';
+import { SaslAuthenticate } from '../protocol/messages/sasl-authenticate.js';
+import { SaslHandshake } from '../protocol/messages/sasl-handshake.js';
+import { clientExchange, type SaslOptions } from './sasl.js';
 
 export interface ConnectionOptions {
   host: string;
@@ -24,6 +27,8 @@ export interface ConnectionOptions {
   nodeId?: number;
   /** Connect with TLS (security.protocol SSL or SASL_SSL). */
   tls?: ClientTlsOptions;
+  /** Authenticate with SASL (a SASL_PLAINTEXT or SASL_SSL listener) right after connecting. */
+  sasl?: SaslOptions;
 }
 
 /** TLS to the broker: the CA to trust, a client certificate and key, and how the broker's name is checked. */
@@ -84,6 +89,7 @@ export class BrokerConnection {
   private connecting: Promise<void> | undefined;
   private closedError: Error | undefined;
   private readonly log: ClientLogger;
+  private reauthTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: ConnectionOptions) {
     this.host = opts.host;
@@ -141,6 +147,7 @@ export class BrokerConnection {
     this.timer = setInterval(() => this.checkTimeouts(), 100);
     this.timer.unref();
     await this.negotiateVersions();
+    if (this.opts.sasl !== undefined) await this.authenticate(this.opts.sasl);
     this.log.debug('connected', { host, port, nodeId: this.nodeId });
   }
 
@@ -195,6 +202,50 @@ export class BrokerConnection {
       ErrorCode.UNSUPPORTED_VERSION,
       `no ApiVersions version in common with ${this.host}:${this.port}`,
     );
+  }
+
+  /**
+   * SASL: SaslHandshake names the mechanism, SaslAuthenticate carries its tokens. When the broker gives the session
+   * a lifetime (connections.max.reauth.ms), the connection re-authenticates at 85-95% of it, as Kafka's clients do.
+   */
+  private async authenticate(sasl: SaslOptions): Promise<void> {
+    const exchange = clientExchange(sasl);
+    const where = `${this.host}:${this.port}`;
+    const hs = await this.send(SaslHandshake, { mechanism: exchange.mechanism });
+    if (hs.errorCode !== 0) {
+      const offered = hs.mechanisms.length > 0 ? ` (the broker offers ${hs.mechanisms.join(', ')})` : '';
+      throw new KafkaError(hs.errorCode, `SASL ${exchange.mechanism} refused by ${where}${offered}`);
+    }
+    let token: Buffer | null = exchange.first();
+    let lifetimeMs = 0;
+    while (token !== null) {
+      const res = await this.send(SaslAuthenticate, { authBytes: token });
+      if (res.errorCode !== 0) {
+        throw new KafkaError(
+          res.errorCode,
+          `SASL ${exchange.mechanism} authentication with ${where} failed: ${res.errorMessage ?? ''}`,
+        );
+      }
+      lifetimeMs = Number(res.sessionLifetimeMs ?? 0);
+      try {
+        token = exchange.next(Buffer.from(res.authBytes));
+      } catch (e) {
+        throw new KafkaError(ErrorCode.SASL_AUTHENTICATION_FAILED, `SASL with ${where}: ${(e as Error).message}`);
+      }
+    }
+    if (this.reauthTimer !== undefined) clearTimeout(this.reauthTimer);
+    this.reauthTimer = undefined;
+    if (lifetimeMs > 0) {
+      const after = Math.floor(lifetimeMs * (0.85 + Math.random() * 0.1));
+      this.reauthTimer = setTimeout(() => {
+        this.reauthTimer = undefined;
+        if (this.closedError !== undefined) return;
+        this.authenticate(sasl).catch((err) =>
+          this.fail(new ConnectionError(`re-authentication with ${where} failed: ${(err as Error).message}`)),
+        );
+      }, after);
+      this.reauthTimer.unref();
+    }
   }
 
   /** Whether the broker offers this API at a version the client can use. */
@@ -346,6 +397,7 @@ export class BrokerConnection {
     if (this.closedError) return;
     this.closedError = err;
     if (this.timer) clearInterval(this.timer);
+    if (this.reauthTimer) clearTimeout(this.reauthTimer);
     this.socket?.destroy();
     const pending = [...this.pending.values()];
     this.pending.clear();
