@@ -11,6 +11,10 @@ import {
 import { AlterClientQuotas } from '../protocol/messages/alter-client-quotas.js';
 import { AlterConfigs } from '../protocol/messages/alter-configs.js';
 import { DescribeClientQuotas } from '../protocol/messages/describe-client-quotas.js';
+import { AlterUserScramCredentials } from '../protocol/messages/alter-user-scram-credentials.js';
+import { DescribeUserScramCredentials } from '../protocol/messages/describe-user-scram-credentials.js';
+import { SCRAM_MECHANISMS, scramMechanismByCode, scramSaltedPassword, type ScramMechanism } from '../protocol/sasl.js';
+import { randomBytes } from 'node:crypto';
 import { CreatePartitions } from '../protocol/messages/create-partitions.js';
 import { CreateTopics } from '../protocol/messages/create-topics.js';
 import { DeleteGroups } from '../protocol/messages/delete-groups.js';
@@ -30,6 +34,11 @@ import { listOffsetsVia, type TopicPartition, type TopicPartitionOffset } from '
 import { ErrorCode, KafkaError, errorFor } from './errors.js';
 
 export type AdminOptions = ClientOptions;
+
+export interface UserScramCredentials {
+  user: string;
+  credentials: Array<{ mechanism: ScramMechanism; iterations: number }>;
+}
 
 export interface NewTopic {
   name: string;
@@ -341,6 +350,55 @@ export class Admin {
       const who = e.entity.map((p) => `${p.entityType} ${p.entityName ?? '<default>'}`).join(', ');
       check(e.errorCode, `alter client quotas of ${who}`, e.errorMessage);
     }
+  }
+
+  /**
+   * SCRAM credentials of the named users (every user with credentials when none is named): their mechanisms and
+   * iteration counts. A named user without credentials throws RESOURCE_NOT_FOUND.
+   */
+  async describeUserScramCredentials(users?: string[]): Promise<UserScramCredentials[]> {
+    const res = await this.cluster.sendAny(DescribeUserScramCredentials, {
+      users: users === undefined || users.length === 0 ? null : users.map((name) => ({ name })),
+    });
+    check(res.errorCode, 'describe user SCRAM credentials', res.errorMessage);
+    return res.results.map((r) => {
+      check(r.errorCode, `describe SCRAM credentials of user ${r.user}`, r.errorMessage);
+      return {
+        user: r.user,
+        credentials: r.credentialInfos.map((c) => ({
+          mechanism: scramMechanismByCode(c.mechanism) ?? (`UNKNOWN(${c.mechanism})` as ScramMechanism),
+          iterations: c.iterations,
+        })),
+      };
+    });
+  }
+
+  /**
+   * Sets (salting the password here, as Kafka's admin client does; 4096 iterations by default) and deletes users'
+   * SCRAM credentials; throws the first user's error.
+   */
+  async alterUserScramCredentials(changes: {
+    upsertions?: Array<{ user: string; mechanism: ScramMechanism; password: string; iterations?: number }>;
+    deletions?: Array<{ user: string; mechanism: ScramMechanism }>;
+  }): Promise<void> {
+    const res = await this.cluster.sendAny(AlterUserScramCredentials, {
+      deletions: (changes.deletions ?? []).map((d) => ({
+        name: d.user,
+        mechanism: SCRAM_MECHANISMS[d.mechanism].code,
+      })),
+      upsertions: (changes.upsertions ?? []).map((u) => {
+        const salt = randomBytes(32);
+        const iterations = u.iterations ?? 4096;
+        return {
+          name: u.user,
+          mechanism: SCRAM_MECHANISMS[u.mechanism].code,
+          iterations,
+          salt,
+          saltedPassword: scramSaltedPassword(u.mechanism, u.password, salt, iterations),
+        };
+      }),
+    });
+    for (const r of res.results) check(r.errorCode, `alter SCRAM credentials of user ${r.user}`, r.errorMessage);
   }
 
   /** Creates ACLs (CreateAcls); throws the first refusal. */
