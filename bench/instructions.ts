@@ -8,12 +8,13 @@
  * split into garbage collection (V8 marking, sweeping, scavenging, compaction) and the rest. The HTTP services are
  * off (the benchmark measures the Kafka path). Valgrind slows the broker about fifty times, so N stays small.
  *
- *   node dist/bench/instructions.js [--records 20000] [--size 1024] [--baseline /path/to/other/checkout]
+ *   node dist/bench/instructions.js [--records 20000] [--size 1024] [--baseline /path/to/other/checkout] [--docs]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeDocsSection } from './docs-section.js';
 import { freePort, ROOT } from './proc.js';
 
 const argv = process.argv.slice(2);
@@ -24,6 +25,7 @@ const option = (name: string): string | undefined => {
 const RECORDS = Number(option('--records') ?? 20_000);
 const SIZE = Number(option('--size') ?? 1024);
 const BASELINE = option('--baseline');
+const DOCS = argv.includes('--docs');
 const KCAT = process.env['KCAT'] ?? 'kcat';
 const SERVICES_OFF = ['schema.registry.enabled', 'console.enabled', 'metrics.enabled', 'ksql.enabled'];
 /** V8's collector, by the names of its C++ functions in the callgrind output. */
@@ -142,12 +144,37 @@ async function main(): Promise<void> {
     if (BASELINE) trees.push({ name: `baseline ${BASELINE}`, dir: BASELINE });
     const results = await Promise.all(trees.map((t) => workload(t.dir, recordFile)));
     const m = (n: number) => `${(n / 1e6).toFixed(1)}M`;
-    console.log(`broker instructions for ${RECORDS} x ${SIZE} B produced and consumed with kcat (load - idle):`);
-    console.log('build | all | garbage collection | the rest | the rest per record');
-    results.forEach((r, i) => {
+    const rows = results.map((r, i) => {
       const rest = r.total - r.gc - r.noise;
-      console.log(`${trees[i]!.name} | ${m(r.total)} | ${m(r.gc)} | ${m(rest)} | ${Math.round(rest / RECORDS)}`);
+      return `| ${trees[i]!.name} | ${m(r.total)} | ${m(r.gc)} | ${m(rest)} | ${Math.round(rest / RECORDS).toLocaleString('en-US')} |`;
     });
+    const table = `| build | all | garbage collection | the rest | the rest per record |\n|---|---:|---:|---:|---:|\n${rows.join('\n')}\n`;
+    console.log(
+      `broker instructions for ${RECORDS} x ${SIZE} B produced and consumed with kcat (load - idle):\n${table}`,
+    );
+    if (DOCS) {
+      let commit = 'unknown';
+      try {
+        commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+      } catch {
+        /* not a checkout */
+      }
+      const baseline = BASELINE ? ` against the baseline checkout ${BASELINE}` : '';
+      writeDocsSection(
+        join(ROOT, 'docs', 'benchmarks.md'),
+        'Instruction counts',
+        `## Instruction counts
+
+The broker's instructions (valgrind callgrind) for ${RECORDS.toLocaleString('en-US')} records of ${SIZE} B produced with \`kcat -P\` (acks=1) and read back
+with \`kcat -C\`, minus a start and stop with nothing to do, HTTP services off. One run of
+\`npm run bench:instructions${argv.length ? ` -- ${argv.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)} (commit ${commit})${baseline}. Counts do not
+depend on what else the machine runs, so builds can be compared on a busy machine; V8 tiers code up by time, so
+counts of the same build still differ by up to about 10% between runs, and a major garbage collection may or may
+not fall inside the run (shown apart).
+
+${table}`,
+      );
+    }
   } finally {
     rmSync(files, { recursive: true, force: true });
   }

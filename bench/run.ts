@@ -1009,9 +1009,9 @@ async function main(): Promise<void> {
   };
   printReport(report);
   if (WRITE_DOCS) {
-    // `npm run bench:clients` and `npm run bench:datagen` own the sections after ours: keep them.
+    // bench:clients, bench:datagen and bench:instructions own the sections after ours: keep them.
     const previous = existsSync(DOCS_PATH) ? readFileSync(DOCS_PATH, 'utf8') : '';
-    const owned = ['Client comparison', 'Data generator']
+    const owned = ['Client comparison', 'Data generator', 'Instruction counts']
       .map((h) => previous.indexOf(`\n## ${h}\n`))
       .filter((i) => i >= 0);
     const at = owned.length ? Math.min(...owned) : -1;
