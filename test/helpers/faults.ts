@@ -354,7 +354,7 @@ export class FaultWriter {
     readonly topic: string,
     readonly partitions: number[],
     private readonly batch = 5,
-    private readonly pauseMs = 5,
+    private readonly pauseMs = 20,
   ) {
     for (const p of partitions) {
       this.acked.set(p, []);
@@ -463,7 +463,9 @@ export async function verifyTopic(
   const out: PartitionCheck[] = [];
   const problems: string[] = [];
   for (const [partition, list] of acked) {
-    const read = await kcatConsumeAll(bootstrap, topic, ['-p', String(partition)], { timeoutMs: 120_000 });
+    // Up to the last acknowledged offset (the writer may still be adding records behind it), or to the end.
+    const upTo = list.length > 0 ? ['-c', String(list.at(-1)!.offset + 1)] : [];
+    const read = await kcatConsumeAll(bootstrap, topic, ['-p', String(partition), ...upTo], { timeoutMs: 120_000 });
     const byOffset = new Map<number, string>();
     const seen = new Map<string, number>();
     let lastOffset = -1;
