@@ -68,7 +68,7 @@ test('SIGSTOP of a partition leader past its session, then SIGCONT', { timeout: 
         newLeader = await c.leaderOf(topic, p).catch(() => leader);
       }
       const elected = Date.now() - pausedAt;
-      await writer.waitForAcks(10 * partitions.length, 30_000);
+      await writer.waitForAcks(10 * partitions.length, 60_000);
       // Stay paused well past the session so the old leader wakes up to a cluster that moved on.
       await sleep(Math.max(0, 2 * SESSION_MS - (Date.now() - pausedAt)));
       c.resume(leader);

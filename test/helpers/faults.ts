@@ -225,7 +225,7 @@ export async function startFaultCluster(config: Record<string, string> = {}): Pr
           const running = cluster.brokers.filter((b) => live(b.nodeId));
           const problems: string[] = [];
           if (running.length !== ids.length) problems.push(`live brokers ${running.map((b) => b.nodeId)}`);
-          let first: string | undefined;
+          const first = new Map<string, string>();
           for (const b of running) {
             for (const topic of topics) {
               const v = await describeTopic(b.port, topic);
@@ -241,8 +241,9 @@ export async function startFaultCluster(config: Record<string, string> = {}): Pr
                   );
               }
               const seen = JSON.stringify(v.partitions);
-              if (first === undefined) first = seen;
-              else if (first !== seen) problems.push(`brokers disagree on ${topic}`);
+              const other = first.get(topic);
+              if (other === undefined) first.set(topic, seen);
+              else if (other !== seen) problems.push(`brokers disagree on ${topic}: ${other} / ${seen}`);
             }
           }
           if (problems.length === 0) return Date.now() - start;
@@ -262,7 +263,8 @@ export async function startFaultCluster(config: Record<string, string> = {}): Pr
         brokers: cluster.bootstrap.split(','),
         logLevel: logLevel.NOTHING,
         connectionTimeout: 2000,
-        requestTimeout: 8000,
+        // A paused broker accepts connections (the kernel does) but never answers: give up on it soon.
+        requestTimeout: 3000,
         retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 },
       });
     },
