@@ -693,7 +693,7 @@ export class SqlEngine {
     const producer = this.producer;
     const sinkTopic = sink.topic;
     const pending: Array<{ key: Buffer | null; value: Buffer | null; timestamp: number }> = [];
-    const table = plan.join ? await this.tableCache(plan.join.table) : null;
+    const table = plan.join?.kind === 'STREAM_TABLE' ? await this.tableCache(plan.join.table) : null;
     const runner = new QueryRunner(
       plan,
       (row) => {
@@ -716,15 +716,17 @@ export class SqlEngine {
       props['ksql.streams.auto.offset.reset'] ??
       this.properties['ksql.streams.auto.offset.reset'] ??
       'latest') as 'earliest' | 'latest';
+    // A table-table join keeps both tables in memory: it reads them from the beginning on every start.
+    const tableJoin = plan.join?.kind === 'TABLE_TABLE';
     const consumer = createConsumer({
       bootstrapServers: this.opts.bootstrap,
       groupId,
-      autoOffsetReset: reset,
+      autoOffsetReset: tableJoin ? 'earliest' : reset,
       clientId: id,
     });
-    const tps = await this.partitionsOf(plan.source.topic);
+    const tps = await this.inputPartitions(plan);
     consumer.assign(tps);
-    for (const c of await consumer.committed(tps)) if (c.offset >= 0) consumer.seek(c, c.offset);
+    if (!tableJoin) for (const c of await consumer.committed(tps)) if (c.offset >= 0) consumer.seek(c, c.offset);
     let stopping = false;
     const q: RunningQuery = {
       id,
@@ -838,7 +840,7 @@ export class SqlEngine {
     if (q.emit === null) return this.pull(q, onRow);
     const plan = planQuery(q, this.meta);
     const id = `transient_${plan.source.name}_${++this.transientSeq}`;
-    const table = plan.join ? await this.syncTable(plan.join.table) : null;
+    const table = plan.join?.kind === 'STREAM_TABLE' ? await this.syncTable(plan.join.table) : null;
     const reset = (props['auto.offset.reset'] ??
       props['ksql.streams.auto.offset.reset'] ??
       this.properties['ksql.streams.auto.offset.reset']) as 'earliest' | 'latest';
@@ -847,7 +849,7 @@ export class SqlEngine {
       autoOffsetReset: reset === 'earliest' ? 'earliest' : 'latest',
       clientId: id,
     });
-    consumer.assign(await this.partitionsOf(plan.source.topic));
+    consumer.assign(await this.inputPartitions(plan));
     let count = 0;
     let finished = false;
     const limit = plan.limit;
@@ -1169,7 +1171,7 @@ export class SqlEngine {
   ): Entity {
     const steps = [
       `> [ SOURCE ] | Name: ${plan.source.name} | Topic: ${plan.source.topic}`,
-      ...(plan.join ? [`> [ JOIN ] | ${plan.join.type} | Table: ${plan.join.table.name}`] : []),
+      ...(plan.join ? [`> [ JOIN ] | ${plan.join.kind} ${plan.join.type} | Right: ${plan.join.table.name}`] : []),
       ...(plan.where ? ['> [ FILTER ]'] : []),
       ...(plan.aggregate ? [`> [ AGGREGATE ] | Window: ${plan.aggregate.window?.type ?? 'none'}`] : []),
       `> [ PROJECT ] | Schema: ${this.header(plan).schema}`,
@@ -1200,6 +1202,15 @@ export class SqlEngine {
 
   private async topicExists(topic: string): Promise<boolean> {
     return (await this.admin.listTopics({ includeInternal: true })).includes(topic);
+  }
+
+  /** The partitions a query reads: its source's, and the right side's of a stream-stream or table-table join. */
+  private async inputPartitions(plan: QueryPlan): Promise<TopicPartition[]> {
+    const tps = await this.partitionsOf(plan.source.topic);
+    const j = plan.join;
+    if (j !== null && j.kind !== 'STREAM_TABLE' && j.table.topic !== plan.source.topic)
+      tps.push(...(await this.partitionsOf(j.table.topic)));
+    return tps;
   }
 
   private async partitionsOf(topic: string): Promise<TopicPartition[]> {
