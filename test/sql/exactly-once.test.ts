@@ -12,7 +12,8 @@ import { freePort, startTestBroker } from '../helpers/broker.js';
 import { requireClient } from '../helpers/clients.js';
 import { kcatRecords, killed, ksql, queryRows, startSqlServerProcess, waitFor, waitUp } from './helpers.js';
 
-const N = 5_000;
+const N = 20_000;
+const FIRST = 1_000;
 
 test('exactly_once_v2: no loss and no duplicates across kill -9', async (t) => {
   if (!requireClient(t, 'kcat')) return;
@@ -21,10 +22,10 @@ test('exactly_once_v2: no loss and no duplicates across kill -9', async (t) => {
   try {
     const bootstrap = `127.0.0.1:${broker.port}`;
     const producer = createProducer({ bootstrapServers: bootstrap });
-    for (let i = 0; i < N; i++)
+    const event = (i: number) =>
       producer.produce({ topic: 'events', key: `k${i % 7}`, value: JSON.stringify({ id: i, kind: `t${i % 3}` }) });
+    for (let i = 0; i < FIRST; i++) event(i);
     await producer.flush();
-    await producer.close();
 
     const url = `http://127.0.0.1:${await freePort()}`;
     const first = startSqlServerProcess(bootstrap, url);
@@ -38,11 +39,17 @@ test('exactly_once_v2: no loss and no duplicates across kill -9', async (t) => {
        CREATE TABLE per_kind AS SELECT kind, COUNT(*) AS n FROM events GROUP BY kind EMIT CHANGES;`,
       props,
     );
-    // Kill it while it is still working through the input.
+    // Kill it while input keeps arriving and it is working through it.
     await waitFor('some committed output', async () =>
       (await kcatRecords(bootstrap, 'COPIED')).length > 0 ? true : undefined,
     );
-    await killed(first.child);
+    for (let i = FIRST; i < N; i++) {
+      event(i);
+      if (i % 500 === 0) await producer.flush();
+      if (i === N / 2) await killed(first.child);
+    }
+    await producer.flush();
+    await producer.close();
     const before = (await kcatRecords(bootstrap, 'COPIED')).length;
     t.diagnostic(`killed with ${before} of ${N} records committed`);
 
