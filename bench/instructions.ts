@@ -40,6 +40,14 @@ interface Count {
   noise: number;
 }
 
+function commitOf(dir: string): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<void> {
@@ -141,7 +149,7 @@ async function main(): Promise<void> {
   writeFileSync(recordFile, `${lines.join('\n')}\n`);
   try {
     const trees = [{ name: 'this checkout', dir: ROOT }];
-    if (BASELINE) trees.push({ name: `baseline ${BASELINE}`, dir: BASELINE });
+    if (BASELINE) trees.push({ name: `baseline ${commitOf(BASELINE)}`, dir: BASELINE });
     const results = await Promise.all(trees.map((t) => workload(t.dir, recordFile)));
     const m = (n: number) => `${(n / 1e6).toFixed(1)}M`;
     const rows = results.map((r, i) => {
@@ -153,13 +161,8 @@ async function main(): Promise<void> {
       `broker instructions for ${RECORDS} x ${SIZE} B produced and consumed with kcat (load - idle):\n${table}`,
     );
     if (DOCS) {
-      let commit = 'unknown';
-      try {
-        commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-      } catch {
-        /* not a checkout */
-      }
-      const baseline = BASELINE ? ` against the baseline checkout ${BASELINE}` : '';
+      const commit = commitOf(ROOT);
+      const baseline = BASELINE ? ` against a checkout of commit ${commitOf(BASELINE)}` : '';
       writeDocsSection(
         join(ROOT, 'docs', 'benchmarks.md'),
         'Instruction counts',
@@ -167,7 +170,7 @@ async function main(): Promise<void> {
 
 The broker's instructions (valgrind callgrind) for ${RECORDS.toLocaleString('en-US')} records of ${SIZE} B produced with \`kcat -P\` (acks=1) and read back
 with \`kcat -C\`, minus a start and stop with nothing to do, HTTP services off. One run of
-\`npm run bench:instructions${argv.length ? ` -- ${argv.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)} (commit ${commit})${baseline}. Counts do not
+\`npm run bench:instructions -- --records ${RECORDS} --size ${SIZE}${BASELINE ? ' --baseline DIR' : ''} --docs\` on ${new Date().toISOString().slice(0, 10)} (commit ${commit})${baseline}. Counts do not
 depend on what else the machine runs, so builds can be compared on a busy machine; V8 tiers code up by time, so
 counts of the same build still differ by up to about 10% between runs, and a major garbage collection may or may
 not fall inside the run (shown apart).

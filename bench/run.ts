@@ -10,7 +10,8 @@
  * the .cpuprofile files there), --top N (hot spots listed by --profile), --profile-size 100|1024 (record size
  * profiled; with --quick the record counts are smaller), --cold (no memory warm-up before the kcat runs: see
  * bench/memory.ts), --no-metrics (skip the metrics on/off comparison), --metrics-only (only the metrics on/off
- * comparison, printed, docs untouched; with --quick on the smaller workload and --runs 1 it takes about a minute).
+ * comparison, printed, docs untouched; with --quick on the smaller workload and --runs 1 it takes about a minute),
+ * --no-tls (skip kcat over SSL next to plaintext, bench/tls.ts).
  *
  * The broker runs without the HTTP services `samsa start` turns on (schema registry, SQL, metrics, console), except in the metrics
  * comparison, which runs the 100-byte workload against a broker with metrics off and one with metrics on (and
@@ -53,6 +54,8 @@ import {
   type ToolRun,
 } from './proc.js';
 import { formatSummary, monotonicUs, summariseProfile } from './profile.js';
+import { writeDocsSection } from './docs-section.js';
+import { tlsBench, tlsDocsSection } from './tls.js';
 import { apiVersionsFrame, createTopic, latestOffset, responseBody, WireConnection } from './wire.js';
 
 const KCAT = process.env.KCAT ?? 'kcat';
@@ -993,6 +996,16 @@ async function main(): Promise<void> {
 
   const metricsComparison = flag('--no-metrics') ? undefined : await metricsStep(files);
 
+  // kcat over SSL next to plaintext (bench/tls.ts; its own broker with both listeners). --no-tls skips it.
+  let tlsSection: string | undefined;
+  if (!flag('--no-tls')) {
+    console.log('[bench] step 5: TLS throughput (kcat over SSL and plaintext, 1 KB records)');
+    settle();
+    const tls = await tlsBench({ records: QUICK ? 50_000 : 500_000, runs: QUICK ? 1 : RUNS });
+    tlsSection = tlsDocsSection(tls, COMMAND);
+    console.log(`\n${tlsSection}`);
+  }
+
   const report: Report = {
     machine: machine(),
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -1017,6 +1030,7 @@ async function main(): Promise<void> {
     const at = owned.length ? Math.min(...owned) : -1;
     const kept = at >= 0 ? `\n${previous.slice(at + 1)}` : '';
     writeFileSync(DOCS_PATH, `${docs(report).trimEnd()}\n${kept}`);
+    if (tlsSection !== undefined) writeDocsSection(DOCS_PATH, 'TLS throughput', tlsSection);
     console.log(`\n[bench] wrote ${DOCS_PATH}`);
   }
 }

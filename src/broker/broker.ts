@@ -15,7 +15,7 @@ import type { Logger } from '../storage/logger.js';
 import { MetadataStore } from '../storage/metadata-store.js';
 import type { Authorizer } from '../security/authorizer.js';
 import { sslPrincipalBuilder } from '../security/ssl-principal.js';
-import { readTlsSettings, watchTlsFiles } from '../security/tls.js';
+import { type ClientAuth, readTlsSettings, watchTlsFiles } from '../security/tls.js';
 import { listenerValue, parseBrokerConfig, parseProperties, type BrokerConfig } from './config/index.js';
 import { Connection } from './connection.js';
 import { Dispatcher } from './dispatch.js';
@@ -30,13 +30,25 @@ import { createLogger, LogLimiter } from './logger.js';
 import { type Endpoint, LocalMetadataView } from './metadata-view.js';
 import { type ClusterJoin, type ClusterLink, SwitchableMetadataView } from './cluster-link.js';
 import { ReplicaManager } from './replica-manager.js';
+import type { ReplicaFetcherManager } from './replica-fetcher.js';
+import {
+  interBrokerAddress,
+  PeerClients,
+  replicateCoordinators,
+  type StaticReplication,
+  staticLeadership,
+  startReplication,
+} from './replication.js';
 import { SchemaValidator } from './schema-validation.js';
-import { isSaslProtocol, type ListenerContext, type SaslAuthenticator } from './request-context.js';
+import { isSaslProtocol, type ListenerContext } from './request-context.js';
 import { TopicManager } from './topics.js';
 import { TransactionCoordinator } from './txn/coordinator.js';
 import { ClientQuotas } from './quotas/client-quotas.js';
 import { ConnectionLimits } from './quotas/connection-limits.js';
 import { FileClientQuotaStore } from './quotas/store.js';
+import { AuthFailureTracker, SaslListener } from './sasl.js';
+import { ScramCredentialStore } from '../security/sasl/scram-store.js';
+import { saslListenerSettings } from '../security/sasl/listener-config.js';
 import { openAuthorizer } from './authorizer.js';
 
 export interface BrokerOptions {
@@ -51,6 +63,8 @@ export interface BrokerOptions {
   logger?: Logger;
   /** Decides what each principal may do; allows everything by default (Kafka without `authorizer.class.name`). */
   authorizer?: Authorizer;
+  /** Replication with a static assignment (peers and leadership given by the caller; see broker/replication.ts). */
+  replication?: StaticReplication;
   /**
    * Cluster mode (etcd.endpoints set): how to join the cluster. The composition root (src/server) passes
    * src/cluster's; a bare broker given etcd.endpoints without it refuses to start.
@@ -88,6 +102,12 @@ export interface BrokerParts {
   authorizer: Authorizer;
   quotas: ClientQuotas;
   connectionLimits: ConnectionLimits;
+  /** The replica fetcher, when replication is on. */
+  fetchers?: ReplicaFetcherManager;
+  /** Inter-broker connections (transaction markers), when replication is on. */
+  peers?: PeerClients;
+  /** SCRAM credentials; in memory only when absent. */
+  scram?: ScramCredentialStore;
 }
 
 export class Broker implements BrokerServices {
@@ -122,6 +142,14 @@ export class Broker implements BrokerServices {
   readonly quotas: ClientQuotas;
   /** max.connections, max.connections.per.ip, creation rates: decided as each connection is accepted. */
   readonly connectionLimits: ConnectionLimits;
+  /** Fetches the partitions this broker follows (replication on), else undefined. */
+  readonly fetchers: ReplicaFetcherManager | undefined;
+  /** Inter-broker connections (replication on), else undefined. */
+  readonly peers: PeerClients | undefined;
+  /** Users' SCRAM credentials (scram-credentials.json in the data directory). */
+  readonly scram: ScramCredentialStore;
+  /** Failed SASL logins per peer address, shared by every SASL listener. */
+  private readonly authFailures = new AuthFailureTracker();
   /** Every client listener, bound, in `listeners` order. */
   readonly listeners: BoundListener[] = [];
   /** HTTP services and other companions started beside the broker (src/server), stopped before it. */
@@ -152,6 +180,9 @@ export class Broker implements BrokerServices {
     this.schemas = new SchemaValidator(parts.config.values.get('confluent.schema.registry.url') as string | null);
     this.quotas = parts.quotas;
     this.connectionLimits = parts.connectionLimits;
+    this.fetchers = parts.fetchers;
+    this.peers = parts.peers;
+    this.scram = parts.scram ?? new ScramCredentialStore(undefined);
   }
 
   get nodeId(): number {
@@ -205,15 +236,9 @@ export class Broker implements BrokerServices {
         String(listenerValue(this.config, l.name, 'ssl.principal.mapping.rules') ?? 'DEFAULT'),
       );
     }
-    if (isSaslProtocol(l.securityProtocol)) {
-      const authenticator = this.saslAuthenticator?.(l.name);
-      if (authenticator !== undefined) context.authenticator = authenticator;
-    }
+    if (isSaslProtocol(l.securityProtocol)) context.authenticator = this.saslListener(l.name);
     return context;
   }
-
-  /** Set before listen() by the SASL implementation: the authenticator of a SASL listener. */
-  saslAuthenticator: ((listenerName: string) => SaslAuthenticator | undefined) | undefined;
 
   /** Opens every client listener and publishes their advertised endpoints in the metadata view. */
   async listen(): Promise<void> {
@@ -226,12 +251,12 @@ export class Broker implements BrokerServices {
           readTlsSettings((key) => listenerValue(this.config, l.name, key) as string | string[] | null, l.name);
         const settings = read();
         const tlsServer = createTlsServer(settings.options, (socket: TLSSocket) => {
-          // ssl.client.auth=requested: a certificate is optional, but one that does not verify is refused.
-          if (settings.clientAuth === 'requested' && !socket.authorized && socket.getPeerX509Certificate()) {
+          const refusal = clientCertificateRefusal(socket, settings.clientAuth);
+          if (refusal !== undefined) {
             handshakeFailures(this.log).write(
-              'refusing TLS client: certificate does not verify',
+              `refusing TLS client: ${refusal.kind}`,
               { conn: `${socket.remoteAddress}:${socket.remotePort}`, listener: l.name },
-              `refusing TLS client: certificate does not verify (${String(socket.authorizationError)})`,
+              `refusing TLS client: ${refusal.reason}`,
             );
             socket.destroy();
             return;
@@ -239,10 +264,13 @@ export class Broker implements BrokerServices {
           this.accept(socket, context);
         });
         tlsServer.on('tlsClientError', (err, socket) => {
+          const reason = tlsFailureReason(err);
           handshakeFailures(this.log).write(
-            'TLS handshake failed',
-            { conn: `${socket.remoteAddress}:${socket.remotePort}`, listener: l.name },
-            `TLS handshake failed: ${(err as Error & { reason?: string }).reason ?? err.message.split('\n')[0]}`,
+            `TLS handshake failed: ${reason}`,
+            socket.remoteAddress
+              ? { conn: `${socket.remoteAddress}:${socket.remotePort}`, listener: l.name }
+              : { listener: l.name },
+            `TLS handshake failed: ${reason}`,
           );
           socket.destroy();
         });
@@ -277,6 +305,27 @@ export class Broker implements BrokerServices {
       });
     }
     this.localMetadata.setEndpoints(this.listeners.map((l) => l.advertised));
+  }
+
+  /** The SASL settings of one listener (mechanisms, PLAIN users, limits); throws when they are not valid. */
+  private saslListener(name: string): SaslListener {
+    const value = (key: string) => listenerValue(this.config, name, key);
+    const settings = saslListenerSettings(this.config.raw, name, value('sasl.enabled.mechanisms') as string[]);
+    const plain = settings.plainUsers;
+    const scram = this.scram;
+    return new SaslListener({
+      listenerName: name,
+      mechanisms: settings.mechanisms,
+      credentials: {
+        plainPassword: (user) => plain.get(user),
+        scram: (user, mechanism) => scram.get(user, mechanism),
+      },
+      maxReceiveSize: Number(value('sasl.server.max.receive.size')),
+      reauthMs: Number(value('connections.max.reauth.ms')),
+      failureDelayMs: Number(value('connection.failed.authentication.delay.ms')),
+      failures: this.authFailures,
+      log: this.log,
+    });
   }
 
   private accept(socket: Socket, listener: ListenerContext): void {
@@ -326,6 +375,9 @@ export class Broker implements BrokerServices {
       for (const [name, s] of [...this.services].reverse()) {
         await s.close().catch((err) => this.log.warn(`stopping ${name} failed: ${(err as Error).message}`));
       }
+      this.replicas.close();
+      await this.fetchers?.close();
+      this.peers?.close();
       this.waiters.cancelAll();
       this.groups.close();
       this.txn.close();
@@ -353,6 +405,40 @@ function handshakeFailures(log: Logger): LogLimiter {
   let l = tlsFailures.get(log);
   if (l === undefined) tlsFailures.set(log, (l = new LogLimiter(log, 5, 10_000, 'warn')));
   return l;
+}
+
+/** The reason of a failed handshake in a few words, with a hint for the common mistakes. */
+function tlsFailureReason(err: Error & { reason?: string }): string {
+  const reason = err.reason ?? err.message.split('\n')[0] ?? 'unknown';
+  if (/wrong version number|http request/i.test(reason)) return `${reason} (a plaintext client on a TLS listener?)`;
+  if (/peer did not return a certificate/i.test(reason)) return `${reason} (ssl.client.auth=required)`;
+  return reason;
+}
+
+/** Words for the certificate checks a client certificate fails most often. */
+const CERTIFICATE_ERRORS: Record<string, string> = {
+  CERT_HAS_EXPIRED: 'client certificate has expired',
+  CERT_NOT_YET_VALID: 'client certificate is not valid yet',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'client certificate is not signed by a CA in the truststore',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'client certificate is not signed by a CA in the truststore',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'client certificate is self-signed and not in the truststore',
+  SELF_SIGNED_CERT_IN_CHAIN: 'client certificate chains to a CA not in the truststore',
+};
+
+/**
+ * Why a TLS client is refused after its handshake, by ssl.client.auth: `required` needs a certificate that
+ * verifies against the truststore, `requested` refuses only a certificate that does not verify. (The TLS server
+ * accepts every certificate in the handshake so that the refusal can be logged with its reason.)
+ */
+function clientCertificateRefusal(socket: TLSSocket, auth: ClientAuth): { kind: string; reason: string } | undefined {
+  if (auth === 'none' || socket.authorized) return undefined;
+  if (socket.getPeerX509Certificate() === undefined) {
+    if (auth === 'requested') return undefined;
+    return { kind: 'no client certificate', reason: 'no client certificate (ssl.client.auth=required)' };
+  }
+  const code = String(socket.authorizationError ?? 'unknown');
+  const words = CERTIFICATE_ERRORS[code] ?? 'client certificate does not verify';
+  return { kind: code, reason: `${words} (${code})` };
 }
 
 /** How often the key and trust files of TLS listeners are checked for changes. */
@@ -445,12 +531,15 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     if ('log.dir.max.open.files' in config.raw) log.warn(msg);
     else log.info(msg);
   }
+  const clustered = config.values.get('etcd.endpoints') !== null && config.values.get('etcd.endpoints') !== undefined;
   const logs = new LogManager({
     dataDir,
     logger: log,
     brokerConfig: config.raw,
     maxOpenFiles,
     retentionCheckIntervalMs: config.logRetentionCheckIntervalMs,
+    // Replicated: the high watermark is what the ISR has, moved by followers' fetches (and checkpointed).
+    hwFollowsLeo: opts.replication === undefined && !clustered,
   });
   logs.open();
   const metadataStore = new MetadataStore(dataDir);
@@ -463,13 +552,20 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     nodeId: config.nodeId,
     waiters,
     knownElsewhere: (topic, partition) => view.partition(topic, partition) !== undefined,
+    replicaLagTimeMaxMs: Number(config.values.get('replica.lag.time.max.ms') ?? 30_000),
+    log,
   });
   const topics: TopicManager = new TopicManager(config, logs, metadataStore, log, () => view.brokers().length);
   const rack = (config.values.get('broker.rack') as string | null | undefined) ?? null;
   const local: LocalMetadataView = new LocalMetadataView(clusterId, config.nodeId, rack, topics, replicas);
   const view = new SwitchableMetadataView(local);
-  const clustered = config.values.get('etcd.endpoints') !== null && config.values.get('etcd.endpoints') !== undefined;
   let cluster: ClusterLink | undefined;
+  // Replication (cluster mode, or a static assignment): followed partitions are fetched from their leaders. The
+  // fetcher is ready before leadership is first applied; the cluster link sets the replica manager's alterIsr.
+  let fetchers: ReplicaFetcherManager | undefined;
+  if (clustered || opts.replication !== undefined) {
+    fetchers = startReplication({ config, replicas, view, topics, log, alterIsr: opts.replication?.alterIsr });
+  }
   if (clustered) {
     if (opts.cluster === undefined)
       throw new Error('etcd.endpoints is set, but this broker was started without cluster support');
@@ -479,6 +575,12 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     cluster = await opts.cluster({ config, clusterId, log, topics, replicas });
     topics.cluster = cluster.topicAdmin;
     view.use(cluster.view);
+  } else if (opts.replication !== undefined) {
+    const replication = opts.replication;
+    local.setPeers(() => replication.brokers());
+    topics.topicIdFor = (name) => replication.topicId?.(name);
+    topics.setLifecycle(staticLeadership(replicas, replication, log));
+    topics.load();
   } else {
     topics.setLifecycle(leadEveryPartitionHere(replicas, log));
     topics.load();
@@ -489,6 +591,11 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   if (cluster !== undefined) {
     const link = cluster;
     await txn.producerIds.useBlockSource((n) => link.allocateProducerIds(n));
+  }
+  let peers: PeerClients | undefined;
+  if (fetchers !== undefined) {
+    peers = new PeerClients(config.nodeId, interBrokerAddress(config, view));
+    replicateCoordinators({ config, replicas, view, groups, txn, peers, log });
   }
   await attachCoordinatorsToLeadership(replicas, [groups, txn]);
 
@@ -522,6 +629,9 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     authorizer: opts.authorizer ?? (await openAuthorizer(config, dataDir, log)),
     quotas,
     connectionLimits,
+    fetchers,
+    peers,
+    scram: new ScramCredentialStore(dataDir),
   });
   registerHandlers(dispatcher, broker);
   try {

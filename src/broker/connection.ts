@@ -29,6 +29,7 @@ import { Context, isSaslProtocol, type ListenerContext } from './request-context
 import { ANONYMOUS, type Principal } from '../security/authorizer.js';
 import { channels, type ConnectionEvent, type RequestEvent } from './observe.js';
 import type { ClientQuotas } from './quotas/client-quotas.js';
+import type { SaslSession } from './sasl.js';
 
 /** APIs Kafka does not count against request_percentage: authentication and inter-broker requests. */
 const REQUEST_QUOTA_EXEMPT = new Set([17 /* SaslHandshake */, 27 /* WriteTxnMarkers */, 36 /* SaslAuthenticate */]);
@@ -88,8 +89,12 @@ export class Connection {
   principal: Principal = ANONYMOUS;
   /** False on a SASL listener until the SASL handlers call authenticate(); only then is every API served. */
   authenticated: boolean;
-  /** Set by the SASL handlers for the v0 flow: frames are raw SASL tokens for listener.authenticator.rawToken. */
+  /** Set by the SASL session for the v0 flow: frames are raw SASL tokens, not requests. */
   rawTokens = false;
+  /** SASL authentication state on a SASL listener; undefined on PLAINTEXT and SSL listeners. */
+  readonly sasl: SaslSession | undefined;
+  /** Set when the connection is to be closed as soon as the response being written is out. */
+  private ending = false;
 
   constructor(
     private readonly socket: Socket,
@@ -104,6 +109,7 @@ export class Connection {
     this.remote = `${this.remoteHost}:${socket.remotePort}`;
     this.log = logger;
     this.authenticated = !isSaslProtocol(listener.securityProtocol);
+    this.sasl = listener.authenticator?.session(this);
     socket.setNoDelay(true);
     if (limits.idleTimeoutMs > 0) {
       socket.setTimeout(limits.idleTimeoutMs, () => this.close('idle for connections.max.idle.ms', 'idle'));
@@ -141,6 +147,11 @@ export class Connection {
       remote: this.remote,
       connectionId: this.id,
     } satisfies ConnectionEvent);
+  }
+
+  /** Closes the connection once the response now being handled is written (a failed authentication). */
+  endAfterResponse(): void {
+    this.ending = true;
   }
 
   /**
@@ -186,8 +197,18 @@ export class Connection {
       if (this.frameSize < 0) {
         if (this.buffered < 4) return;
         const size = this.peekSize();
-        // The smallest request header (api key, version, correlation id) is 8 bytes.
-        if (size < 8 || size > this.limits.maxRequestBytes) {
+        if (this.sasl !== undefined && !this.authenticated) {
+          // Before authentication: small frames only (a raw SASL token may be shorter than a request header).
+          const max = this.sasl.maxFrameBytes(this.limits.maxRequestBytes);
+          if (size < (this.rawTokens ? 0 : 8) || size > max) {
+            this.close(
+              `frame of ${size} bytes from an unauthenticated client (sasl.server.max.receive.size ${max})`,
+              'invalid frame before SASL authentication',
+            );
+            return;
+          }
+        } else if (size < 8 || size > this.limits.maxRequestBytes) {
+          // The smallest request header (api key, version, correlation id) is 8 bytes.
           this.close(
             size < 8
               ? `invalid request size ${size}`
@@ -286,33 +307,19 @@ export class Connection {
     }
   }
 
-  /** A raw SASL token (v0 flow): handed to the listener's authenticator, its answer written back size-prefixed. */
+  /** A raw SASL token (after a v0 SaslHandshake), answered with a raw length-prefixed token. */
   private handleRawToken(frame: Buffer): Promise<void> | undefined {
-    const auth = this.listener.authenticator;
-    if (auth?.rawToken === undefined) {
+    if (this.sasl === undefined) {
       this.close('raw SASL token on a listener without SASL', 'unexpected SASL token');
       return undefined;
     }
-    const write = (answer: Buffer | null) => {
-      if (answer === null || this.closed) return;
-      const size = Buffer.allocUnsafe(4);
-      size.writeInt32BE(answer.length, 0);
-      this.socket.write(size);
-      this.socket.write(answer);
-    };
-    try {
-      const res = auth.rawToken(this, frame);
-      if (res instanceof Promise) {
-        return res.then(write, (err) => {
-          this.log.warn({ conn: this.remote, err: String(err?.message ?? err) }, 'SASL token failed');
-          this.close();
-        });
-      }
-      write(res);
-    } catch (err) {
-      this.log.warn({ conn: this.remote, err: String((err as Error)?.message ?? err) }, 'SASL token failed');
-      this.close();
+    const reply = this.sasl.rawToken(frame);
+    if (reply instanceof Promise) {
+      return reply.then(() => this.close());
     }
+    const head = Buffer.allocUnsafe(4);
+    head.writeInt32BE(reply.length, 0);
+    this.socket.write(reply.length > 0 ? Buffer.concat([head, reply]) : head);
     return undefined;
   }
 
@@ -324,6 +331,13 @@ export class Connection {
         'request before SASL authentication',
       );
       return undefined;
+    }
+    if (this.sasl !== undefined) {
+      const refusal = this.sasl.refuse(header.apiKey);
+      if (refusal !== undefined) {
+        this.close(`${refusal} (client ${loggedClientId(frame)})`, 'request refused by SASL state');
+        return undefined;
+      }
     }
     const api = API_BY_KEY.get(header.apiKey);
     const entry = this.dispatcher.lookup(header.apiKey);
@@ -362,7 +376,7 @@ export class Connection {
       );
       return undefined;
     }
-    const ctx = new Context(header, this, this.listener);
+    const ctx = new Context(header, this, this.listener, this.principal);
     const started = channels.request.hasSubscribers ? performance.now() : 0;
     const quotas = this.listener.quotas?.active ? this.listener.quotas : undefined;
     const quotaStart = quotas ? performance.now() : 0;
@@ -498,6 +512,13 @@ export class Connection {
       ok = this.socket.write(p);
     }
     if (parts.length > 1) this.socket.uncork();
+    if (this.ending) {
+      // A failed authentication: the answer goes out, then the connection closes.
+      this.closed = true;
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 5_000).unref();
+      return size;
+    }
     if (!ok && !this.paused) {
       // The client is not reading its responses: stop reading its requests until it catches up.
       this.paused = true;

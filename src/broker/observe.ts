@@ -57,6 +57,28 @@ export interface FetchOutEvent {
   records: Buffer;
 }
 
+/** A SASL authentication that failed (wrong credentials, unknown mechanism, malformed exchange). */
+export interface AuthFailureEvent {
+  listener: string;
+  /** The peer's address and port. */
+  remote: string;
+  /** The mechanism the client chose, or '' when it failed before choosing one. */
+  mechanism: string;
+  /** The user name the client gave, when it got that far. */
+  user: string | undefined;
+  /** The message sent to the client. */
+  reason: string;
+}
+
+/** A SASL authentication (or re-authentication) that succeeded. */
+export interface AuthSuccessEvent {
+  listener: string;
+  remote: string;
+  mechanism: string;
+  principal: string;
+  reauthentication: boolean;
+}
+
 /**
  * The in-sync replicas of a partition this broker leads changed while it kept leading (Kafka's ISR shrink when a
  * replica left, expand when one joined; both when one replaced another). Becoming leader is not a change.
@@ -73,6 +95,8 @@ export const channels = {
   connection: diagnostics.channel('samsa:connection'),
   append: diagnostics.channel('samsa:append'),
   fetchOut: diagnostics.channel('samsa:fetch-out'),
+  authFailure: diagnostics.channel('samsa:auth-failure'),
+  authSuccess: diagnostics.channel('samsa:auth-success'),
   isr: diagnostics.channel('samsa:isr'),
 } as const;
 
@@ -82,5 +106,7 @@ export const CHANNEL_NAMES = {
   connection: 'samsa:connection',
   append: 'samsa:append',
   fetchOut: 'samsa:fetch-out',
+  authFailure: 'samsa:auth-failure',
+  authSuccess: 'samsa:auth-success',
   isr: 'samsa:isr',
 } as const;

@@ -17,6 +17,7 @@ import {
 } from '../security/authorizer.js';
 import type { Connection } from './connection.js';
 import type { ClientQuotas } from './quotas/client-quotas.js';
+import type { SaslPeer, SaslSession } from './sasl.js';
 
 /** What a connection knows about its listener, fixed when the connection is accepted. */
 export interface ListenerContext {
@@ -34,10 +35,10 @@ export interface ListenerContext {
    */
   sslPrincipal?: (certificate: X509Certificate) => Principal | Error;
   /**
-   * SASL_PLAINTEXT and SASL_SSL listeners: the SASL implementation. The connection starts unauthenticated and
-   * serves only ApiVersions, SaslHandshake and SaslAuthenticate (every other request closes it) until the SASL
-   * handlers call `connection.authenticate(principal)`. Without an authenticator the SASL requests are not
-   * served either, so nobody gets past authentication.
+   * SASL_PLAINTEXT and SASL_SSL listeners: the SASL implementation (src/broker/sasl.ts). The connection starts
+   * unauthenticated and serves only ApiVersions, SaslHandshake and SaslAuthenticate (every other request closes
+   * it) until its SASL session calls `connection.authenticate(principal)`. Without an authenticator the SASL
+   * requests are refused too, so nobody gets past authentication.
    */
   authenticator?: SaslAuthenticator;
 }
@@ -48,16 +49,16 @@ export function isSaslProtocol(securityProtocol: string): boolean {
 }
 
 /**
- * The seam SASL plugs into (src/security/sasl...): the SaslHandshake and SaslAuthenticate handlers find it on
- * `ctx.connection.listener.authenticator`, and call `ctx.connection.authenticate(principal)` once a client has
- * proven who it is. `rawToken` serves the v0 flow (SaslHandshake v0 followed by size-prefixed tokens without a
- * request header): a handler sets `connection.rawTokens = true` and each following frame goes to `rawToken`,
- * whose answer (if any) is written back size-prefixed, until the handler sets it back to false.
+ * The seam SASL plugs into: each connection of a SASL listener gets a session, which the SaslHandshake and
+ * SaslAuthenticate handlers drive (`ctx.connection.sasl`). The session calls `connection.authenticate(principal)`
+ * once the client has proven who it is, and sets `connection.rawTokens` for the v0 flow (SaslHandshake v0 followed
+ * by size-prefixed tokens without a request header), whose frames the connection hands to `session.rawToken`.
  */
 export interface SaslAuthenticator {
   /** Mechanisms enabled on this listener, as SaslHandshake lists them. */
   readonly mechanisms: readonly string[];
-  rawToken?(connection: Connection, token: Buffer): Buffer | null | Promise<Buffer | null>;
+  /** The SASL state of a new connection of this listener. */
+  session(connection: SaslPeer): SaslSession;
 }
 
 export interface RequestContext extends Requester {

@@ -3,6 +3,7 @@
  * clickstream...) or a user's own annotated Avro schema — as JSON, delimited text, or Avro / JSON Schema /
  * Protobuf through the schema registry, with a progress line on stderr.
  */
+import { loadCommandConfig } from './command-config.js';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { FORMATS, type Format } from '../datagen/formats.js';
@@ -51,6 +52,13 @@ Examples:
     .action(action(runCommand));
 }
 
+/** TLS and SASL client options from --command-config. */
+function securityOf(file: string | undefined) {
+  if (file === undefined) return undefined;
+  const { tls, sasl } = loadCommandConfig(file);
+  return { ...(tls ? { tls } : {}), ...(sasl ? { sasl } : {}) };
+}
+
 async function runCommand(flags: DatagenFlags): Promise<void> {
   if ((flags.quickstart === undefined) === (flags.schema === undefined)) {
     throw new UsageError('give exactly one of --quickstart and --schema');
@@ -89,6 +97,7 @@ async function runCommand(flags: DatagenFlags): Promise<void> {
       iterations: flags.iterations,
       intervalMs: flags.intervalMs,
       bootstrap: flags.brokerList ?? flags.bootstrapServer,
+      security: securityOf(flags.commandConfig),
       registryUrl: flags.format === 'json' || flags.format === 'delimited' ? undefined : flags.schemaRegistry,
       seed: flags.seed,
       onProgress: progress,

@@ -18,10 +18,14 @@ const SUBCOMMANDS: ReadonlyArray<[string, () => Promise<{ register: Register }>]
   ['groups', () => import('./groups.js')],
   ['configs', () => import('./configs.js')],
   ['quotas', () => import('./quotas.js')],
+  ['users', () => import('./users.js')],
   ['acls', () => import('./acls.js')],
   ['perf', () => import('./perf.js')],
   ['datagen', () => import('./datagen.js')],
   ['sql', () => import('./sql.js')],
+  ['certs', () => import('./certs.js')],
+  ['cluster', () => import('./cluster.js')],
+  ['partitions', () => import('./partitions.js')],
   ['sql-server', () => import('./sql-server.js')],
 ];
 

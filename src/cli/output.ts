@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Admin, ClientLogger, ClientOptions } from '../client/index.js';
+import { loadCommandConfig } from './command-config.js';
 import { UsageError } from './common.js';
 
 export const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
@@ -41,6 +42,8 @@ export interface ConnectionFlags {
   bootstrapServer: string;
   clientId?: string;
   requestTimeoutMs?: number;
+  /** --command-config: Kafka client properties with the security settings (src/cli/command-config.ts). */
+  commandConfig?: string;
 }
 
 /** Adds --bootstrap-server (Kafka's name; --broker-list and -b are accepted too) and --client-id. */
@@ -48,7 +51,11 @@ export function addConnectionOptions(cmd: Command): Command {
   return cmd
     .option('-b, --bootstrap-server <host:port>', 'broker(s) to connect to, comma-separated', DEFAULT_BOOTSTRAP)
     .option('--broker-list <host:port>', 'alias of --bootstrap-server (old Kafka tools)')
-    .option('--client-id <id>', 'client id sent to the broker', 'samsa-cli');
+    .option('--client-id <id>', 'client id sent to the broker', 'samsa-cli')
+    .option(
+      '--command-config <file>',
+      'client properties file with security settings (security.protocol, ssl.*, sasl.*), as Kafka tools take',
+    );
 }
 
 /** Client options from the connection flags. Retries are kept short so an unreachable broker fails fast. */
@@ -66,7 +73,13 @@ export function clientOptions(flags: ConnectionFlags & { brokerList?: string }):
       throw new UsageError(`--bootstrap-server: '${s}' is not host:port`);
     }
   }
+  const security = flags.commandConfig !== undefined ? loadCommandConfig(flags.commandConfig) : undefined;
+  if (security !== undefined && security.unused.length > 0) {
+    process.stderr.write(`samsa: warning: ${flags.commandConfig}: not used by samsa: ${security.unused.join(', ')}\n`);
+  }
   return {
+    ...(security?.tls ? { tls: security.tls } : {}),
+    ...(security?.sasl ? { sasl: security.sasl } : {}),
     bootstrapServers: list,
     clientId: flags.clientId ?? 'samsa-cli',
     connectTimeoutMs: 5000,

@@ -6,9 +6,10 @@
 import { FindCoordinator } from '../protocol/messages/find-coordinator.js';
 import { Metadata } from '../protocol/messages/metadata.js';
 import type { Api, Encodable, ResponseOf } from '../protocol/schema.js';
-import { BrokerConnection, type SendOptions } from './connection.js';
+import { BrokerConnection, type ClientTlsOptions, type SendOptions } from './connection.js';
 import { ClientStateError, ConnectionError, ErrorCode, KafkaError, errorFor } from './errors.js';
 import { silentLogger, type ClientLogger } from './logger.js';
+import type { SaslOptions } from './sasl.js';
 
 export interface ClientOptions {
   /** "host:port" or a list of them. */
@@ -30,6 +31,10 @@ export interface ClientOptions {
   logger?: ClientLogger;
   /** Whether metadata requests may create unknown topics (broker permitting). Default false. */
   allowAutoTopicCreation?: boolean;
+  /** Connect to every broker with TLS (security.protocol SSL or SASL_SSL). */
+  tls?: ClientTlsOptions;
+  /** SASL credentials for SASL_PLAINTEXT / SASL_SSL listeners: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. */
+  sasl?: SaslOptions;
 }
 
 export interface BrokerInfo {
@@ -138,6 +143,8 @@ export class Cluster {
       requestTimeoutMs: this.requestTimeoutMs,
       connectTimeoutMs: this.opts.connectTimeoutMs ?? 10000,
       logger: this.log,
+      tls: this.opts.tls,
+      ...(this.opts.sasl === undefined ? {} : { sasl: this.opts.sasl }),
     });
   }
 

@@ -1,8 +1,9 @@
 /**
- * One TCP connection to one broker: size-prefixed frames, pipelined requests matched to responses by correlation
+ * One TCP (or TLS) connection to one broker: size-prefixed frames, pipelined requests matched to responses by correlation
  * id, a timeout per request, and API version negotiation through ApiVersions right after connecting.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { ApiVersions } from '../protocol/messages/api-versions.js';
 import { Reader, Writer } from '../protocol/primitives.js';
 import { encodeRequestHeader, skipTaggedFields } from '../protocol/header.js';
@@ -10,6 +11,9 @@ import type { Api, Encodable } from '../protocol/schema.js';
 import { ConnectionError, ErrorCode, KafkaError, RequestTimeoutError } from './errors.js';
 import { silentLogger, type ClientLogger } from './logger.js';
 import { CLIENT_VERSIONS, negotiate, type VersionRange } from './versions.js';
+import { SaslAuthenticate } from '../protocol/messages/sasl-authenticate.js';
+import { SaslHandshake } from '../protocol/messages/sasl-handshake.js';
+import { clientExchange, type SaslOptions } from './sasl.js';
 
 export interface ConnectionOptions {
   host: string;
@@ -21,6 +25,30 @@ export interface ConnectionOptions {
   logger?: ClientLogger;
   /** Node id this connection is for (-1 and below for bootstrap connections); only used in messages. */
   nodeId?: number;
+  /** Connect with TLS (security.protocol SSL or SASL_SSL). */
+  tls?: ClientTlsOptions;
+  /** Authenticate with SASL (a SASL_PLAINTEXT or SASL_SSL listener) right after connecting. */
+  sasl?: SaslOptions;
+}
+
+/** TLS to the broker: the CA to trust, a client certificate and key, and how the broker's name is checked. */
+export interface ClientTlsOptions {
+  /** CA certificates (PEM) the broker's certificate must chain to; unset: Node's default CAs. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Client certificate chain (PEM), for brokers with ssl.client.auth=required|requested. */
+  cert?: string | Buffer;
+  /** Client private key (PEM). */
+  key?: string | Buffer;
+  /** Password of an encrypted key. */
+  passphrase?: string;
+  /** A PKCS12 keystore holding cert and key, instead of cert and key. */
+  pfx?: string | Buffer;
+  /** Name sent in SNI and checked against the certificate (default: the broker's host, unless it is an IP). */
+  servername?: string;
+  /** Check the broker's certificate against `ca` (default true). */
+  rejectUnauthorized?: boolean;
+  /** Check that the certificate names the host connected to (ssl.endpoint.identification.algorithm=https; default true). */
+  checkHostname?: boolean;
 }
 
 export interface SendOptions {
@@ -61,6 +89,7 @@ export class BrokerConnection {
   private connecting: Promise<void> | undefined;
   private closedError: Error | undefined;
   private readonly log: ClientLogger;
+  private reauthTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: ConnectionOptions) {
     this.host = opts.host;
@@ -92,13 +121,14 @@ export class BrokerConnection {
 
   private async doConnect(): Promise<void> {
     const { host, port } = this;
+    const tls = this.opts.tls;
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host, port, noDelay: true });
+      const s = tls ? this.tlsSocket(tls) : connect({ host, port, noDelay: true });
       const t = setTimeout(() => {
         s.destroy();
         reject(new ConnectionError(`connection to ${host}:${port} timed out after ${this.opts.connectTimeoutMs} ms`));
       }, this.opts.connectTimeoutMs);
-      s.once('connect', () => {
+      s.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(t);
         s.removeAllListeners('error');
         resolve(s);
@@ -117,7 +147,27 @@ export class BrokerConnection {
     this.timer = setInterval(() => this.checkTimeouts(), 100);
     this.timer.unref();
     await this.negotiateVersions();
+    if (this.opts.sasl !== undefined) await this.authenticate(this.opts.sasl);
     this.log.debug('connected', { host, port, nodeId: this.nodeId });
+  }
+
+  private tlsSocket(tls: ClientTlsOptions): Socket {
+    const { host, port } = this;
+    const isIp = /^[\d.]+$|:/.test(host);
+    const s = tlsConnect({
+      host,
+      port,
+      ca: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
+      pfx: tls.pfx,
+      passphrase: tls.passphrase,
+      servername: tls.servername ?? (isIp ? undefined : host),
+      rejectUnauthorized: tls.rejectUnauthorized ?? true,
+      ...(tls.checkHostname === false ? { checkServerIdentity: () => undefined } : {}),
+    });
+    s.setNoDelay(true);
+    return s;
   }
 
   /**
@@ -152,6 +202,50 @@ export class BrokerConnection {
       ErrorCode.UNSUPPORTED_VERSION,
       `no ApiVersions version in common with ${this.host}:${this.port}`,
     );
+  }
+
+  /**
+   * SASL: SaslHandshake names the mechanism, SaslAuthenticate carries its tokens. When the broker gives the session
+   * a lifetime (connections.max.reauth.ms), the connection re-authenticates at 85-95% of it, as Kafka's clients do.
+   */
+  private async authenticate(sasl: SaslOptions): Promise<void> {
+    const exchange = clientExchange(sasl);
+    const where = `${this.host}:${this.port}`;
+    const hs = await this.send(SaslHandshake, { mechanism: exchange.mechanism });
+    if (hs.errorCode !== 0) {
+      const offered = hs.mechanisms.length > 0 ? ` (the broker offers ${hs.mechanisms.join(', ')})` : '';
+      throw new KafkaError(hs.errorCode, `SASL ${exchange.mechanism} refused by ${where}${offered}`);
+    }
+    let token: Buffer | null = exchange.first();
+    let lifetimeMs = 0;
+    while (token !== null) {
+      const res = await this.send(SaslAuthenticate, { authBytes: token });
+      if (res.errorCode !== 0) {
+        throw new KafkaError(
+          res.errorCode,
+          `SASL ${exchange.mechanism} authentication with ${where} failed: ${res.errorMessage ?? ''}`,
+        );
+      }
+      lifetimeMs = Number(res.sessionLifetimeMs ?? 0);
+      try {
+        token = exchange.next(Buffer.from(res.authBytes));
+      } catch (e) {
+        throw new KafkaError(ErrorCode.SASL_AUTHENTICATION_FAILED, `SASL with ${where}: ${(e as Error).message}`);
+      }
+    }
+    if (this.reauthTimer !== undefined) clearTimeout(this.reauthTimer);
+    this.reauthTimer = undefined;
+    if (lifetimeMs > 0) {
+      const after = Math.floor(lifetimeMs * (0.85 + Math.random() * 0.1));
+      this.reauthTimer = setTimeout(() => {
+        this.reauthTimer = undefined;
+        if (this.closedError !== undefined) return;
+        this.authenticate(sasl).catch((err) =>
+          this.fail(new ConnectionError(`re-authentication with ${where} failed: ${(err as Error).message}`)),
+        );
+      }, after);
+      this.reauthTimer.unref();
+    }
   }
 
   /** Whether the broker offers this API at a version the client can use. */
@@ -303,6 +397,7 @@ export class BrokerConnection {
     if (this.closedError) return;
     this.closedError = err;
     if (this.timer) clearInterval(this.timer);
+    if (this.reauthTimer) clearTimeout(this.reauthTimer);
     this.socket?.destroy();
     const pending = [...this.pending.values()];
     this.pending.clear();

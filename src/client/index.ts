@@ -44,6 +44,10 @@ export type {
 } from './admin.js';
 export { Cluster } from './cluster.js';
 export type { ClientOptions, BrokerInfo, TopicInfo, PartitionInfo } from './cluster.js';
+export type { ClientTlsOptions } from './connection.js';
+export type { SaslOptions, SaslMechanism } from './sasl.js';
+export type { UserScramCredentials } from './admin.js';
+export type { ScramMechanism } from '../protocol/sasl.js';
 export { BrokerConnection } from './connection.js';
 export {
   KafkaError,

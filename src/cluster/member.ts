@@ -96,7 +96,10 @@ export class ClusterMember {
       adminFence: !opts.adminFromAnyBroker
         ? undefined
         : () => {
-            const epoch = this.session.epoch;
+            // The watch may show our new registration before register() has returned: recognise it by incarnation.
+            const mine = this.cache.broker(opts.nodeId);
+            const epoch =
+              this.session.epoch ?? (mine?.incarnationId === this.session.incarnationId ? mine.epoch : undefined);
             return epoch === undefined ? undefined : brokerFence(opts.nodeId, epoch);
           },
     });

@@ -6,7 +6,13 @@
  * the console knows a registry, and travel as JSON text naming the schema id and type.
  */
 import type { ServerResponse } from 'node:http';
-import { type Admin, createConsumer, type ConsumerRecord, type TopicPartition } from '../client/index.js';
+import {
+  type Admin,
+  type ClientOptions,
+  createConsumer,
+  type ConsumerRecord,
+  type TopicPartition,
+} from '../client/index.js';
 
 export interface BrowseQuery {
   topic: string;
@@ -103,7 +109,8 @@ function matches(r: BrowsedRecord, filter: string | undefined): boolean {
 /** Reads up to `limit` records (after filtering) per the query; stops at the partitions' ends or after `waitMs`. */
 export async function browse(
   admin: Admin,
-  bootstrap: string,
+  /** The bootstrap address and credentials of the caller's clients. */
+  client: ClientOptions,
   q: BrowseQuery,
   waitMs = 3000,
   decoder?: SchemaDecoder,
@@ -137,7 +144,7 @@ export async function browse(
   }
   const pending = tps.filter((tp) => from.get(tp.partition)! < end.get(tp.partition)!);
   if (pending.length === 0) return { records: [], scanned: 0 };
-  const consumer = createConsumer({ bootstrapServers: bootstrap, clientId: 'samsa-console-browser', maxWaitMs: 200 });
+  const consumer = createConsumer({ ...client, clientId: 'samsa-console-browser', maxWaitMs: 200 });
   const out: BrowsedRecord[] = [];
   let scanned = 0;
   const done = new Set<number>();
@@ -170,7 +177,8 @@ export async function browse(
 /** Streams records appended from now on as Server-Sent Events (`event: record`) until the client goes away. */
 export async function tail(
   admin: Admin,
-  bootstrap: string,
+  /** The bootstrap address and credentials of the caller's clients. */
+  client: ClientOptions,
   topic: string,
   filter: string | undefined,
   res: ServerResponse,
@@ -181,7 +189,7 @@ export async function tail(
   const ends = await admin.listOffsets(tps, 'latest');
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   res.write(': tailing\n\n');
-  const consumer = createConsumer({ bootstrapServers: bootstrap, clientId: 'samsa-console-tail', maxWaitMs: 500 });
+  const consumer = createConsumer({ ...client, clientId: 'samsa-console-tail', maxWaitMs: 500 });
   const stop = () => void consumer.close();
   res.on('close', stop);
   const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);

@@ -15,14 +15,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAdmin, createProducer, type Producer, type TopicInfo } from '../client/index.js';
+import type { Admin, TopicInfo } from '../client/index.js';
 import { DescribeLogDirs } from '../protocol/messages/describe-log-dirs.js';
 import { listenHttp, Router, sendJson, type HttpEndpoint, type HttpListener } from '../http/server.js';
 import { proxyToService, SERVICES_PREFIX } from './proxy.js';
 import { browse, tail, type BrowseQuery, type SchemaDecoder } from './records.js';
 import { badRequest, jsonBody, notFound, RestError, restErrorOf, sendError, type RestRequest } from './rest/http.js';
-import { addV3Routes, RestApi } from './rest/v3.js';
-import { ThroughputSampler } from './sampler.js';
+import { addV3Routes } from './rest/v3.js';
+import { type ConsoleAuthentication, type Session, SessionPool } from './sessions.js';
 
 /** The little of a logger the console needs (the broker's pino logger fits). */
 export interface ConsoleLogger {
@@ -54,6 +54,18 @@ export interface ConsoleOptions {
    * registry of this process when it is on (the `schema-registry` feature).
    */
   schemaRegistryUrl?: string;
+  /**
+   * Log users in (HTTP Basic credentials checked by a SASL login to the broker) and answer each call with that
+   * user's clients; without it the console's own clients answer every call.
+   */
+  authentication?: ConsoleAuthentication;
+  /** What the security pages offer: ACLs (an authorizer is configured), SCRAM users (a listener enables SCRAM). */
+  security?: { acls: boolean; scramUsers: boolean };
+}
+
+/** A request to the console's server, with the session of its caller once it is known. */
+export interface ConsoleRequest extends RestRequest {
+  session: Session;
 }
 
 export interface ConsoleService {
@@ -81,19 +93,11 @@ const TYPES: Record<string, string> = {
 
 export async function startConsoleService(opts: ConsoleOptions): Promise<ConsoleService> {
   const clientOpts = { bootstrapServers: opts.bootstrap, clientId: 'samsa-console' };
-  const admin = createAdmin(clientOpts);
-  let producer: Producer | undefined;
-  const api = new RestApi({
-    admin,
-    producer: () => {
-      producer ??= createProducer({ ...clientOpts, lingerMs: 0 });
-      return producer;
-    },
-  });
-  const sampler = new ThroughputSampler(admin, opts.sampleIntervalMs ?? 5000, opts.logger);
-  const router = new Router<RestRequest>();
-  addV3Routes(router, api);
-  addConsoleRoutes(router, api, admin, opts, sampler);
+  const sampleMs = opts.sampleIntervalMs ?? 5000;
+  const sessions = new SessionPool(clientOpts, opts.authentication, sampleMs, opts.logger);
+  const router = new Router<ConsoleRequest>();
+  addV3Routes(router, (r) => r.session.api);
+  addConsoleRoutes(router, opts, sampleMs, sessions);
 
   const assets = assetsDir();
   if (assets === undefined)
@@ -137,8 +141,11 @@ export async function startConsoleService(opts: ConsoleOptions): Promise<Console
         sendError(res, new RestError(405, 405, 'HTTP 405 Method Not Allowed'));
         return;
       }
-      Promise.resolve()
-        .then(() => m.handler(r, m.params))
+      // The info call answers without credentials, so the front end knows it must ask for them.
+      const open =
+        path === '/console/api/info' && sessions.authentication !== undefined && !sessions.hasCredentials(req);
+      (open ? Promise.resolve(undefined) : sessions.sessionFor(req))
+        .then((session) => m.handler({ ...r, session: session as Session }, m.params))
         .then(
           (body) => {
             if (res.headersSent || res.writableEnded) return;
@@ -149,6 +156,9 @@ export async function startConsoleService(opts: ConsoleOptions): Promise<Console
           (e: unknown) => {
             const err = restErrorOf(e);
             if (err.status >= 500) opts.logger.warn({ path, err: err.message }, 'REST request failed');
+            // Browsers pop up their own dialog on this header: the console's front end (which asks itself) says who it is.
+            if (err.status === 401 && req.headers['x-requested-with'] === undefined)
+              res.setHeader('www-authenticate', 'Basic realm="samsa", charset="UTF-8"');
             sendError(res, err);
           },
         );
@@ -168,27 +178,23 @@ export async function startConsoleService(opts: ConsoleOptions): Promise<Console
     for (const e of opts.endpoints) listeners.push(await listenHttp(e, handler));
   } catch (err) {
     for (const l of listeners) await l.close();
-    admin.close();
+    await sessions.close();
     throw err;
   }
-  sampler.start();
   return {
     urls: listeners.map((l) => l.url),
     async close() {
-      sampler.stop();
       for (const l of listeners) await l.close();
-      await producer?.close().catch(() => {});
-      admin.close();
+      await sessions.close();
     },
   };
 }
 
 function addConsoleRoutes(
-  router: Router<RestRequest>,
-  api: RestApi,
-  admin: ReturnType<typeof createAdmin>,
+  router: Router<ConsoleRequest>,
   opts: ConsoleOptions,
-  sampler: ThroughputSampler,
+  sampleMs: number,
+  sessions: SessionPool,
 ): void {
   // The registry's client and serdes load on the first browse of a console that knows a registry.
   const registryUrl = opts.schemaRegistryUrl ?? opts.features?.find((f) => f.id === 'schema-registry')?.url;
@@ -203,14 +209,25 @@ function addConsoleRoutes(
   };
   const base = '/console/api';
   router
-    .add('GET', `${base}/info`, async () => ({
-      cluster_id: await api.clusterId(),
-      features: opts.features ?? [],
-      sample_interval_ms: sampler.intervalMs,
-    }))
-    .add('GET', `${base}/throughput`, () => sampler.snapshot())
-    .add('GET', `${base}/overview`, () => overview(admin))
-    .add('GET', `${base}/topics/:topic/partitions`, async (_r, p) => {
+    .add('GET', `${base}/info`, async (r) => {
+      // Without credentials (when the console asks for them) only how to log in; with them, who logged in.
+      const session = r.session as Session | undefined;
+      return {
+        cluster_id: session === undefined ? null : await session.api.clusterId(),
+        features: session === undefined ? [] : (opts.features ?? []),
+        sample_interval_ms: sampleMs,
+        authentication: sessions.authentication === undefined ? 'none' : 'basic',
+        principal: session?.principal ?? null,
+        security: {
+          acls: opts.security?.acls ?? false,
+          scram_users: opts.security?.scramUsers ?? false,
+        },
+      };
+    })
+    .add('GET', `${base}/throughput`, (r) => r.session.sampler.snapshot())
+    .add('GET', `${base}/overview`, (r) => overview(r.session.admin))
+    .add('GET', `${base}/topics/:topic/partitions`, async (r, p) => {
+      const admin = r.session.admin;
       const [t] = await admin.describeTopics([p['topic']!]);
       if (t === undefined) throw notFound(`Topic ${p['topic']} not found`);
       const tps = t.partitions.map((x) => ({ topic: t.name, partition: x.partition }));
@@ -230,14 +247,14 @@ function addConsoleRoutes(
     })
     .add('GET', `${base}/topics/:topic/records`, async (r, p) => {
       const q = browseQuery(r.url, p['topic']!);
-      return browse(admin, opts.bootstrap, q, undefined, await schemaDecoder());
+      return browse(r.session.admin, r.session.client, q, undefined, await schemaDecoder());
     })
     .add('GET', `${base}/topics/:topic/tail`, async (r, p) => {
       const filter = r.url.searchParams.get('filter') ?? undefined;
-      await tail(admin, opts.bootstrap, p['topic']!, filter, r.res, await schemaDecoder());
+      await tail(r.session.admin, r.session.client, p['topic']!, filter, r.res, await schemaDecoder());
     })
-    .add('GET', `${base}/groups/:group/lags`, async (_r, p) => {
-      const { group, rows } = await api.lagRows(p['group']!);
+    .add('GET', `${base}/groups/:group/lags`, async (r, p) => {
+      const { group, rows } = await r.session.api.lagRows(p['group']!);
       return { group_id: group.groupId, state: group.state, rows };
     })
     .add('POST', `${base}/groups/:group/reset`, async (r, p) => {
@@ -246,22 +263,22 @@ function addConsoleRoutes(
       const spec = to === 'earliest' || to === 'latest' ? to : typeof to === 'number' && to >= 0 ? to : undefined;
       if (spec === undefined) throw badRequest('to must be earliest, latest or a timestamp in milliseconds');
       const topic = typeof body['topic'] === 'string' ? body['topic'] : undefined;
-      const { rows } = await api.lagRows(p['group']!);
+      const { rows } = await r.session.api.lagRows(p['group']!);
       const parts = rows
         .filter((x) => topic === undefined || x.topic === topic)
         .map((x) => ({ topic: x.topic, partition: x.partition }));
       if (parts.length === 0) throw badRequest('the group has no partitions to reset');
-      const done = await admin.resetGroupOffsets(p['group']!, parts, spec);
+      const done = await r.session.admin.resetGroupOffsets(p['group']!, parts, spec);
       return { offsets: done.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })) };
     })
-    .add('DELETE', `${base}/groups/:group`, async (_r, p) => {
-      await admin.deleteGroups([p['group']!]);
+    .add('DELETE', `${base}/groups/:group`, async (r, p) => {
+      await r.session.admin.deleteGroups([p['group']!]);
       return null;
     });
 }
 
 /** The front page in one call: brokers, controller, and per topic its partitions and their health. */
-async function overview(admin: ReturnType<typeof createAdmin>) {
+async function overview(admin: Admin) {
   const cluster = await admin.describeCluster();
   const names = await admin.listTopics({ includeInternal: true });
   const infos = names.length > 0 ? await admin.describeTopics(names) : [];
@@ -294,11 +311,7 @@ async function overview(admin: ReturnType<typeof createAdmin>) {
  * Bytes per topic: DescribeLogDirs of every broker, counting each partition on its leader only (replicas on other
  * brokers hold the same data). A broker that does not answer leaves its topics' sizes short rather than failing.
  */
-async function topicSizes(
-  admin: ReturnType<typeof createAdmin>,
-  infos: TopicInfo[],
-  brokers: number[],
-): Promise<Map<string, number>> {
+async function topicSizes(admin: Admin, infos: TopicInfo[], brokers: number[]): Promise<Map<string, number>> {
   const leaders = new Map<string, number>();
   for (const t of infos) for (const p of t.partitions) leaders.set(`${t.name}\u0000${p.partition}`, p.leader);
   const sizes = new Map<string, number>();

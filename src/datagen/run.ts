@@ -3,6 +3,7 @@
  * schema formats), and produces records through Samsa's producer — without waiting per record, up to a bound of
  * unacknowledged ones — at the requested pace, reporting progress as it goes.
  */
+import type { ClientOptions } from '../client/cluster.js';
 import { createProducer } from '../client/producer.js';
 import { SchemaRegistryClient } from '../client/schema-registry/index.js';
 import { type Format, prepareEncoder } from './formats.js';
@@ -17,6 +18,8 @@ export interface DatagenOptions {
   iterations: number;
   intervalMs: number;
   bootstrap: string;
+  /** TLS and SASL settings for the producer (from --command-config). */
+  security?: Pick<ClientOptions, 'tls' | 'sasl'>;
   registryUrl?: string;
   seed?: number;
   /** Called about once a second and at the end. */
@@ -64,6 +67,7 @@ export async function runDatagen(opts: DatagenOptions): Promise<DatagenProgress>
   const encode = await prepareEncoder(opts.format, q.schema, topic, registry);
 
   const producer = createProducer<string | null, Buffer | string>({
+    ...opts.security,
     bootstrapServers: opts.bootstrap,
     clientId: 'samsa-datagen',
     lingerMs: opts.intervalMs > 0 ? 0 : 5,

@@ -19,6 +19,8 @@ import { flushChannel, type FlushEvent } from '../storage/log-flusher.js';
 import {
   CHANNEL_NAMES,
   type AppendEvent,
+  type AuthFailureEvent,
+  type AuthSuccessEvent,
   type ConnectionEvent,
   type FetchOutEvent,
   type IsrChangeEvent,
@@ -87,6 +89,9 @@ export class BrokerMetrics {
   private readonly connectionsCreated: Counter<string>;
   private readonly connectionsClosed: Counter<string>;
   private readonly flushTime: Histogram<string>;
+  private readonly failedAuthentications: Counter<string>;
+  private readonly successfulAuthentications: Counter<string>;
+  private readonly successfulReauthentications: Counter<string>;
   private readonly isrShrinks: Counter<string>;
   private readonly isrExpands: Counter<string>;
   private closed = false;
@@ -176,6 +181,26 @@ export class BrokerMetrics {
       buckets: LATENCY_BUCKETS_MS,
       registers,
     });
+    this.failedAuthentications = new Counter({
+      name: 'kafka_server_socketservermetrics_failed_authentication_total',
+      help: 'Failed SASL authentications, per listener (SocketServerMetrics failed-authentication-total)',
+      labelNames: ['listener'],
+      registers,
+    });
+    this.successfulAuthentications = new Counter({
+      name: 'kafka_server_socketservermetrics_successful_authentication_total',
+      help: 'Successful SASL authentications, per listener (SocketServerMetrics successful-authentication-total)',
+      labelNames: ['listener'],
+      registers,
+    });
+    this.successfulReauthentications = new Counter({
+      name: 'kafka_server_socketservermetrics_successful_reauthentication_total',
+      help: 'Successful SASL re-authentications (KIP-368), per listener (successful-reauthentication-total)',
+      labelNames: ['listener'],
+      registers,
+    });
+    diagnostics.subscribe(CHANNEL_NAMES.authFailure, this.onAuthFailure);
+    diagnostics.subscribe(CHANNEL_NAMES.authSuccess, this.onAuthSuccess);
     this.isrShrinks = new Counter({
       name: 'kafka_server_replicamanager_isrshrinks_total',
       help: 'Times a partition led here lost in-sync replicas (ReplicaManager IsrShrinksPerSec)',
@@ -211,6 +236,8 @@ export class BrokerMetrics {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    diagnostics.unsubscribe(CHANNEL_NAMES.authFailure, this.onAuthFailure);
+    diagnostics.unsubscribe(CHANNEL_NAMES.authSuccess, this.onAuthSuccess);
     diagnostics.unsubscribe(CHANNEL_NAMES.isr, this.onIsrChange);
     diagnostics.unsubscribe(flushChannel.name, this.onFlush);
     diagnostics.unsubscribe(CHANNEL_NAMES.append, this.onAppend);
@@ -309,6 +336,15 @@ export class BrokerMetrics {
     }
     c.inc();
   }
+
+  private readonly onAuthFailure = (m: unknown): void => {
+    this.failedAuthentications.labels((m as AuthFailureEvent).listener).inc();
+  };
+
+  private readonly onAuthSuccess = (m: unknown): void => {
+    const e = m as AuthSuccessEvent;
+    (e.reauthentication ? this.successfulReauthentications : this.successfulAuthentications).labels(e.listener).inc();
+  };
 
   private readonly onConnection = (m: unknown): void => {
     const e = m as ConnectionEvent;

@@ -3,11 +3,14 @@
  * alternative names localhost, 127.0.0.1, ::1 and any extra host names) and client certificates, all signed by the
  * CA, in PEM (and the broker's also as a PKCS12 keystore). `samsa certs create` and the TLS tests use it.
  *
- * Files written to `dir`: ca.pem, ca.key, broker.pem, broker.key, broker.p12 (password in `storePassword`), and
- * per client <name>.pem and <name>.key. Keys are EC P-256, unencrypted, readable by the owner only.
+ * Files written to `dir`: ca.pem, ca.key, broker.pem, broker.key, broker-keystore.pem (certificate chain and key
+ * in one file, as Kafka's ssl.keystore.type=PEM takes it), broker.p12 (password in `storePassword`), and per client
+ * <name>.pem, <name>.key and <name>-keystore.pem. Keys are EC P-256 (PKCS#8), unencrypted, readable by the owner
+ * only.
  */
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 
@@ -34,8 +37,16 @@ export interface CertsResult {
   brokerCert: string;
   brokerKey: string;
   brokerP12: string;
+  /** Certificate chain and key in one PEM file. */
+  brokerKeystore: string;
   storePassword: string;
-  clients: Record<string, { cert: string; key: string }>;
+  clients: Record<string, { cert: string; key: string; keystore: string }>;
+}
+
+/** Writes certificate, CA and key into one PEM file (a Kafka PEM keystore). */
+async function writeKeystore(path: string, cert: string, ca: string, key: string): Promise<void> {
+  const [c, a, k] = await Promise.all([readFile(cert, 'utf8'), readFile(ca, 'utf8'), readFile(key, 'utf8')]);
+  await writeFile(path, `${c.trim()}\n${a.trim()}\n${k.trim()}\n`, { mode: 0o600 });
 }
 
 /** Runs openssl; rejects with a clear message when it is missing or fails. */
@@ -157,7 +168,8 @@ export async function signCertificate(opts: {
       opts.ca,
       '-CAkey',
       opts.caKey,
-      '-CAcreateserial',
+      '-set_serial',
+      `0x${randomBytes(8).toString('hex')}`,
       '-days',
       String(opts.days ?? 825),
       '-sha256',
@@ -167,6 +179,11 @@ export async function signCertificate(opts: {
       cert,
     ]);
   }
+  await Promise.all([
+    rm(csr, { force: true }),
+    rm(ext, { force: true }),
+    rm(join(opts.dir, `${opts.name}.db`), { recursive: true, force: true }),
+  ]);
   return { cert, key };
 }
 
@@ -220,12 +237,14 @@ export async function createCertificates(opts: CertsOptions): Promise<CertsResul
     undefined,
     { SAMSA_STORE_PASSWORD: storePassword },
   );
+  const brokerKeystore = join(dir, 'broker-keystore.pem');
+  await writeKeystore(brokerKeystore, broker.cert, ca, broker.key);
   const clients: CertsResult['clients'] = {};
   for (const name of opts.clients ?? []) {
     if (!/^[A-Za-z0-9._-]+$/.test(name))
       throw new Error(`client name '${name}' may use only letters, digits, '.', '_' and '-'`);
     const org = opts.organization ? `/O=${subjectValue(opts.organization)}` : '';
-    clients[name] = await signCertificate({
+    const made = await signCertificate({
       dir,
       name,
       subject: `${org}/CN=${subjectValue(name)}`,
@@ -234,6 +253,19 @@ export async function createCertificates(opts: CertsOptions): Promise<CertsResul
       clientAuth: true,
       days,
     });
+    const keystore = join(dir, `${name}-keystore.pem`);
+    await writeKeystore(keystore, made.cert, ca, made.key);
+    clients[name] = { ...made, keystore };
   }
-  return { dir, ca, caKey, brokerCert: broker.cert, brokerKey: broker.key, brokerP12, storePassword, clients };
+  return {
+    dir,
+    ca,
+    caKey,
+    brokerCert: broker.cert,
+    brokerKey: broker.key,
+    brokerP12,
+    brokerKeystore,
+    storePassword,
+    clients,
+  };
 }

@@ -33,7 +33,7 @@ export function detectStoreType(data: Buffer): 'PEM' | 'PKCS12' | 'JKS' | 'UNKNO
   return 'UNKNOWN';
 }
 
-function jksError(key: string, file: string): Error {
+export function jksError(key: string, file: string): Error {
   return new Error(
     `${key} ${file} is a Java keystore (JKS), which Samsa cannot read; convert it to PKCS12 with ` +
       `'keytool -importkeystore -srckeystore ${file} -srcstoretype JKS -destkeystore ${file}.p12 -deststoretype PKCS12' ` +
@@ -65,8 +65,8 @@ export function pemBlocks(text: string, label: (l: string) => boolean): string[]
   return out;
 }
 
-/** The certificates of a PKCS12 truststore, as PEM, through the openssl command. */
-function pkcs12Certificates(file: string, password: string | null): string {
+/** The certificates of a PKCS12 store, as PEM, through the openssl command. */
+export function pkcs12Certificates(file: string, password: string | null, key = 'ssl.truststore.location'): string {
   try {
     return execFileSync('openssl', ['pkcs12', '-in', file, '-nokeys', '-passin', 'env:SAMSA_STORE_PASSWORD'], {
       env: { ...process.env, SAMSA_STORE_PASSWORD: password ?? '' },
@@ -75,12 +75,10 @@ function pkcs12Certificates(file: string, password: string | null): string {
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
     if (e.code === 'ENOENT') {
-      throw new Error(
-        `ssl.truststore.location ${file} is PKCS12, which needs the openssl command; install it or use a PEM truststore`,
-      );
+      throw new Error(`${key} ${file} is PKCS12, which needs the openssl command; install it or use a PEM truststore`);
     }
     throw new Error(
-      `ssl.truststore.location ${file}: cannot read the PKCS12 truststore (wrong ssl.truststore.password?): ${
+      `${key} ${file}: cannot read the PKCS12 store (wrong password?): ${
         String(e.stderr ?? e.message)
           .trim()
           .split('\n')[0]
@@ -157,8 +155,9 @@ export function readTlsSettings(get: TlsSettingReader, listener: string): TlsLis
   }
 
   const clientAuth = (str('ssl.client.auth') ?? 'none').toLowerCase() as ClientAuth;
+  // Certificates are checked after the handshake (src/broker/broker.ts), so that a refusal is logged with its reason.
   opts.requestCert = clientAuth !== 'none';
-  opts.rejectUnauthorized = clientAuth === 'required';
+  opts.rejectUnauthorized = false;
 
   const protocols = (get('ssl.enabled.protocols') as string[] | null) ?? ['TLSv1.2', 'TLSv1.3'];
   const order = ['TLSv1.2', 'TLSv1.3'] as const;
@@ -213,4 +212,24 @@ export function watchTlsFiles(
   return () => {
     for (const f of files) unwatchFile(f, onChange);
   };
+}
+
+/**
+ * TLS options for a broker's own connections to other brokers' SSL or SASL_SSL listener (the inter-broker
+ * listener): its keystore as the client certificate and its truststore as the CAs, read with the same keys
+ * (and per-listener overrides through `get`). The shape fits Node's `tls.connect` and Samsa's client `tls`.
+ */
+export function interBrokerTlsOptions(
+  get: TlsSettingReader,
+  listener: string,
+): { ca?: Array<string | Buffer>; cert?: string | Buffer; key?: string | Buffer; pfx?: Buffer; passphrase?: string } {
+  const { options } = readTlsSettings(get, listener);
+  const out: ReturnType<typeof interBrokerTlsOptions> = {};
+  if (options.ca !== undefined)
+    out.ca = (Array.isArray(options.ca) ? options.ca : [options.ca]) as Array<string | Buffer>;
+  if (options.pfx !== undefined) out.pfx = options.pfx as Buffer;
+  if (typeof options.cert === 'string' || Buffer.isBuffer(options.cert)) out.cert = options.cert;
+  if (typeof options.key === 'string' || Buffer.isBuffer(options.key)) out.key = options.key;
+  if (options.passphrase !== undefined) out.passphrase = options.passphrase;
+  return out;
 }

@@ -62,6 +62,10 @@ export const SERVICES: ServiceDefinition[] = [
         endpoints: endpointsOf(ctx, 'console.listeners'),
         logger: ctx.logger,
         features: [...ctx.broker.services].map(([id, s]) => ({ id, title: id, url: s.urls[0] ?? '' })),
+        security: {
+          acls: String(ctx.config.values.get('authorizer.class.name') ?? '') !== '',
+          scramUsers: false,
+        },
       }),
   },
 ];

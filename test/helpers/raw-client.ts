@@ -20,6 +20,8 @@ export class RawClient {
   private buffered: Buffer = Buffer.alloc(0);
   private readonly pending: Pending[] = [];
   private closedError: Error | undefined;
+  /** A readRawFrame() waiting for its frame; while set, incoming bytes are not matched to pending requests. */
+  private rawWaiter: { check: () => boolean; reject: (e: Error) => void } | undefined;
 
   private constructor(
     private readonly socket: Socket,
@@ -78,6 +80,10 @@ export class RawClient {
 
   private onData(chunk: Buffer): void {
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    if (this.rawWaiter !== undefined) {
+      this.rawWaiter.check();
+      return;
+    }
     while (this.buffered.length >= 4) {
       const size = this.buffered.readInt32BE(0);
       if (this.buffered.length < 4 + size) return;
@@ -101,10 +107,53 @@ export class RawClient {
 
   private failAll(err: Error): void {
     this.closedError ??= err;
+    this.rawWaiter?.reject(err);
+    this.rawWaiter = undefined;
     for (const p of this.pending.splice(0)) p.reject(err);
   }
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /** True once the connection closed (by either side). */
+  get closed(): boolean {
+    return this.closedError !== undefined;
+  }
+
+  /** Resolves when the broker closes the connection (or at once if it is closed). */
+  whenClosed(): Promise<void> {
+    if (this.closedError !== undefined || this.socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => this.socket.once('close', () => resolve()));
+  }
+
+  /** Writes bytes as they are (a raw SASL token frame, a bogus size prefix). */
+  writeRaw(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  /** Reads one length-prefixed frame that is not a response to a pending request (a raw SASL token). */
+  readRawFrame(): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.buffered.length >= 4) {
+          const size = this.buffered.readInt32BE(0);
+          if (this.buffered.length >= 4 + size) {
+            const frame = this.buffered.subarray(4, 4 + size);
+            this.buffered = this.buffered.subarray(4 + size);
+            this.rawWaiter = undefined;
+            resolve(Buffer.from(frame));
+            return true;
+          }
+        }
+        return false;
+      };
+      if (check()) return;
+      if (this.closedError !== undefined) {
+        reject(this.closedError);
+        return;
+      }
+      this.rawWaiter = { check, reject };
+    });
   }
 }

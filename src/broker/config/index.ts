@@ -241,6 +241,9 @@ export function parseBrokerConfig(props: Record<string, string>): BrokerConfig {
         }
         continue;
       }
+      // A mechanism's JAAS config of one listener (listener.name.<l>.<mechanism>.sasl.jaas.config): read by the
+      // SASL listener itself (src/security/sasl/listener-config.ts).
+      if (/^listener\.name\.[^.]+\.(plain|scram-sha-256|scram-sha-512)\.sasl\.jaas\.config$/.test(key)) continue;
       if (isAcceptedIgnored(key)) {
         warnings.push(`${key} is a Kafka setting Samsa does not implement; ignoring it`);
         continue;

@@ -21,6 +21,8 @@ export class RestError extends Error {
 
 export const notFound = (message: string): RestError => new RestError(404, 404, message);
 export const badRequest = (message: string): RestError => new RestError(400, 400, message);
+/** Confluent's answer to a caller whose credentials Kafka refused (error_code 40101). */
+export const unauthorized = (message: string): RestError => new RestError(401, 40101, message);
 export const unprocessable = (message: string): RestError => new RestError(422, 422, message);
 
 /** Confluent's answers for the Kafka errors a caller can cause; anything else is a 500. */
@@ -54,7 +56,20 @@ export function restErrorOf(e: unknown): RestError {
       case ErrorCode.TOPIC_AUTHORIZATION_FAILED:
       case ErrorCode.GROUP_AUTHORIZATION_FAILED:
       case ErrorCode.CLUSTER_AUTHORIZATION_FAILED:
+      case ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+      case ErrorCode.DELEGATION_TOKEN_AUTHORIZATION_FAILED:
         return new RestError(403, 40301, e.message);
+      case ErrorCode.SASL_AUTHENTICATION_FAILED:
+      case ErrorCode.UNSUPPORTED_SASL_MECHANISM:
+      case ErrorCode.ILLEGAL_SASL_STATE:
+        return unauthorized(`Authentication failed: ${e.message}`);
+      case ErrorCode.SECURITY_DISABLED:
+        return new RestError(400, 40002, `${e.message} (the broker has no authorizer: set authorizer.class.name)`);
+      case ErrorCode.RESOURCE_NOT_FOUND:
+        return new RestError(404, 404, e.message);
+      case ErrorCode.UNACCEPTABLE_CREDENTIAL:
+      case ErrorCode.DUPLICATE_RESOURCE:
+        return new RestError(400, 40002, e.message);
       default:
         return new RestError(500, 50002, e.message);
     }

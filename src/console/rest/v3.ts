@@ -8,7 +8,7 @@
  * with `self` (and `resource_name`), and `related` links to the resources below.
  */
 import type { Admin, Producer, TopicInfo } from '../../client/index.js';
-import type { Router } from '../../http/server.js';
+import type { RouteHandler, RouteParams, Router } from '../../http/server.js';
 import {
   badRequest,
   intField,
@@ -22,6 +22,7 @@ import {
   type RestRequest,
 } from './http.js';
 import { sendJson } from '../../http/server.js';
+import { AclsApi } from './acls.js';
 
 /** The Kafka clients the API works through (created once by the service). */
 export interface RestClients {
@@ -498,6 +499,28 @@ export class RestApi {
     };
   }
 
+  // ------------------------------------------------------------------------------------------ ACLs
+
+  async searchAcls(r: RestRequest, asked: string): Promise<Json> {
+    const id = await this.clusterId(asked);
+    return new AclsApi(this.admin).search(r, this.clusterUrl(r, id), id);
+  }
+
+  async createAcl(r: RestRequest, asked: string): Promise<null> {
+    const id = await this.clusterId(asked);
+    return new AclsApi(this.admin).create(r, this.clusterUrl(r, id), id);
+  }
+
+  async createAcls(r: RestRequest, asked: string): Promise<null> {
+    await this.clusterId(asked);
+    return new AclsApi(this.admin).createBatch(r);
+  }
+
+  async deleteAcls(r: RestRequest, asked: string): Promise<Json> {
+    const id = await this.clusterId(asked);
+    return new AclsApi(this.admin).delete(r, this.clusterUrl(r, id), id);
+  }
+
   // ------------------------------------------------------------------------------------------ producing records
 
   /** Encodes one record request ({partition_id, headers, key, value, timestamp}) and sends it. */
@@ -674,36 +697,152 @@ class ConcatenatedJson {
   }
 }
 
-/** Adds the /v3 routes to a router; each handler returns a body (200 JSON), null (204) or answers itself. */
-export function addV3Routes(router: Router<RestRequest>, api: RestApi): void {
+/**
+ * Adds the /v3 routes to a router; each handler returns a body (200 JSON), null (204) or answers itself. `apiOf`
+ * gives the API of the caller's clients: the console's own, or those of the user who logged in.
+ */
+export function addV3Routes<R extends RestRequest>(router: Router<R>, apiOf: (r: R) => RestApi): void {
   const c = '/v3/clusters/:cluster';
   const t = `${c}/topics/:topic`;
+  const on =
+    (f: (api: RestApi, r: R, p: RouteParams) => unknown): RouteHandler<R> =>
+    (r, p) =>
+      f(apiOf(r), r, p) as ReturnType<RouteHandler<R>>;
+  const cl = (p: RouteParams) => p['cluster']!;
   router
-    .add('GET', '/v3/clusters', async (r) => list('KafkaClusterList', `${r.base}/v3/clusters`, [await api.cluster(r)]))
-    .add('GET', c, (r, p) => api.cluster(r, p['cluster']))
-    .add('GET', `${c}/brokers`, (r, p) => api.brokers(r, p['cluster']!))
-    .add('GET', `${c}/brokers/:broker`, (r, p) => api.broker(r, p['cluster']!, intParam(p['broker'], 'Broker')))
-    .add('GET', `${c}/topics`, (r, p) => api.topics(r, p['cluster']!))
-    .add('POST', `${c}/topics`, (r, p) => api.createTopic(r, p['cluster']!))
-    .add('GET', t, (r, p) => api.topic(r, p['cluster']!, p['topic']!))
-    .add('PATCH', t, (r, p) => api.updateTopic(r, p['cluster']!, p['topic']!))
-    .add('DELETE', t, (r, p) => api.deleteTopic(r, p['cluster']!, p['topic']!))
-    .add('GET', `${t}/partitions`, (r, p) => api.partitions(r, p['cluster']!, p['topic']!))
-    .add('GET', `${t}/partitions/:partition`, (r, p) =>
-      api.partition(r, p['cluster']!, p['topic']!, intParam(p['partition'], 'Partition')),
+    .add(
+      'GET',
+      '/v3/clusters',
+      on(async (api, r) => list('KafkaClusterList', `${r.base}/v3/clusters`, [await api.cluster(r)])),
     )
-    .add('GET', `${t}/partitions/:partition/replicas`, (r, p) =>
-      api.replicas(r, p['cluster']!, p['topic']!, intParam(p['partition'], 'Partition')),
+    .add(
+      'GET',
+      c,
+      on((api, r, p) => api.cluster(r, p['cluster'])),
     )
-    .add('GET', `${t}/configs`, (r, p) => api.configs(r, p['cluster']!, p['topic']!))
-    .add('POST', `${t}/configs:alter`, (r, p) => api.alterConfigs(r, p['cluster']!, p['topic']!))
-    .add('GET', `${t}/configs/:name`, (r, p) => api.config(r, p['cluster']!, p['topic']!, p['name']!))
-    .add('PUT', `${t}/configs/:name`, (r, p) => api.updateConfig(r, p['cluster']!, p['topic']!, p['name']!))
-    .add('DELETE', `${t}/configs/:name`, (r, p) => api.resetConfig(r, p['cluster']!, p['topic']!, p['name']!))
-    .add('POST', `${t}/records`, (r, p) => api.produce(r, p['cluster']!, p['topic']!))
-    .add('GET', `${c}/consumer-groups`, (r, p) => api.groups(r, p['cluster']!))
-    .add('GET', `${c}/consumer-groups/:group`, (r, p) => api.group(r, p['cluster']!, p['group']!))
-    .add('GET', `${c}/consumer-groups/:group/consumers`, (r, p) => api.consumers(r, p['cluster']!, p['group']!))
-    .add('GET', `${c}/consumer-groups/:group/lags`, (r, p) => api.lags(r, p['cluster']!, p['group']!))
-    .add('GET', `${c}/consumer-groups/:group/lag-summary`, (r, p) => api.lagSummary(r, p['cluster']!, p['group']!));
+    .add(
+      'GET',
+      `${c}/brokers`,
+      on((api, r, p) => api.brokers(r, cl(p))),
+    )
+    .add(
+      'GET',
+      `${c}/brokers/:broker`,
+      on((api, r, p) => api.broker(r, cl(p), intParam(p['broker'], 'Broker'))),
+    )
+    .add(
+      'GET',
+      `${c}/topics`,
+      on((api, r, p) => api.topics(r, cl(p))),
+    )
+    .add(
+      'POST',
+      `${c}/topics`,
+      on((api, r, p) => api.createTopic(r, cl(p))),
+    )
+    .add(
+      'GET',
+      t,
+      on((api, r, p) => api.topic(r, cl(p), p['topic']!)),
+    )
+    .add(
+      'PATCH',
+      t,
+      on((api, r, p) => api.updateTopic(r, cl(p), p['topic']!)),
+    )
+    .add(
+      'DELETE',
+      t,
+      on((api, r, p) => api.deleteTopic(r, cl(p), p['topic']!)),
+    )
+    .add(
+      'GET',
+      `${t}/partitions`,
+      on((api, r, p) => api.partitions(r, cl(p), p['topic']!)),
+    )
+    .add(
+      'GET',
+      `${t}/partitions/:partition`,
+      on((api, r, p) => api.partition(r, cl(p), p['topic']!, intParam(p['partition'], 'Partition'))),
+    )
+    .add(
+      'GET',
+      `${t}/partitions/:partition/replicas`,
+      on((api, r, p) => api.replicas(r, cl(p), p['topic']!, intParam(p['partition'], 'Partition'))),
+    )
+    .add(
+      'GET',
+      `${t}/configs`,
+      on((api, r, p) => api.configs(r, cl(p), p['topic']!)),
+    )
+    .add(
+      'POST',
+      `${t}/configs:alter`,
+      on((api, r, p) => api.alterConfigs(r, cl(p), p['topic']!)),
+    )
+    .add(
+      'GET',
+      `${t}/configs/:name`,
+      on((api, r, p) => api.config(r, cl(p), p['topic']!, p['name']!)),
+    )
+    .add(
+      'PUT',
+      `${t}/configs/:name`,
+      on((api, r, p) => api.updateConfig(r, cl(p), p['topic']!, p['name']!)),
+    )
+    .add(
+      'DELETE',
+      `${t}/configs/:name`,
+      on((api, r, p) => api.resetConfig(r, cl(p), p['topic']!, p['name']!)),
+    )
+    .add(
+      'POST',
+      `${t}/records`,
+      on((api, r, p) => api.produce(r, cl(p), p['topic']!)),
+    )
+    .add(
+      'GET',
+      `${c}/consumer-groups`,
+      on((api, r, p) => api.groups(r, cl(p))),
+    )
+    .add(
+      'GET',
+      `${c}/consumer-groups/:group`,
+      on((api, r, p) => api.group(r, cl(p), p['group']!)),
+    )
+    .add(
+      'GET',
+      `${c}/consumer-groups/:group/consumers`,
+      on((api, r, p) => api.consumers(r, cl(p), p['group']!)),
+    )
+    .add(
+      'GET',
+      `${c}/consumer-groups/:group/lags`,
+      on((api, r, p) => api.lags(r, cl(p), p['group']!)),
+    )
+    .add(
+      'GET',
+      `${c}/consumer-groups/:group/lag-summary`,
+      on((api, r, p) => api.lagSummary(r, cl(p), p['group']!)),
+    )
+    .add(
+      'GET',
+      `${c}/acls`,
+      on((api, r, p) => api.searchAcls(r, cl(p))),
+    )
+    .add(
+      'POST',
+      `${c}/acls`,
+      on((api, r, p) => api.createAcl(r, cl(p))),
+    )
+    .add(
+      'POST',
+      `${c}/acls:batch`,
+      on((api, r, p) => api.createAcls(r, cl(p))),
+    )
+    .add(
+      'DELETE',
+      `${c}/acls`,
+      on((api, r, p) => api.deleteAcls(r, cl(p))),
+    );
 }

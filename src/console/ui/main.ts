@@ -3,10 +3,11 @@
  * the back button work), and the cluster id shown in the bar. Pages live in pages.ts; pages of other services join
  * through extensions.ts.
  */
-import { api, servicePath, setCluster } from './api.js';
+import { api, ApiError, servicePath, setCluster, setCredentials } from './api.js';
 import { h } from './dom.js';
 import { extensionPages, type ExtensionPage } from './extensions.js';
 import './schemas.js';
+import { aclsPage, login, usersPage } from './security.js';
 import './sql.js';
 import {
   groupPage,
@@ -74,6 +75,13 @@ async function render(): Promise<void> {
     main.append(h('h1', 'Not found'), h('p', 'No page at ', h('span.mono', location.pathname), '.'));
   } catch (e) {
     if (seq !== renderSeq) return;
+    if (e instanceof ApiError && e.status === 401 && loggedIn) {
+      // The password no longer works (changed or deleted): ask again, then show the page.
+      setCredentials(undefined);
+      await login(main);
+      if (seq === renderSeq) await render();
+      return;
+    }
     main.append(h('h1', 'Could not load this page'), h('p.muted', e instanceof Error ? e.message : String(e)));
   }
 }
@@ -91,11 +99,39 @@ function addExtension(page: ExtensionPage, url: string): void {
   });
 }
 
+let loggedIn = false;
+
 async function start(): Promise<void> {
   setNavigator(go);
-  const info = await api('/console/api/info');
+  let info = await api('/console/api/info');
+  if (info.authentication === 'basic' && info.principal === null) {
+    info = await login(document.getElementById('main')!);
+    loggedIn = true;
+  }
   setCluster(info.cluster_id);
-  document.getElementById('cluster')!.textContent = `cluster ${info.cluster_id}`;
+  const bar = document.getElementById('cluster')!;
+  bar.textContent = `cluster ${info.cluster_id}`;
+  if (loggedIn) {
+    bar.append(
+      ' · ',
+      h('span#principal', info.principal),
+      ' ',
+      h(
+        'a#logout',
+        {
+          href: '/',
+          onclick: ((e: Event) => {
+            e.preventDefault();
+            setCredentials(undefined);
+            location.reload();
+          }) as EventListener,
+        },
+        'log out',
+      ),
+    );
+  }
+  if (info.security?.acls) routes.push({ pattern: ['acls'], page: aclsPage, menu: 'ACLs' });
+  if (info.security?.scram_users) routes.push({ pattern: ['users'], page: usersPage, menu: 'Users' });
   for (const f of info.features as Array<{ id: string; url: string }>) {
     for (const p of extensionPages) if (p.feature === f.id && f.url !== '') addExtension(p, servicePath(f.id));
   }

@@ -22,6 +22,8 @@ import { OffsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { Produce } from './produce.js';
 import { SaslAuthenticate } from './sasl-authenticate.js';
 import { SaslHandshake } from './sasl-handshake.js';
+import { DescribeUserScramCredentials } from './describe-user-scram-credentials.js';
+import { AlterUserScramCredentials } from './alter-user-scram-credentials.js';
 
 export const CORE_APIS: readonly Api[] = [
   Produce,
@@ -43,6 +45,8 @@ export const CORE_APIS: readonly Api[] = [
   DescribeCluster,
   DescribeClientQuotas,
   AlterClientQuotas,
+  DescribeUserScramCredentials,
+  AlterUserScramCredentials,
   DescribeAcls,
   CreateAcls,
   DeleteAcls,

@@ -23,6 +23,41 @@ export const SECURITY_KEYS: readonly ConfigDefinition[] = [
     min: 1,
     doc: 'Length of one client quota sample in seconds.',
   }),
+  // SASL (src/broker/sasl.ts, src/security/sasl): per listener with listener.name.<listener>.<key> overrides.
+  def({
+    name: 'sasl.enabled.mechanisms',
+    type: 'list',
+    default: 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    validValues: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'],
+    doc: 'SASL mechanisms offered on SASL listeners (Kafka defaults to GSSAPI, which Samsa does not implement).',
+  }),
+  def({
+    name: 'sasl.jaas.config',
+    type: 'password',
+    default: null,
+    doc: 'JAAS login module config; a PlainLoginModule with user_<name>="<password>" options lists the PLAIN users.',
+  }),
+  def({
+    name: 'sasl.server.max.receive.size',
+    type: 'int',
+    default: '524288',
+    min: 1,
+    doc: 'Largest frame accepted from a client before it has authenticated; a larger one closes the connection.',
+  }),
+  def({
+    name: 'connections.max.reauth.ms',
+    type: 'long',
+    default: '0',
+    min: 0,
+    doc: 'SASL session lifetime (KIP-368); a client must re-authenticate within it. 0 disables expiry.',
+  }),
+  def({
+    name: 'connection.failed.authentication.delay.ms',
+    type: 'int',
+    default: '100',
+    min: 0,
+    doc: 'Delay before a failed SASL login is answered, doubled per recent failure from the same address (to 32x).',
+  }),
   // ACLs (src/security/acl-authorizer.ts).
   def({
     name: 'authorizer.class.name',
