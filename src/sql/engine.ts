@@ -89,7 +89,10 @@ export class SqlEngine {
   private producer!: Producer;
   private readonly queries = new Map<string, RunningQuery>();
   private readonly transient = new Map<string, QueryHandle>();
-  private readonly tableCaches = new Map<string, { state: TableState; consumer: Consumer; ready: Promise<void> }>();
+  private readonly tableCaches = new Map<
+    string,
+    { state: TableState; consumer: Consumer; ready: Promise<void>; lastBatchAt: number }
+  >();
   private commandSeq = 0;
   private transientSeq = 0;
   private closed = false;
@@ -274,6 +277,42 @@ export class SqlEngine {
     });
     this.commandSeq = md.offset + 1;
     return md.offset;
+  }
+
+  /**
+   * Every committed record of a topic (read_committed), for the changelogs of exactly-once queries: the topic's
+   * end may be a transaction marker, which no record reaches, so reading stops at the end position or when the
+   * topic has been quiet for a second.
+   */
+  private async readCommitted(topic: string): Promise<ConsumerRecord[]> {
+    const tps = await this.partitionsOf(topic);
+    const ends = await this.admin.listOffsets(tps.map((tp) => ({ ...tp, timestamp: -1 })));
+    const want = ends.filter((e) => e.offset > 0);
+    if (want.length === 0) return [];
+    const c = createConsumer({
+      bootstrapServers: this.opts.bootstrap,
+      autoOffsetReset: 'earliest',
+      isolationLevel: 'read_committed',
+    });
+    c.assign(want.map((e) => ({ topic, partition: e.partition })));
+    const out: ConsumerRecord[] = [];
+    const done = () => want.every((e) => (c.position({ topic, partition: e.partition }) ?? 0) >= e.offset);
+    try {
+      let pending = c.next();
+      for (;;) {
+        let timer: NodeJS.Timeout | undefined;
+        const idle = new Promise<'idle'>((r) => (timer = setTimeout(() => r('idle'), 1000)));
+        const r = await Promise.race([pending, idle]);
+        clearTimeout(timer);
+        if (r === 'idle' || r === null) break;
+        out.push(r);
+        if (done()) break;
+        pending = c.next();
+      }
+    } finally {
+      await c.close();
+    }
+    return out;
   }
 
   /** Every record of a topic from the beginning up to its end now. */
@@ -690,7 +729,27 @@ export class SqlEngine {
     const changelog = `_confluent-ksql-${this.serviceId}query_${id}-Aggregate-Materialize-changelog`;
     const encoder = new RowEncoder(sink);
     await encoder.init();
-    const producer = this.producer;
+    // exactly_once_v2: results, changelog and offsets are committed together in one transaction per batch, by a
+    // producer of the query's own whose transactional id fences an older instance of the query.
+    const guarantee = String(
+      props['processing.guarantee'] ??
+        props['ksql.streams.processing.guarantee'] ??
+        this.properties['ksql.streams.processing.guarantee'] ??
+        this.properties['processing.guarantee'] ??
+        'at_least_once',
+    ).toLowerCase();
+    const eos = guarantee === 'exactly_once_v2' || guarantee === 'exactly_once';
+    let producer = this.producer;
+    if (eos) {
+      producer = createProducer({
+        bootstrapServers: this.opts.bootstrap,
+        clientId: id,
+        acks: 'all',
+        lingerMs: 5,
+        transactionalId: groupId,
+      });
+      await producer.initTransactions();
+    }
     const sinkTopic = sink.topic;
     const pending: Array<{ key: Buffer | null; value: Buffer | null; timestamp: number }> = [];
     const table = plan.join?.kind === 'STREAM_TABLE' ? await this.tableCache(plan.join.table) : null;
@@ -703,7 +762,7 @@ export class SqlEngine {
     );
     if (plan.aggregate) {
       await this.ensureTopic(changelog, 1, { 'cleanup.policy': 'compact' });
-      for (const r of await this.readAll(changelog)) {
+      for (const r of eos ? await this.readCommitted(changelog) : await this.readAll(changelog)) {
         if (r.key === null) continue;
         runner.restore(
           r.key.toString('utf8'),
@@ -723,6 +782,7 @@ export class SqlEngine {
       groupId,
       autoOffsetReset: tableJoin ? 'earliest' : reset,
       clientId: id,
+      ...(eos ? { isolationLevel: 'read_committed' as const } : {}),
     });
     const tps = await this.inputPartitions(plan);
     consumer.assign(tps);
@@ -740,12 +800,14 @@ export class SqlEngine {
         stopping = true;
         await consumer.close();
         await loop.catch(() => {});
+        if (eos) await producer.close().catch(() => {});
       },
     };
     const loop = (async () => {
       for await (const batch of consumer.batches()) {
         if (stopping) break;
         await runner.prepare(batch.records);
+        if (eos) producer.beginTransaction();
         for (const r of batch.records) runner.process(r);
         runner.endBatch();
         if (plan.aggregate) {
@@ -761,11 +823,15 @@ export class SqlEngine {
         for (const p of pending)
           producer.produce({ topic: sinkTopic, key: p.key, value: p.value, timestamp: p.timestamp });
         pending.length = 0;
-        await producer.flush();
         const last = batch.records[batch.records.length - 1]!;
-        await this.admin.alterGroupOffsets(groupId, [
-          { topic: batch.topic, partition: batch.partition, offset: last.offset + 1 },
-        ]);
+        const next = { topic: batch.topic, partition: batch.partition, offset: last.offset + 1 };
+        if (eos) {
+          await producer.sendOffsetsToTransaction([next], groupId);
+          await producer.commitTransaction();
+          continue;
+        }
+        await producer.flush();
+        await this.admin.alterGroupOffsets(groupId, [next]);
       }
     })().catch((e: Error) => {
       if (stopping || this.closed) return;
@@ -776,7 +842,9 @@ export class SqlEngine {
   }
 
   /** A table kept in memory from its topic, shared by joins and pull queries; `ready` once caught up. */
-  private async tableCache(ds: DataSource): Promise<{ state: TableState; consumer: Consumer; ready: Promise<void> }> {
+  private async tableCache(
+    ds: DataSource,
+  ): Promise<{ state: TableState; consumer: Consumer; ready: Promise<void>; lastBatchAt: number }> {
     const have = this.tableCaches.get(ds.name);
     if (have) return have;
     const state = new TableState(ds);
@@ -787,7 +855,7 @@ export class SqlEngine {
     });
     const tps = await this.partitionsOf(ds.topic);
     consumer.assign(tps);
-    const entry = { state, consumer, ready: Promise.resolve() };
+    const entry = { state, consumer, ready: Promise.resolve(), lastBatchAt: Date.now() };
     let caughtUp: () => void = () => {};
     entry.ready = new Promise<void>((r) => (caughtUp = r));
     this.tableCaches.set(ds.name, entry);
@@ -795,8 +863,18 @@ export class SqlEngine {
     const want = new Map<number, number>();
     for (const e of ends) if (e.offset > 0) want.set(e.partition, e.offset);
     if (want.size === 0) caughtUp();
+    // A topic written in transactions ends with a marker no record reaches: a reader quiet for a second has
+    // read everything there is.
+    const quiet = setInterval(() => {
+      if (Date.now() - entry.lastBatchAt > 1000) {
+        caughtUp();
+        clearInterval(quiet);
+      }
+    }, 250);
+    quiet.unref();
     void (async () => {
       for await (const batch of consumer.batches()) {
+        entry.lastBatchAt = Date.now();
         await state.prepare(batch.records);
         for (const r of batch.records) state.apply(r);
         const last = batch.records[batch.records.length - 1]!;
@@ -805,7 +883,9 @@ export class SqlEngine {
           if (want.size === 0) caughtUp();
         }
       }
-    })().catch((e: Error) => this.log.warn('sql: table reader stopped', { table: ds.name, error: e.message }));
+    })()
+      .catch((e: Error) => this.log.warn('sql: table reader stopped', { table: ds.name, error: e.message }))
+      .finally(() => clearInterval(quiet));
     return entry;
   }
 
@@ -815,12 +895,15 @@ export class SqlEngine {
     await cache.ready;
     const tps = await this.partitionsOf(ds.topic);
     const ends = await this.admin.listOffsets(tps.map((tp) => ({ ...tp, timestamp: -1 })));
-    const deadline = Date.now() + 10_000;
+    const started = Date.now();
+    const deadline = started + 10_000;
     for (;;) {
       const behind = ends.some(
         (e) => (cache.consumer.position({ topic: ds.topic, partition: e.partition }) ?? 0) < e.offset,
       );
-      if (!behind || Date.now() > deadline) break;
+      // (A quiet reader has read all there is: a transactional topic ends with a marker.)
+      const now = Date.now();
+      if (!behind || now > deadline || (now - started > 1000 && now - cache.lastBatchAt > 1000)) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     return cache.state;

@@ -225,9 +225,11 @@ export class QueryRunner {
   prepare(records: ConsumerRecord[]): Promise<void> | null {
     const right = this.rightDecoder;
     if (right?.needsPrepare || this.decoder.needsPrepare) {
-      const rightTopic = this.plan.join!.table.topic;
+      // (Only a two-sided join reads the right side's records from the same consumer.)
+      const rightTopic = right !== null ? this.plan.join!.table.topic : null;
       return (async () => {
-        if (this.decoder.needsPrepare) await this.decoder.prepare(records.filter((r) => r.topic !== rightTopic));
+        if (this.decoder.needsPrepare)
+          await this.decoder.prepare(rightTopic === null ? records : records.filter((r) => r.topic !== rightTopic));
         if (right?.needsPrepare) await right.prepare(records.filter((r) => r.topic === rightTopic));
       })();
     }

@@ -5,41 +5,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createProducer } from '../../src/client/index.js';
 import { freePort, startTestBroker } from '../helpers/broker.js';
 import { requireClient } from '../helpers/clients.js';
 import { projectRoot } from '../helpers/spec.js';
-import { kcatRecords, ksql, waitFor } from './helpers.js';
+import { kcatRecords, killed, ksql, startSqlServerProcess, waitFor, waitUp } from './helpers.js';
 
 const run = promisify(execFile);
 const SAMSA = join(projectRoot, 'bin', 'samsa.js');
-
-function startSqlServerProcess(bootstrap: string, listener: string): { child: ChildProcess; output: () => string } {
-  const child = spawn(
-    process.execPath,
-    [SAMSA, 'sql-server', '--bootstrap-server', bootstrap, '--listeners', listener, '--log-level', 'warn'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, output: () => out };
-}
-
-async function waitUp(url: string): Promise<void> {
-  await waitFor(`${url}/info`, async () => ((await fetch(`${url}/info`).then((r) => r.ok)) ? true : undefined), 30_000);
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
 
 test('samsa sql-server: a separate process, restarted after kill -9', async (t) => {
   if (!requireClient(t, 'kcat')) return;
