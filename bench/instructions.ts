@@ -121,9 +121,24 @@ async function measure(tree: string, recordFile: string, load: boolean): Promise
       await sleep(500);
     }
     if (load) {
-      const produce = ['-P', '-b', bootstrap, '-t', 'ir', '-l', recordFile, '-X', 'acks=1'];
+      // Valgrind makes every answer slow: generous timeouts, so a busy machine does not fail the run.
+      const slow = ['-m', '300', '-X', 'socket.timeout.ms=300000'];
+      const produce = ['-P', '-b', bootstrap, '-t', 'ir', '-l', recordFile, '-X', 'acks=1', ...slow];
       await run(KCAT, [...produce, '-X', `queue.buffering.max.messages=${RECORDS + 1000}`], 600_000);
-      const consume = ['-C', '-b', bootstrap, '-t', 'ir', '-e', '-o', 'beginning', '-q', '-c', String(RECORDS)];
+      const consume = [
+        '-C',
+        '-b',
+        bootstrap,
+        '-t',
+        'ir',
+        '-e',
+        '-o',
+        'beginning',
+        '-q',
+        '-c',
+        String(RECORDS),
+        ...slow,
+      ];
       await run(KCAT, consume, 600_000);
     }
     broker.kill('SIGTERM');

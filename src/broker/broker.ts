@@ -30,6 +30,15 @@ import { createLogger, LogLimiter } from './logger.js';
 import { type Endpoint, LocalMetadataView } from './metadata-view.js';
 import { type ClusterJoin, type ClusterLink, SwitchableMetadataView } from './cluster-link.js';
 import { ReplicaManager } from './replica-manager.js';
+import type { ReplicaFetcherManager } from './replica-fetcher.js';
+import {
+  interBrokerAddress,
+  PeerClients,
+  replicateCoordinators,
+  type StaticReplication,
+  staticLeadership,
+  startReplication,
+} from './replication.js';
 import { SchemaValidator } from './schema-validation.js';
 import { isSaslProtocol, type ListenerContext } from './request-context.js';
 import { TopicManager } from './topics.js';
@@ -54,6 +63,8 @@ export interface BrokerOptions {
   logger?: Logger;
   /** Decides what each principal may do; allows everything by default (Kafka without `authorizer.class.name`). */
   authorizer?: Authorizer;
+  /** Replication with a static assignment (peers and leadership given by the caller; see broker/replication.ts). */
+  replication?: StaticReplication;
   /**
    * Cluster mode (etcd.endpoints set): how to join the cluster. The composition root (src/server) passes
    * src/cluster's; a bare broker given etcd.endpoints without it refuses to start.
@@ -91,6 +102,10 @@ export interface BrokerParts {
   authorizer: Authorizer;
   quotas: ClientQuotas;
   connectionLimits: ConnectionLimits;
+  /** The replica fetcher, when replication is on. */
+  fetchers?: ReplicaFetcherManager;
+  /** Inter-broker connections (transaction markers), when replication is on. */
+  peers?: PeerClients;
   /** SCRAM credentials; in memory only when absent. */
   scram?: ScramCredentialStore;
 }
@@ -127,6 +142,10 @@ export class Broker implements BrokerServices {
   readonly quotas: ClientQuotas;
   /** max.connections, max.connections.per.ip, creation rates: decided as each connection is accepted. */
   readonly connectionLimits: ConnectionLimits;
+  /** Fetches the partitions this broker follows (replication on), else undefined. */
+  readonly fetchers: ReplicaFetcherManager | undefined;
+  /** Inter-broker connections (replication on), else undefined. */
+  readonly peers: PeerClients | undefined;
   /** Users' SCRAM credentials (scram-credentials.json in the data directory). */
   readonly scram: ScramCredentialStore;
   /** Failed SASL logins per peer address, shared by every SASL listener. */
@@ -161,6 +180,8 @@ export class Broker implements BrokerServices {
     this.schemas = new SchemaValidator(parts.config.values.get('confluent.schema.registry.url') as string | null);
     this.quotas = parts.quotas;
     this.connectionLimits = parts.connectionLimits;
+    this.fetchers = parts.fetchers;
+    this.peers = parts.peers;
     this.scram = parts.scram ?? new ScramCredentialStore(undefined);
   }
 
@@ -354,6 +375,9 @@ export class Broker implements BrokerServices {
       for (const [name, s] of [...this.services].reverse()) {
         await s.close().catch((err) => this.log.warn(`stopping ${name} failed: ${(err as Error).message}`));
       }
+      this.replicas.close();
+      await this.fetchers?.close();
+      this.peers?.close();
       this.waiters.cancelAll();
       this.groups.close();
       this.txn.close();
@@ -507,12 +531,15 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     if ('log.dir.max.open.files' in config.raw) log.warn(msg);
     else log.info(msg);
   }
+  const clustered = config.values.get('etcd.endpoints') !== null && config.values.get('etcd.endpoints') !== undefined;
   const logs = new LogManager({
     dataDir,
     logger: log,
     brokerConfig: config.raw,
     maxOpenFiles,
     retentionCheckIntervalMs: config.logRetentionCheckIntervalMs,
+    // Replicated: the high watermark is what the ISR has, moved by followers' fetches (and checkpointed).
+    hwFollowsLeo: opts.replication === undefined && !clustered,
   });
   logs.open();
   const metadataStore = new MetadataStore(dataDir);
@@ -525,13 +552,20 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     nodeId: config.nodeId,
     waiters,
     knownElsewhere: (topic, partition) => view.partition(topic, partition) !== undefined,
+    replicaLagTimeMaxMs: Number(config.values.get('replica.lag.time.max.ms') ?? 30_000),
+    log,
   });
   const topics: TopicManager = new TopicManager(config, logs, metadataStore, log, () => view.brokers().length);
   const rack = (config.values.get('broker.rack') as string | null | undefined) ?? null;
   const local: LocalMetadataView = new LocalMetadataView(clusterId, config.nodeId, rack, topics, replicas);
   const view = new SwitchableMetadataView(local);
-  const clustered = config.values.get('etcd.endpoints') !== null && config.values.get('etcd.endpoints') !== undefined;
   let cluster: ClusterLink | undefined;
+  // Replication (cluster mode, or a static assignment): followed partitions are fetched from their leaders. The
+  // fetcher is ready before leadership is first applied; the cluster link sets the replica manager's alterIsr.
+  let fetchers: ReplicaFetcherManager | undefined;
+  if (clustered || opts.replication !== undefined) {
+    fetchers = startReplication({ config, replicas, view, topics, log, alterIsr: opts.replication?.alterIsr });
+  }
   if (clustered) {
     if (opts.cluster === undefined)
       throw new Error('etcd.endpoints is set, but this broker was started without cluster support');
@@ -541,6 +575,12 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     cluster = await opts.cluster({ config, clusterId, log, topics, replicas });
     topics.cluster = cluster.topicAdmin;
     view.use(cluster.view);
+  } else if (opts.replication !== undefined) {
+    const replication = opts.replication;
+    local.setPeers(() => replication.brokers());
+    topics.topicIdFor = (name) => replication.topicId?.(name);
+    topics.setLifecycle(staticLeadership(replicas, replication, log));
+    topics.load();
   } else {
     topics.setLifecycle(leadEveryPartitionHere(replicas, log));
     topics.load();
@@ -551,6 +591,11 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   if (cluster !== undefined) {
     const link = cluster;
     await txn.producerIds.useBlockSource((n) => link.allocateProducerIds(n));
+  }
+  let peers: PeerClients | undefined;
+  if (fetchers !== undefined) {
+    peers = new PeerClients(config.nodeId, interBrokerAddress(config, view));
+    replicateCoordinators({ config, replicas, view, groups, txn, peers, log });
   }
   await attachCoordinatorsToLeadership(replicas, [groups, txn]);
 
@@ -584,6 +629,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     authorizer: opts.authorizer ?? (await openAuthorizer(config, dataDir, log)),
     quotas,
     connectionLimits,
+    fetchers,
+    peers,
     scram: new ScramCredentialStore(dataDir),
   });
   registerHandlers(dispatcher, broker);

@@ -83,6 +83,8 @@ function partitionInfo(index: number, p: Partition | undefined): PartitionInfo {
 /** The single-node view: one broker, which is also the controller. */
 export class LocalMetadataView implements MetadataView {
   private self: BrokerInfo;
+  /** Other brokers, when replication is set up statically (BrokerOptions.replication). */
+  private peers: (() => readonly BrokerInfo[]) | undefined;
 
   constructor(
     readonly clusterId: string,
@@ -99,16 +101,24 @@ export class LocalMetadataView implements MetadataView {
     this.self = { ...this.self, endpoints: [...endpoints] };
   }
 
+  /** Adds the other brokers of a statically replicated group (this broker's own entry is ignored). */
+  setPeers(peers: () => readonly BrokerInfo[]): void {
+    this.peers = peers;
+  }
+
   controllerId(): number {
     return this.nodeId;
   }
 
   brokers(): readonly BrokerInfo[] {
-    return [this.self];
+    if (this.peers === undefined) return [this.self];
+    const others = this.peers().filter((b) => b.nodeId !== this.nodeId);
+    return [this.self, ...others].sort((a, b) => a.nodeId - b.nodeId);
   }
 
   broker(nodeId: number): BrokerInfo | undefined {
-    return nodeId === this.nodeId ? this.self : undefined;
+    if (nodeId === this.nodeId) return this.self;
+    return this.peers?.().find((b) => b.nodeId === nodeId);
   }
 
   endpoint(nodeId: number, listener: string): Endpoint | undefined {

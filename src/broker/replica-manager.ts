@@ -9,11 +9,16 @@
  * ISR = [this node], decided at startup and when topics are created); listeners registered per topic hear about
  * it, which is how the group and transaction coordinators load and unload their partitions.
  *
- * As a leader it tracks each follower's log end offset (reported by the follower's fetches), moves the high
- * watermark to the lowest log end offset in the ISR, and holds acks=all produces until the high watermark passes
- * their records. Shrinking and expanding the ISR, and the follower's fetcher, belong to the cluster work.
+ * As a leader it tracks each follower's log end offset and when it last caught up (reported by the follower's
+ * fetches), moves the high watermark to the lowest log end offset in the ISR, holds acks=all produces until the
+ * high watermark passes their records, shrinks the ISR when a follower has not caught up for
+ * replica.lag.time.max.ms and expands it when one catches up again; ISR changes are proposed through `alterIsr`
+ * (on a cluster: a compare-and-swap write of the partition state) and take effect when accepted. As a follower
+ * the partition is fetched by the replica fetcher (replica-fetcher.ts), which the manager starts and stops with
+ * leadership.
  */
 import { ErrorCode } from '../protocol/errors.js';
+import { type Logger, silentLogger } from '../storage/logger.js';
 import type { AppendMeta, AppendResult, PartitionLog, ReadOptions, ReadResult } from '../storage/partition-log.js';
 import { FetchWaiters } from './fetch-waiters.js';
 import { type AppendEvent, channels } from './observe.js';
@@ -48,8 +53,26 @@ export const DEBUGGING_REPLICA_ID = -2;
 
 interface HighWatermarkWaiter {
   offset: number;
-  resolve: (reached: boolean) => void;
+  /** 0 once the high watermark passed `offset`; REQUEST_TIMED_OUT, NOT_LEADER_OR_FOLLOWER, ... otherwise. */
+  resolve: (errorCode: number) => void;
   timer: NodeJS.Timeout;
+}
+
+/** What the leader knows of one follower from its fetches (Kafka's Replica state). */
+export interface FollowerState {
+  /** Log end offset as of the last fetch (its fetch offset). */
+  logEndOffset: number;
+  /** Last time the follower was caught up with the leader's log end (or the time it became tracked). */
+  lastCaughtUpMs: number;
+  /** The leader's log end offset at the follower's previous fetch, and the time of that fetch. */
+  lastFetchLeaderLogEndOffset: number;
+  lastFetchMs: number;
+}
+
+/** Follows a partition from its leader (the replica fetcher). */
+export interface FollowerFetching {
+  follow(p: Partition, leaderId: number): void;
+  unfollow(topic: string, index: number): void;
 }
 
 /** One partition hosted on this broker, as leader or follower. */
@@ -63,6 +86,10 @@ export class Partition {
   partitionEpoch = 0;
   /** Followers' log end offsets as of their last fetch (kept while this broker leads). */
   readonly followerEnds = new Map<number, number>();
+  /** Followers' positions and catch-up times (kept while this broker leads). */
+  readonly followers = new Map<number, FollowerState>();
+  /** An ISR change is out for acceptance: no other is proposed meanwhile. */
+  isrChangePending = false;
   private hwWaiters: HighWatermarkWaiter[] = [];
 
   constructor(
@@ -145,10 +172,14 @@ export class Partition {
     return moved;
   }
 
-  /** Resolves true once the high watermark reaches `offset`, false after `timeoutMs` or when leadership moves. */
-  waitForHighWatermark(offset: number, timeoutMs: number): Promise<boolean> {
-    if (this.log.highWatermark >= offset) return Promise.resolve(true);
-    if (!this.isLeader) return Promise.resolve(false);
+  /**
+   * Resolves 0 once the high watermark reaches `offset`; REQUEST_TIMED_OUT after `timeoutMs`,
+   * NOT_LEADER_OR_FOLLOWER when leadership moves first, and NOT_ENOUGH_REPLICAS_AFTER_APPEND when the records
+   * got committed by an ISR smaller than min.insync.replicas (as Kafka's delayed produce answers).
+   */
+  waitForHighWatermark(offset: number, timeoutMs: number): Promise<number> {
+    if (this.log.highWatermark >= offset) return Promise.resolve(this.committedCode());
+    if (!this.isLeader) return Promise.resolve(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     return new Promise((resolve) => {
       const w: HighWatermarkWaiter = {
         offset,
@@ -156,7 +187,7 @@ export class Partition {
         timer: setTimeout(
           () => {
             this.hwWaiters = this.hwWaiters.filter((x) => x !== w);
-            resolve(false);
+            resolve(ErrorCode.REQUEST_TIMED_OUT);
           },
           Math.max(0, timeoutMs),
         ),
@@ -165,16 +196,89 @@ export class Partition {
     });
   }
 
+  /** 0, or NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR is now below min.insync.replicas. */
+  private committedCode(): number {
+    return this.isr.length < this.log.config.minInsyncReplicas ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND : 0;
+  }
+
   private settleWaiters(): void {
     const hw = this.log.highWatermark;
     const keep: HighWatermarkWaiter[] = [];
     for (const w of this.hwWaiters) {
       if (w.offset <= hw) {
         clearTimeout(w.timer);
-        w.resolve(true);
+        w.resolve(this.committedCode());
       } else keep.push(w);
     }
     this.hwWaiters = keep;
+  }
+
+  /**
+   * Records a follower's fetch at `fetchOffset` (its log end) at time `now`, as Kafka's Replica does: it is caught
+   * up when it asked from the leader's log end, or from at least where the leader's log ended at its previous fetch.
+   */
+  recordFollowerFetch(replicaId: number, fetchOffset: number, now: number): void {
+    const leo = this.log.logEndOffset;
+    const end = Math.min(fetchOffset, leo);
+    let f = this.followers.get(replicaId);
+    if (f === undefined) {
+      f = { logEndOffset: end, lastCaughtUpMs: 0, lastFetchLeaderLogEndOffset: -1, lastFetchMs: 0 };
+      this.followers.set(replicaId, f);
+    }
+    if (fetchOffset >= leo) f.lastCaughtUpMs = Math.max(f.lastCaughtUpMs, now);
+    else if (f.lastFetchLeaderLogEndOffset >= 0 && fetchOffset >= f.lastFetchLeaderLogEndOffset)
+      f.lastCaughtUpMs = Math.max(f.lastCaughtUpMs, f.lastFetchMs);
+    f.logEndOffset = end;
+    f.lastFetchLeaderLogEndOffset = leo;
+    f.lastFetchMs = now;
+    this.followerEnds.set(replicaId, end);
+  }
+
+  /** Starts tracking every replica as caught up at `now` (a new leader gives each follower a full lag window). */
+  resetFollowers(now: number): void {
+    this.followers.clear();
+    this.followerEnds.clear();
+    for (const id of this.replicas) {
+      if (id === this.localId) continue;
+      this.followers.set(id, {
+        logEndOffset: -1,
+        lastCaughtUpMs: this.isr.includes(id) ? now : 0,
+        lastFetchLeaderLogEndOffset: -1,
+        lastFetchMs: 0,
+      });
+    }
+  }
+
+  /**
+   * The ISR after dropping followers that have not caught up within `lagMs`, or undefined when nothing changes.
+   * The leader itself always stays.
+   */
+  shrinkIsrCandidate(now: number, lagMs: number): number[] | undefined {
+    if (!this.isLeader) return undefined;
+    const out = this.isr.filter((id) => {
+      if (id === this.localId) return true;
+      const f = this.followers.get(id);
+      return f !== undefined && now - f.lastCaughtUpMs <= lagMs;
+    });
+    return out.length === this.isr.length ? undefined : out;
+  }
+
+  /**
+   * The ISR with followers added that have caught up to the high watermark within the current leader epoch, or
+   * undefined when nothing changes.
+   */
+  expandIsrCandidate(now: number, lagMs: number): number[] | undefined {
+    if (!this.isLeader) return undefined;
+    const epochStart = this.log.epochCache.entries.find((e) => e.epoch === this.leaderEpoch)?.startOffset ?? 0;
+    const add: number[] = [];
+    for (const id of this.replicas) {
+      if (id === this.localId || this.isr.includes(id)) continue;
+      const f = this.followers.get(id);
+      if (f === undefined || f.logEndOffset < 0) continue;
+      if (f.logEndOffset >= this.log.highWatermark && f.logEndOffset >= epochStart && now - f.lastCaughtUpMs <= lagMs)
+        add.push(id);
+    }
+    return add.length === 0 ? undefined : [...this.isr, ...add];
   }
 
   /** acks=all produces waiting for the high watermark (this partition's share of the produce purgatory). */
@@ -186,7 +290,7 @@ export class Partition {
   abortWaiters(): void {
     for (const w of this.hwWaiters) {
       clearTimeout(w.timer);
-      w.resolve(false);
+      w.resolve(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     }
     this.hwWaiters = [];
   }
@@ -209,6 +313,12 @@ export interface ReplicaManagerOptions {
    * NOT_LEADER_OR_FOLLOWER rather than UNKNOWN_TOPIC_OR_PARTITION, as in Kafka.
    */
   knownElsewhere?: (topic: string, partition: number) => boolean;
+  /** Where ISR changes are written; without one they take effect here at once (a single node, or a test). */
+  alterIsr?: AlterIsr;
+  /** replica.lag.time.max.ms: a follower not caught up for this long leaves the ISR. */
+  replicaLagTimeMaxMs?: number;
+  now?: () => number;
+  log?: Logger;
 }
 
 /** Why a partition cannot serve a request: a Kafka error code. */
@@ -223,8 +333,11 @@ export interface AccessOptions {
 
 export interface LeaderAppend {
   result: AppendResult;
-  /** Set for acks=all when the high watermark is not yet past the records: resolves with whether it got there. */
-  replicated?: Promise<boolean>;
+  /**
+   * Set for acks=all when the high watermark is not yet past the records: resolves with 0 once it is, or the
+   * error the produce gets (REQUEST_TIMED_OUT, NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS_AFTER_APPEND).
+   */
+  replicated?: Promise<number>;
 }
 
 export class ReplicaManager {
@@ -235,11 +348,92 @@ export class ReplicaManager {
   private readonly listeners = new Map<string, LeadershipListener[]>();
   private readonly waiters: FetchWaiters;
   private readonly knownElsewhere: (topic: string, partition: number) => boolean;
+  private fetching: FollowerFetching | undefined;
+  readonly replicaLagTimeMaxMs: number;
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private isrTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: ReplicaManagerOptions) {
     this.nodeId = opts.nodeId;
     this.waiters = opts.waiters;
     this.knownElsewhere = opts.knownElsewhere ?? (() => false);
+    this.alterIsr = opts.alterIsr;
+    this.replicaLagTimeMaxMs = opts.replicaLagTimeMaxMs ?? 30_000;
+    this.now = opts.now ?? Date.now;
+    this.log = opts.log ?? silentLogger;
+  }
+
+  /**
+   * Turns on replication: followed partitions are fetched by `fetching`, ISR changes go through `alterIsr`, and
+   * the ISR is checked every half replica.lag.time.max.ms (Kafka's isr-expiration schedule).
+   */
+  enableReplication(fetching: FollowerFetching, alterIsr?: AlterIsr): void {
+    this.fetching = fetching;
+    if (alterIsr !== undefined) this.alterIsr = alterIsr;
+    if (this.isrTimer === undefined) {
+      this.isrTimer = setInterval(() => this.checkIsr(), Math.max(10, Math.floor(this.replicaLagTimeMaxMs / 2)));
+      this.isrTimer.unref();
+    }
+  }
+
+  /** Stops the ISR checks (the fetcher is closed by its owner). */
+  close(): void {
+    if (this.isrTimer !== undefined) clearInterval(this.isrTimer);
+    this.isrTimer = undefined;
+  }
+
+  /** Shrinks the ISR of every led partition whose followers fell behind; run on a timer, and by tests. */
+  checkIsr(now = this.now()): void {
+    for (const p of this.all()) {
+      if (!p.isLeader || p.isrChangePending) continue;
+      const shrunk = p.shrinkIsrCandidate(now, this.replicaLagTimeMaxMs);
+      if (shrunk !== undefined) this.proposeIsr(p, shrunk, 'shrink');
+    }
+  }
+
+  /**
+   * Proposes a new ISR for a partition this broker leads. Without an alterIsr writer it takes effect at once;
+   * with one, when accepted (a refusal leaves the ISR as it was; the next leadership update brings the truth).
+   */
+  proposeIsr(p: Partition, isr: readonly number[], why: 'shrink' | 'expand'): Promise<void> {
+    const epoch = p.leaderEpoch;
+    const before = p.isr;
+    const apply = (accepted: readonly number[], partitionEpoch?: number) => {
+      if (!p.isLeader || p.leaderEpoch !== epoch) return;
+      p.isr = [...accepted];
+      if (partitionEpoch !== undefined) p.partitionEpoch = partitionEpoch;
+      this.log.info(
+        { topic: p.topic, partition: p.index, from: before.join(','), to: accepted.join(','), why },
+        why === 'shrink' ? 'shrinking the ISR' : 'expanding the ISR',
+      );
+      if (p.maybeIncrementHighWatermark()) this.waiters.wakeAll(FetchWaiters.key(p.topic, p.index));
+    };
+    if (this.alterIsr === undefined) {
+      apply(isr);
+      return Promise.resolve();
+    }
+    p.isrChangePending = true;
+    return this.alterIsr(p.topic, p.index, { leaderEpoch: epoch, partitionEpoch: p.partitionEpoch, isr: [...isr] })
+      .then(
+        (res) => {
+          if (res.errorCode === 0) apply(res.isr ?? isr, res.partitionEpoch);
+          else
+            this.log.debug(
+              { topic: p.topic, partition: p.index, error: res.errorCode },
+              'an ISR change was refused (the next leadership update brings the current state)',
+            );
+        },
+        (err) => {
+          this.log.warn(
+            { topic: p.topic, partition: p.index, err: (err as Error).message },
+            'writing an ISR change failed',
+          );
+        },
+      )
+      .finally(() => {
+        p.isrChangePending = false;
+      });
   }
 
   /** The partition if this broker hosts it (as leader or follower). */
@@ -295,8 +489,14 @@ export class ReplicaManager {
     const p = this.host(topic, index, log);
     if (state.leaderEpoch < p.leaderEpoch) return Promise.resolve();
     const wasLeader = p.isLeader;
+    const newEpoch = !wasLeader || state.leaderEpoch > p.leaderEpoch;
     this.apply(p, { ...state, leader: this.nodeId });
+    this.fetching?.unfollow(topic, index);
+    // The epoch starts at the log end now, so followers' diverging-epoch checks and OffsetForLeaderEpoch see it.
+    if (newEpoch) p.log.becomeLeader(state.leaderEpoch);
+    if (!wasLeader) p.resetFollowers(this.now());
     for (const id of [...p.followerEnds.keys()]) if (!p.replicas.includes(id)) p.followerEnds.delete(id);
+    for (const id of [...p.followers.keys()]) if (!p.replicas.includes(id)) p.followers.delete(id);
     p.maybeIncrementHighWatermark();
     if (wasLeader) return Promise.resolve();
     const pending: Array<Promise<void>> = [];
@@ -315,6 +515,10 @@ export class ReplicaManager {
     const epoch = p.leaderEpoch;
     this.apply(p, state);
     if (wasLeader) this.resigned(p, epoch);
+    if (this.fetching !== undefined) {
+      if (state.leader >= 0 && state.leader !== this.nodeId) this.fetching.follow(p, state.leader);
+      else this.fetching.unfollow(topic, index);
+    }
   }
 
   /** The partition left this broker (its topic was deleted, or it moved away). */
@@ -324,6 +528,7 @@ export class ReplicaManager {
     if (p === undefined) return;
     list![index] = undefined as unknown as Partition;
     if (list!.every((x) => x === undefined)) this.partitions.delete(topic);
+    this.fetching?.unfollow(topic, index);
     if (p.isLeader) this.resigned(p, p.leaderEpoch);
   }
 
@@ -338,6 +543,7 @@ export class ReplicaManager {
   private resigned(p: Partition, epoch: number): void {
     p.abortWaiters();
     p.followerEnds.clear();
+    p.followers.clear();
     for (const l of this.listeners.get(p.topic) ?? []) l.onResign(p, epoch);
     // Long-polling fetches return now and learn of the change on their next request.
     this.waiters.wakeAll(FetchWaiters.key(p.topic, p.index));
@@ -428,9 +634,14 @@ export class ReplicaManager {
   followerFetch(p: Partition, replicaId: number, fetchOffset: number): PartitionError {
     if (!p.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     if (replicaId === this.nodeId || !p.replicas.includes(replicaId)) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-    p.followerEnds.set(replicaId, Math.min(fetchOffset, p.logEndOffset));
+    const now = this.now();
+    p.recordFollowerFetch(replicaId, fetchOffset, now);
     // Consumers parked on this partition may now read what became committed.
     if (p.maybeIncrementHighWatermark()) this.waiters.wakeAll(FetchWaiters.key(p.topic, p.index));
+    if (!p.isrChangePending && !p.isr.includes(replicaId)) {
+      const expanded = p.expandIsrCandidate(now, this.replicaLagTimeMaxMs);
+      if (expanded !== undefined) void this.proposeIsr(p, expanded, 'expand');
+    }
     return 0;
   }
 

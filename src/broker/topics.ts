@@ -68,6 +68,8 @@ export class TopicManager {
   private readonly byId = new Map<string, string>();
   private _generation = 0;
   private lifecycle: PartitionLifecycle | undefined;
+  /** The id a new topic gets (replication: the same on every broker); a random UUID when unset or undefined. */
+  topicIdFor: ((name: string) => string | undefined) | undefined;
 
   constructor(
     private readonly config: BrokerConfig,
@@ -200,7 +202,8 @@ export class TopicManager {
     if (check.errorCode !== 0 || validateOnly) return check;
     if (this.cluster !== undefined) return this.createInCluster(name, numPartitions, replicationFactor, configs);
     const partitions = numPartitions === -1 ? this.config.numPartitions : numPartitions;
-    const record: TopicRecord = { name, topicId: randomUUID(), partitions, configs: { ...configs } };
+    const topicId = this.topicIdFor?.(name) ?? randomUUID();
+    const record: TopicRecord = { name, topicId, partitions, configs: { ...configs } };
     try {
       this.metadata.createTopic(record);
       this.attach(record);

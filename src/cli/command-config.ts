@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { loadProperties } from '../broker/config/index.js';
 import type { ClientTlsOptions, SaslMechanism, SaslOptions } from '../client/index.js';
 import { detectStoreType, jksError, pemBlocks, pkcs12Certificates } from '../security/tls.js';
+import { parseJaasConfig as parseJaasModules } from '../security/sasl/jaas.js';
 import { UsageError } from './common.js';
 
 export interface CommandConfig {
@@ -64,49 +65,12 @@ export interface JaasEntry {
 }
 
 /**
- * Parses a `sasl.jaas.config` value (one login module entry, as Kafka's clients and brokers take it). Values may
- * be double-quoted (with backslash escapes) or bare words. Throws an Error describing what is wrong.
+ * Parses a `sasl.jaas.config` value (its first login module entry, as Kafka's clients take it) with the broker's
+ * JAAS parser (src/security/sasl/jaas.ts). Throws an Error describing what is wrong.
  */
 export function parseJaasConfig(text: string): JaasEntry {
-  let i = 0;
-  const ws = () => {
-    while (i < text.length && /\s/.test(text[i]!)) i++;
-  };
-  const word = () => {
-    ws();
-    const start = i;
-    while (i < text.length && /[^\s=;"]/.test(text[i]!)) i++;
-    return text.slice(start, i);
-  };
-  const loginModule = word();
-  const flag = word();
-  if (!loginModule || !/^(required|requisite|sufficient|optional)$/.test(flag)) {
-    throw new Error('sasl.jaas.config must read `<LoginModule class> required key="value" ... ;`');
-  }
-  const options: Record<string, string> = {};
-  for (;;) {
-    ws();
-    if (i >= text.length) throw new Error('sasl.jaas.config must end with ;');
-    if (text[i] === ';') break;
-    const key = word();
-    ws();
-    if (!key || text[i] !== '=')
-      throw new Error(`sasl.jaas.config: expected key="value" at '${text.slice(i, i + 20)}'`);
-    i++;
-    ws();
-    let value = '';
-    if (text[i] === '"') {
-      i++;
-      while (i < text.length && text[i] !== '"') {
-        if (text[i] === '\\' && i + 1 < text.length) i++;
-        value += text[i++];
-      }
-      if (text[i] !== '"') throw new Error(`sasl.jaas.config: unterminated quote in the value of ${key}`);
-      i++;
-    } else value = word();
-    options[key] = value;
-  }
-  return { loginModule, flag, options };
+  const [first] = parseJaasModules(text);
+  return { loginModule: first!.loginModule, flag: first!.flag, options: Object.fromEntries(first!.options) };
 }
 
 function readFile(key: string, file: string): Buffer {

@@ -24,6 +24,9 @@ const SUBCOMMANDS: ReadonlyArray<[string, () => Promise<{ register: Register }>]
   ['datagen', () => import('./datagen.js')],
   ['sql', () => import('./sql.js')],
   ['certs', () => import('./certs.js')],
+  ['cluster', () => import('./cluster.js')],
+  ['partitions', () => import('./partitions.js')],
+  ['sql-server', () => import('./sql-server.js')],
 ];
 
 /** The program with the subcommand named in `argv` registered, or all of them when none is named. */

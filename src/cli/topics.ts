@@ -148,8 +148,14 @@ Examples:
                 .join(',');
               text += `Topic: ${d.topic}\tTopicId: ${d.topicId}\tPartitionCount: ${d.partitionCount}\tReplicationFactor: ${d.replicationFactor}\tConfigs: ${cfg}\n`;
               text += table(
-                ['PARTITION', 'LEADER', 'REPLICAS', 'ISR'],
-                d.partitions.map((p) => [p.partition, p.leader, p.replicas.join(','), p.isr.join(',')]),
+                ['PARTITION', 'LEADER', 'REPLICAS', 'ISR', 'OFFLINE'],
+                d.partitions.map((p) => [
+                  p.partition,
+                  p.leader,
+                  p.replicas.join(','),
+                  p.isr.join(','),
+                  p.offline.join(','),
+                ]),
               );
               text += '\n';
             }

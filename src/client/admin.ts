@@ -3,6 +3,11 @@
  * client quotas and ACLs.
  * Every call returns plain objects and throws a KafkaError (with the broker's code) when the broker refuses.
  */
+import {
+  AlterPartitionReassignments,
+  ElectLeaders,
+  ListPartitionReassignments,
+} from '../protocol/messages/cluster-apis.js';
 import { AlterClientQuotas } from '../protocol/messages/alter-client-quotas.js';
 import { AlterConfigs } from '../protocol/messages/alter-configs.js';
 import { DescribeClientQuotas } from '../protocol/messages/describe-client-quotas.js';
@@ -443,6 +448,103 @@ export class Admin {
       }
     }
     return out;
+  }
+
+  /**
+   * ElectLeaders: 'preferred' gives leadership back to each partition's first replica; 'unclean' lets a live
+   * replica outside the ISR lead a partition that has no live ISR replica. `partitions` undefined: every partition.
+   * Returns each partition's outcome (ELECTION_NOT_NEEDED when the leader was already right), without throwing.
+   */
+  async electLeaders(
+    type: 'preferred' | 'unclean',
+    partitions?: TopicPartition[],
+  ): Promise<Array<TopicPartition & { errorCode: number; error: string | null }>> {
+    const byTopic = new Map<string, number[]>();
+    for (const p of partitions ?? []) {
+      const list = byTopic.get(p.topic);
+      if (list) list.push(p.partition);
+      else byTopic.set(p.topic, [p.partition]);
+    }
+    return this.sendController(async (node) => {
+      const res = await this.cluster.sendTo(
+        node >= 0 ? node : (await this.cluster.anyConnection()).nodeId,
+        ElectLeaders,
+        {
+          electionType: type === 'unclean' ? 1 : 0,
+          topicPartitions:
+            partitions === undefined ? null : [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps })),
+          timeoutMs: 60000,
+        },
+      );
+      check(res.errorCode, 'elect leaders');
+      return res.replicaElectionResults.flatMap((t) =>
+        t.partitionResult.map((p) => ({
+          topic: t.topic,
+          partition: p.partitionId,
+          errorCode: p.errorCode,
+          error: p.errorCode === 0 ? null : (p.errorMessage ?? errorFor(p.errorCode, '').codeName),
+        })),
+      );
+    });
+  }
+
+  /** AlterPartitionReassignments: move partitions to new replicas (null cancels a running reassignment). */
+  async alterPartitionReassignments(
+    moves: Array<TopicPartition & { replicas: number[] | null }>,
+  ): Promise<Array<TopicPartition & { errorCode: number; error: string | null }>> {
+    const byTopic = new Map<string, Array<{ partitionIndex: number; replicas: number[] | null }>>();
+    for (const m of moves) {
+      const list = byTopic.get(m.topic) ?? [];
+      list.push({ partitionIndex: m.partition, replicas: m.replicas });
+      byTopic.set(m.topic, list);
+    }
+    return this.sendController(async (node) => {
+      const res = await this.cluster.sendTo(
+        node >= 0 ? node : (await this.cluster.anyConnection()).nodeId,
+        AlterPartitionReassignments,
+        { timeoutMs: 60000, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) },
+      );
+      check(res.errorCode, 'alter partition reassignments', res.errorMessage);
+      return res.responses.flatMap((t) =>
+        t.partitions.map((p) => ({
+          topic: t.name,
+          partition: p.partitionIndex,
+          errorCode: p.errorCode,
+          error: p.errorCode === 0 ? null : (p.errorMessage ?? errorFor(p.errorCode, '').codeName),
+        })),
+      );
+    });
+  }
+
+  /** ListPartitionReassignments: the reassignments in progress (of the given partitions, or all). */
+  async listPartitionReassignments(
+    partitions?: TopicPartition[],
+  ): Promise<Array<TopicPartition & { replicas: number[]; adding: number[]; removing: number[] }>> {
+    const byTopic = new Map<string, number[]>();
+    for (const p of partitions ?? []) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+    return this.sendController(async (node) => {
+      const res = await this.cluster.sendTo(
+        node >= 0 ? node : (await this.cluster.anyConnection()).nodeId,
+        ListPartitionReassignments,
+        {
+          timeoutMs: 60000,
+          topics:
+            partitions === undefined
+              ? null
+              : [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
+        },
+      );
+      check(res.errorCode, 'list partition reassignments', res.errorMessage);
+      return res.topics.flatMap((t) =>
+        t.partitions.map((p) => ({
+          topic: t.name,
+          partition: p.partitionIndex,
+          replicas: p.replicas,
+          adding: p.addingReplicas,
+          removing: p.removingReplicas,
+        })),
+      );
+    });
   }
 
   /** Cluster id, controller and brokers (DescribeCluster when offered, else Metadata). */

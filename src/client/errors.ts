@@ -51,6 +51,7 @@ export function needsMetadataRefresh(code: number): boolean {
     code === ErrorCode.UNKNOWN_TOPIC_ID ||
     code === ErrorCode.KAFKA_STORAGE_ERROR ||
     code === ErrorCode.NETWORK_EXCEPTION ||
-    code === ErrorCode.REPLICA_NOT_AVAILABLE
+    code === ErrorCode.REPLICA_NOT_AVAILABLE ||
+    code === ErrorCode.NOT_CONTROLLER
   );
 }

@@ -96,7 +96,10 @@ export class ClusterMember {
       adminFence: !opts.adminFromAnyBroker
         ? undefined
         : () => {
-            const epoch = this.session.epoch;
+            // The watch may show our new registration before register() has returned: recognise it by incarnation.
+            const mine = this.cache.broker(opts.nodeId);
+            const epoch =
+              this.session.epoch ?? (mine?.incarnationId === this.session.incarnationId ? mine.epoch : undefined);
             return epoch === undefined ? undefined : brokerFence(opts.nodeId, epoch);
           },
     });
@@ -146,12 +149,27 @@ export class ClusterMember {
     let leadersLeft = 0;
     if (opts.controlled !== false && (await this.session.markShuttingDown().catch(() => false))) {
       const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-      const leading = (): number => {
-        let count = 0;
-        for (const p of this.cache.allPartitions()) if (p.leader === this.opts.nodeId) count++;
-        return count;
+      // Partitions this broker still leads, and how many of them another live broker (not shutting down) in the
+      // ISR could take: only those are worth waiting for (when every broker stops at once, none can).
+      const leading = (): { all: number; movable: number } => {
+        let all = 0;
+        let movable = 0;
+        for (const p of this.cache.allPartitions()) {
+          if (p.leader !== this.opts.nodeId) continue;
+          all++;
+          const other = p.isr.some((r) => {
+            if (r === this.opts.nodeId) return false;
+            const b = this.cache.broker(r);
+            return b !== undefined && b.shuttingDown !== true;
+          });
+          if (other) movable++;
+        }
+        return { all, movable };
       };
-      while ((leadersLeft = leading()) > 0 && Date.now() < deadline) {
+      for (;;) {
+        const now = leading();
+        leadersLeft = now.all;
+        if (now.movable === 0 || Date.now() >= deadline) break;
         await new Promise((r) => setTimeout(r, 50));
       }
     }

@@ -228,7 +228,11 @@ export class AclAuthorizer implements Authorizer {
       const result = edit(next);
       if (next.size !== this.bindings.size || [...next.keys()].some((k) => !this.bindings.has(k))) {
         await this.store.save([...next.values()]);
+        const before = this.bindings;
         this.replaceAll([...next.values()]);
+        const added = [...next.keys()].filter((k) => !before.has(k)).length;
+        const removed = [...before.keys()].filter((k) => !next.has(k)).length;
+        this.log?.info(`ACLs changed: ${added} added, ${removed} removed, ${next.size} in all`);
       }
       return result;
     });

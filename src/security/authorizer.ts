@@ -55,5 +55,49 @@ export interface Authorizer {
   authorizeAny?(requester: Requester, operation: AclOperation, type: ResourceType): boolean;
 }
 
+/** What an authorized-operations field holds when the client did not ask for it. */
+export const OPERATIONS_NOT_REQUESTED = -2147483648;
+
+/** The operations that apply to each resource type (Kafka's), the bits of authorized-operations fields. */
+const RESOURCE_OPERATIONS: ReadonlyMap<ResourceType, readonly AclOperation[]> = new Map<ResourceType, AclOperation[]>([
+  [
+    ResourceType.TOPIC,
+    [
+      AclOperation.READ,
+      AclOperation.WRITE,
+      AclOperation.CREATE,
+      AclOperation.DESCRIBE,
+      AclOperation.DELETE,
+      AclOperation.ALTER,
+      AclOperation.DESCRIBE_CONFIGS,
+      AclOperation.ALTER_CONFIGS,
+    ],
+  ],
+  [ResourceType.GROUP, [AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE]],
+  [
+    ResourceType.CLUSTER,
+    [
+      AclOperation.CREATE,
+      AclOperation.CLUSTER_ACTION,
+      AclOperation.DESCRIBE_CONFIGS,
+      AclOperation.ALTER_CONFIGS,
+      AclOperation.IDEMPOTENT_WRITE,
+      AclOperation.ALTER,
+      AclOperation.DESCRIBE,
+    ],
+  ],
+  [ResourceType.TRANSACTIONAL_ID, [AclOperation.DESCRIBE, AclOperation.WRITE]],
+]);
+
+/**
+ * The authorized-operations bit field of `resource` (Metadata, DescribeCluster, DescribeGroups,
+ * ConsumerGroupDescribe): bit n set when `authorize(n)` allows operation n.
+ */
+export function authorizedOperations(authorize: (op: AclOperation) => boolean, resource: Resource): number {
+  let bits = 0;
+  for (const op of RESOURCE_OPERATIONS.get(resource.type) ?? []) if (authorize(op)) bits |= 1 << op;
+  return bits;
+}
+
 /** Kafka without an authorizer: everyone may do everything. */
 export const allowEverything: Authorizer = Object.freeze({ authorize: () => true });

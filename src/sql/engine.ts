@@ -89,7 +89,10 @@ export class SqlEngine {
   private producer!: Producer;
   private readonly queries = new Map<string, RunningQuery>();
   private readonly transient = new Map<string, QueryHandle>();
-  private readonly tableCaches = new Map<string, { state: TableState; consumer: Consumer; ready: Promise<void> }>();
+  private readonly tableCaches = new Map<
+    string,
+    { state: TableState; consumer: Consumer; ready: Promise<void>; lastBatchAt: number }
+  >();
   private commandSeq = 0;
   private transientSeq = 0;
   private closed = false;
@@ -274,6 +277,42 @@ export class SqlEngine {
     });
     this.commandSeq = md.offset + 1;
     return md.offset;
+  }
+
+  /**
+   * Every committed record of a topic (read_committed), for the changelogs of exactly-once queries: the topic's
+   * end may be a transaction marker, which no record reaches, so reading stops at the end position or when the
+   * topic has been quiet for a second.
+   */
+  private async readCommitted(topic: string): Promise<ConsumerRecord[]> {
+    const tps = await this.partitionsOf(topic);
+    const ends = await this.admin.listOffsets(tps.map((tp) => ({ ...tp, timestamp: -1 })));
+    const want = ends.filter((e) => e.offset > 0);
+    if (want.length === 0) return [];
+    const c = createConsumer({
+      bootstrapServers: this.opts.bootstrap,
+      autoOffsetReset: 'earliest',
+      isolationLevel: 'read_committed',
+    });
+    c.assign(want.map((e) => ({ topic, partition: e.partition })));
+    const out: ConsumerRecord[] = [];
+    const done = () => want.every((e) => (c.position({ topic, partition: e.partition }) ?? 0) >= e.offset);
+    try {
+      let pending = c.next();
+      for (;;) {
+        let timer: NodeJS.Timeout | undefined;
+        const idle = new Promise<'idle'>((r) => (timer = setTimeout(() => r('idle'), 1000)));
+        const r = await Promise.race([pending, idle]);
+        clearTimeout(timer);
+        if (r === 'idle' || r === null) break;
+        out.push(r);
+        if (done()) break;
+        pending = c.next();
+      }
+    } finally {
+      await c.close();
+    }
+    return out;
   }
 
   /** Every record of a topic from the beginning up to its end now. */
@@ -690,10 +729,30 @@ export class SqlEngine {
     const changelog = `_confluent-ksql-${this.serviceId}query_${id}-Aggregate-Materialize-changelog`;
     const encoder = new RowEncoder(sink);
     await encoder.init();
-    const producer = this.producer;
+    // exactly_once_v2: results, changelog and offsets are committed together in one transaction per batch, by a
+    // producer of the query's own whose transactional id fences an older instance of the query.
+    const guarantee = String(
+      props['processing.guarantee'] ??
+        props['ksql.streams.processing.guarantee'] ??
+        this.properties['ksql.streams.processing.guarantee'] ??
+        this.properties['processing.guarantee'] ??
+        'at_least_once',
+    ).toLowerCase();
+    const eos = guarantee === 'exactly_once_v2' || guarantee === 'exactly_once';
+    let producer = this.producer;
+    if (eos) {
+      producer = createProducer({
+        bootstrapServers: this.opts.bootstrap,
+        clientId: id,
+        acks: 'all',
+        lingerMs: 5,
+        transactionalId: groupId,
+      });
+      await producer.initTransactions();
+    }
     const sinkTopic = sink.topic;
     const pending: Array<{ key: Buffer | null; value: Buffer | null; timestamp: number }> = [];
-    const table = plan.join ? await this.tableCache(plan.join.table) : null;
+    const table = plan.join?.kind === 'STREAM_TABLE' ? await this.tableCache(plan.join.table) : null;
     const runner = new QueryRunner(
       plan,
       (row) => {
@@ -703,7 +762,7 @@ export class SqlEngine {
     );
     if (plan.aggregate) {
       await this.ensureTopic(changelog, 1, { 'cleanup.policy': 'compact' });
-      for (const r of await this.readAll(changelog)) {
+      for (const r of eos ? await this.readCommitted(changelog) : await this.readAll(changelog)) {
         if (r.key === null) continue;
         runner.restore(
           r.key.toString('utf8'),
@@ -716,15 +775,18 @@ export class SqlEngine {
       props['ksql.streams.auto.offset.reset'] ??
       this.properties['ksql.streams.auto.offset.reset'] ??
       'latest') as 'earliest' | 'latest';
+    // A table-table join keeps both tables in memory: it reads them from the beginning on every start.
+    const tableJoin = plan.join?.kind === 'TABLE_TABLE';
     const consumer = createConsumer({
       bootstrapServers: this.opts.bootstrap,
       groupId,
-      autoOffsetReset: reset,
+      autoOffsetReset: tableJoin ? 'earliest' : reset,
       clientId: id,
+      ...(eos ? { isolationLevel: 'read_committed' as const } : {}),
     });
-    const tps = await this.partitionsOf(plan.source.topic);
+    const tps = await this.inputPartitions(plan);
     consumer.assign(tps);
-    for (const c of await consumer.committed(tps)) if (c.offset >= 0) consumer.seek(c, c.offset);
+    if (!tableJoin) for (const c of await consumer.committed(tps)) if (c.offset >= 0) consumer.seek(c, c.offset);
     let stopping = false;
     const q: RunningQuery = {
       id,
@@ -738,12 +800,14 @@ export class SqlEngine {
         stopping = true;
         await consumer.close();
         await loop.catch(() => {});
+        if (eos) await producer.close().catch(() => {});
       },
     };
     const loop = (async () => {
       for await (const batch of consumer.batches()) {
         if (stopping) break;
         await runner.prepare(batch.records);
+        if (eos) producer.beginTransaction();
         for (const r of batch.records) runner.process(r);
         runner.endBatch();
         if (plan.aggregate) {
@@ -759,11 +823,15 @@ export class SqlEngine {
         for (const p of pending)
           producer.produce({ topic: sinkTopic, key: p.key, value: p.value, timestamp: p.timestamp });
         pending.length = 0;
-        await producer.flush();
         const last = batch.records[batch.records.length - 1]!;
-        await this.admin.alterGroupOffsets(groupId, [
-          { topic: batch.topic, partition: batch.partition, offset: last.offset + 1 },
-        ]);
+        const next = { topic: batch.topic, partition: batch.partition, offset: last.offset + 1 };
+        if (eos) {
+          await producer.sendOffsetsToTransaction([next], groupId);
+          await producer.commitTransaction();
+          continue;
+        }
+        await producer.flush();
+        await this.admin.alterGroupOffsets(groupId, [next]);
       }
     })().catch((e: Error) => {
       if (stopping || this.closed) return;
@@ -774,7 +842,9 @@ export class SqlEngine {
   }
 
   /** A table kept in memory from its topic, shared by joins and pull queries; `ready` once caught up. */
-  private async tableCache(ds: DataSource): Promise<{ state: TableState; consumer: Consumer; ready: Promise<void> }> {
+  private async tableCache(
+    ds: DataSource,
+  ): Promise<{ state: TableState; consumer: Consumer; ready: Promise<void>; lastBatchAt: number }> {
     const have = this.tableCaches.get(ds.name);
     if (have) return have;
     const state = new TableState(ds);
@@ -785,7 +855,7 @@ export class SqlEngine {
     });
     const tps = await this.partitionsOf(ds.topic);
     consumer.assign(tps);
-    const entry = { state, consumer, ready: Promise.resolve() };
+    const entry = { state, consumer, ready: Promise.resolve(), lastBatchAt: Date.now() };
     let caughtUp: () => void = () => {};
     entry.ready = new Promise<void>((r) => (caughtUp = r));
     this.tableCaches.set(ds.name, entry);
@@ -793,8 +863,18 @@ export class SqlEngine {
     const want = new Map<number, number>();
     for (const e of ends) if (e.offset > 0) want.set(e.partition, e.offset);
     if (want.size === 0) caughtUp();
+    // A topic written in transactions ends with a marker no record reaches: a reader quiet for a second has
+    // read everything there is.
+    const quiet = setInterval(() => {
+      if (Date.now() - entry.lastBatchAt > 1000) {
+        caughtUp();
+        clearInterval(quiet);
+      }
+    }, 250);
+    quiet.unref();
     void (async () => {
       for await (const batch of consumer.batches()) {
+        entry.lastBatchAt = Date.now();
         await state.prepare(batch.records);
         for (const r of batch.records) state.apply(r);
         const last = batch.records[batch.records.length - 1]!;
@@ -803,7 +883,9 @@ export class SqlEngine {
           if (want.size === 0) caughtUp();
         }
       }
-    })().catch((e: Error) => this.log.warn('sql: table reader stopped', { table: ds.name, error: e.message }));
+    })()
+      .catch((e: Error) => this.log.warn('sql: table reader stopped', { table: ds.name, error: e.message }))
+      .finally(() => clearInterval(quiet));
     return entry;
   }
 
@@ -813,12 +895,15 @@ export class SqlEngine {
     await cache.ready;
     const tps = await this.partitionsOf(ds.topic);
     const ends = await this.admin.listOffsets(tps.map((tp) => ({ ...tp, timestamp: -1 })));
-    const deadline = Date.now() + 10_000;
+    const started = Date.now();
+    const deadline = started + 10_000;
     for (;;) {
       const behind = ends.some(
         (e) => (cache.consumer.position({ topic: ds.topic, partition: e.partition }) ?? 0) < e.offset,
       );
-      if (!behind || Date.now() > deadline) break;
+      // (A quiet reader has read all there is: a transactional topic ends with a marker.)
+      const now = Date.now();
+      if (!behind || now > deadline || (now - started > 1000 && now - cache.lastBatchAt > 1000)) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     return cache.state;
@@ -838,7 +923,7 @@ export class SqlEngine {
     if (q.emit === null) return this.pull(q, onRow);
     const plan = planQuery(q, this.meta);
     const id = `transient_${plan.source.name}_${++this.transientSeq}`;
-    const table = plan.join ? await this.syncTable(plan.join.table) : null;
+    const table = plan.join?.kind === 'STREAM_TABLE' ? await this.syncTable(plan.join.table) : null;
     const reset = (props['auto.offset.reset'] ??
       props['ksql.streams.auto.offset.reset'] ??
       this.properties['ksql.streams.auto.offset.reset']) as 'earliest' | 'latest';
@@ -847,7 +932,7 @@ export class SqlEngine {
       autoOffsetReset: reset === 'earliest' ? 'earliest' : 'latest',
       clientId: id,
     });
-    consumer.assign(await this.partitionsOf(plan.source.topic));
+    consumer.assign(await this.inputPartitions(plan));
     let count = 0;
     let finished = false;
     const limit = plan.limit;
@@ -1169,7 +1254,7 @@ export class SqlEngine {
   ): Entity {
     const steps = [
       `> [ SOURCE ] | Name: ${plan.source.name} | Topic: ${plan.source.topic}`,
-      ...(plan.join ? [`> [ JOIN ] | ${plan.join.type} | Table: ${plan.join.table.name}`] : []),
+      ...(plan.join ? [`> [ JOIN ] | ${plan.join.kind} ${plan.join.type} | Right: ${plan.join.table.name}`] : []),
       ...(plan.where ? ['> [ FILTER ]'] : []),
       ...(plan.aggregate ? [`> [ AGGREGATE ] | Window: ${plan.aggregate.window?.type ?? 'none'}`] : []),
       `> [ PROJECT ] | Schema: ${this.header(plan).schema}`,
@@ -1200,6 +1285,15 @@ export class SqlEngine {
 
   private async topicExists(topic: string): Promise<boolean> {
     return (await this.admin.listTopics({ includeInternal: true })).includes(topic);
+  }
+
+  /** The partitions a query reads: its source's, and the right side's of a stream-stream or table-table join. */
+  private async inputPartitions(plan: QueryPlan): Promise<TopicPartition[]> {
+    const tps = await this.partitionsOf(plan.source.topic);
+    const j = plan.join;
+    if (j !== null && j.kind !== 'STREAM_TABLE' && j.table.topic !== plan.source.topic)
+      tps.push(...(await this.partitionsOf(j.table.topic)));
+    return tps;
   }
 
   private async partitionsOf(topic: string): Promise<TopicPartition[]> {

@@ -40,12 +40,21 @@ export interface AggregateSpec {
 }
 
 export interface JoinPlan {
+  /** STREAM_TABLE looks the stream's records up in the table; the others read both sides' topics. */
+  kind: 'STREAM_TABLE' | 'STREAM_STREAM' | 'TABLE_TABLE';
+  /** The right-hand source (the table of a stream-table join). */
   table: DataSource;
-  type: 'INNER' | 'LEFT';
-  /** The stream-side expression whose value is looked up among the table's keys. */
+  type: 'INNER' | 'LEFT' | 'FULL';
+  /** The left-side expression whose value is looked up among the right side's keys (or join values). */
   leftKey: Evaluator;
-  /** Where the table's row starts in the joined row. */
+  /** The right-side expression of ON, over the right side's own row (offset 0). */
+  rightKey: Evaluator;
+  /** Where the right side's row starts in the joined row. */
   offset: number;
+  /** Stream-stream joins: WITHIN (milliseconds before and after) and the grace period (null: eager, no grace). */
+  within: { before: number; after: number; grace: number | null } | null;
+  /** Table-table joins: the left expression is a foreign key (not the left table's primary key). */
+  foreignKey: boolean;
 }
 
 export interface QueryPlan {
@@ -267,40 +276,87 @@ export function planQuery(q: Query, meta: MetaStore, opts: PlanOptions = {}): Qu
   const cols = sourceScope(source, alias);
   const sources = [{ ds: source, alias }];
   let join: JoinPlan | null = null;
-  if (q.joins.length > 1) throw new SqlError('Samsa joins one stream with one table per query so far.');
+  if (q.joins.length > 1) throw new SqlError('Samsa joins two sources per query so far (one JOIN clause).');
   if (q.joins.length === 1) {
     const j = q.joins[0]!;
     const table = meta.get(j.source.name);
-    if (table.type !== 'TABLE' || source.type !== 'STREAM') {
-      throw new SqlError('Samsa supports stream-table joins so far (a STREAM joined with a TABLE).');
-    }
-    if (j.type !== 'INNER' && j.type !== 'LEFT')
-      throw new SqlError(`${j.type} OUTER joins between a stream and a table are not supported.`);
+    const kind =
+      source.type === 'STREAM'
+        ? table.type === 'TABLE'
+          ? 'STREAM_TABLE'
+          : 'STREAM_STREAM'
+        : table.type === 'TABLE'
+          ? 'TABLE_TABLE'
+          : null;
+    if (kind === null)
+      throw new SqlError(
+        'Invalid join order: table-stream joins are not supported; only stream-table joins. Got TABLE [JOIN] STREAM.',
+      );
+    if (j.type === 'RIGHT')
+      throw new SqlError('RIGHT OUTER joins are not supported by Samsa; swap the sources and use a LEFT join.');
+    if (kind === 'STREAM_TABLE' && j.type === 'FULL')
+      throw new SqlError('Full outer joins between streams and tables are not supported.');
+    if (kind === 'STREAM_STREAM' && j.within === null)
+      throw new SqlError('Stream-Stream joins must have a WITHIN clause specified. None was provided.');
+    if (kind !== 'STREAM_STREAM' && j.within !== null)
+      throw new SqlError('A window definition was provided for a Stream-Table or Table-Table join.');
     const talias = j.source.alias ?? table.name;
     const offset = cols.length;
     cols.push(...sourceScope(table, talias, offset));
     sources.push({ ds: table, alias: talias });
     const scope = new Scope(cols);
-    // ON must equate a stream expression with the table's (single) key column.
     const on = j.on;
     if (on.k !== 'cmp' || on.op !== '=')
-      throw new SqlError('Invalid join condition: stream-table joins need an equality on the table key.');
-    const tkeys = keyColumns(table);
-    if (tkeys.length !== 1) throw new SqlError('Joined tables need exactly one PRIMARY KEY column.');
-    const isTableKey = (e: Expr) => {
-      if (e.k !== 'col') return false;
-      const c = scope.tryResolve(e.source, e.name);
-      return c !== null && c.index === offset + PSEUDO_COUNT;
+      throw new SqlError('Invalid join condition: joins need an equality between the two sources.');
+    const sideOf = (e: Expr): 'L' | 'R' | null => {
+      let side: 'L' | 'R' | null = null;
+      let mixed = false;
+      walk(e, (x) => {
+        if (x.k !== 'col') return;
+        const c = scope.tryResolve(x.source, x.name);
+        if (c === null) return;
+        const s = c.index >= offset ? 'R' : 'L';
+        if (side !== null && side !== s) mixed = true;
+        side = s;
+      });
+      return mixed ? null : side;
     };
     let leftExpr: Expr;
-    if (isTableKey(on.r)) leftExpr = on.l;
-    else if (isTableKey(on.l)) leftExpr = on.r;
-    else
-      throw new SqlError(
-        `Invalid join condition: table-side join expression must be the table's primary key \`${tkeys[0]!.name}\`.`,
-      );
+    let rightExpr: Expr;
+    if (sideOf(on.l) === 'L' && sideOf(on.r) === 'R') [leftExpr, rightExpr] = [on.l, on.r];
+    else if (sideOf(on.l) === 'R' && sideOf(on.r) === 'L') [leftExpr, rightExpr] = [on.r, on.l];
+    else throw new SqlError('Invalid join condition: each side of = must refer to one of the two sources.');
+    const isKeyOf = (e: Expr, ds: DataSource, at: number) => {
+      if (e.k !== 'col') return false;
+      const c = scope.tryResolve(e.source, e.name);
+      return c !== null && keyColumns(ds).length === 1 && c.index === at + PSEUDO_COUNT;
+    };
+    let foreignKey = false;
+    if (kind !== 'STREAM_STREAM') {
+      const tkeys = keyColumns(table);
+      if (tkeys.length !== 1) throw new SqlError('Joined tables need exactly one PRIMARY KEY column.');
+      if (!isKeyOf(rightExpr, table, offset))
+        throw new SqlError(
+          `Invalid join condition: ${kind === 'TABLE_TABLE' ? 'the right' : 'table-side'} join expression must be the table's primary key \`${tkeys[0]!.name}\`.`,
+        );
+      if (kind === 'TABLE_TABLE') {
+        foreignKey = !isKeyOf(leftExpr, source, 0);
+        if (foreignKey && j.type === 'FULL')
+          throw new SqlError('Full outer joins are not supported on a foreign key; use an INNER or LEFT join.');
+      }
+    }
     const left = compileExpr(leftExpr, new Scope(cols.slice(0, offset)));
-    join = { table, type: j.type === 'LEFT' ? 'LEFT' : 'INNER', leftKey: left.fn, offset };
+    const right = compileExpr(rightExpr, new Scope(sourceScope(table, talias, 0)));
+    join = {
+      kind,
+      table,
+      type: j.type === 'LEFT' ? 'LEFT' : j.type === 'FULL' ? 'FULL' : 'INNER',
+      leftKey: left.fn,
+      rightKey: right.fn,
+      offset,
+      within: j.within,
+      foreignKey,
+    };
   }
   const scope = new Scope(cols);
   const width = cols.length;
@@ -327,8 +383,15 @@ function planProjection(
 ): QueryPlan {
   // Which projected items are key columns of the output?
   let keyExprs: Expr[];
+  const fkJoin = join?.foreignKey === true;
   if (q.partitionBy) keyExprs = q.partitionBy;
-  else if (join) {
+  else if (fkJoin || join?.kind === 'TABLE_TABLE') {
+    keyExprs = [{ k: 'col', source: q.from.alias ?? source.name, name: keyColumns(source)[0]!.name }];
+  } else if (join?.kind === 'STREAM_STREAM') {
+    // The result is keyed by the join expression (either side of ON, as projected).
+    const on = q.joins[0]!.on as Extract<Expr, { k: 'cmp' }>;
+    keyExprs = [on.l];
+  } else if (join) {
     const srcKey = keyColumns(join.table)[0]!;
     keyExprs = [{ k: 'col', source: join.table.name, name: srcKey.name }];
   } else keyExprs = keyColumns(source).map((c) => ({ k: 'col', source: null, name: c.name }) as Expr);
@@ -338,7 +401,9 @@ function planProjection(
     const isKey =
       !opts.pull &&
       keyExprs.some(
-        (k) => sameExpr(p.expr, k, scope) || (join !== null && k.k === 'col' && isJoinLeftExpr(p.expr, q, scope, join)),
+        (k) =>
+          sameExpr(p.expr, k, scope) ||
+          (join !== null && !fkJoin && k.k === 'col' && isJoinLeftExpr(p.expr, q, scope, join)),
       ) &&
       keyItems.length < keyExprs.length;
     (isKey ? keyItems : valueItems).push(p);
@@ -359,7 +424,7 @@ function planProjection(
     keyCount: keyItems.length,
     project: compiled.map((c) => c.fn),
     aggregate: null,
-    outputIsTable: source.type === 'TABLE' && !join,
+    outputIsTable: source.type === 'TABLE' && (!join || join.kind === 'TABLE_TABLE'),
     limit: q.limit,
     selectStar: q.select.some((s) => s.kind === 'star'),
   };

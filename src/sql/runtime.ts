@@ -198,12 +198,24 @@ export class QueryRunner {
   private readonly merged = new Map<string, Group>();
   emitted = 0;
 
+  /** Stream-stream and table-table joins: the right side's decoder and both sides' state. */
+  private readonly rightDecoder: RecordDecoder | null;
+  private readonly join: TwoSidedJoin | null;
+
   constructor(
     readonly plan: QueryPlan,
     private readonly sink: Sink,
     private readonly table: TableState | null,
   ) {
     this.decoder = new RecordDecoder(plan.source);
+    const j = plan.join;
+    this.rightDecoder = j !== null && j.kind !== 'STREAM_TABLE' ? new RecordDecoder(j.table) : null;
+    this.join =
+      j === null || j.kind === 'STREAM_TABLE'
+        ? null
+        : j.kind === 'STREAM_STREAM'
+          ? new StreamStreamJoin(plan, (row, ts, tomb) => this.joined(row, ts, tomb))
+          : new TableTableJoin(plan, (row, ts, tomb) => this.joined(row, ts, tomb));
     this.row = new Array(plan.width).fill(null);
     this.out = new Array(plan.output.length);
     this.aggRow = plan.aggregate ? new Array(aggregateRowWidth(plan)).fill(null) : [];
@@ -211,13 +223,32 @@ export class QueryRunner {
 
   /** Must be awaited before `process` for a batch when the source has a registry format. */
   prepare(records: ConsumerRecord[]): Promise<void> | null {
-    return this.decoder.needsPrepare ? this.decoder.prepare(records) : null;
+    const right = this.rightDecoder;
+    if (right?.needsPrepare || this.decoder.needsPrepare) {
+      // (Only a two-sided join reads the right side's records from the same consumer.)
+      const rightTopic = right !== null ? this.plan.join!.table.topic : null;
+      return (async () => {
+        if (this.decoder.needsPrepare)
+          await this.decoder.prepare(rightTopic === null ? records : records.filter((r) => r.topic !== rightTopic));
+        if (right?.needsPrepare) await right.prepare(records.filter((r) => r.topic === rightTopic));
+      })();
+    }
+    return null;
   }
 
   process(rec: ConsumerRecord): void {
     const row = this.row;
-    if (!this.decoder.decode(rec, row)) return;
     const p = this.plan;
+    if (this.join !== null) {
+      // Both sides come from the one consumer: the record's topic says which side it is.
+      const right = rec.topic === p.join!.table.topic;
+      const dec = right ? this.rightDecoder! : this.decoder;
+      const slice = new Array(PSEUDO_COUNT + dec.ds.columns.length);
+      if (!dec.decode(rec, slice)) return;
+      this.join.add(right, slice, rec.value === null, rec.timestamp);
+      return;
+    }
+    if (!this.decoder.decode(rec, row)) return;
     if (p.join !== null) {
       const k = p.join.leftKey(row);
       const t = k === null ? undefined : this.table!.rows.get(keyText(k));
@@ -239,6 +270,29 @@ export class QueryRunner {
         windowStart: null,
         windowEnd: null,
       });
+      this.emitted++;
+      return;
+    }
+    this.aggregate(row);
+  }
+
+  /** A joined row (left then right, null-padded) from a two-sided join, continuing through WHERE and SELECT. */
+  private joined(row: unknown[], ts: number, tombstone: boolean): void {
+    const p = this.plan;
+    row[ROWTIME] = ts;
+    if (tombstone) {
+      // A table-table join's deleted row: only its key is known.
+      const out = new Array(p.output.length).fill(null);
+      for (let i = 0; i < p.keyCount; i++) out[i] = p.project[i]!(row);
+      this.sink({ values: out, tombstone: true, timestamp: ts, windowStart: null, windowEnd: null });
+      this.emitted++;
+      return;
+    }
+    if (p.where !== null && p.where(row) !== true) return;
+    if (p.aggregate === null) {
+      const out = p.outputIsTable ? new Array(p.output.length) : this.out;
+      for (let i = 0; i < p.project.length; i++) out[i] = p.project[i]!(row);
+      this.sink({ values: out, tombstone: false, timestamp: ts, windowStart: null, windowEnd: null });
       this.emitted++;
       return;
     }
@@ -347,6 +401,7 @@ export class QueryRunner {
 
   /** Emits every group changed since the last call (ksqlDB's record cache flushes like this on commit). */
   endBatch(): void {
+    this.join?.endBatch();
     if (this.plan.aggregate === null) return;
     for (const g of this.merged.values()) this.emitTombstone(g);
     this.merged.clear();
@@ -462,4 +517,188 @@ export class QueryRunner {
         yield { values, tombstone: false, timestamp: g.rowtime, windowStart: g.windowStart, windowEnd: g.windowEnd };
     }
   }
+}
+
+type JoinEmit = (row: unknown[], ts: number, tombstone: boolean) => void;
+
+interface TwoSidedJoin {
+  add(right: boolean, slice: unknown[], tombstone: boolean, ts: number): void;
+  endBatch(): void;
+}
+
+function joinRow(plan: QueryPlan, left: unknown[] | null, right: unknown[] | null): unknown[] {
+  const j = plan.join!;
+  const row = new Array(plan.width).fill(null);
+  if (left !== null) for (let i = 0; i < j.offset; i++) row[i] = left[i];
+  if (right !== null) for (let i = 0; i < right.length; i++) row[j.offset + i] = right[i];
+  return row;
+}
+
+interface Buffered {
+  ts: number;
+  row: unknown[];
+  matched: boolean;
+}
+
+/**
+ * Stream-stream joins (WITHIN): each side's records are kept for the window, keyed by the join value, and a record
+ * joins the other side's records whose time is within (before, after) of its own. LEFT and FULL OUTER joins with a
+ * GRACE PERIOD emit a record that found no match once its window has closed (no spurious results, as ksqlDB since
+ * 0.23); without one they emit it at once, null-padded, as older ksqlDB did.
+ */
+class StreamStreamJoin implements TwoSidedJoin {
+  private readonly left = new Map<string, Buffered[]>();
+  private readonly right = new Map<string, Buffered[]>();
+  private streamTime = -1;
+  private readonly before: number;
+  private readonly after: number;
+  private readonly grace: number | null;
+
+  constructor(
+    private readonly plan: QueryPlan,
+    private readonly emit: JoinEmit,
+  ) {
+    const w = plan.join!.within!;
+    this.before = w.before;
+    this.after = w.after;
+    this.grace = w.grace;
+  }
+
+  add(isRight: boolean, slice: unknown[], _tombstone: boolean, ts: number): void {
+    const j = this.plan.join!;
+    const kv = isRight ? j.rightKey(slice) : j.leftKey(slice);
+    if (ts > this.streamTime) this.streamTime = ts;
+    if (kv === null || kv === undefined) {
+      // A null join value never matches; outer joins still emit the record.
+      if ((!isRight && j.type !== 'INNER') || (isRight && j.type === 'FULL'))
+        this.emit(joinRow(this.plan, isRight ? null : slice, isRight ? slice : null), ts, false);
+      return;
+    }
+    const k = keyText(kv);
+    const mine: Buffered = { ts, row: slice, matched: false };
+    const others = (isRight ? this.left : this.right).get(k) ?? [];
+    for (const o of others) {
+      // The left record at time l joins right records in [l - before, l + after].
+      const l = isRight ? o.ts : ts;
+      const r = isRight ? ts : o.ts;
+      if (r < l - this.before || r > l + this.after) continue;
+      mine.matched = true;
+      o.matched = true;
+      this.emit(joinRow(this.plan, isRight ? o.row : slice, isRight ? slice : o.row), Math.max(l, r), false);
+    }
+    const outer = isRight ? j.type === 'FULL' : j.type !== 'INNER';
+    if (!mine.matched && outer && this.grace === null) {
+      this.emit(joinRow(this.plan, isRight ? null : slice, isRight ? slice : null), ts, false);
+      mine.matched = true; // emitted already
+    }
+    const store = isRight ? this.right : this.left;
+    let list = store.get(k);
+    if (list === undefined) store.set(k, (list = []));
+    list.push(mine);
+  }
+
+  endBatch(): void {
+    const j = this.plan.join!;
+    const grace = this.grace ?? DEFAULT_GRACE_MS;
+    // A left record's window closes after `after` (plus grace); a right record's after `before`.
+    const sweep = (store: Map<string, Buffered[]>, isRight: boolean) => {
+      const span = isRight ? this.before : this.after;
+      const outer = isRight ? j.type === 'FULL' : j.type !== 'INNER';
+      for (const [k, list] of store) {
+        const keep: Buffered[] = [];
+        for (const b of list) {
+          if (b.ts + span + grace < this.streamTime) {
+            if (!b.matched && outer)
+              this.emit(joinRow(this.plan, isRight ? null : b.row, isRight ? b.row : null), b.ts, false);
+          } else keep.push(b);
+        }
+        if (keep.length === 0) store.delete(k);
+        else if (keep.length !== list.length) store.set(k, keep);
+      }
+    };
+    sweep(this.left, false);
+    sweep(this.right, true);
+  }
+}
+
+/**
+ * Table-table joins on the primary key or on a foreign key (the left table's column equal to the right table's
+ * key): both tables are kept, and a change on either side re-emits the joined rows it affects, a deletion the
+ * tombstone (or, for outer joins, the null-padded row) ksqlDB writes.
+ */
+class TableTableJoin implements TwoSidedJoin {
+  private readonly left = new Map<string, unknown[]>();
+  private readonly right = new Map<string, unknown[]>();
+
+  constructor(
+    private readonly plan: QueryPlan,
+    private readonly emit: JoinEmit,
+  ) {}
+
+  private leftKeyText(slice: unknown[]): string {
+    return keyText(slice[PSEUDO_COUNT]);
+  }
+
+  private emitFor(l: unknown[], r: unknown[] | undefined, ts: number): void {
+    const type = this.plan.join!.type;
+    if (r !== undefined) this.emit(joinRow(this.plan, l, r), ts, false);
+    else if (type !== 'INNER') this.emit(joinRow(this.plan, l, null), ts, false);
+    else this.emit(joinRow(this.plan, l, null), ts, true);
+  }
+
+  /** For a FULL join's right row without a left row: the left key slot holds the (equal) right key. */
+  private rightOnly(r: unknown[], ts: number): void {
+    const row = joinRow(this.plan, null, r);
+    row[PSEUDO_COUNT] = r[PSEUDO_COUNT];
+    this.emit(row, ts, false);
+  }
+
+  private rightOnlyTombstone(key: unknown, ts: number): void {
+    const row = joinRow(this.plan, null, null);
+    row[PSEUDO_COUNT] = key;
+    this.emit(row, ts, true);
+  }
+
+  add(isRight: boolean, slice: unknown[], tombstone: boolean, ts: number): void {
+    const j = this.plan.join!;
+    if (!isRight) {
+      const k = this.leftKeyText(slice);
+      if (tombstone) {
+        this.left.delete(k);
+        if (!j.foreignKey && j.type === 'FULL') {
+          const r = this.right.get(k);
+          if (r !== undefined) {
+            this.rightOnly(r, ts);
+            return;
+          }
+        }
+        this.emit(joinRow(this.plan, slice, null), ts, true);
+        return;
+      }
+      this.left.set(k, slice);
+      const kv = j.leftKey(slice);
+      this.emitFor(slice, kv === null ? undefined : this.right.get(keyText(kv)), ts);
+      return;
+    }
+    const rkv = j.rightKey(slice);
+    const rk = keyText(rkv);
+    if (tombstone) this.right.delete(rk);
+    else this.right.set(rk, slice);
+    const r = tombstone ? undefined : slice;
+    if (!j.foreignKey) {
+      const l = this.left.get(rk);
+      if (l !== undefined) this.emitFor(l, r, ts);
+      else if (j.type === 'FULL') {
+        if (r !== undefined) this.rightOnly(r, ts);
+        else this.rightOnlyTombstone(rkv, ts);
+      }
+      return;
+    }
+    for (const l of this.left.values()) {
+      const kv = j.leftKey(l);
+      if (kv !== null && keyText(kv) === rk) this.emitFor(l, r, ts);
+    }
+  }
+
+  endBatch(): void {}
 }

@@ -84,7 +84,7 @@ test('with a follower in the ISR the high watermark waits for its fetches; acks=
 
     const all = replicas.appendAsLeader(p, await batch(1), { recordCount: 1 }, -1, 5000);
     assert.ok(all.replicated, 'acks=all waits for the follower');
-    let settled: boolean | undefined;
+    let settled: number | undefined;
     void all.replicated.then((ok) => (settled = ok));
 
     assert.equal(replicas.followerFetch(p, OTHER, 2), 0);
@@ -94,7 +94,7 @@ test('with a follower in the ISR the high watermark waits for its fetches; acks=
 
     assert.equal(replicas.followerFetch(p, OTHER, 3), 0);
     assert.equal(p.highWatermark, 3);
-    assert.equal(await all.replicated, true);
+    assert.equal(await all.replicated, 0);
     assert.equal(replicas.read(p, 0, 1 << 20, { minOneBatch: true, readCommitted: false }).records.length > 0, true);
   });
 });
@@ -111,7 +111,7 @@ test('acks=all times out when the follower never catches up', async () => {
     });
     const p = expectPartition(replicas.access('t', 0));
     const res = replicas.appendAsLeader(p, await batch(), { recordCount: 1 }, -1, 20);
-    assert.equal(await res.replicated, false);
+    assert.equal(await res.replicated, ErrorCode.REQUEST_TIMED_OUT);
   });
 });
 
@@ -162,7 +162,7 @@ test('a follower refuses leader requests, serves debugging reads, and a resignin
       replicas: [SELF, OTHER],
       isr: [SELF, OTHER],
     });
-    assert.equal(await pending.replicated, false, 'the waiting acks=all produce is failed');
+    assert.equal(await pending.replicated, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the waiting acks=all produce is failed');
     assert.deepEqual(resigned, [3]);
     assert.equal(p.isLeader, false);
     assert.equal(p.leader, OTHER);

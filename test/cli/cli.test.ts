@@ -117,7 +117,7 @@ test('override syntax and config errors: exit 2 and say where the bad setting ca
     assert.equal(r.status, 2);
     assert.match(r.stderr, /2 configuration problems:/);
     assert.match(r.stderr, /broker\.id \(3\) and node\.id \(2\)/);
-    assert.match(r.stderr, /security protocol SSL, which Samsa does not support/);
+    assert.match(r.stderr, /listener SSL uses SSL but has no certificate: set ssl.keystore.location/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

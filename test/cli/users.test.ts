@@ -1,7 +1,8 @@
 /**
  * `samsa users create|list|delete` against a broker with a SASL_PLAINTEXT listener: the users it creates log in
  * with kcat (SCRAM-SHA-256) and kafka-python (SCRAM-SHA-512), are listed with their mechanisms and iterations,
- * and cannot log in once deleted. Wrong usage exits 2 with one line.
+ * and cannot log in once deleted. Wrong usage exits 2 with one line. `--command-config` with PLAIN (JAAS) and SCRAM
+ * (sasl.username) properties reaches the SASL listener; a wrong password exits 1 with SASL_AUTHENTICATION_FAILED.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -107,9 +108,16 @@ test('users create, list and delete; the users log in with kcat and kafka-python
     assert.notEqual(wrongMech.code, 0, 'grace has no SCRAM-SHA-256 credential');
   }
   if (requireClient(t, 'kafka-python')) {
+    const topic = uniqueTopic('cli-users-kp');
+    const security = {
+      security_protocol: 'SASL_PLAINTEXT',
+      sasl_mechanism: 'SCRAM-SHA-512',
+      sasl_plain_username: 'grace',
+      sasl_plain_password: 'grace-secret',
+    };
     const { summary } = await runPython(
-      'sasl_kp.py',
-      [broker.bootstrap, uniqueTopic('cli-users-kp'), 'SASL_PLAINTEXT', 'SCRAM-SHA-512', 'grace', 'grace-secret', '10'],
+      'kp_secure_group.py',
+      [broker.bootstrap, topic, `${topic}-g`, '10', JSON.stringify(security)],
       { timeoutMs: 120_000 },
     );
     assert.equal(summary.distinct, 10);
@@ -149,4 +157,43 @@ test('users: wrong usage exits 2 with one line', async () => {
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, pattern);
   }
+});
+
+test('--command-config with SASL properties: samsa talks to the SASL listener (PLAIN JAAS, SCRAM via sasl.username)', async () => {
+  const run2 = (args: string[]) => {
+    const env = { ...process.env };
+    delete env.LOG_LEVEL;
+    return run(process.execPath, [BIN, ...args, '--bootstrap-server', broker.bootstrap], {
+      allowFailure: true,
+      timeoutMs: 60_000,
+      env,
+    });
+  };
+  const plain = join(broker.dataDir, 'plain.properties');
+  writeFileSync(
+    plain,
+    'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n' +
+      'sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret";\n',
+  );
+  const created = await run2(['topics', 'create', 'via-sasl', '--partitions', '2', '--command-config', plain]);
+  assert.equal(created.code, 0, created.stderr);
+  await ok(['users', 'create', 'olga', '--mechanism', 'SCRAM-SHA-256', '--password', 'olga-secret']);
+  const scram = join(broker.dataDir, 'scram.properties');
+  writeFileSync(
+    scram,
+    'security.protocol=SASL_PLAINTEXT\nsasl.mechanisms=SCRAM-SHA-256\nsasl.username=olga\nsasl.password=olga-secret\n',
+  );
+  const listed = await run2(['topics', 'list', '--command-config', scram]);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /via-sasl/);
+  writeFileSync(
+    scram,
+    'security.protocol=SASL_PLAINTEXT\nsasl.mechanisms=SCRAM-SHA-256\nsasl.username=olga\nsasl.password=bad\n',
+  );
+  const refused = await run2(['topics', 'list', '--command-config', scram]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /^samsa: error: SASL_AUTHENTICATION_FAILED/);
+  // Without SASL settings the SASL listener closes the connection on the first request after ApiVersions.
+  const none = await run2(['topics', 'list']);
+  assert.notEqual(none.code, 0);
 });

@@ -13,7 +13,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KafkaMessage } from 'kafkajs';
+import { Producer, silentLogger } from '../../src/client/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
+import { CreateTopics } from '../../src/protocol/messages/create-topics.js';
 import { InitProducerId } from '../../src/protocol/messages/init-producer-id.js';
 import { ElectLeaders, ListPartitionReassignments } from '../../src/protocol/messages/cluster-apis.js';
 import { Metadata } from '../../src/protocol/messages/metadata.js';
@@ -264,6 +266,27 @@ test('a three-broker cluster through third-party clients', { timeout: 600_000 },
     }
     const victim = cluster.brokers.find((b) => b.nodeId === d.parts[0]!.leader)!;
     const survivor = cluster.brokers.find((b) => b !== victim)!;
+    // Samsa's own producer writes throughout (acks=1) and must follow the leaders: every send succeeds.
+    const producer = new Producer({
+      bootstrapServers: cluster.bootstrap,
+      acks: 1,
+      idempotent: false,
+      retryBackoffMs: 50,
+      logger: silentLogger,
+    });
+    let sent = 0;
+    let producing = true;
+    const failures: string[] = [];
+    const writer = (async () => {
+      for (let i = 0; producing; i++) {
+        await producer
+          .send({ topic, partition: i % 3, value: `samsa-${i}` })
+          .then(() => void sent++)
+          .catch((e: Error) => void failures.push(e.message));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await waitUntil('the producer to start', () => sent > 5, 30_000);
     const killedAt = Date.now();
     await victim.kill();
     // Its session expires after broker.session.timeout.ms (2 s); the controller (a new one if it was the
@@ -277,6 +300,12 @@ test('a three-broker cluster through third-party clients', { timeout: 600_000 },
       after = await describe(survivor.port, topic);
     }
     const movedMs = Date.now() - killedAt;
+    const sentAtMove = sent;
+    await waitUntil('records through the new leaders', () => sent > sentAtMove + 20, 60_000);
+    producing = false;
+    await writer;
+    await producer.close();
+    assert.deepEqual(failures, []);
     for (const p of after.parts) {
       assert.notEqual(p.leader, victim.nodeId, `partition ${p.partition} still led by the killed broker`);
       assert.ok(p.leader > 0);
@@ -309,5 +338,33 @@ test('a three-broker cluster through third-party clients', { timeout: 600_000 },
     }
     assert.deepEqual(healed.brokers, [1, 2, 3]);
     for (const p of healed.parts) assert.deepEqual(p.offline, []);
+  });
+
+  await t.test('SIGTERM is a controlled shutdown: leadership moves before the broker stops', async () => {
+    const topic = uniqueTopic('cluster-sigterm');
+    const c = await RawClient.connect(b1.port);
+    try {
+      await c.send(CreateTopics, 5, {
+        topics: [{ name: topic, numPartitions: 3, replicationFactor: 3, assignments: [], configs: [] }],
+        timeoutMs: 10_000,
+        validateOnly: false,
+      });
+    } finally {
+      c.close();
+    }
+    let d = await describe(b1.port, topic);
+    for (let i = 0; i < 50 && (d.parts.length < 3 || d.parts.some((p) => p.leader < 0)); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      d = await describe(b1.port, topic);
+    }
+    const leaving = cluster.brokers.find((b) => b.nodeId === d.parts[0]!.leader)!;
+    const staying = cluster.brokers.find((b) => b !== leaving && b.running())!;
+    await leaving.stop();
+    // Right after it exited (well within a session timeout) nothing is led by it any more and it is gone.
+    const after = await describe(staying.port, topic);
+    for (const p of after.parts) assert.notEqual(p.leader, leaving.nodeId);
+    assert.ok(!after.brokers.includes(leaving.nodeId));
+    assert.match(leaving.output(), /shutting down/);
+    await leaving.restart();
   });
 });

@@ -51,6 +51,26 @@ describe('etcd store', () => {
     await etcd.cleanup();
   });
 
+  test('producer id blocks: brokers reserving at once never get overlapping ids', async () => {
+    const clusterId = `c-${randomUUID()}`;
+    // Three brokers' stores (separate clients), each reserving ten blocks at the same time.
+    const brokers = [newStore(clusterId), newStore(clusterId), newStore(clusterId)];
+    const blocks = (
+      await Promise.all(
+        brokers.map((st) => Promise.all(Array.from({ length: 10 }, () => st.allocateProducerIds(1000)))),
+      )
+    ).flat();
+    blocks.sort((a, b) => a.start - b.start);
+    assert.equal(blocks.length, 30);
+    assert.equal(blocks[0]!.start, 0);
+    for (let i = 0; i < blocks.length; i++) {
+      assert.equal(blocks[i]!.end - blocks[i]!.start, 1000);
+      if (i > 0) assert.equal(blocks[i]!.start, blocks[i - 1]!.end, 'blocks are adjacent, none shared');
+    }
+    // Another cluster in the same etcd counts on its own.
+    assert.deepEqual(await newStore(`c-${randomUUID()}`).allocateProducerIds(10), { start: 0, end: 10 });
+  });
+
   test('registration: one live registration per node id, a new epoch each time, gone after the session', async () => {
     const store = newStore(`c-${randomUUID()}`);
     const cache = new MetadataCache(store);

@@ -4,14 +4,26 @@
  * 20,000 records, and with SCRAM-SHA-512; confluent-kafka and kcat (librdkafka) with SCRAM-SHA-256; KafkaJS with
  * plain, scram-sha-256 and scram-sha-512. PLAIN users come from the listener's JAAS config, SCRAM users are made
  * with AlterUserScramCredentials. A wrong password is refused by each library while the broker serves the others.
+ * On a SASL_SSL listener (certificates made by the test): kafka-python SCRAM-SHA-512 with 20,000 records through a
+ * group consumer, confluent-kafka and kcat SCRAM-SHA-256.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { withBroker } from '../helpers/broker.js';
 import { kcat, kcatConsumeAll, requireClient, runPython, uniqueTopic } from '../helpers/clients.js';
 import { createScramUsers, saslBrokerConfig } from '../helpers/sasl.js';
+import { makeCerts } from '../helpers/tls.js';
 
 const CONFIG = saslBrokerConfig({ 'num.partitions': '3' });
+
+/** kafka-python's keyword arguments for SASL. */
+const kpSasl = (mechanism: string, user: string, password: string, protocol = 'SASL_PLAINTEXT') =>
+  JSON.stringify({
+    security_protocol: protocol,
+    sasl_mechanism: mechanism,
+    sasl_plain_username: user,
+    sasl_plain_password: password,
+  });
 
 describe('SASL_PLAINTEXT with third-party clients', () => {
   test('kafka-python PLAIN: a group consumer with auto commit receives all 20,000 records', async (t) => {
@@ -19,14 +31,14 @@ describe('SASL_PLAINTEXT with third-party clients', () => {
     await withBroker({ config: CONFIG }, async (b) => {
       const topic = uniqueTopic('sasl-kp-plain');
       const { summary } = await runPython(
-        'sasl_kp.py',
-        [b.bootstrap, topic, 'SASL_PLAINTEXT', 'PLAIN', 'alice', 'alice-secret', '20000'],
-        { timeoutMs: 240_000 },
+        'kp_secure_group.py',
+        [b.bootstrap, topic, `${topic}-g`, '20000', kpSasl('PLAIN', 'alice', 'alice-secret')],
+        { timeoutMs: 300_000 },
       );
-      assert.deepEqual(summary, { ok: true, sent: 20000, received: 20000, distinct: 20000 });
+      assert.deepEqual([summary.distinct, summary.left], [20000, 0]);
       const wrong = await runPython(
-        'sasl_kp.py',
-        [b.bootstrap, topic, 'SASL_PLAINTEXT', 'PLAIN', 'alice', 'wrong', '1'],
+        'kp_secure_group.py',
+        [b.bootstrap, topic, `${topic}-w`, '1', kpSasl('PLAIN', 'alice', 'wrong')],
         { allowFailure: true, timeoutMs: 120_000 },
       ).catch((e: Error) => ({ result: { code: 1, stderr: e.message } }));
       assert.notEqual(wrong.result.code, 0, 'a wrong password must not get through');
@@ -40,11 +52,11 @@ describe('SASL_PLAINTEXT with third-party clients', () => {
       await createScramUsers(b, [{ user: 'bob', password: 'bob-secret', mechanisms: ['SCRAM-SHA-512'] }]);
       const topic = uniqueTopic('sasl-kp-scram');
       const { summary } = await runPython(
-        'sasl_kp.py',
-        [b.bootstrap, topic, 'SASL_PLAINTEXT', 'SCRAM-SHA-512', 'bob', 'bob-secret', '2000'],
+        'kp_secure_group.py',
+        [b.bootstrap, topic, `${topic}-g`, '2000', kpSasl('SCRAM-SHA-512', 'bob', 'bob-secret')],
         { timeoutMs: 180_000 },
       );
-      assert.deepEqual(summary, { ok: true, sent: 2000, received: 2000, distinct: 2000 });
+      assert.deepEqual([summary.distinct, summary.left], [2000, 0]);
     });
   });
 
@@ -53,12 +65,18 @@ describe('SASL_PLAINTEXT with third-party clients', () => {
     await withBroker({ config: CONFIG }, async (b) => {
       await createScramUsers(b, [{ user: 'carol', password: 'carol-secret', mechanisms: ['SCRAM-SHA-256'] }]);
       const topic = uniqueTopic('sasl-ck');
+      const security = {
+        'security.protocol': 'SASL_PLAINTEXT',
+        'sasl.mechanism': 'SCRAM-SHA-256',
+        'sasl.username': 'carol',
+        'sasl.password': 'carol-secret',
+      };
       const { summary } = await runPython(
-        'sasl_ck.py',
-        [b.bootstrap, topic, 'SASL_PLAINTEXT', 'SCRAM-SHA-256', 'carol', 'carol-secret', '1000'],
+        'ck_secure.py',
+        [b.bootstrap, topic, `${topic}-g`, '1000', JSON.stringify(security)],
         { timeoutMs: 180_000 },
       );
-      assert.deepEqual(summary, { ok: true, sent: 1000, distinct: 1000 });
+      assert.equal(summary.distinct, 1000);
 
       const sasl = (password: string) => [
         '-X',
@@ -144,6 +162,57 @@ describe('SASL_PLAINTEXT with third-party clients', () => {
         });
         await admin.disconnect();
       }
+    });
+  });
+
+  test('SASL_SSL: kafka-python SCRAM-SHA-512 (20,000 records, group consumer with auto commit), confluent-kafka and kcat SCRAM-SHA-256', async (t) => {
+    if (!requireClient(t, 'kafka-python') || !requireClient(t, 'confluent-kafka') || !requireClient(t, 'kcat')) return;
+    const certs = await makeCerts(t);
+    const config = {
+      listeners: 'SASL_SSL://127.0.0.1:0,PLAINTEXT://127.0.0.1:0',
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': certs.brokerKeystore,
+      'num.partitions': '3',
+    };
+    await withBroker({ config }, async (b) => {
+      await createScramUsers(b, [{ user: 'sam', password: 'sam-secret' }]);
+      const topic = uniqueTopic('sasl-ssl-kp');
+      const kp = JSON.stringify({
+        ...JSON.parse(kpSasl('SCRAM-SHA-512', 'sam', 'sam-secret', 'SASL_SSL')),
+        ssl_cafile: certs.ca,
+        ssl_check_hostname: true,
+      });
+      const { summary } = await runPython(
+        'kp_secure_group.py',
+        [`localhost:${b.port}`, topic, `${topic}-g`, '20000', kp],
+        { timeoutMs: 400_000 },
+      );
+      assert.deepEqual([summary.distinct, summary.left], [20000, 0]);
+
+      const ck = {
+        'security.protocol': 'SASL_SSL',
+        'ssl.ca.location': certs.ca,
+        'sasl.mechanism': 'SCRAM-SHA-256',
+        'sasl.username': 'sam',
+        'sasl.password': 'sam-secret',
+      };
+      const ckTopic = uniqueTopic('sasl-ssl-ck');
+      const ckRun = await runPython(
+        'ck_secure.py',
+        [`localhost:${b.port}`, ckTopic, `${ckTopic}-g`, '2000', JSON.stringify(ck)],
+        { timeoutMs: 200_000 },
+      );
+      assert.equal(ckRun.summary.distinct, 2000);
+      const kcatArgs = Object.entries(ck).flatMap(([k, v]) => ['-X', `${k}=${v}`]);
+      const msgs = await kcatConsumeAll(`localhost:${b.port}`, ckTopic, kcatArgs);
+      assert.equal(msgs.length, 2000);
+      // A wrong password over TLS is refused.
+      const bad = await kcat(`localhost:${b.port}`, ['-L', '-m', '5', ...kcatArgs, '-X', 'sasl.password=nope'], {
+        allowFailure: true,
+        timeoutMs: 30_000,
+      });
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /Authentication failed|SASL authentication error/);
     });
   });
 });

@@ -10,6 +10,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Broker } from '../../src/broker/broker.js';
+import type { StaticReplication } from '../../src/broker/replication.js';
 import { projectRoot } from './spec.js';
 
 export interface TestBrokerOptions {
@@ -21,6 +22,10 @@ export interface TestBrokerOptions {
   logLevel?: string;
   /** HTTP services to start beside the broker (src/server), by name or all; give them port 0 listeners. */
   services?: true | Record<string, boolean>;
+  /** Port to listen on (default 0: a free one); a restarted broker keeps its port. */
+  port?: number;
+  /** Static replication (test/helpers/replicated.ts). */
+  replication?: StaticReplication;
 }
 
 export interface TestBroker {
@@ -90,11 +95,12 @@ export async function startTestBroker(opts: TestBrokerOptions = {}): Promise<Tes
   let broker: Broker;
   try {
     broker = await startBroker({
-      port: 0,
+      port: opts.port ?? 0,
       host: '127.0.0.1',
       dataDir,
       config: opts.config ?? {},
       logger,
+      ...(opts.replication === undefined ? {} : { replication: opts.replication }),
       ...(opts.services === undefined ? {} : { services: opts.services }),
     });
   } catch (err) {

@@ -19,6 +19,9 @@ import { FindCoordinator } from '../../src/protocol/messages/find-coordinator.js
 import { InitProducerId } from '../../src/protocol/messages/init-producer-id.js';
 import { JoinGroup } from '../../src/protocol/messages/join-group.js';
 import { Metadata } from '../../src/protocol/messages/metadata.js';
+import { CreateTopics } from '../../src/protocol/messages/create-topics.js';
+import { DescribeGroups } from '../../src/protocol/messages/describe-groups.js';
+import { ZERO_UUID } from '../../src/protocol/schema.js';
 import { AclPermissionType, PatternType } from '../../src/security/acl.js';
 import type { AclAuthorizer } from '../../src/security/acl-authorizer.js';
 import { AclOperation, ResourceType } from '../../src/security/authorizer.js';
@@ -347,6 +350,26 @@ test('enforcement for User:ANONYMOUS: topics, groups, transactional ids, idempot
     );
     assert.equal(b.broker.metadata.topic('brand-new'), undefined);
 
+    // Authorized operations as bit fields: ALL on open-* (less the denied WRITE on open-locked), nothing on the cluster.
+    const ops = await c.send(Metadata, 10, {
+      topics: [
+        { name: 'open-a', topicId: ZERO_UUID },
+        { name: 'open-locked', topicId: ZERO_UUID },
+      ],
+      allowAutoTopicCreation: false,
+      includeClusterAuthorizedOperations: true,
+      includeTopicAuthorizedOperations: true,
+    });
+    const bits = (...list: number[]) => list.reduce((x, op) => x | (1 << op), 0);
+    const topicOps = bits(3, 4, 5, 6, 7, 8, 10, 11);
+    assert.deepEqual(
+      ops.topics.map((x) => x.topicAuthorizedOperations),
+      [topicOps, topicOps & ~bits(AclOperation.WRITE)],
+    );
+    assert.equal(ops.clusterAuthorizedOperations, 0);
+    const groupsOps = await c.send(DescribeGroups, 5, { groups: ['g-ok'], includeAuthorizedOperations: true });
+    assert.equal(groupsOps.groups[0]!.authorizedOperations, bits(AclOperation.READ, AclOperation.DESCRIBE));
+
     const join = (groupId: string) =>
       c.send(JoinGroup, 5, {
         groupId,
@@ -431,6 +454,19 @@ test('enforcement for User:ANONYMOUS: topics, groups, transactional ids, idempot
       producerEpoch: -1,
     });
     assert.equal(r.errorCode, 0, 'IDEMPOTENT_WRITE on the cluster');
+  });
+
+  // CREATE without DESCRIBE_CONFIGS: the topic is made, its configs are not shown.
+  await authorizer.create([allow(ResourceType.TOPIC, 'made-here', AclOperation.CREATE)]);
+  await withRaw(b, async (c) => {
+    const r = await c.send(CreateTopics, 7, {
+      topics: [{ name: 'made-here', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    assert.equal(r.topics[0]!.errorCode, 0);
+    assert.equal(r.topics[0]!.topicConfigErrorCode, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    assert.deepEqual(r.topics[0]!.configs, []);
   });
 });
 

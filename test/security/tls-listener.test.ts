@@ -21,10 +21,11 @@ import { principalString, type Authorizer } from '../../src/security/authorizer.
 import { openssl, signCertificate } from '../../src/security/certs.js';
 import { mapDistinguishedName, parseMappingRules } from '../../src/security/ssl-principal.js';
 import { interBrokerTlsOptions } from '../../src/security/tls.js';
-import { listenerValue } from '../../src/broker/config/index.js';
+import { listenerValue, parseBrokerConfig } from '../../src/broker/config/index.js';
 import { silentLogger } from '../../src/storage/logger.js';
 import { startTestBroker, withBroker } from '../helpers/broker.js';
 import { kcat, requireClient, run } from '../helpers/clients.js';
+import { PLAIN_JAAS, PLAIN_USERS } from '../helpers/sasl.js';
 import { makeCerts, sslBrokerConfig } from '../helpers/tls.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -265,6 +266,40 @@ describe('ssl.client.auth=requested and SASL_SSL', () => {
   });
 });
 
+describe('protocols and cipher suites', () => {
+  test('ssl.enabled.protocols and ssl.cipher.suites decide what a client can negotiate; a bad suite stops the start', async (t) => {
+    const certs = await makeCerts(t);
+    const config = sslBrokerConfig(certs, {
+      'ssl.client.auth': 'none',
+      'ssl.enabled.protocols': 'TLSv1.2',
+      'ssl.cipher.suites': 'ECDHE-ECDSA-AES256-GCM-SHA384',
+    });
+    await withBroker({ config }, async (b) => {
+      const handshake = (opts: { minVersion?: 'TLSv1.3' }) =>
+        new Promise<{ protocol: string | null; cipher: string }>((resolve, reject) => {
+          const s = tlsConnect({ host: '127.0.0.1', port: b.port, servername: 'localhost', ca: [caPem], ...opts });
+          s.once('secureConnect', () => {
+            const r = { protocol: s.getProtocol(), cipher: s.getCipher().name };
+            s.destroy();
+            resolve(r);
+          });
+          s.once('error', reject);
+        });
+      const caPem = await readFile(certs.ca);
+      assert.deepEqual(await handshake({}), { protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES256-GCM-SHA384' });
+      await assert.rejects(handshake({ minVersion: 'TLSv1.3' }), 'a TLS 1.3-only client finds no common version');
+    });
+    await assert.rejects(
+      startTestBroker({ config: { ...config, 'ssl.cipher.suites': 'NO-SUCH-CIPHER' } }),
+      /listener SSL: TLS settings rejected \(ssl.cipher.suites\)/,
+    );
+    assert.throws(
+      () => parseBrokerConfig({ ...config, 'ssl.enabled.protocols': 'TLSv1.1' }),
+      /invalid value 'TLSv1.1' for ssl.enabled.protocols: expected TLSv1.2 and\/or TLSv1.3/,
+    );
+  });
+});
+
 describe('inter-broker TLS', () => {
   test("a broker's own keystore and truststore authenticate it to another broker's SSL listener", async (t) => {
     const certs = await makeCerts(t);
@@ -476,6 +511,71 @@ describe('samsa CLI over SSL', () => {
         bad.stderr,
         /security.protocol: expected one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, got 'TLS'/,
       );
+    });
+  });
+});
+
+describe('SASL_SSL', () => {
+  test('samsa CLI and kcat over SASL_SSL with PLAIN: TLS plus a login; a wrong password is refused', async (t) => {
+    const certs = await makeCerts(t);
+    const config = sslBrokerConfig(certs, {
+      listeners: 'SASL_SSL://127.0.0.1:0',
+      'ssl.client.auth': 'none',
+      'listener.name.sasl_ssl.plain.sasl.jaas.config': PLAIN_JAAS,
+    });
+    const props = join(certs.dir, 'sasl-ssl.properties');
+    const write = (password: string) =>
+      writeFile(
+        props,
+        [
+          'security.protocol=SASL_SSL',
+          `ssl.truststore.location=${certs.ca}`,
+          'sasl.mechanism=PLAIN',
+          `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="${password}";`,
+          '',
+        ].join('\n'),
+      );
+    await withBroker({ config }, async (b) => {
+      const bootstrap = `localhost:${b.port}`;
+      const samsa = (args: string[], input?: string) =>
+        run(process.execPath, [BIN, ...args, '--bootstrap-server', bootstrap, '--command-config', props], {
+          input,
+          allowFailure: true,
+        });
+      await write(PLAIN_USERS.alice);
+      const created = await samsa(['topics', 'create', 'sasl-ssl-cli']);
+      assert.equal(created.code, 0, created.stderr);
+      const produced = await samsa(['produce', '-t', 'sasl-ssl-cli'], 'a\nb\n');
+      assert.equal(produced.code, 0, produced.stderr);
+      const consumed = await samsa(['consume', '-t', 'sasl-ssl-cli', '--from-beginning', '--max-messages', '2']);
+      assert.equal(consumed.code, 0, consumed.stderr);
+      assert.deepEqual(consumed.stdout.trim().split('\n'), ['a', 'b']);
+      await write('wrong');
+      const refused = await samsa(['topics', 'list']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /SASL_AUTHENTICATION_FAILED/);
+      if (requireClient(t, 'kcat')) {
+        const msgs = await kcat(bootstrap, [
+          '-X',
+          'security.protocol=sasl_ssl',
+          '-X',
+          `ssl.ca.location=${certs.ca}`,
+          '-X',
+          'sasl.mechanisms=PLAIN',
+          '-X',
+          'sasl.username=alice',
+          '-X',
+          `sasl.password=${PLAIN_USERS.alice}`,
+          '-C',
+          '-t',
+          'sasl-ssl-cli',
+          '-o',
+          'beginning',
+          '-e',
+          '-q',
+        ]);
+        assert.deepEqual(msgs.stdout.trim().split('\n'), ['a', 'b']);
+      }
     });
   });
 });

@@ -3,8 +3,10 @@
  * asynchronously (the broker runs in the test's process, so kcat must not block it).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { projectRoot } from '../helpers/spec.js';
 
 export async function post(
   url: string,
@@ -89,4 +91,43 @@ export async function kcatRecords(
     at = pos + 1; // the newline
   }
   return out;
+}
+
+/** `samsa sql-server` as a child process (the bundle must be built); `extra` are more command-line arguments. */
+export function startSqlServerProcess(
+  bootstrap: string,
+  listener: string,
+  extra: string[] = [],
+): { child: ChildProcess; output: () => string } {
+  const child = spawn(
+    process.execPath,
+    [
+      join(projectRoot, 'bin', 'samsa.js'),
+      'sql-server',
+      '--bootstrap-server',
+      bootstrap,
+      '--listeners',
+      listener,
+      '--log-level',
+      'warn',
+      ...extra,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return { child, output: () => out };
+}
+
+export async function waitUp(url: string): Promise<void> {
+  await waitFor(`${url}/info`, async () => ((await fetch(`${url}/info`).then((r) => r.ok)) ? true : undefined), 30_000);
+}
+
+export function killed(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
 }

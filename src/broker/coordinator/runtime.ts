@@ -28,6 +28,8 @@ export interface PartitionCoordinator {
   onBecomeLeader(partition: number, leaderEpoch: number): Promise<void>;
   /** Drops the partition's state; its keys get NOT_COORDINATOR. Ignored for an epoch older than the one loaded. */
   onResign(partition: number, leaderEpoch: number): void;
+  /** Replicated partitions: writes go through the replica manager and complete at the high watermark. */
+  setLeaderAppend?(fn: LeaderAppendFn | undefined): void;
 }
 
 /** What an operation on a shard produces: its answer and the records that must be in the log before it is sent. */
@@ -86,6 +88,43 @@ interface Context<S> {
   loaded: Promise<void>;
 }
 
+/**
+ * How a coordinator appends as partition leader when the partition is replicated: the replica manager's
+ * appendAsLeader with acks=all, whose `replicated` settles once the high watermark covers the records (0) or with
+ * the error the write failed with. Throws StorageError (or an error with a numeric `code`) when it cannot append.
+ */
+export type LeaderAppendFn = (
+  partition: number,
+  log: PartitionLog,
+  batch: Buffer,
+  meta: AppendMeta,
+) => { result: AppendResult; replicated?: Promise<number> };
+
+/**
+ * The error a coordinator answers for a write that failed to replicate, as Kafka's coordinators map them:
+ * leadership lost -> NOT_COORDINATOR; too few replicas or a timeout -> COORDINATOR_NOT_AVAILABLE.
+ */
+export function coordinatorWriteError(code: number): number {
+  switch (code) {
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case ErrorCode.REQUEST_TIMED_OUT:
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    default:
+      return code;
+  }
+}
+
+class ReplicationError extends Error {
+  constructor(readonly code: number) {
+    super(`coordinator records not replicated (error ${code})`);
+  }
+}
+
 /** The single call into a partition log for a leader append (storage may rename it; only this line changes). */
 export function appendToLog(log: PartitionLog, batch: Buffer, meta?: AppendMeta): AppendResult {
   return log.appendAsLeader(batch, meta);
@@ -104,8 +143,17 @@ class UnloadedError extends Error {
 
 export class CoordinatorRuntime<S extends CoordinatorShard> {
   private readonly contexts = new Map<number, Context<S>>();
+  private leaderAppend: LeaderAppendFn | undefined;
 
   constructor(private readonly opts: RuntimeOptions<S>) {}
+
+  /**
+   * Replicated partitions: records are appended through `fn` (the replica manager, acks=all) and a write completes
+   * only once the high watermark covers it, so an acknowledged commit survives a change of leader.
+   */
+  setLeaderAppend(fn: LeaderAppendFn | undefined): void {
+    this.leaderAppend = fn;
+  }
 
   /**
    * This broker leads `partition` from `leaderEpoch` on: read its log into a new shard. A call for an epoch not
@@ -258,7 +306,17 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
       },
       enc.data,
     );
-    const res = appendToLog(log, batch, { recordCount: records.length, maxTimestamp: enc.maxTimestamp });
+    const meta = { recordCount: records.length, maxTimestamp: enc.maxTimestamp };
+    if (this.leaderAppend !== undefined) {
+      const { result, replicated } = this.leaderAppend(ctx.partition, log, batch, meta);
+      const durable = log.requiresDurableAppend ? log.awaitFlush(result.lastOffset + 1) : Promise.resolve();
+      if (replicated === undefined) return durable;
+      const committed = replicated.then((code) => {
+        if (code !== 0) throw new ReplicationError(coordinatorWriteError(code));
+      });
+      return Promise.all([durable, committed]).then(() => undefined);
+    }
+    const res = appendToLog(log, batch, meta);
     return log.requiresDurableAppend ? log.awaitFlush(res.lastOffset + 1) : Promise.resolve();
   }
 

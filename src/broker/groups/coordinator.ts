@@ -13,7 +13,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { Logger } from '../../storage/logger.js';
 import type { BrokerConfig } from '../config/index.js';
 import { systemClock, type Clock } from '../coordinator/clock.js';
-import { CoordinatorRuntime, type PartitionCoordinator } from '../coordinator/runtime.js';
+import { CoordinatorRuntime, type LeaderAppendFn, type PartitionCoordinator } from '../coordinator/runtime.js';
 import type { TopicManager } from '../topics.js';
 import type { CommitInput, FetchedGroup, GroupDescription, JoinInput, ListedGroup, SyncInput } from './api.js';
 import { joinError, syncError, type JoinResult, type SyncResult } from './classic.js';
@@ -87,6 +87,11 @@ export class GroupCoordinator implements PartitionCoordinator {
   }
 
   /** Stops every shard (broker shutdown); parked requests get COORDINATOR_NOT_AVAILABLE. */
+  /** Replicated partitions: writes go through the replica manager and complete at the high watermark. */
+  setLeaderAppend(fn: LeaderAppendFn | undefined): void {
+    this.runtime.setLeaderAppend(fn);
+  }
+
   close(): void {
     this.runtime.close();
   }

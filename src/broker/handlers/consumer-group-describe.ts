@@ -4,7 +4,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { ConsumerGroupDescribe } from '../../protocol/messages/consumer-group-describe.js';
-import { AclOperation, groupResource } from '../../security/authorizer.js';
+import { AclOperation, authorizedOperations, groupResource } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
@@ -17,7 +17,11 @@ export function consumerGroupDescribe({ groups }: HandlerDeps<'groups'>): Handle
       const d = ctx.authorize(AclOperation.DESCRIBE, groupResource(id))
         ? groups.consumerGroupDescribe(id)
         : { groupId: id, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null };
-      if ('members' in d) return d;
+      if ('members' in d) {
+        if (!req.includeAuthorizedOperations) return d;
+        const resource = groupResource(id);
+        return { ...d, authorizedOperations: authorizedOperations((op) => ctx.authorize(op, resource), resource) };
+      }
       return {
         ...d,
         groupState: '',

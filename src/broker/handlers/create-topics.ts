@@ -186,7 +186,12 @@ export function createTopics({
     if (res.errorCode !== 0) return fail(t.name, res.errorCode, res.errorMessage ?? '');
     const created = validateOnly ? undefined : topics.get(t.name);
     const out: TopicOut = { name: t.name, topicId: created?.topicId, errorCode: 0, errorMessage: null };
-    if (version >= 5) {
+    if (version >= 5 && !ctx.authorize(AclOperation.DESCRIBE_CONFIGS, topicResource(t.name))) {
+      // As Kafka: the topic is created, but its configs are shown only to who may describe them.
+      out.numPartitions = created?.partitions ?? numPartitions;
+      out.replicationFactor = replicationFactor;
+      out.topicConfigErrorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+    } else if (version >= 5) {
       out.numPartitions = created?.partitions ?? numPartitions;
       out.replicationFactor = replicationFactor;
       out.configs = topicConfigViews(created?.configs ?? configs, config).map((c) => ({

@@ -5,7 +5,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { DescribeCluster } from '../../protocol/messages/describe-cluster.js';
-import { AclOperation, CLUSTER } from '../../security/authorizer.js';
+import { AclOperation, authorizedOperations, CLUSTER } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
 
@@ -13,11 +13,6 @@ const ENDPOINT_BROKERS = 1;
 const ENDPOINT_CONTROLLERS = 2;
 /** Kafka's "not requested" value for authorized operations. */
 const OPS_NOT_REQUESTED = -2147483648;
-/**
- * With no authorizer every operation that applies to the CLUSTER resource is allowed: CREATE(5), ALTER(7),
- * DESCRIBE(8), CLUSTER_ACTION(9), DESCRIBE_CONFIGS(10), ALTER_CONFIGS(11), IDEMPOTENT_WRITE(12), as a bit field.
- */
-const CLUSTER_OPS = [5, 7, 8, 9, 10, 11, 12].reduce((bits, op) => bits | (1 << op), 0);
 
 export function describeCluster({ metadata: view }: HandlerDeps<'metadata'>): Handler<typeof DescribeCluster> {
   return (ctx, req) => {
@@ -67,7 +62,9 @@ export function describeCluster({ metadata: view }: HandlerDeps<'metadata'>): Ha
       errorMessage: null,
       controllerId: view.controllerId(),
       brokers,
-      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPS : OPS_NOT_REQUESTED,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations
+        ? authorizedOperations((op) => ctx.authorize(op, CLUSTER), CLUSTER)
+        : OPS_NOT_REQUESTED,
     };
   };
 }

@@ -33,6 +33,8 @@ interface Want {
   fetchOffset: number;
   maxBytes: number;
   currentLeaderEpoch: number;
+  /** A follower's epoch of its last fetched batch (v12+); -1 when not sent. */
+  lastFetchedEpoch: number;
   /** Set when the topic could not be resolved: the partition is answered with this error. */
   error?: number;
   session?: SessionPartition;
@@ -107,7 +109,19 @@ export function fetch({
       // A follower's fetch also reports its position; one from a replica this leader does not know (on one node:
       // any replica) is refused.
       if (typeof access === 'number') part.errorCode = access;
-      else if (fromFollower) part.errorCode = replicas.followerFetch(partition, replicaId, w.fetchOffset);
+      else if (fromFollower && w.lastFetchedEpoch >= 0) {
+        // The follower's log may have taken another branch after its last epoch: tell it where ours ends
+        // (KIP-595's diverging epoch) instead of sending records, and do not count its position.
+        const e = log.endOffsetForEpoch(w.lastFetchedEpoch);
+        if (e.epoch >= 0 && (e.epoch < w.lastFetchedEpoch || e.endOffset < w.fetchOffset)) {
+          part.divergingEpoch = { epoch: e.epoch, endOffset: e.endOffset };
+          anyError = true; // answered at once, not parked
+          out.push({ want: w, part, hw, lso, lsoStart: start });
+          continue;
+        }
+      }
+      if (typeof access !== 'number' && fromFollower)
+        part.errorCode = replicas.followerFetch(partition, replicaId, w.fetchOffset);
       if (part.errorCode === 0 && (w.fetchOffset < start || w.fetchOffset > log.logEndOffset)) {
         part.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
       }
@@ -195,6 +209,7 @@ export function fetch({
           fetchOffset: p.fetchOffset,
           maxBytes: p.partitionMaxBytes,
           currentLeaderEpoch: v >= 9 ? p.currentLeaderEpoch : -1,
+          lastFetchedEpoch: v >= 12 ? p.lastFetchedEpoch : -1,
           error,
         };
         if (session && error === undefined) {
@@ -236,6 +251,7 @@ export function fetch({
           fetchOffset: sp.fetchOffset,
           maxBytes: sp.maxBytes,
           currentLeaderEpoch: -1,
+          lastFetchedEpoch: -1,
           session: sp,
         });
       }

@@ -6,13 +6,19 @@
  *
  * Versions: v0 treats an empty topic list as "all topics"; v1+ uses null for all; v4+ carries
  * allowAutoTopicCreation (earlier versions always allow it); v10+ names topics by id as well; v8-v10 have the
- * authorized-operations fields (not computed: "not requested").
+ * authorized-operations fields (computed when asked for).
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { Metadata } from '../../protocol/messages/metadata.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { ZERO_UUID } from '../../protocol/schema.js';
-import { AclOperation, CLUSTER, topicResource } from '../../security/authorizer.js';
+import {
+  AclOperation,
+  authorizedOperations,
+  CLUSTER,
+  OPERATIONS_NOT_REQUESTED,
+  topicResource,
+} from '../../security/authorizer.js';
 import type { Handler, RequestContext } from '../dispatch.js';
 import type { PartitionInfo } from '../metadata-view.js';
 import { invalidTopicName } from '../topics.js';
@@ -131,12 +137,23 @@ export function metadata({
       const e = view.endpoint(b.nodeId, ctx.listenerName);
       if (e !== undefined) brokers.push({ nodeId: b.nodeId, host: e.host, port: e.port, rack: b.rack });
     }
+    if (version >= 8 && req.includeTopicAuthorizedOperations) {
+      for (const t of out) {
+        if (t.errorCode !== 0 || !t.name) continue;
+        const resource = topicResource(t.name);
+        t.topicAuthorizedOperations = authorizedOperations((op) => ctx.authorize(op, resource), resource);
+      }
+    }
+    const wantCluster = version >= 8 && version <= 10 && req.includeClusterAuthorizedOperations;
     return {
       throttleTimeMs: 0,
       brokers,
       clusterId: view.clusterId,
       controllerId: view.controllerId(),
       topics: out,
+      clusterAuthorizedOperations: wantCluster
+        ? authorizedOperations((op) => ctx.authorize(op, CLUSTER), CLUSTER)
+        : OPERATIONS_NOT_REQUESTED,
     };
   };
 }

@@ -234,12 +234,18 @@ export function produce({
       logStartOffset: log.logStartOffset,
     };
     if (appended.replicated !== undefined) {
-      // acks=all: answered once the in-sync replicas have the records, or with REQUEST_TIMED_OUT.
+      // acks=all: answered once the in-sync replicas have the records, or with REQUEST_TIMED_OUT (or
+      // NOT_LEADER_OR_FOLLOWER when leadership moved, NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank).
       req.durable.push(
-        appended.replicated.then((ok: boolean) => {
-          if (ok) return;
-          out.errorCode = ErrorCode.REQUEST_TIMED_OUT;
-          out.errorMessage = `${topic}-${index} was not replicated to the in-sync replicas within ${req.timeoutMs} ms.`;
+        appended.replicated.then((code: number) => {
+          if (code === 0) return;
+          out.errorCode = code;
+          out.errorMessage =
+            code === ErrorCode.REQUEST_TIMED_OUT
+              ? `${topic}-${index} was not replicated to the in-sync replicas within ${req.timeoutMs} ms.`
+              : code === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND
+                ? `${topic}-${index}: the records were written but the ISR is now below min.insync.replicas.`
+                : `${topic}-${index}: leadership moved before the records were replicated.`;
         }),
       );
     }

@@ -16,7 +16,13 @@ import type { LogManager } from '../../storage/log-manager.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { BrokerConfig } from '../config/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../coordinator/clock.js';
-import { appendToLog, CoordinatorRuntime, errorCodeOf, type PartitionCoordinator } from '../coordinator/runtime.js';
+import {
+  appendToLog,
+  CoordinatorRuntime,
+  errorCodeOf,
+  type LeaderAppendFn,
+  type PartitionCoordinator,
+} from '../coordinator/runtime.js';
 import { FetchWaiters } from '../fetch-waiters.js';
 import type { GroupCoordinator } from '../groups/coordinator.js';
 import { partitionForGroup } from '../groups/records.js';
@@ -25,10 +31,23 @@ import type { InitResult, PartitionResult, TopicPartitions, TxnMetadata, TxnOffs
 import { ProducerIdManager } from './producer-ids.js';
 import { TXN_STATES, type TxnState } from './records.js';
 import { TxnShard } from './shard.js';
+import type { MarkerChannel } from './marker-channel.js';
+import type { ReplicaManager } from '../replica-manager.js';
 
 export type { InitResult, PartitionResult, TopicPartitions, TxnMetadata, TxnOffsetCommitInput } from './api.js';
 
 export const TXN_TOPIC = '__transaction_state';
+
+/** How markers are written when partitions are replicated (see useReplication). */
+export interface TxnReplication {
+  replicas: ReplicaManager;
+  /** Markers for partitions led by other brokers; without it they fail with NOT_LEADER_OR_FOLLOWER. */
+  markers?: MarkerChannel;
+  /** How long a marker waits for the high watermark. */
+  timeoutMs: number;
+  /** Whether the topic exists in the cluster (hosted here or not). */
+  topicExists(topic: string): boolean;
+}
 
 export interface TransactionCoordinatorDeps {
   config: BrokerConfig;
@@ -53,6 +72,7 @@ export class TransactionCoordinator implements PartitionCoordinator {
   private readonly clock: Clock;
   private producerExpiry: TimerHandle | undefined;
   private closed = false;
+  private replication: TxnReplication | undefined;
 
   constructor(private readonly deps: TransactionCoordinatorDeps) {
     const { config, topics, log } = deps;
@@ -65,7 +85,7 @@ export class TransactionCoordinator implements PartitionCoordinator {
       groups: deps.groups,
       producerIds: this.producerIds,
       log,
-      writeMarker: this.writeMarker.bind(this),
+      writeMarkerTo: this.writeMarkerTo.bind(this),
     };
     this.runtime = new CoordinatorRuntime<TxnShard>({
       topic: TXN_TOPIC,
@@ -102,6 +122,11 @@ export class TransactionCoordinator implements PartitionCoordinator {
     this.runtime.onResign(partition, leaderEpoch);
   }
 
+  /** Replicated partitions: writes go through the replica manager and complete at the high watermark. */
+  setLeaderAppend(fn: LeaderAppendFn | undefined): void {
+    this.runtime.setLeaderAppend(fn);
+  }
+
   close(): void {
     this.closed = true;
     if (this.producerExpiry !== undefined) this.clock.cancel(this.producerExpiry);
@@ -136,6 +161,35 @@ export class TransactionCoordinator implements PartitionCoordinator {
 
   // ------------------------------------------------------------------------------------------ markers
 
+  /**
+   * Replicated partitions: markers are appended through the replica manager with acks=all (their promise settles
+   * when the high watermark covers them) and sent to the leader of partitions led elsewhere.
+   */
+  useReplication(r: TxnReplication | undefined): void {
+    this.replication = r;
+  }
+
+  /** A marker for `topic`-`partition`: appended here when led here, else sent to its leader (replicated). */
+  writeMarkerTo(
+    topic: string,
+    partition: number,
+    producerId: number,
+    producerEpoch: number,
+    commit: boolean,
+  ): { error?: string; code?: number; durable?: Promise<void> } | null {
+    const r = this.replication;
+    if (r === undefined) {
+      const log = this.deps.topics.partition(topic, partition);
+      return log === undefined ? null : this.writeMarker(log, producerId, producerEpoch, commit);
+    }
+    const p = r.replicas.get(topic, partition);
+    if (p?.isLeader) return this.writeMarker(p.log, producerId, producerEpoch, commit);
+    if (!r.topicExists(topic)) return null; // deleted since it was added
+    if (r.markers === undefined)
+      return { error: `${topic}-${partition} is led elsewhere`, code: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    return { durable: r.markers.send(topic, partition, producerId, producerEpoch, commit, this.coordinatorEpoch) };
+  }
+
   /** Appends one marker to a partition and wakes its long-polling fetchers. */
   writeMarker(
     log: PartitionLog,
@@ -143,6 +197,27 @@ export class TransactionCoordinator implements PartitionCoordinator {
     producerEpoch: number,
     commit: boolean,
   ): { error?: string; code?: number; durable?: Promise<void> } {
+    const r = this.replication;
+    if (r !== undefined) {
+      const p = r.replicas.get(log.topic, log.partition);
+      if (p === undefined || !p.isLeader)
+        return { error: `not the leader of ${log.topic}-${log.partition}`, code: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+      try {
+        const batch = markerBatch(producerId, producerEpoch, commit, this.coordinatorEpoch);
+        const a = r.replicas.appendAsLeader(p, batch, { recordCount: 1 }, -1, r.timeoutMs);
+        const flushed = log.requiresDurableAppend ? log.awaitFlush(a.result.lastOffset + 1) : Promise.resolve();
+        const committed = (a.replicated ?? Promise.resolve(0)).then((code) => {
+          if (code !== 0)
+            this.deps.log.warn(
+              { topic: log.topic, partition: log.partition, err: code },
+              'a transaction marker was written but not replicated in time',
+            );
+        });
+        return { durable: Promise.all([flushed, committed]).then(() => undefined) };
+      } catch (err) {
+        return { error: (err as Error).message, code: errorCodeOf(err) };
+      }
+    }
     try {
       const res = appendToLog(log, markerBatch(producerId, producerEpoch, commit, this.coordinatorEpoch));
       this.deps.waiters.notify(FetchWaiters.key(log.topic, log.partition), 1);
@@ -208,6 +283,10 @@ export class TransactionCoordinator implements PartitionCoordinator {
     partition: number,
   ): number {
     if (transactionalId === null) return ErrorCode.INVALID_TXN_STATE;
+    // Replicated: the coordinator of this id may be on another broker; verification (KIP-890) is done only where
+    // it is local, as with transaction.partition.verification.enable=false elsewhere.
+    const r = this.replication;
+    if (r !== undefined && !r.replicas.get(TXN_TOPIC, this.partitionFor(transactionalId))?.isLeader) return 0;
     const at = this.shardOf(transactionalId);
     if (typeof at === 'number') return at;
     return at.shard.verifyPartition(transactionalId, pid, epoch, topic, partition);

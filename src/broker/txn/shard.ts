@@ -9,7 +9,6 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { RecordInput } from '../../protocol/records/batch.js';
 import type { Logger } from '../../storage/logger.js';
-import type { PartitionLog } from '../../storage/partition-log.js';
 import type { BrokerConfig } from '../config/index.js';
 import { result, type CoordinatorResult, type CoordinatorShard, type ShardContext } from '../coordinator/runtime.js';
 import type { GroupCoordinator } from '../groups/coordinator.js';
@@ -28,13 +27,17 @@ export interface TxnShardDeps {
   groups: GroupCoordinator;
   producerIds: ProducerIdManager;
   log: Logger;
-  /** Appends one COMMIT/ABORT marker to a partition (and wakes its fetchers). */
-  writeMarker(
-    log: PartitionLog,
+  /**
+   * Writes one COMMIT/ABORT marker to a partition: appended here when this broker leads it (and its fetchers
+   * woken), sent to its leader otherwise; null when the partition no longer exists.
+   */
+  writeMarkerTo(
+    topic: string,
+    partition: number,
     producerId: number,
     producerEpoch: number,
     commit: boolean,
-  ): { error?: string; code?: number; durable?: Promise<void> };
+  ): { error?: string; code?: number; durable?: Promise<void> } | null;
 }
 
 type PartitionErrors = Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>;
@@ -120,9 +123,8 @@ export class TxnShard implements CoordinatorShard {
       // Staged offsets are published through the group coordinator below; its partition needs no marker.
       if (topic === OFFSETS_TOPIC) continue;
       for (const p of parts) {
-        const log = this.d.topics.partition(topic, p);
-        if (!log) continue; // deleted since it was added
-        const w = this.d.writeMarker(log, m.producerId, m.producerEpoch, commit);
+        const w = this.d.writeMarkerTo(topic, p, m.producerId, m.producerEpoch, commit);
+        if (w === null) continue; // deleted since it was added
         if (w.error) this.d.log.warn({ topic, partition: p, err: w.error }, 'could not write transaction marker');
         else if (w.durable) durable.push(w.durable);
       }

@@ -36,13 +36,13 @@ export function parseJaasConfig(text: string): JaasModule[] {
     const flag = word().toLowerCase();
     if (!FLAGS.has(flag)) {
       throw new JaasError(
-        `login module ${loginModule} needs a control flag (required, requisite, sufficient, optional)`,
+        `expected \`<LoginModule class> required key="value" ... ;\` (login module ${loginModule} needs a control flag: required, requisite, sufficient or optional)`,
       );
     }
     const options = new Map<string, string>();
     for (;;) {
       skipSpace();
-      if (i >= n) throw new JaasError(`login module ${loginModule}: missing ';' at the end`);
+      if (i >= n) throw new JaasError(`login module ${loginModule}: the entry must end with ;`);
       if (text[i] === ';') {
         i++;
         break;
@@ -57,7 +57,7 @@ export function parseJaasConfig(text: string): JaasModule[] {
         i++;
         let v = '';
         for (;;) {
-          if (i >= n) throw new JaasError(`login module ${loginModule}: unterminated quoted value of ${key}`);
+          if (i >= n) throw new JaasError(`login module ${loginModule}: unterminated quote in the value of ${key}`);
           const c = text[i++]!;
           if (c === '"') break;
           if (c === '\\' && i < n) v += text[i++]!;

@@ -5,7 +5,7 @@
  */
 import { def, ignoredDef, type ConfigDefinition, type ConfigValue } from '../types.js';
 
-const NOT_YET = 'Replication between brokers is not built yet; validated only.';
+const NOT_YET = 'Not used by Samsa yet; validated only.';
 
 /** Each element an http(s) URL with a port, as etcd clients take them. */
 function checkEndpoints(v: ConfigValue): string | undefined {
@@ -97,60 +97,60 @@ export const CLUSTER_KEYS: readonly ConfigDefinition[] = [
     max: 100,
     doc: `Share of a broker's preferred partitions led elsewhere above which a rebalance is triggered.`,
   }),
-  ignoredDef({
+  def({
     name: 'replica.lag.time.max.ms',
     type: 'long',
     default: '30000',
     min: 1,
-    doc: `A follower that has not caught up for this long leaves the ISR. ${NOT_YET}`,
+    doc: `A follower that has not caught up for this long leaves the ISR.`,
   }),
-  ignoredDef({
+  def({
     name: 'replica.fetch.wait.max.ms',
     type: 'int',
     default: '500',
     min: 0,
-    doc: `Longest a follower's fetch waits at the leader for new data. ${NOT_YET}`,
+    doc: `Longest a follower's fetch waits at the leader for new data.`,
   }),
-  ignoredDef({
+  def({
     name: 'replica.fetch.min.bytes',
     type: 'int',
     default: '1',
     min: 1,
-    doc: `Bytes a follower's fetch waits for at the leader. ${NOT_YET}`,
+    doc: `Bytes a follower's fetch waits for at the leader.`,
   }),
-  ignoredDef({
+  def({
     name: 'replica.fetch.response.max.bytes',
     type: 'int',
     default: '10485760',
     min: 0,
-    doc: `Bytes a follower fetches per request (at least one batch). ${NOT_YET}`,
+    doc: `Bytes a follower fetches per request (at least one batch).`,
   }),
-  ignoredDef({
+  def({
     name: 'replica.fetch.backoff.ms',
     type: 'int',
     default: '1000',
     min: 0,
-    doc: `Pause of a follower after a failed fetch. ${NOT_YET}`,
+    doc: `Pause of a follower after a failed fetch.`,
   }),
-  ignoredDef({
+  def({
     name: 'replica.socket.timeout.ms',
     type: 'int',
     default: '30000',
-    doc: `Socket timeout of a follower's fetch requests. ${NOT_YET}`,
+    doc: `Socket timeout of a follower's fetch requests.`,
   }),
   ignoredDef({
     name: 'replica.high.watermark.checkpoint.interval.ms',
     type: 'long',
     default: '5000',
     min: 1,
-    doc: `How often high watermarks are written to disk. ${NOT_YET}`,
+    doc: 'How often high watermarks are written to disk; Samsa writes them with the recovery points (log.flush.offset.checkpoint.interval.ms) and at shutdown.',
   }),
   ignoredDef({
     name: 'num.replica.fetchers',
     type: 'int',
     default: '1',
     min: 1,
-    doc: `Fetcher connections per source broker. ${NOT_YET}`,
+    doc: 'Fetcher connections per source broker; Samsa runs one per source broker, with every partition it leads in one request.',
   }),
   def({
     name: 'controlled.shutdown.enable',

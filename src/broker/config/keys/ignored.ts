@@ -62,7 +62,6 @@ export const ACCEPTED_IGNORED_KEYS: ReadonlySet<string> = new Set([
   'ssl.engine.factory.class',
   'ssl.secure.random.implementation',
   'ssl.provider',
-  'connection.failed.authentication.delay.ms',
   'socket.listen.backlog.size',
   'socket.connection.setup.timeout.ms',
   'socket.connection.setup.timeout.max.ms',

@@ -1,0 +1,80 @@
+/**
+ * Faults of a partition leader, with KafkaJS's idempotent producer writing acks=all to an RF 3,
+ * min.insync.replicas 2 topic throughout (test/helpers/faults.ts): kill -9 of the leader, repeated over the
+ * partitions; and SIGSTOP of the leader for longer than its session, then SIGCONT: the others elect a new leader,
+ * the old one is fenced and must drop whatever it holds that was never committed. After each fault the cluster
+ * heals, every acknowledged record reads back exactly once in order (kcat), and at the end the three replicas'
+ * segment files hold the same batches. FAULT_ROUNDS sets the number of rounds (`npm run faults`).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { faultRounds, runScenario, SESSION_MS, sleep } from '../helpers/faults.js';
+
+test('kill -9 of a partition leader, repeated', { timeout: 1_800_000 }, async (t) => {
+  const failovers: number[] = [];
+  const r = await runScenario(
+    t,
+    'leader-kill',
+    { rounds: faultRounds(3) },
+    async ({ c, topic, partitions, writer, round, note }) => {
+      const p = partitions[round % partitions.length]!;
+      const leader = await c.leaderOf(topic, p);
+      assert.ok(leader > 0, `partition ${p} has a leader`);
+      const killedAt = Date.now();
+      await c.kill(leader);
+      // The first acknowledgement of a send started after the kill: it can only have come from a new leader.
+      const firstAck = async (): Promise<{ at: number; leader: number }> => {
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const ack = writer.ackTimes.get(p)!.find((x) => x.sentAt > killedAt);
+          if (ack !== undefined) return { at: ack.ackedAt, leader: await c.leaderOf(topic, p) };
+          if (Date.now() > deadline)
+            throw new Error(
+              `no acknowledged produce on ${topic}-${p} after killing leader ${leader} (${writer.lastError})`,
+            );
+          await sleep(10);
+        }
+      };
+      const { at, leader: newLeader } = await firstAck();
+      assert.ok(newLeader > 0 && newLeader !== leader, `a new leader (${newLeader}) for partition ${p}`);
+      failovers.push(at - killedAt);
+      note(
+        `round ${round + 1}: killed leader ${leader} of partition ${p}; ${newLeader} leads; first ack after ${at - killedAt} ms`,
+      );
+      await c.restart(leader);
+    },
+  );
+  if (r === undefined) return;
+  assert.ok(r.acked > 0);
+  t.diagnostic(`failover times (kill -9 to first acknowledged produce): ${failovers.join(', ')} ms`);
+});
+
+test('SIGSTOP of a partition leader past its session, then SIGCONT', { timeout: 1_800_000 }, async (t) => {
+  await runScenario(
+    t,
+    'leader-stop',
+    { rounds: faultRounds(2) },
+    async ({ c, topic, partitions, writer, round, note }) => {
+      const p = partitions[round % partitions.length]!;
+      const leader = await c.leaderOf(topic, p);
+      assert.ok(leader > 0);
+      c.pause(leader);
+      const pausedAt = Date.now();
+      let newLeader = leader;
+      while (newLeader === leader || newLeader < 0) {
+        if (Date.now() - pausedAt > 30_000)
+          throw new Error(`no new leader for ${topic}-${p} while ${leader} is paused`);
+        await sleep(100);
+        newLeader = await c.leaderOf(topic, p).catch(() => leader);
+      }
+      const elected = Date.now() - pausedAt;
+      await writer.waitForAcks(10 * partitions.length, 60_000);
+      // Stay paused well past the session so the old leader wakes up to a cluster that moved on.
+      await sleep(Math.max(0, 2 * SESSION_MS - (Date.now() - pausedAt)));
+      c.resume(leader);
+      note(
+        `round ${round + 1}: paused leader ${leader} of partition ${p}; ${newLeader} elected after ${elected} ms; resumed after ${Date.now() - pausedAt} ms`,
+      );
+    },
+  );
+});

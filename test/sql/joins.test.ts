@@ -1,0 +1,243 @@
+/**
+ * Joins through the REST API, results read with kcat: stream-stream joins WITHIN a time difference (INNER, LEFT
+ * and FULL OUTER, the outer ones with a GRACE PERIOD emitting unmatched records once their window has closed), and
+ * table-table joins on the primary key (INNER, LEFT, FULL OUTER, with deletions) and on a foreign key (INNER, LEFT),
+ * against results reasoned out here from ksqlDB's documented join semantics.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createProducer } from '../../src/client/index.js';
+import { startSqlServer, type SqlServer } from '../../src/sql/server.js';
+import { startTestBroker } from '../helpers/broker.js';
+import { requireClient } from '../helpers/clients.js';
+import { kcatRecords, ksql, waitFor } from './helpers.js';
+
+const MIN = 60_000;
+const BASE = Date.UTC(2026, 0, 1);
+const endpoints = [{ scheme: 'http' as const, host: '127.0.0.1', port: 0 }];
+
+/** The values of a stream's records, as sorted JSON texts. */
+async function values(bootstrap: string, topic: string): Promise<string[]> {
+  return (await kcatRecords(bootstrap, topic)).map((r) => r.value!.toString('utf8')).sort();
+}
+
+/** A table's latest value per key (tombstones delete), keys as text. */
+async function tableState(bootstrap: string, topic: string): Promise<Map<string, unknown>> {
+  const m = new Map<string, unknown>();
+  for (const r of await kcatRecords(bootstrap, topic)) {
+    const k = r.key!.toString('utf8');
+    if (r.value === null) m.delete(k);
+    else m.set(k, JSON.parse(r.value.toString('utf8')));
+  }
+  return m;
+}
+
+const sorted = (m: Map<string, unknown>) => new Map([...m].sort(([a], [b]) => a.localeCompare(b)));
+
+test('stream-stream joins WITHIN: inner, left and full outer', async (t) => {
+  if (!requireClient(t, 'kcat')) return;
+  const broker = await startTestBroker();
+  let sql: SqlServer | undefined;
+  try {
+    const bootstrap = `127.0.0.1:${broker.port}`;
+    const producer = createProducer({ bootstrapServers: bootstrap });
+    const orders: Array<[number, number, number]> = [
+      [1, 0, 100],
+      [2, 10, 200],
+      [3, 20, 300],
+      [4, 30, 400],
+    ]; // id, minute, total
+    const shipments: Array<[number, number, string]> = [
+      [1, 30, 'W1'], // 30 min after order 1: within the hour
+      [2, 120, 'W2'], // 110 min after order 2: too late
+      [3, 19, 'W3'], // a minute before order 3: within the hour either way
+      [5, 40, 'W5'], // no such order
+    ];
+    for (const [id, m, total] of orders)
+      await producer.send({
+        topic: 'orders',
+        key: String(id),
+        value: JSON.stringify({ id, total }),
+        timestamp: BASE + m * MIN,
+      });
+    for (const [id, m, w] of shipments)
+      await producer.send({
+        topic: 'shipments',
+        value: JSON.stringify({ order_id: id, warehouse: w }),
+        timestamp: BASE + m * MIN,
+      });
+
+    sql = await startSqlServer({ bootstrap, endpoints });
+    const url = sql.urls[0]!;
+    const props = { 'auto.offset.reset': 'earliest' };
+    await ksql(
+      url,
+      `CREATE STREAM orders (id INT, total INT) WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='JSON');
+       CREATE STREAM shipments (order_id INT, warehouse VARCHAR) WITH (KAFKA_TOPIC='shipments', VALUE_FORMAT='JSON');
+       CREATE STREAM shipped AS SELECT o.id AS id, o.total AS total, s.warehouse AS warehouse
+         FROM orders o INNER JOIN shipments s WITHIN 1 HOURS ON o.id = s.order_id EMIT CHANGES;
+       CREATE STREAM maybe_shipped AS SELECT o.id AS id, s.warehouse AS warehouse
+         FROM orders o LEFT JOIN shipments s WITHIN 1 HOURS GRACE PERIOD 1 DAY ON o.id = s.order_id EMIT CHANGES;
+       CREATE STREAM all_events AS SELECT o.id AS id, s.order_id AS shipped_id, s.warehouse AS warehouse
+         FROM orders o FULL OUTER JOIN shipments s WITHIN 1 HOURS GRACE PERIOD 1 DAY ON o.id = s.order_id EMIT CHANGES;`,
+      props,
+    );
+    const inner = ['{"TOTAL":100,"WAREHOUSE":"W1"}', '{"TOTAL":300,"WAREHOUSE":"W3"}'];
+    await waitFor('the inner join', async () => ((await values(bootstrap, 'SHIPPED')).length >= 2 ? true : undefined));
+    assert.deepEqual(await values(bootstrap, 'SHIPPED'), inner);
+    const innerKeys = (await kcatRecords(bootstrap, 'SHIPPED')).map((r) => r.key!.readInt32BE(0)).sort();
+    assert.deepEqual(innerKeys, [1, 3], 'keyed by the join expression');
+
+    // Within the grace period the outer joins hold back unmatched records (no spurious results).
+    await waitFor('the matched left rows', async () =>
+      (await values(bootstrap, 'MAYBE_SHIPPED')).length >= 2 ? true : undefined,
+    );
+    assert.deepEqual(await values(bootstrap, 'MAYBE_SHIPPED'), ['{"WAREHOUSE":"W1"}', '{"WAREHOUSE":"W3"}']);
+    // A shipment two days later moves stream time past every window plus grace: the unmatched ones come out.
+    const p2 = createProducer({ bootstrapServers: bootstrap });
+    await p2.send({
+      topic: 'shipments',
+      value: JSON.stringify({ order_id: 99, warehouse: 'W99' }),
+      timestamp: BASE + 2 * 24 * 60 * MIN,
+    });
+    await p2.close();
+    await producer.close();
+    await waitFor('the unmatched left rows', async () =>
+      (await values(bootstrap, 'MAYBE_SHIPPED')).length >= 4 ? true : undefined,
+    );
+    const left = await kcatRecords(bootstrap, 'MAYBE_SHIPPED');
+    assert.deepEqual(left.map((r) => [r.key!.readInt32BE(0), JSON.parse(r.value!.toString('utf8')).WAREHOUSE]).sort(), [
+      [1, 'W1'],
+      [2, null],
+      [3, 'W3'],
+      [4, null],
+    ]);
+    await waitFor('the full outer join', async () =>
+      (await values(bootstrap, 'ALL_EVENTS')).length >= 6 ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const full = (await kcatRecords(bootstrap, 'ALL_EVENTS')).map((r) => {
+      const v = JSON.parse(r.value!.toString('utf8'));
+      return [r.key === null ? null : r.key.readInt32BE(0), v.SHIPPED_ID, v.WAREHOUSE];
+    });
+    assert.deepEqual(
+      full.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+      [
+        [1, 1, 'W1'],
+        [2, null, null],
+        [3, 3, 'W3'],
+        [4, null, null],
+        [null, 2, 'W2'],
+        [null, 5, 'W5'],
+      ].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    );
+    // Stream-stream joins need WITHIN.
+    const bad = await fetch(`${url}/ksql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ksql: 'CREATE STREAM x AS SELECT * FROM orders o JOIN shipments s ON o.id = s.order_id;',
+      }),
+    });
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json()).message, /WITHIN clause/);
+  } finally {
+    await sql?.close();
+    await broker.stop();
+  }
+});
+
+test('table-table joins on the primary key and on a foreign key', async (t) => {
+  if (!requireClient(t, 'kcat')) return;
+  const broker = await startTestBroker();
+  let sql: SqlServer | undefined;
+  try {
+    const bootstrap = `127.0.0.1:${broker.port}`;
+    const producer = createProducer({ bootstrapServers: bootstrap });
+    const put = (topic: string, key: string, value: unknown) =>
+      producer.send({ topic, key, value: value === null ? null : JSON.stringify(value) });
+    await put('users', 'u1', { name: 'Ann' });
+    await put('users', 'u2', { name: 'Bob' });
+    await put('users', 'u3', { name: 'Cid' });
+    await put('profiles', 'u1', { city: 'Paris' });
+    await put('profiles', 'u3', { city: 'Rome' });
+    await put('profiles', 'u4', { city: 'Oslo' });
+    await put('customers', 'c1', { name: 'Ann' });
+    await put('customers', 'c2', { name: 'Bob' });
+    await put('orders', 'o1', { customer_id: 'c1', amount: 10 });
+    await put('orders', 'o2', { customer_id: 'c2', amount: 20 });
+    await put('orders', 'o3', { customer_id: 'c9', amount: 30 });
+
+    sql = await startSqlServer({ bootstrap, endpoints });
+    const url = sql.urls[0]!;
+    const props = { 'auto.offset.reset': 'earliest' };
+    await ksql(
+      url,
+      `CREATE TABLE users (id VARCHAR PRIMARY KEY, name VARCHAR) WITH (KAFKA_TOPIC='users', VALUE_FORMAT='JSON');
+       CREATE TABLE profiles (id VARCHAR PRIMARY KEY, city VARCHAR) WITH (KAFKA_TOPIC='profiles', VALUE_FORMAT='JSON');
+       CREATE TABLE customers (id VARCHAR PRIMARY KEY, name VARCHAR) WITH (KAFKA_TOPIC='customers', VALUE_FORMAT='JSON');
+       CREATE TABLE orders (id VARCHAR PRIMARY KEY, customer_id VARCHAR, amount INT)
+         WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='JSON');
+       CREATE TABLE users_inner AS SELECT u.id AS id, name, city FROM users u JOIN profiles p ON u.id = p.id;
+       CREATE TABLE users_left AS SELECT u.id AS id, name, city FROM users u LEFT JOIN profiles p ON u.id = p.id;
+       CREATE TABLE users_full AS SELECT u.id AS id, name, city FROM users u FULL OUTER JOIN profiles p ON u.id = p.id;
+       CREATE TABLE orders_inner AS SELECT o.id AS id, amount, c.name AS customer
+         FROM orders o JOIN customers c ON o.customer_id = c.id;
+       CREATE TABLE orders_left AS SELECT o.id AS id, amount, c.name AS customer
+         FROM orders o LEFT JOIN customers c ON o.customer_id = c.id;`,
+      props,
+    );
+    // Changes after the queries started: a profile and a user deleted, a customer renamed.
+    await waitFor('the first join results', async () =>
+      (await tableState(bootstrap, 'USERS_FULL')).size >= 4 ? true : undefined,
+    );
+    await put('profiles', 'u3', null);
+    await put('users', 'u2', null);
+    await put('customers', 'c2', { name: 'Bobby' });
+    await producer.close();
+
+    const expectations: Array<[string, Map<string, unknown>]> = [
+      ['USERS_INNER', new Map([['u1', { NAME: 'Ann', CITY: 'Paris' }]])],
+      [
+        'USERS_LEFT',
+        new Map([
+          ['u1', { NAME: 'Ann', CITY: 'Paris' }],
+          ['u3', { NAME: 'Cid', CITY: null }],
+        ]),
+      ],
+      [
+        'USERS_FULL',
+        new Map([
+          ['u1', { NAME: 'Ann', CITY: 'Paris' }],
+          ['u3', { NAME: 'Cid', CITY: null }],
+          ['u4', { NAME: null, CITY: 'Oslo' }],
+        ]),
+      ],
+      [
+        'ORDERS_INNER',
+        new Map([
+          ['o1', { AMOUNT: 10, CUSTOMER: 'Ann' }],
+          ['o2', { AMOUNT: 20, CUSTOMER: 'Bobby' }],
+        ]),
+      ],
+      [
+        'ORDERS_LEFT',
+        new Map([
+          ['o1', { AMOUNT: 10, CUSTOMER: 'Ann' }],
+          ['o2', { AMOUNT: 20, CUSTOMER: 'Bobby' }],
+          ['o3', { AMOUNT: 30, CUSTOMER: null }],
+        ]),
+      ],
+    ];
+    for (const [topic, want] of expectations) {
+      const got = await waitFor(topic, async () => {
+        const m = sorted(await tableState(bootstrap, topic));
+        return JSON.stringify([...m]) === JSON.stringify([...sorted(want)]) ? m : undefined;
+      }).catch(async () => sorted(await tableState(bootstrap, topic)));
+      assert.deepEqual(got, sorted(want), topic);
+    }
+  } finally {
+    await sql?.close();
+    await broker.stop();
+  }
+});
