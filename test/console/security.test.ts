@@ -2,7 +2,7 @@
  * The console acting as the user who logs in (console.authentication=auto over a SASL_PLAINTEXT listener): HTTP
  * Basic credentials checked by a SCRAM login to the broker, every REST and console call answered by that user's
  * clients so ACLs apply (a user allowed topic A only sees A, not B), wrong passwords answered 401 with the REST
- * Proxy's body; the Users page creating a SCRAM user that
+ * Proxy's body and counted in the failed-authentication metric; the Users page creating a SCRAM user that
  * kcat then logs in as, and deleting it; the login form in headless Chromium.
  */
 import { after, before, test } from 'node:test';
@@ -15,6 +15,7 @@ import { createScramUsers, listenerAddress } from '../helpers/sasl.js';
 
 let tb: TestBroker;
 let base: string;
+let metricsUrl: string;
 let cluster: string;
 let sasl: string;
 const topicA = uniqueTopic('visible');
@@ -22,7 +23,7 @@ const topicB = uniqueTopic('hidden');
 
 before(async () => {
   tb = await startTestBroker({
-    services: { console: true },
+    services: { console: true, metrics: true },
     config: {
       listeners: 'SASL_PLAINTEXT://127.0.0.1:0,PLAINTEXT://127.0.0.1:0',
       'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512',
@@ -30,11 +31,13 @@ before(async () => {
       // The test sets things up over the PLAINTEXT listener, as ANONYMOUS.
       'super.users': 'User:admin;User:ANONYMOUS',
       'console.listeners': 'http://127.0.0.1:0',
+      'metrics.listeners': 'http://127.0.0.1:0',
       'auto.create.topics.enable': 'false',
       'connection.failed.authentication.delay.ms': '0',
     },
   });
   base = tb.broker.services.get('console')!.urls[0]!;
+  metricsUrl = tb.broker.services.get('metrics')!.urls[0]!;
   cluster = tb.broker.clusterId;
   sasl = listenerAddress(tb, 'SASL_PLAINTEXT');
   await createScramUsers(tb, [
@@ -83,6 +86,16 @@ async function call(
 
 const v3 = (path = '') => `/v3/clusters/${cluster}${path}`;
 
+/** Failed SASL authentications on the SASL listener, from the Prometheus endpoint (its URL ends in /metrics). */
+async function failedAuthentications(): Promise<number> {
+  const text = await fetch(metricsUrl).then((r) => r.text());
+  const m =
+    /^kafka_server_socketservermetrics_failed_authentication_total\{[^}]*listener="SASL_PLAINTEXT"[^}]*\} (\d+)/m.exec(
+      text,
+    );
+  return m === null ? 0 : Number(m[1]);
+}
+
 test('REST as the user: 401 without or with wrong credentials, ACLs decide what a user sees and does', async () => {
   const info = await call('/console/api/info');
   assert.equal(info.status, 200);
@@ -95,12 +108,14 @@ test('REST as the user: 401 without or with wrong credentials, ACLs decide what 
   assert.equal(anonymous.body!.error_code, 40101);
   assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Basic realm="samsa"/);
 
+  const failedBefore = await failedAuthentications();
   const wrong = await call(v3('/topics'), basic('reader', 'not-the-password'));
   assert.equal(wrong.status, 401, JSON.stringify(wrong.body));
   assert.equal(wrong.body!.error_code, 40101);
   assert.match(wrong.body!.message, /Authentication failed/);
   const unknownUser = await call(v3('/topics'), basic('nobody', 'x'));
   assert.equal(unknownUser.status, 401);
+  assert.equal(await failedAuthentications(), failedBefore + 2);
 
   const reader = basic('reader', 'reader-pw');
   const me = await call('/console/api/info', reader);
