@@ -244,9 +244,11 @@ async function processBroker(
     };
     proc.stdout!.on('data', keep);
     proc.stderr!.on('data', keep);
-    // Ready when it has registered: `samsa start` prints its listening line once the broker is up.
+    // Ready when it has registered: `samsa start` prints its listening line once the broker is up (this run's
+    // output only: after a restart, the previous run's line is already there).
+    const mark = out.length;
     const deadline = Date.now() + 60_000;
-    while (!/listening|started/i.test(out)) {
+    while (!/listening|started/i.test(out.slice(mark))) {
       if (done) throw new Error(`broker ${nodeId} exited while starting:\n${out.slice(-4000)}`);
       if (Date.now() > deadline) throw new Error(`broker ${nodeId} did not start in time:\n${out.slice(-4000)}`);
       await new Promise((r) => setTimeout(r, 50));
