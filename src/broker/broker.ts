@@ -1,24 +1,25 @@
-/**
- * The broker: configuration, storage, topic management, partition state (the replica manager and the metadata
- * view), the coordinators, the request handlers and the listeners, wired together. `startBroker` is the one entry
- * point, used by `samsa start` and by other projects' tests (port 0 and a temp dir): it builds every part first,
- * so the Broker is constructed complete, then opens one server per client listener.
- */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { defaultMaxOpenFiles, softFdLimit } from '../storage/file-cache.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { Logger } from '../storage/logger.js';
 import { MetadataStore } from '../storage/metadata-store.js';
 import type { Authorizer } from '../security/authorizer.js';
 import { sslPrincipalBuilder } from '../security/ssl-principal.js';
-import { type ClientAuth, readTlsSettings, watchTlsFiles } from '../security/tls.js';
-import { listenerValue, parseBrokerConfig, parseProperties, type BrokerConfig } from './config/index.js';
+import { readTlsSettings, watchTlsFiles } from '../security/tls.js';
+import { listenerValue, parseBrokerConfig, type BrokerConfig } from './config/index.js';
 import { Connection } from './connection.js';
+import {
+  clientCertificateRefusal,
+  handshakeFailures,
+  refusedConnections,
+  TLS_RELOAD_INTERVAL_MS,
+  tlsFailureReason,
+} from './listener-refusals.js';
 import { Dispatcher } from './dispatch.js';
+import { loadClusterId } from './meta-properties.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { FetchWaiters } from './fetch-waiters.js';
 import type { PartitionCoordinator } from './coordinator/runtime.js';
@@ -26,7 +27,7 @@ import { GroupCoordinator } from './groups/coordinator.js';
 import type { BrokerServices } from './handlers/define.js';
 import { registerHandlers } from './handlers/index.js';
 import { leadEveryPartitionHere } from './local-leadership.js';
-import { createLogger, LogLimiter } from './logger.js';
+import { createLogger } from './logger.js';
 import { type Endpoint, LocalMetadataView } from './metadata-view.js';
 import { type ClusterJoin, type ClusterLink, SwitchableMetadataView } from './cluster-link.js';
 import { ReplicaManager } from './replica-manager.js';
@@ -391,59 +392,6 @@ export class Broker implements BrokerServices {
   }
 }
 
-/** Refused connections are logged at WARN, rate limited per reason (one limiter per broker logger). */
-const refusals = new WeakMap<Logger, LogLimiter>();
-function refusedConnections(log: Logger): LogLimiter {
-  let l = refusals.get(log);
-  if (l === undefined) refusals.set(log, (l = new LogLimiter(log, 5, 10_000, 'warn')));
-  return l;
-}
-
-/** Failed TLS handshakes are logged at WARN, rate limited per reason: a port scan must not flood the log. */
-const tlsFailures = new WeakMap<Logger, LogLimiter>();
-function handshakeFailures(log: Logger): LogLimiter {
-  let l = tlsFailures.get(log);
-  if (l === undefined) tlsFailures.set(log, (l = new LogLimiter(log, 5, 10_000, 'warn')));
-  return l;
-}
-
-/** The reason of a failed handshake in a few words, with a hint for the common mistakes. */
-function tlsFailureReason(err: Error & { reason?: string }): string {
-  const reason = err.reason ?? err.message.split('\n')[0] ?? 'unknown';
-  if (/wrong version number|http request/i.test(reason)) return `${reason} (a plaintext client on a TLS listener?)`;
-  if (/peer did not return a certificate/i.test(reason)) return `${reason} (ssl.client.auth=required)`;
-  return reason;
-}
-
-/** Words for the certificate checks a client certificate fails most often. */
-const CERTIFICATE_ERRORS: Record<string, string> = {
-  CERT_HAS_EXPIRED: 'client certificate has expired',
-  CERT_NOT_YET_VALID: 'client certificate is not valid yet',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'client certificate is not signed by a CA in the truststore',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'client certificate is not signed by a CA in the truststore',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'client certificate is self-signed and not in the truststore',
-  SELF_SIGNED_CERT_IN_CHAIN: 'client certificate chains to a CA not in the truststore',
-};
-
-/**
- * Why a TLS client is refused after its handshake, by ssl.client.auth: `required` needs a certificate that
- * verifies against the truststore, `requested` refuses only a certificate that does not verify. (The TLS server
- * accepts every certificate in the handshake so that the refusal can be logged with its reason.)
- */
-function clientCertificateRefusal(socket: TLSSocket, auth: ClientAuth): { kind: string; reason: string } | undefined {
-  if (auth === 'none' || socket.authorized) return undefined;
-  if (socket.getPeerX509Certificate() === undefined) {
-    if (auth === 'requested') return undefined;
-    return { kind: 'no client certificate', reason: 'no client certificate (ssl.client.auth=required)' };
-  }
-  const code = String(socket.authorizationError ?? 'unknown');
-  const words = CERTIFICATE_ERRORS[code] ?? 'client certificate does not verify';
-  return { kind: code, reason: `${words} (${code})` };
-}
-
-/** How often the key and trust files of TLS listeners are checked for changes. */
-const TLS_RELOAD_INTERVAL_MS = 1000;
-
 /**
  * Hands the coordinators the partitions of their internal topics: each hears `onBecomeLeader` for every partition
  * of its topic this broker leads (now, and whenever leadership arrives) and `onResign` when leadership goes. The
@@ -460,32 +408,6 @@ async function attachCoordinatorsToLeadership(
       onResign: (p, leaderEpoch) => c.onResign(p.index, leaderEpoch),
     });
   }
-}
-
-/** Reads or creates meta.properties (cluster.id, node.id), as Kafka keeps in each log dir. */
-function loadClusterId(dataDir: string, nodeId: number, configured: string | undefined): string {
-  const file = join(dataDir, 'meta.properties');
-  if (existsSync(file)) {
-    const props = parseProperties(readFileSync(file, 'utf8'), file);
-    const stored = props['cluster.id'];
-    if (stored) {
-      if (configured && configured !== stored) {
-        throw new Error(`cluster.id ${configured} does not match ${stored} stored in ${file}`);
-      }
-      if (props['node.id'] !== undefined && Number(props['node.id']) !== nodeId) {
-        throw new Error(`node.id ${nodeId} does not match ${props['node.id']} stored in ${file}`);
-      }
-      return stored;
-    }
-  }
-  const id = configured || randomBytes(16).toString('base64url');
-  const tmp = `${file}.tmp`;
-  writeFileSync(
-    tmp,
-    `# Written by Samsa when this data directory was first used.\nversion=1\ncluster.id=${id}\nnode.id=${nodeId}\n`,
-  );
-  renameSync(tmp, file);
-  return id;
 }
 
 /** Writes a listener back in `listeners` syntax. */
