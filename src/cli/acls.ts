@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Acl, AclFilter, AclOperationName, AclPermission, AclResourceType } from '../client/index.js';
+import { ACL_OPERATION_NAMES } from '../protocol/acl-codes.js';
 import { collect, UsageError } from './common.js';
 import { action, addConnectionOptions, out, printJson, withAdmin, type ConnectionFlags } from './output.js';
 
@@ -26,21 +27,7 @@ interface AclFlags extends ConnectionFlags {
   json?: boolean;
 }
 
-const OPERATIONS: readonly AclOperationName[] = [
-  'ALL',
-  'READ',
-  'WRITE',
-  'CREATE',
-  'DELETE',
-  'ALTER',
-  'DESCRIBE',
-  'CLUSTER_ACTION',
-  'DESCRIBE_CONFIGS',
-  'ALTER_CONFIGS',
-  'IDEMPOTENT_WRITE',
-  'CREATE_TOKENS',
-  'DESCRIBE_TOKENS',
-];
+const OPERATIONS: readonly AclOperationName[] = ACL_OPERATION_NAMES;
 
 interface NamedResource {
   type: AclResourceType;

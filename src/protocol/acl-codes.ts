@@ -55,3 +55,14 @@ export const AclPermissionType = {
   ALLOW: 3,
 } as const;
 export type AclPermissionType = (typeof AclPermissionType)[keyof typeof AclPermissionType];
+
+/** The names of a code table without the filter-only and unknown entries, in code order. */
+const concrete = <T extends Record<string, number>>(codes: T) =>
+  Object.keys(codes).filter((k) => k !== 'UNKNOWN' && k !== 'ANY') as Array<
+    Exclude<keyof T & string, 'UNKNOWN' | 'ANY'>
+  >;
+
+/** Every operation an ACL can name (ALL, READ, ... DESCRIBE_TOKENS), for tools that list or parse them. */
+export const ACL_OPERATION_NAMES = concrete(AclOperation);
+/** Every resource type an ACL can name (TOPIC, GROUP, CLUSTER, TRANSACTIONAL_ID, DELEGATION_TOKEN, USER). */
+export const ACL_RESOURCE_TYPE_NAMES = concrete(ResourceType);

@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../src/broker/logger.js';
 import { startCluster, type LocalCluster } from '../../src/server/cluster.js';
-import { freePort } from '../helpers/broker.js';
+import { freePort, freePortRange } from '../helpers/broker.js';
 import { kcat, requireClient, run, uniqueTopic, type RunResult } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/cluster.js';
 import { etcdBinary } from '../helpers/etcd.js';
@@ -147,8 +147,7 @@ test('samsa cluster start runs a cluster until SIGTERM', { timeout: 180_000 }, a
   if (skipWithoutEtcd(t)) return;
   const dir = await mkdtemp(join(tmpdir(), 'samsa-cluster-cli-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  let base = await freePort();
-  while (base > 65000) base = await freePort();
+  const base = await freePortRange(2);
   const etcdPort = await freePort();
   const env = { ...process.env };
   delete env.LOG_LEVEL;

@@ -164,6 +164,27 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The first of `n` consecutive ports that were all free a moment ago, for tools that take a base port and count up
+ * (samsa cluster start). Chosen below Linux's ephemeral range (32768 and up), where outgoing connections of other
+ * tests cannot take the ports in between.
+ */
+export async function freePortRange(n: number): Promise<number> {
+  const bindable = (port: number) =>
+    new Promise<boolean>((res) => {
+      const srv = createServer();
+      srv.once('error', () => res(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => res(true)));
+    });
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (32_000 - 20_000 - n));
+    let free = true;
+    for (let i = 0; i < n && free; i++) free = await bindable(base + i);
+    if (free) return base;
+  }
+  throw new Error(`no ${n} consecutive free ports between 20000 and 32000`);
+}
+
 function canConnect(port: number, host: string): Promise<boolean> {
   return new Promise((res) => {
     const s = connect({ port, host });

@@ -5,27 +5,14 @@
  * `operation`, `permission`, upper-case enum names) over Kafka's CreateAcls, DescribeAcls and DeleteAcls.
  */
 import type { Acl, AclFilter, Admin } from '../../client/index.js';
+import { ACL_OPERATION_NAMES, ACL_RESOURCE_TYPE_NAMES } from '../../protocol/acl-codes.js';
 import { badRequest, jsonBody, stringField, type RestRequest } from './http.js';
 
 type Json = Record<string, unknown>;
 
-const RESOURCE_TYPES = ['TOPIC', 'GROUP', 'CLUSTER', 'TRANSACTIONAL_ID', 'DELEGATION_TOKEN', 'USER'] as const;
+const RESOURCE_TYPES = ACL_RESOURCE_TYPE_NAMES;
 const PATTERN_TYPES = ['LITERAL', 'PREFIXED'] as const;
-const OPERATIONS = [
-  'ALL',
-  'READ',
-  'WRITE',
-  'CREATE',
-  'DELETE',
-  'ALTER',
-  'DESCRIBE',
-  'CLUSTER_ACTION',
-  'DESCRIBE_CONFIGS',
-  'ALTER_CONFIGS',
-  'IDEMPOTENT_WRITE',
-  'CREATE_TOKENS',
-  'DESCRIBE_TOKENS',
-] as const;
+const OPERATIONS = ACL_OPERATION_NAMES;
 const PERMISSIONS = ['ALLOW', 'DENY'] as const;
 
 /** The order Confluent lists the fields in, also the query parameters of `metadata.self`. */
