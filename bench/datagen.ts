@@ -79,7 +79,7 @@ async function main(): Promise<void> {
       }
       rates.sort((a, b) => a - b);
       const best = rates[rates.length - 1]!;
-      const median = rates[Math.floor(rates.length / 2)]!;
+      const median = rates[Math.floor((rates.length - 1) / 2)]!;
       console.log(`datagen ${format}: best ${Math.round(best)} records/s, median ${Math.round(median)} records/s`);
       const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
       rows.push(
