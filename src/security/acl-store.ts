@@ -1,12 +1,5 @@
-/**
- * Where ACLs are kept. The authorizer talks to an `AclStore` (load everything at start, save the whole set after a
- * change), so a cluster can keep them elsewhere later; a single node keeps them in `acls.json` in its data
- * directory, replaced atomically (temp file, fsync, rename, fsync of the directory), so after a crash either the
- * old or the new set is read. The file names codes by Kafka's names (`TOPIC`, `PREFIXED`, `READ`, `ALLOW`).
- */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../storage/checkpoint.js';
+import { readFileAtomic, writeFileAtomic } from '../storage/checkpoint.js';
 import {
   type AclBinding,
   AclPermissionType,
@@ -52,14 +45,8 @@ export class FileAclStore implements AclStore {
   }
 
   async load(): Promise<AclBinding[]> {
-    fs.rmSync(`${this.file}.tmp`, { force: true });
-    let text: string;
-    try {
-      text = fs.readFileSync(this.file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
-    }
+    const text = readFileAtomic(this.file);
+    if (text === undefined) return [];
     let data: FileFormat;
     try {
       data = JSON.parse(text) as FileFormat;

@@ -22,6 +22,20 @@ export function writeFileAtomic(file: string, data: string | Buffer, durable = t
   if (durable) fsyncDir(path.dirname(file));
 }
 
+/**
+ * Reads a file that `writeFileAtomic` keeps: its text, or undefined when it was never written. A temp file left by
+ * a crash in the middle of a write is removed (the file itself still holds the previous contents).
+ */
+export function readFileAtomic(file: string): string | undefined {
+  fs.rmSync(`${file}.tmp`, { force: true });
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
 export function fsyncDir(dir: string): void {
   let fd = -1;
   try {

@@ -1,12 +1,5 @@
-/**
- * Where client quotas are kept. The broker talks to a `ClientQuotaStore` (load everything at start, save the whole
- * set after a change), so a cluster can keep them in etcd later; a single node keeps them in `client-quotas.json`
- * in its data directory, replaced atomically (temp file, fsync, rename, fsync of the directory), so after a crash
- * either the old or the new set is read.
- */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../storage/checkpoint.js';
+import { readFileAtomic, writeFileAtomic } from '../../storage/checkpoint.js';
 import type { QuotaEntity, QuotaRecord } from './entities.js';
 
 export const CLIENT_QUOTAS_FILE = 'client-quotas.json';
@@ -34,14 +27,8 @@ export class FileClientQuotaStore implements ClientQuotaStore {
   }
 
   async load(): Promise<QuotaRecord[]> {
-    fs.rmSync(`${this.file}.tmp`, { force: true });
-    let text: string;
-    try {
-      text = fs.readFileSync(this.file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
-    }
+    const text = readFileAtomic(this.file);
+    if (text === undefined) return [];
     const data = JSON.parse(text) as FileFormat;
     if (data.version !== 1 || !Array.isArray(data.quotas)) throw new Error(`${this.file}: unsupported format`);
     return data.quotas.map((q) => {

@@ -1,12 +1,6 @@
-/**
- * SCRAM credentials, kept as Kafka keeps them (salt, iterations, stored key and server key; never a password),
- * per user and mechanism, in `scram-credentials.json` in the data directory. The whole file is replaced
- * atomically (temp file, fsync, rename) after each change, so after a crash either the old or the new set is read.
- */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ScramCredential, ScramMechanism } from '../../protocol/sasl.js';
-import { writeFileAtomic } from '../../storage/checkpoint.js';
+import { readFileAtomic, writeFileAtomic } from '../../storage/checkpoint.js';
 
 export const SCRAM_CREDENTIALS_FILE = 'scram-credentials.json';
 
@@ -36,14 +30,8 @@ export class ScramCredentialStore {
   }
 
   private load(file: string): void {
-    fs.rmSync(`${file}.tmp`, { force: true });
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
+    const text = readFileAtomic(file);
+    if (text === undefined) return;
     const data = JSON.parse(text) as FileFormat;
     if (data.version !== 1 || typeof data.users !== 'object') throw new Error(`${file}: unsupported format`);
     for (const [user, mechs] of Object.entries(data.users)) {
