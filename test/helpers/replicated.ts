@@ -249,3 +249,21 @@ export async function startReplicatedCluster(opts: ReplicatedOptions = {}): Prom
   }
   return cluster;
 }
+
+/** Starts a replicated cluster for `fn` and closes it after; a failure carries each broker's last log lines. */
+export async function withCluster<T>(fn: (c: ReplicatedCluster) => Promise<T>): Promise<T> {
+  const c = await startReplicatedCluster();
+  try {
+    return await fn(c);
+  } catch (err) {
+    if (err instanceof Error) {
+      for (const id of c.ids) {
+        const tb = c.test(id);
+        if (tb) err.message += `\n--- broker ${id} log ---\n${tb.logTail(15)}`;
+      }
+    }
+    throw err;
+  } finally {
+    await c.close();
+  }
+}

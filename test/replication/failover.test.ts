@@ -11,7 +11,7 @@ import type { Kafka as KafkaType } from 'kafkajs';
 import { partitionForGroup } from '../../src/broker/groups/records.js';
 import { requireClient, runPython, uniqueTopic } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/cluster.js';
-import { type ReplicatedCluster, startReplicatedCluster } from '../helpers/replicated.js';
+import { withCluster } from '../helpers/replicated.js';
 
 async function makeKafka(bootstrap: string): Promise<KafkaType> {
   const { Kafka, logLevel } = await import('kafkajs');
@@ -21,23 +21,6 @@ async function makeKafka(bootstrap: string): Promise<KafkaType> {
     logLevel: logLevel.NOTHING,
     retry: { retries: 10, initialRetryTime: 100 },
   });
-}
-
-async function withCluster<T>(fn: (c: ReplicatedCluster) => Promise<T>): Promise<T> {
-  const c = await startReplicatedCluster();
-  try {
-    return await fn(c);
-  } catch (err) {
-    if (err instanceof Error) {
-      for (const id of c.ids) {
-        const tb = c.test(id);
-        if (tb) err.message += `\n--- broker ${id} log ---\n${tb.logTail(15)}`;
-      }
-    }
-    throw err;
-  } finally {
-    await c.close();
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import type { Kafka as KafkaType } from 'kafkajs';
 import { requireClient, runPython, uniqueTopic } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/cluster.js';
-import { type ReplicatedCluster, startReplicatedCluster } from '../helpers/replicated.js';
+import { type ReplicatedCluster, withCluster } from '../helpers/replicated.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { Produce } from '../../src/protocol/messages/produce.js';
@@ -24,23 +24,6 @@ async function makeKafka(bootstrap: string, retries = 8): Promise<KafkaType> {
     logLevel: logLevel.NOTHING,
     retry: { retries, initialRetryTime: 100 },
   });
-}
-
-async function withCluster<T>(fn: (c: ReplicatedCluster) => Promise<T>): Promise<T> {
-  const c = await startReplicatedCluster();
-  try {
-    return await fn(c);
-  } catch (err) {
-    if (err instanceof Error) {
-      for (const id of c.ids) {
-        const tb = c.test(id);
-        if (tb) err.message += `\n--- broker ${id} log ---\n${tb.logTail(15)}`;
-      }
-    }
-    throw err;
-  } finally {
-    await c.close();
-  }
 }
 
 /** Every replica's log of the partition holds the same batches (compared byte for byte). */
