@@ -83,9 +83,12 @@ export interface ConsoleService {
   close(): Promise<void>;
 }
 
-/** Where the bundled front end is: next to the compiled sources (dist/console) or next to the CLI bundle. */
+/**
+ * Where the bundled front end (dist/console) is, seen from this module: compiled by tsc (dist/src/console/), in
+ * the CLI bundle's code-split chunks (dist/chunks/), or in the bundle itself (dist/).
+ */
 function assetsDir(): string | undefined {
-  const candidates = [new URL('../../console/', import.meta.url), new URL('./console/', import.meta.url)];
+  const candidates = ['../../console/', '../console/', './console/'].map((rel) => new URL(rel, import.meta.url));
   for (const c of candidates) {
     const dir = fileURLToPath(c);
     if (existsSync(join(dir, 'index.html'))) return dir;

@@ -224,6 +224,17 @@ test('start logs one startup line, serves the port, and exits 0 on SIGTERM', {
       });
       s.on('error', reject);
     });
+    // The web console's front end is found from the CLI bundle too (its code lives in dist/chunks).
+    let consoleUrl: string | undefined;
+    for (let i = 0; i < 100 && consoleUrl === undefined; i++) {
+      consoleUrl = /console listening on (http:\/\/[^"\s]+)/.exec(stderr)?.[1];
+      if (consoleUrl === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(consoleUrl, `no console listening line in: ${stderr}`);
+    const page = await fetch(`${consoleUrl}/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<html/i);
+    assert.doesNotMatch(stderr, /console is not built/);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     assert.equal(await exited, 0, stderr);
