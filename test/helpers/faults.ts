@@ -259,9 +259,17 @@ export async function startFaultCluster(config: Record<string, string> = {}): Pr
     },
     kafka: async (clientId) => {
       const { Kafka, logLevel } = await import('kafkajs');
+      const addresses = cluster.bootstrap.split(',');
       return new Kafka({
         clientId,
-        brokers: cluster.bootstrap.split(','),
+        // KafkaJS 2.2.4 bootstraps every new client (each producer, consumer and admin has its own) from the
+        // first address of a list, and when that broker accepts the connection but never answers (a paused
+        // process: the kernel completes the handshake), its ApiVersions times out, the seed broker is not
+        // rotated (only connection errors rotate it), the retry takes the open socket for a connected broker and
+        // the client fails with "Broker not connected": no new client can start while the first broker of the
+        // list is paused. Given the list in random order, each client starts at a random broker, as Kafka's Java
+        // client does (it picks a random bootstrap node and drops a connection whose request timed out).
+        brokers: () => shuffled(addresses),
         logLevel: logLevel.NOTHING,
         connectionTimeout: 2000,
         // A paused broker accepts connections (the kernel does) but never answers: give up on it soon.
@@ -300,6 +308,16 @@ export async function startFaultCluster(config: Record<string, string> = {}): Pr
     },
   };
   return fc;
+}
+
+/** A copy of `xs` in random order (Fisher-Yates). */
+function shuffled<T>(xs: readonly T[]): T[] {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 const tail = (s: string, lines: number): string => s.trimEnd().split('\n').slice(-lines).join('\n');
