@@ -30,6 +30,7 @@ import { TLS_KEYS } from './keys/tls.js';
 import { listenerPrefix, listenerValue, splitListenerKey } from './listener-value.js';
 import { CLUSTER_KEYS } from './keys/cluster.js';
 import { SERVICE_KEYS } from './keys/services.js';
+import { METADATA_KEYS } from './keys/metadata.js';
 export * from './types.js';
 export { generateClusterId, parseListener } from './values.js';
 export { ACCEPTED_IGNORED_KEYS, ACCEPTED_IGNORED_PREFIXES } from './keys/ignored.js';
@@ -55,6 +56,7 @@ export const BROKER_CONFIG_DEFINITIONS: readonly ConfigDefinition[] = [
   ...TLS_KEYS,
   ...CLUSTER_KEYS,
   ...SERVICE_KEYS,
+  ...METADATA_KEYS,
 ];
 
 export const DEFINITIONS_BY_NAME: ReadonlyMap<string, ConfigDefinition> = new Map(
