@@ -34,6 +34,7 @@ import { ReplicaManager } from './replica-manager.js';
 import type { ReplicaFetcherManager } from './replica-fetcher.js';
 import {
   interBrokerAddress,
+  interBrokerSecurityReader,
   PeerClients,
   replicateCoordinators,
   type StaticReplication,
@@ -532,7 +533,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   }
   let peers: PeerClients | undefined;
   if (fetchers !== undefined) {
-    peers = new PeerClients(config.nodeId, interBrokerAddress(config, view));
+    peers = new PeerClients(config.nodeId, interBrokerAddress(config, view), interBrokerSecurityReader(config));
     replicateCoordinators({ config, replicas, view, groups, txn, peers, log });
   }
   await attachCoordinatorsToLeadership(replicas, [groups, txn]);

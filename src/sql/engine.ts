@@ -97,6 +97,8 @@ export class SqlEngine {
   private transientSeq = 0;
   private closed = false;
   readonly properties: Record<string, string>;
+  /** The Kafka cluster's id (DescribeCluster, else Metadata), read on start; '' when the cluster has none. */
+  kafkaClusterId = '';
   /** The schema registry of the registry formats, if one is configured. */
   readonly registry: SchemaRegistryClient | null;
 
@@ -215,6 +217,7 @@ export class SqlEngine {
       clientId: `ksql-${this.serviceId}`,
     });
     await this.ensureTopic(this.commandTopic, 1, { 'retention.ms': '-1', 'cleanup.policy': 'delete' });
+    this.kafkaClusterId = (await this.admin.describeCluster()).clusterId ?? '';
     await this.replay();
   }
 
