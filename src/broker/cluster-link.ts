@@ -9,6 +9,7 @@ import type { BrokerConfig } from './config/index.js';
 import type { BrokerInfo, Endpoint, MetadataView, PartitionInfo, TopicInfo } from './metadata-view.js';
 import type { ReplicaManager } from './replica-manager.js';
 import type { ClusterTopicAdmin, TopicManager } from './topics.js';
+import type { DynamicBrokerConfigs } from './dynamic-config.js';
 
 export interface PartitionRef {
   topic: string;
@@ -50,6 +51,8 @@ export interface ClusterJoinContext {
   log: Logger;
   topics: TopicManager;
   replicas: ReplicaManager;
+  /** Dynamic broker configs: the link reads them from etcd, follows them and stores changes there. */
+  dynamicConfigs?: DynamicBrokerConfigs;
 }
 
 /** Connects to etcd and reads the cluster metadata (not registered yet: `join` does that once listening). */
