@@ -17,7 +17,7 @@ import type { SchemaValidator } from '../schema-validation.js';
 import type { TopicManager } from '../topics.js';
 import type { TransactionCoordinator } from '../txn/coordinator.js';
 import type { ClientQuotas } from '../quotas/client-quotas.js';
-import type { ScramCredentialStore } from '../../security/sasl/scram-store.js';
+import type { ScramCredentials } from '../../security/sasl/scram-store.js';
 import type { ClusterLink } from '../cluster-link.js';
 
 /** Everything a handler may be given. */
@@ -45,7 +45,7 @@ export interface BrokerServices {
   /** Client quotas: stored values (Describe/AlterClientQuotas) and their enforcement. */
   readonly quotas: ClientQuotas;
   /** SCRAM credentials of users (Describe/AlterUserScramCredentials, SASL SCRAM logins). */
-  readonly scram: ScramCredentialStore;
+  readonly scram: ScramCredentials;
   /** Cluster mode's membership and admin operations; undefined on a single node. */
   readonly cluster: ClusterLink | undefined;
 }
