@@ -173,6 +173,42 @@ describe('replication across three brokers', () => {
     });
   });
 
+  test('a replica that led an epoch and appended nothing in it drops that epoch when it follows the next leader, and rejoins the ISR', async (t) => {
+    if (!requireClient(t, 'kafkajs')) return;
+    await withCluster(async (c) => {
+      const topic = uniqueTopic('empty-epoch');
+      await c.createTopic(topic, 1);
+      const kafka = await makeKafka(c.bootstrap());
+      const producer = kafka.producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      try {
+        for (let i = 0; i < 3; i++) await producer.send({ topic, acks: -1, messages: [{ value: `a-${i}` }] });
+        await c.waitInSync(topic, 0);
+        // Broker 2 leads epoch 1 and takes nothing (as a broker does that registers again after etcd came back and
+        // briefly leads what the metadata still gave it); broker 1 leads again at epoch 2 and takes records.
+        await c.elect(topic, 0, { leader: 2 });
+        await c.elect(topic, 0, { leader: 1 });
+        const log2 = c.broker(2).replicas.get(topic, 0)!.log;
+        assert.equal(log2.epochCache.latestEpoch, 1, 'broker 2 recorded its epoch 1 at its log end');
+        for (let i = 0; i < 2; i++) await producer.send({ topic, acks: -1, messages: [{ value: `b-${i}` }] });
+        // Broker 2 fetches with last epoch 1, which the leader never had: it is told its log diverges at 3, its
+        // own log end. Truncating there must drop the empty epoch, or every fetch gets the same answer and broker
+        // 2 never catches up nor rejoins the ISR.
+        await c.waitInSync(topic, 0);
+        assert.deepEqual(
+          log2.epochCache.entries.map((e) => [e.epoch, e.startOffset]),
+          [
+            [0, 0],
+            [2, 3],
+          ],
+        );
+        assertLogsIdentical(c, topic, 0);
+      } finally {
+        await producer.disconnect();
+      }
+    });
+  });
+
   test('acks=all: REQUEST_TIMED_OUT while a follower is in the ISR but not fetching, NOT_ENOUGH_REPLICAS once the ISR is below min.insync.replicas; acks=1 still works', async () => {
     await withCluster(async (c) => {
       const topic = uniqueTopic('acks');
