@@ -35,7 +35,7 @@ import type { SaslSession } from './sasl.js';
 const REQUEST_QUOTA_EXEMPT = new Set([17 /* SaslHandshake */, 27 /* WriteTxnMarkers */, 36 /* SaslAuthenticate */]);
 const PRODUCE_KEY = 0;
 /** Most Produce requests of one connection appended and waiting for their acknowledgement at once. */
-const MAX_PIPELINED = 100;
+const MAX_PIPELINED = 16;
 /** What a SASL listener serves before authentication: ApiVersions, SaslHandshake, SaslAuthenticate. */
 const PRE_AUTHENTICATION_APIS = new Set([18, 17, 36]);
 

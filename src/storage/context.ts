@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { FileCache } from './file-cache.js';
 import { silentLogger, type Logger } from './logger.js';
+import { TAIL_CACHE_TOTAL_BYTES, TailBudget } from './tail-cache.js';
 import type { PartitionLog } from './partition-log.js';
 
 /** Shared services of all logs of a LogManager (or a default for a standalone log). */
@@ -17,6 +18,8 @@ export interface StorageContext {
   now: () => number;
   /** The log start offset moved because of deleteRecordsBefore; the owner persists its checkpoint. */
   onLogStartOffsetChange?: (log: PartitionLog) => void;
+  /** Memory the logs' tail caches share (tail-cache.ts); without it each log keeps its own share only. */
+  tailBudget?: TailBudget;
 }
 
 export function defaultFdatasync(fd: number): Promise<void> {
@@ -30,6 +33,7 @@ export function createStorageContext(p: Partial<StorageContext> = {}): StorageCo
     fdatasync: p.fdatasync ?? defaultFdatasync,
     now: p.now ?? Date.now,
     onLogStartOffsetChange: p.onLogStartOffsetChange,
+    tailBudget: p.tailBudget ?? new TailBudget(TAIL_CACHE_TOTAL_BYTES),
   };
 }
 

@@ -12,6 +12,7 @@ import { LogFlusher } from './log-flusher.js';
 import type { LogConfig } from './log-config.js';
 import { cleanedToSwap, swapIntoPlace } from './log-swap.js';
 import { Segment } from './segment.js';
+import { TAIL_CACHE_LOG_BYTES, TailCache } from './tail-cache.js';
 import { TXN_INDEX_SUFFIX, TxnIndex, type AbortedTxn } from './txn-index.js';
 
 const INT32_MAX = 2147483647;
@@ -31,6 +32,8 @@ export class LocalLog {
   onRoll: (() => void) | null = null;
   closed = false;
   deleted = false;
+  /** The last appended bytes of the active segment, for reads at the log end. */
+  readonly tail: TailCache;
 
   constructor(
     readonly dir: string,
@@ -43,6 +46,7 @@ export class LocalLog {
     this.segs = segments;
     this.nextOffset = nextOffset;
     this.flusher = new LogFlusher(this, recoveryPoint);
+    this.tail = new TailCache(TAIL_CACHE_LOG_BYTES, ctx.tailBudget);
   }
 
   /** The offset the next appended record gets. */
@@ -116,6 +120,7 @@ export class LocalLog {
     seg.append(bytes, lastOffset, cfg.indexIntervalBytes);
     this.flusher.markDirty(seg);
     this.nextOffset = lastOffset + 1;
+    this.tail.add(bytes, lastOffset);
     return seg;
   }
 
@@ -125,6 +130,7 @@ export class LocalLog {
     if (old.size === 0) return old;
     old.onBecomeInactive();
     const seg = this.addSegment(this.nextOffset);
+    this.tail.clear();
     this.flusher.markDirty(old);
     this.onRoll?.();
     this.ctx.logger.debug({ dir: this.dir, baseOffset: seg.baseOffset }, 'rolled log segment');
@@ -139,6 +145,8 @@ export class LocalLog {
    * none whose last offset reaches `maxOffset`, from a single segment. Empty when nothing qualifies.
    */
   read(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number): Buffer | null {
+    const cached = this.tail.read(offset, maxBytes, minOneBatch, maxOffset);
+    if (cached !== undefined) return cached;
     const interval = this.config.indexIntervalBytes;
     for (let i = this.segmentIndexFor(offset); i < this.segs.length; i++) {
       const r = this.segs[i]!.read(offset, maxBytes, minOneBatch, maxOffset, interval);
@@ -181,6 +189,7 @@ export class LocalLog {
    * entries of markers there. Returns the new log end offset. `offset` must be at or after the first segment.
    */
   truncateTo(offset: number): number {
+    this.tail.clear();
     const i = this.segs.findIndex((s) => s.baseOffset > offset);
     if (i > 0) for (const s of this.segs.splice(i)) this.removeSegmentFiles(s);
     const a = this.active;
@@ -193,6 +202,7 @@ export class LocalLog {
 
   /** Drops every segment and starts again with an empty one at `offset`. */
   truncateFullyAndStartAt(offset: number): void {
+    this.tail.clear();
     for (const s of this.segs.splice(0)) this.removeSegmentFiles(s);
     this.nextOffset = offset;
     this.addSegment(offset);
@@ -268,6 +278,7 @@ export class LocalLog {
   }
 
   closeFiles(): void {
+    this.tail.clear();
     for (const s of this.segs) s.closeFiles();
   }
 }
