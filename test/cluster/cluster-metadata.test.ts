@@ -74,55 +74,58 @@ test('cluster metadata in etcd: configs and DescribeTopicPartitions', { timeout:
     cluster.brokers.every((b) => (b.broker!.metadata.partitions(topic) ?? []).every((p) => p.leader >= 0)),
   );
 
-  await t.test('confluent-kafka and kafka-python: topic and dynamic broker configs, seen and applied everywhere', async (t) => {
-    if (!requireClient(t, 'confluent-kafka') || !requireClient(t, 'kafka-python')) return;
-    const { summary } = await runPython('dyn_configs_ck.py', [cluster.bootstrap, topic, ...ids.map(String)]);
-    assert.equal(summary.ok, true, JSON.stringify(summary));
-    assert.equal(summary.readOnly, 'INVALID_REQUEST');
-    const [b1, b2, b3] = ids.map(String) as [string, string, string];
-    // The second broker's own setting wins over the cluster default there; the others take the default.
-    assert.deepEqual(summary.brokers[b2]['log.retention.ms'], ['123456', Source.DYNAMIC_BROKER, false]);
-    for (const b of [b1, b3])
-      assert.deepEqual(summary.brokers[b]['log.retention.ms'], ['654321', Source.DYNAMIC_DEFAULT, false]);
-    for (const b of [b1, b2, b3]) {
-      assert.deepEqual(summary.brokers[b]['message.max.bytes'], ['4000', Source.DYNAMIC_DEFAULT, false]);
-      assert.equal(summary.brokers[b]['broker.rack'][2], true);
-    }
-    // Every broker describes the topic's overrides and its inherited defaults, and applies them to its logs.
-    await waitUntil('every broker has the topic overrides', () =>
-      cluster.brokers.every((b) => b.broker!.topics.get(topic)?.configs['retention.ms'] === '555000'),
-    );
-    for (const [i, port] of ports.entries()) {
-      const cfg = await describeConfigs(port, 2, topic, ['retention.ms', 'cleanup.policy', 'max.message.bytes']);
-      assert.deepEqual(cfg['retention.ms'], ['555000', Source.DYNAMIC_TOPIC]);
-      assert.deepEqual(cfg['cleanup.policy'], ['compact', Source.DYNAMIC_TOPIC]);
-      assert.deepEqual(cfg['max.message.bytes'], ['4000', Source.DYNAMIC_DEFAULT]);
-      const lc = cluster.brokers[i]!.broker!.topics.configOf(topic);
-      assert.equal(lc.retentionMs, 555_000);
-      assert.equal(String(lc.cleanupPolicy), 'compact');
-    }
-    // The per-broker default reaches that broker's logs of a topic without an override.
-    const plain = uniqueTopic('meta-plain');
-    await withClient(ports[0]!, (c) =>
-      c.send(CreateTopics, 7, {
-        topics: [{ name: plain, numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }],
-        timeoutMs: 10_000,
-      }),
-    );
-    await waitUntil('the plain topic everywhere', () => cluster.brokers.every((b) => b.broker!.topics.get(plain)));
-    assert.deepEqual(
-      cluster.brokers.map((b) => b.broker!.topics.configOf(plain).retentionMs),
-      [654_321, 123_456, 654_321],
-    );
-    // The default as every broker reports it (the empty name).
-    for (const port of ports) {
-      const d = await describeConfigs(port, 4, '', []);
-      assert.deepEqual(d, {
-        'log.retention.ms': ['654321', Source.DYNAMIC_DEFAULT],
-        'message.max.bytes': ['4000', Source.DYNAMIC_DEFAULT],
-      });
-    }
-  });
+  await t.test(
+    'confluent-kafka and kafka-python: topic and dynamic broker configs, seen and applied everywhere',
+    async (t) => {
+      if (!requireClient(t, 'confluent-kafka') || !requireClient(t, 'kafka-python')) return;
+      const { summary } = await runPython('dyn_configs_ck.py', [cluster.bootstrap, topic, ...ids.map(String)]);
+      assert.equal(summary.ok, true, JSON.stringify(summary));
+      assert.equal(summary.readOnly, 'INVALID_REQUEST');
+      const [b1, b2, b3] = ids.map(String) as [string, string, string];
+      // The second broker's own setting wins over the cluster default there; the others take the default.
+      assert.deepEqual(summary.brokers[b2]['log.retention.ms'], ['123456', Source.DYNAMIC_BROKER, false]);
+      for (const b of [b1, b3])
+        assert.deepEqual(summary.brokers[b]['log.retention.ms'], ['654321', Source.DYNAMIC_DEFAULT, false]);
+      for (const b of [b1, b2, b3]) {
+        assert.deepEqual(summary.brokers[b]['message.max.bytes'], ['4000', Source.DYNAMIC_DEFAULT, false]);
+        assert.equal(summary.brokers[b]['broker.rack'][2], true);
+      }
+      // Every broker describes the topic's overrides and its inherited defaults, and applies them to its logs.
+      await waitUntil('every broker has the topic overrides', () =>
+        cluster.brokers.every((b) => b.broker!.topics.get(topic)?.configs['retention.ms'] === '555000'),
+      );
+      for (const [i, port] of ports.entries()) {
+        const cfg = await describeConfigs(port, 2, topic, ['retention.ms', 'cleanup.policy', 'max.message.bytes']);
+        assert.deepEqual(cfg['retention.ms'], ['555000', Source.DYNAMIC_TOPIC]);
+        assert.deepEqual(cfg['cleanup.policy'], ['compact', Source.DYNAMIC_TOPIC]);
+        assert.deepEqual(cfg['max.message.bytes'], ['4000', Source.DYNAMIC_DEFAULT]);
+        const lc = cluster.brokers[i]!.broker!.topics.configOf(topic);
+        assert.equal(lc.retentionMs, 555_000);
+        assert.equal(String(lc.cleanupPolicy), 'compact');
+      }
+      // The per-broker default reaches that broker's logs of a topic without an override.
+      const plain = uniqueTopic('meta-plain');
+      await withClient(ports[0]!, (c) =>
+        c.send(CreateTopics, 7, {
+          topics: [{ name: plain, numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }],
+          timeoutMs: 10_000,
+        }),
+      );
+      await waitUntil('the plain topic everywhere', () => cluster.brokers.every((b) => b.broker!.topics.get(plain)));
+      assert.deepEqual(
+        cluster.brokers.map((b) => b.broker!.topics.configOf(plain).retentionMs),
+        [654_321, 123_456, 654_321],
+      );
+      // The default as every broker reports it (the empty name).
+      for (const port of ports) {
+        const d = await describeConfigs(port, 4, '', []);
+        assert.deepEqual(d, {
+          'log.retention.ms': ['654321', Source.DYNAMIC_DEFAULT],
+          'message.max.bytes': ['4000', Source.DYNAMIC_DEFAULT],
+        });
+      }
+    },
+  );
 
   await t.test('DescribeTopicPartitions: the whole cluster from every broker, as Metadata says', async () => {
     for (const port of ports) {
