@@ -52,6 +52,7 @@ import { AuthFailureTracker, SaslListener } from './sasl.js';
 import { type ScramCredentials, ScramCredentialStore } from '../security/sasl/scram-store.js';
 import { saslListenerSettings } from '../security/sasl/listener-config.js';
 import { openAuthorizer } from './authorizer.js';
+import { DynamicBrokerConfigs, FileDynamicConfigStore } from './dynamic-config.js';
 
 export interface BrokerOptions {
   /** Broker configuration with Kafka's names (server.properties keys). */
@@ -110,6 +111,8 @@ export interface BrokerParts {
   peers?: PeerClients;
   /** SCRAM credentials; in memory only when absent. */
   scram?: ScramCredentials;
+  /** Dynamic broker configs; none can be stored when absent. */
+  dynamicConfigs?: DynamicBrokerConfigs;
 }
 
 export class Broker implements BrokerServices {
@@ -150,6 +153,8 @@ export class Broker implements BrokerServices {
   readonly peers: PeerClients | undefined;
   /** Users' SCRAM credentials (scram-credentials.json in the data directory). */
   readonly scram: ScramCredentials;
+  /** Dynamic broker configs (AlterConfigs on BROKER resources): their layers, store and application. */
+  readonly dynamicConfigs: DynamicBrokerConfigs;
   /** Failed SASL logins per peer address, shared by every SASL listener. */
   private readonly authFailures = new AuthFailureTracker();
   /** Every client listener, bound, in `listeners` order. */
@@ -185,6 +190,7 @@ export class Broker implements BrokerServices {
     this.fetchers = parts.fetchers;
     this.peers = parts.peers;
     this.scram = parts.scram ?? new ScramCredentialStore(undefined);
+    this.dynamicConfigs = parts.dynamicConfigs ?? new DynamicBrokerConfigs(parts.config, parts.log);
   }
 
   get nodeId(): number {
@@ -455,6 +461,16 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     else log.info(msg);
   }
   const clustered = config.values.get('etcd.endpoints') !== null && config.values.get('etcd.endpoints') !== undefined;
+  // Dynamic broker configs: on one node kept in the data dir and in force from the start; in cluster mode the
+  // cluster link reads them from etcd (before topics are mirrored) and follows their changes.
+  const dynamicConfigs = new DynamicBrokerConfigs(config, log);
+  if (!clustered) {
+    const store = new FileDynamicConfigStore(dataDir);
+    const stored = store.load();
+    dynamicConfigs.store = store;
+    dynamicConfigs.setLayer('default', stored.default);
+    dynamicConfigs.setLayer(config.nodeId, stored.brokers.get(config.nodeId));
+  }
   const logs = new LogManager({
     dataDir,
     logger: log,
@@ -495,7 +511,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     if (!config.clusterId)
       throw new Error('cluster mode needs cluster.id: brokers with the same cluster.id form one cluster');
     // Reads the cluster's metadata, mirrors its topics here and drives leadership from it (registers later).
-    cluster = await opts.cluster({ config, clusterId, log, topics, replicas });
+    cluster = await opts.cluster({ config, clusterId, log, topics, replicas, dynamicConfigs });
     topics.cluster = cluster.topicAdmin;
     view.use(cluster.view);
   } else if (opts.replication !== undefined) {
@@ -532,6 +548,10 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   await quotas.load();
   const connectionLimits = new ConnectionLimits(config, quotaWindow, (ip) => quotas.connectionRateFor(ip));
   quotas.onIpQuotasChanged = () => connectionLimits.ipQuotasChanged();
+  dynamicConfigs.onChange(() => {
+    topics.refreshLogConfigs();
+    connectionLimits.reconfigure(config);
+  });
 
   const dispatcher = new Dispatcher();
   const broker = new Broker({
@@ -557,6 +577,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     fetchers,
     peers,
     scram: shared?.scram ?? new ScramCredentialStore(dataDir),
+    dynamicConfigs,
   });
   registerHandlers(dispatcher, broker);
   try {

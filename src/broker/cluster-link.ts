@@ -9,6 +9,7 @@ import type { BrokerConfig } from './config/index.js';
 import type { BrokerInfo, Endpoint, MetadataView, PartitionInfo, TopicInfo } from './metadata-view.js';
 import type { ReplicaManager } from './replica-manager.js';
 import type { ClusterTopicAdmin, TopicManager } from './topics.js';
+import type { DynamicBrokerConfigs } from './dynamic-config.js';
 import type { AclStore } from '../security/acl-store.js';
 import type { ScramCredentials } from '../security/sasl/scram-store.js';
 import type { ClientQuotaStore } from './quotas/store.js';
@@ -62,6 +63,8 @@ export interface ClusterJoinContext {
   log: Logger;
   topics: TopicManager;
   replicas: ReplicaManager;
+  /** Dynamic broker configs: the link reads them from etcd, follows them and stores changes there. */
+  dynamicConfigs?: DynamicBrokerConfigs;
 }
 
 /** Connects to etcd and reads the cluster metadata (not registered yet: `join` does that once listening). */

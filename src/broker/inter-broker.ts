@@ -47,7 +47,11 @@ export class InterBrokerClient {
   private socket: Socket | undefined;
   private connecting: Promise<Socket> | undefined;
   private nextId = 1;
-  private buffered: Buffer = Buffer.alloc(0);
+  /** Received bytes not yet made into frames, in arrival order (joined once per frame, not once per chunk). */
+  private chunks: Buffer[] = [];
+  private bufferedBytes = 0;
+  /** Size of the frame being received (its 4-byte length read), or -1. */
+  private frameSize = -1;
   private pending: Pending[] = [];
   private closed = false;
 
@@ -163,7 +167,9 @@ export class InterBrokerClient {
           return;
         }
         this.socket = s;
-        this.buffered = Buffer.alloc(0);
+        this.chunks = [];
+        this.bufferedBytes = 0;
+        this.frameSize = -1;
         s.on('data', (chunk: Buffer) => this.onData(s, chunk));
         s.on('error', (err) => this.fail(s, err));
         s.on('close', () => this.fail(s, new InterBrokerError('connection closed')));
@@ -229,12 +235,20 @@ export class InterBrokerClient {
 
   private onData(s: Socket, chunk: Buffer): void {
     if (s !== this.socket) return;
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    while (this.buffered.length >= 4) {
-      const size = this.buffered.readInt32BE(0);
-      if (this.buffered.length < 4 + size) return;
-      const frame = this.buffered.subarray(4, 4 + size);
-      this.buffered = this.buffered.subarray(4 + size);
+    this.chunks.push(chunk);
+    this.bufferedBytes += chunk.length;
+    for (;;) {
+      if (this.frameSize < 0) {
+        if (this.bufferedBytes < 4) return;
+        this.frameSize = this.take(4).readInt32BE(0);
+        if (this.frameSize < 4) {
+          this.fail(s, new InterBrokerError(`invalid response size ${this.frameSize}`));
+          return;
+        }
+      }
+      if (this.bufferedBytes < this.frameSize) return;
+      const frame = this.take(this.frameSize);
+      this.frameSize = -1;
       const p = this.pending.shift();
       if (!p) {
         this.fail(s, new InterBrokerError('response without a pending request'));
@@ -251,7 +265,30 @@ export class InterBrokerClient {
         this.fail(s, err as Error);
         return;
       }
+      if (s !== this.socket) return;
     }
+  }
+
+  /** The next n buffered bytes: a view when they lie in one chunk, else one copy (a big response is copied once). */
+  private take(n: number): Buffer {
+    this.bufferedBytes -= n;
+    const first = this.chunks[0]!;
+    if (first.length >= n) {
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const c = this.chunks[0]!;
+      const k = Math.min(c.length, n - filled);
+      c.copy(out, filled, 0, k);
+      filled += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    return out;
   }
 
   private fail(s: Socket, err: Error): void {

@@ -155,6 +155,17 @@ class BrokerClusterLink implements ClusterLink {
       partitionAdded: (topic, partition) => this.applyPartition(topic, partition),
       topicDeleted: (topic) => this.ctx.replicas.removeTopic(topic),
     });
+    // Dynamic broker configs first, so the topics' logs open with the broker defaults in force.
+    const dyn = this.ctx.dynamicConfigs;
+    if (dyn !== undefined) {
+      dyn.setLayer('default', this.cache.brokerConfigs('default'));
+      dyn.setLayer(this.nodeId, this.cache.brokerConfigs(this.nodeId));
+      dyn.store = {
+        save: async (entity, configs) => {
+          await this.member.store.setBrokerConfigs(entity, configs);
+        },
+      };
+    }
     // Local topics etcd does not know (deleted while this broker was away), or knows under another id, go.
     topics.load();
     for (const name of topics.names()) {
@@ -213,6 +224,8 @@ class BrokerClusterLink implements ClusterLink {
         partitions.push([c.topic, c.partition]);
       } else if (c.kind === 'broker') {
         brokersChanged = true;
+      } else if (c.kind === 'brokerConfig') {
+        this.ctx.dynamicConfigs?.setLayer(c.broker, c.after);
       }
     }
     for (const name of topicsTouched) this.mirrorTopic(name);

@@ -73,6 +73,11 @@ export interface QueryPlan {
     aggs: AggregateSpec[];
     having: Evaluator | null;
     window: WindowSpec | null;
+    /**
+     * The grouping expressions are the source's key columns, in order: records of one group are already in one
+     * partition, so the aggregation needs no repartition topic (as in ksqlDB).
+     */
+    byKey: boolean;
   } | null;
   /** Output is a table (aggregation, or a projection of a table). */
   outputIsTable: boolean;
@@ -542,11 +547,27 @@ function planAggregation(
       aggs,
       having: havingExpr ? compilePredicate(havingExpr, aggScope) : null,
       window: q.window,
+      byKey:
+        keyColumns(source).length > 0 &&
+        groupBy.length === keyColumns(source).length &&
+        groupBy.every((g, i) => {
+          if (g.k !== 'col') return false;
+          const c = scope.tryResolve(g.source, g.name);
+          return c !== null && c.index === PSEUDO_COUNT + i;
+        }),
     },
     outputIsTable: true,
     limit: q.limit,
     selectStar: false,
   };
+}
+
+/**
+ * Whether a persistent query's aggregation goes through a repartition topic: a GROUP BY over one source (no join)
+ * whose grouping expressions are not the source's key, so the records of a group may be in any partition.
+ */
+export function needsRepartition(p: QueryPlan): boolean {
+  return p.aggregate !== null && p.join === null && !p.aggregate.byKey && p.source.window === null;
 }
 
 /** The width of an aggregate row for a plan. */

@@ -4,7 +4,7 @@
  * sink as (key values, value values, timestamp, window) and is encoded by the sink, so push queries, persistent
  * queries and pull queries share this code.
  */
-import type { ConsumerRecord } from '../client/index.js';
+import { partitionForKey, type ConsumerRecord } from '../client/index.js';
 import { getFormat, type Codec } from './formats.js';
 import { parseWithPattern } from './datetime.js';
 import { keyColumns, valueColumns, type DataSource } from './metastore.js';
@@ -157,6 +157,69 @@ export class TableState {
     const k = this.decoder.keyString(row);
     this.rows.set(this.ds.window ? `${k}\u0002${row[WINDOWSTART]}` : k, row);
   }
+}
+
+/** The header that carries a source record's own key through a repartition topic. */
+export const SOURCE_KEY_HEADER = 'ksql-source-key';
+
+/** A record for a repartition topic: keyed by the grouping key, in the partition of that key. */
+export interface RepartitionRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp: number;
+  partition: number;
+  headers: Array<{ key: string; value: Buffer | null }>;
+}
+
+/**
+ * The first half of a repartitioned GROUP BY (ksqlDB's `Aggregate-GroupBy` step): decodes a source record,
+ * filters it (WHERE) and keys it by the grouping expressions. The record goes to the repartition topic with its
+ * value bytes unchanged and its source key in a header, in the partition of the grouping key's bytes, so every
+ * record of a group reaches one partition, where the aggregating half decodes it as a record of the source.
+ */
+export class GroupByRekey {
+  private readonly decoder: RecordDecoder;
+  private readonly row: unknown[];
+  private readonly keys: unknown[];
+
+  constructor(
+    private readonly plan: QueryPlan,
+    private readonly keyCodec: Codec,
+    private readonly partitions: number,
+  ) {
+    this.decoder = new RecordDecoder(plan.source);
+    this.row = new Array(plan.width).fill(null);
+    this.keys = new Array(plan.aggregate!.groupBy.length).fill(null);
+  }
+
+  prepare(records: ConsumerRecord[]): Promise<void> | null {
+    return this.decoder.needsPrepare ? this.decoder.prepare(records) : null;
+  }
+
+  /** The repartition record of a source record; null when it is unreadable or filtered out. */
+  rekey(rec: ConsumerRecord): RepartitionRecord | null {
+    const row = this.row;
+    if (!this.decoder.decode(rec, row)) return null;
+    if (this.plan.where !== null && this.plan.where(row) !== true) return null;
+    const groupBy = this.plan.aggregate!.groupBy;
+    for (let i = 0; i < groupBy.length; i++) this.keys[i] = groupBy[i]!(row);
+    const key = this.keyCodec.encode(this.keys, 0);
+    return {
+      key,
+      value: rec.value,
+      timestamp: row[ROWTIME] as number,
+      // (A null key has no hash: its group lives in partition 0.)
+      partition: key === null ? 0 : partitionForKey(key, this.partitions),
+      headers: [{ key: SOURCE_KEY_HEADER, value: rec.key }],
+    };
+  }
+}
+
+/** A repartition topic's record as its source record: the source key back from the header. */
+export function sourceRecord(rec: ConsumerRecord): ConsumerRecord {
+  const h = rec.headers.find((x) => x.key === SOURCE_KEY_HEADER);
+  (rec as { key: Buffer | null }).key = h === undefined ? null : h.value;
+  return rec;
 }
 
 interface Group {

@@ -87,7 +87,7 @@ export async function startSqlServer(opts: SqlServerOptions): Promise<SqlServer>
     sendJson(res, 200, {
       KsqlServerInfo: {
         version: VERSION,
-        kafkaClusterId: '',
+        kafkaClusterId: engine.kafkaClusterId,
         ksqlServiceId: engine.serviceId,
         serverStatus: 'RUNNING',
       },

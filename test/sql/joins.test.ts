@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createProducer } from '../../src/client/index.js';
+import { createAdmin, createProducer } from '../../src/client/index.js';
 import { startSqlServer, type SqlServer } from '../../src/sql/server.js';
 import { startTestBroker } from '../helpers/broker.js';
 import { requireClient } from '../helpers/clients.js';
@@ -69,6 +69,13 @@ test('stream-stream joins WITHIN: inner, left and full outer', async (t) => {
 
     sql = await startSqlServer({ bootstrap, endpoints });
     const url = sql.urls[0]!;
+    // /info names the Kafka cluster the engine runs on (DescribeCluster's cluster id).
+    const admin = createAdmin({ bootstrapServers: bootstrap });
+    const clusterId = (await admin.describeCluster()).clusterId;
+    admin.close();
+    assert.ok(clusterId);
+    const info = (await (await fetch(`${url}/info`)).json()) as { KsqlServerInfo: { kafkaClusterId: string } };
+    assert.equal(info.KsqlServerInfo.kafkaClusterId, clusterId);
     const props = { 'auto.offset.reset': 'earliest' };
     await ksql(
       url,

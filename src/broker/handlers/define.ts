@@ -19,6 +19,7 @@ import type { TransactionCoordinator } from '../txn/coordinator.js';
 import type { ClientQuotas } from '../quotas/client-quotas.js';
 import type { ScramCredentials } from '../../security/sasl/scram-store.js';
 import type { ClusterLink } from '../cluster-link.js';
+import type { DynamicBrokerConfigs } from '../dynamic-config.js';
 
 /** Everything a handler may be given. */
 export interface BrokerServices {
@@ -48,6 +49,8 @@ export interface BrokerServices {
   readonly scram: ScramCredentials;
   /** Cluster mode's membership and admin operations; undefined on a single node. */
   readonly cluster: ClusterLink | undefined;
+  /** Dynamic broker configs (AlterConfigs on BROKER resources). */
+  readonly dynamicConfigs: DynamicBrokerConfigs;
 }
 
 /** The services a handler names. */
