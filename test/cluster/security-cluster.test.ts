@@ -8,7 +8,9 @@
  * - ACLs, SCRAM users and client quotas are one cluster-wide state in etcd: a SCRAM user created through broker A
  *   logs in with kcat on broker C (and a wrong password does not); ACLs created with kafka-python's admin client
  *   on broker A allow, then deny, a consumer that talks to broker B only, and are listed by broker B within a
- *   second; a quota set through A is described by C.
+ *   second; a quota set through A is described by C;
+ * - with ACLs on, brokers whose principal is neither a super user nor allowed CLUSTER_ACTION cannot replicate (and
+ *   say so once); one CLUSTER_ACTION ACL created through one broker lets every follower catch up.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -238,4 +240,62 @@ test('ACLs, SCRAM users and quotas are shared by every broker of a cluster', { t
     assert.ok(c.broker!.quotas.recordProduce('carol', 'x', 1_000_000, now) > 0);
     assert.equal(c.broker!.quotas.recordProduce('someone-else', 'x', 1_000_000, now), 0);
   });
+});
+
+test('with ACLs on, brokers replicate only once their principal has CLUSTER_ACTION', {
+  timeout: 600_000,
+}, async (t) => {
+  if (etcdMissing(t)) return;
+  if (!requireClient(t, 'kcat')) return;
+  const { logger, lines } = capturingLogger();
+  const cluster: LocalCluster = await startCluster({
+    brokers: 3,
+    logger,
+    config: {
+      ...CLUSTER_CONFIG,
+      listeners: 'PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:0',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:SASL_PLAINTEXT',
+      'inter.broker.listener.name': 'INTERNAL',
+      'sasl.mechanism.inter.broker.protocol': 'PLAIN',
+      'listener.name.internal.plain.sasl.jaas.config':
+        'org.apache.kafka.common.security.plain.PlainLoginModule required ' +
+        'username="broker" password="broker-secret" user_broker="broker-secret";',
+      'authorizer.class.name': STANDARD_AUTHORIZER,
+      // The plaintext admin is the super user; the brokers (User:broker) are not.
+      'super.users': 'User:ANONYMOUS',
+    },
+  });
+  t.after(() => cluster.stop());
+  const admin = createAdmin({ bootstrapServers: cluster.bootstrap });
+  t.after(() => admin.close());
+  const topic = uniqueTopic('ib-acl');
+  await admin.createTopics([{ name: topic, assignments: [{ partition: 0, brokers: [1, 2, 3] }] }]);
+  const input = `${Array.from({ length: 20 }, (_, i) => `m${i}`).join('\n')}\n`;
+  await kcat(cluster.bootstrap, ['-P', '-t', topic, '-p', '0', '-X', 'acks=1'], { input });
+  await waitUntil(
+    'the refusal to be logged',
+    () => lines.some((l) => /replica fetches refused by ACLs: the broker principal needs CLUSTER_ACTION/.test(l)),
+    30_000,
+  );
+  const leader = cluster.brokers[0]!.broker!;
+  const followers = cluster.brokers.slice(1).map((b) => b.broker!);
+  assert.ok(followers.every((f) => f.replicas.get(topic, 0)!.log.logEndOffset === 0));
+
+  // One ACL, created through one broker, reaches every broker through etcd and lets the followers fetch.
+  await admin.createAcls([
+    {
+      resourceType: 'CLUSTER',
+      resourceName: 'kafka-cluster',
+      principal: 'User:broker',
+      host: '*',
+      operation: 'CLUSTER_ACTION',
+      permission: 'ALLOW',
+    },
+  ]);
+  await waitUntil(
+    'the followers to catch up',
+    () => followers.every((f) => f.replicas.get(topic, 0)!.log.logEndOffset === 20),
+    30_000,
+  );
+  await waitUntil('a full ISR', () => leader.replicas.get(topic, 0)!.isr.length === 3, 30_000);
 });
