@@ -44,7 +44,7 @@ export interface JoinPlan {
   kind: 'STREAM_TABLE' | 'STREAM_STREAM' | 'TABLE_TABLE';
   /** The right-hand source (the table of a stream-table join). */
   table: DataSource;
-  type: 'INNER' | 'LEFT' | 'FULL';
+  type: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL';
   /** The left-side expression whose value is looked up among the right side's keys (or join values). */
   leftKey: Evaluator;
   /** The right-side expression of ON, over the right side's own row (offset 0). */
@@ -297,8 +297,10 @@ export function planQuery(q: Query, meta: MetaStore, opts: PlanOptions = {}): Qu
       throw new SqlError(
         'Invalid join order: table-stream joins are not supported; only stream-table joins. Got TABLE [JOIN] STREAM.',
       );
-    if (j.type === 'RIGHT')
-      throw new SqlError('RIGHT OUTER joins are not supported by Samsa; swap the sources and use a LEFT join.');
+    if (kind === 'STREAM_TABLE' && j.type === 'RIGHT')
+      throw new SqlError(
+        'Invalid join type: right-outer join not supported for stream-table join. Got STREAM [RIGHT] OUTER JOIN TABLE.',
+      );
     if (kind === 'STREAM_TABLE' && j.type === 'FULL')
       throw new SqlError('Full outer joins between streams and tables are not supported.');
     if (kind === 'STREAM_STREAM' && j.within === null)
@@ -346,8 +348,10 @@ export function planQuery(q: Query, meta: MetaStore, opts: PlanOptions = {}): Qu
         );
       if (kind === 'TABLE_TABLE') {
         foreignKey = !isKeyOf(leftExpr, source, 0);
-        if (foreignKey && j.type === 'FULL')
-          throw new SqlError('Full outer joins are not supported on a foreign key; use an INNER or LEFT join.');
+        if (foreignKey && (j.type === 'FULL' || j.type === 'RIGHT'))
+          throw new SqlError(
+            `Invalid join type: ${j.type === 'FULL' ? 'full' : 'right'}-outer join not supported for foreign-key table-table join. Got TABLE [${j.type === 'FULL' ? 'FULL' : 'RIGHT'}] OUTER JOIN TABLE.`,
+          );
       }
     }
     const left = compileExpr(leftExpr, new Scope(cols.slice(0, offset)));
@@ -355,7 +359,7 @@ export function planQuery(q: Query, meta: MetaStore, opts: PlanOptions = {}): Qu
     join = {
       kind,
       table,
-      type: j.type === 'LEFT' ? 'LEFT' : j.type === 'FULL' ? 'FULL' : 'INNER',
+      type: j.type,
       leftKey: left.fn,
       rightKey: right.fn,
       offset,

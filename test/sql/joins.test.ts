@@ -85,6 +85,8 @@ test('stream-stream joins WITHIN: inner, left and full outer', async (t) => {
          FROM orders o INNER JOIN shipments s WITHIN 1 HOURS ON o.id = s.order_id EMIT CHANGES;
        CREATE STREAM maybe_shipped AS SELECT o.id AS id, s.warehouse AS warehouse
          FROM orders o LEFT JOIN shipments s WITHIN 1 HOURS GRACE PERIOD 1 DAY ON o.id = s.order_id EMIT CHANGES;
+       CREATE STREAM by_shipment AS SELECT s.order_id AS shipped_id, o.total AS total, s.warehouse AS warehouse
+         FROM orders o RIGHT JOIN shipments s WITHIN 1 HOURS GRACE PERIOD 1 DAY ON o.id = s.order_id EMIT CHANGES;
        CREATE STREAM all_events AS SELECT o.id AS id, s.order_id AS shipped_id, s.warehouse AS warehouse
          FROM orders o FULL OUTER JOIN shipments s WITHIN 1 HOURS GRACE PERIOD 1 DAY ON o.id = s.order_id EMIT CHANGES;`,
       props,
@@ -138,6 +140,24 @@ test('stream-stream joins WITHIN: inner, left and full outer', async (t) => {
         [null, 5, 'W5'],
       ].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     );
+    // RIGHT: every shipment, the unmatched ones (2 too late, 5 without an order) once their windows closed; the
+    // shipment two days later is still within its window plus grace.
+    await waitFor('the right join', async () =>
+      (await values(bootstrap, 'BY_SHIPMENT')).length >= 4 ? true : undefined,
+    );
+    const right = (await kcatRecords(bootstrap, 'BY_SHIPMENT')).map((r) => {
+      const v = JSON.parse(r.value!.toString('utf8'));
+      return [r.key!.readInt32BE(0), v.TOTAL, v.WAREHOUSE];
+    });
+    assert.deepEqual(
+      right.sort((a, b) => a[0] - b[0]),
+      [
+        [1, 100, 'W1'],
+        [2, null, 'W2'],
+        [3, 300, 'W3'],
+        [5, null, 'W5'],
+      ],
+    );
     // Stream-stream joins need WITHIN.
     const bad = await fetch(`${url}/ksql`, {
       method: 'POST',
@@ -188,6 +208,7 @@ test('table-table joins on the primary key and on a foreign key', async (t) => {
        CREATE TABLE users_inner AS SELECT u.id AS id, name, city FROM users u JOIN profiles p ON u.id = p.id;
        CREATE TABLE users_left AS SELECT u.id AS id, name, city FROM users u LEFT JOIN profiles p ON u.id = p.id;
        CREATE TABLE users_full AS SELECT u.id AS id, name, city FROM users u FULL OUTER JOIN profiles p ON u.id = p.id;
+       CREATE TABLE users_right AS SELECT u.id AS id, name, city FROM users u RIGHT JOIN profiles p ON u.id = p.id;
        CREATE TABLE orders_inner AS SELECT o.id AS id, amount, c.name AS customer
          FROM orders o JOIN customers c ON o.customer_id = c.id;
        CREATE TABLE orders_left AS SELECT o.id AS id, amount, c.name AS customer
@@ -221,6 +242,13 @@ test('table-table joins on the primary key and on a foreign key', async (t) => {
         ]),
       ],
       [
+        'USERS_RIGHT',
+        new Map([
+          ['u1', { NAME: 'Ann', CITY: 'Paris' }],
+          ['u4', { NAME: null, CITY: 'Oslo' }],
+        ]),
+      ],
+      [
         'ORDERS_INNER',
         new Map([
           ['o1', { AMOUNT: 10, CUSTOMER: 'Ann' }],
@@ -242,6 +270,31 @@ test('table-table joins on the primary key and on a foreign key', async (t) => {
         return JSON.stringify([...m]) === JSON.stringify([...sorted(want)]) ? m : undefined;
       }).catch(async () => sorted(await tableState(bootstrap, topic)));
       assert.deepEqual(got, sorted(want), topic);
+    }
+    // The RIGHT join's row of u3 came and went: a row, then its tombstone (a right row deleted).
+    const u3 = (await kcatRecords(bootstrap, 'USERS_RIGHT')).filter((r) => r.key!.toString() === 'u3');
+    assert.deepEqual(
+      u3.map((r) => (r.value === null ? null : JSON.parse(r.value.toString()))),
+      [{ NAME: 'Cid', CITY: 'Rome' }, null],
+    );
+    // ksqlDB's refusals: RIGHT and FULL joins on a foreign key.
+    for (const [stmt, message] of [
+      [
+        'CREATE TABLE x AS SELECT o.id AS id, c.name AS n FROM orders o RIGHT JOIN customers c ON o.customer_id = c.id;',
+        'Invalid join type: right-outer join not supported for foreign-key table-table join. Got TABLE [RIGHT] OUTER JOIN TABLE.',
+      ],
+      [
+        'CREATE TABLE x AS SELECT o.id AS id, c.name AS n FROM orders o FULL JOIN customers c ON o.customer_id = c.id;',
+        'Invalid join type: full-outer join not supported for foreign-key table-table join. Got TABLE [FULL] OUTER JOIN TABLE.',
+      ],
+    ]) {
+      const bad = await fetch(`${url}/ksql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ksql: stmt }),
+      });
+      assert.equal(bad.status, 400);
+      assert.equal((await bad.json()).message, message);
     }
   } finally {
     await sql?.close();
