@@ -269,6 +269,8 @@ export class QueryRunner {
     readonly plan: QueryPlan,
     private readonly sink: Sink,
     private readonly table: TableState | null,
+    /** The tables of further JOIN clauses (plan.join.lookups), in order. */
+    private readonly lookupTables: TableState[] = [],
   ) {
     this.decoder = new RecordDecoder(plan.source);
     const j = plan.join;
@@ -321,6 +323,7 @@ export class QueryRunner {
         if (p.join.type === 'INNER') return;
         for (let i = 0; i < n; i++) row[at + i] = null;
       } else for (let i = 0; i < n; i++) row[at + i] = t[i];
+      if (this.lookupTables.length > 0 && !this.lookup(row)) return;
     }
     if (p.where !== null && p.where(row) !== true) return;
     if (p.aggregate === null) {
@@ -351,6 +354,7 @@ export class QueryRunner {
       this.emitted++;
       return;
     }
+    if (this.lookupTables.length > 0 && !this.lookup(row)) return;
     if (p.where !== null && p.where(row) !== true) return;
     if (p.aggregate === null) {
       const out = p.outputIsTable ? new Array(p.output.length) : this.out;
@@ -360,6 +364,22 @@ export class QueryRunner {
       return;
     }
     this.aggregate(row);
+  }
+
+  /** Further JOIN clauses: each table's row for its expression, null-padded (LEFT); false when an INNER one has none. */
+  private lookup(row: unknown[]): boolean {
+    const ls = this.plan.join!.lookups!;
+    for (let i = 0; i < ls.length; i++) {
+      const l = ls[i]!;
+      const k = l.leftKey(row);
+      const t = k === null || k === undefined ? undefined : this.lookupTables[i]!.rows.get(keyText(k));
+      const n = PSEUDO_COUNT + l.table.columns.length;
+      if (t === undefined) {
+        if (l.type === 'INNER') return false;
+        for (let j = 0; j < n; j++) row[l.offset + j] = null;
+      } else for (let j = 0; j < n; j++) row[l.offset + j] = t[j];
+    }
+    return true;
   }
 
   private aggregate(row: unknown[]): void {

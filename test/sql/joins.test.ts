@@ -301,3 +301,107 @@ test('table-table joins on the primary key and on a foreign key', async (t) => {
     await broker.stop();
   }
 });
+
+test('multi-way joins: a stream with two tables, a stream-stream join with a table', async (t) => {
+  if (!requireClient(t, 'kcat')) return;
+  const broker = await startTestBroker();
+  let sql: SqlServer | undefined;
+  try {
+    const bootstrap = `127.0.0.1:${broker.port}`;
+    const producer = createProducer({ bootstrapServers: bootstrap });
+    const put = (topic: string, key: string | null, value: unknown, timestamp?: number) =>
+      producer.send({ topic, key, value: JSON.stringify(value), ...(timestamp ? { timestamp } : {}) });
+    const users: Record<string, { name: string; region: string }> = {
+      u1: { name: 'Ann', region: 'north' },
+      u2: { name: 'Bob', region: 'south' },
+      u3: { name: 'Cid', region: 'atlantis' }, // no such region
+    };
+    const regions: Record<string, string> = { north: 'Oslo', south: 'Rome' };
+    for (const [id, u] of Object.entries(users)) await put('users', id, u);
+    for (const [id, capital] of Object.entries(regions)) await put('regions', id, { capital });
+    const views: Array<[string, string]> = [
+      ['u1', 'home'],
+      ['u2', 'cart'],
+      ['u3', 'help'],
+      ['u9', 'home'], // no such user
+      ['u1', 'buy'],
+    ];
+    for (const [user, page] of views) await put('views', null, { userid: user, page });
+    // Orders and shipments within the hour, the warehouse looked up in a table.
+    await put('orders', '1', { id: 1, total: 100 }, BASE);
+    await put('orders', '2', { id: 2, total: 200 }, BASE);
+    await put('shipments', null, { order_id: 1, warehouse: 'W1' }, BASE + 10 * MIN);
+    await put('shipments', null, { order_id: 2, warehouse: 'W9' }, BASE + 20 * MIN);
+    await put('warehouses', 'W1', { city: 'Lyon' });
+
+    sql = await startSqlServer({ bootstrap, endpoints });
+    const url = sql.urls[0]!;
+    await ksql(
+      url,
+      `CREATE TABLE users (id VARCHAR PRIMARY KEY, name VARCHAR, region VARCHAR) WITH (KAFKA_TOPIC='users', VALUE_FORMAT='JSON');
+       CREATE TABLE regions (id VARCHAR PRIMARY KEY, capital VARCHAR) WITH (KAFKA_TOPIC='regions', VALUE_FORMAT='JSON');
+       CREATE STREAM views (userid VARCHAR, page VARCHAR) WITH (KAFKA_TOPIC='views', VALUE_FORMAT='JSON');
+       CREATE STREAM orders (id INT, total INT) WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='JSON');
+       CREATE STREAM shipments (order_id INT, warehouse VARCHAR) WITH (KAFKA_TOPIC='shipments', VALUE_FORMAT='JSON');
+       CREATE TABLE warehouses (id VARCHAR PRIMARY KEY, city VARCHAR) WITH (KAFKA_TOPIC='warehouses', VALUE_FORMAT='JSON');
+       CREATE STREAM views_enriched AS SELECT u.id AS userid, v.page AS page, u.name AS name, r.capital AS capital
+         FROM views v JOIN users u ON v.userid = u.id LEFT JOIN regions r ON u.region = r.id EMIT CHANGES;
+       CREATE STREAM views_inner AS SELECT u.id AS userid, v.page AS page, r.capital AS capital
+         FROM views v JOIN users u ON v.userid = u.id JOIN regions r ON r.id = u.region EMIT CHANGES;
+       CREATE STREAM shipped_from AS SELECT o.id AS id, o.total AS total, w.city AS city
+         FROM orders o JOIN shipments s WITHIN 1 HOURS ON o.id = s.order_id
+         LEFT JOIN warehouses w ON s.warehouse = w.id EMIT CHANGES;`,
+      { 'auto.offset.reset': 'earliest' },
+    );
+    // Independent computation over the same input.
+    const enriched = views
+      .filter(([u]) => users[u])
+      .map(([u, page]) =>
+        JSON.stringify({ PAGE: page, NAME: users[u]!.name, CAPITAL: regions[users[u]!.region] ?? null }),
+      )
+      .sort();
+    const inner = views
+      .filter(([u]) => users[u] && regions[users[u]!.region])
+      .map(([u, page]) => JSON.stringify({ PAGE: page, CAPITAL: regions[users[u]!.region] }))
+      .sort();
+    await waitFor('views_enriched', async () =>
+      (await values(bootstrap, 'VIEWS_ENRICHED')).length >= enriched.length ? true : undefined,
+    );
+    assert.deepEqual(await values(bootstrap, 'VIEWS_ENRICHED'), enriched);
+    await waitFor('views_inner', async () =>
+      (await values(bootstrap, 'VIEWS_INNER')).length >= inner.length ? true : undefined,
+    );
+    assert.deepEqual(await values(bootstrap, 'VIEWS_INNER'), inner);
+    await waitFor('shipped_from', async () =>
+      (await values(bootstrap, 'SHIPPED_FROM')).length >= 2 ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(await values(bootstrap, 'SHIPPED_FROM'), [
+      '{"TOTAL":100,"CITY":"Lyon"}',
+      '{"TOTAL":200,"CITY":null}',
+    ]);
+    // Refusals: a third source that is a stream; a RIGHT join to a further table.
+    for (const [stmt, message] of [
+      [
+        'CREATE STREAM x AS SELECT * FROM views v JOIN users u ON v.userid = u.id JOIN orders o ON o.id = v.page;',
+        /only as a stream joined with tables \(got STREAM \[JOIN\] STREAM\)/,
+      ],
+      [
+        'CREATE STREAM x AS SELECT * FROM views v JOIN users u ON v.userid = u.id RIGHT JOIN regions r ON u.region = r.id;',
+        /right-outer join not supported for stream-table join/,
+      ],
+    ] as const) {
+      const bad = await fetch(`${url}/ksql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ksql: stmt }),
+      });
+      assert.equal(bad.status, 400);
+      assert.match((await bad.json()).message, message);
+    }
+    await producer.close();
+  } finally {
+    await sql?.close();
+    await broker.stop();
+  }
+});
