@@ -8,7 +8,12 @@
  * split into garbage collection (V8 marking, sweeping, scavenging, compaction) and the rest. The HTTP services are
  * off (the benchmark measures the Kafka path). Valgrind slows the broker about fifty times, so N stays small.
  *
+ * `--metrics` compares this checkout with metrics off and on instead (the metrics service counting on the
+ * observation point and scraped three times: after start, after producing, after consuming; the idle run is
+ * scraped once), so the cost of counting shows as the difference of the two rows.
+ *
  *   node dist/bench/instructions.js [--records 20000] [--size 1024] [--baseline /path/to/other/checkout] [--docs]
+ *   node dist/bench/instructions.js --metrics [--records 20000] [--size 1024]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +31,7 @@ const RECORDS = Number(option('--records') ?? 20_000);
 const SIZE = Number(option('--size') ?? 1024);
 const BASELINE = option('--baseline');
 const DOCS = argv.includes('--docs');
+const METRICS = argv.includes('--metrics');
 const KCAT = process.env['KCAT'] ?? 'kcat';
 const SERVICES_OFF = ['schema.registry.enabled', 'console.enabled', 'metrics.enabled', 'ksql.enabled'];
 /** V8's collector, by the names of its C++ functions in the callgrind output. */
@@ -83,12 +89,23 @@ function readCount(outFile: string): Count {
   return c;
 }
 
-async function measure(tree: string, recordFile: string, load: boolean): Promise<Count> {
+async function scrape(url: string | undefined): Promise<void> {
+  if (url === undefined) return;
+  const res = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+  if (res.status !== 200) throw new Error(`scraping ${url} answered ${res.status}`);
+  await res.text();
+}
+
+async function measure(tree: string, recordFile: string, load: boolean, metrics = false): Promise<Count> {
   const port = await freePort();
+  const metricsPort = metrics ? await freePort() : 0;
+  const metricsUrl = metrics ? `http://127.0.0.1:${metricsPort}/metrics` : undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'samsa-bench-ir-'));
   const out = join(dataDir, 'callgrind.out');
   const knowsServices = existsSync(join(tree, 'dist', 'src', 'broker', 'config', 'keys', 'services.js'));
-  const overrides = knowsServices ? SERVICES_OFF.flatMap((k) => ['--override', `${k}=false`]) : [];
+  const off = metrics ? SERVICES_OFF.filter((k) => !k.startsWith('metrics.')) : SERVICES_OFF;
+  const overrides = knowsServices ? off.flatMap((k) => ['--override', `${k}=false`]) : [];
+  if (metrics) overrides.push('--override', `metrics.listeners=http://127.0.0.1:${metricsPort}`);
   const broker = spawn(
     'valgrind',
     [
@@ -120,11 +137,13 @@ async function measure(tree: string, recordFile: string, load: boolean): Promise
       if (i > 240) throw new Error(`the broker in ${tree} did not answer under valgrind`);
       await sleep(500);
     }
+    await scrape(metricsUrl);
     if (load) {
       // Valgrind makes every answer slow: generous timeouts, so a busy machine does not fail the run.
       const slow = ['-m', '300', '-X', 'socket.timeout.ms=300000'];
       const produce = ['-P', '-b', bootstrap, '-t', 'ir', '-l', recordFile, '-X', 'acks=1', ...slow];
       await run(KCAT, [...produce, '-X', `queue.buffering.max.messages=${RECORDS + 1000}`], 600_000);
+      await scrape(metricsUrl);
       const consume = [
         '-C',
         '-b',
@@ -140,6 +159,7 @@ async function measure(tree: string, recordFile: string, load: boolean): Promise
         ...slow,
       ];
       await run(KCAT, consume, 600_000);
+      await scrape(metricsUrl);
     }
     broker.kill('SIGTERM');
     await exited;
@@ -150,8 +170,11 @@ async function measure(tree: string, recordFile: string, load: boolean): Promise
   }
 }
 
-async function workload(tree: string, recordFile: string): Promise<Count> {
-  const [idle, load] = await Promise.all([measure(tree, recordFile, false), measure(tree, recordFile, true)]);
+async function workload(tree: string, recordFile: string, metrics = false): Promise<Count> {
+  const [idle, load] = await Promise.all([
+    measure(tree, recordFile, false, metrics),
+    measure(tree, recordFile, true, metrics),
+  ]);
   return { total: load.total - idle.total, gc: load.gc - idle.gc, noise: load.noise - idle.noise };
 }
 
@@ -163,9 +186,14 @@ async function main(): Promise<void> {
   for (let i = 0; i < RECORDS; i++) lines.push(String(i).padStart(8, '0') + value);
   writeFileSync(recordFile, `${lines.join('\n')}\n`);
   try {
-    const trees = [{ name: 'this checkout', dir: ROOT }];
-    if (BASELINE) trees.push({ name: `baseline ${commitOf(BASELINE)}`, dir: BASELINE });
-    const results = await Promise.all(trees.map((t) => workload(t.dir, recordFile)));
+    const trees = METRICS
+      ? [
+          { name: 'metrics off', dir: ROOT, metrics: false },
+          { name: 'metrics on', dir: ROOT, metrics: true },
+        ]
+      : [{ name: 'this checkout', dir: ROOT, metrics: false }];
+    if (BASELINE && !METRICS) trees.push({ name: `baseline ${commitOf(BASELINE)}`, dir: BASELINE, metrics: false });
+    const results = await Promise.all(trees.map((t) => workload(t.dir, recordFile, t.metrics)));
     const m = (n: number) => `${(n / 1e6).toFixed(1)}M`;
     const rows = results.map((r, i) => {
       const rest = r.total - r.gc - r.noise;
@@ -175,7 +203,11 @@ async function main(): Promise<void> {
     console.log(
       `broker instructions for ${RECORDS} x ${SIZE} B produced and consumed with kcat (load - idle):\n${table}`,
     );
-    if (DOCS) {
+    if (METRICS) {
+      const [off, on] = results.map((r) => r.total - r.gc - r.noise) as [number, number];
+      console.log(`metrics cost (the rest, on vs off): ${(((on - off) / off) * 100).toFixed(1)}%`);
+    }
+    if (DOCS && !METRICS) {
       const commit = commitOf(ROOT);
       const baseline = BASELINE ? ` against a checkout of commit ${commitOf(BASELINE)}` : '';
       writeDocsSection(

@@ -34,6 +34,7 @@ import { ReplicaManager } from './replica-manager.js';
 import type { ReplicaFetcherManager } from './replica-fetcher.js';
 import {
   interBrokerAddress,
+  interBrokerSecurityReader,
   PeerClients,
   replicateCoordinators,
   type StaticReplication,
@@ -48,9 +49,10 @@ import { ClientQuotas } from './quotas/client-quotas.js';
 import { ConnectionLimits } from './quotas/connection-limits.js';
 import { FileClientQuotaStore } from './quotas/store.js';
 import { AuthFailureTracker, SaslListener } from './sasl.js';
-import { ScramCredentialStore } from '../security/sasl/scram-store.js';
+import { type ScramCredentials, ScramCredentialStore } from '../security/sasl/scram-store.js';
 import { saslListenerSettings } from '../security/sasl/listener-config.js';
 import { openAuthorizer } from './authorizer.js';
+import { DynamicBrokerConfigs, FileDynamicConfigStore } from './dynamic-config.js';
 
 export interface BrokerOptions {
   /** Broker configuration with Kafka's names (server.properties keys). */
@@ -108,7 +110,9 @@ export interface BrokerParts {
   /** Inter-broker connections (transaction markers), when replication is on. */
   peers?: PeerClients;
   /** SCRAM credentials; in memory only when absent. */
-  scram?: ScramCredentialStore;
+  scram?: ScramCredentials;
+  /** Dynamic broker configs; none can be stored when absent. */
+  dynamicConfigs?: DynamicBrokerConfigs;
 }
 
 export class Broker implements BrokerServices {
@@ -148,7 +152,9 @@ export class Broker implements BrokerServices {
   /** Inter-broker connections (replication on), else undefined. */
   readonly peers: PeerClients | undefined;
   /** Users' SCRAM credentials (scram-credentials.json in the data directory). */
-  readonly scram: ScramCredentialStore;
+  readonly scram: ScramCredentials;
+  /** Dynamic broker configs (AlterConfigs on BROKER resources): their layers, store and application. */
+  readonly dynamicConfigs: DynamicBrokerConfigs;
   /** Failed SASL logins per peer address, shared by every SASL listener. */
   private readonly authFailures = new AuthFailureTracker();
   /** Every client listener, bound, in `listeners` order. */
@@ -184,6 +190,7 @@ export class Broker implements BrokerServices {
     this.fetchers = parts.fetchers;
     this.peers = parts.peers;
     this.scram = parts.scram ?? new ScramCredentialStore(undefined);
+    this.dynamicConfigs = parts.dynamicConfigs ?? new DynamicBrokerConfigs(parts.config, parts.log);
   }
 
   get nodeId(): number {
@@ -454,6 +461,16 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     else log.info(msg);
   }
   const clustered = config.values.get('etcd.endpoints') !== null && config.values.get('etcd.endpoints') !== undefined;
+  // Dynamic broker configs: on one node kept in the data dir and in force from the start; in cluster mode the
+  // cluster link reads them from etcd (before topics are mirrored) and follows their changes.
+  const dynamicConfigs = new DynamicBrokerConfigs(config, log);
+  if (!clustered) {
+    const store = new FileDynamicConfigStore(dataDir);
+    const stored = store.load();
+    dynamicConfigs.store = store;
+    dynamicConfigs.setLayer('default', stored.default);
+    dynamicConfigs.setLayer(config.nodeId, stored.brokers.get(config.nodeId));
+  }
   const logs = new LogManager({
     dataDir,
     logger: log,
@@ -494,7 +511,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     if (!config.clusterId)
       throw new Error('cluster mode needs cluster.id: brokers with the same cluster.id form one cluster');
     // Reads the cluster's metadata, mirrors its topics here and drives leadership from it (registers later).
-    cluster = await opts.cluster({ config, clusterId, log, topics, replicas });
+    cluster = await opts.cluster({ config, clusterId, log, topics, replicas, dynamicConfigs });
     topics.cluster = cluster.topicAdmin;
     view.use(cluster.view);
   } else if (opts.replication !== undefined) {
@@ -516,7 +533,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   }
   let peers: PeerClients | undefined;
   if (fetchers !== undefined) {
-    peers = new PeerClients(config.nodeId, interBrokerAddress(config, view));
+    peers = new PeerClients(config.nodeId, interBrokerAddress(config, view), interBrokerSecurityReader(config));
     replicateCoordinators({ config, replicas, view, groups, txn, peers, log });
   }
   await attachCoordinatorsToLeadership(replicas, [groups, txn]);
@@ -525,10 +542,16 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     samples: Number(config.values.get('quota.window.num')),
     windowMs: Number(config.values.get('quota.window.size.seconds')) * 1000,
   };
-  const quotas = new ClientQuotas(new FileClientQuotaStore(dataDir), quotaWindow, log);
+  // In a cluster, ACLs, SCRAM credentials and quotas are the cluster's (etcd), not this broker's files.
+  const shared = cluster?.securityStores;
+  const quotas = new ClientQuotas(shared?.quotas ?? new FileClientQuotaStore(dataDir), quotaWindow, log);
   await quotas.load();
   const connectionLimits = new ConnectionLimits(config, quotaWindow, (ip) => quotas.connectionRateFor(ip));
   quotas.onIpQuotasChanged = () => connectionLimits.ipQuotasChanged();
+  dynamicConfigs.onChange(() => {
+    topics.refreshLogConfigs();
+    connectionLimits.reconfigure(config);
+  });
 
   const dispatcher = new Dispatcher();
   const broker = new Broker({
@@ -548,12 +571,13 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     waiters,
     fetchSessions: new FetchSessionCache(),
     dispatcher,
-    authorizer: opts.authorizer ?? (await openAuthorizer(config, dataDir, log)),
+    authorizer: opts.authorizer ?? (await openAuthorizer(config, dataDir, log, shared?.acls)),
     quotas,
     connectionLimits,
     fetchers,
     peers,
-    scram: new ScramCredentialStore(dataDir),
+    scram: shared?.scram ?? new ScramCredentialStore(dataDir),
+    dynamicConfigs,
   });
   registerHandlers(dispatcher, broker);
   try {

@@ -9,6 +9,17 @@ import type { BrokerConfig } from './config/index.js';
 import type { BrokerInfo, Endpoint, MetadataView, PartitionInfo, TopicInfo } from './metadata-view.js';
 import type { ReplicaManager } from './replica-manager.js';
 import type { ClusterTopicAdmin, TopicManager } from './topics.js';
+import type { DynamicBrokerConfigs } from './dynamic-config.js';
+import type { AclStore } from '../security/acl-store.js';
+import type { ScramCredentials } from '../security/sasl/scram-store.js';
+import type { ClientQuotaStore } from './quotas/store.js';
+
+/** ACLs, SCRAM credentials and client quotas shared by every broker of the cluster (in etcd). */
+export interface ClusterSecurityStores {
+  acls: AclStore;
+  quotas: ClientQuotaStore;
+  scram: ScramCredentials;
+}
 
 export interface PartitionRef {
   topic: string;
@@ -42,6 +53,8 @@ export interface ClusterLink {
   allocateProducerIds(count: number): Promise<{ start: number; end: number }>;
   /** Leave the cluster; controlled: move leadership away first (bounded by `timeoutMs`). */
   stop(opts: { controlled: boolean; timeoutMs?: number }): Promise<void>;
+  /** The cluster's ACLs, SCRAM credentials and quotas, used in place of this broker's own files. */
+  readonly securityStores?: ClusterSecurityStores;
 }
 
 export interface ClusterJoinContext {
@@ -50,6 +63,8 @@ export interface ClusterJoinContext {
   log: Logger;
   topics: TopicManager;
   replicas: ReplicaManager;
+  /** Dynamic broker configs: the link reads them from etcd, follows them and stores changes there. */
+  dynamicConfigs?: DynamicBrokerConfigs;
 }
 
 /** Connects to etcd and reads the cluster metadata (not registered yet: `join` does that once listening). */

@@ -6,7 +6,13 @@
 import { ErrorCode } from '../protocol/errors.js';
 import { CLUSTER, groupResource, type Resource, topicResource } from '../security/authorizer.js';
 import { resolveEntry, TOPIC_CONFIGS, topicConfigDef, type TopicConfigDef } from '../storage/log-config.js';
-import { CONFIG_TYPE_ID, DEFINITIONS_BY_NAME, describeBrokerConfig, type BrokerConfig } from './config/index.js';
+import {
+  brokerValueChain,
+  CONFIG_TYPE_ID,
+  DEFINITIONS_BY_NAME,
+  describeBrokerConfig,
+  type BrokerConfig,
+} from './config/index.js';
 
 /** Kafka's ConfigSource ids. */
 export const ConfigSource = {
@@ -64,13 +70,12 @@ export interface ConfigView {
   synonyms: ConfigSynonymView[];
 }
 
-/** The broker-level places a topic config's value may come from, in Kafka's order. */
+/** The broker-level places a topic config's value may come from, in Kafka's order (dynamic layers first). */
 function brokerSynonyms(d: TopicConfigDef, broker: BrokerConfig): ConfigSynonymView[] {
   const out: ConfigSynonymView[] = [];
   for (const s of d.brokerSynonyms) {
-    const raw = broker.raw[s.name];
-    if (raw !== undefined && raw.trim() !== '') {
-      out.push({ name: s.name, value: raw.trim(), source: ConfigSource.STATIC_BROKER_CONFIG });
+    for (const c of brokerValueChain(broker, s.name)) {
+      if (c.value !== '') out.push({ name: s.name, value: c.value, source: c.source });
     }
     const bd = DEFINITIONS_BY_NAME.get(s.name);
     if (bd && bd.default !== null) out.push({ name: s.name, value: bd.default, source: ConfigSource.DEFAULT_CONFIG });
@@ -88,11 +93,13 @@ export function topicConfigView(
   const synonyms = brokerSynonyms(d, broker);
   if (entry.source === 'topic')
     synonyms.unshift({ name: d.name, value: entry.value, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
+  // A value from the broker comes from its first (highest precedence) place that is not a default.
+  const fromBroker = synonyms.find((x) => x.source !== ConfigSource.DEFAULT_CONFIG)?.source;
   const source =
     entry.source === 'topic'
       ? ConfigSource.DYNAMIC_TOPIC_CONFIG
       : entry.source === 'broker'
-        ? ConfigSource.STATIC_BROKER_CONFIG
+        ? (fromBroker ?? ConfigSource.STATIC_BROKER_CONFIG)
         : ConfigSource.DEFAULT_CONFIG;
   const hide = d.sensitive;
   return {
@@ -129,12 +136,15 @@ export function topicConfigViews(
   return out;
 }
 
-let brokerCache: { config: BrokerConfig; views: ConfigView[]; byName: Map<string, ConfigView> } | undefined;
+let brokerCache:
+  | { config: BrokerConfig; generation: number; views: ConfigView[]; byName: Map<string, ConfigView> }
+  | undefined;
 
-/** Every broker setting (or just `keys`), all static and therefore read-only. */
+/** Every broker setting (or just `keys`); the ones Kafka can change at runtime are not read-only. */
 export function brokerConfigViews(broker: BrokerConfig, keys: readonly string[] | null = null): ConfigView[] {
-  // Static broker configs never change while a broker runs, so the view is computed once per config object.
-  if (brokerCache?.config !== broker) {
+  // Computed once per config object and dynamic config generation.
+  const generation = broker.dynamic?.generation ?? 0;
+  if (brokerCache?.config !== broker || brokerCache.generation !== generation) {
     const views = describeBrokerConfig(broker).map((c) => ({
       name: c.name,
       value: c.value,
@@ -146,7 +156,7 @@ export function brokerConfigViews(broker: BrokerConfig, keys: readonly string[] 
       documentation: c.documentation,
       synonyms: c.synonyms,
     }));
-    brokerCache = { config: broker, views, byName: new Map(views.map((v) => [v.name, v])) };
+    brokerCache = { config: broker, generation, views, byName: new Map(views.map((v) => [v.name, v])) };
   }
   if (keys === null || keys.length === 0) return brokerCache.views;
   const out: ConfigView[] = [];
@@ -161,6 +171,33 @@ export function brokerConfigViews(broker: BrokerConfig, keys: readonly string[] 
 }
 
 /**
+ * The cluster-wide dynamic defaults (DescribeConfigs of the BROKER resource with the empty name): only what is set,
+ * as Kafka answers it.
+ */
+export function brokerDefaultViews(broker: BrokerConfig, keys: readonly string[] | null = null): ConfigView[] {
+  const layer = broker.dynamic?.default ?? {};
+  const want = keys === null || keys.length === 0 ? null : new Set(keys);
+  return Object.keys(layer)
+    .filter((k) => want === null || want.has(k))
+    .sort()
+    .map((name) => {
+      const d = DEFINITIONS_BY_NAME.get(name);
+      const value = d?.sensitive ? null : layer[name]!;
+      return {
+        name,
+        value,
+        source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG,
+        isDefault: false,
+        readOnly: false,
+        isSensitive: !!d?.sensitive,
+        configType: d ? (CONFIG_TYPE_ID[d.type] ?? 0) : 0,
+        documentation: d?.doc ?? '',
+        synonyms: [{ name, value, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG }],
+      };
+    });
+}
+
+/**
  * Why a BROKER or BROKER_LOGGER resource name does not denote this broker, or null when it does. The empty
  * name stands for the cluster-wide default (`allowDefault`).
  */
@@ -172,7 +209,7 @@ export function badBrokerResource(nodeId: number, name: string, allowDefault: bo
   return null;
 }
 
-/** Error code and text for altering the configs of a BROKER or BROKER_LOGGER resource; none are dynamic here. */
+/** Error code and text for altering the configs of a BROKER_LOGGER resource (Samsa has no logger levels to change). */
 export function brokerAlterError(
   nodeId: number,
   resourceType: number,
@@ -186,8 +223,8 @@ export function brokerAlterError(
   return {
     errorCode: ErrorCode.INVALID_CONFIG,
     errorMessage:
-      `Cannot update these configs dynamically: ${keys.join(', ')}. Samsa does not support dynamic broker configs yet; ` +
-      'set them in the broker properties and restart.',
+      `Cannot update these configs dynamically: ${keys.join(', ')}. Samsa has no per-logger levels; ` +
+      'set log levels with LOG_LEVEL at start.',
   };
 }
 

@@ -3,10 +3,18 @@
  * Samsa's own schemas (src/protocol). Followers fetch with it and leaders on other brokers are sent transaction
  * markers with it. Requests are pipelined and answered in order; a request not answered within its timeout, or
  * a connection that fails, fails every pending request and the next `send` connects again.
+ *
+ * The connection has the security of the inter-broker listener (see inter-broker-security.ts): TLS with the
+ * broker's keystore as its client certificate and its truststore as the CAs, and a SASL exchange (PLAIN or
+ * SCRAM) with the broker's own user before the first request is sent.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { encodeRequestHeader } from '../protocol/header.js';
+import { SaslAuthenticate } from '../protocol/messages/sasl-authenticate.js';
+import { SaslHandshake } from '../protocol/messages/sasl-handshake.js';
 import { Reader, Writer } from '../protocol/primitives.js';
+import { clientExchange } from '../protocol/sasl.js';
 import type { Api, Encodable, RequestOf, ResponseOf } from '../protocol/schema.js';
 
 interface Pending {
@@ -25,11 +33,25 @@ export interface PeerAddress {
 
 export class InterBrokerError extends Error {}
 
+/** How to reach peers on the inter-broker listener: plaintext when both are absent. */
+export interface InterBrokerSecurity {
+  /** Name of the inter-broker listener, for messages. */
+  listener: string;
+  /** TLS (SSL and SASL_SSL): options of `tls.connect` (client certificate, CAs, hostname check). */
+  tls?: ConnectionOptions;
+  /** SASL (SASL_PLAINTEXT and SASL_SSL): the mechanism and the broker's own user. */
+  sasl?: { mechanism: string; username: string; password: string };
+}
+
 export class InterBrokerClient {
   private socket: Socket | undefined;
   private connecting: Promise<Socket> | undefined;
   private nextId = 1;
-  private buffered: Buffer = Buffer.alloc(0);
+  /** Received bytes not yet made into frames, in arrival order (joined once per frame, not once per chunk). */
+  private chunks: Buffer[] = [];
+  private bufferedBytes = 0;
+  /** Size of the frame being received (its 4-byte length read), or -1. */
+  private frameSize = -1;
   private pending: Pending[] = [];
   private closed = false;
 
@@ -38,41 +60,122 @@ export class InterBrokerClient {
     private readonly address: () => PeerAddress | undefined,
     private readonly clientId: string,
     private readonly connectTimeoutMs = 10_000,
+    /**
+     * The inter-broker listener's security, read at each connect (so renewed certificates are used by the next
+     * connection); plaintext when absent or undefined.
+     */
+    private readonly security?: () => InterBrokerSecurity | undefined,
   ) {}
 
   private open(): Promise<Socket> {
-    if (this.socket !== undefined && !this.socket.destroyed) return Promise.resolve(this.socket);
+    // A connection still authenticating is not ready for requests: wait for it.
     if (this.connecting) return this.connecting;
+    if (this.socket !== undefined && !this.socket.destroyed) return Promise.resolve(this.socket);
     const addr = this.address();
     if (addr === undefined) return Promise.reject(new InterBrokerError('no address known for the peer'));
-    this.connecting = new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host: addr.host, port: addr.port });
+    let security: InterBrokerSecurity | undefined;
+    try {
+      security = this.security?.();
+    } catch (err) {
+      return Promise.reject(new InterBrokerError(`inter-broker security: ${(err as Error).message}`));
+    }
+    const sasl = security?.sasl;
+    const connecting = this.connectSocket(addr, security).then(async (s) => {
+      if (sasl === undefined) return s;
+      try {
+        await this.authenticate(s, addr, security!.listener, sasl);
+      } catch (err) {
+        this.fail(s, err as Error);
+        throw err;
+      }
+      return s;
+    });
+    this.connecting = connecting;
+    const clear = () => {
+      if (this.connecting === connecting) this.connecting = undefined;
+    };
+    connecting.then(clear, clear);
+    return connecting;
+  }
+
+  /**
+   * SaslHandshake v1 names the mechanism, SaslAuthenticate v2 carries the tokens. A refusal fails the connection
+   * with the broker's reason, which the caller logs (a wrong inter-broker password shows up there).
+   */
+  private async authenticate(
+    s: Socket,
+    addr: PeerAddress,
+    listener: string,
+    sasl: NonNullable<InterBrokerSecurity['sasl']>,
+  ): Promise<void> {
+    const exchange = clientExchange(sasl);
+    const where = `${addr.host}:${addr.port} (listener ${listener})`;
+    const timeoutMs = this.connectTimeoutMs;
+    const hs = await this.request(s, SaslHandshake, 1, { mechanism: exchange.mechanism }, timeoutMs);
+    if (hs.errorCode !== 0) {
+      const offered = hs.mechanisms.length > 0 ? ` (it offers ${hs.mechanisms.join(', ')})` : '';
+      throw new InterBrokerError(`SASL ${exchange.mechanism} refused by ${where}${offered}`);
+    }
+    let token: Buffer | null = exchange.first();
+    while (token !== null) {
+      const res = await this.request(s, SaslAuthenticate, 2, { authBytes: token }, timeoutMs);
+      if (res.errorCode !== 0) {
+        throw new InterBrokerError(
+          `SASL ${exchange.mechanism} authentication as ${sasl.username} with ${where} failed: ${res.errorMessage ?? `error ${res.errorCode}`}`,
+        );
+      }
+      try {
+        token = exchange.next(Buffer.from(res.authBytes));
+      } catch (e) {
+        throw new InterBrokerError(`SASL ${exchange.mechanism} with ${where}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private connectSocket(addr: PeerAddress, security: InterBrokerSecurity | undefined): Promise<Socket> {
+    const tls = security?.tls;
+    return new Promise<Socket>((resolve, reject) => {
+      const s: Socket = tls
+        ? tlsConnect({
+            ...tls,
+            host: addr.host,
+            port: addr.port,
+            // SNI carries host names only.
+            ...(isIP(addr.host) === 0 && tls.servername === undefined ? { servername: addr.host } : {}),
+          })
+        : connect({ host: addr.host, port: addr.port });
       s.setNoDelay(true);
       const timer = setTimeout(() => s.destroy(new InterBrokerError('connect timed out')), this.connectTimeoutMs);
       const onError = (err: Error) => {
         clearTimeout(timer);
-        this.connecting = undefined;
-        reject(new InterBrokerError(`cannot connect to ${addr.host}:${addr.port}: ${err.message}`));
+        const what = tls ? `TLS to ${addr.host}:${addr.port} (listener ${security?.listener})` : '';
+        reject(
+          new InterBrokerError(
+            what !== ''
+              ? `${what} failed: ${err.message}`
+              : `cannot connect to ${addr.host}:${addr.port}: ${err.message}`,
+          ),
+        );
       };
       s.once('error', onError);
-      s.once('connect', () => {
+      s.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         s.off('error', onError);
-        this.connecting = undefined;
         if (this.closed) {
           s.destroy();
           reject(new InterBrokerError('client closed'));
           return;
         }
         this.socket = s;
-        this.buffered = Buffer.alloc(0);
+        this.chunks = [];
+        this.bufferedBytes = 0;
+        this.frameSize = -1;
         s.on('data', (chunk: Buffer) => this.onData(s, chunk));
         s.on('error', (err) => this.fail(s, err));
         s.on('close', () => this.fail(s, new InterBrokerError('connection closed')));
         resolve(s);
       });
     });
-    return this.connecting;
   }
 
   /** Sends `body` as `api` version `version`; resolves with the decoded response or rejects after `timeoutMs`. */
@@ -84,6 +187,16 @@ export class InterBrokerClient {
   ): Promise<ResponseOf<A>> {
     if (this.closed) throw new InterBrokerError('client closed');
     const socket = await this.open();
+    return this.request(socket, api, version, body, timeoutMs);
+  }
+
+  private request<A extends Api>(
+    socket: Socket,
+    api: A,
+    version: number,
+    body: Encodable<RequestOf<A>>,
+    timeoutMs: number,
+  ): Promise<ResponseOf<A>> {
     const correlationId = this.nextId++;
     const w = new Writer(256);
     w.int32(0);
@@ -122,12 +235,20 @@ export class InterBrokerClient {
 
   private onData(s: Socket, chunk: Buffer): void {
     if (s !== this.socket) return;
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    while (this.buffered.length >= 4) {
-      const size = this.buffered.readInt32BE(0);
-      if (this.buffered.length < 4 + size) return;
-      const frame = this.buffered.subarray(4, 4 + size);
-      this.buffered = this.buffered.subarray(4 + size);
+    this.chunks.push(chunk);
+    this.bufferedBytes += chunk.length;
+    for (;;) {
+      if (this.frameSize < 0) {
+        if (this.bufferedBytes < 4) return;
+        this.frameSize = this.take(4).readInt32BE(0);
+        if (this.frameSize < 4) {
+          this.fail(s, new InterBrokerError(`invalid response size ${this.frameSize}`));
+          return;
+        }
+      }
+      if (this.bufferedBytes < this.frameSize) return;
+      const frame = this.take(this.frameSize);
+      this.frameSize = -1;
       const p = this.pending.shift();
       if (!p) {
         this.fail(s, new InterBrokerError('response without a pending request'));
@@ -144,7 +265,30 @@ export class InterBrokerClient {
         this.fail(s, err as Error);
         return;
       }
+      if (s !== this.socket) return;
     }
+  }
+
+  /** The next n buffered bytes: a view when they lie in one chunk, else one copy (a big response is copied once). */
+  private take(n: number): Buffer {
+    this.bufferedBytes -= n;
+    const first = this.chunks[0]!;
+    if (first.length >= n) {
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const c = this.chunks[0]!;
+      const k = Math.min(c.length, n - filled);
+      c.copy(out, filled, 0, k);
+      filled += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    return out;
   }
 
   private fail(s: Socket, err: Error): void {

@@ -23,7 +23,7 @@ import type { Encodable, RequestOf } from '../protocol/schema.js';
 import { StorageError } from '../storage/errors.js';
 import type { Logger } from '../storage/logger.js';
 import type { Partition } from './replica-manager.js';
-import { InterBrokerClient, type PeerAddress } from './inter-broker.js';
+import { InterBrokerClient, type InterBrokerSecurity, type PeerAddress } from './inter-broker.js';
 
 /** The Fetch version followers send (topic ids, diverging epochs, ReplicaState). */
 export const REPLICA_FETCH_VERSION = 17;
@@ -59,6 +59,8 @@ export interface ReplicaFetcherOptions {
   socketTimeoutMs?: number;
   /** For tests: the connection to a source broker. */
   transport?: (sourceId: number) => FetchTransport;
+  /** The inter-broker listener's security (TLS, SASL), read at each connect. */
+  security?: () => InterBrokerSecurity | undefined;
   now?: () => number;
 }
 
@@ -151,11 +153,13 @@ class SourceFetcher {
   private wake: (() => void) | undefined;
   private readonly transport: FetchTransport;
   private failing = false;
+  /** Whether an ACL refusal was logged (once per source). */
+  private refusedByAcls = false;
   readonly done: Promise<void>;
 
   constructor(
     readonly sourceId: number,
-    private readonly o: Required<Omit<ReplicaFetcherOptions, 'transport'>>,
+    private readonly o: Required<Omit<ReplicaFetcherOptions, 'transport' | 'security'>>,
     transport: FetchTransport,
   ) {
     this.transport = transport;
@@ -310,6 +314,13 @@ class SourceFetcher {
           );
         } else if (out.kind === 'error') {
           f.backoffUntil = this.o.now() + this.o.backoffMs;
+          if (out.errorCode === ErrorCode.TOPIC_AUTHORIZATION_FAILED && !this.refusedByAcls) {
+            this.refusedByAcls = true;
+            this.o.log.warn(
+              { source: this.sourceId, topic: f.p.topic, partition: f.p.index },
+              'replica fetches refused by ACLs: the broker principal needs CLUSTER_ACTION on the cluster (or super.users)',
+            );
+          }
           this.o.log.debug(
             { topic: f.p.topic, partition: f.p.index, leader: this.sourceId, err: out.message },
             'replica fetch of a partition failed',
@@ -325,7 +336,7 @@ export class ReplicaFetcherManager {
   private readonly sources = new Map<number, SourceFetcher>();
   /** Which source each followed partition is fetched from. */
   private readonly sourceOf = new Map<string, number>();
-  private readonly o: Required<Omit<ReplicaFetcherOptions, 'transport'>>;
+  private readonly o: Required<Omit<ReplicaFetcherOptions, 'transport' | 'security'>>;
   private readonly transport: (sourceId: number) => FetchTransport;
   private closed = false;
 
@@ -345,7 +356,13 @@ export class ReplicaFetcherManager {
     };
     this.transport =
       opts.transport ??
-      ((sourceId) => new InterBrokerClient(() => this.o.addressOf(sourceId), `samsa-replica-fetcher-${this.o.nodeId}`));
+      ((sourceId) =>
+        new InterBrokerClient(
+          () => this.o.addressOf(sourceId),
+          `samsa-replica-fetcher-${this.o.nodeId}`,
+          undefined,
+          opts.security,
+        ));
   }
 
   /** Follows `p` from broker `leaderId` (at the partition's current leader epoch). */

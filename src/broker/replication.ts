@@ -18,7 +18,8 @@ import { ErrorCode } from '../protocol/errors.js';
 import { StorageError } from '../storage/errors.js';
 import { coordinatorWriteError, type LeaderAppendFn } from './coordinator/runtime.js';
 import type { GroupCoordinator } from './groups/coordinator.js';
-import { InterBrokerClient, type PeerAddress } from './inter-broker.js';
+import { InterBrokerClient, type InterBrokerSecurity, type PeerAddress } from './inter-broker.js';
+import { interBrokerListenerName, interBrokerSecurity } from './inter-broker-security.js';
 import { MarkerChannel } from './txn/marker-channel.js';
 import type { TransactionCoordinator } from './txn/coordinator.js';
 import type { AlterIsr, PartitionState, ReplicaManager } from './replica-manager.js';
@@ -86,6 +87,7 @@ export function startReplication(opts: {
   const fetchers = new ReplicaFetcherManager({
     nodeId: config.nodeId,
     addressOf: interBrokerAddress(config, view),
+    security: interBrokerSecurityReader(config),
     topicIdOf: (t) => opts.topics.get(t)?.topicId,
     log: opts.log,
     maxWaitMs: num('replica.fetch.wait.max.ms', 500),
@@ -106,6 +108,8 @@ export class PeerClients {
   constructor(
     private readonly nodeId: number,
     private readonly addressOf: (nodeId: number) => PeerAddress | undefined,
+    /** The inter-broker listener's security (TLS, SASL), read at each connect. */
+    private readonly security?: () => InterBrokerSecurity | undefined,
   ) {}
 
   get(nodeId: number): InterBrokerClient | undefined {
@@ -114,7 +118,12 @@ export class PeerClients {
     if (c === undefined)
       this.clients.set(
         nodeId,
-        (c = new InterBrokerClient(() => this.addressOf(nodeId), `samsa-broker-${this.nodeId}`)),
+        (c = new InterBrokerClient(
+          () => this.addressOf(nodeId),
+          `samsa-broker-${this.nodeId}`,
+          undefined,
+          this.security,
+        )),
       );
     return c;
   }
@@ -125,12 +134,24 @@ export class PeerClients {
   }
 }
 
-/** A broker's address on the inter-broker listener (inter.broker.listener.name, else its first listener). */
+/**
+ * The inter-broker listener's security, checked once now (a setting that cannot work stops the broker from
+ * starting) and read again at each new connection, so renewed certificates are used.
+ */
+export function interBrokerSecurityReader(config: BrokerConfig): () => InterBrokerSecurity | undefined {
+  interBrokerSecurity(config);
+  return () => interBrokerSecurity(config);
+}
+
+/**
+ * A broker's address on the inter-broker listener (inter.broker.listener.name, else the listener
+ * security.inter.broker.protocol names, else its first listener).
+ */
 export function interBrokerAddress(
   config: BrokerConfig,
   view: MetadataView,
 ): (nodeId: number) => PeerAddress | undefined {
-  const interBroker = (config.values.get('inter.broker.listener.name') as string | null | undefined) ?? null;
+  const interBroker = interBrokerListenerName(config) ?? null;
   return (id) => {
     const b = view.broker(id);
     if (b === undefined) return undefined;

@@ -379,6 +379,14 @@ export class TopicManager {
     return this.cluster.setTopicConfigs(name, configs);
   }
 
+  /** Recomputes every topic's log config (the broker defaults under the overrides changed: dynamic configs). */
+  refreshLogConfigs(): void {
+    for (const [name, logs] of this.partitions) {
+      const cfg = this.logConfig(this.metadata.get(name)?.configs ?? {});
+      for (const l of logs) l.updateConfig(cfg);
+    }
+  }
+
   /** The effective log config of a topic. */
   configOf(name: string): LogConfig {
     return this.logConfig(this.metadata.get(name)?.configs ?? {});

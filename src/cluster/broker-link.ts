@@ -16,6 +16,7 @@
  */
 import type {
   AdminResult,
+  ClusterSecurityStores,
   ClusterJoin,
   ClusterJoinContext,
   ClusterLink,
@@ -30,6 +31,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import { alterPartition } from './controller.js';
 import { ClusterMember, clusterOptionsFromConfig } from './member.js';
 import type { MetadataCache } from './metadata-cache.js';
+import { clusterSecurityStores } from './security-stores.js';
 import type { MetadataChange, PartitionState } from './types.js';
 
 /** The metadata view of the whole cluster, read from the watched cache. */
@@ -123,6 +125,7 @@ const PRODUCER_ID_BLOCK = 1000;
 class BrokerClusterLink implements ClusterLink {
   readonly view: ClusterMetadataView;
   readonly topicAdmin: ClusterTopicAdmin;
+  readonly securityStores: ClusterSecurityStores;
   private leading = true;
   private stopped = false;
   private readonly log: Logger;
@@ -134,6 +137,7 @@ class BrokerClusterLink implements ClusterLink {
     this.log = ctx.log;
     this.view = new ClusterMetadataView(member.store.clusterId, member.cache);
     this.topicAdmin = this.makeTopicAdmin();
+    this.securityStores = clusterSecurityStores(member.store, member.cache, (msg) => ctx.log.warn(`cluster: ${msg}`));
   }
 
   private get cache(): MetadataCache {
@@ -151,6 +155,17 @@ class BrokerClusterLink implements ClusterLink {
       partitionAdded: (topic, partition) => this.applyPartition(topic, partition),
       topicDeleted: (topic) => this.ctx.replicas.removeTopic(topic),
     });
+    // Dynamic broker configs first, so the topics' logs open with the broker defaults in force.
+    const dyn = this.ctx.dynamicConfigs;
+    if (dyn !== undefined) {
+      dyn.setLayer('default', this.cache.brokerConfigs('default'));
+      dyn.setLayer(this.nodeId, this.cache.brokerConfigs(this.nodeId));
+      dyn.store = {
+        save: async (entity, configs) => {
+          await this.member.store.setBrokerConfigs(entity, configs);
+        },
+      };
+    }
     // Local topics etcd does not know (deleted while this broker was away), or knows under another id, go.
     topics.load();
     for (const name of topics.names()) {
@@ -209,6 +224,8 @@ class BrokerClusterLink implements ClusterLink {
         partitions.push([c.topic, c.partition]);
       } else if (c.kind === 'broker') {
         brokersChanged = true;
+      } else if (c.kind === 'brokerConfig') {
+        this.ctx.dynamicConfigs?.setLayer(c.broker, c.after);
       }
     }
     for (const name of topicsTouched) this.mirrorTopic(name);

@@ -209,7 +209,7 @@ export class ClusterController {
     const fence = this.fence;
     if (fence === undefined) return;
     const brokers = this.liveBrokers();
-    const unclean = this.opts.uncleanLeaderElection;
+    const unclean = this.clusterUnclean();
     const work: Array<{ s: PartitionState; next: PartitionStateData }> = [];
     for (const s of this.cache.allPartitions()) {
       const unc = this.topicUnclean(s.topic) ?? unclean;
@@ -237,6 +237,15 @@ export class ClusterController {
       const rev = Math.max(...work.map((w) => w.s.version));
       await this.cache.waitForRevision(rev + 1, 2000);
     }
+  }
+
+  /**
+   * unclean.leader.election.enable for topics without their own: the cluster-wide dynamic default (etcd's
+   * configs/brokers/<default>), else the controller's properties, as a KRaft controller decides.
+   */
+  private clusterUnclean(): boolean {
+    const v = this.cache.brokerConfigs('default')['unclean.leader.election.enable'];
+    return v === undefined ? this.opts.uncleanLeaderElection : v.trim().toLowerCase() === 'true';
   }
 
   /** A topic's own unclean.leader.election.enable override, if it has one. */
@@ -391,7 +400,7 @@ export class ClusterController {
         return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `Unknown broker ${unknown}.` };
       }
     }
-    const unclean = this.opts.uncleanLeaderElection;
+    const unclean = this.clusterUnclean();
     return this.updatePartition(p, (s) =>
       replicas === null ? cancelReassignment(s, brokers, { unclean }) : startReassignment(s, replicas),
     );

@@ -1,7 +1,8 @@
 /**
  * SASL wire helpers shared by the broker and the client (no I/O): the PLAIN message (RFC 4616) and SCRAM
  * (RFC 5802, with SHA-256 and SHA-512 as RFC 7677 and Kafka define them): the four SCRAM messages, parsed and
- * written, and the key derivations (salted password, client and server keys, proofs, signatures).
+ * written, and the key derivations (salted password, client and server keys, proofs, signatures); and the client
+ * side of an exchange (`clientExchange`), which Samsa's client and the inter-broker client both run.
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -222,4 +223,74 @@ export function parseScramServerFinal(text: string): { signature: Buffer } | str
   const v = attrs.get('v');
   if (v === undefined) return 'SCRAM server final message lacks v=';
   return { signature: Buffer.from(v, 'base64') };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The client side of an exchange (PLAIN, SCRAM-SHA-256/512), without I/O: the caller carries the tokens.
+
+export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+
+/** One client exchange: the first token, then a reply to each server token until done. */
+export interface ClientExchange {
+  readonly mechanism: SaslMechanism;
+  first(): Buffer;
+  /** The next token to send, or null when the exchange is complete; throws when the server's token is wrong. */
+  next(serverToken: Buffer): Buffer | null;
+}
+
+export function normalizeMechanism(m: string): SaslMechanism {
+  const up = m.toUpperCase();
+  if (up === 'PLAIN' || up === 'SCRAM-SHA-256' || up === 'SCRAM-SHA-512') return up;
+  throw new Error(`unsupported SASL mechanism ${m} (supported: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)`);
+}
+
+/** A client exchange of `mechanism` (Kafka's names; lower case accepted) for one user. */
+export function clientExchange(opts: { mechanism: string; username: string; password: string }): ClientExchange {
+  const mechanism = normalizeMechanism(opts.mechanism);
+  if (isScramMechanism(mechanism)) return new ScramClient(mechanism, opts.username, opts.password);
+  return {
+    mechanism,
+    first: () => encodePlain(opts.username, opts.password),
+    next: () => null,
+  };
+}
+
+class ScramClient implements ClientExchange {
+  private readonly nonce = scramNonce();
+  private bare = '';
+  private serverSignature: Buffer | undefined;
+  private step = 0;
+
+  constructor(
+    readonly mechanism: ScramMechanism,
+    private readonly username: string,
+    private readonly password: string,
+  ) {}
+
+  first(): Buffer {
+    const f = scramClientFirst(this.username, this.nonce);
+    this.bare = f.bare;
+    return Buffer.from(f.message, 'utf8');
+  }
+
+  next(serverToken: Buffer): Buffer | null {
+    const text = serverToken.toString('utf8');
+    if (this.step++ === 0) {
+      const sf = parseScramServerFirst(text);
+      if (typeof sf === 'string') throw new Error(sf);
+      if (!sf.nonce.startsWith(this.nonce) || sf.nonce.length === this.nonce.length) {
+        throw new Error('SCRAM server nonce does not extend the client nonce');
+      }
+      const salted = scramSaltedPassword(this.mechanism, this.password, sf.salt, sf.iterations);
+      const withoutProof = `c=biws,r=${sf.nonce}`;
+      const authMessage = `${this.bare},${text},${withoutProof}`;
+      const { proof, serverSignature } = scramClientProof(this.mechanism, salted, authMessage);
+      this.serverSignature = serverSignature;
+      return Buffer.from(`${withoutProof},p=${proof.toString('base64')}`, 'utf8');
+    }
+    const fin = parseScramServerFinal(text);
+    if (typeof fin === 'string') throw new Error(fin);
+    if (!sameBytes(fin.signature, this.serverSignature!)) throw new Error('SCRAM server signature does not match');
+    return null;
+  }
 }

@@ -478,7 +478,13 @@ export class PartitionLog {
    * indexes, the leader epoch cache, the high watermark and the recovery point follow.
    */
   truncateTo(offset: number): void {
-    if (offset >= this.local.logEndOffset) return;
+    if (offset >= this.local.logEndOffset) {
+      // Nothing to cut, but an epoch this replica led without appending anything starts at its log end: it must go
+      // (as in Kafka), or the follower keeps naming it as its last epoch, the leader (which never had it) keeps
+      // answering with a diverging epoch at this same offset, and the follower never fetches again.
+      this.epochCache.truncateFromEnd(this.local.logEndOffset);
+      return;
+    }
     if (offset < this.local.segments[0]!.baseOffset) {
       this.truncateFullyAndStartAt(offset);
       return;

@@ -73,3 +73,24 @@ test('every import in src/ respects the layers', () => {
   assert.ok(checked > 300, `expected many imports, saw ${checked}`);
   assert.deepEqual(violations, []);
 });
+
+test('the console front end (src/console/ui, bundled for the browser) imports only itself and import-free protocol modules', () => {
+  const src = resolve(projectRoot, 'src');
+  const ui = join(src, 'console', 'ui');
+  const violations: string[] = [];
+  let shared = 0;
+  for (const file of files(ui)) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*)'(\.[^']+)'/g)) {
+      const target = resolve(dirname(file), m[1]!).replace(/\.js$/, '.ts');
+      if (dirname(target) === ui) continue;
+      const inProtocol = relative(src, target).split('/')[0] === 'protocol';
+      // A protocol module the browser can load as it is: no imports of its own (no node: modules, no Buffer users).
+      const pure = inProtocol && !/^\s*import\s/m.test(readFileSync(target, 'utf8'));
+      if (pure) shared++;
+      else violations.push(`${relative(projectRoot, file)} imports ${m[1]}`);
+    }
+  }
+  assert.deepEqual(violations, []);
+  assert.ok(shared >= 1, 'the ACL names come from src/protocol/acl-codes.ts');
+});

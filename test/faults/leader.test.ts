@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { faultRounds, runScenario, SESSION_MS, sleep } from '../helpers/faults.js';
+import { describeTopic, faultRounds, runScenario, SESSION_MS, sleep, type TopicView } from '../helpers/faults.js';
 
 test('kill -9 of a partition leader, repeated', { timeout: 1_800_000 }, async (t) => {
   const failovers: number[] = [];
@@ -75,12 +75,29 @@ test('SIGSTOP of a partition leader past its session, then SIGCONT', {
         newLeader = await c.leaderOf(topic, p).catch(() => leader);
       }
       const elected = Date.now() - pausedAt;
+      // As in Kafka, once its session is gone the paused broker is out of the cluster as the others describe it:
+      // not among the brokers of Metadata (so clients stop choosing it), out of every ISR (so acks=all does not
+      // wait for it), listed as an offline replica.
+      let fenced = -1;
+      while (fenced < 0) {
+        const views = await Promise.all(
+          c.ids.filter((id) => c.live(id)).map((id) => describeTopic(c.broker(id).port, topic)),
+        ).catch(() => []);
+        const out = (v: TopicView): boolean =>
+          !v.brokers.includes(leader) &&
+          v.partitions.every((x) => !x.isr.includes(leader) && x.offline.includes(leader) && x.leader !== leader);
+        if (views.length > 0 && views.every(out)) fenced = Date.now() - pausedAt;
+        else if (Date.now() - pausedAt > 30_000)
+          throw new Error(`live brokers still describe paused broker ${leader}: ${JSON.stringify(views)}`);
+        else await sleep(100);
+      }
       await writer.waitForAcks(10 * partitions.length, 60_000);
+      const acked = Date.now() - pausedAt;
       // Stay paused well past the session so the old leader wakes up to a cluster that moved on.
       await sleep(Math.max(0, 2 * SESSION_MS - (Date.now() - pausedAt)));
       c.resume(leader);
       note(
-        `round ${round + 1}: paused leader ${leader} of partition ${p}; ${newLeader} elected after ${elected} ms; resumed after ${Date.now() - pausedAt} ms`,
+        `round ${round + 1}: paused leader ${leader} of partition ${p}; ${newLeader} elected after ${elected} ms, ${leader} out of Metadata and ISRs after ${fenced} ms, ${10 * partitions.length} more acks after ${acked} ms; resumed after ${Date.now() - pausedAt} ms`,
       );
     },
   );

@@ -58,14 +58,14 @@ function hookExit(): void {
   });
 }
 
-async function freshDir(prefix: string): Promise<string> {
+export async function freshDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   liveDirs.add(dir);
   hookExit();
   return dir;
 }
 
-async function removeDir(dir: string): Promise<void> {
+export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   liveDirs.delete(dir);
 }

@@ -15,10 +15,11 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
 import { FindCoordinator } from '../../src/protocol/messages/find-coordinator.js';
 import { Metadata } from '../../src/protocol/messages/metadata.js';
-import { CRC, LAST_OFFSET_DELTA, LOG_OVERHEAD } from '../../src/protocol/records/layout.js';
+import { type BatchHeader, readBatchHeader } from '../../src/protocol/records/batch.js';
+import { BATCH_HEADER_SIZE, LOG_OVERHEAD } from '../../src/protocol/records/layout.js';
 import { startCluster, type ClusterBroker, type LocalCluster } from '../../src/server/cluster.js';
 import { PartitionLog } from '../../src/storage/partition-log.js';
 import { kcatConsumeAll, requireClient } from './clients.js';
@@ -258,9 +259,17 @@ export async function startFaultCluster(config: Record<string, string> = {}): Pr
     },
     kafka: async (clientId) => {
       const { Kafka, logLevel } = await import('kafkajs');
+      const addresses = cluster.bootstrap.split(',');
       return new Kafka({
         clientId,
-        brokers: cluster.bootstrap.split(','),
+        // KafkaJS 2.2.4 bootstraps every new client (each producer, consumer and admin has its own) from the
+        // first address of a list, and when that broker accepts the connection but never answers (a paused
+        // process: the kernel completes the handshake), its ApiVersions times out, the seed broker is not
+        // rotated (only connection errors rotate it), the retry takes the open socket for a connected broker and
+        // the client fails with "Broker not connected": no new client can start while the first broker of the
+        // list is paused. Given the list in random order, each client starts at a random broker, as Kafka's Java
+        // client does (it picks a random bootstrap node and drops a connection whose request timed out).
+        brokers: () => shuffled(addresses),
         logLevel: logLevel.NOTHING,
         connectionTimeout: 2000,
         // A paused broker accepts connections (the kernel does) but never answers: give up on it soon.
@@ -301,6 +310,16 @@ export async function startFaultCluster(config: Record<string, string> = {}): Pr
   return fc;
 }
 
+/** A copy of `xs` in random order (Fisher-Yates). */
+function shuffled<T>(xs: readonly T[]): T[] {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 const tail = (s: string, lines: number): string => s.trimEnd().split('\n').slice(-lines).join('\n');
 
 /** Starts a fault cluster for one test and closes it after; failures carry the brokers' last lines. */
@@ -317,6 +336,44 @@ export async function withFaultCluster<T>(
     if (err instanceof Error && !err.message.includes('--- broker ')) err.message += `\n${c.diagnostics()}`;
     throw err;
   }
+}
+
+/**
+ * Sends `messages` to `topic` with one `producer.send` per partition, all at once (acks=all), and resolves when
+ * every send has settled: the results of those that succeeded and the errors of those that failed.
+ *
+ * One send per partition, because KafkaJS 2.2.4 mishandles a send that spans several leaders when one of them
+ * fails: (1) it retries at once while the requests to the other leaders may still be waiting for acks=all; the
+ * retry builds a new request for such a leader, which waits for the client's per-broker lock and, when the first
+ * request then succeeds, is sent with the partition's sequence already advanced past it, so the same records go
+ * out again as a new batch that any broker appends (test/replication/idempotent-resend.test.ts; the likely cause
+ * of the records the etcd-restart fault once read twice); (2) its retry skips brokers that answered the first attempt, so a partition
+ * whose leadership moved to such a broker is left out of the result. With one partition per send each attempt
+ * has one request, retried only after it failed, with its sequence rolled back: a retry of records the broker
+ * already holds carries their sequence and is answered as a duplicate.
+ */
+export async function sendPerPartition(
+  producer: Producer,
+  topic: string,
+  messages: ReadonlyArray<{ partition: number; value: string }>,
+  timeoutMs = 10_000,
+): Promise<{ meta: RecordMetadata[]; errors: Error[] }> {
+  const byPartition = new Map<number, Array<{ partition: number; value: string }>>();
+  for (const m of messages) {
+    const list = byPartition.get(m.partition);
+    if (list === undefined) byPartition.set(m.partition, [m]);
+    else list.push(m);
+  }
+  const settled = await Promise.allSettled(
+    [...byPartition.values()].map((list) => producer.send({ topic, acks: -1, timeout: timeoutMs, messages: list })),
+  );
+  const meta: RecordMetadata[] = [];
+  const errors: Error[] = [];
+  for (const s of settled) {
+    if (s.status === 'fulfilled') meta.push(...s.value);
+    else errors.push(s.reason as Error);
+  }
+  return { meta, errors };
 }
 
 export interface Acked {
@@ -426,7 +483,7 @@ export class FaultWriter {
       this.stats.sends++;
       const sentAt = Date.now();
       try {
-        const meta = await this.producer.send({ topic: this.topic, acks: -1, timeout: 10_000, messages });
+        const { meta, errors } = await sendPerPartition(this.producer, this.topic, messages);
         const now = Date.now();
         for (const m of meta) {
           if (m.errorCode !== 0) continue;
@@ -445,11 +502,10 @@ export class FaultWriter {
           this.ackTimes.get(m.partition)!.push({ sentAt, ackedAt: now });
           this.stats.acked += list.length;
         }
-        // KafkaJS 2.2.4, when a send spans several leaders and one of them fails, retries with the leaders' new
-        // assignment but skips brokers that answered the first attempt: a partition that moved to such a broker
-        // is then silently left out of the result, its records not sent again and its sequence not advanced,
-        // so the next batch would reuse it and the broker would rightly take it for a duplicate. Such a send
-        // counts as failed (its records for that partition unacknowledged) and the producer is replaced.
+        if (errors.length > 0) throw errors[0]!;
+        // A partition missing from a result (KafkaJS 2.2.4 can leave one out when a send spans several leaders, see
+        // sendPerPartition) counts as failed: its records unacknowledged, and the producer is replaced so that the
+        // next records do not reuse its sequence.
         const missing = this.partitions.filter((p) => !meta.some((m) => m.partition === p && m.errorCode === 0));
         if (missing.length > 0) {
           this.stats.incomplete++;
@@ -465,6 +521,24 @@ export class FaultWriter {
       }
       if (this.pauseMs > 0) await sleep(this.pauseMs);
     }
+  }
+}
+
+/** A value read twice from a partition: at `first` and again at `second`. */
+export interface Duplicate {
+  partition: number;
+  value: string;
+  first: number;
+  second: number;
+}
+
+/** verifyTopic's failure; `duplicates` lists the values read twice (for describeDuplicates). */
+export class VerificationError extends Error {
+  constructor(
+    message: string,
+    readonly duplicates: Duplicate[],
+  ) {
+    super(message);
   }
 }
 
@@ -489,6 +563,7 @@ export async function verifyTopic(
 ): Promise<PartitionCheck[]> {
   const out: PartitionCheck[] = [];
   const problems: string[] = [];
+  const duplicates: Duplicate[] = [];
   for (const [partition, list] of acked) {
     // Up to the last acknowledged offset (the writer may still be adding records behind it), or to the end.
     const upTo = list.length > 0 ? ['-c', String(list.at(-1)!.offset + 1)] : [];
@@ -501,8 +576,10 @@ export async function verifyTopic(
       if (m.offset <= lastOffset) problems.push(`${topic}-${partition}: offset ${m.offset} read after ${lastOffset}`);
       lastOffset = m.offset;
       byOffset.set(m.offset, value);
-      if (seen.has(value))
+      if (seen.has(value)) {
         problems.push(`${topic}-${partition}: ${value} at offsets ${seen.get(value)} and ${m.offset} (duplicate)`);
+        duplicates.push({ partition, value, first: seen.get(value)!, second: m.offset });
+      }
       seen.set(value, m.offset);
       if (!value.startsWith(`p${partition}-`)) problems.push(`${topic}-${partition}: foreign record ${value}`);
     }
@@ -542,7 +619,11 @@ export async function verifyTopic(
       unacked: read.filter((m) => !ackedValues.has(m.payload ?? '')).length,
     });
   }
-  if (problems.length > 0) throw new Error(`verification of ${topic} failed:\n  ${problems.slice(0, 20).join('\n  ')}`);
+  if (problems.length > 0)
+    throw new VerificationError(
+      `verification of ${topic} failed:\n  ${problems.slice(0, 20).join('\n  ')}`,
+      duplicates,
+    );
   return out;
 }
 
@@ -586,44 +667,82 @@ export interface ReplicaDigest {
   digest: string;
 }
 
+/** The header of every batch of one replica's log of a partition (the broker must be stopped); null if absent. */
+export function storedBatches(
+  dataDir: string,
+  topic: string,
+  partition: number,
+): { logStartOffset: number; logEndOffset: number; batches: BatchHeader[] } | null {
+  const dir = join(dataDir, `${topic}-${partition}`);
+  if (!existsSync(dir)) return null;
+  const log = PartitionLog.open(dir);
+  try {
+    const batches: BatchHeader[] = [];
+    let offset = log.logStartOffset;
+    while (offset < log.logEndOffset) {
+      const r = log.read(offset, 1 << 20);
+      if (r.errorCode !== 0 || r.records.length === 0) break;
+      let pos = 0;
+      while (pos + BATCH_HEADER_SIZE <= r.records.length) {
+        const h = readBatchHeader(r.records, pos);
+        if (pos + LOG_OVERHEAD + h.length > r.records.length) break;
+        batches.push(h);
+        offset = h.baseOffset + h.lastOffsetDelta + 1;
+        pos += LOG_OVERHEAD + h.length;
+      }
+    }
+    return { logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, batches };
+  } finally {
+    log.close();
+  }
+}
+
 /**
  * One replica's log of a partition, read from its segment files through src/storage (the broker must be
  * stopped): log start and end offsets and a digest of its batches.
  */
 export function replicaDigest(node: number, dataDir: string, topic: string, partition: number): ReplicaDigest {
-  const dir = join(dataDir, `${topic}-${partition}`);
-  if (!existsSync(dir)) return { node, logStartOffset: -1, logEndOffset: -1, batches: 0, digest: 'missing' };
-  const log = PartitionLog.open(dir);
-  try {
-    const h = createHash('sha256');
-    let offset = log.logStartOffset;
-    let batches = 0;
-    while (offset < log.logEndOffset) {
-      const r = log.read(offset, 1 << 20);
-      if (r.errorCode !== 0 || r.records.length === 0) break;
-      let pos = 0;
-      while (pos + LOG_OVERHEAD <= r.records.length) {
-        const base = Number(r.records.readBigInt64BE(pos));
-        const len = r.records.readInt32BE(pos + 8);
-        if (pos + LOG_OVERHEAD + len > r.records.length) break;
-        const last = base + r.records.readInt32BE(pos + LAST_OFFSET_DELTA);
-        const crc = r.records.readUInt32BE(pos + CRC);
-        h.update(`${base}:${last}:${crc};`);
-        batches++;
-        offset = last + 1;
-        pos += LOG_OVERHEAD + len;
-      }
+  const stored = storedBatches(dataDir, topic, partition);
+  if (stored === null) return { node, logStartOffset: -1, logEndOffset: -1, batches: 0, digest: 'missing' };
+  const h = createHash('sha256');
+  for (const b of stored.batches) h.update(`${b.baseOffset}:${b.baseOffset + b.lastOffsetDelta}:${b.crc};`);
+  return {
+    node,
+    logStartOffset: stored.logStartOffset,
+    logEndOffset: stored.logEndOffset,
+    batches: stored.batches.length,
+    digest: h.digest('hex'),
+  };
+}
+
+/**
+ * For a failed verification that found records twice: the stored batches holding them (offsets, producer id,
+ * epoch, base sequence, leader epoch), read from every replica's segment files after stopping the brokers. A second
+ * copy with the same producer id, epoch and sequence as the first is a retry the broker failed to recognise; one
+ * with a later sequence was sent again by the client as new records, which no broker can recognise.
+ */
+export async function describeDuplicates(c: FaultCluster, topic: string, duplicates: Duplicate[]): Promise<string> {
+  await Promise.all(c.cluster.brokers.map((b) => b.stop()));
+  const lines: string[] = [];
+  for (const b of c.cluster.brokers) {
+    for (const partition of [...new Set(duplicates.map((d) => d.partition))]) {
+      const stored = storedBatches(b.dataDir, topic, partition);
+      if (stored === null) continue;
+      const offsets = duplicates.filter((d) => d.partition === partition).flatMap((d) => [d.first, d.second]);
+      const holding = stored.batches.filter((h) =>
+        offsets.some((o) => o >= h.baseOffset && o <= h.baseOffset + h.lastOffsetDelta),
+      );
+      lines.push(
+        `node ${b.nodeId} ${topic}-${partition}: ${holding
+          .map(
+            (h) =>
+              `${h.baseOffset}-${h.baseOffset + h.lastOffsetDelta} producer ${h.producerId} epoch ${h.producerEpoch} sequence ${h.baseSequence} leader epoch ${h.partitionLeaderEpoch}`,
+          )
+          .join('; ')}`,
+      );
     }
-    return {
-      node,
-      logStartOffset: log.logStartOffset,
-      logEndOffset: log.logEndOffset,
-      batches,
-      digest: h.digest('hex'),
-    };
-  } finally {
-    log.close();
   }
+  return lines.join('\n  ');
 }
 
 /**
@@ -694,6 +813,21 @@ export interface ScenarioResult {
   notes: string[];
 }
 
+/** `verification`, or its failure with the stored batches of the records read twice added to the message. */
+async function explained<T>(c: FaultCluster, topic: string, verification: Promise<T>): Promise<T> {
+  try {
+    return await verification;
+  } catch (err) {
+    if (err instanceof VerificationError && err.duplicates.length > 0) {
+      const stored = await describeDuplicates(c, topic, err.duplicates.slice(0, 10)).catch(
+        (e: Error) => `(could not read the stored batches: ${e.message})`,
+      );
+      err.message += `\n  batches holding the duplicated records (brokers stopped):\n  ${stored}`;
+    }
+    throw err;
+  }
+}
+
 /**
  * The frame of every fault scenario: a fault cluster, an RF 3 topic with `partitions` partitions, the writer
  * running throughout; per round, `fault`, then the cluster must heal, the writer must get acknowledgements again
@@ -727,7 +861,7 @@ export async function runScenario(
         const healed = await c.waitHealed([topic], opts.healMs ?? 60_000);
         await writer.waitForAcks(10 * partitions.length, 60_000);
         const snapshot = new Map([...writer.acked].map(([p, l]) => [p, l.slice()]));
-        await verifyTopic(c.bootstrap, topic, snapshot);
+        await explained(c, topic, verifyTopic(c.bootstrap, topic, snapshot));
         note(`round ${round + 1}: healed ${healed} ms after the fault step, ${writer.stats.acked} acknowledged so far`);
       }
     } finally {
@@ -735,7 +869,7 @@ export async function runScenario(
     }
     await c.waitHealed([topic], opts.healMs ?? 60_000);
     await waitQuiet(kafka, topic);
-    const checks = await verifyTopic(c.bootstrap, topic, writer.acked);
+    const checks = await explained(c, topic, verifyTopic(c.bootstrap, topic, writer.acked));
     note(`writer: ${JSON.stringify(writer.stats)}; per partition ${JSON.stringify(checks)}`);
     const digests = await compareReplicas(c, topic, partitions);
     note(

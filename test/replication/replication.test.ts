@@ -13,6 +13,7 @@ import { waitUntil } from '../helpers/cluster.js';
 import { type ReplicatedCluster, withCluster } from '../helpers/replicated.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
+import { Metadata } from '../../src/protocol/messages/metadata.js';
 import { Produce } from '../../src/protocol/messages/produce.js';
 import { encodeBatch } from '../../src/protocol/records/batch.js';
 
@@ -172,6 +173,42 @@ describe('replication across three brokers', () => {
     });
   });
 
+  test('a replica that led an epoch and appended nothing in it drops that epoch when it follows the next leader, and rejoins the ISR', async (t) => {
+    if (!requireClient(t, 'kafkajs')) return;
+    await withCluster(async (c) => {
+      const topic = uniqueTopic('empty-epoch');
+      await c.createTopic(topic, 1);
+      const kafka = await makeKafka(c.bootstrap());
+      const producer = kafka.producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      try {
+        for (let i = 0; i < 3; i++) await producer.send({ topic, acks: -1, messages: [{ value: `a-${i}` }] });
+        await c.waitInSync(topic, 0);
+        // Broker 2 leads epoch 1 and takes nothing (as a broker does that registers again after etcd came back and
+        // briefly leads what the metadata still gave it); broker 1 leads again at epoch 2 and takes records.
+        await c.elect(topic, 0, { leader: 2 });
+        await c.elect(topic, 0, { leader: 1 });
+        const log2 = c.broker(2).replicas.get(topic, 0)!.log;
+        assert.equal(log2.epochCache.latestEpoch, 1, 'broker 2 recorded its epoch 1 at its log end');
+        for (let i = 0; i < 2; i++) await producer.send({ topic, acks: -1, messages: [{ value: `b-${i}` }] });
+        // Broker 2 fetches with last epoch 1, which the leader never had: it is told its log diverges at 3, its
+        // own log end. Truncating there must drop the empty epoch, or every fetch gets the same answer and broker
+        // 2 never catches up nor rejoins the ISR.
+        await c.waitInSync(topic, 0);
+        assert.deepEqual(
+          log2.epochCache.entries.map((e) => [e.epoch, e.startOffset]),
+          [
+            [0, 0],
+            [2, 3],
+          ],
+        );
+        assertLogsIdentical(c, topic, 0);
+      } finally {
+        await producer.disconnect();
+      }
+    });
+  });
+
   test('acks=all: REQUEST_TIMED_OUT while a follower is in the ISR but not fetching, NOT_ENOUGH_REPLICAS once the ISR is below min.insync.replicas; acks=1 still works', async () => {
     await withCluster(async (c) => {
       const topic = uniqueTopic('acks');
@@ -203,6 +240,54 @@ describe('replication across three brokers', () => {
         assert.match(refused.errorMessage ?? '', /min\.insync\.replicas is 2 but only 1 replica is in sync/);
         const acks1 = await produce(1, 1000);
         assert.equal(acks1.errorCode, 0);
+      } finally {
+        client.close();
+      }
+    });
+  });
+
+  test('pipelined acks=all produces on one connection are each appended on arrival, answered in request order, with a Metadata request behind them answered last', async () => {
+    await withCluster(async (c) => {
+      const topic = uniqueTopic('pipelined');
+      await c.createTopic(topic, 1);
+      // Followers stopped but still in the ISR: no acks=all produce can be acknowledged until it times out.
+      await c.stop(2, { elect: false });
+      await c.stop(3, { elect: false });
+      const log = c.broker(1).topics.partition(topic, 0)!;
+      const client = await RawClient.connect(c.test(1)!.port);
+      try {
+        const answered: string[] = [];
+        const batches = await Promise.all(
+          [0, 1, 2].map((i) => encodeBatch({ records: [{ key: null, value: Buffer.from(`p${i}`) }] })),
+        );
+        const produce = async (i: number) => {
+          const res = await client.send(Produce, 9, {
+            acks: -1,
+            timeoutMs: 1500,
+            topicData: [{ name: topic, partitionData: [{ index: 0, records: batches[i]! }] }],
+          });
+          answered.push(`p${i}`);
+          return res.responses[0]!.partitionResponses[0]!;
+        };
+        const sent = [produce(0), produce(1), produce(2)];
+        const metadata = client.send(Metadata, 9, { topics: null, allowAutoTopicCreation: false }).then((m) => {
+          answered.push('metadata');
+          return m;
+        });
+        await waitUntil('all three produces to be appended', () => log.logEndOffset === 3, 1000);
+        assert.deepEqual(answered, [], 'appended while the first one still waits for the in-sync replicas');
+        const out = await Promise.all(sent);
+        await metadata;
+        assert.deepEqual(answered, ['p0', 'p1', 'p2', 'metadata']);
+        assert.deepEqual(
+          out.map((p) => p.baseOffset),
+          [0, 1, 2],
+        );
+        for (const p of out)
+          assert.ok(
+            p.errorCode === ErrorCode.REQUEST_TIMED_OUT || p.errorCode === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+            `error ${p.errorCode}`,
+          );
       } finally {
         client.close();
       }

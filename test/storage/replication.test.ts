@@ -155,6 +155,28 @@ test('truncation then re-append: a diverged suffix is replaced, the epoch cache 
     for (const l of [follower, newLeader, leader]) l.close();
   }));
 
+test('truncating to the log end drops an epoch this replica led without appending anything (as Kafka does)', () =>
+  withTempDir((dir) => {
+    const leader = leaderWithEpochs(dir);
+    const replica = PartitionLog.open(path.join(dir, 'replica-0'), { hwFollowsLeo: false });
+    replica.appendAsFollower(Buffer.from(leader.read(0, 1 << 20).records));
+    // it led epoch 5 for a moment and took nothing; the new leader (epoch 6) never heard of 5
+    replica.becomeLeader(5);
+    assert.equal(replica.epochCache.latestEpoch, 5);
+    leader.becomeLeader(6);
+    const answer = leader.endOffsetForEpoch(replica.epochCache.latestEpoch);
+    assert.deepEqual(answer, { epoch: 3, endOffset: 9 }, 'the leader: your log diverges after epoch 3, at 9');
+    replica.truncateTo(answer.endOffset);
+    assert.equal(replica.logEndOffset, 9, 'nothing to cut');
+    assert.deepEqual(
+      replica.epochCache.entries.map((e) => e.epoch),
+      [1, 3],
+      'the empty epoch 5 went, so the next fetch names epoch 3 and goes on',
+    );
+    assert.deepEqual(leader.endOffsetForEpoch(replica.epochCache.latestEpoch), { epoch: 3, endOffset: 9 });
+    for (const l of [replica, leader]) l.close();
+  }));
+
 test('a high watermark behind the log end bounds reads: read_uncommitted by it, read_committed by the LSO', () =>
   withTempDir(async (dir) => {
     const log = PartitionLog.open(path.join(dir, 'hw-0'), { hwFollowsLeo: false });

@@ -30,10 +30,12 @@ import { TLS_KEYS } from './keys/tls.js';
 import { listenerPrefix, listenerValue, splitListenerKey } from './listener-value.js';
 import { CLUSTER_KEYS } from './keys/cluster.js';
 import { SERVICE_KEYS } from './keys/services.js';
+import { METADATA_KEYS } from './keys/metadata.js';
 export * from './types.js';
 export { generateClusterId, parseListener } from './values.js';
 export { ACCEPTED_IGNORED_KEYS, ACCEPTED_IGNORED_PREFIXES } from './keys/ignored.js';
 export * from './describe.js';
+export { KAFKA_DYNAMIC_BROKER_KEYS } from './dynamic-keys.js';
 export * from './properties.js';
 export { listenerPrefix, listenerValue, splitListenerKey } from './listener-value.js';
 
@@ -55,6 +57,7 @@ export const BROKER_CONFIG_DEFINITIONS: readonly ConfigDefinition[] = [
   ...TLS_KEYS,
   ...CLUSTER_KEYS,
   ...SERVICE_KEYS,
+  ...METADATA_KEYS,
 ];
 
 export const DEFINITIONS_BY_NAME: ReadonlyMap<string, ConfigDefinition> = new Map(
@@ -176,6 +179,20 @@ export interface BrokerConfig {
   explicit: ReadonlySet<string>;
   /** Messages about accepted-but-ignored keys; the caller should log them as warnings. */
   warnings: string[];
+  /**
+   * Dynamic broker configs in force (src/broker/dynamic-config.ts), once any were applied: the static
+   * properties, and the cluster-wide default and per-broker layers that `raw` and the typed fields merge over them.
+   */
+  dynamic?: DynamicLayers;
+}
+
+/** The layers of a broker's config, lowest precedence first (static < cluster default < this broker). */
+export interface DynamicLayers {
+  staticRaw: Readonly<Record<string, string>>;
+  default: Readonly<Record<string, string>>;
+  broker: Readonly<Record<string, string>>;
+  /** Grows with every change, so views computed from the config know when to recompute. */
+  generation: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------

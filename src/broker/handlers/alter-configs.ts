@@ -1,11 +1,11 @@
 /**
- * AlterConfigs (v0-v2): replaces the whole override set of topics (the legacy, non-incremental API); broker
- * resources are refused, since Samsa has no dynamic broker configs yet. v2+ are flexible.
+ * AlterConfigs (v0-v2): replaces the whole override set of topics, or the whole dynamic config set of this broker
+ * (its node id) or of the cluster-wide default (empty name) (the legacy, non-incremental API). v2+ are flexible.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { AlterConfigs } from '../../protocol/messages/alter-configs.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
-import { aclResourceOf, alterPrecheck, authorizationError, brokerAlterError, ResourceType } from '../configs-view.js';
+import { aclResourceOf, alterPrecheck, authorizationError, badBrokerResource, ResourceType } from '../configs-view.js';
 import { AclOperation } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
@@ -14,7 +14,11 @@ import { invalidTopicName } from '../topics.js';
 type Result = Encodable<ResponseOf<typeof AlterConfigs>['responses'][number]>;
 
 /** Replaces the whole override set of topics (the legacy, non-incremental API). */
-export function alterConfigs({ nodeId, topics }: HandlerDeps<'nodeId' | 'topics'>): Handler<typeof AlterConfigs> {
+export function alterConfigs({
+  nodeId,
+  topics,
+  dynamicConfigs,
+}: HandlerDeps<'nodeId' | 'topics' | 'dynamicConfigs'>): Handler<typeof AlterConfigs> {
   return (ctx, req) => {
     const precheck = alterPrecheck(req.resources);
     const responses: Array<Result | Promise<Result>> = req.resources.map((r) => {
@@ -41,13 +45,12 @@ export function alterConfigs({ nodeId, topics }: HandlerDeps<'nodeId' | 'topics'
           return done(res.errorCode, res.errorMessage);
         }
         case ResourceType.BROKER: {
-          const err = brokerAlterError(
-            nodeId,
-            r.resourceType,
-            r.resourceName,
-            r.configs.map((c) => c.name),
-          );
-          return err ? done(err.errorCode, err.errorMessage) : done(0, null);
+          const bad = badBrokerResource(nodeId, r.resourceName, true);
+          if (bad) return done(ErrorCode.INVALID_REQUEST, bad);
+          const configs: Record<string, string> = {};
+          for (const c of r.configs) configs[c.name] = c.value!;
+          const entity = r.resourceName === '' ? 'default' : nodeId;
+          return dynamicConfigs.alter(entity, configs, req.validateOnly).then((x) => done(x.errorCode, x.errorMessage));
         }
         case ResourceType.BROKER_LOGGER:
           return done(

@@ -1,6 +1,6 @@
 /**
  * DescribeConfigs (v0-v4): topic configs (with the source of each value and, v1+, its synonyms) and this
- * broker's static configs. v3+ carry each value's type and documentation; v4 is flexible.
+ * broker's configs (static and dynamic, each with its source), or the cluster-wide dynamic defaults. v3+ carry each value's type and documentation; v4 is flexible.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { DescribeConfigs } from '../../protocol/messages/describe-configs.js';
@@ -10,6 +10,7 @@ import {
   authorizationError,
   badBrokerResource,
   brokerConfigViews,
+  brokerDefaultViews,
   ResourceType,
   topicConfigViews,
   type ConfigView,
@@ -70,8 +71,12 @@ export function describeConfigs({
         case ResourceType.BROKER: {
           const bad = badBrokerResource(nodeId, r.resourceName, true);
           if (bad) return fail(ErrorCode.INVALID_REQUEST, bad);
-          // The empty name asks for cluster-wide dynamic defaults, of which there are none.
-          const configs = r.resourceName === '' ? [] : brokerConfigViews(config, r.configurationKeys).map(toWire);
+          // The empty name asks for the cluster-wide dynamic defaults: only those that are set.
+          const views =
+            r.resourceName === ''
+              ? brokerDefaultViews(config, r.configurationKeys)
+              : brokerConfigViews(config, r.configurationKeys);
+          const configs = views.map(toWire);
           return { ...base, errorCode: 0, errorMessage: null, configs };
         }
         case ResourceType.BROKER_LOGGER: {

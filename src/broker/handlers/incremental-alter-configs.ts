@@ -1,13 +1,21 @@
 /**
- * IncrementalAlterConfigs (v0-v1): SET, DELETE, APPEND and SUBTRACT on single config entries of topics;
- * nothing of a resource is applied unless all of its operations are valid. Broker resources are refused (no
- * dynamic broker configs yet). v1 is flexible.
+ * IncrementalAlterConfigs (v0-v1): SET, DELETE, APPEND and SUBTRACT on single config entries of topics and of
+ * dynamic broker configs (this broker's node id, or the empty name for the cluster-wide default); nothing of a
+ * resource is applied unless all of its operations are valid. v1 is flexible.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { IncrementalAlterConfigs } from '../../protocol/messages/incremental-alter-configs.js';
 import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { splitList, topicConfigDef } from '../../storage/log-config.js';
-import { aclResourceOf, alterPrecheck, authorizationError, brokerAlterError, ResourceType } from '../configs-view.js';
+import { DEFINITIONS_BY_NAME } from '../config/index.js';
+import {
+  aclResourceOf,
+  alterPrecheck,
+  authorizationError,
+  badBrokerResource,
+  brokerAlterError,
+  ResourceType,
+} from '../configs-view.js';
 import { AclOperation } from '../../security/authorizer.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 import type { Handler } from '../dispatch.js';
@@ -61,11 +69,47 @@ export function applyConfigOps(
   return { configs: next };
 }
 
-/** Changes single config entries of topics; nothing of a resource is applied unless all of its operations are valid. */
+/**
+ * The same operations on a dynamic broker config set: APPEND and SUBTRACT work on list settings, starting from the
+ * stored value or else the value in force.
+ */
+export function applyBrokerConfigOps(
+  current: Readonly<Record<string, string>>,
+  inForce: Readonly<Record<string, string>>,
+  ops: readonly ConfigOp[],
+): { configs: Record<string, string> } | { errorCode: number; errorMessage: string } {
+  const next: Record<string, string> = { ...current };
+  for (const op of ops) {
+    if (op.configOperation === OpType.SET) next[op.name] = op.value!;
+    else if (op.configOperation === OpType.DELETE) delete next[op.name];
+    else {
+      const d = DEFINITIONS_BY_NAME.get(op.name);
+      if (!d) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown broker config: ${op.name}` };
+      if (d.type !== 'list') {
+        return {
+          errorCode: ErrorCode.INVALID_CONFIG,
+          errorMessage: `Config value append is not allowed for config key: ${op.name}`,
+        };
+      }
+      const items = splitList(next[op.name] ?? inForce[op.name] ?? d.default ?? '');
+      const given = splitList(op.value!);
+      const result =
+        op.configOperation === OpType.APPEND
+          ? [...items, ...given.filter((v, i) => !items.includes(v) && given.indexOf(v) === i)]
+          : items.filter((v) => !given.includes(v));
+      next[op.name] = result.join(',');
+    }
+  }
+  return { configs: next };
+}
+
+/** Changes single config entries of topics nothing of a resource is applied unless all of its operations are valid. */
 export function incrementalAlterConfigs({
+  config,
   nodeId,
   topics,
-}: HandlerDeps<'nodeId' | 'topics'>): Handler<typeof IncrementalAlterConfigs> {
+  dynamicConfigs,
+}: HandlerDeps<'config' | 'nodeId' | 'topics' | 'dynamicConfigs'>): Handler<typeof IncrementalAlterConfigs> {
   return (ctx, req) => {
     const precheck = alterPrecheck(req.resources);
     const responses: Array<Result | Promise<Result>> = req.resources.map((r) => {
@@ -96,7 +140,16 @@ export function incrementalAlterConfigs({
           if (res instanceof Promise) return res.then((x) => done(x.errorCode, x.errorMessage));
           return done(res.errorCode, res.errorMessage);
         }
-        case ResourceType.BROKER:
+        case ResourceType.BROKER: {
+          const bad = badBrokerResource(nodeId, r.resourceName, true);
+          if (bad) return done(ErrorCode.INVALID_REQUEST, bad);
+          const entity = r.resourceName === '' ? 'default' : nodeId;
+          const applied = applyBrokerConfigOps(dynamicConfigs.layer(entity), config.raw, r.configs);
+          if ('errorCode' in applied) return done(applied.errorCode, applied.errorMessage);
+          return dynamicConfigs
+            .alter(entity, applied.configs, req.validateOnly)
+            .then((x) => done(x.errorCode, x.errorMessage));
+        }
         case ResourceType.BROKER_LOGGER: {
           const err = brokerAlterError(
             nodeId,

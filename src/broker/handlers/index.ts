@@ -55,6 +55,7 @@ import {
   electLeadersHandler,
   listPartitionReassignmentsHandler,
 } from './cluster-admin.js';
+import { describeTopicPartitionsHandler } from './describe-topic-partitions.js';
 
 export const HANDLERS: readonly HandlerDefinition[] = [
   apiVersionsHandler,
@@ -112,6 +113,8 @@ export const HANDLERS: readonly HandlerDefinition[] = [
   electLeadersHandler,
   alterPartitionReassignmentsHandler,
   listPartitionReassignmentsHandler,
+  // KIP-966's paged topic and partition description.
+  describeTopicPartitionsHandler,
 ];
 
 /** Registers every handler with the services it asks for. */

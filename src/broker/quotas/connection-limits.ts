@@ -39,11 +39,11 @@ export class ConnectionLimits {
   private readonly perIp = new Map<string, number>();
   private readonly perListener = new Map<string, number>();
   private readonly listeners = new Map<string, ListenerLimit>();
-  private readonly maxConnections: number;
-  private readonly maxPerIp: number;
-  private readonly overrides: Map<string, number>;
-  private readonly maxRate: number;
-  private readonly brokerRate: SampledRate | undefined;
+  private maxConnections = 0;
+  private maxPerIp = 0;
+  private overrides = new Map<string, number>();
+  private maxRate = 0;
+  private brokerRate: SampledRate | undefined;
   private readonly ipRates = new Map<string, SampledRate>();
   private readonly raw: Readonly<Record<string, string>>;
 
@@ -53,6 +53,12 @@ export class ConnectionLimits {
     /** The connection_creation_rate quota of an IP, if it has one (client-quotas.ts). */
     private readonly ipQuota: (ip: string) => number | undefined = () => undefined,
   ) {
+    this.reconfigure(config);
+    this.raw = config.raw;
+  }
+
+  /** Takes the broker-wide limits from `config` (at start, and when dynamic broker configs change them). */
+  reconfigure(config: Pick<BrokerConfig, 'values'>): void {
     const num = (k: string) => Number(config.values.get(k));
     this.maxConnections = num('max.connections');
     this.maxPerIp = num('max.connections.per.ip');
@@ -62,9 +68,11 @@ export class ConnectionLimits {
         n,
       ]),
     );
-    this.maxRate = num('max.connection.creation.rate');
-    this.brokerRate = this.maxRate < INT_MAX ? new SampledRate(window) : undefined;
-    this.raw = config.raw;
+    const rate = num('max.connection.creation.rate');
+    if (rate !== this.maxRate || this.brokerRate === undefined) {
+      this.maxRate = rate;
+      this.brokerRate = rate < INT_MAX ? (this.brokerRate ?? new SampledRate(this.window)) : undefined;
+    }
   }
 
   /** The per-listener limits (`listener.name.<name>.max.connections` ...), read once per listener. */

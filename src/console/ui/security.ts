@@ -3,24 +3,15 @@
  * users (when a listener enables SCRAM) through /console/api/users, and the login form of a console that acts as
  * the user who logs in (console.authentication=basic).
  */
+import { ACL_OPERATION_NAMES, ACL_RESOURCE_TYPE_NAMES } from '../../protocol/acl-codes.js';
 import { api, ApiError, setCredentials, v3 } from './api.js';
 import { h, table, toast } from './dom.js';
 import { fail, navigate, type Page } from './pages.js';
 
-const RESOURCE_TYPES = ['TOPIC', 'GROUP', 'CLUSTER', 'TRANSACTIONAL_ID', 'DELEGATION_TOKEN', 'USER'];
-const OPERATIONS = [
-  'ALL',
-  'READ',
-  'WRITE',
-  'CREATE',
-  'DELETE',
-  'ALTER',
-  'DESCRIBE',
-  'CLUSTER_ACTION',
-  'DESCRIBE_CONFIGS',
-  'ALTER_CONFIGS',
-  'IDEMPOTENT_WRITE',
-];
+// The names Kafka's ACL codes have, from the protocol layer (a module without imports, so it bundles for the
+// browser): the same lists the REST Proxy's /v3 ACL endpoints accept.
+const RESOURCE_TYPES: readonly string[] = ACL_RESOURCE_TYPE_NAMES;
+const OPERATIONS: readonly string[] = ACL_OPERATION_NAMES;
 
 interface Acl {
   resource_type: string;
@@ -32,7 +23,7 @@ interface Acl {
   permission: string;
 }
 
-function select(name: string, options: string[], value: string): HTMLSelectElement {
+function select(name: string, options: readonly string[], value: string): HTMLSelectElement {
   const s = h(
     'select',
     { name },

@@ -1,5 +1,6 @@
 /** The APIs of cluster mode's admin operations: leader elections and partition reassignments (KIP-460, KIP-455). */
 import { api, array, arrayOf, int16, int32, int8, string, type Api } from '../schema.js';
+import { DescribeTopicPartitions } from './describe-topic-partitions.js';
 
 export const ElectLeaders = api({
   key: 43,
@@ -88,4 +89,9 @@ export const ListPartitionReassignments = api({
   },
 });
 
-export const CLUSTER_APIS: readonly Api[] = [ElectLeaders, AlterPartitionReassignments, ListPartitionReassignments];
+export const CLUSTER_APIS: readonly Api[] = [
+  ElectLeaders,
+  AlterPartitionReassignments,
+  ListPartitionReassignments,
+  DescribeTopicPartitions,
+];

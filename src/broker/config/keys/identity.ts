@@ -54,12 +54,11 @@ export const IDENTITY_KEYS: readonly ConfigDefinition[] = [
     default: null,
     doc: 'Listener names used by KRaft controllers; Samsa does not serve these listeners and skips them.',
   }),
-  ignoredDef({
+  def({
     name: 'inter.broker.listener.name',
-    quiet: true,
     type: 'string',
     default: null,
-    doc: 'Listener used between brokers; accepted, unused by a single-node Samsa.',
+    doc: 'Listener brokers of a cluster reach each other on (replica fetches, transaction markers), with its security; unset: the listener security.inter.broker.protocol names, else the first listener. Unused by a single node.',
   }),
   def({
     name: 'broker.rack',

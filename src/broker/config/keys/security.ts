@@ -81,4 +81,19 @@ export const SECURITY_KEYS: readonly ConfigDefinition[] = [
     default: 'false',
     doc: 'With ACLs on, allow everyone on a resource that no ACL names (otherwise only super users).',
   }),
+  // Inter-broker connections in a cluster (src/broker/inter-broker-security.ts).
+  def({
+    name: 'security.inter.broker.protocol',
+    type: 'string',
+    default: null,
+    validValues: ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'],
+    doc: 'Security protocol between brokers: the inter-broker listener is the one of that name (use inter.broker.listener.name for named listeners; set one of the two, not both).',
+  }),
+  def({
+    name: 'sasl.mechanism.inter.broker.protocol',
+    type: 'string',
+    default: 'PLAIN',
+    validValues: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'],
+    doc: "SASL mechanism brokers log in to each other with; the user is the username and password options of the inter-broker listener's JAAS config for that mechanism (Kafka defaults to GSSAPI, which Samsa does not implement).",
+  }),
 ];

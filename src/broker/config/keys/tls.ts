@@ -108,4 +108,10 @@ export const TLS_KEYS: readonly ConfigDefinition[] = [
     default: 'DEFAULT',
     doc: "Rules mapping a client certificate's distinguished name (RFC 2253) to the user name: RULE:pattern/replacement/[LU] entries and DEFAULT, separated by commas, first match wins.",
   }),
+  def({
+    name: 'ssl.endpoint.identification.algorithm',
+    type: 'string',
+    default: 'https',
+    doc: "How a broker checks the certificate of another broker it connects to on the inter-broker listener: https checks that the certificate names the peer's advertised host; empty checks only that it chains to the truststore.",
+  }),
 ];
