@@ -125,8 +125,9 @@ test('SIGSTOP of a partition leader past its session, then SIGCONT', { timeout: 
       }
       const probeMs = await probed;
       assert.ok(probeMs < 15_000, `kcat's record acknowledged ${probeMs} ms after the pause (over 15 s)`);
-      // The writer moves on too (3.3-3.4 s measured); 30 s leaves room for a loaded machine.
-      await writer.waitForAcks(10 * partitions.length, 30_000);
+      // The writer moves on too: 3-10 s mostly, up to about 30 s when KafkaJS keeps choosing the paused broker,
+      // whose socket is still open, for its metadata requests (one chance in three each time, 3-6 s lost).
+      await writer.waitForAcks(10 * partitions.length, 60_000);
       const acked = Date.now() - pausedAt;
       // Stay paused well past the session so the old leader wakes up to a cluster that moved on.
       await sleep(Math.max(0, 2 * SESSION_MS - (Date.now() - pausedAt)));
