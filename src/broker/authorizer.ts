@@ -1,20 +1,26 @@
 /**
  * The broker's authorizer from its configuration: Samsa's ACL authorizer when `authorizer.class.name` names
- * Kafka's StandardAuthorizer or AclAuthorizer (ACLs kept in the data directory, `super.users`,
+ * Kafka's StandardAuthorizer or AclAuthorizer (ACLs kept in the data directory, or in etcd for a cluster, `super.users`,
  * `allow.everyone.if.no.acl.found`), otherwise allow-everything, as Kafka behaves without an authorizer.
  */
 import { AclAuthorizer, parseSuperUsers } from '../security/acl-authorizer.js';
-import { FileAclStore } from '../security/acl-store.js';
+import { type AclStore, FileAclStore } from '../security/acl-store.js';
 import { allowEverything, type Authorizer } from '../security/authorizer.js';
 import type { Logger } from '../storage/logger.js';
 import type { BrokerConfig } from './config/index.js';
 
-export async function openAuthorizer(config: BrokerConfig, dataDir: string, log: Logger): Promise<Authorizer> {
+export async function openAuthorizer(
+  config: BrokerConfig,
+  dataDir: string,
+  log: Logger,
+  /** The cluster's shared ACLs (etcd) in cluster mode; else the data directory's file. */
+  store?: AclStore,
+): Promise<Authorizer> {
   const className = (config.values.get('authorizer.class.name') as string | null) ?? '';
   if (className === '') return allowEverything;
   const superUsers = parseSuperUsers(config.values.get('super.users') as string | null);
   const authorizer = await AclAuthorizer.open({
-    store: new FileAclStore(dataDir),
+    store: store ?? new FileAclStore(dataDir),
     superUsers,
     allowEveryoneIfNoAclFound: config.values.get('allow.everyone.if.no.acl.found') === true,
     log,

@@ -49,7 +49,7 @@ import { ClientQuotas } from './quotas/client-quotas.js';
 import { ConnectionLimits } from './quotas/connection-limits.js';
 import { FileClientQuotaStore } from './quotas/store.js';
 import { AuthFailureTracker, SaslListener } from './sasl.js';
-import { ScramCredentialStore } from '../security/sasl/scram-store.js';
+import { type ScramCredentials, ScramCredentialStore } from '../security/sasl/scram-store.js';
 import { saslListenerSettings } from '../security/sasl/listener-config.js';
 import { openAuthorizer } from './authorizer.js';
 import { DynamicBrokerConfigs, FileDynamicConfigStore } from './dynamic-config.js';
@@ -110,7 +110,7 @@ export interface BrokerParts {
   /** Inter-broker connections (transaction markers), when replication is on. */
   peers?: PeerClients;
   /** SCRAM credentials; in memory only when absent. */
-  scram?: ScramCredentialStore;
+  scram?: ScramCredentials;
   /** Dynamic broker configs; none can be stored when absent. */
   dynamicConfigs?: DynamicBrokerConfigs;
 }
@@ -152,7 +152,7 @@ export class Broker implements BrokerServices {
   /** Inter-broker connections (replication on), else undefined. */
   readonly peers: PeerClients | undefined;
   /** Users' SCRAM credentials (scram-credentials.json in the data directory). */
-  readonly scram: ScramCredentialStore;
+  readonly scram: ScramCredentials;
   /** Dynamic broker configs (AlterConfigs on BROKER resources): their layers, store and application. */
   readonly dynamicConfigs: DynamicBrokerConfigs;
   /** Failed SASL logins per peer address, shared by every SASL listener. */
@@ -542,7 +542,9 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     samples: Number(config.values.get('quota.window.num')),
     windowMs: Number(config.values.get('quota.window.size.seconds')) * 1000,
   };
-  const quotas = new ClientQuotas(new FileClientQuotaStore(dataDir), quotaWindow, log);
+  // In a cluster, ACLs, SCRAM credentials and quotas are the cluster's (etcd), not this broker's files.
+  const shared = cluster?.securityStores;
+  const quotas = new ClientQuotas(shared?.quotas ?? new FileClientQuotaStore(dataDir), quotaWindow, log);
   await quotas.load();
   const connectionLimits = new ConnectionLimits(config, quotaWindow, (ip) => quotas.connectionRateFor(ip));
   quotas.onIpQuotasChanged = () => connectionLimits.ipQuotasChanged();
@@ -570,12 +572,12 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     waiters,
     fetchSessions: new FetchSessionCache(),
     dispatcher,
-    authorizer: opts.authorizer ?? (await openAuthorizer(config, dataDir, log)),
+    authorizer: opts.authorizer ?? (await openAuthorizer(config, dataDir, log, shared?.acls)),
     quotas,
     connectionLimits,
     fetchers,
     peers,
-    scram: new ScramCredentialStore(dataDir),
+    scram: shared?.scram ?? new ScramCredentialStore(dataDir),
     dynamicConfigs,
   });
   registerHandlers(dispatcher, broker);

@@ -10,6 +10,16 @@ import type { BrokerInfo, Endpoint, MetadataView, PartitionInfo, TopicInfo } fro
 import type { ReplicaManager } from './replica-manager.js';
 import type { ClusterTopicAdmin, TopicManager } from './topics.js';
 import type { DynamicBrokerConfigs } from './dynamic-config.js';
+import type { AclStore } from '../security/acl-store.js';
+import type { ScramCredentials } from '../security/sasl/scram-store.js';
+import type { ClientQuotaStore } from './quotas/store.js';
+
+/** ACLs, SCRAM credentials and client quotas shared by every broker of the cluster (in etcd). */
+export interface ClusterSecurityStores {
+  acls: AclStore;
+  quotas: ClientQuotaStore;
+  scram: ScramCredentials;
+}
 
 export interface PartitionRef {
   topic: string;
@@ -43,6 +53,8 @@ export interface ClusterLink {
   allocateProducerIds(count: number): Promise<{ start: number; end: number }>;
   /** Leave the cluster; controlled: move leadership away first (bounded by `timeoutMs`). */
   stop(opts: { controlled: boolean; timeoutMs?: number }): Promise<void>;
+  /** The cluster's ACLs, SCRAM credentials and quotas, used in place of this broker's own files. */
+  readonly securityStores?: ClusterSecurityStores;
 }
 
 export interface ClusterJoinContext {

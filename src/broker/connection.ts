@@ -34,6 +34,8 @@ import type { SaslSession } from './sasl.js';
 /** APIs Kafka does not count against request_percentage: authentication and inter-broker requests. */
 const REQUEST_QUOTA_EXEMPT = new Set([17 /* SaslHandshake */, 27 /* WriteTxnMarkers */, 36 /* SaslAuthenticate */]);
 const PRODUCE_KEY = 0;
+/** Most Produce requests of one connection appended and waiting for their acknowledgement at once. */
+const MAX_PIPELINED = 100;
 /** What a SASL listener serves before authentication: ApiVersions, SaslHandshake, SaslAuthenticate. */
 const PRE_AUTHENTICATION_APIS = new Set([18, 17, 36]);
 
@@ -95,6 +97,9 @@ export class Connection {
   readonly sasl: SaslSession | undefined;
   /** Set when the connection is to be closed as soon as the response being written is out. */
   private ending = false;
+  /** Pipelined requests not yet answered, and the promise of the last one's response being written. */
+  private outstanding = 0;
+  private tail: Promise<void> | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -261,11 +266,24 @@ export class Connection {
   /**
    * Runs queued requests in order; synchronous handlers run back to back within one tick. Each response is written
    * as soon as it is ready rather than held for the ones behind it: a pipelining client waits on its oldest request.
+   * A Produce that has appended everything and only waits (acks=all for the in-sync replicas, or a flush) lets the
+   * next Produce of the connection be appended meanwhile; anything else waits until those are answered, and
+   * responses always go out in request order.
    */
   private pump(): void {
     this.running = true;
     while (this.queue.length > 0 && !this.closed && !this.muted) {
-      const frame = this.queue.shift()!;
+      const frame = this.queue[0]!;
+      if (
+        this.outstanding > 0 &&
+        (this.outstanding >= MAX_PIPELINED || frame.length < 2 || frame.readInt16BE(0) !== PRODUCE_KEY)
+      ) {
+        this.tail!.then(() => {
+          if (!this.closed) this.pump();
+        });
+        return;
+      }
+      this.queue.shift();
       const arrived = this.arrivals.shift()!;
       const pending = this.handle(frame, arrived);
       if (pending !== undefined) {
@@ -284,6 +302,34 @@ export class Connection {
       }
     }
     this.running = false;
+  }
+
+  /**
+   * Runs `write` with the handler's result once every earlier pipelined response is out; returns the promise of
+   * that write, which becomes the new tail. The write and the failure callback never throw out of it.
+   */
+  private enqueueResponse(
+    result: unknown,
+    write: (res: unknown) => void,
+    failed: (err: unknown) => void,
+  ): Promise<void> {
+    const before = this.tail;
+    this.outstanding++;
+    const done = (before === undefined ? Promise.resolve(result) : before.then(() => result)).then(
+      (res) => {
+        this.outstanding--;
+        write(res);
+      },
+      (err) => {
+        this.outstanding--;
+        failed(err);
+      },
+    );
+    this.tail = done;
+    void done.then(() => {
+      if (this.tail === done) this.tail = undefined;
+    });
+    return done;
   }
 
   /** Handles one frame; returns a promise when the handler is asynchronous. */
@@ -387,36 +433,35 @@ export class Connection {
       this.fail(api, header, frame, 'its handler', err);
       return undefined;
     }
+    // Only the synchronous part occupied the event loop; time spent waiting (long polls, flushes) is not counted.
+    const busyMs = quotas ? performance.now() - quotaStart : 0;
+    const complete = (res: unknown): void => {
+      let sent = 0;
+      try {
+        if (quotas) res = this.recordQuotas(quotas, ctx, api.key, frame.length, res, busyMs);
+        if (res !== null && !this.closed) sent = this.send(api, header.apiVersion, header.correlationId, res);
+      } catch (err) {
+        this.fail(api, header, frame, 'encoding the response', err);
+        return;
+      }
+      if (ctx.throttleMs > 0) this.mute(ctx.throttleMs);
+      if (channels.request.hasSubscribers) this.observe(api, header, frame.length, sent, arrived, started, res);
+    };
+    const failed = (err: unknown): void => this.fail(api, header, frame, 'its handler', err);
+    if (this.outstanding > 0) {
+      // Behind pipelined responses (only a Produce gets here): answered after them. The next request waits for
+      // this one only when its handler still has work to do.
+      const done = this.enqueueResponse(result, complete, failed);
+      return ctx.pipelined || !(result instanceof Promise) ? undefined : done;
+    }
     if (result instanceof Promise) {
-      // Only the synchronous part occupied the event loop; time spent waiting (long polls, flushes) is not counted.
-      const busyMs = quotas ? performance.now() - quotaStart : 0;
-      return result.then(
-        (res) => {
-          let sent = 0;
-          try {
-            if (quotas) res = this.recordQuotas(quotas, ctx, api.key, frame.length, res, busyMs);
-            if (res !== null && !this.closed) sent = this.send(api, header.apiVersion, header.correlationId, res);
-          } catch (err) {
-            this.fail(api, header, frame, 'encoding the response', err);
-            return;
-          }
-          if (ctx.throttleMs > 0) this.mute(ctx.throttleMs);
-          if (channels.request.hasSubscribers) this.observe(api, header, frame.length, sent, arrived, started, res);
-        },
-        (err) => this.fail(api, header, frame, 'its handler', err),
-      );
+      if (ctx.pipelined && quotas === undefined) {
+        this.enqueueResponse(result, complete, failed);
+        return undefined;
+      }
+      return result.then(complete, failed);
     }
-    let sent = 0;
-    try {
-      if (quotas)
-        result = this.recordQuotas(quotas, ctx, api.key, frame.length, result, performance.now() - quotaStart);
-      if (result !== null) sent = this.send(api, header.apiVersion, header.correlationId, result);
-    } catch (err) {
-      this.fail(api, header, frame, 'encoding the response', err);
-      return undefined;
-    }
-    if (ctx.throttleMs > 0) this.mute(ctx.throttleMs);
-    if (channels.request.hasSubscribers) this.observe(api, header, frame.length, sent, arrived, started, result);
+    complete(result);
     return undefined;
   }
 

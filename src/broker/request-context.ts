@@ -73,6 +73,8 @@ export interface RequestContext extends Requester {
   throttle(ms: number): void;
   /** Set by a handler whose request Kafka does not count against request_percentage (a follower's Fetch). */
   quotaExempt: boolean;
+  /** Set by a handler whose promise only waits (every effect applied): the connection may go on meanwhile. */
+  pipelined: boolean;
 }
 
 /** The context of one request; a class so that `authorize` costs no closure per request. */
@@ -81,6 +83,12 @@ export class Context implements RequestContext {
   /** How long to mute the connection after the response, in ms (0: not throttled). */
   throttleMs = 0;
   quotaExempt = false;
+  /**
+   * Set by a handler that returns a promise after applying every effect of the request (a Produce whose records
+   * are appended and that only waits for acks=all or a flush): the connection may handle the next Produce
+   * meanwhile. Responses still go out in request order.
+   */
+  pipelined = false;
   constructor(
     readonly header: RequestHeader,
     readonly connection: Connection,

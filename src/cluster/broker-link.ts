@@ -16,6 +16,7 @@
  */
 import type {
   AdminResult,
+  ClusterSecurityStores,
   ClusterJoin,
   ClusterJoinContext,
   ClusterLink,
@@ -30,6 +31,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import { alterPartition } from './controller.js';
 import { ClusterMember, clusterOptionsFromConfig } from './member.js';
 import type { MetadataCache } from './metadata-cache.js';
+import { clusterSecurityStores } from './security-stores.js';
 import type { MetadataChange, PartitionState } from './types.js';
 
 /** The metadata view of the whole cluster, read from the watched cache. */
@@ -123,6 +125,7 @@ const PRODUCER_ID_BLOCK = 1000;
 class BrokerClusterLink implements ClusterLink {
   readonly view: ClusterMetadataView;
   readonly topicAdmin: ClusterTopicAdmin;
+  readonly securityStores: ClusterSecurityStores;
   private leading = true;
   private stopped = false;
   private readonly log: Logger;
@@ -134,6 +137,7 @@ class BrokerClusterLink implements ClusterLink {
     this.log = ctx.log;
     this.view = new ClusterMetadataView(member.store.clusterId, member.cache);
     this.topicAdmin = this.makeTopicAdmin();
+    this.securityStores = clusterSecurityStores(member.store, member.cache, (msg) => ctx.log.warn(`cluster: ${msg}`));
   }
 
   private get cache(): MetadataCache {

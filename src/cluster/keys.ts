@@ -11,6 +11,10 @@
  *   configs/topics/<name>            topic config overrides (JSON ConfigMap)
  *   configs/brokers/<nodeId>         dynamic broker configs of one broker; `<default>` for the cluster default
  *   producer-ids                     the next producer id no broker has been given yet (decimal)
+ *   security/acls/<id>               one ACL binding (JSON StoredAcl); id: a hash of the binding
+ *   security/scram/<user>/<mech>     one user's SCRAM credential (JSON; salted keys, never a password); user
+ *                                    URI-encoded
+ *   security/quotas/<id>             one client quota entity and its values (JSON StoredQuota); id: a hash of it
  *
  * Values are JSON (controller-epoch: a number) so etcdctl shows them readably.
  */
@@ -40,6 +44,10 @@ export const keys = {
   topicConfig: (name: string) => `configs/topics/${name}`,
   brokerConfig: (broker: number | 'default') =>
     `configs/brokers/${broker === 'default' ? DEFAULT_BROKER_CONFIG : broker}`,
+  securityPrefix: 'security/',
+  aclsPrefix: 'security/acls/',
+  scramPrefix: 'security/scram/',
+  quotasPrefix: 'security/quotas/',
 } as const;
 
 /** What a relative key names, or undefined for keys Samsa does not know (ignored by the cache). */
@@ -50,13 +58,16 @@ export type ParsedKey =
   | { kind: 'topic'; name: string }
   | { kind: 'partition'; topic: string; partition: number }
   | { kind: 'topicConfig'; name: string }
-  | { kind: 'brokerConfig'; broker: number | 'default' };
+  | { kind: 'brokerConfig'; broker: number | 'default' }
+  /** ACLs, SCRAM credentials and client quotas (src/cluster/security-stores.ts reads them). */
+  | { kind: 'security'; key: string };
 
 const INT = /^(0|[1-9][0-9]{0,9})$/;
 
 export function parseKey(key: string): ParsedKey | undefined {
   if (key === keys.controller) return { kind: 'controller' };
   if (key === keys.controllerEpoch) return { kind: 'controllerEpoch' };
+  if (key.startsWith(keys.securityPrefix)) return { kind: 'security', key };
   const parts = key.split('/');
   if (parts[0] === 'brokers' && parts.length === 2 && INT.test(parts[1]!)) {
     return { kind: 'broker', nodeId: Number(parts[1]) };

@@ -36,6 +36,8 @@ export interface CacheEvents {
   changes: [changes: MetadataChange[], revision: number];
   stale: [reason: string];
   synced: [revision: number];
+  /** Keys under security/ that changed (after the 'changes' of the same revision). */
+  security: [keys: string[]];
 }
 
 export interface MetadataCacheOptions {
@@ -52,6 +54,9 @@ export class MetadataCache extends EventEmitter<CacheEvents> {
   private readonly partitionMap = new Map<string, Map<number, PartitionState>>();
   private readonly topicConfigMap = new Map<string, ConfigMap>();
   private readonly brokerConfigMap = new Map<number | 'default', ConfigMap>();
+  /** Keys under security/ and their values (ACLs, SCRAM credentials, quotas), and the ones changed lately. */
+  private readonly securityMap = new Map<string, StoredKv>();
+  private securityChanged: string[] = [];
   /** The raw mod revision of every key held, to tell real changes from a resync's unchanged keys. */
   private readonly modRevisions = new Map<string, number>();
   private watcher: Watcher | undefined;
@@ -147,6 +152,13 @@ export class MetadataCache extends EventEmitter<CacheEvents> {
     return this.brokerConfigMap.get(broker) ?? {};
   }
 
+  /** The keys under `prefix` (one of keys.aclsPrefix, scramPrefix, quotasPrefix) with their values. */
+  securityEntries(prefix: string): StoredKv[] {
+    const out: StoredKv[] = [];
+    for (const [k, kv] of this.securityMap) if (k.startsWith(prefix)) out.push(kv);
+    return out;
+  }
+
   /** Resolves once the cache has seen `revision` (e.g. the revision of one's own write); false on timeout. */
   waitForRevision(revision: number, timeoutMs = 10_000): Promise<boolean> {
     if (this.rev >= revision) return Promise.resolve(true);
@@ -158,11 +170,13 @@ export class MetadataCache extends EventEmitter<CacheEvents> {
         clearTimeout(timer);
         this.off('changes', check);
         this.off('synced', check);
+        this.off('security', check);
         resolve(v);
       };
       const timer = setTimeout(() => done(false), timeoutMs);
       this.on('changes', check);
       this.on('synced', check);
+      this.on('security', check);
     });
   }
 
@@ -214,6 +228,7 @@ export class MetadataCache extends EventEmitter<CacheEvents> {
     watcher.on('disconnected', () => this.onBroken(watcher, 'etcd connection lost'));
     watcher.on('error', (err) => this.onBroken(watcher, `watch cancelled (${err.message})`));
     if (changes.length > 0) this.emit('changes', changes, revision);
+    this.emitSecurity();
     this.isStale = false;
     this.emit('synced', revision);
   }
@@ -242,6 +257,14 @@ export class MetadataCache extends EventEmitter<CacheEvents> {
     }
     if (revision > this.rev) this.rev = revision;
     if (changes.length > 0) this.emit('changes', changes, revision);
+    this.emitSecurity();
+  }
+
+  private emitSecurity(): void {
+    if (this.securityChanged.length === 0) return;
+    const changed = this.securityChanged;
+    this.securityChanged = [];
+    this.emit('security', changed);
   }
 
   /** Put one key's new value (undefined: deleted) into the typed maps, recording the change. */
@@ -311,6 +334,10 @@ export class MetadataCache extends EventEmitter<CacheEvents> {
         out.push({ kind: 'topicConfig', name: k.name, before, after });
         return;
       }
+      case 'security':
+        setOrDelete(this.securityMap, k.key, kv);
+        this.securityChanged.push(k.key);
+        return;
       case 'brokerConfig': {
         const before = this.brokerConfigMap.get(k.broker);
         const after = kv === undefined ? undefined : decodeConfigs(kv);

@@ -4,8 +4,11 @@
  *
  * Two kinds of metric:
  * - counted as things happen, from the observation point (src/broker/observe.ts): requests, errors, connections,
- *   messages and bytes in and out. The hot path stays cheap: the counter children of a topic or of an API version
- *   are looked up once and kept in a map, so an append costs a map lookup and three additions, never per record;
+ *   messages and bytes in and out. The hot path stays cheap: the request and traffic metrics are fast.ts's
+ *   counters and histograms, whose children (plain number fields) are resolved once per topic or API version and
+ *   kept in a map, so an append costs a map lookup and a few additions, once per batch and never per record; a
+ *   request costs a map lookup, three bucket searches and a walk of only the response fields that hold error
+ *   codes (error-codes.ts);
  * - read when Prometheus scrapes: partitions, leaders, replicas, log sizes, consumer group offsets and lag, group
  *   states, parked fetches (through broker-state.ts, the one place that knows where the broker keeps them).
  *
@@ -27,6 +30,8 @@ import {
   type RequestEvent,
 } from '../broker/observe.js';
 import { errorName } from '../protocol/errors.js';
+import { errorPlan, walkErrors } from './error-codes.js';
+import { FastCounter, FastHistogram, type CounterChild, type HistogramChild } from './fast.js';
 import {
   committedOffsets,
   fetchPurgatorySize,
@@ -53,18 +58,19 @@ function processMetrics(): Registry {
 }
 
 interface TopicCounters {
-  messagesIn: Counter.Internal;
-  bytesIn: Counter.Internal;
-  bytesOut: Counter.Internal;
+  messagesIn: CounterChild;
+  bytesIn: CounterChild;
+  bytesOut: CounterChild;
 }
 
 interface RequestCounters {
-  requests: Counter.Internal;
-  requestBytes: Counter.Internal;
-  responseBytes: Counter.Internal;
-  queueTime: Histogram.Internal<string>;
-  localTime: Histogram.Internal<string>;
-  totalTime: Histogram.Internal<string>;
+  requests: CounterChild;
+  requestBytes: CounterChild;
+  responseBytes: CounterChild;
+  queueTime: HistogramChild;
+  localTime: HistogramChild;
+  totalTime: HistogramChild;
+  apiKey: number;
   apiName: string;
 }
 
@@ -72,19 +78,19 @@ export class BrokerMetrics {
   readonly registry = new Registry();
   private readonly topics = new Map<string, TopicCounters>();
   private readonly apis = new Map<number, RequestCounters>();
-  private readonly errorChildren = new Map<string, Counter.Internal>();
+  private readonly errorChildren = new Map<number, CounterChild>();
   private readonly connectionGauges = new Map<string, Gauge.Internal<string>>();
 
-  private readonly messagesIn: Counter<string>;
-  private readonly bytesIn: Counter<string>;
-  private readonly bytesOut: Counter<string>;
-  private readonly requests: Counter<string>;
-  private readonly requestBytes: Counter<string>;
-  private readonly responseBytes: Counter<string>;
-  private readonly queueTime: Histogram<string>;
-  private readonly localTime: Histogram<string>;
-  private readonly totalTime: Histogram<string>;
-  private readonly errors: Counter<string>;
+  private readonly messagesIn: FastCounter;
+  private readonly bytesIn: FastCounter;
+  private readonly bytesOut: FastCounter;
+  private readonly requests: FastCounter;
+  private readonly requestBytes: FastCounter;
+  private readonly responseBytes: FastCounter;
+  private readonly queueTime: FastHistogram;
+  private readonly localTime: FastHistogram;
+  private readonly totalTime: FastHistogram;
+  private readonly errors: FastCounter;
   private readonly connections: Gauge<string>;
   private readonly connectionsCreated: Counter<string>;
   private readonly connectionsClosed: Counter<string>;
@@ -100,44 +106,44 @@ export class BrokerMetrics {
 
   constructor(private readonly broker: Broker) {
     const registers = [this.registry];
-    this.messagesIn = new Counter({
-      name: 'kafka_server_brokertopicmetrics_messagesin_total',
-      help: 'Records appended by producers, per topic (BrokerTopicMetrics MessagesInPerSec)',
-      labelNames: ['topic'],
+    this.messagesIn = new FastCounter(
+      'kafka_server_brokertopicmetrics_messagesin_total',
+      'Records appended by producers, per topic (BrokerTopicMetrics MessagesInPerSec)',
+      ['topic'],
       registers,
-    });
-    this.bytesIn = new Counter({
-      name: 'kafka_server_brokertopicmetrics_bytesin_total',
-      help: 'Record batch bytes appended by producers, per topic (BrokerTopicMetrics BytesInPerSec)',
-      labelNames: ['topic'],
+    );
+    this.bytesIn = new FastCounter(
+      'kafka_server_brokertopicmetrics_bytesin_total',
+      'Record batch bytes appended by producers, per topic (BrokerTopicMetrics BytesInPerSec)',
+      ['topic'],
       registers,
-    });
-    this.bytesOut = new Counter({
-      name: 'kafka_server_brokertopicmetrics_bytesout_total',
-      help: 'Record batch bytes returned to consumers and followers, per topic (BrokerTopicMetrics BytesOutPerSec)',
-      labelNames: ['topic'],
+    );
+    this.bytesOut = new FastCounter(
+      'kafka_server_brokertopicmetrics_bytesout_total',
+      'Record batch bytes returned to consumers and followers, per topic (BrokerTopicMetrics BytesOutPerSec)',
+      ['topic'],
       registers,
-    });
-    this.requests = new Counter({
-      name: 'kafka_network_requestmetrics_requests_total',
-      help: 'Requests answered, per API and version (RequestMetrics RequestsPerSec)',
-      labelNames: ['request', 'version'],
+    );
+    this.requests = new FastCounter(
+      'kafka_network_requestmetrics_requests_total',
+      'Requests answered, per API and version (RequestMetrics RequestsPerSec)',
+      ['request', 'version'],
       registers,
-    });
-    this.requestBytes = new Counter({
-      name: 'kafka_network_requestmetrics_requestbytes_total',
-      help: 'Bytes of request frames received, per API (RequestMetrics RequestBytes)',
-      labelNames: ['request'],
+    );
+    this.requestBytes = new FastCounter(
+      'kafka_network_requestmetrics_requestbytes_total',
+      'Bytes of request frames received, per API (RequestMetrics RequestBytes)',
+      ['request'],
       registers,
-    });
-    this.responseBytes = new Counter({
-      name: 'kafka_network_requestmetrics_responsebytes_total',
-      help: 'Bytes of response frames sent, per API',
-      labelNames: ['request'],
+    );
+    this.responseBytes = new FastCounter(
+      'kafka_network_requestmetrics_responsebytes_total',
+      'Bytes of response frames sent, per API',
+      ['request'],
       registers,
-    });
+    );
     const histogram = (name: string, help: string) =>
-      new Histogram({ name, help, labelNames: ['request'], buckets: LATENCY_BUCKETS_MS, registers });
+      new FastHistogram(name, help, ['request'], LATENCY_BUCKETS_MS, registers);
     this.queueTime = histogram(
       'kafka_network_requestmetrics_requestqueuetimems',
       'Milliseconds a request waited behind earlier requests of its connection (RequestMetrics RequestQueueTimeMs)',
@@ -151,12 +157,12 @@ export class BrokerMetrics {
       'kafka_network_requestmetrics_totaltimems',
       'Milliseconds from a request being read to its response being written (RequestMetrics TotalTimeMs)',
     );
-    this.errors = new Counter({
-      name: 'kafka_network_requestmetrics_errors_total',
-      help: 'Error codes in responses, per API and Kafka error name (RequestMetrics ErrorsPerSec, NONE left out)',
-      labelNames: ['request', 'error'],
+    this.errors = new FastCounter(
+      'kafka_network_requestmetrics_errors_total',
+      'Error codes in responses, per API and Kafka error name (RequestMetrics ErrorsPerSec, NONE left out)',
+      ['request', 'error'],
       registers,
-    });
+    );
     this.connections = new Gauge({
       name: 'kafka_server_socketservermetrics_connection_count',
       help: 'Open client connections, per listener (SocketServerMetrics connection-count)',
@@ -265,9 +271,9 @@ export class BrokerMetrics {
     let c = this.topics.get(topic);
     if (c === undefined) {
       c = {
-        messagesIn: this.messagesIn.labels(topic),
-        bytesIn: this.bytesIn.labels(topic),
-        bytesOut: this.bytesOut.labels(topic),
+        messagesIn: this.messagesIn.child(topic),
+        bytesIn: this.bytesIn.child(topic),
+        bytesOut: this.bytesOut.child(topic),
       };
       this.topics.set(topic, c);
     }
@@ -277,13 +283,13 @@ export class BrokerMetrics {
   private readonly onAppend = (m: unknown): void => {
     const e = m as AppendEvent;
     const c = this.topicCounters(e.topic);
-    c.messagesIn.inc(e.records);
-    c.bytesIn.inc(e.bytes);
+    c.messagesIn.value += e.records;
+    c.bytesIn.value += e.bytes;
   };
 
   private readonly onFetchOut = (m: unknown): void => {
     const e = m as FetchOutEvent;
-    if (e.bytes > 0) this.topicCounters(e.topic).bytesOut.inc(e.bytes);
+    if (e.bytes > 0) this.topicCounters(e.topic).bytesOut.value += e.bytes;
   };
 
   private readonly onRequest = (m: unknown): void => {
@@ -292,50 +298,60 @@ export class BrokerMetrics {
     let c = this.apis.get(key);
     if (c === undefined) {
       c = {
-        requests: this.requests.labels(e.apiName, String(e.apiVersion)),
-        requestBytes: this.requestBytes.labels(e.apiName),
-        responseBytes: this.responseBytes.labels(e.apiName),
-        queueTime: this.queueTime.labels(e.apiName),
-        localTime: this.localTime.labels(e.apiName),
-        totalTime: this.totalTime.labels(e.apiName),
+        requests: this.requests.child(e.apiName, String(e.apiVersion)),
+        requestBytes: this.requestBytes.child(e.apiName),
+        responseBytes: this.responseBytes.child(e.apiName),
+        queueTime: this.queueTime.child(e.apiName),
+        localTime: this.localTime.child(e.apiName),
+        totalTime: this.totalTime.child(e.apiName),
+        apiKey: e.apiKey,
         apiName: e.apiName,
       };
       this.apis.set(key, c);
     }
-    c.requests.inc();
-    c.requestBytes.inc(e.requestBytes);
-    if (e.responseBytes > 0) c.responseBytes.inc(e.responseBytes);
-    c.queueTime.observe(e.queueMs);
-    c.localTime.observe(e.handleMs);
-    c.totalTime.observe(e.queueMs + e.handleMs);
-    if (e.response !== null && typeof e.response === 'object') this.countErrors(c.apiName, e.response, 0);
+    c.requests.value++;
+    c.requestBytes.value += e.requestBytes;
+    c.responseBytes.value += e.responseBytes;
+    this.queueTime.observe(c.queueTime, e.queueMs);
+    this.localTime.observe(c.localTime, e.handleMs);
+    this.totalTime.observe(c.totalTime, e.queueMs + e.handleMs);
+    if (e.response !== null && typeof e.response === 'object') {
+      this.errorsOf = c;
+      const plan = errorPlan(e.apiKey);
+      if (plan === undefined) this.countErrors(e.response, 0);
+      else if (plan !== null) walkErrors(plan, e.response, this.countError);
+    }
   };
 
-  /** Walks a response body for non-zero errorCode fields (record data and other buffers are skipped). */
-  private countErrors(api: string, node: object, depth: number): void {
+  /** The API whose response is being walked for error codes. */
+  private errorsOf: RequestCounters | undefined;
+
+  /** Walks a response body of an API without a declaration for non-zero errorCode fields (buffers skipped). */
+  private countErrors(node: object, depth: number): void {
     if (depth > 8) return;
     if (Array.isArray(node)) {
-      for (const item of node) if (item !== null && typeof item === 'object') this.countErrors(api, item, depth + 1);
+      for (const item of node) if (item !== null && typeof item === 'object') this.countErrors(item, depth + 1);
       return;
     }
     if (ArrayBuffer.isView(node)) return;
     for (const k in node) {
       const v = (node as Record<string, unknown>)[k];
       if (v === null || v === undefined) continue;
-      if (typeof v === 'object') this.countErrors(api, v, depth + 1);
-      else if (k === 'errorCode' && typeof v === 'number' && v !== 0) this.countError(api, v);
+      if (typeof v === 'object') this.countErrors(v, depth + 1);
+      else if (k === 'errorCode' && typeof v === 'number' && v !== 0) this.countError(v);
     }
   }
 
-  private countError(api: string, code: number): void {
-    const key = `${api}\u0000${code}`;
+  private readonly countError = (code: number): void => {
+    const api = this.errorsOf!;
+    const key = api.apiKey * 100_000 + code;
     let c = this.errorChildren.get(key);
     if (c === undefined) {
-      c = this.errors.labels(api, errorName(code));
+      c = this.errors.child(api.apiName, errorName(code));
       this.errorChildren.set(key, c);
     }
-    c.inc();
-  }
+    c.value++;
+  };
 
   private readonly onAuthFailure = (m: unknown): void => {
     this.failedAuthentications.labels((m as AuthFailureEvent).listener).inc();

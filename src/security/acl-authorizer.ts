@@ -85,6 +85,11 @@ export class AclAuthorizer implements Authorizer {
   static async open(opts: AclAuthorizerOptions): Promise<AclAuthorizer> {
     const a = new AclAuthorizer(opts);
     a.replaceAll(await opts.store.load());
+    // A store shared by a cluster: every broker's changes take effect here as soon as the store reports them.
+    opts.store.watch?.((bindings) => {
+      a.replaceAll(bindings);
+      a.log?.debug(`ACLs changed in the cluster: ${bindings.length} in all`);
+    });
     return a;
   }
 
@@ -229,7 +234,8 @@ export class AclAuthorizer implements Authorizer {
       if (next.size !== this.bindings.size || [...next.keys()].some((k) => !this.bindings.has(k))) {
         await this.store.save([...next.values()]);
         const before = this.bindings;
-        this.replaceAll([...next.values()]);
+        // A shared store may hold other brokers' changes made meanwhile: serve what it holds.
+        this.replaceAll(this.store.watch !== undefined ? await this.store.load() : [...next.values()]);
         const added = [...next.keys()].filter((k) => !before.has(k)).length;
         const removed = [...before.keys()].filter((k) => !next.has(k)).length;
         this.log?.info(`ACLs changed: ${added} added, ${removed} removed, ${next.size} in all`);

@@ -26,8 +26,16 @@ import { AGGREGATE_FUNCTIONS } from './aggregates.js';
 import { SCALAR_FUNCTIONS } from './functions.js';
 import { keyColumns, MetaStore, valueColumns, type DataSource, type SourceColumn } from './metastore.js';
 import { parseStatements } from './parser.js';
-import { planQuery, PSEUDO_COUNT, type QueryPlan } from './plan.js';
-import { QueryRunner, RecordDecoder, TableState, type GroupSnapshot, type OutputRow } from './runtime.js';
+import { needsRepartition, planQuery, PSEUDO_COUNT, type QueryPlan } from './plan.js';
+import {
+  GroupByRekey,
+  QueryRunner,
+  RecordDecoder,
+  sourceRecord,
+  TableState,
+  type GroupSnapshot,
+  type OutputRow,
+} from './runtime.js';
 import { castValue, describeSchema, toJsonValue, typeToString, T } from './types.js';
 
 export interface EngineLogger {
@@ -61,6 +69,15 @@ export interface QueryHandle {
   done: Promise<void>;
 }
 
+/** Whether a query reads a source (FROM or any JOIN). */
+function readsFrom(plan: QueryPlan, name: string): boolean {
+  return (
+    plan.source.name === name ||
+    plan.join?.table.name === name ||
+    (plan.join?.lookups ?? []).some((l) => l.table.name === name)
+  );
+}
+
 const noopLogger: EngineLogger = { info() {}, warn() {}, error() {} };
 
 interface RunningQuery {
@@ -72,6 +89,8 @@ interface RunningQuery {
   state: 'RUNNING' | 'ERROR';
   stop(): Promise<void>;
   runner: QueryRunner | null;
+  /** The query's repartition and changelog topics, deleted when it is terminated (as ksqlDB does). */
+  internalTopics: string[];
 }
 
 function upperProps(p: Record<string, Literal>): Record<string, Literal> {
@@ -486,9 +505,7 @@ export class SqlEngine {
         }
         if (ds.type !== s.sourceType)
           throw new SqlError(`Incompatible data source type is ${ds.type}, but statement was DROP ${s.sourceType}`);
-        const users = [...this.queries.values()].filter(
-          (q) => q.sink === ds.name || q.plan.source.name === ds.name || q.plan.join?.table.name === ds.name,
-        );
+        const users = [...this.queries.values()].filter((q) => q.sink === ds.name || readsFrom(q.plan, ds.name));
         if (users.length > 0) {
           throw new SqlError(
             `Cannot drop ${ds.name}.\nThe following queries read from this source: [${users
@@ -528,6 +545,7 @@ export class SqlEngine {
           if (!q) continue;
           await q.stop();
           this.queries.delete(id);
+          if (q.internalTopics.length > 0) await this.admin.deleteTopics(q.internalTopics).catch(() => {});
           const sink = this.meta.find(q.sink);
           if (sink && sink.writerQuery === id) sink.writerQuery = null;
         }
@@ -729,7 +747,13 @@ export class SqlEngine {
     props: Record<string, string>,
   ): Promise<void> {
     const groupId = `_confluent-ksql-${this.serviceId}query_${id}`;
-    const changelog = `_confluent-ksql-${this.serviceId}query_${id}-Aggregate-Materialize-changelog`;
+    // A GROUP BY on something other than the source's key goes through a repartition topic (ksqlDB's names),
+    // and each of its partitions has an aggregation state of its own, kept in that partition of the changelog.
+    const repartition = needsRepartition(plan);
+    const repartitionTopic = `${groupId}-Aggregate-GroupBy-repartition`;
+    const changelog = repartition
+      ? `${groupId}-Aggregate-Aggregate-Materialize-changelog`
+      : `${groupId}-Aggregate-Materialize-changelog`;
     const encoder = new RowEncoder(sink);
     await encoder.init();
     // exactly_once_v2: results, changelog and offsets are committed together in one transaction per batch, by a
@@ -756,18 +780,41 @@ export class SqlEngine {
     const sinkTopic = sink.topic;
     const pending: Array<{ key: Buffer | null; value: Buffer | null; timestamp: number }> = [];
     const table = plan.join?.kind === 'STREAM_TABLE' ? await this.tableCache(plan.join.table) : null;
-    const runner = new QueryRunner(
-      plan,
-      (row) => {
-        pending.push(encoder.encode(row));
-      },
-      table?.state ?? null,
-    );
+    const emit = (row: OutputRow) => {
+      pending.push(encoder.encode(row));
+    };
+    const tps = await this.inputPartitions(plan);
+    const internalTopics: string[] = [];
+    let rekey: GroupByRekey | null = null;
+    let runners: QueryRunner[];
+    if (repartition) {
+      const n = tps.length;
+      await this.ensureTopic(repartitionTopic, n, { 'cleanup.policy': 'delete', 'retention.ms': '-1' });
+      internalTopics.push(repartitionTopic);
+      const keyCols = plan.output.slice(0, plan.aggregate!.groupBy.length).map((c) => ({ name: c.name, type: c.type }));
+      const keyFormat =
+        keyCols.length === 1 && ['INTEGER', 'BIGINT', 'DOUBLE', 'STRING', 'BYTES'].includes(keyCols[0]!.type.base)
+          ? 'KAFKA'
+          : 'JSON';
+      rekey = new GroupByRekey(plan, getFormat(keyFormat).codec(keyCols, true, {}), n);
+      // The aggregating half reads records the first half has filtered already.
+      const aggregating: QueryPlan = { ...plan, where: null };
+      runners = Array.from({ length: n }, () => new QueryRunner(aggregating, emit, null));
+    } else {
+      const lookups: TableState[] = [];
+      for (const l of plan.join?.lookups ?? []) {
+        const c = await this.tableCache(l.table);
+        await c.ready;
+        lookups.push(c.state);
+      }
+      runners = [new QueryRunner(plan, emit, table?.state ?? null, lookups)];
+    }
     if (plan.aggregate) {
-      await this.ensureTopic(changelog, 1, { 'cleanup.policy': 'compact' });
+      await this.ensureTopic(changelog, runners.length, { 'cleanup.policy': 'compact' });
+      internalTopics.push(changelog);
       for (const r of eos ? await this.readCommitted(changelog) : await this.readAll(changelog)) {
         if (r.key === null) continue;
-        runner.restore(
+        (runners[r.partition] ?? runners[0]!).restore(
           r.key.toString('utf8'),
           r.value === null ? null : (JSON.parse(r.value.toString('utf8')) as GroupSnapshot),
         );
@@ -787,9 +834,11 @@ export class SqlEngine {
       clientId: id,
       ...(eos ? { isolationLevel: 'read_committed' as const } : {}),
     });
-    const tps = await this.inputPartitions(plan);
-    consumer.assign(tps);
+    const internalTps = repartition ? runners.map((_, partition) => ({ topic: repartitionTopic, partition })) : [];
+    consumer.assign([...tps, ...internalTps]);
     if (!tableJoin) for (const c of await consumer.committed(tps)) if (c.offset >= 0) consumer.seek(c, c.offset);
+    // The repartition topic is read from its start (or the committed offset) whatever auto.offset.reset says.
+    if (repartition) for (const c of await consumer.committed(internalTps)) consumer.seek(c, Math.max(0, c.offset));
     let stopping = false;
     const q: RunningQuery = {
       id,
@@ -798,7 +847,8 @@ export class SqlEngine {
       sinkTopic,
       plan,
       state: 'RUNNING',
-      runner,
+      runner: runners[0]!,
+      internalTopics,
       stop: async () => {
         stopping = true;
         await consumer.close();
@@ -806,35 +856,58 @@ export class SqlEngine {
         if (eos) await producer.close().catch(() => {});
       },
     };
+    // Records of the repartition topic that are consumed and committed are deleted now and then (as Kafka
+    // Streams purges its repartition topics).
+    const purged = new Map<number, number>();
+    const purge = (partition: number, offset: number) => {
+      const now = Date.now();
+      if (!purged.has(partition)) purged.set(partition, now);
+      if (now - purged.get(partition)! < 30_000) return;
+      purged.set(partition, now);
+      void this.admin.deleteRecords([{ topic: repartitionTopic, partition, offset }]).catch(() => {});
+    };
     const loop = (async () => {
       for await (const batch of consumer.batches()) {
         if (stopping) break;
-        await runner.prepare(batch.records);
-        if (eos) producer.beginTransaction();
-        for (const r of batch.records) runner.process(r);
-        runner.endBatch();
-        if (plan.aggregate) {
-          for (const [k, snap] of runner.takeChangelog()) {
-            producer.produce({
-              topic: changelog,
-              key: k,
-              value: snap === null ? null : JSON.stringify(snap),
-              partition: 0,
-            });
+        const internal = repartition && batch.topic === repartitionTopic;
+        if (rekey !== null && !internal) {
+          await rekey.prepare(batch.records);
+          if (eos) producer.beginTransaction();
+          for (const r of batch.records) {
+            const m = rekey.rekey(r);
+            if (m !== null) producer.produce({ topic: repartitionTopic, ...m });
           }
+        } else {
+          const runner = internal ? runners[batch.partition]! : runners[0]!;
+          if (internal) for (const r of batch.records) sourceRecord(r);
+          await runner.prepare(batch.records);
+          if (eos) producer.beginTransaction();
+          for (const r of batch.records) runner.process(r);
+          runner.endBatch();
+          if (plan.aggregate) {
+            for (const [k, snap] of runner.takeChangelog()) {
+              producer.produce({
+                topic: changelog,
+                key: k,
+                value: snap === null ? null : JSON.stringify(snap),
+                partition: internal ? batch.partition : 0,
+              });
+            }
+          }
+          for (const p of pending)
+            producer.produce({ topic: sinkTopic, key: p.key, value: p.value, timestamp: p.timestamp });
+          pending.length = 0;
         }
-        for (const p of pending)
-          producer.produce({ topic: sinkTopic, key: p.key, value: p.value, timestamp: p.timestamp });
-        pending.length = 0;
         const last = batch.records[batch.records.length - 1]!;
         const next = { topic: batch.topic, partition: batch.partition, offset: last.offset + 1 };
         if (eos) {
           await producer.sendOffsetsToTransaction([next], groupId);
           await producer.commitTransaction();
-          continue;
+        } else {
+          await producer.flush();
+          await this.admin.alterGroupOffsets(groupId, [next]);
         }
-        await producer.flush();
-        await this.admin.alterGroupOffsets(groupId, [next]);
+        if (internal) purge(batch.partition, next.offset);
       }
     })().catch((e: Error) => {
       if (stopping || this.closed) return;
@@ -927,6 +1000,8 @@ export class SqlEngine {
     const plan = planQuery(q, this.meta);
     const id = `transient_${plan.source.name}_${++this.transientSeq}`;
     const table = plan.join?.kind === 'STREAM_TABLE' ? await this.syncTable(plan.join.table) : null;
+    const lookups: TableState[] = [];
+    for (const l of plan.join?.lookups ?? []) lookups.push(await this.syncTable(l.table));
     const reset = (props['auto.offset.reset'] ??
       props['ksql.streams.auto.offset.reset'] ??
       this.properties['ksql.streams.auto.offset.reset']) as 'earliest' | 'latest';
@@ -948,6 +1023,7 @@ export class SqlEngine {
         if (limit !== null && count >= limit) finished = true;
       },
       table,
+      lookups,
     );
     const done = (async () => {
       for await (const batch of consumer.batches()) {
@@ -1180,9 +1256,7 @@ export class SqlEngine {
   }
 
   private async describe(ds: DataSource, extended: boolean): Promise<Entity> {
-    const readQueries = [...this.queries.values()].filter(
-      (q) => q.plan.source.name === ds.name || q.plan.join?.table.name === ds.name,
-    );
+    const readQueries = [...this.queries.values()].filter((q) => readsFrom(q.plan, ds.name));
     const writeQueries = [...this.queries.values()].filter((q) => q.sink === ds.name);
     const partitions = extended ? (await this.partitionsOf(ds.topic).catch(() => [])).length : ds.partitions;
     return {

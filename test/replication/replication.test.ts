@@ -13,6 +13,7 @@ import { waitUntil } from '../helpers/cluster.js';
 import { type ReplicatedCluster, withCluster } from '../helpers/replicated.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
+import { Metadata } from '../../src/protocol/messages/metadata.js';
 import { Produce } from '../../src/protocol/messages/produce.js';
 import { encodeBatch } from '../../src/protocol/records/batch.js';
 
@@ -239,6 +240,54 @@ describe('replication across three brokers', () => {
         assert.match(refused.errorMessage ?? '', /min\.insync\.replicas is 2 but only 1 replica is in sync/);
         const acks1 = await produce(1, 1000);
         assert.equal(acks1.errorCode, 0);
+      } finally {
+        client.close();
+      }
+    });
+  });
+
+  test('pipelined acks=all produces on one connection are each appended on arrival, answered in request order, with a Metadata request behind them answered last', async () => {
+    await withCluster(async (c) => {
+      const topic = uniqueTopic('pipelined');
+      await c.createTopic(topic, 1);
+      // Followers stopped but still in the ISR: no acks=all produce can be acknowledged until it times out.
+      await c.stop(2, { elect: false });
+      await c.stop(3, { elect: false });
+      const log = c.broker(1).topics.partition(topic, 0)!;
+      const client = await RawClient.connect(c.test(1)!.port);
+      try {
+        const answered: string[] = [];
+        const batches = await Promise.all(
+          [0, 1, 2].map((i) => encodeBatch({ records: [{ key: null, value: Buffer.from(`p${i}`) }] })),
+        );
+        const produce = async (i: number) => {
+          const res = await client.send(Produce, 9, {
+            acks: -1,
+            timeoutMs: 1500,
+            topicData: [{ name: topic, partitionData: [{ index: 0, records: batches[i]! }] }],
+          });
+          answered.push(`p${i}`);
+          return res.responses[0]!.partitionResponses[0]!;
+        };
+        const sent = [produce(0), produce(1), produce(2)];
+        const metadata = client.send(Metadata, 9, { topics: null, allowAutoTopicCreation: false }).then((m) => {
+          answered.push('metadata');
+          return m;
+        });
+        await waitUntil('all three produces to be appended', () => log.logEndOffset === 3, 1000);
+        assert.deepEqual(answered, [], 'appended while the first one still waits for the in-sync replicas');
+        const out = await Promise.all(sent);
+        await metadata;
+        assert.deepEqual(answered, ['p0', 'p1', 'p2', 'metadata']);
+        assert.deepEqual(
+          out.map((p) => p.baseOffset),
+          [0, 1, 2],
+        );
+        for (const p of out)
+          assert.ok(
+            p.errorCode === ErrorCode.REQUEST_TIMED_OUT || p.errorCode === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+            `error ${p.errorCode}`,
+          );
       } finally {
         client.close();
       }

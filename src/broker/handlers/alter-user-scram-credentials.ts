@@ -22,7 +22,7 @@ import type { Handler } from '../dispatch.js';
 type Failure = { code: number; message: string };
 
 export function alterUserScramCredentials({ scram }: HandlerDeps<'scram'>): Handler<typeof AlterUserScramCredentials> {
-  return (ctx, req) => {
+  return async (ctx, req) => {
     const users = [...new Set([...req.deletions.map((d) => d.name), ...req.upsertions.map((u) => u.name)])];
     if (!ctx.authorize(AclOperation.ALTER, CLUSTER)) {
       return {
@@ -87,7 +87,14 @@ export function alterUserScramCredentials({ scram }: HandlerDeps<'scram'>): Hand
       );
       changes.push({ user: u.name, mechanism, credential });
     }
-    scram.apply(changes.filter((c) => !failures.has(c.user)));
+    const valid = changes.filter((c) => !failures.has(c.user));
+    try {
+      await scram.apply(valid);
+    } catch (err) {
+      // Shared credentials (cluster mode) are written to etcd, which may be away.
+      const message = `could not store the SCRAM credentials: ${(err as Error).message}`;
+      for (const c of valid) fail(c.user, ErrorCode.UNKNOWN_SERVER_ERROR, message);
+    }
     return {
       throttleTimeMs: 0,
       results: users.map((user) => {

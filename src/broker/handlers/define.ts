@@ -17,7 +17,7 @@ import type { SchemaValidator } from '../schema-validation.js';
 import type { TopicManager } from '../topics.js';
 import type { TransactionCoordinator } from '../txn/coordinator.js';
 import type { ClientQuotas } from '../quotas/client-quotas.js';
-import type { ScramCredentialStore } from '../../security/sasl/scram-store.js';
+import type { ScramCredentials } from '../../security/sasl/scram-store.js';
 import type { ClusterLink } from '../cluster-link.js';
 import type { DynamicBrokerConfigs } from '../dynamic-config.js';
 
@@ -46,7 +46,7 @@ export interface BrokerServices {
   /** Client quotas: stored values (Describe/AlterClientQuotas) and their enforcement. */
   readonly quotas: ClientQuotas;
   /** SCRAM credentials of users (Describe/AlterUserScramCredentials, SASL SCRAM logins). */
-  readonly scram: ScramCredentialStore;
+  readonly scram: ScramCredentials;
   /** Cluster mode's membership and admin operations; undefined on a single node. */
   readonly cluster: ClusterLink | undefined;
   /** Dynamic broker configs (AlterConfigs on BROKER resources). */

@@ -314,7 +314,11 @@ export function produce({
         responses[ti]!.partitionResponses.push(out);
       }
     }
-    if (req.durable.length > 0) return Promise.all(req.durable).then(() => respond(req, responses));
+    if (req.durable.length > 0) {
+      // Every record is appended; only the acknowledgement waits: the connection may go on with the next Produce.
+      ctx.pipelined = true;
+      return Promise.all(req.durable).then(() => respond(req, responses));
+    }
     return respond(req, responses);
   };
 }

@@ -90,7 +90,20 @@ export class ClientQuotas {
   ) {}
 
   async load(): Promise<void> {
-    const records = await this.store.load();
+    this.replace(await this.store.load());
+    // A store shared by a cluster: every broker's changes take effect here as soon as the store reports them.
+    if (this.store.watch !== undefined && this.unwatch === undefined) {
+      this.unwatch = this.store.watch((records) => {
+        this.replace(records);
+        this.onIpQuotasChanged();
+        this.log?.debug(`client quotas changed in the cluster: ${records.length} entities`);
+      });
+    }
+  }
+
+  private unwatch: (() => void) | undefined;
+
+  private replace(records: readonly QuotaRecord[]): void {
     this.records.clear();
     for (const r of records) this.records.set(entityKey(r.entity), r);
     this.rebuild();
@@ -295,9 +308,13 @@ export class ClientQuotas {
         results[i] = { ...results[i]!, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: message };
       return results;
     }
-    this.records.clear();
-    for (const [k, r] of next) this.records.set(k, r);
-    this.rebuild();
+    // A shared store may hold other brokers' changes made meanwhile: serve what it holds.
+    if (this.store.watch !== undefined) this.replace(await this.store.load());
+    else {
+      this.records.clear();
+      for (const [k, r] of next) this.records.set(k, r);
+      this.rebuild();
+    }
     if (ipChanged) this.onIpQuotasChanged();
     for (const i of applied) {
       const e = entityFromWire(results[i]!.entity);

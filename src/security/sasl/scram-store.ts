@@ -4,12 +4,48 @@ import { readFileAtomic, writeFileAtomic } from '../../storage/checkpoint.js';
 
 export const SCRAM_CREDENTIALS_FILE = 'scram-credentials.json';
 
+/** One SCRAM credential as stored (a file entry, an etcd value): base64 keys, never the password. */
+export interface StoredScramCredential {
+  salt: string;
+  iterations: number;
+  storedKey: string;
+  serverKey: string;
+}
+
 interface FileFormat {
   version: 1;
-  users: Record<
-    string,
-    Partial<Record<ScramMechanism, { salt: string; iterations: number; storedKey: string; serverKey: string }>>
-  >;
+  users: Record<string, Partial<Record<ScramMechanism, StoredScramCredential>>>;
+}
+
+export function scramFromStored(c: StoredScramCredential): ScramCredential {
+  return {
+    salt: Buffer.from(c.salt, 'base64'),
+    iterations: c.iterations,
+    storedKey: Buffer.from(c.storedKey, 'base64'),
+    serverKey: Buffer.from(c.serverKey, 'base64'),
+  };
+}
+
+export function scramToStored(c: ScramCredential): StoredScramCredential {
+  return {
+    salt: c.salt.toString('base64'),
+    iterations: c.iterations,
+    storedKey: c.storedKey.toString('base64'),
+    serverKey: c.serverKey.toString('base64'),
+  };
+}
+
+/**
+ * The SCRAM credentials a broker logs users in with and AlterUserScramCredentials changes: a file in the data
+ * directory on a single node (ScramCredentialStore), etcd in a cluster (src/cluster/security-stores.ts).
+ */
+export interface ScramCredentials {
+  get(user: string, mechanism: ScramMechanism): ScramCredential | undefined;
+  has(user: string): boolean;
+  list(): Array<{ user: string; credentials: Array<{ mechanism: ScramMechanism; iterations: number }> }>;
+  describe(user: string): Array<{ mechanism: ScramMechanism; iterations: number }>;
+  /** Applies the changes; returns (or resolves) once they are durable. */
+  apply(changes: readonly ScramChange[]): void | Promise<void>;
 }
 
 export interface ScramChange {
@@ -19,7 +55,7 @@ export interface ScramChange {
   credential: ScramCredential | null;
 }
 
-export class ScramCredentialStore {
+export class ScramCredentialStore implements ScramCredentials {
   readonly file: string | undefined;
   private readonly users = new Map<string, Map<ScramMechanism, ScramCredential>>();
 
@@ -38,12 +74,7 @@ export class ScramCredentialStore {
       const m = new Map<ScramMechanism, ScramCredential>();
       for (const [mech, c] of Object.entries(mechs)) {
         if (c === undefined) continue;
-        m.set(mech as ScramMechanism, {
-          salt: Buffer.from(c.salt, 'base64'),
-          iterations: c.iterations,
-          storedKey: Buffer.from(c.storedKey, 'base64'),
-          serverKey: Buffer.from(c.serverKey, 'base64'),
-        });
+        m.set(mech as ScramMechanism, scramFromStored(c));
       }
       if (m.size > 0) this.users.set(user, m);
     }
@@ -94,14 +125,7 @@ export class ScramCredentialStore {
     const data: FileFormat = { version: 1, users: {} };
     for (const [user, m] of this.users) {
       const out: FileFormat['users'][string] = {};
-      for (const [mech, c] of m) {
-        out[mech] = {
-          salt: c.salt.toString('base64'),
-          iterations: c.iterations,
-          storedKey: c.storedKey.toString('base64'),
-          serverKey: c.serverKey.toString('base64'),
-        };
-      }
+      for (const [mech, c] of m) out[mech] = scramToStored(c);
       data.users[user] = out;
     }
     writeFileAtomic(this.file, `${JSON.stringify(data, null, 2)}\n`);
