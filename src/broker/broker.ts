@@ -551,6 +551,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   dynamicConfigs.onChange(() => {
     topics.refreshLogConfigs();
     connectionLimits.reconfigure(config);
+    if (logs.cleaner) logs.cleaner.backoffMs = config.logCleanerBackoffMs;
   });
 
   const dispatcher = new Dispatcher();
