@@ -10,6 +10,10 @@ import { test } from 'node:test';
 import { CreateTopics } from '../../src/protocol/messages/create-topics.js';
 import { DescribeConfigs } from '../../src/protocol/messages/describe-configs.js';
 import { DescribeTopicPartitions } from '../../src/protocol/messages/describe-topic-partitions.js';
+import { IncrementalAlterConfigs } from '../../src/protocol/messages/incremental-alter-configs.js';
+import { Produce } from '../../src/protocol/messages/produce.js';
+import { encodeBatch } from '../../src/protocol/records/batch.js';
+import { ErrorCode } from '../../src/protocol/errors.js';
 import { Metadata } from '../../src/protocol/messages/metadata.js';
 import { ZERO_UUID } from '../../src/protocol/schema.js';
 import { startCluster } from '../../src/server/cluster.js';
@@ -124,6 +128,54 @@ test('cluster metadata in etcd: configs and DescribeTopicPartitions', { timeout:
           'message.max.bytes': ['4000', Source.DYNAMIC_DEFAULT],
         });
       }
+    },
+  );
+
+  await t.test(
+    'min.insync.replicas from a topic override or the cluster default is enforced by the leader',
+    async () => {
+      const leaderId = cluster.brokers[0]!.broker!.metadata.partition(topic, 0)!.leader;
+      const leader = cluster.brokers.find((b) => b.nodeId === leaderId)!;
+      const other = cluster.brokers.find((b) => b.nodeId !== leaderId)!;
+      const alter = (type: number, name: string, op: number, value: string | null) =>
+        withClient(other.port, async (c) => {
+          const r = await c.send(IncrementalAlterConfigs, 1, {
+            resources: [
+              {
+                resourceType: type,
+                resourceName: name,
+                configs: [{ name: 'min.insync.replicas', configOperation: op, value }],
+              },
+            ],
+            validateOnly: false,
+          });
+          assert.equal(r.responses[0]!.errorCode, 0, r.responses[0]!.errorMessage ?? '');
+        });
+      const produce = () =>
+        withClient(leader.port, async (c) => {
+          const batch = await encodeBatch({ records: [{ key: Buffer.from('k'), value: Buffer.from('m'), timestamp: Date.now() }] });
+          const r = await c.send(Produce, 9, {
+            acks: -1,
+            timeoutMs: 10_000,
+            topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }],
+          });
+          return r.responses[0]!.partitionResponses[0]!.errorCode;
+        });
+      const minIsr = () => leader.broker!.topics.configOf(topic).minInsyncReplicas;
+      assert.equal(await produce(), 0);
+      // Four in-sync replicas cannot exist with three brokers: acks=all is refused while it is in force.
+      await alter(2, topic, 0, '4');
+      await waitUntil('the leader applies the topic override', () => minIsr() === 4);
+      assert.equal(await produce(), ErrorCode.NOT_ENOUGH_REPLICAS);
+      await alter(2, topic, 1, null);
+      await waitUntil('the override is gone', () => minIsr() === 1);
+      assert.equal(await produce(), 0);
+      await alter(4, '', 0, '4');
+      await waitUntil('the leader applies the cluster default', () => minIsr() === 4);
+      assert.equal(await produce(), ErrorCode.NOT_ENOUGH_REPLICAS);
+      await alter(4, '', 1, null);
+      await waitUntil('the default is gone', () => minIsr() === 1);
+      assert.equal(await produce(), 0);
     },
   );
 

@@ -453,7 +453,15 @@ export class FaultWriter {
   }
 
   private async newProducer(): Promise<Producer> {
-    const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const p = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // KafkaJS retries a request that timed out (a paused leader) on its cached metadata, refreshed only when
+      // older than this (default 5 min): all its retries then go to the same broker. Kafka's Java producer asks for
+      // new metadata after a timeout; refreshing at most a second old gives KafkaJS about that behaviour.
+      metadataMaxAge: 1000,
+    });
     await p.connect();
     this.stats.producers++;
     return p;
