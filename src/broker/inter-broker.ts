@@ -10,6 +10,7 @@
  */
 import { connect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { ByteQueue } from '../protocol/byte-queue.js';
 import { encodeRequestHeader } from '../protocol/header.js';
 import { SaslAuthenticate } from '../protocol/messages/sasl-authenticate.js';
 import { SaslHandshake } from '../protocol/messages/sasl-handshake.js';
@@ -48,8 +49,7 @@ export class InterBrokerClient {
   private connecting: Promise<Socket> | undefined;
   private nextId = 1;
   /** Received bytes not yet made into frames, in arrival order (joined once per frame, not once per chunk). */
-  private chunks: Buffer[] = [];
-  private bufferedBytes = 0;
+  private readonly received = new ByteQueue();
   /** Size of the frame being received (its 4-byte length read), or -1. */
   private frameSize = -1;
   private pending: Pending[] = [];
@@ -184,8 +184,7 @@ export class InterBrokerClient {
           return;
         }
         this.socket = s;
-        this.chunks = [];
-        this.bufferedBytes = 0;
+        this.received.clear();
         this.frameSize = -1;
         s.on('data', (chunk: Buffer) => this.onData(s, chunk));
         s.on('error', (err) => this.fail(s, err));
@@ -252,19 +251,18 @@ export class InterBrokerClient {
 
   private onData(s: Socket, chunk: Buffer): void {
     if (s !== this.socket) return;
-    this.chunks.push(chunk);
-    this.bufferedBytes += chunk.length;
+    this.received.push(chunk);
     for (;;) {
       if (this.frameSize < 0) {
-        if (this.bufferedBytes < 4) return;
-        this.frameSize = this.take(4).readInt32BE(0);
+        if (this.received.length < 4) return;
+        this.frameSize = this.received.take(4).readInt32BE(0);
         if (this.frameSize < 4) {
           this.fail(s, new InterBrokerError(`invalid response size ${this.frameSize}`));
           return;
         }
       }
-      if (this.bufferedBytes < this.frameSize) return;
-      const frame = this.take(this.frameSize);
+      if (this.received.length < this.frameSize) return;
+      const frame = this.received.take(this.frameSize);
       this.frameSize = -1;
       const p = this.pending.shift();
       if (!p) {
@@ -284,28 +282,6 @@ export class InterBrokerClient {
       }
       if (s !== this.socket) return;
     }
-  }
-
-  /** The next n buffered bytes: a view when they lie in one chunk, else one copy (a big response is copied once). */
-  private take(n: number): Buffer {
-    this.bufferedBytes -= n;
-    const first = this.chunks[0]!;
-    if (first.length >= n) {
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const c = this.chunks[0]!;
-      const k = Math.min(c.length, n - filled);
-      c.copy(out, filled, 0, k);
-      filled += k;
-      if (k === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(k);
-    }
-    return out;
   }
 
   private fail(s: Socket, err: Error): void {

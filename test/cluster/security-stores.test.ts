@@ -6,7 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { warnUnusedSecurityFiles } from '../../src/broker/authorizer.js';
 import { ClientQuotas } from '../../src/broker/quotas/client-quotas.js';
 import { EtcdStore } from '../../src/cluster/etcd-store.js';
 import { MetadataCache } from '../../src/cluster/metadata-cache.js';
@@ -15,6 +19,7 @@ import { scramCredentialFromSalted, scramSaltedPassword } from '../../src/protoc
 import { AclAuthorizer } from '../../src/security/acl-authorizer.js';
 import { type AclBinding, AclPermissionType, ANY_ACL, PatternType } from '../../src/security/acl.js';
 import { AclOperation, type Requester, ResourceType } from '../../src/security/authorizer.js';
+import type { Logger } from '../../src/storage/logger.js';
 import { waitUntil } from '../helpers/cluster.js';
 import { etcdBinary, startTcpProxy, startTestEtcd, type TestEtcd } from '../helpers/etcd.js';
 
@@ -171,4 +176,16 @@ describe('ACLs, SCRAM credentials and quotas shared through etcd', { skip: etcdB
       30_000,
     );
   });
+});
+
+test('files a single node left are named once at start in cluster mode, not silently ignored', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'samsa-sec-files-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'acls.json'), '{"version":1,"acls":[]}');
+  await writeFile(join(dir, 'scram-credentials.json'), '{"version":1,"users":{}}');
+  const warnings: string[] = [];
+  warnUnusedSecurityFiles(dir, { warn: (m: string) => warnings.push(m) } as unknown as Logger);
+  assert.equal(warnings.length, 2);
+  assert.match(warnings[0]!, /acls\.json is not used in cluster mode/);
+  assert.match(warnings[1]!, /scram-credentials\.json is not used in cluster mode/);
 });
