@@ -21,6 +21,8 @@ import {
 interface ConfigFlags extends ConnectionFlags {
   entityType: 'topics' | 'brokers';
   entityName?: string;
+  /** Brokers: the cluster-wide default (the empty resource name), as kafka-configs --entity-default. */
+  entityDefault?: boolean;
   json?: boolean;
 }
 
@@ -32,6 +34,7 @@ function entityOptions(cmd: Command): Command {
       new Option('--entity-type <type>', 'what to configure').choices(['topics', 'brokers']).makeOptionMandatory(),
     )
     .option('--entity-name <name>', 'topic name or broker id (for brokers: default all brokers when describing)')
+    .option('--entity-default', 'brokers: the cluster-wide default of dynamic broker configs')
     .option('--json', 'print JSON');
 }
 
@@ -46,7 +49,10 @@ Examples:
   samsa configs describe --entity-type topics --entity-name orders
   samsa configs describe --entity-type brokers --entity-name 1 --all
   samsa configs alter --entity-type topics --entity-name orders --add-config retention.ms=3600000,cleanup.policy=[delete,compact]
-  samsa configs alter --entity-type topics --entity-name orders --delete-config retention.ms`,
+  samsa configs alter --entity-type topics --entity-name orders --delete-config retention.ms
+  samsa configs alter --entity-type brokers --entity-name 1 --add-config log.retention.ms=86400000
+  samsa configs alter --entity-type brokers --entity-default --add-config message.max.bytes=2000000
+  samsa configs describe --entity-type brokers --entity-default`,
     );
 
   entityOptions(configs.command('describe').description('configs of a topic or broker: overrides only unless --all'))
@@ -55,11 +61,12 @@ Examples:
       action(async (flags: ConfigFlags & { all?: boolean }) => {
         await withAdmin(flags, async (admin) => {
           let names: string[];
-          if (flags.entityName !== undefined) names = [flags.entityName];
+          if (flags.entityDefault) names = [defaultEntity(flags)];
+          else if (flags.entityName !== undefined) names = [flags.entityName];
           else if (flags.entityType === 'brokers')
             names = (await admin.describeCluster()).brokers.map((b) => String(b.nodeId));
           else names = await admin.listTopics();
-          if (flags.entityType === 'brokers' && names.some((n) => !/^\d+$/.test(n)))
+          if (flags.entityType === 'brokers' && !flags.entityDefault && names.some((n) => !/^\d+$/.test(n)))
             throw new UsageError(
               `--entity-name: a broker id is a number, got '${names.find((n) => !/^\d+$/.test(n))}'`,
             );
@@ -82,13 +89,15 @@ Examples:
               })),
           }));
           if (flags.json) {
-            await printJson(flags.entityName !== undefined ? shown[0] : shown);
+            await printJson(flags.entityName !== undefined || flags.entityDefault ? shown[0] : shown);
             return;
           }
           let text = '';
           for (const s of shown) {
             const label = flags.entityType === 'topics' ? 'topic' : 'broker';
-            text += `${flags.all ? 'All' : 'Dynamic'} configs for ${label} ${s.entityName}:\n`;
+            text += flags.entityDefault
+              ? 'Default configs for brokers in the cluster:\n'
+              : `${flags.all ? 'All' : 'Dynamic'} configs for ${label} ${s.entityName}:\n`;
             text +=
               s.configs.length === 0
                 ? '  (none)\n'
@@ -114,7 +123,8 @@ Examples:
     .option('--validate-only', 'ask the broker to check the change without applying it')
     .action(
       action(async (flags: ConfigFlags & { addConfig?: string[]; deleteConfig?: string[]; validateOnly?: boolean }) => {
-        if (flags.entityName === undefined) throw new UsageError('alter needs --entity-name');
+        if (flags.entityDefault) flags.entityName = defaultEntity(flags);
+        if (flags.entityName === undefined) throw new UsageError('alter needs --entity-name or --entity-default');
         const sets = parseConfigList(flags.addConfig, '--add-config');
         const deletes = parseNameList(flags.deleteConfig);
         if (sets.length + deletes.length === 0)
@@ -145,4 +155,11 @@ Examples:
           );
       }),
     );
+}
+
+/** The resource name of the cluster-wide broker default (''); only brokers have one, and not with a name too. */
+function defaultEntity(flags: ConfigFlags): string {
+  if (flags.entityType !== 'brokers') throw new UsageError('--entity-default is for --entity-type brokers');
+  if (flags.entityName !== undefined) throw new UsageError('give --entity-name or --entity-default, not both');
+  return '';
 }

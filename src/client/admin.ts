@@ -28,6 +28,7 @@ import { ListGroups } from '../protocol/messages/list-groups.js';
 import { OffsetCommit } from '../protocol/messages/offset-commit.js';
 import { OffsetFetch } from '../protocol/messages/offset-fetch.js';
 import { decodeAssignment } from '../protocol/consumer-protocol.js';
+import type { Api, Encodable, ResponseOf } from '../protocol/schema.js';
 import { type Acl, type AclFilter, createAclsVia, deleteAclsVia, describeAclsVia } from './acls.js';
 import { Cluster, type BrokerInfo, type ClientOptions, type TopicInfo } from './cluster.js';
 import { listOffsetsVia, type TopicPartition, type TopicPartitionOffset } from './consumer.js';
@@ -249,17 +250,44 @@ export class Admin {
     });
   }
 
+  /** Where a config resource's requests go: a broker's own configs to that broker (as Kafka's admin client). */
+  private configTarget(r: ConfigResource): number | undefined {
+    return r.type === 'broker' && /^\d+$/.test(r.name) ? Number(r.name) : undefined;
+  }
+
+  private async sendConfigs<Req, Res>(node: number | undefined, api: Api<Req, Res>, req: Encodable<Req>): Promise<Res> {
+    if (node === undefined) return this.cluster.sendAny(api, req);
+    // The broker's address comes from metadata, which a fresh client may not have fetched yet.
+    if (!this.cluster.brokers.has(node)) await this.cluster.refreshMetadata();
+    return this.cluster.sendTo(node, api, req);
+  }
+
   async describeConfigs(resources: ConfigResource[]): Promise<Array<ConfigResource & { configs: ConfigEntry[] }>> {
-    const res = await this.cluster.sendAny(DescribeConfigs, {
-      resources: resources.map((r) => ({
-        resourceType: RESOURCE_TYPE[r.type],
-        resourceName: r.name,
-        configurationKeys: null,
-      })),
-      includeSynonyms: false,
-      includeDocumentation: false,
+    // One request per broker resource (sent to that broker), one for the rest.
+    const groups = new Map<number | undefined, number[]>();
+    resources.forEach((r, i) => {
+      const k = this.configTarget(r);
+      groups.set(k, [...(groups.get(k) ?? []), i]);
     });
-    return res.results.map((r, i) => {
+    const results: Array<ResponseOf<typeof DescribeConfigs>['results'][number]> = new Array(resources.length);
+    await Promise.all(
+      [...groups].map(async ([node, idx]) => {
+        const req = {
+          resources: idx.map((i) => ({
+            resourceType: RESOURCE_TYPE[resources[i]!.type],
+            resourceName: resources[i]!.name,
+            configurationKeys: null,
+          })),
+          includeSynonyms: false,
+          includeDocumentation: false,
+        };
+        const res = await this.sendConfigs(node, DescribeConfigs, req);
+        res.results.forEach((r, j) => {
+          results[idx[j]!] = r;
+        });
+      }),
+    );
+    return results.map((r, i) => {
       check(r.errorCode, `describe configs of ${r.resourceName}`, r.errorMessage);
       return {
         ...resources[i]!,
@@ -281,7 +309,7 @@ export class Admin {
     changes: ConfigChange[],
     opts: { validateOnly?: boolean } = {},
   ): Promise<void> {
-    const res = await this.cluster.sendAny(IncrementalAlterConfigs, {
+    const res = await this.sendConfigs(this.configTarget(resource), IncrementalAlterConfigs, {
       resources: [
         {
           resourceType: RESOURCE_TYPE[resource.type],
@@ -300,7 +328,7 @@ export class Admin {
 
   /** Replaces the whole dynamic config of a resource (the legacy AlterConfigs). */
   async replaceConfigs(resource: ConfigResource, configs: Record<string, string>): Promise<void> {
-    const res = await this.cluster.sendAny(AlterConfigs, {
+    const res = await this.sendConfigs(this.configTarget(resource), AlterConfigs, {
       resources: [
         {
           resourceType: RESOURCE_TYPE[resource.type],

@@ -526,6 +526,34 @@ test('configs describe/alter for topics and brokers', async () => {
     ).stdout,
   ) as typeof set;
   assert.ok(brokers.configs.some((c) => c.name === 'log.dirs'));
+
+  // Dynamic broker configs: this broker's own, and the cluster-wide default (kafka-configs --entity-default).
+  const id = String(broker.broker.config.nodeId);
+  const brokerArgs = ['configs', 'alter', '--entity-type', 'brokers'];
+  await ok([...brokerArgs, '--entity-name', id, '--add-config', 'log.cleaner.delete.retention.ms=4321']);
+  await ok([...brokerArgs, '--entity-default', '--add-config', 'log.cleaner.min.compaction.lag.ms=5']);
+  const mine = JSON.parse(
+    (await ok(['configs', 'describe', '--entity-type', 'brokers', '--entity-name', id, '--json'])).stdout,
+  ) as typeof set;
+  assert.deepEqual(
+    mine.configs.map((c) => [c.name, c.value, c.source]),
+    [
+      ['log.cleaner.delete.retention.ms', '4321', 'DYNAMIC_BROKER_CONFIG'],
+      ['log.cleaner.min.compaction.lag.ms', '5', 'DYNAMIC_DEFAULT_BROKER_CONFIG'],
+    ],
+  );
+  const dflt = JSON.parse(
+    (await ok(['configs', 'describe', '--entity-type', 'brokers', '--entity-default', '--json'])).stdout,
+  ) as typeof set;
+  assert.deepEqual(
+    dflt.configs.map((c) => [c.name, c.value]),
+    [['log.cleaner.min.compaction.lag.ms', '5']],
+  );
+  const readOnly = await samsa([...brokerArgs, '--entity-name', id, '--add-config', 'log.dirs=/elsewhere']);
+  assert.equal(readOnly.code, 1);
+  assert.match(readOnly.stderr, /INVALID_REQUEST.*Cannot update these configs dynamically: log.dirs/);
+  await ok([...brokerArgs, '--entity-name', id, '--delete-config', 'log.cleaner.delete.retention.ms']);
+  await ok([...brokerArgs, '--entity-default', '--delete-config', 'log.cleaner.min.compaction.lag.ms']);
 });
 
 test('wrong arguments: exit 2 with one clear line', async () => {
