@@ -820,13 +820,31 @@ export class SqlEngine {
         );
       }
     }
+    // Stream-stream and table-table joins keep their state (the records in the join windows, both tables' rows)
+    // in a compacted changelog of their own, read back on start.
+    const twoSided = plan.join !== null && plan.join.kind !== 'STREAM_TABLE';
+    const joinChangelog = `${groupId}-Join-store-changelog`;
+    let restoredJoin = 0;
+    if (twoSided) {
+      await this.ensureTopic(joinChangelog, 1, { 'cleanup.policy': 'compact' });
+      internalTopics.push(joinChangelog);
+      const latest = new Map<string, string>();
+      for (const r of eos ? await this.readCommitted(joinChangelog) : await this.readAll(joinChangelog)) {
+        if (r.key === null) continue;
+        const k = r.key.toString('utf8');
+        if (r.value === null) latest.delete(k);
+        else latest.set(k, r.value.toString('utf8'));
+      }
+      await runners[0]!.restoreJoin(latest);
+      restoredJoin = latest.size;
+    }
     if (table) await table.ready;
     const reset = (props['auto.offset.reset'] ??
       props['ksql.streams.auto.offset.reset'] ??
       this.properties['ksql.streams.auto.offset.reset'] ??
       'latest') as 'earliest' | 'latest';
-    // A table-table join keeps both tables in memory: it reads them from the beginning on every start.
-    const tableJoin = plan.join?.kind === 'TABLE_TABLE';
+    // A table-table join without state to restore (its first start) reads both tables from the beginning.
+    const tableJoin = plan.join?.kind === 'TABLE_TABLE' && restoredJoin === 0;
     const consumer = createConsumer({
       bootstrapServers: this.opts.bootstrap,
       groupId,
@@ -884,6 +902,9 @@ export class SqlEngine {
           if (eos) producer.beginTransaction();
           for (const r of batch.records) runner.process(r);
           runner.endBatch();
+          if (twoSided)
+            for (const [k, v] of runner.takeJoinChangelog())
+              producer.produce({ topic: joinChangelog, key: k, value: v, partition: 0 });
           if (plan.aggregate) {
             for (const [k, snap] of runner.takeChangelog()) {
               producer.produce({

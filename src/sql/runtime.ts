@@ -310,7 +310,7 @@ export class QueryRunner {
       const dec = right ? this.rightDecoder! : this.decoder;
       const slice = new Array(PSEUDO_COUNT + dec.ds.columns.length);
       if (!dec.decode(rec, slice)) return;
-      this.join.add(right, slice, rec.value === null, rec.timestamp);
+      this.join.add(right, slice, rec.value === null, rec.timestamp, rec);
       return;
     }
     if (!this.decoder.decode(rec, row)) return;
@@ -568,6 +568,40 @@ export class QueryRunner {
     return out;
   }
 
+  /** Two-sided joins: their state entries changed since the last call (the join's changelog). */
+  takeJoinChangelog(): Array<[string, string | null]> {
+    return this.join?.takeChangelog() ?? [];
+  }
+
+  /** Two-sided joins: puts back their state from the changelog's latest entries (decoding the records again). */
+  async restoreJoin(entries: Map<string, string>): Promise<void> {
+    const j = this.plan.join!;
+    const sides: Array<Array<[string, ConsumerRecord, JoinEntry]>> = [[], []];
+    for (const [id, text] of entries) {
+      const e = JSON.parse(text) as JoinEntry;
+      const rec: ConsumerRecord = {
+        topic: e.r === 1 ? j.table.topic : this.plan.source.topic,
+        partition: e.p,
+        offset: e.o,
+        timestamp: e.ts,
+        timestampType: 'CreateTime',
+        key: e.k === null ? null : Buffer.from(e.k, 'base64'),
+        value: e.v === null ? null : Buffer.from(e.v, 'base64'),
+        headers: [],
+      };
+      sides[e.r]!.push([id, rec, e]);
+    }
+    for (const isRight of [false, true]) {
+      const dec = isRight ? this.rightDecoder! : this.decoder;
+      const list = sides[isRight ? 1 : 0]!;
+      if (dec.needsPrepare) await dec.prepare(list.map((x) => x[1]));
+      for (const [id, rec, e] of list) {
+        const slice = new Array(PSEUDO_COUNT + dec.ds.columns.length);
+        if (dec.decode(rec, slice)) this.join!.restore(id, isRight, slice, e.ts, rec, e.m === true);
+      }
+    }
+  }
+
   /** Restores a group from the changelog. */
   restore(id: string, snap: GroupSnapshot | null): void {
     const kstr = id.slice(0, id.lastIndexOf('\u0002'));
@@ -609,8 +643,36 @@ const rightOuter = (t: string) => t === 'RIGHT' || t === 'FULL';
 type JoinEmit = (row: unknown[], ts: number, tombstone: boolean) => void;
 
 interface TwoSidedJoin {
-  add(right: boolean, slice: unknown[], tombstone: boolean, ts: number): void;
+  add(right: boolean, slice: unknown[], tombstone: boolean, ts: number, rec: ConsumerRecord | null): void;
   endBatch(): void;
+  /** State entries changed since the last call, for the join's changelog (null: removed). */
+  takeChangelog(): Array<[string, string | null]>;
+  /** Puts back a state entry read from the changelog (its record decoded again). */
+  restore(id: string, right: boolean, slice: unknown[], ts: number, rec: ConsumerRecord, matched: boolean): void;
+}
+
+/** A join state entry in the changelog: the source record itself, so that restoring decodes it again. */
+interface JoinEntry {
+  r: 0 | 1;
+  ts: number;
+  p: number;
+  o: number;
+  k: string | null;
+  v: string | null;
+  m?: boolean;
+}
+
+function joinEntry(right: boolean, rec: ConsumerRecord, ts: number, matched: boolean): string {
+  const e: JoinEntry = {
+    r: right ? 1 : 0,
+    ts,
+    p: rec.partition,
+    o: rec.offset,
+    k: rec.key === null ? null : rec.key.toString('base64'),
+    v: rec.value === null ? null : rec.value.toString('base64'),
+  };
+  if (matched) e.m = true;
+  return JSON.stringify(e);
 }
 
 function joinRow(plan: QueryPlan, left: unknown[] | null, right: unknown[] | null): unknown[] {
@@ -625,6 +687,9 @@ interface Buffered {
   ts: number;
   row: unknown[];
   matched: boolean;
+  /** The changelog key of the record (side, partition, offset) and the record, when it is kept in one. */
+  id: string;
+  rec: ConsumerRecord | null;
 }
 
 /**
@@ -640,6 +705,8 @@ class StreamStreamJoin implements TwoSidedJoin {
   private readonly before: number;
   private readonly after: number;
   private readonly grace: number | null;
+  /** Buffered records changed (added, matched, expired) since the last takeChangelog. */
+  private readonly changed = new Map<string, Buffered | null>();
 
   constructor(
     private readonly plan: QueryPlan,
@@ -651,7 +718,7 @@ class StreamStreamJoin implements TwoSidedJoin {
     this.grace = w.grace;
   }
 
-  add(isRight: boolean, slice: unknown[], _tombstone: boolean, ts: number): void {
+  add(isRight: boolean, slice: unknown[], _tombstone: boolean, ts: number, rec: ConsumerRecord | null): void {
     const j = this.plan.join!;
     const kv = isRight ? j.rightKey(slice) : j.leftKey(slice);
     if (ts > this.streamTime) this.streamTime = ts;
@@ -662,7 +729,8 @@ class StreamStreamJoin implements TwoSidedJoin {
       return;
     }
     const k = keyText(kv);
-    const mine: Buffered = { ts, row: slice, matched: false };
+    const id = rec === null ? '' : `${isRight ? 'R' : 'L'}${rec.partition}:${rec.offset}`;
+    const mine: Buffered = { ts, row: slice, matched: false, id, rec };
     const others = (isRight ? this.left : this.right).get(k) ?? [];
     for (const o of others) {
       // The left record at time l joins right records in [l - before, l + after].
@@ -670,6 +738,7 @@ class StreamStreamJoin implements TwoSidedJoin {
       const r = isRight ? ts : o.ts;
       if (r < l - this.before || r > l + this.after) continue;
       mine.matched = true;
+      if (!o.matched && o.rec !== null) this.changed.set(o.id, o);
       o.matched = true;
       this.emit(joinRow(this.plan, isRight ? o.row : slice, isRight ? slice : o.row), Math.max(l, r), false);
     }
@@ -678,10 +747,31 @@ class StreamStreamJoin implements TwoSidedJoin {
       this.emit(joinRow(this.plan, isRight ? null : slice, isRight ? slice : null), ts, false);
       mine.matched = true; // emitted already
     }
+    if (rec !== null) this.changed.set(id, mine);
+    this.keep(isRight, k, mine);
+  }
+
+  private keep(isRight: boolean, k: string, b: Buffered): void {
     const store = isRight ? this.right : this.left;
     let list = store.get(k);
     if (list === undefined) store.set(k, (list = []));
-    list.push(mine);
+    list.push(b);
+  }
+
+  takeChangelog(): Array<[string, string | null]> {
+    const out: Array<[string, string | null]> = [];
+    for (const [id, b] of this.changed)
+      out.push([id, b === null ? null : joinEntry(id[0] === 'R', b.rec!, b.ts, b.matched)]);
+    this.changed.clear();
+    return out;
+  }
+
+  restore(id: string, isRight: boolean, slice: unknown[], ts: number, rec: ConsumerRecord, matched: boolean): void {
+    const j = this.plan.join!;
+    const kv = isRight ? j.rightKey(slice) : j.leftKey(slice);
+    if (kv === null || kv === undefined) return;
+    if (ts > this.streamTime) this.streamTime = ts;
+    this.keep(isRight, keyText(kv), { ts, row: slice, matched, id, rec });
   }
 
   endBatch(): void {
@@ -697,6 +787,7 @@ class StreamStreamJoin implements TwoSidedJoin {
           if (b.ts + span + grace < this.streamTime) {
             if (!b.matched && outer)
               this.emit(joinRow(this.plan, isRight ? null : b.row, isRight ? b.row : null), b.ts, false);
+            if (b.rec !== null) this.changed.set(b.id, null);
           } else keep.push(b);
         }
         if (keep.length === 0) store.delete(k);
@@ -716,11 +807,29 @@ class StreamStreamJoin implements TwoSidedJoin {
 class TableTableJoin implements TwoSidedJoin {
   private readonly left = new Map<string, unknown[]>();
   private readonly right = new Map<string, unknown[]>();
+  /** Rows changed since the last takeChangelog: the record that set them, or null for a deletion. */
+  private readonly changed = new Map<string, string | null>();
 
   constructor(
     private readonly plan: QueryPlan,
     private readonly emit: JoinEmit,
   ) {}
+
+  takeChangelog(): Array<[string, string | null]> {
+    const out = [...this.changed];
+    this.changed.clear();
+    return out;
+  }
+
+  restore(id: string, isRight: boolean, slice: unknown[]): void {
+    const k = id.slice(1);
+    (isRight ? this.right : this.left).set(k, slice);
+  }
+
+  private track(isRight: boolean, k: string, rec: ConsumerRecord | null, tombstone: boolean, ts: number): void {
+    if (rec === null) return;
+    this.changed.set(`${isRight ? 'R' : 'L'}${k}`, tombstone ? null : joinEntry(isRight, rec, ts, false));
+  }
 
   private leftKeyText(slice: unknown[]): string {
     return keyText(slice[PSEUDO_COUNT]);
@@ -746,10 +855,11 @@ class TableTableJoin implements TwoSidedJoin {
     this.emit(row, ts, true);
   }
 
-  add(isRight: boolean, slice: unknown[], tombstone: boolean, ts: number): void {
+  add(isRight: boolean, slice: unknown[], tombstone: boolean, ts: number, rec: ConsumerRecord | null): void {
     const j = this.plan.join!;
     if (!isRight) {
       const k = this.leftKeyText(slice);
+      this.track(false, k, rec, tombstone, ts);
       if (tombstone) {
         this.left.delete(k);
         if (!j.foreignKey && rightOuter(j.type)) {
@@ -772,6 +882,7 @@ class TableTableJoin implements TwoSidedJoin {
     }
     const rkv = j.rightKey(slice);
     const rk = keyText(rkv);
+    this.track(true, rk, rec, tombstone, ts);
     if (tombstone) this.right.delete(rk);
     else this.right.set(rk, slice);
     const r = tombstone ? undefined : slice;
