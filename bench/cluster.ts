@@ -8,7 +8,8 @@
  * partition, the partition's leader is killed with kill -9, and the time is taken from the kill to the first
  * acknowledgement of a send started after it (broker.session.timeout.ms=2000; target under 3 s), several times.
  * Writes its section of docs/benchmarks.md ("Cluster (3 brokers, replication factor 3)") after a run without
- * --quick, unless --no-docs.
+ * --quick, unless --no-docs. `npm run bench` runs the same comparison (runClusterBench) as its last step, unless
+ * --no-cluster.
  */
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -19,28 +20,26 @@ import { writeDocsSection } from './docs-section.js';
 import { BrokerProcess, freePort, ROOT, runTimed } from './proc.js';
 
 const KCAT = process.env.KCAT ?? 'kcat';
-const argv = process.argv.slice(2);
-const flag = (name: string): boolean => argv.includes(name);
-const option = (name: string): string | undefined => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const QUICK = flag('--quick');
-const SCALE = Number(option('--scale') ?? (QUICK ? 0.1 : 1));
-const FAILOVERS = Number(option('--failovers') ?? 3);
-const WRITE_DOCS = !QUICK && !flag('--no-docs') && option('--scale') === undefined;
-const DOCS_PATH = option('--docs') ?? join(ROOT, 'docs', 'benchmarks.md');
 export const CLUSTER_SECTION = 'Cluster (3 brokers, replication factor 3)';
 const SESSION_MS = 2000;
+
+export interface ClusterBenchOptions {
+  /** 100k x 100 B and 50k x 1 KB instead of 1M and 500k. */
+  quick?: boolean;
+  /** Multiplies the record counts (default 1, 0.1 with quick). */
+  scale?: number;
+  /** Leader kills measured (default 3). */
+  failovers?: number;
+}
 
 interface Workload {
   label: string;
   records: number;
   valueSize: number;
 }
-const WORKLOADS: Workload[] = [
-  { label: '100 B', records: Math.round(1_000_000 * SCALE), valueSize: 100 },
-  { label: '1 KB', records: Math.round(500_000 * SCALE), valueSize: 1024 },
+const workloads = (scale: number): Workload[] => [
+  { label: '100 B', records: Math.round(1_000_000 * scale), valueSize: 100 },
+  { label: '1 KB', records: Math.round(500_000 * scale), valueSize: 1024 },
 ];
 
 interface Phase {
@@ -260,69 +259,94 @@ function section(rows: Row[], fail: number[], notes: string): string {
   return lines.join('\n');
 }
 
-async function main(): Promise<void> {
+/**
+ * Runs the whole comparison (single broker acks=1, then the 3-broker cluster with acks=all, then the failovers) and
+ * returns its docs section; `npm run bench` calls it too, so its report has both side by side from one run.
+ */
+export async function runClusterBench(
+  o: ClusterBenchOptions = {},
+): Promise<{ rows: Row[]; failovers: number[]; section: string }> {
+  const WORKLOADS = workloads(o.scale ?? (o.quick ? 0.1 : 1));
   const started = new Date().toISOString();
   const load = loadavg()[0]!.toFixed(1);
   const rows: Row[] = [];
-  // One broker, acks=1.
-  const port = await freePort();
-  const single = new BrokerProcess({
-    port,
-    dataDir: temp('samsa-bench-single-'),
-    overrides: [
-      'metrics.enabled=false',
-      'console.enabled=false',
-      'schema.registry.enabled=false',
-      'ksql.enabled=false',
-    ],
-  });
   try {
-    for (let i = 0; ; i++) {
-      try {
-        await createTopic(`127.0.0.1:${port}`, `bench-warmup-${Date.now()}`, 1);
-        break;
-      } catch (err) {
-        if (i > 100 || !single.running)
-          throw new Error(`single broker did not start: ${(err as Error).message}\n${single.log}`);
-        await sleep(200);
+    // One broker, acks=1.
+    const port = await freePort();
+    const single = new BrokerProcess({
+      port,
+      dataDir: temp('samsa-bench-single-'),
+      overrides: [
+        'metrics.enabled=false',
+        'console.enabled=false',
+        'schema.registry.enabled=false',
+        'ksql.enabled=false',
+      ],
+    });
+    try {
+      for (let i = 0; ; i++) {
+        try {
+          await createTopic(`127.0.0.1:${port}`, `bench-warmup-${Date.now()}`, 1);
+          break;
+        } catch (err) {
+          if (i > 100 || !single.running)
+            throw new Error(`single broker did not start: ${(err as Error).message}\n${single.log}`);
+          await sleep(200);
+        }
       }
+      for (const w of WORKLOADS) rows.push(await throughput('1 broker, acks=1', `127.0.0.1:${port}`, '1', 1, w));
+    } finally {
+      await single.stop();
     }
-    for (const w of WORKLOADS) rows.push(await throughput('1 broker, acks=1', `127.0.0.1:${port}`, '1', 1, w));
+    // Three brokers, RF 3, acks=all.
+    const cluster = await startCluster({
+      brokers: 3,
+      processes: true,
+      config: {
+        'broker.session.timeout.ms': String(SESSION_MS),
+        'broker.heartbeat.interval.ms': '300',
+        'default.replication.factor': '3',
+        'min.insync.replicas': '2',
+        'offsets.topic.replication.factor': '3',
+        'auto.leader.rebalance.enable': 'false',
+      },
+    });
+    let fail: number[] = [];
+    try {
+      await sleep(2 * SESSION_MS);
+      for (const w of WORKLOADS)
+        rows.push(await throughput('3 brokers, RF 3, acks=all', cluster.bootstrap, 'all', 3, w));
+      fail = await failovers(cluster, o.failovers ?? 3);
+    } finally {
+      await cluster.stop();
+    }
+    const notes = `Run ${started} on ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${load} at the start; one partition per topic, kcat for produce and consume, every broker its own process on 127.0.0.1.`;
+    return { rows, failovers: fail, section: section(rows, fail, notes) };
   } finally {
-    await single.stop();
+    for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
   }
-  // Three brokers, RF 3, acks=all.
-  const cluster = await startCluster({
-    brokers: 3,
-    processes: true,
-    config: {
-      'broker.session.timeout.ms': String(SESSION_MS),
-      'broker.heartbeat.interval.ms': '300',
-      'default.replication.factor': '3',
-      'min.insync.replicas': '2',
-      'offsets.topic.replication.factor': '3',
-      'auto.leader.rebalance.enable': 'false',
-    },
-  });
-  let fail: number[] = [];
-  try {
-    await sleep(2 * SESSION_MS);
-    for (const w of WORKLOADS) rows.push(await throughput('3 brokers, RF 3, acks=all', cluster.bootstrap, 'all', 3, w));
-    fail = await failovers(cluster, FAILOVERS);
-  } finally {
-    await cluster.stop();
-  }
-  const notes = `Run ${started} on ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${load} at the start; one partition per topic, kcat for produce and consume, every broker its own process on 127.0.0.1.`;
-  const text = section(rows, fail, notes);
-  console.log(`\n${text}`);
-  if (WRITE_DOCS) writeDocsSection(DOCS_PATH, CLUSTER_SECTION, text);
 }
 
-try {
-  await main();
-} catch (e) {
-  console.error('[bench:cluster] failed:', e instanceof Error ? (e.stack ?? e.message) : e);
-  process.exitCode = 1;
-} finally {
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
+  const argv = process.argv.slice(2);
+  const flag = (name: string): boolean => argv.includes(name);
+  const option = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const quick = flag('--quick');
+  const writeDocs = !quick && !flag('--no-docs') && option('--scale') === undefined;
+  try {
+    const r = await runClusterBench({
+      quick,
+      scale: option('--scale') === undefined ? undefined : Number(option('--scale')),
+      failovers: option('--failovers') === undefined ? undefined : Number(option('--failovers')),
+    });
+    console.log(`\n${r.section}`);
+    if (writeDocs)
+      writeDocsSection(option('--docs') ?? join(ROOT, 'docs', 'benchmarks.md'), CLUSTER_SECTION, r.section);
+  } catch (e) {
+    console.error('[bench:cluster] failed:', e instanceof Error ? (e.stack ?? e.message) : e);
+    process.exitCode = 1;
+  }
 }

@@ -11,7 +11,8 @@
  * profiled; with --quick the record counts are smaller), --cold (no memory warm-up before the kcat runs: see
  * bench/memory.ts), --no-metrics (skip the metrics on/off comparison), --metrics-only (only the metrics on/off
  * comparison, printed, docs untouched; with --quick on the smaller workload and --runs 1 it takes about a minute),
- * --no-tls (skip kcat over SSL next to plaintext, bench/tls.ts).
+ * --no-tls (skip kcat over SSL next to plaintext, bench/tls.ts), --no-cluster (skip the 3-broker cluster, RF 3 and
+ * acks=all, next to a single broker with acks=1, and the leader failover time: bench/cluster.ts).
  *
  * The broker runs without the HTTP services `samsa start` turns on (schema registry, SQL, metrics, console), except in the metrics
  * comparison, which runs the 100-byte workload against a broker with metrics off and one with metrics on (and
@@ -56,6 +57,7 @@ import {
 import { formatSummary, monotonicUs, summariseProfile } from './profile.js';
 import { writeDocsSection } from './docs-section.js';
 import { tlsBench, tlsDocsSection } from './tls.js';
+import { CLUSTER_SECTION, runClusterBench } from './cluster.js';
 import { apiVersionsFrame, createTopic, latestOffset, responseBody, WireConnection } from './wire.js';
 
 const KCAT = process.env.KCAT ?? 'kcat';
@@ -1006,6 +1008,16 @@ async function main(): Promise<void> {
     console.log(`\n${tlsSection}`);
   }
 
+  // Replication: a single broker (acks=1) and three brokers (RF 3, acks=all) side by side, and leader failovers
+  // (bench/cluster.ts, also `npm run bench:cluster`). --no-cluster skips it.
+  let clusterSection: string | undefined;
+  if (!flag('--no-cluster')) {
+    console.log('[bench] step 6: cluster (3 brokers, RF 3, acks=all, next to 1 broker, acks=1) and leader failover');
+    settle();
+    clusterSection = (await runClusterBench({ quick: QUICK })).section;
+    console.log(`\n${clusterSection}`);
+  }
+
   const report: Report = {
     machine: machine(),
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -1036,6 +1048,7 @@ async function main(): Promise<void> {
     const kept = at >= 0 ? `\n${previous.slice(at + 1)}` : '';
     writeFileSync(DOCS_PATH, `${docs(report).trimEnd()}\n${kept}`);
     if (tlsSection !== undefined) writeDocsSection(DOCS_PATH, 'TLS throughput', tlsSection);
+    if (clusterSection !== undefined) writeDocsSection(DOCS_PATH, CLUSTER_SECTION, clusterSection);
     console.log(`\n[bench] wrote ${DOCS_PATH}`);
   }
 }

@@ -4,7 +4,11 @@
  * `allow.everyone.if.no.acl.found`), otherwise allow-everything, as Kafka behaves without an authorizer.
  */
 import { AclAuthorizer, parseSuperUsers } from '../security/acl-authorizer.js';
-import { type AclStore, FileAclStore } from '../security/acl-store.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ACLS_FILE, type AclStore, FileAclStore } from '../security/acl-store.js';
+import { SCRAM_CREDENTIALS_FILE } from '../security/sasl/scram-store.js';
+import { CLIENT_QUOTAS_FILE } from './quotas/store.js';
 import { allowEverything, type Authorizer } from '../security/authorizer.js';
 import type { Logger } from '../storage/logger.js';
 import type { BrokerConfig } from './config/index.js';
@@ -27,4 +31,18 @@ export async function openAuthorizer(
   });
   log.debug(`ACL authorizer on: ${authorizer.size} ACLs, ${superUsers.length} super users`);
   return authorizer;
+}
+
+/**
+ * In cluster mode ACLs, SCRAM credentials and client quotas are the cluster's (etcd): files a single node left in
+ * the data directory are not read, which is said once at start rather than silently ignored.
+ */
+export function warnUnusedSecurityFiles(dataDir: string, log: Logger): void {
+  for (const file of [ACLS_FILE, SCRAM_CREDENTIALS_FILE, CLIENT_QUOTAS_FILE]) {
+    if (existsSync(join(dataDir, file))) {
+      log.warn(
+        `${join(dataDir, file)} is not used in cluster mode: ACLs, SCRAM users and client quotas are the cluster's, in etcd (create them again through any broker)`,
+      );
+    }
+  }
 }

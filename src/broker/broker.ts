@@ -51,7 +51,7 @@ import { FileClientQuotaStore } from './quotas/store.js';
 import { AuthFailureTracker, SaslListener } from './sasl.js';
 import { type ScramCredentials, ScramCredentialStore } from '../security/sasl/scram-store.js';
 import { saslListenerSettings } from '../security/sasl/listener-config.js';
-import { openAuthorizer } from './authorizer.js';
+import { openAuthorizer, warnUnusedSecurityFiles } from './authorizer.js';
 import { DynamicBrokerConfigs, FileDynamicConfigStore } from './dynamic-config.js';
 
 export interface BrokerOptions {
@@ -544,6 +544,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   };
   // In a cluster, ACLs, SCRAM credentials and quotas are the cluster's (etcd), not this broker's files.
   const shared = cluster?.securityStores;
+  if (shared !== undefined) warnUnusedSecurityFiles(dataDir, log);
   const quotas = new ClientQuotas(shared?.quotas ?? new FileClientQuotaStore(dataDir), quotaWindow, log);
   await quotas.load();
   const connectionLimits = new ConnectionLimits(config, quotaWindow, (ip) => quotas.connectionRateFor(ip));
@@ -551,6 +552,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   dynamicConfigs.onChange(() => {
     topics.refreshLogConfigs();
     connectionLimits.reconfigure(config);
+    if (logs.cleaner) logs.cleaner.backoffMs = config.logCleanerBackoffMs;
   });
 
   const dispatcher = new Dispatcher();

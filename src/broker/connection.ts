@@ -20,6 +20,7 @@ import type { TLSSocket } from 'node:tls';
 import { API_BY_KEY } from '../protocol/messages/index.js';
 import { ApiVersions } from '../protocol/messages/api-versions.js';
 import { decodeRequestHeader, encodeResponseHeader, skipTaggedFields, type RequestHeader } from '../protocol/header.js';
+import { ByteQueue } from '../protocol/byte-queue.js';
 import { DecodeError, Reader, Writer } from '../protocol/primitives.js';
 import type { Api } from '../protocol/schema.js';
 import type { Logger } from '../storage/logger.js';
@@ -72,8 +73,7 @@ export class Connection {
   readonly remote: string;
   /** The peer's address without port. */
   readonly remoteHost: string;
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly received = new ByteQueue();
   /** Size of the frame being assembled, or -1 while its size prefix is not complete. */
   private frameSize = -1;
   private queue: Buffer[] = [];
@@ -196,12 +196,11 @@ export class Connection {
   }
 
   private onData(data: Buffer): void {
-    this.chunks.push(data);
-    this.buffered += data.length;
+    this.received.push(data);
     for (;;) {
       if (this.frameSize < 0) {
-        if (this.buffered < 4) return;
-        const size = this.peekSize();
+        if (this.received.length < 4) return;
+        const size = this.received.peekInt32();
         if (this.sasl !== undefined && !this.authenticated) {
           // Before authentication: small frames only (a raw SASL token may be shorter than a request header).
           const max = this.sasl.maxFrameBytes(this.limits.maxRequestBytes);
@@ -222,45 +221,17 @@ export class Connection {
           );
           return;
         }
-        this.take(4);
+        this.received.take(4);
         this.frameSize = size;
       }
-      if (this.buffered < this.frameSize) return;
-      const frame = this.take(this.frameSize);
+      if (this.received.length < this.frameSize) return;
+      const frame = this.received.take(this.frameSize);
       this.frameSize = -1;
       this.queue.push(frame);
       this.arrivals.push(channels.request.hasSubscribers ? performance.now() : 0);
       if (!this.running) this.pump();
       if (this.closed) return;
     }
-  }
-
-  private peekSize(): number {
-    const first = this.chunks[0]!;
-    if (first.length >= 4) return first.readInt32BE(0);
-    return Buffer.concat(this.chunks, 4).readInt32BE(0);
-  }
-
-  /** Removes n bytes from the front of the buffered chunks, without copying when they lie in one chunk. */
-  private take(n: number): Buffer {
-    this.buffered -= n;
-    const first = this.chunks[0]!;
-    if (first.length >= n) {
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const c = this.chunks[0]!;
-      const k = Math.min(c.length, n - filled);
-      c.copy(out, filled, 0, k);
-      filled += k;
-      if (k === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(k);
-    }
-    return out;
   }
 
   /**

@@ -5,6 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { ApiVersions } from '../protocol/messages/api-versions.js';
+import { ByteQueue } from '../protocol/byte-queue.js';
 import { Reader, Writer } from '../protocol/primitives.js';
 import { encodeRequestHeader, skipTaggedFields } from '../protocol/header.js';
 import type { Api, Encodable } from '../protocol/schema.js';
@@ -82,8 +83,7 @@ export class BrokerConnection {
   private socket: Socket | undefined;
   private nextCorrelation = 1;
   private readonly pending = new Map<number, Pending>();
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly received = new ByteQueue();
   private frameSize = -1;
   private timer: NodeJS.Timeout | undefined;
   private connecting: Promise<void> | undefined;
@@ -326,25 +326,14 @@ export class BrokerConnection {
   }
 
   private onData(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.received.push(chunk);
     for (;;) {
       if (this.frameSize < 0) {
-        if (this.buffered < 4) return;
-        if (this.chunks[0]!.length < 4) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
-        this.frameSize = this.chunks[0]!.readInt32BE(0) + 4;
+        if (this.received.length < 4) return;
+        this.frameSize = this.received.take(4).readInt32BE(0);
       }
-      if (this.buffered < this.frameSize) return;
-      // Join only when a frame spans chunks; the common case of one frame per chunk is a view, not a copy.
-      let head = this.chunks[0]!;
-      if (head.length < this.frameSize) {
-        head = Buffer.concat(this.chunks, this.buffered);
-        this.chunks = [head];
-      }
-      const frame = head.subarray(4, this.frameSize);
-      if (head.length === this.frameSize) this.chunks.shift();
-      else this.chunks[0] = head.subarray(this.frameSize);
-      this.buffered -= this.frameSize;
+      if (this.received.length < this.frameSize) return;
+      const frame = this.received.take(this.frameSize);
       this.frameSize = -1;
       this.onFrame(frame);
       if (this.closedError) return;
@@ -402,8 +391,7 @@ export class BrokerConnection {
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const p of pending) p.reject(err);
-    this.chunks = [];
-    this.buffered = 0;
+    this.received.clear();
   }
 
   /** Closes the socket; requests still waiting fail with a ConnectionError. */

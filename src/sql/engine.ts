@@ -69,6 +69,15 @@ export interface QueryHandle {
   done: Promise<void>;
 }
 
+/** Whether a query reads a source (FROM or any JOIN). */
+function readsFrom(plan: QueryPlan, name: string): boolean {
+  return (
+    plan.source.name === name ||
+    plan.join?.table.name === name ||
+    (plan.join?.lookups ?? []).some((l) => l.table.name === name)
+  );
+}
+
 const noopLogger: EngineLogger = { info() {}, warn() {}, error() {} };
 
 interface RunningQuery {
@@ -496,9 +505,7 @@ export class SqlEngine {
         }
         if (ds.type !== s.sourceType)
           throw new SqlError(`Incompatible data source type is ${ds.type}, but statement was DROP ${s.sourceType}`);
-        const users = [...this.queries.values()].filter(
-          (q) => q.sink === ds.name || q.plan.source.name === ds.name || q.plan.join?.table.name === ds.name,
-        );
+        const users = [...this.queries.values()].filter((q) => q.sink === ds.name || readsFrom(q.plan, ds.name));
         if (users.length > 0) {
           throw new SqlError(
             `Cannot drop ${ds.name}.\nThe following queries read from this source: [${users
@@ -793,7 +800,15 @@ export class SqlEngine {
       // The aggregating half reads records the first half has filtered already.
       const aggregating: QueryPlan = { ...plan, where: null };
       runners = Array.from({ length: n }, () => new QueryRunner(aggregating, emit, null));
-    } else runners = [new QueryRunner(plan, emit, table?.state ?? null)];
+    } else {
+      const lookups: TableState[] = [];
+      for (const l of plan.join?.lookups ?? []) {
+        const c = await this.tableCache(l.table);
+        await c.ready;
+        lookups.push(c.state);
+      }
+      runners = [new QueryRunner(plan, emit, table?.state ?? null, lookups)];
+    }
     if (plan.aggregate) {
       await this.ensureTopic(changelog, runners.length, { 'cleanup.policy': 'compact' });
       internalTopics.push(changelog);
@@ -985,6 +1000,8 @@ export class SqlEngine {
     const plan = planQuery(q, this.meta);
     const id = `transient_${plan.source.name}_${++this.transientSeq}`;
     const table = plan.join?.kind === 'STREAM_TABLE' ? await this.syncTable(plan.join.table) : null;
+    const lookups: TableState[] = [];
+    for (const l of plan.join?.lookups ?? []) lookups.push(await this.syncTable(l.table));
     const reset = (props['auto.offset.reset'] ??
       props['ksql.streams.auto.offset.reset'] ??
       this.properties['ksql.streams.auto.offset.reset']) as 'earliest' | 'latest';
@@ -1006,6 +1023,7 @@ export class SqlEngine {
         if (limit !== null && count >= limit) finished = true;
       },
       table,
+      lookups,
     );
     const done = (async () => {
       for await (const batch of consumer.batches()) {
@@ -1238,9 +1256,7 @@ export class SqlEngine {
   }
 
   private async describe(ds: DataSource, extended: boolean): Promise<Entity> {
-    const readQueries = [...this.queries.values()].filter(
-      (q) => q.plan.source.name === ds.name || q.plan.join?.table.name === ds.name,
-    );
+    const readQueries = [...this.queries.values()].filter((q) => readsFrom(q.plan, ds.name));
     const writeQueries = [...this.queries.values()].filter((q) => q.sink === ds.name);
     const partitions = extended ? (await this.partitionsOf(ds.topic).catch(() => [])).length : ds.partitions;
     return {

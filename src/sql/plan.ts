@@ -44,7 +44,7 @@ export interface JoinPlan {
   kind: 'STREAM_TABLE' | 'STREAM_STREAM' | 'TABLE_TABLE';
   /** The right-hand source (the table of a stream-table join). */
   table: DataSource;
-  type: 'INNER' | 'LEFT' | 'FULL';
+  type: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL';
   /** The left-side expression whose value is looked up among the right side's keys (or join values). */
   leftKey: Evaluator;
   /** The right-side expression of ON, over the right side's own row (offset 0). */
@@ -55,6 +55,17 @@ export interface JoinPlan {
   within: { before: number; after: number; grace: number | null } | null;
   /** Table-table joins: the left expression is a foreign key (not the left table's primary key). */
   foreignKey: boolean;
+  /** Tables of further JOIN clauses, looked up in order after this join (multi-way joins). */
+  lookups?: LookupPlan[];
+}
+
+/** A table of a further JOIN clause: its row for the value of an expression over the sources joined before it. */
+export interface LookupPlan {
+  table: DataSource;
+  type: 'INNER' | 'LEFT';
+  leftKey: Evaluator;
+  /** Where the table's row starts in the joined row. */
+  offset: number;
 }
 
 export interface QueryPlan {
@@ -281,8 +292,8 @@ export function planQuery(q: Query, meta: MetaStore, opts: PlanOptions = {}): Qu
   const cols = sourceScope(source, alias);
   const sources = [{ ds: source, alias }];
   let join: JoinPlan | null = null;
-  if (q.joins.length > 1) throw new SqlError('Samsa joins two sources per query so far (one JOIN clause).');
-  if (q.joins.length === 1) {
+  const lookups: LookupPlan[] = [];
+  if (q.joins.length >= 1) {
     const j = q.joins[0]!;
     const table = meta.get(j.source.name);
     const kind =
@@ -297,8 +308,10 @@ export function planQuery(q: Query, meta: MetaStore, opts: PlanOptions = {}): Qu
       throw new SqlError(
         'Invalid join order: table-stream joins are not supported; only stream-table joins. Got TABLE [JOIN] STREAM.',
       );
-    if (j.type === 'RIGHT')
-      throw new SqlError('RIGHT OUTER joins are not supported by Samsa; swap the sources and use a LEFT join.');
+    if (kind === 'STREAM_TABLE' && j.type === 'RIGHT')
+      throw new SqlError(
+        'Invalid join type: right-outer join not supported for stream-table join. Got STREAM [RIGHT] OUTER JOIN TABLE.',
+      );
     if (kind === 'STREAM_TABLE' && j.type === 'FULL')
       throw new SqlError('Full outer joins between streams and tables are not supported.');
     if (kind === 'STREAM_STREAM' && j.within === null)
@@ -346,8 +359,10 @@ export function planQuery(q: Query, meta: MetaStore, opts: PlanOptions = {}): Qu
         );
       if (kind === 'TABLE_TABLE') {
         foreignKey = !isKeyOf(leftExpr, source, 0);
-        if (foreignKey && j.type === 'FULL')
-          throw new SqlError('Full outer joins are not supported on a foreign key; use an INNER or LEFT join.');
+        if (foreignKey && (j.type === 'FULL' || j.type === 'RIGHT'))
+          throw new SqlError(
+            `Invalid join type: ${j.type === 'FULL' ? 'full' : 'right'}-outer join not supported for foreign-key table-table join. Got TABLE [${j.type === 'FULL' ? 'FULL' : 'RIGHT'}] OUTER JOIN TABLE.`,
+          );
       }
     }
     const left = compileExpr(leftExpr, new Scope(cols.slice(0, offset)));
@@ -355,14 +370,68 @@ export function planQuery(q: Query, meta: MetaStore, opts: PlanOptions = {}): Qu
     join = {
       kind,
       table,
-      type: j.type === 'LEFT' ? 'LEFT' : j.type === 'FULL' ? 'FULL' : 'INNER',
+      type: j.type,
       leftKey: left.fn,
       rightKey: right.fn,
       offset,
       within: j.within,
       foreignKey,
     };
+    // More JOIN clauses: each a table looked up by an expression over the sources before it (ksqlDB's multi-way
+    // joins, here for a stream joined with tables; the table's changes do not re-emit rows, as in any stream-table
+    // join).
+    for (const jn of q.joins.slice(1)) {
+      const t = meta.get(jn.source.name);
+      if (kind === 'TABLE_TABLE' || t.type !== 'TABLE')
+        throw new SqlError(
+          `Samsa joins more than two sources only as a stream joined with tables (got ${kind === 'TABLE_TABLE' ? 'TABLE' : 'STREAM'} [JOIN] ${t.type}).`,
+        );
+      if (jn.type !== 'INNER' && jn.type !== 'LEFT')
+        throw new SqlError(
+          `Invalid join type: ${jn.type === 'FULL' ? 'full' : 'right'}-outer join not supported for stream-table join. Got STREAM [${jn.type}] OUTER JOIN TABLE.`,
+        );
+      if (jn.within !== null)
+        throw new SqlError('A window definition was provided for a Stream-Table or Table-Table join.');
+      const alias = jn.source.alias ?? t.name;
+      if (sources.some((x) => x.alias.toUpperCase() === alias.toUpperCase()))
+        throw new SqlError(`Each side of the join must have a unique alias: ${alias} is used twice.`);
+      const at = cols.length;
+      const before = new Scope(cols.slice());
+      cols.push(...sourceScope(t, alias, at));
+      sources.push({ ds: t, alias });
+      const all = new Scope(cols);
+      const c = jn.on;
+      if (c.k !== 'cmp' || c.op !== '=')
+        throw new SqlError('Invalid join condition: joins need an equality between the two sources.');
+      const refersTo = (e: Expr): 'OLD' | 'NEW' | null => {
+        let side: 'OLD' | 'NEW' | null = null;
+        let mixed = false;
+        walk(e, (x) => {
+          if (x.k !== 'col') return;
+          const r = all.tryResolve(x.source, x.name);
+          if (r === null) return;
+          const sd = r.index >= at ? 'NEW' : 'OLD';
+          if (side !== null && side !== sd) mixed = true;
+          side = sd;
+        });
+        return mixed ? null : side;
+      };
+      let oldExpr: Expr;
+      let newExpr: Expr;
+      if (refersTo(c.l) === 'OLD' && refersTo(c.r) === 'NEW') [oldExpr, newExpr] = [c.l, c.r];
+      else if (refersTo(c.l) === 'NEW' && refersTo(c.r) === 'OLD') [oldExpr, newExpr] = [c.r, c.l];
+      else throw new SqlError('Invalid join condition: each side of = must refer to one of the joined sources.');
+      const tkeys = keyColumns(t);
+      if (tkeys.length !== 1) throw new SqlError('Joined tables need exactly one PRIMARY KEY column.');
+      const nk = newExpr.k === 'col' ? all.tryResolve(newExpr.source, newExpr.name) : null;
+      if (nk === null || nk.index !== at + PSEUDO_COUNT)
+        throw new SqlError(
+          `Invalid join condition: table-side join expression must be the table's primary key \`${tkeys[0]!.name}\`.`,
+        );
+      lookups.push({ table: t, type: jn.type, leftKey: compileExpr(oldExpr, before).fn, offset: at });
+    }
   }
+  if (join) join.lookups = lookups;
   const scope = new Scope(cols);
   const width = cols.length;
   const where = q.where ? compilePredicate(q.where, scope) : null;

@@ -269,6 +269,8 @@ export class QueryRunner {
     readonly plan: QueryPlan,
     private readonly sink: Sink,
     private readonly table: TableState | null,
+    /** The tables of further JOIN clauses (plan.join.lookups), in order. */
+    private readonly lookupTables: TableState[] = [],
   ) {
     this.decoder = new RecordDecoder(plan.source);
     const j = plan.join;
@@ -321,6 +323,7 @@ export class QueryRunner {
         if (p.join.type === 'INNER') return;
         for (let i = 0; i < n; i++) row[at + i] = null;
       } else for (let i = 0; i < n; i++) row[at + i] = t[i];
+      if (this.lookupTables.length > 0 && !this.lookup(row)) return;
     }
     if (p.where !== null && p.where(row) !== true) return;
     if (p.aggregate === null) {
@@ -351,6 +354,7 @@ export class QueryRunner {
       this.emitted++;
       return;
     }
+    if (this.lookupTables.length > 0 && !this.lookup(row)) return;
     if (p.where !== null && p.where(row) !== true) return;
     if (p.aggregate === null) {
       const out = p.outputIsTable ? new Array(p.output.length) : this.out;
@@ -360,6 +364,22 @@ export class QueryRunner {
       return;
     }
     this.aggregate(row);
+  }
+
+  /** Further JOIN clauses: each table's row for its expression, null-padded (LEFT); false when an INNER one has none. */
+  private lookup(row: unknown[]): boolean {
+    const ls = this.plan.join!.lookups!;
+    for (let i = 0; i < ls.length; i++) {
+      const l = ls[i]!;
+      const k = l.leftKey(row);
+      const t = k === null || k === undefined ? undefined : this.lookupTables[i]!.rows.get(keyText(k));
+      const n = PSEUDO_COUNT + l.table.columns.length;
+      if (t === undefined) {
+        if (l.type === 'INNER') return false;
+        for (let j = 0; j < n; j++) row[l.offset + j] = null;
+      } else for (let j = 0; j < n; j++) row[l.offset + j] = t[j];
+    }
+    return true;
   }
 
   private aggregate(row: unknown[]): void {
@@ -582,6 +602,10 @@ export class QueryRunner {
   }
 }
 
+/** Whether a join emits the left side's records without a match (LEFT, FULL), or the right side's (RIGHT, FULL). */
+const leftOuter = (t: string) => t === 'LEFT' || t === 'FULL';
+const rightOuter = (t: string) => t === 'RIGHT' || t === 'FULL';
+
 type JoinEmit = (row: unknown[], ts: number, tombstone: boolean) => void;
 
 interface TwoSidedJoin {
@@ -633,7 +657,7 @@ class StreamStreamJoin implements TwoSidedJoin {
     if (ts > this.streamTime) this.streamTime = ts;
     if (kv === null || kv === undefined) {
       // A null join value never matches; outer joins still emit the record.
-      if ((!isRight && j.type !== 'INNER') || (isRight && j.type === 'FULL'))
+      if (isRight ? rightOuter(j.type) : leftOuter(j.type))
         this.emit(joinRow(this.plan, isRight ? null : slice, isRight ? slice : null), ts, false);
       return;
     }
@@ -649,7 +673,7 @@ class StreamStreamJoin implements TwoSidedJoin {
       o.matched = true;
       this.emit(joinRow(this.plan, isRight ? o.row : slice, isRight ? slice : o.row), Math.max(l, r), false);
     }
-    const outer = isRight ? j.type === 'FULL' : j.type !== 'INNER';
+    const outer = isRight ? rightOuter(j.type) : leftOuter(j.type);
     if (!mine.matched && outer && this.grace === null) {
       this.emit(joinRow(this.plan, isRight ? null : slice, isRight ? slice : null), ts, false);
       mine.matched = true; // emitted already
@@ -666,7 +690,7 @@ class StreamStreamJoin implements TwoSidedJoin {
     // A left record's window closes after `after` (plus grace); a right record's after `before`.
     const sweep = (store: Map<string, Buffered[]>, isRight: boolean) => {
       const span = isRight ? this.before : this.after;
-      const outer = isRight ? j.type === 'FULL' : j.type !== 'INNER';
+      const outer = isRight ? rightOuter(j.type) : leftOuter(j.type);
       for (const [k, list] of store) {
         const keep: Buffered[] = [];
         for (const b of list) {
@@ -705,7 +729,7 @@ class TableTableJoin implements TwoSidedJoin {
   private emitFor(l: unknown[], r: unknown[] | undefined, ts: number): void {
     const type = this.plan.join!.type;
     if (r !== undefined) this.emit(joinRow(this.plan, l, r), ts, false);
-    else if (type !== 'INNER') this.emit(joinRow(this.plan, l, null), ts, false);
+    else if (leftOuter(type)) this.emit(joinRow(this.plan, l, null), ts, false);
     else this.emit(joinRow(this.plan, l, null), ts, true);
   }
 
@@ -728,7 +752,7 @@ class TableTableJoin implements TwoSidedJoin {
       const k = this.leftKeyText(slice);
       if (tombstone) {
         this.left.delete(k);
-        if (!j.foreignKey && j.type === 'FULL') {
+        if (!j.foreignKey && rightOuter(j.type)) {
           const r = this.right.get(k);
           if (r !== undefined) {
             this.rightOnly(r, ts);
@@ -740,7 +764,10 @@ class TableTableJoin implements TwoSidedJoin {
       }
       this.left.set(k, slice);
       const kv = j.leftKey(slice);
-      this.emitFor(slice, kv === null ? undefined : this.right.get(keyText(kv)), ts);
+      const r = kv === null ? undefined : this.right.get(keyText(kv));
+      // A RIGHT join has no row for a left row without a right one.
+      if (r === undefined && j.type === 'RIGHT') return;
+      this.emitFor(slice, r, ts);
       return;
     }
     const rkv = j.rightKey(slice);
@@ -751,7 +778,7 @@ class TableTableJoin implements TwoSidedJoin {
     if (!j.foreignKey) {
       const l = this.left.get(rk);
       if (l !== undefined) this.emitFor(l, r, ts);
-      else if (j.type === 'FULL') {
+      else if (rightOuter(j.type)) {
         if (r !== undefined) this.rightOnly(r, ts);
         else this.rightOnlyTombstone(rkv, ts);
       }

@@ -84,7 +84,8 @@ const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 export class LogCleaner {
   private readonly logger: Logger;
   private readonly now: () => number;
-  private readonly backoffMs: number;
+  /** log.cleaner.backoff.ms; a dynamic broker config, so it may change while the cleaner runs. */
+  backoffMs: number;
   private readonly maxMapEntries: number;
   private readonly checkpointFile: string;
   /** First dirty offset by `topic-partition`. */

@@ -68,7 +68,9 @@ test('a broker cut off from etcd steps down after its session and rejoins when e
   assert.equal(b1.broker.replicas.get(topic, 0)?.isLeader, true);
   await waitUntil('broker 1 steps down', () => b1.broker.replicas.get(topic, 0)?.isLeader !== true, 15_000);
   const steppedDownMs = Date.now() - cutAt;
-  assert.ok(steppedDownMs >= 1500, `stepped down after ${steppedDownMs} ms, before its session could expire`);
+  // The session counts from when the last confirmed keep-alive was sent (every 300 ms, later on a loaded machine),
+  // so it may end up to a few heartbeats before 2000 ms after the cut; well before that would be a premature step-down.
+  assert.ok(steppedDownMs >= 1000, `stepped down after ${steppedDownMs} ms, before its session could expire`);
   assert.equal(b1.broker.replicas.access(topic, 0), 6 /* NOT_LEADER_OR_FOLLOWER */);
   // The others see broker 1 gone and a new leader with a higher epoch.
   await waitUntil('a new leader', () => {

@@ -8,12 +8,7 @@
 import { test } from 'node:test';
 import { faultRounds, runScenario, SESSION_MS } from '../helpers/faults.js';
 
-// Known open failure (docs/cluster.md, "Failure behaviour"): one CI-mode run on 2026-12-03 read five records of one
-// partition twice (written again at the next offsets after etcd came back). Run and reported on every run; marked
-// todo until found and fixed.
-const ETCD_TODO = 'one run read five records twice after etcd came back (issue 11, open)';
-
-test('etcd killed and restarted', { timeout: 1_800_000, todo: ETCD_TODO }, async (t) => {
+test('etcd killed and restarted', { timeout: 1_800_000 }, async (t) => {
   await runScenario(t, 'etcd-restart', { rounds: faultRounds(2) }, async ({ c, round, note }) => {
     const downMs = round % 2 === 0 ? SESSION_MS / 2 : SESSION_MS * 2;
     await c.restartEtcd(downMs);

@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { kcat, kcatConsumeAll } from '../helpers/clients.js';
 import { describeTopic, faultRounds, runScenario, SESSION_MS, sleep, type TopicView } from '../helpers/faults.js';
 
 test('kill -9 of a partition leader, repeated', { timeout: 1_800_000 }, async (t) => {
@@ -49,14 +50,15 @@ test('kill -9 of a partition leader, repeated', { timeout: 1_800_000 }, async (t
   t.diagnostic(`failover times (kill -9 to first acknowledged produce): ${failovers.join(', ')} ms`);
 });
 
-// Known open failure (docs/cluster.md, "Failure behaviour"): from the second round on, the KafkaJS writer may get no
-// acknowledgement for 60 s while the old leader is paused. Run and reported on every run; marked todo until fixed.
-const SIGSTOP_TODO = 'later rounds can stall the KafkaJS writer while the old leader is paused (issue 11, open)';
+/** librdkafka settings of the SIGSTOP probe: acks=all, idempotent, the writer's 3 s request timeout. */
+const PROBE_PRODUCER: Record<string, string> = {
+  'request.required.acks': '-1',
+  'enable.idempotence': 'true',
+  'socket.timeout.ms': '3000',
+  'message.timeout.ms': '40000',
+};
 
-test('SIGSTOP of a partition leader past its session, then SIGCONT', {
-  timeout: 1_800_000,
-  todo: SIGSTOP_TODO,
-}, async (t) => {
+test('SIGSTOP of a partition leader past its session, then SIGCONT', { timeout: 1_800_000 }, async (t) => {
   await runScenario(
     t,
     'leader-stop',
@@ -65,8 +67,38 @@ test('SIGSTOP of a partition leader past its session, then SIGCONT', {
       const p = partitions[round % partitions.length]!;
       const leader = await c.leaderOf(topic, p);
       assert.ok(leader > 0);
+      // A probe beside the writer: a one-partition topic led by the same broker, and a fresh kcat (librdkafka,
+      // acks=all, idempotent, 3 s socket timeout like the writer's request timeout) producing one record to it the
+      // moment the broker is paused. librdkafka gives up on a broker that does not answer and asks another, so
+      // the time to its acknowledgement is the cluster's failover as a well-behaved client sees it.
+      const probe = `${topic}-probe-${round}`;
+      const admin = (await c.kafka('samsa-faults-probe')).admin();
+      await admin.connect();
+      try {
+        await admin.createTopics({
+          topics: [
+            {
+              topic: probe,
+              replicaAssignment: [{ partition: 0, replicas: [leader, ...c.ids.filter((x) => x !== leader)] }],
+              configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+            },
+          ],
+          waitForLeaders: true,
+        });
+      } finally {
+        await admin.disconnect();
+      }
+      await c.waitHealed([probe], 30_000);
+      assert.equal(await c.leaderOf(probe, 0), leader);
+      const mark = c.broker(leader).output().length;
       c.pause(leader);
       const pausedAt = Date.now();
+      const probeValue = `probe-${round}-${pausedAt}`;
+      const probed = kcat(
+        c.bootstrap,
+        ['-P', '-t', probe, '-p', '0'].concat(...Object.entries(PROBE_PRODUCER).map(([k, v]) => ['-X', `${k}=${v}`])),
+        { input: `${probeValue}\n`, timeoutMs: 45_000 },
+      ).then(() => Date.now() - pausedAt);
       let newLeader = leader;
       while (newLeader === leader || newLeader < 0) {
         if (Date.now() - pausedAt > 30_000)
@@ -91,13 +123,39 @@ test('SIGSTOP of a partition leader past its session, then SIGCONT', {
           throw new Error(`live brokers still describe paused broker ${leader}: ${JSON.stringify(views)}`);
         else await sleep(100);
       }
+      const probeMs = await probed;
+      assert.ok(probeMs < 15_000, `kcat's record acknowledged ${probeMs} ms after the pause (over 15 s)`);
+      // The writer moves on too: 3-10 s mostly, up to about 30 s when KafkaJS keeps choosing the paused broker,
+      // whose socket is still open, for its metadata requests (one chance in three each time, 3-6 s lost).
       await writer.waitForAcks(10 * partitions.length, 60_000);
       const acked = Date.now() - pausedAt;
       // Stay paused well past the session so the old leader wakes up to a cluster that moved on.
       await sleep(Math.max(0, 2 * SESSION_MS - (Date.now() - pausedAt)));
       c.resume(leader);
+      const resumedAt = Date.now();
       note(
-        `round ${round + 1}: paused leader ${leader} of partition ${p}; ${newLeader} elected after ${elected} ms, ${leader} out of Metadata and ISRs after ${fenced} ms, ${10 * partitions.length} more acks after ${acked} ms; resumed after ${Date.now() - pausedAt} ms`,
+        `round ${round + 1}: paused leader ${leader} of partition ${p}; ${newLeader} elected after ${elected} ms, ${leader} out of Metadata and ISRs after ${fenced} ms; kcat's record acknowledged after ${probeMs} ms, the KafkaJS writer's next ${10 * partitions.length} after ${acked} ms; resumed after ${resumedAt - pausedAt} ms`,
+      );
+      await c.waitHealed([topic, probe]);
+      const read = await kcatConsumeAll(c.bootstrap, probe, [], { timeoutMs: 60_000 });
+      assert.deepEqual(
+        read.map((m) => m.payload),
+        [probeValue],
+        `the probe topic holds kcat's record once (${JSON.stringify(read.map((m) => m.payload))})`,
+      );
+      // What the old leader said on waking up: it finds its session gone, registers again, follows the new
+      // leaders and truncates whatever it appended as a stale leader (requests that waited in its socket).
+      const woke = new Set(
+        c
+          .broker(leader)
+          .output()
+          .slice(mark)
+          .split('\n')
+          .filter((l) => /truncated|session|fenced|registered/i.test(l))
+          .map((l) => l.replace(/^\S+\s+\S+\s+/, '').replace(/ \w+=.*$/, '')),
+      );
+      note(
+        `round ${round + 1}: old leader ${leader} back in every ISR ${Date.now() - resumedAt} ms after SIGCONT; it logged: ${[...woke].join(' | ')}`,
       );
     },
   );

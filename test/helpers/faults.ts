@@ -346,8 +346,8 @@ export async function withFaultCluster<T>(
  * fails: (1) it retries at once while the requests to the other leaders may still be waiting for acks=all; the
  * retry builds a new request for such a leader, which waits for the client's per-broker lock and, when the first
  * request then succeeds, is sent with the partition's sequence already advanced past it, so the same records go
- * out again as a new batch that any broker appends (test/replication/idempotent-resend.test.ts; the likely cause
- * of the records the etcd-restart fault once read twice); (2) its retry skips brokers that answered the first attempt, so a partition
+ * out again as a new batch that any broker appends (test/replication/idempotent-resend.test.ts; the cause of the
+ * records the etcd-restart fault read twice: their stored batches had the next sequence number); (2) its retry skips brokers that answered the first attempt, so a partition
  * whose leadership moved to such a broker is left out of the result. With one partition per send each attempt
  * has one request, retried only after it failed, with its sequence rolled back: a retry of records the broker
  * already holds carries their sequence and is answered as a duplicate.
@@ -453,7 +453,15 @@ export class FaultWriter {
   }
 
   private async newProducer(): Promise<Producer> {
-    const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const p = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // KafkaJS retries a request that timed out (a paused leader) on its cached metadata, refreshed only when
+      // older than this (default 5 min): all its retries then go to the same broker. Kafka's Java producer asks for
+      // new metadata after a timeout; refreshing at most a second old gives KafkaJS about that behaviour.
+      metadataMaxAge: 1000,
+    });
     await p.connect();
     this.stats.producers++;
     return p;

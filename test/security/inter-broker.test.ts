@@ -121,6 +121,37 @@ describe('inter-broker security', () => {
     });
   });
 
+  test('a session with a lifetime (connections.max.reauth.ms) is renewed on the same connection', async (t) => {
+    const certs = await makeCerts(t);
+    const config = props(certs, '127.0.0.1', { 'listener.name.internal.connections.max.reauth.ms': '1000' });
+    await withBroker({ config }, async (b) => {
+      const internal = b.broker.listeners.find((l) => l.name === 'INTERNAL')!;
+      const security = interBrokerSecurity(parseBrokerConfig(config))!;
+      const c = new InterBrokerClient(
+        () => ({ host: '127.0.0.1', port: internal.port }),
+        'reauth-test',
+        5000,
+        () => security,
+      );
+      try {
+        // Past three lifetimes: without re-authentication the broker would close the connection at the first
+        // request after one second, and that request would fail.
+        const until = Date.now() + 3500;
+        let sent = 0;
+        while (Date.now() < until) {
+          const r = await c.send(ApiVersions, 3, { clientSoftwareName: 'samsa', clientSoftwareVersion: '1' }, 5000);
+          assert.equal(r.errorCode, 0);
+          sent++;
+          await new Promise((res) => setTimeout(res, 100));
+        }
+        assert.ok(sent > 20, `${sent} requests`);
+        assert.ok(!b.logLines().some((l) => /expired/.test(l)), b.logTail(10));
+      } finally {
+        c.close();
+      }
+    });
+  });
+
   test('the peer certificate must name its host unless ssl.endpoint.identification.algorithm is empty', async (t) => {
     const certs = await makeCerts(t);
     // 127.0.0.2 is loopback too, but the broker certificate names only localhost, 127.0.0.1 and ::1.

@@ -85,6 +85,8 @@ test('stream-stream joins WITHIN: inner, left and full outer', async (t) => {
          FROM orders o INNER JOIN shipments s WITHIN 1 HOURS ON o.id = s.order_id EMIT CHANGES;
        CREATE STREAM maybe_shipped AS SELECT o.id AS id, s.warehouse AS warehouse
          FROM orders o LEFT JOIN shipments s WITHIN 1 HOURS GRACE PERIOD 1 DAY ON o.id = s.order_id EMIT CHANGES;
+       CREATE STREAM by_shipment AS SELECT s.order_id AS shipped_id, o.total AS total, s.warehouse AS warehouse
+         FROM orders o RIGHT JOIN shipments s WITHIN 1 HOURS GRACE PERIOD 1 DAY ON o.id = s.order_id EMIT CHANGES;
        CREATE STREAM all_events AS SELECT o.id AS id, s.order_id AS shipped_id, s.warehouse AS warehouse
          FROM orders o FULL OUTER JOIN shipments s WITHIN 1 HOURS GRACE PERIOD 1 DAY ON o.id = s.order_id EMIT CHANGES;`,
       props,
@@ -138,6 +140,24 @@ test('stream-stream joins WITHIN: inner, left and full outer', async (t) => {
         [null, 5, 'W5'],
       ].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     );
+    // RIGHT: every shipment, the unmatched ones (2 too late, 5 without an order) once their windows closed; the
+    // shipment two days later is still within its window plus grace.
+    await waitFor('the right join', async () =>
+      (await values(bootstrap, 'BY_SHIPMENT')).length >= 4 ? true : undefined,
+    );
+    const right = (await kcatRecords(bootstrap, 'BY_SHIPMENT')).map((r) => {
+      const v = JSON.parse(r.value!.toString('utf8'));
+      return [r.key!.readInt32BE(0), v.TOTAL, v.WAREHOUSE];
+    });
+    assert.deepEqual(
+      right.sort((a, b) => a[0] - b[0]),
+      [
+        [1, 100, 'W1'],
+        [2, null, 'W2'],
+        [3, 300, 'W3'],
+        [5, null, 'W5'],
+      ],
+    );
     // Stream-stream joins need WITHIN.
     const bad = await fetch(`${url}/ksql`, {
       method: 'POST',
@@ -188,6 +208,7 @@ test('table-table joins on the primary key and on a foreign key', async (t) => {
        CREATE TABLE users_inner AS SELECT u.id AS id, name, city FROM users u JOIN profiles p ON u.id = p.id;
        CREATE TABLE users_left AS SELECT u.id AS id, name, city FROM users u LEFT JOIN profiles p ON u.id = p.id;
        CREATE TABLE users_full AS SELECT u.id AS id, name, city FROM users u FULL OUTER JOIN profiles p ON u.id = p.id;
+       CREATE TABLE users_right AS SELECT u.id AS id, name, city FROM users u RIGHT JOIN profiles p ON u.id = p.id;
        CREATE TABLE orders_inner AS SELECT o.id AS id, amount, c.name AS customer
          FROM orders o JOIN customers c ON o.customer_id = c.id;
        CREATE TABLE orders_left AS SELECT o.id AS id, amount, c.name AS customer
@@ -221,6 +242,13 @@ test('table-table joins on the primary key and on a foreign key', async (t) => {
         ]),
       ],
       [
+        'USERS_RIGHT',
+        new Map([
+          ['u1', { NAME: 'Ann', CITY: 'Paris' }],
+          ['u4', { NAME: null, CITY: 'Oslo' }],
+        ]),
+      ],
+      [
         'ORDERS_INNER',
         new Map([
           ['o1', { AMOUNT: 10, CUSTOMER: 'Ann' }],
@@ -243,6 +271,135 @@ test('table-table joins on the primary key and on a foreign key', async (t) => {
       }).catch(async () => sorted(await tableState(bootstrap, topic)));
       assert.deepEqual(got, sorted(want), topic);
     }
+    // The RIGHT join's row of u3 came and went: a row, then its tombstone (a right row deleted).
+    const u3 = (await kcatRecords(bootstrap, 'USERS_RIGHT')).filter((r) => r.key!.toString() === 'u3');
+    assert.deepEqual(
+      u3.map((r) => (r.value === null ? null : JSON.parse(r.value.toString()))),
+      [{ NAME: 'Cid', CITY: 'Rome' }, null],
+    );
+    // ksqlDB's refusals: RIGHT and FULL joins on a foreign key.
+    for (const [stmt, message] of [
+      [
+        'CREATE TABLE x AS SELECT o.id AS id, c.name AS n FROM orders o RIGHT JOIN customers c ON o.customer_id = c.id;',
+        'Invalid join type: right-outer join not supported for foreign-key table-table join. Got TABLE [RIGHT] OUTER JOIN TABLE.',
+      ],
+      [
+        'CREATE TABLE x AS SELECT o.id AS id, c.name AS n FROM orders o FULL JOIN customers c ON o.customer_id = c.id;',
+        'Invalid join type: full-outer join not supported for foreign-key table-table join. Got TABLE [FULL] OUTER JOIN TABLE.',
+      ],
+    ]) {
+      const bad = await fetch(`${url}/ksql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ksql: stmt }),
+      });
+      assert.equal(bad.status, 400);
+      assert.equal((await bad.json()).message, message);
+    }
+  } finally {
+    await sql?.close();
+    await broker.stop();
+  }
+});
+
+test('multi-way joins: a stream with two tables, a stream-stream join with a table', async (t) => {
+  if (!requireClient(t, 'kcat')) return;
+  const broker = await startTestBroker();
+  let sql: SqlServer | undefined;
+  try {
+    const bootstrap = `127.0.0.1:${broker.port}`;
+    const producer = createProducer({ bootstrapServers: bootstrap });
+    const put = (topic: string, key: string | null, value: unknown, timestamp?: number) =>
+      producer.send({ topic, key, value: JSON.stringify(value), ...(timestamp ? { timestamp } : {}) });
+    const users: Record<string, { name: string; region: string }> = {
+      u1: { name: 'Ann', region: 'north' },
+      u2: { name: 'Bob', region: 'south' },
+      u3: { name: 'Cid', region: 'atlantis' }, // no such region
+    };
+    const regions: Record<string, string> = { north: 'Oslo', south: 'Rome' };
+    for (const [id, u] of Object.entries(users)) await put('users', id, u);
+    for (const [id, capital] of Object.entries(regions)) await put('regions', id, { capital });
+    const views: Array<[string, string]> = [
+      ['u1', 'home'],
+      ['u2', 'cart'],
+      ['u3', 'help'],
+      ['u9', 'home'], // no such user
+      ['u1', 'buy'],
+    ];
+    for (const [user, page] of views) await put('views', null, { userid: user, page });
+    // Orders and shipments within the hour, the warehouse looked up in a table.
+    await put('orders', '1', { id: 1, total: 100 }, BASE);
+    await put('orders', '2', { id: 2, total: 200 }, BASE);
+    await put('shipments', null, { order_id: 1, warehouse: 'W1' }, BASE + 10 * MIN);
+    await put('shipments', null, { order_id: 2, warehouse: 'W9' }, BASE + 20 * MIN);
+    await put('warehouses', 'W1', { city: 'Lyon' });
+
+    sql = await startSqlServer({ bootstrap, endpoints });
+    const url = sql.urls[0]!;
+    await ksql(
+      url,
+      `CREATE TABLE users (id VARCHAR PRIMARY KEY, name VARCHAR, region VARCHAR) WITH (KAFKA_TOPIC='users', VALUE_FORMAT='JSON');
+       CREATE TABLE regions (id VARCHAR PRIMARY KEY, capital VARCHAR) WITH (KAFKA_TOPIC='regions', VALUE_FORMAT='JSON');
+       CREATE STREAM views (userid VARCHAR, page VARCHAR) WITH (KAFKA_TOPIC='views', VALUE_FORMAT='JSON');
+       CREATE STREAM orders (id INT, total INT) WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='JSON');
+       CREATE STREAM shipments (order_id INT, warehouse VARCHAR) WITH (KAFKA_TOPIC='shipments', VALUE_FORMAT='JSON');
+       CREATE TABLE warehouses (id VARCHAR PRIMARY KEY, city VARCHAR) WITH (KAFKA_TOPIC='warehouses', VALUE_FORMAT='JSON');
+       CREATE STREAM views_enriched AS SELECT u.id AS userid, v.page AS page, u.name AS name, r.capital AS capital
+         FROM views v JOIN users u ON v.userid = u.id LEFT JOIN regions r ON u.region = r.id EMIT CHANGES;
+       CREATE STREAM views_inner AS SELECT u.id AS userid, v.page AS page, r.capital AS capital
+         FROM views v JOIN users u ON v.userid = u.id JOIN regions r ON r.id = u.region EMIT CHANGES;
+       CREATE STREAM shipped_from AS SELECT o.id AS id, o.total AS total, w.city AS city
+         FROM orders o JOIN shipments s WITHIN 1 HOURS ON o.id = s.order_id
+         LEFT JOIN warehouses w ON s.warehouse = w.id EMIT CHANGES;`,
+      { 'auto.offset.reset': 'earliest' },
+    );
+    // Independent computation over the same input.
+    const enriched = views
+      .filter(([u]) => users[u])
+      .map(([u, page]) =>
+        JSON.stringify({ PAGE: page, NAME: users[u]!.name, CAPITAL: regions[users[u]!.region] ?? null }),
+      )
+      .sort();
+    const inner = views
+      .filter(([u]) => users[u] && regions[users[u]!.region])
+      .map(([u, page]) => JSON.stringify({ PAGE: page, CAPITAL: regions[users[u]!.region] }))
+      .sort();
+    await waitFor('views_enriched', async () =>
+      (await values(bootstrap, 'VIEWS_ENRICHED')).length >= enriched.length ? true : undefined,
+    );
+    assert.deepEqual(await values(bootstrap, 'VIEWS_ENRICHED'), enriched);
+    await waitFor('views_inner', async () =>
+      (await values(bootstrap, 'VIEWS_INNER')).length >= inner.length ? true : undefined,
+    );
+    assert.deepEqual(await values(bootstrap, 'VIEWS_INNER'), inner);
+    await waitFor('shipped_from', async () =>
+      (await values(bootstrap, 'SHIPPED_FROM')).length >= 2 ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(await values(bootstrap, 'SHIPPED_FROM'), [
+      '{"TOTAL":100,"CITY":"Lyon"}',
+      '{"TOTAL":200,"CITY":null}',
+    ]);
+    // Refusals: a third source that is a stream; a RIGHT join to a further table.
+    for (const [stmt, message] of [
+      [
+        'CREATE STREAM x AS SELECT * FROM views v JOIN users u ON v.userid = u.id JOIN orders o ON o.id = v.page;',
+        /only as a stream joined with tables \(got STREAM \[JOIN\] STREAM\)/,
+      ],
+      [
+        'CREATE STREAM x AS SELECT * FROM views v JOIN users u ON v.userid = u.id RIGHT JOIN regions r ON u.region = r.id;',
+        /right-outer join not supported for stream-table join/,
+      ],
+    ] as const) {
+      const bad = await fetch(`${url}/ksql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ksql: stmt }),
+      });
+      assert.equal(bad.status, 400);
+      assert.match((await bad.json()).message, message);
+    }
+    await producer.close();
   } finally {
     await sql?.close();
     await broker.stop();

@@ -4,7 +4,7 @@
  */
 import type { ConfigDefinition } from '../../storage/config-definition.js';
 import { LONG_MAX, TOPIC_CONFIGS } from '../../storage/log-config.js';
-import { ACCEPTED_IGNORED_KEYS, BROKER_CONFIG_DEFINITIONS } from './index.js';
+import { ACCEPTED_IGNORED_KEYS, BROKER_CONFIG_DEFINITIONS, KAFKA_DYNAMIC_BROKER_KEYS } from './index.js';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const shownDefault = (d: string | null): string =>
@@ -54,6 +54,26 @@ export function renderConfigReference(): string {
   lines.push('## Broker settings');
   lines.push('');
   lines.push(...keyTable(BROKER_CONFIG_DEFINITIONS, { heading: 'also set by', cell: (d) => names(d.synonyms) }));
+  lines.push('');
+  lines.push('### Dynamic broker settings');
+  lines.push('');
+  lines.push(
+    'These may also be changed while brokers run, with AlterConfigs / IncrementalAlterConfigs on a BROKER resource',
+  );
+  lines.push(
+    '(`kafka-configs --entity-type brokers --entity-name <id>`, or `--entity-default` for the cluster-wide default);',
+  );
+  lines.push(
+    'a broker id wins over the default, which wins over the properties. Every other setting is read-only (INVALID_REQUEST).',
+  );
+  lines.push('See docs/cluster.md, "Dynamic broker configs":');
+  lines.push('');
+  lines.push(
+    BROKER_CONFIG_DEFINITIONS.filter((d) => KAFKA_DYNAMIC_BROKER_KEYS.has(d.name))
+      .map((d) => `\`${d.name}\``)
+      .sort()
+      .join(', '),
+  );
   lines.push('');
   lines.push('## Topic settings');
   lines.push('');

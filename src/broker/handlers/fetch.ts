@@ -50,16 +50,39 @@ const isEpochError = (code: number) =>
  * partition byte limits, incremental fetch sessions (KIP-227) and down-conversion for Fetch v0-v3.
  */
 export function fetch({
+  config,
+  nodeId,
   fetchSessions: sessions,
   metadata: view,
   replicas,
   waiters,
   quotas,
-}: HandlerDeps<'fetchSessions' | 'metadata' | 'replicas' | 'waiters' | 'quotas'>): Handler<typeof Fetch> {
+}: HandlerDeps<'config' | 'nodeId' | 'fetchSessions' | 'metadata' | 'replicas' | 'waiters' | 'quotas'>): Handler<
+  typeof Fetch
+> {
   const topError = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] });
 
+  /**
+   * KIP-392 with the rack-aware selector: the in-sync replica on a live broker of the consumer's rack that it should
+   * read `p` from instead of this leader, or -1 (this broker is in that rack, or no replica is).
+   */
+  const preferredReplica = (p: { replicas: readonly number[]; isr: readonly number[] }, rack: string): number => {
+    if (view.broker(nodeId)?.rack === rack) return -1;
+    for (const id of p.replicas) {
+      if (id !== nodeId && p.isr.includes(id) && view.broker(id)?.rack === rack) return id;
+    }
+    return -1;
+  };
+
   /** Reads every wanted partition once; pure apart from reading the logs (and a follower's reported position). */
-  const collect = (wants: Want[], maxBytes: number, readCommitted: boolean, replicaId: number) => {
+  const collect = (
+    wants: Want[],
+    maxBytes: number,
+    readCommitted: boolean,
+    replicaId: number,
+    /** KIP-392: a consumer's rack (Fetch v11+) when fetching from the closest replica is on; else null. */
+    consumerRack: string | null = null,
+  ) => {
     const fromFollower = replicaId >= 0;
     let used = 0;
     let anyError = false;
@@ -79,7 +102,8 @@ export function fetch({
       }
       const access = replicas.access(w.topic, w.partition, {
         currentLeaderEpoch: w.currentLeaderEpoch,
-        requireLeader: replicaId !== DEBUGGING_REPLICA_ID,
+        // With fetching from the closest replica on, a consumer may read from a follower (up to its high watermark).
+        requireLeader: replicaId !== DEBUGGING_REPLICA_ID && consumerRack === null,
       });
       // An epoch mismatch still reports the partition's offsets, as Samsa always has.
       const partition = typeof access === 'number' ? replicas.get(w.topic, w.partition) : access;
@@ -124,6 +148,16 @@ export function fetch({
         part.errorCode = replicas.followerFetch(partition, replicaId, w.fetchOffset);
       if (part.errorCode === 0 && (w.fetchOffset < start || w.fetchOffset > log.logEndOffset)) {
         part.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
+      }
+      if (part.errorCode === 0 && consumerRack && partition.isLeader) {
+        const preferred = preferredReplica(partition, consumerRack);
+        if (preferred >= 0) {
+          // No records: the consumer goes to the replica in its rack, and is answered at once (as Kafka does).
+          part.preferredReadReplica = preferred;
+          anyError = true;
+          out.push({ want: w, part, hw, lso, lsoStart: start });
+          continue;
+        }
       }
       if (part.errorCode === 0) {
         const limit = Math.min(w.maxBytes, maxBytes - used);
@@ -260,12 +294,17 @@ export function fetch({
         if (w.error === undefined) w.session = session.partitions.get(partKey(w.topic, w.partition));
     }
 
+    // KIP-392: consumers sending their rack (v11+) when replica.selector.class is set.
+    const consumerRack =
+      v >= 11 && replicaId < 0 && replicaId !== DEBUGGING_REPLICA_ID && config.values.get('replica.selector.class')
+        ? req.rackId
+        : null;
     // Read, and if there is less than min bytes and no error, park until enough arrives or max wait passes.
-    let result = collect(wants, maxBytes, readCommitted, replicaId);
+    let result = collect(wants, maxBytes, readCommitted, replicaId, consumerRack);
     if (result.bytes < minBytes && req.maxWaitMs > 0 && !result.anyError && wants.length > 0) {
       const keys = wants.map((w) => FetchWaiters.key(w.topic, w.partition));
       await waiters.wait(keys, minBytes - result.bytes, req.maxWaitMs);
-      result = collect(wants, maxBytes, readCommitted, replicaId);
+      result = collect(wants, maxBytes, readCommitted, replicaId, consumerRack);
     }
 
     if (consumerQuota) {
@@ -293,6 +332,7 @@ export function fetch({
         const news =
           (part.records as Buffer).length > 0 ||
           part.errorCode !== 0 ||
+          (part.preferredReadReplica ?? -1) >= 0 ||
           sp.lastHighWatermark !== hw ||
           sp.lastStableOffset !== lso ||
           sp.lastLogStartOffset !== lsoStart;

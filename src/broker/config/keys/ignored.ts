@@ -18,7 +18,6 @@ export const ACCEPTED_IGNORED_KEYS: ReadonlySet<string> = new Set([
   'log.message.downconversion.enable',
   'num.replica.alter.log.dirs.threads',
   'replica.socket.receive.buffer.bytes',
-  'replica.selector.class',
   'controller.quorum.election.timeout.ms',
   'controller.quorum.fetch.timeout.ms',
   'controller.quorum.election.backoff.max.ms',

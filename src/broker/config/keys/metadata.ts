@@ -5,9 +5,22 @@
  */
 import { def, ignoredDef, INT_MAX, LONG_MAX, type ConfigDefinition } from '../types.js';
 
+/** Kafka's selector for fetching from the closest replica (KIP-392), the one Samsa implements. */
+export const RACK_AWARE_REPLICA_SELECTOR = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
+
 const NO_THROTTLE = 'Accepted (also as a dynamic broker config) and stored; Samsa does not throttle replication.';
 
 export const METADATA_KEYS: readonly ConfigDefinition[] = [
+  def({
+    name: 'replica.selector.class',
+    type: 'class',
+    default: null,
+    check: (v) =>
+      v === null || v === '' || v === RACK_AWARE_REPLICA_SELECTOR
+        ? undefined
+        : `${RACK_AWARE_REPLICA_SELECTOR} (the only replica selector Samsa has)`,
+    doc: `Fetch from the closest replica (KIP-392): set to ${RACK_AWARE_REPLICA_SELECTOR} and a consumer that sends its client.rack is pointed at an in-sync replica on a broker of its rack (broker.rack), which serves it up to its high watermark. Unset: consumers read from leaders.`,
+  }),
   def({
     name: 'max.request.partition.size.limit',
     type: 'int',
