@@ -10,10 +10,12 @@
  *
  * `--metrics` compares this checkout with metrics off and on instead (the metrics service counting on the
  * observation point and scraped three times: after start, after producing, after consuming; the idle run is
- * scraped once), so the cost of counting shows as the difference of the two rows.
+ * scraped once and kept running until the loaded one stops), so the cost of counting shows as the difference of
+ * the two rows. `--no-scrape` scrapes only after start, leaving the counting alone in the difference (a scrape
+ * under valgrind runs cold code, some 15M instructions each, where a broker scraped every second runs it optimised).
  *
  *   node dist/bench/instructions.js [--records 20000] [--size 1024] [--baseline /path/to/other/checkout] [--docs]
- *   node dist/bench/instructions.js --metrics [--records 20000] [--size 1024]
+ *   node dist/bench/instructions.js --metrics [--no-scrape] [--records 20000] [--size 1024]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +34,8 @@ const SIZE = Number(option('--size') ?? 1024);
 const BASELINE = option('--baseline');
 const DOCS = argv.includes('--docs');
 const METRICS = argv.includes('--metrics');
+/** With --metrics: scrape after producing and after consuming too (the scrape's own cost joins the count). */
+const SCRAPE = !argv.includes('--no-scrape');
 const KCAT = process.env['KCAT'] ?? 'kcat';
 const SERVICES_OFF = ['schema.registry.enabled', 'console.enabled', 'metrics.enabled', 'ksql.enabled'];
 /** V8's collector, by the names of its C++ functions in the callgrind output. */
@@ -96,7 +100,18 @@ async function scrape(url: string | undefined): Promise<void> {
   await res.text();
 }
 
-async function measure(tree: string, recordFile: string, load: boolean, metrics = false): Promise<Count> {
+/**
+ * One broker under callgrind. `hold`: an idle broker stays up until it settles, so that what costs per second of
+ * wall time (timers such as the event-loop delay monitor, which fire about fifty times as often per record under
+ * valgrind as at full speed) is subtracted with the idle run instead of being charged to the workload.
+ */
+async function measure(
+  tree: string,
+  recordFile: string,
+  load: boolean,
+  metrics = false,
+  hold?: Promise<void>,
+): Promise<Count> {
   const port = await freePort();
   const metricsPort = metrics ? await freePort() : 0;
   const metricsUrl = metrics ? `http://127.0.0.1:${metricsPort}/metrics` : undefined;
@@ -143,7 +158,7 @@ async function measure(tree: string, recordFile: string, load: boolean, metrics 
       const slow = ['-m', '300', '-X', 'socket.timeout.ms=300000'];
       const produce = ['-P', '-b', bootstrap, '-t', 'ir', '-l', recordFile, '-X', 'acks=1', ...slow];
       await run(KCAT, [...produce, '-X', `queue.buffering.max.messages=${RECORDS + 1000}`], 600_000);
-      await scrape(metricsUrl);
+      if (SCRAPE) await scrape(metricsUrl);
       const consume = [
         '-C',
         '-b',
@@ -159,8 +174,9 @@ async function measure(tree: string, recordFile: string, load: boolean, metrics 
         ...slow,
       ];
       await run(KCAT, consume, 600_000);
-      await scrape(metricsUrl);
+      if (SCRAPE) await scrape(metricsUrl);
     }
+    if (hold !== undefined) await hold;
     broker.kill('SIGTERM');
     await exited;
     return readCount(out);
@@ -171,9 +187,15 @@ async function measure(tree: string, recordFile: string, load: boolean, metrics 
 }
 
 async function workload(tree: string, recordFile: string, metrics = false): Promise<Count> {
+  // With --metrics both rows hold their idle broker up as long as the loaded one runs (see measure).
+  const loaded = measure(tree, recordFile, true, metrics);
+  const settled = loaded.then(
+    () => undefined,
+    () => undefined,
+  );
   const [idle, load] = await Promise.all([
-    measure(tree, recordFile, false, metrics),
-    measure(tree, recordFile, true, metrics),
+    measure(tree, recordFile, false, metrics, METRICS ? settled : undefined),
+    loaded,
   ]);
   return { total: load.total - idle.total, gc: load.gc - idle.gc, noise: load.noise - idle.noise };
 }

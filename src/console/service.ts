@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Admin, TopicInfo } from '../client/index.js';
+import type { Admin, ClientTlsOptions, TopicInfo } from '../client/index.js';
 import { DescribeLogDirs } from '../protocol/messages/describe-log-dirs.js';
 import { listenHttp, Router, sendJson, type HttpEndpoint, type HttpListener } from '../http/server.js';
 import { proxyToService, SERVICES_PREFIX } from './proxy.js';
@@ -54,6 +54,8 @@ export interface ConsoleFeature {
 
 export interface ConsoleOptions {
   bootstrap: string;
+  /** TLS for the console's connections to the broker (its listener is SSL or SASL_SSL). */
+  tls?: ClientTlsOptions;
   endpoints: HttpEndpoint[];
   logger: ConsoleLogger;
   features?: ConsoleFeature[];
@@ -105,7 +107,11 @@ const TYPES: Record<string, string> = {
 };
 
 export async function startConsoleService(opts: ConsoleOptions): Promise<ConsoleService> {
-  const clientOpts = { bootstrapServers: opts.bootstrap, clientId: 'samsa-console' };
+  const clientOpts = {
+    bootstrapServers: opts.bootstrap,
+    clientId: 'samsa-console',
+    ...(opts.tls === undefined ? {} : { tls: opts.tls }),
+  };
   const sampleMs = opts.sampleIntervalMs ?? 5000;
   const sessions = new SessionPool(clientOpts, opts.authentication, sampleMs, opts.logger);
   const router = new Router<ConsoleRequest>();

@@ -3,6 +3,8 @@
  * the reverse order, before the broker.
  */
 import { listenerValue } from '../broker/config/index.js';
+import type { ClientTlsOptions } from '../client/index.js';
+import { interBrokerTlsOptions } from '../security/tls.js';
 import { parseHttpListener } from '../broker/config/values.js';
 import type { HttpEndpoint } from '../http/server.js';
 import { schemaRegistryService } from './schema-registry.js';
@@ -61,6 +63,7 @@ export const SERVICES: ServiceDefinition[] = [
       const access = consoleAccess(ctx);
       return (await import('../console/service.js')).startConsoleService({
         bootstrap: access.bootstrap,
+        ...(access.tls === undefined ? {} : { tls: access.tls }),
         endpoints: endpointsOf(ctx, 'console.listeners'),
         logger: ctx.logger,
         features: [...ctx.broker.services].map(([id, s]) => ({ id, title: id, url: s.urls[0] ?? '' })),
@@ -75,11 +78,15 @@ export const SERVICES: ServiceDefinition[] = [
 ];
 
 /**
- * How the console reaches the broker: the listener its clients use (console.kafka.listener, else the first), and
- * whether it logs users in over that listener's SASL (console.authentication) with which mechanism.
+ * How the console reaches the broker: the listener its clients use (console.kafka.listener, else the first), with
+ * TLS on an SSL or SASL_SSL listener (as another broker would connect: the broker's truststore for the CAs, its
+ * keystore as the client certificate for ssl.client.auth, the host checked unless
+ * ssl.endpoint.identification.algorithm is empty), and whether it logs users in over that listener's SASL
+ * (console.authentication) with which mechanism.
  */
 function consoleAccess(ctx: ServiceContext): {
   bootstrap: string;
+  tls?: ClientTlsOptions;
   authentication?: { mechanism: string; idleMs: number };
   scramUsers: boolean;
 } {
@@ -89,6 +96,13 @@ function consoleAccess(ctx: ServiceContext): {
   const l = wanted ? listeners.find((x) => x.name.toUpperCase() === wanted.toUpperCase()) : listeners[0];
   if (l === undefined) throw new Error(`console.kafka.listener: the broker has no listener named ${wanted}`);
   const bootstrap = `${l.advertised.host}:${l.advertised.port}`;
+  let tls: ClientTlsOptions | undefined;
+  if (l.securityProtocol === 'SSL' || l.securityProtocol === 'SASL_SSL') {
+    const get = (key: string) => listenerValue(ctx.config, l.name, key) as string | string[] | null;
+    const algorithm = String(get('ssl.endpoint.identification.algorithm') ?? 'https').trim();
+    tls = { ...interBrokerTlsOptions(get, l.name), rejectUnauthorized: true, checkHostname: algorithm !== '' };
+  }
+  const secure = tls === undefined ? {} : { tls };
   const mechanismsOf = (name: string): string[] =>
     ((listenerValue(ctx.config, name, 'sasl.enabled.mechanisms') as string[] | null) ?? []).map((m) =>
       m.trim().toUpperCase(),
@@ -104,7 +118,7 @@ function consoleAccess(ctx: ServiceContext): {
       throw new Error(
         `console.authentication=none cannot work over ${l.name}, a SASL listener: set console.kafka.listener to another listener`,
       );
-    return { bootstrap, scramUsers };
+    return { bootstrap, ...secure, scramUsers };
   }
   if (!sasl)
     throw new Error(
@@ -117,5 +131,10 @@ function consoleAccess(ctx: ServiceContext): {
     : (['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN'].find((m) => enabled.includes(m)) ?? enabled[0] ?? 'PLAIN');
   if (!enabled.includes(mechanism))
     throw new Error(`console.sasl.mechanism ${mechanism} is not enabled on listener ${l.name} (${enabled.join(', ')})`);
-  return { bootstrap, authentication: { mechanism, idleMs: Number(v('console.session.idle.ms')) }, scramUsers };
+  return {
+    bootstrap,
+    ...secure,
+    authentication: { mechanism, idleMs: Number(v('console.session.idle.ms')) },
+    scramUsers,
+  };
 }
