@@ -153,7 +153,9 @@ test('cluster metadata in etcd: configs and DescribeTopicPartitions', { timeout:
         });
       const produce = () =>
         withClient(leader.port, async (c) => {
-          const batch = await encodeBatch({ records: [{ key: Buffer.from('k'), value: Buffer.from('m'), timestamp: Date.now() }] });
+          const batch = await encodeBatch({
+            records: [{ key: Buffer.from('k'), value: Buffer.from('m'), timestamp: Date.now() }],
+          });
           const r = await c.send(Produce, 9, {
             acks: -1,
             timeoutMs: 10_000,
