@@ -49,7 +49,9 @@ export class TailBudget {
     if (bytes <= 0) return;
     this.holders.set(cache, bytes);
     this.total += bytes;
-    for (const other of [...this.holders.keys()]) {
+    if (this.total <= this.maxBytes) return;
+    // Deleting from a Map while iterating it is safe: clear() releases (deletes) the entry just visited.
+    for (const other of this.holders.keys()) {
       if (this.total <= this.maxBytes) break;
       if (other !== cache) other.clear();
     }

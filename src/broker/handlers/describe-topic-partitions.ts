@@ -16,9 +16,9 @@ import type { Encodable, ResponseOf } from '../../protocol/schema.js';
 import { ZERO_UUID } from '../../protocol/schema.js';
 import { AclOperation, authorizedOperations, topicResource } from '../../security/authorizer.js';
 import type { Handler } from '../dispatch.js';
-import type { PartitionInfo } from '../metadata-view.js';
 import { invalidTopicName } from '../topics.js';
 import { defineHandler, type HandlerDeps } from './define.js';
+import { partitionAsSeenOn } from './metadata.js';
 
 type Response = Encodable<ResponseOf<typeof DescribeTopicPartitions>>;
 type TopicOut = NonNullable<Response['topics']>[number];
@@ -28,27 +28,6 @@ export function describeTopicPartitions({
   metadata: view,
 }: HandlerDeps<'config' | 'metadata'>): Handler<typeof DescribeTopicPartitions> {
   const brokerLimit = (config.values.get('max.request.partition.size.limit') as number | undefined) ?? 2000;
-
-  const partitionOut = (p: PartitionInfo, listener: string) => {
-    let errorCode = 0;
-    let leaderId = p.leader;
-    if (leaderId < 0) errorCode = ErrorCode.LEADER_NOT_AVAILABLE;
-    else if (view.endpoint(leaderId, listener) === undefined) {
-      errorCode = view.broker(leaderId) === undefined ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.LISTENER_NOT_FOUND;
-      leaderId = -1;
-    }
-    return {
-      errorCode,
-      partitionIndex: p.partition,
-      leaderId,
-      leaderEpoch: p.leaderEpoch,
-      replicaNodes: p.replicas as number[],
-      isrNodes: p.isr as number[],
-      eligibleLeaderReplicas: [],
-      lastKnownElr: [],
-      offlineReplicas: p.offlineReplicas as number[],
-    };
-  };
 
   const missing = (name: string, errorCode: number): TopicOut => ({
     errorCode,
@@ -109,7 +88,13 @@ export function describeTopicPartitions({
         name,
         topicId: t.topicId,
         isInternal: t.isInternal,
-        partitions: partitions.slice(start, end).map((p) => partitionOut(p, ctx.listenerName)),
+        partitions: partitions
+          .slice(start, end)
+          .map((p) => ({
+            ...partitionAsSeenOn(view, p, ctx.listenerName),
+            eligibleLeaderReplicas: [],
+            lastKnownElr: [],
+          })),
         topicAuthorizedOperations: authorizedOperations((op) => ctx.authorize(op, resource), resource),
       });
       if (end < partitions.length) {

@@ -61,6 +61,8 @@ export function fetch({
   typeof Fetch
 > {
   const topError = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] });
+  /** KIP-392 is on (replica.selector.class is a static setting): read once, not per request. */
+  const rackAware = Boolean(config.values.get('replica.selector.class'));
 
   /**
    * KIP-392 with the rack-aware selector: the in-sync replica on a live broker of the consumer's rack that it should
@@ -296,9 +298,7 @@ export function fetch({
 
     // KIP-392: consumers sending their rack (v11+) when replica.selector.class is set.
     const consumerRack =
-      v >= 11 && replicaId < 0 && replicaId !== DEBUGGING_REPLICA_ID && config.values.get('replica.selector.class')
-        ? req.rackId
-        : null;
+      v >= 11 && replicaId < 0 && replicaId !== DEBUGGING_REPLICA_ID && rackAware ? req.rackId : null;
     // Read, and if there is less than min bytes and no error, park until enough arrives or max wait passes.
     let result = collect(wants, maxBytes, readCommitted, replicaId, consumerRack);
     if (result.bytes < minBytes && req.maxWaitMs > 0 && !result.anyError && wants.length > 0) {

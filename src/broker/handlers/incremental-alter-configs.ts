@@ -55,13 +55,7 @@ export function applyConfigOps(
             errorMessage: `Can't ${OP_NAMES[op.configOperation]} to key ${op.name} because its type is not LIST.`,
           };
         }
-        const items = splitList(next[op.name] ?? d.default ?? '');
-        const given = splitList(op.value!);
-        const result =
-          op.configOperation === OpType.APPEND
-            ? [...items, ...given.filter((v, i) => !items.includes(v) && given.indexOf(v) === i)]
-            : items.filter((v) => !given.includes(v));
-        next[op.name] = result.join(',');
+        next[op.name] = appendOrSubtract(next[op.name] ?? d.default ?? '', op);
         break;
       }
     }
@@ -91,13 +85,7 @@ export function applyBrokerConfigOps(
           errorMessage: `Config value append is not allowed for config key: ${op.name}`,
         };
       }
-      const items = splitList(next[op.name] ?? inForce[op.name] ?? d.default ?? '');
-      const given = splitList(op.value!);
-      const result =
-        op.configOperation === OpType.APPEND
-          ? [...items, ...given.filter((v, i) => !items.includes(v) && given.indexOf(v) === i)]
-          : items.filter((v) => !given.includes(v));
-      next[op.name] = result.join(',');
+      next[op.name] = appendOrSubtract(next[op.name] ?? inForce[op.name] ?? d.default ?? '', op);
     }
   }
   return { configs: next };
@@ -171,3 +159,14 @@ export function incrementalAlterConfigs({
 }
 
 export const incrementalAlterConfigsHandler = defineHandler(IncrementalAlterConfigs, incrementalAlterConfigs);
+
+/** A list setting after APPEND (new items once, at the end) or SUBTRACT of the operation's items. */
+function appendOrSubtract(current: string, op: ConfigOp): string {
+  const items = splitList(current);
+  const given = splitList(op.value!);
+  const result =
+    op.configOperation === OpType.APPEND
+      ? [...items, ...given.filter((v, i) => !items.includes(v) && given.indexOf(v) === i)]
+      : items.filter((v) => !given.includes(v));
+  return result.join(',');
+}

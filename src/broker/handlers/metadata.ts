@@ -20,38 +20,41 @@ import {
   topicResource,
 } from '../../security/authorizer.js';
 import type { Handler, RequestContext } from '../dispatch.js';
-import type { PartitionInfo } from '../metadata-view.js';
+import type { MetadataView, PartitionInfo } from '../metadata-view.js';
 import { invalidTopicName } from '../topics.js';
 import { defineHandler, type HandlerDeps } from './define.js';
 
 type TopicOut = Encodable<ResponseOf<typeof Metadata>['topics'][number]>;
+
+/**
+ * A partition as a client of `listener` sees it (Metadata, DescribeTopicPartitions): no leader when the leader
+ * cannot be reached through that listener.
+ */
+export function partitionAsSeenOn(view: MetadataView, p: PartitionInfo, listener: string) {
+  let errorCode = 0;
+  let leaderId = p.leader;
+  if (leaderId < 0) errorCode = ErrorCode.LEADER_NOT_AVAILABLE;
+  else if (view.endpoint(leaderId, listener) === undefined) {
+    // As Kafka: an unknown (or dead) leader is not available; a live one without this listener is misconfigured.
+    errorCode = view.broker(leaderId) === undefined ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.LISTENER_NOT_FOUND;
+    leaderId = -1;
+  }
+  return {
+    errorCode,
+    partitionIndex: p.partition,
+    leaderId,
+    leaderEpoch: p.leaderEpoch,
+    replicaNodes: p.replicas as number[],
+    isrNodes: p.isr as number[],
+    offlineReplicas: p.offlineReplicas as number[],
+  };
+}
 
 export function metadata({
   config,
   metadata: view,
   topics,
 }: HandlerDeps<'config' | 'metadata' | 'topics'>): Handler<typeof Metadata> {
-  /** A partition as a client of `listener` sees it: no leader when the leader cannot be reached through it. */
-  const partitionOut = (p: PartitionInfo, listener: string) => {
-    let errorCode = 0;
-    let leaderId = p.leader;
-    if (leaderId < 0) errorCode = ErrorCode.LEADER_NOT_AVAILABLE;
-    else if (view.endpoint(leaderId, listener) === undefined) {
-      // As Kafka: an unknown (or dead) leader is not available; a live one without this listener is misconfigured.
-      errorCode = view.broker(leaderId) === undefined ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.LISTENER_NOT_FOUND;
-      leaderId = -1;
-    }
-    return {
-      errorCode,
-      partitionIndex: p.partition,
-      leaderId,
-      leaderEpoch: p.leaderEpoch,
-      replicaNodes: p.replicas as number[],
-      isrNodes: p.isr as number[],
-      offlineReplicas: p.offlineReplicas as number[],
-    };
-  };
-
   const describe = (name: string, listener: string): TopicOut => {
     const t = view.topic(name)!;
     return {
@@ -59,7 +62,7 @@ export function metadata({
       name,
       topicId: t.topicId,
       isInternal: t.isInternal,
-      partitions: (view.partitions(name) ?? []).map((p) => partitionOut(p, listener)),
+      partitions: (view.partitions(name) ?? []).map((p) => partitionAsSeenOn(view, p, listener)),
     };
   };
 
