@@ -88,13 +88,11 @@ export function describeTopicPartitions({
         name,
         topicId: t.topicId,
         isInternal: t.isInternal,
-        partitions: partitions
-          .slice(start, end)
-          .map((p) => ({
-            ...partitionAsSeenOn(view, p, ctx.listenerName),
-            eligibleLeaderReplicas: [],
-            lastKnownElr: [],
-          })),
+        partitions: partitions.slice(start, end).map((p) => ({
+          ...partitionAsSeenOn(view, p, ctx.listenerName),
+          eligibleLeaderReplicas: [],
+          lastKnownElr: [],
+        })),
         topicAuthorizedOperations: authorizedOperations((op) => ctx.authorize(op, resource), resource),
       });
       if (end < partitions.length) {
