@@ -49,7 +49,9 @@ def run(argv):
     fetches = {}
     for b in s.get('brokers', {}).values():
         if b.get('nodeid', -1) >= 0:
-            fetches[str(b['nodeid'])] = b.get('req', {}).get('Fetch', 0)
+            # A broker can appear twice (its bootstrap entry and its learned one): count both.
+            key = str(b['nodeid'])
+            fetches[key] = fetches.get(key, 0) + b.get('req', {}).get('Fetch', 0)
     part = s.get('topics', {}).get(topic, {}).get('partitions', {}).get('0', {})
     preferred = [l for l in logs if 'preferred' in l.lower()][:5]
     log('fetches per broker', fetches, 'partition', part.get('leader'), part.get('broker'), preferred)
