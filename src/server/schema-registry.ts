@@ -20,6 +20,7 @@ export const schemaRegistryService: ServiceDefinition = {
     const { startRegistryService } = await import('../registry/service.js');
     const running = await startRegistryService({
       bootstrap: ctx.bootstrap,
+      ...(ctx.security === undefined ? {} : { security: ctx.security }),
       endpoints,
       topic: (v.get('schema.registry.kafkastore.topic') as string | undefined) ?? '_schemas',
       defaultCompatibility: String(
