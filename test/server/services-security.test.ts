@@ -77,12 +77,18 @@ test('SASL_SSL only: the registry and streaming SQL log in as the broker; their 
   const written = await kcat(tb.bootstrap, [...kcatAuth, '-C', '-t', input, '-o', 'beginning', '-e', '-q']);
   assert.equal(written.code, 0, written.stderr);
   assert.deepEqual(
-    written.stdout.trim().split('\n').map((l) => JSON.parse(l).PAGE),
+    written.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).PAGE),
     ['home', 'about', 'home'],
   );
   const filtered = await waitFor('the persistent query output', async () => {
     const r = await kcat(tb.bootstrap, [...kcatAuth, '-C', '-t', 'HOME', '-o', 'beginning', '-e', '-q']);
-    const lines = r.stdout.trim().split('\n').filter((l) => l !== '');
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '');
     return lines.length === 2 ? lines : undefined;
   });
   assert.deepEqual(
