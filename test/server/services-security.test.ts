@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestBroker } from '../helpers/broker.js';
-import { kcat, requireClient, uniqueTopic } from '../helpers/clients.js';
+import { kcat, kcatSaslSsl, requireClient, uniqueTopic } from '../helpers/clients.js';
 import { makeCerts, sslBrokerConfig } from '../helpers/tls.js';
 import { ksql, post, queryRows, waitFor } from '../sql/helpers.js';
 
@@ -32,18 +32,7 @@ test('SASL_SSL only: the registry and streaming SQL log in as the broker; their 
     tb.broker.listeners.map((l) => l.securityProtocol),
     ['SASL_SSL'],
   );
-  const kcatAuth = [
-    '-X',
-    'security.protocol=sasl_ssl',
-    '-X',
-    `ssl.ca.location=${certs.ca}`,
-    '-X',
-    'sasl.mechanisms=PLAIN',
-    '-X',
-    'sasl.username=alice',
-    '-X',
-    'sasl.password=alice-secret',
-  ];
+  const kcatAuth = kcatSaslSsl(certs.ca, 'PLAIN', 'alice', 'alice-secret');
 
   // The registry: a schema registered over HTTP is written to _schemas through the broker's SASL_SSL listener.
   const registry = tb.broker.services.get('schema-registry')!.urls[0]!;
