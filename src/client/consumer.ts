@@ -364,14 +364,20 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     let unknown = false;
     let leaderless = false;
     const byNode = new Map<number, PartState[]>();
+    /** Nodes some of whose partitions hold fetched data the application has still to take. */
+    let holding: Set<number> | undefined;
     const full = this.bufferedBytes >= this.maxBufferedBytes;
     for (const st of this.parts.values()) {
       if (st.position < 0) {
         if (!st.resetting) unknown = true;
         continue;
       }
-      if (st.paused || st.data !== null || full) continue;
+      if (st.paused || full) continue;
       const leader = this.cluster.leaderFor(st.topic, st.partition);
+      if (st.data !== null) {
+        (holding ??= new Set()).add(leader);
+        continue;
+      }
       if (leader < 0) {
         leaderless = true;
         continue;
@@ -382,6 +388,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       l.push(st);
     }
     for (const [node, list] of byNode) {
+      // Only partitions already read to their end: the broker would hold the fetch for maxWaitMs, and partitions
+      // the application releases meanwhile would wait behind it (one fetch per broker at a time). It starts when
+      // the next of them is released instead, with partitions that have records to return at once.
+      if (holding?.has(node) && list.every((st) => st.highWatermark >= 0 && st.position >= st.highWatermark)) continue;
       this.fetching.add(node);
       void this.fetchFrom(node, list);
     }

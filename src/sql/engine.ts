@@ -18,6 +18,7 @@ import {
   type ClientSecurity,
 } from '../client/index.js';
 import type { ColumnDef, Literal, Query, Statement } from './ast.js';
+import { CommitPipeline } from './commits.js';
 import { SqlError } from './errors.js';
 import { evaluateConstant } from './expr.js';
 import { getFormat, windowedKey, type Codec, type FormatOptions } from './formats.js';
@@ -899,16 +900,25 @@ export class SqlEngine {
       purged.set(partition, now);
       void this.admin.deleteRecords([{ topic: repartitionTopic, partition, offset }]).catch(() => {});
     };
+    // At least once: a batch's offsets are committed once its results are acknowledged, while later batches run.
+    const commits = eos
+      ? null
+      : new CommitPipeline(async (offsets) => {
+          await this.admin.alterGroupOffsets(groupId, offsets);
+          for (const o of offsets) if (o.topic === repartitionTopic) purge(o.partition, o.offset);
+        });
+    const cb = () => (commits === null ? undefined : commits.callback());
     const loop = (async () => {
       for await (const batch of consumer.batches()) {
         if (stopping) break;
+        if (commits !== null) await commits.admit();
         const internal = repartition && batch.topic === repartitionTopic;
         if (rekey !== null && !internal) {
           await rekey.prepare(batch.records);
           if (eos) producer.beginTransaction();
           for (const r of batch.records) {
             const m = rekey.rekey(r);
-            if (m !== null) producer.produce({ topic: repartitionTopic, ...m });
+            if (m !== null) producer.produce({ topic: repartitionTopic, ...m }, cb());
           }
         } else {
           const runner = internal ? runners[batch.partition]! : runners[0]!;
@@ -919,31 +929,38 @@ export class SqlEngine {
           runner.endBatch();
           if (twoSided)
             for (const [k, v] of runner.takeJoinChangelog())
-              producer.produce({ topic: joinChangelog, key: k, value: v, partition: 0 });
+              producer.produce({ topic: joinChangelog, key: k, value: v, partition: 0 }, cb());
           if (plan.aggregate) {
             for (const [k, snap] of runner.takeChangelog()) {
-              producer.produce({
-                topic: changelog,
-                key: k,
-                value: snap === null ? null : JSON.stringify(snap),
-                partition: internal ? batch.partition : 0,
-              });
+              producer.produce(
+                {
+                  topic: changelog,
+                  key: k,
+                  value: snap === null ? null : JSON.stringify(snap),
+                  partition: internal ? batch.partition : 0,
+                },
+                cb(),
+              );
             }
           }
           for (const p of pending)
-            producer.produce({ topic: sinkTopic, key: p.key, value: p.value, timestamp: p.timestamp });
+            producer.produce({ topic: sinkTopic, key: p.key, value: p.value, timestamp: p.timestamp }, cb());
           pending.length = 0;
         }
         const last = batch.records[batch.records.length - 1]!;
         const next = { topic: batch.topic, partition: batch.partition, offset: last.offset + 1 };
-        if (eos) {
+        if (commits !== null) commits.seal([next]);
+        else {
           await producer.sendOffsetsToTransaction([next], groupId);
           await producer.commitTransaction();
-        } else {
-          await producer.flush();
-          await this.admin.alterGroupOffsets(groupId, [next]);
+          if (internal) purge(batch.partition, next.offset);
         }
-        if (internal) purge(batch.partition, next.offset);
+      }
+      // Stopped: what is processed gets committed once its results are acknowledged (if that comes soon).
+      if (commits !== null) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([commits.drain(), new Promise((r) => (timer = setTimeout(r, 5000)))]);
+        clearTimeout(timer);
       }
     })().catch((e: Error) => {
       if (stopping || this.closed) return;
