@@ -17,10 +17,12 @@ export interface ServiceContext {
   broker: Broker;
   config: BrokerConfig;
   logger: Logger;
-  /** host:port of the broker's listener for the service's own Kafka clients (serviceAccess in services.ts). */
-  bootstrap: string;
-  /** TLS and SASL of those clients when that listener needs them. */
-  security?: ClientSecurity;
+  /**
+   * How the service's own Kafka clients reach the broker: host:port of its listener and the TLS and SASL that
+   * listener needs (serviceAccess in services.ts; worked out on first call, so that a broker whose services do not
+   * connect this way, the console, is not asked for the broker's own credentials).
+   */
+  access(): { bootstrap: string; security?: ClientSecurity };
 }
 
 /** A started service: the URLs it serves and how to stop it. */
@@ -59,7 +61,16 @@ export async function startBroker(opts: PlatformOptions = {}): Promise<Broker> {
   try {
     const enabled = SERVICES.filter((s) => broker.config.values.get(s.enabledKey) === true);
     if (enabled.length === 0) return broker;
-    const ctx: ServiceContext = { broker, config: broker.config, logger: broker.log, ...serviceAccess(broker) };
+    let access: ReturnType<ServiceContext['access']> | undefined;
+    const ctx: ServiceContext = {
+      broker,
+      config: broker.config,
+      logger: broker.log,
+      access: () => {
+        access ??= serviceAccess(broker);
+        return access;
+      },
+    };
     for (const s of enabled) {
       const started = await s.start(ctx);
       broker.services.set(s.name, started);

@@ -42,8 +42,7 @@ export const SERVICES: ServiceDefinition[] = [
       const { startSqlServer } = await import('../sql/server.js');
       const server = await startSqlServer({
         onPortInUse: (url) => ctx.logger.warn({ url }, 'ksql: listener address in use; streaming SQL not served there'),
-        bootstrap: ctx.bootstrap,
-        ...(ctx.security === undefined ? {} : { security: ctx.security }),
+        ...ctx.access(),
         endpoints: endpointsOf(ctx, 'ksql.listeners'),
         serviceId: String(ctx.config.values.get('ksql.service.id') ?? 'default_'),
         schemaRegistryUrl:
