@@ -25,8 +25,10 @@ export class FrameReader {
   constructor(
     /** Called with each whole frame; false stops the reader (nothing more is handed out). */
     private readonly onFrame: (frame: Buffer) => boolean,
-    /** Called once with a negative frame size; the reader stops. */
+    /** Called once with a frame size that is negative, above `maxFrameBytes` or cannot be allocated; the reader stops. */
     private readonly onInvalid: (size: number) => void,
+    /** Largest frame accepted (a bigger size is taken for corruption rather than allocated). */
+    private readonly maxFrameBytes = 1024 * 1024 * 1024,
     scratchBytes = 64 * 1024,
   ) {
     this.scratch = Buffer.allocUnsafeSlow(Math.max(scratchBytes, 2 * DIRECT_FRAME_BYTES));
@@ -56,7 +58,7 @@ export class FrameReader {
     const s = this.scratch;
     while (!this.stopped && this.end - this.start >= 4) {
       const size = s.readInt32BE(this.start);
-      if (size < 0) {
+      if (size < 0 || size > this.maxFrameBytes) {
         this.stopped = true;
         this.onInvalid(size);
         return;
@@ -70,8 +72,15 @@ export class FrameReader {
         continue;
       }
       if (size >= DIRECT_FRAME_BYTES) {
-        // The rest of this frame is read straight into its own buffer.
-        const f = Buffer.allocUnsafe(size);
+        // The rest of this frame is read straight into its own buffer (a size no buffer can have is invalid).
+        let f: Buffer;
+        try {
+          f = Buffer.allocUnsafe(size);
+        } catch {
+          this.stopped = true;
+          this.onInvalid(size);
+          return;
+        }
         s.copy(f, 0, this.start + 4, this.end);
         this.frame = f;
         this.filled = have;

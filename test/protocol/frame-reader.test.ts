@@ -59,7 +59,7 @@ test('a frame handed out is not overwritten by later reads', () => {
   assert.ok(got[1]!.equals(big));
 });
 
-test('onFrame returning false stops the reader; a negative size is reported once and stops it', () => {
+test('onFrame returning false stops the reader; a negative or oversized size is reported once and stops it', () => {
   let n = 0;
   const r = new FrameReader(
     () => {
@@ -80,4 +80,13 @@ test('onFrame returning false stops the reader; a negative size is reported once
   neg.writeInt32BE(-5, 0);
   feed(r2, Buffer.concat([neg, framed(randomBytes(10))]), () => 1000);
   assert.deepEqual(bad, [-5]);
+
+  const r3 = new FrameReader(
+    () => assert.fail('not reached'),
+    (size) => bad.push(size),
+  );
+  const huge = Buffer.alloc(8);
+  huge.writeInt32BE(0x7fffffff, 0);
+  feed(r3, huge, () => 1000);
+  assert.deepEqual(bad, [-5, 0x7fffffff]);
 });
