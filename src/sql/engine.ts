@@ -82,6 +82,12 @@ function readsFrom(plan: QueryPlan, name: string): boolean {
   );
 }
 
+/**
+ * Producer batch size of the queries' results: a persistent query writes a fetch's worth of records at once, and
+ * larger batches cost the producer and the broker less per record than the client's 16 KB default.
+ */
+const QUERY_BATCH_BYTES = 256 * 1024;
+
 const noopLogger: EngineLogger = { info() {}, warn() {}, error() {} };
 
 interface RunningQuery {
@@ -242,6 +248,7 @@ export class SqlEngine {
       bootstrapServers: this.opts.bootstrap,
       ...this.opts.security,
       lingerMs: 5,
+      batchSize: QUERY_BATCH_BYTES,
       clientId: `ksql-${this.serviceId}`,
     });
     await this.ensureTopic(this.commandTopic, 1, { 'retention.ms': '-1', 'cleanup.policy': 'delete' });
@@ -788,6 +795,7 @@ export class SqlEngine {
         clientId: id,
         acks: 'all',
         lingerMs: 5,
+        batchSize: QUERY_BATCH_BYTES,
         transactionalId: groupId,
       });
       await producer.initTransactions();
@@ -917,8 +925,8 @@ export class SqlEngine {
           await rekey.prepare(batch.records);
           if (eos) producer.beginTransaction();
           for (const r of batch.records) {
-            const m = rekey.rekey(r);
-            if (m !== null) producer.produce({ topic: repartitionTopic, ...m }, cb());
+            const m = rekey.rekey(r, repartitionTopic);
+            if (m !== null) producer.produce(m, cb());
           }
         } else {
           const runner = internal ? runners[batch.partition]! : runners[0]!;

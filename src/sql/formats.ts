@@ -5,6 +5,7 @@
  * schema registry and plug in through `registerFormat` from registry-formats.ts.
  */
 import { SqlError } from './errors.js';
+import { JsonFieldReader } from './json-fields.js';
 import { castValue, fromJsonValue, lookupField, T, toJsonValue, valueToString, type SqlType } from './types.js';
 
 export interface FormatColumn {
@@ -72,9 +73,14 @@ registerFormat({
     const quoted = names.map((c) => `${JSON.stringify(c)}:`);
     // Keys of one column are written bare (ksqlDB's default), values as an object unless WRAP_SINGLE_VALUE=false.
     const bare = n === 1 && (isKey ? opts.wrapSingle !== true : opts.wrapSingle === false);
+    const fast = bare ? null : JsonFieldReader.create(names);
     return {
       decode(bytes, row, at) {
         if (bytes === null || bytes.length === 0) return false;
+        if (fast?.read(bytes)) {
+          for (let i = 0; i < n; i++) row[at + i] = fast.found(i) ? fromJsonValue(fast.values[i], types[i]!) : null;
+          return true;
+        }
         let doc: unknown;
         try {
           doc = JSON.parse(bytes.toString('utf8'));

@@ -162,8 +162,12 @@ export class TableState {
 /** The header that carries a source record's own key through a repartition topic. */
 export const SOURCE_KEY_HEADER = 'ksql-source-key';
 
+/** Grouping values whose repartition key is remembered (the cache starts over when it is full). */
+const REKEY_CACHE_SIZE = 10_000;
+
 /** A record for a repartition topic: keyed by the grouping key, in the partition of that key. */
 export interface RepartitionRecord {
+  topic: string;
   key: Buffer | null;
   value: Buffer | null;
   timestamp: number;
@@ -181,6 +185,8 @@ export class GroupByRekey {
   private readonly decoder: RecordDecoder;
   private readonly row: unknown[];
   private readonly keys: unknown[];
+  /** A single string grouping value's key bytes and partition (the producer copies the bytes, so they are shared). */
+  private readonly byString = new Map<string, { key: Buffer | null; partition: number }>();
 
   constructor(
     private readonly plan: QueryPlan,
@@ -196,20 +202,35 @@ export class GroupByRekey {
     return this.decoder.needsPrepare ? this.decoder.prepare(records) : null;
   }
 
-  /** The repartition record of a source record; null when it is unreadable or filtered out. */
-  rekey(rec: ConsumerRecord): RepartitionRecord | null {
+  /** The repartition record of a source record for `topic`; null when it is unreadable or filtered out. */
+  rekey(rec: ConsumerRecord, topic: string): RepartitionRecord | null {
     const row = this.row;
     if (!this.decoder.decode(rec, row)) return null;
     if (this.plan.where !== null && this.plan.where(row) !== true) return null;
     const groupBy = this.plan.aggregate!.groupBy;
-    for (let i = 0; i < groupBy.length; i++) this.keys[i] = groupBy[i]!(row);
-    const key = this.keyCodec.encode(this.keys, 0);
+    let key: Buffer | null;
+    let partition: number;
+    const one = groupBy.length === 1 ? groupBy[0]!(row) : undefined;
+    const cached = typeof one === 'string' ? this.byString.get(one) : undefined;
+    if (cached !== undefined) {
+      key = cached.key;
+      partition = cached.partition;
+    } else {
+      for (let i = 0; i < groupBy.length; i++) this.keys[i] = i === 0 && one !== undefined ? one : groupBy[i]!(row);
+      key = this.keyCodec.encode(this.keys, 0);
+      // (A null key has no hash: its group lives in partition 0.)
+      partition = key === null ? 0 : partitionForKey(key, this.partitions);
+      if (typeof one === 'string') {
+        if (this.byString.size >= REKEY_CACHE_SIZE) this.byString.clear();
+        this.byString.set(one, { key, partition });
+      }
+    }
     return {
+      topic,
       key,
       value: rec.value,
       timestamp: row[ROWTIME] as number,
-      // (A null key has no hash: its group lives in partition 0.)
-      partition: key === null ? 0 : partitionForKey(key, this.partitions),
+      partition,
       headers: [{ key: SOURCE_KEY_HEADER, value: rec.key }],
     };
   }
@@ -252,6 +273,8 @@ export class QueryRunner {
   readonly groups = new Map<string, Group>();
   private readonly dirty = new Set<string>();
   private readonly aggRow: unknown[];
+  /** Scratch: the grouping values of the record being aggregated. */
+  private readonly keys: unknown[];
   private streamTime = -1;
   /** Groups changed since the last `takeChangelog`. */
   private readonly changed = new Set<string>();
@@ -284,6 +307,7 @@ export class QueryRunner {
     this.row = new Array(plan.width).fill(null);
     this.out = new Array(plan.output.length);
     this.aggRow = plan.aggregate ? new Array(aggregateRowWidth(plan)).fill(null) : [];
+    this.keys = new Array(plan.aggregate?.groupBy.length ?? 0).fill(null);
   }
 
   /** Must be awaited before `process` for a batch when the source has a registry format. */
@@ -386,7 +410,9 @@ export class QueryRunner {
     const a = this.plan.aggregate!;
     const ts = row[ROWTIME] as number;
     if (ts > this.streamTime) this.streamTime = ts;
-    const keys = a.groupBy.map((g) => g(row));
+    // The grouping values go into a scratch array; a group that is created takes a copy (see addTo).
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) keys[i] = a.groupBy[i]!(row);
     const kstr = keys.length === 1 ? keyText(keys[0]) : keys.map(keyText).join('\u0000');
     const w = a.window;
     if (w === null) {
@@ -457,7 +483,7 @@ export class QueryRunner {
       for (const v of values[i]!) st = x.fn.add(st, v, x.constants);
       return st;
     });
-    const g: Group = { keys, windowStart: start, windowEnd: end, states, rowtime, values };
+    const g: Group = { keys: keys.slice(), windowStart: start, windowEnd: end, states, rowtime, values };
     this.merged.delete(id);
     this.groups.set(id, g);
     ids.add(id);
@@ -469,7 +495,13 @@ export class QueryRunner {
     const a = this.plan.aggregate!;
     let g = this.groups.get(id);
     if (g === undefined) {
-      g = { keys, windowStart: ws, windowEnd: we, states: a.aggs.map((x) => x.fn.init(x.constants)), rowtime: ts };
+      g = {
+        keys: keys.slice(),
+        windowStart: ws,
+        windowEnd: we,
+        states: a.aggs.map((x) => x.fn.init(x.constants)),
+        rowtime: ts,
+      };
       this.groups.set(id, g);
     }
     for (let i = 0; i < a.aggs.length; i++) {
