@@ -3,7 +3,8 @@
  *   - a single broker, topic with 1 partition, kcat producing with acks=1, then consuming;
  *   - three brokers with etcd (startCluster, each broker its own process), topic with 1 partition, replication
  *     factor 3, min.insync.replicas 2, kcat producing with acks=all (bootstrapped with all three), then consuming;
- * for 1M x 100 B and 500k x 1 KB records (--quick: 100k and 50k; --scale F multiplies the counts);
+ * for 1M x 100 B and 500k x 1 KB records (--quick: 100k and 50k; --scale F multiplies the counts; --value-size 100
+ * or 1024 runs one of the two; --profile-dir DIR writes a CPU profile of every broker process there);
  * and the failover time: KafkaJS's idempotent producer sends one record at a time (acks=all) to a replicated
  * partition, the partition's leader is killed with kill -9, and the time is taken from the kill to the first
  * acknowledgement of a send started after it (broker.session.timeout.ms=2000; target under 3 s), several times.
@@ -30,6 +31,10 @@ export interface ClusterBenchOptions {
   scale?: number;
   /** Leader kills measured (default 3). */
   failovers?: number;
+  /** Only the workload with this value size in bytes (100 or 1024; default both). */
+  valueSize?: number;
+  /** Write a V8 CPU profile of every broker process into this directory (node --cpu-prof). */
+  profileDir?: string;
 }
 
 interface Workload {
@@ -266,16 +271,20 @@ function section(rows: Row[], fail: number[], notes: string): string {
 export async function runClusterBench(
   o: ClusterBenchOptions = {},
 ): Promise<{ rows: Row[]; failovers: number[]; section: string }> {
-  const WORKLOADS = workloads(o.scale ?? (o.quick ? 0.1 : 1));
+  const WORKLOADS = workloads(o.scale ?? (o.quick ? 0.1 : 1)).filter(
+    (w) => o.valueSize === undefined || w.valueSize === o.valueSize,
+  );
   const started = new Date().toISOString();
   const load = loadavg()[0]!.toFixed(1);
   const rows: Row[] = [];
+  const profileFlags = o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`];
   try {
     // One broker, acks=1.
     const port = await freePort();
     const single = new BrokerProcess({
       port,
       dataDir: temp('samsa-bench-single-'),
+      nodeFlags: profileFlags,
       overrides: [
         'metrics.enabled=false',
         'console.enabled=false',
@@ -302,6 +311,7 @@ export async function runClusterBench(
     const cluster = await startCluster({
       brokers: 3,
       processes: true,
+      nodeFlags: profileFlags,
       config: {
         'broker.session.timeout.ms': String(SESSION_MS),
         'broker.heartbeat.interval.ms': '300',
@@ -335,12 +345,15 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const quick = flag('--quick');
-  const writeDocs = !quick && !flag('--no-docs') && option('--scale') === undefined;
+  const writeDocs =
+    !quick && !flag('--no-docs') && option('--scale') === undefined && option('--value-size') === undefined;
   try {
     const r = await runClusterBench({
       quick,
       scale: option('--scale') === undefined ? undefined : Number(option('--scale')),
       failovers: option('--failovers') === undefined ? undefined : Number(option('--failovers')),
+      valueSize: option('--value-size') === undefined ? undefined : Number(option('--value-size')),
+      profileDir: option('--profile-dir'),
     });
     console.log(`\n${r.section}`);
     if (writeDocs)

@@ -100,6 +100,8 @@ export class Connection {
   /** Pipelined requests not yet answered, and the promise of the last one's response being written. */
   private outstanding = 0;
   private tail: Promise<void> | undefined;
+  /** The promises of the responses not yet written, oldest first (they settle in this order). */
+  private readonly inflight: Array<Promise<void>> = [];
 
   constructor(
     private readonly socket: Socket,
@@ -245,14 +247,17 @@ export class Connection {
     this.running = true;
     while (this.queue.length > 0 && !this.closed && !this.muted) {
       const frame = this.queue[0]!;
-      if (
-        this.outstanding > 0 &&
-        (this.outstanding >= MAX_PIPELINED || frame.length < 2 || frame.readInt16BE(0) !== PRODUCE_KEY)
-      ) {
-        this.tail!.then(() => {
-          if (!this.closed) this.pump();
-        });
-        return;
+      if (this.outstanding > 0) {
+        const produce = frame.length >= 2 && frame.readInt16BE(0) === PRODUCE_KEY;
+        // A Produce past the pipelining limit waits for the oldest answer (the window slides); anything else for
+        // every answer before it.
+        const wait = !produce ? this.tail : this.outstanding >= MAX_PIPELINED ? this.inflight[0] : undefined;
+        if (wait !== undefined) {
+          wait.then(() => {
+            if (!this.closed) this.pump();
+          });
+          return;
+        }
       }
       this.queue.shift();
       const arrived = this.arrivals.shift()!;
@@ -297,7 +302,9 @@ export class Connection {
       },
     );
     this.tail = done;
+    this.inflight.push(done);
     void done.then(() => {
+      this.inflight.shift();
       if (this.tail === done) this.tail = undefined;
     });
     return done;

@@ -11,6 +11,7 @@
 import { connect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ByteQueue } from '../protocol/byte-queue.js';
+import { FrameReader } from '../protocol/frame-reader.js';
 import { encodeRequestHeader } from '../protocol/header.js';
 import { SaslAuthenticate } from '../protocol/messages/sasl-authenticate.js';
 import { SaslHandshake } from '../protocol/messages/sasl-handshake.js';
@@ -152,6 +153,14 @@ export class InterBrokerClient {
   private connectSocket(addr: PeerAddress, security: InterBrokerSecurity | undefined): Promise<Socket> {
     const tls = security?.tls;
     return new Promise<Socket>((resolve, reject) => {
+      // Plaintext: reads land where the frame being received goes (a replica fetch answer is copied once); TLS
+      // sockets hand out decrypted chunks, joined by the byte queue.
+      const reader = tls
+        ? undefined
+        : new FrameReader(
+            (frame) => this.onFrame(s, frame),
+            (size) => this.fail(s, new InterBrokerError(`invalid response size ${size}`)),
+          );
       const s: Socket = tls
         ? tlsConnect({
             ...tls,
@@ -160,7 +169,17 @@ export class InterBrokerClient {
             // SNI carries host names only.
             ...(isIP(addr.host) === 0 && tls.servername === undefined ? { servername: addr.host } : {}),
           })
-        : connect({ host: addr.host, port: addr.port });
+        : connect({
+            host: addr.host,
+            port: addr.port,
+            onread: {
+              buffer: reader!.buffer,
+              callback: (n) => {
+                reader!.received(n);
+                return true;
+              },
+            },
+          });
       s.setNoDelay(true);
       const timer = setTimeout(() => s.destroy(new InterBrokerError('connect timed out')), this.connectTimeoutMs);
       const onError = (err: Error) => {
@@ -186,7 +205,7 @@ export class InterBrokerClient {
         this.socket = s;
         this.received.clear();
         this.frameSize = -1;
-        s.on('data', (chunk: Buffer) => this.onData(s, chunk));
+        if (reader === undefined) s.on('data', (chunk: Buffer) => this.onData(s, chunk));
         s.on('error', (err) => this.fail(s, err));
         s.on('close', () => this.fail(s, new InterBrokerError('connection closed')));
         resolve(s);
@@ -264,24 +283,34 @@ export class InterBrokerClient {
       if (this.received.length < this.frameSize) return;
       const frame = this.received.take(this.frameSize);
       this.frameSize = -1;
-      const p = this.pending.shift();
-      if (!p) {
-        this.fail(s, new InterBrokerError('response without a pending request'));
-        return;
-      }
-      clearTimeout(p.timer);
-      try {
-        const r = new Reader(frame);
-        const id = r.int32();
-        if (id !== p.correlationId) throw new InterBrokerError(`correlation id ${id}, expected ${p.correlationId}`);
-        p.resolve(p.decode(r));
-      } catch (err) {
-        p.reject(err);
-        this.fail(s, err as Error);
-        return;
-      }
-      if (s !== this.socket) return;
+      if (!this.onFrame(s, frame)) return;
     }
+  }
+
+  /** Answers the oldest pending request with `frame`; false when the connection failed (or was replaced). */
+  private onFrame(s: Socket, frame: Buffer): boolean {
+    if (s !== this.socket) return false;
+    if (frame.length < 4) {
+      this.fail(s, new InterBrokerError(`invalid response size ${frame.length}`));
+      return false;
+    }
+    const p = this.pending.shift();
+    if (!p) {
+      this.fail(s, new InterBrokerError('response without a pending request'));
+      return false;
+    }
+    clearTimeout(p.timer);
+    try {
+      const r = new Reader(frame);
+      const id = r.int32();
+      if (id !== p.correlationId) throw new InterBrokerError(`correlation id ${id}, expected ${p.correlationId}`);
+      p.resolve(p.decode(r));
+    } catch (err) {
+      p.reject(err);
+      this.fail(s, err as Error);
+      return false;
+    }
+    return s === this.socket;
   }
 
   private fail(s: Socket, err: Error): void {

@@ -16,6 +16,7 @@ import {
   type BrokerConfig,
 } from '../broker/config/index.js';
 import { componentLogger, createLogger, type Logger } from '../broker/logger.js';
+import { tuneHeapForServer } from './heap.js';
 import { addLoggingOptions, collect, EXIT_FAILURE, EXIT_OK, intArg, packageVersion } from './common.js';
 
 export interface StartFlags {
@@ -144,6 +145,7 @@ export function explainConfigError(e: ConfigError, origins: Origins): string {
 
 async function runStart(flags: StartFlags): Promise<void> {
   const t0 = performance.now();
+  tuneHeapForServer();
   const root = createLogger({ level: flags.logLevel, format: flags.logFormat });
   const log = componentLogger(root, 'main');
 

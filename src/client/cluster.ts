@@ -37,6 +37,9 @@ export interface ClientOptions {
   sasl?: SaslOptions;
 }
 
+/** The security of a client's connections (what the broker's services are given besides a bootstrap address). */
+export type ClientSecurity = Pick<ClientOptions, 'tls' | 'sasl'>;
+
 export interface BrokerInfo {
   nodeId: number;
   host: string;

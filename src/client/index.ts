@@ -43,7 +43,7 @@ export type {
   QuotaMatch,
 } from './admin.js';
 export { Cluster } from './cluster.js';
-export type { ClientOptions, BrokerInfo, TopicInfo, PartitionInfo } from './cluster.js';
+export type { ClientOptions, ClientSecurity, BrokerInfo, TopicInfo, PartitionInfo } from './cluster.js';
 export type { ClientTlsOptions } from './connection.js';
 export type { SaslOptions, SaslMechanism } from './sasl.js';
 export type { UserScramCredentials } from './admin.js';

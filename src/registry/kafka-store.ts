@@ -6,6 +6,7 @@
  * decides against everything written before it (the registry is the topic's single writer).
  */
 import { createAdmin } from '../client/admin.js';
+import type { ClientSecurity } from '../client/cluster.js';
 import { createConsumer, type Consumer } from '../client/consumer.js';
 import { ErrorCode, KafkaError } from '../client/errors.js';
 import { createProducer, type Producer } from '../client/producer.js';
@@ -13,6 +14,8 @@ import { decodeEvent, encodeEvent, type StoreEvent } from './records.js';
 
 export interface KafkaStoreOptions {
   bootstrap: string;
+  /** TLS and SASL of the store's own clients, for a broker without a PLAINTEXT listener. */
+  security?: ClientSecurity;
   topic: string;
   /** Replication factor of the topic when the store creates it (-1: the broker's default). */
   replicationFactor?: number;
@@ -35,7 +38,11 @@ export class KafkaStore {
 
   /** Creates the topic if needed and reads it to its end. */
   async start(): Promise<void> {
-    const admin = createAdmin({ bootstrapServers: this.opts.bootstrap, clientId: 'schema-registry' });
+    const admin = createAdmin({
+      bootstrapServers: this.opts.bootstrap,
+      ...this.opts.security,
+      clientId: 'schema-registry',
+    });
     try {
       await admin.createTopics([
         {
@@ -52,6 +59,7 @@ export class KafkaStore {
     }
     this.producer = createProducer<string, string | null>({
       bootstrapServers: this.opts.bootstrap,
+      ...this.opts.security,
       clientId: 'schema-registry',
       acks: 'all',
       lingerMs: 0,
@@ -60,6 +68,7 @@ export class KafkaStore {
     await this.producer.connect();
     this.consumer = createConsumer({
       bootstrapServers: this.opts.bootstrap,
+      ...this.opts.security,
       clientId: 'schema-registry',
       autoOffsetReset: 'earliest',
       maxWaitMs: 100,

@@ -3,6 +3,7 @@
  * broker configuration, rebuilds its state from the `_schemas` topic through Samsa's client, and serves the REST
  * API on every `schema.registry.listeners` endpoint once the topic has been read to its end.
  */
+import type { ClientSecurity } from '../client/cluster.js';
 import { listenHttp, type HttpEndpoint, type HttpListener } from '../http/server.js';
 import { buildRouter, handle } from './api.js';
 import { KafkaStore } from './kafka-store.js';
@@ -12,6 +13,8 @@ import type { CompatibilityLevel } from './types/index.js';
 export interface RegistryServiceOptions {
   /** host:port of a broker, for the registry's own Kafka clients. */
   bootstrap: string;
+  /** TLS and SASL of those clients, for a broker without a PLAINTEXT listener. */
+  security?: ClientSecurity;
   /** Where to serve the API. */
   endpoints: HttpEndpoint[];
   topic?: string;
@@ -31,6 +34,7 @@ export async function startRegistryService(opts: RegistryServiceOptions): Promis
   const registry = new Registry(opts.defaultCompatibility ?? 'BACKWARD');
   const store = new KafkaStore({
     bootstrap: opts.bootstrap,
+    ...(opts.security === undefined ? {} : { security: opts.security }),
     topic: opts.topic ?? '_schemas',
     replicationFactor: opts.replicationFactor,
     timeoutMs: opts.timeoutMs,

@@ -36,6 +36,8 @@ export interface ClusterOptions {
   host?: string;
   /** Run each broker as a child process (`samsa start`) instead of in this process. */
   processes?: boolean;
+  /** With `processes`: extra node flags for each broker process (e.g. --cpu-prof). */
+  nodeFlags?: string[];
   /** Logger of in-process brokers. */
   logger?: Logger;
   /** Give each broker a rack: rack(nodeId). */
@@ -146,7 +148,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<LocalClus
         };
         const dir = join(dataDir, `broker-${nodeId}`);
         return opts.processes === true
-          ? processBroker(nodeId, host, port, dir, config)
+          ? processBroker(nodeId, host, port, dir, config, opts.nodeFlags ?? [])
           : inProcessBroker(nodeId, host, port, dir, config, opts.logger);
       }),
     );
@@ -205,12 +207,14 @@ async function processBroker(
   port: number,
   dataDir: string,
   config: Record<string, string>,
+  nodeFlags: string[],
 ): Promise<ClusterBroker> {
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let out = '';
   const launch = async (): Promise<void> => {
     const args = [
+      ...nodeFlags,
       samsaBin(),
       'start',
       '--host',

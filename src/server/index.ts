@@ -9,15 +9,20 @@
 import { startBroker as startBareBroker, type Broker, type BrokerOptions } from '../broker/broker.js';
 import type { BrokerConfig } from '../broker/config/index.js';
 import type { Logger } from '../storage/logger.js';
-import { SERVICES } from './services.js';
+import { SERVICES, serviceAccess } from './services.js';
+import type { ClientSecurity } from '../client/index.js';
 
 /** What a service gets to start with. */
 export interface ServiceContext {
   broker: Broker;
   config: BrokerConfig;
   logger: Logger;
-  /** host:port of this broker's client listener, for the service's own Kafka clients. */
-  bootstrap: string;
+  /**
+   * How the service's own Kafka clients reach the broker: host:port of its listener and the TLS and SASL that
+   * listener needs (serviceAccess in services.ts; worked out on first call, so that a broker whose services do not
+   * connect this way, the console, is not asked for the broker's own credentials).
+   */
+  access(): { bootstrap: string; security?: ClientSecurity };
 }
 
 /** A started service: the URLs it serves and how to stop it. */
@@ -53,15 +58,20 @@ export async function startBroker(opts: PlatformOptions = {}): Promise<Broker> {
   const cluster: BrokerOptions['cluster'] =
     opts.cluster ?? (async (ctx) => (await import('../cluster/broker-link.js')).joinCluster(ctx));
   const broker = await startBareBroker({ ...opts, config, cluster });
-  const ctx: ServiceContext = {
-    broker,
-    config: broker.config,
-    logger: broker.log,
-    bootstrap: `${broker.advertisedHost}:${broker.advertisedPort}`,
-  };
   try {
-    for (const s of SERVICES) {
-      if (broker.config.values.get(s.enabledKey) !== true) continue;
+    const enabled = SERVICES.filter((s) => broker.config.values.get(s.enabledKey) === true);
+    if (enabled.length === 0) return broker;
+    let access: ReturnType<ServiceContext['access']> | undefined;
+    const ctx: ServiceContext = {
+      broker,
+      config: broker.config,
+      logger: broker.log,
+      access: () => {
+        access ??= serviceAccess(broker);
+        return access;
+      },
+    };
+    for (const s of enabled) {
       const started = await s.start(ctx);
       broker.services.set(s.name, started);
       broker.log.info(`${s.name} listening on ${started.urls.join(', ')}`);

@@ -19,7 +19,7 @@ export const schemaRegistryService: ServiceDefinition = {
     );
     const { startRegistryService } = await import('../registry/service.js');
     const running = await startRegistryService({
-      bootstrap: ctx.bootstrap,
+      ...ctx.access(),
       endpoints,
       topic: (v.get('schema.registry.kafkastore.topic') as string | undefined) ?? '_schemas',
       defaultCompatibility: String(

@@ -2,8 +2,10 @@
  * The HTTP services a broker process can run, in start order (a later service may use an earlier one). Stopped in
  * the reverse order, before the broker.
  */
-import { listenerValue } from '../broker/config/index.js';
-import type { ClientTlsOptions } from '../client/index.js';
+import { listenerValue, type BrokerConfig } from '../broker/config/index.js';
+import type { ClientSecurity, ClientTlsOptions } from '../client/index.js';
+import { interBrokerListenerName, interBrokerSecurity } from '../broker/inter-broker-security.js';
+import type { InterBrokerSecurity } from '../broker/inter-broker.js';
 import { interBrokerTlsOptions } from '../security/tls.js';
 import { parseHttpListener } from '../broker/config/values.js';
 import type { HttpEndpoint } from '../http/server.js';
@@ -40,7 +42,7 @@ export const SERVICES: ServiceDefinition[] = [
       const { startSqlServer } = await import('../sql/server.js');
       const server = await startSqlServer({
         onPortInUse: (url) => ctx.logger.warn({ url }, 'ksql: listener address in use; streaming SQL not served there'),
-        bootstrap: ctx.bootstrap,
+        ...ctx.access(),
         endpoints: endpointsOf(ctx, 'ksql.listeners'),
         serviceId: String(ctx.config.values.get('ksql.service.id') ?? 'default_'),
         schemaRegistryUrl:
@@ -77,6 +79,51 @@ export const SERVICES: ServiceDefinition[] = [
   },
 ];
 
+type ListenerView = ServiceContext['broker']['listeners'][number];
+
+/**
+ * TLS of a client of this broker's listener `l` (SSL and SASL_SSL), as another broker would connect: the broker's
+ * truststore for the CAs, its keystore as the client certificate for ssl.client.auth, the host checked unless
+ * ssl.endpoint.identification.algorithm is empty.
+ */
+function listenerTls(config: BrokerConfig, l: ListenerView): ClientTlsOptions | undefined {
+  if (l.securityProtocol !== 'SSL' && l.securityProtocol !== 'SASL_SSL') return undefined;
+  const get = (key: string) => listenerValue(config, l.name, key) as string | string[] | null;
+  const algorithm = String(get('ssl.endpoint.identification.algorithm') ?? 'https').trim();
+  return { ...interBrokerTlsOptions(get, l.name), rejectUnauthorized: true, checkHostname: algorithm !== '' };
+}
+
+/**
+ * How the schema registry and streaming SQL reach the broker: as the broker itself, over the inter-broker listener
+ * (the first listener unless inter.broker.listener.name or security.inter.broker.protocol says otherwise), with TLS
+ * on SSL and SASL_SSL (listenerTls) and the broker's own SASL user (sasl.mechanism.inter.broker.protocol and the
+ * listener's JAAS config) on SASL_PLAINTEXT and SASL_SSL; so they work on a broker without a PLAINTEXT listener.
+ */
+export function serviceAccess(broker: ServiceContext['broker']): { bootstrap: string; security?: ClientSecurity } {
+  const name = interBrokerListenerName(broker.config);
+  const l = broker.listeners.find((x) => x.name === name) ?? broker.listeners[0]!;
+  const bootstrap = `${l.advertised.host}:${l.advertised.port}`;
+  const tls = listenerTls(broker.config, l);
+  let sasl: InterBrokerSecurity['sasl'];
+  if (l.securityProtocol.startsWith('SASL_')) {
+    try {
+      sasl = interBrokerSecurity(broker.config)?.sasl;
+    } catch (e) {
+      throw new Error(
+        `the broker's services (schema registry, streaming SQL) log in to listener ${l.name} as the broker: ${(e as Error).message}`,
+      );
+    }
+  }
+  if (tls === undefined && sasl === undefined) return { bootstrap };
+  return {
+    bootstrap,
+    security: {
+      ...(tls === undefined ? {} : { tls }),
+      ...(sasl === undefined ? {} : { sasl: sasl as NonNullable<ClientSecurity['sasl']> }),
+    },
+  };
+}
+
 /**
  * How the console reaches the broker: the listener its clients use (console.kafka.listener, else the first), with
  * TLS on an SSL or SASL_SSL listener (as another broker would connect: the broker's truststore for the CAs, its
@@ -96,12 +143,7 @@ function consoleAccess(ctx: ServiceContext): {
   const l = wanted ? listeners.find((x) => x.name.toUpperCase() === wanted.toUpperCase()) : listeners[0];
   if (l === undefined) throw new Error(`console.kafka.listener: the broker has no listener named ${wanted}`);
   const bootstrap = `${l.advertised.host}:${l.advertised.port}`;
-  let tls: ClientTlsOptions | undefined;
-  if (l.securityProtocol === 'SSL' || l.securityProtocol === 'SASL_SSL') {
-    const get = (key: string) => listenerValue(ctx.config, l.name, key) as string | string[] | null;
-    const algorithm = String(get('ssl.endpoint.identification.algorithm') ?? 'https').trim();
-    tls = { ...interBrokerTlsOptions(get, l.name), rejectUnauthorized: true, checkHostname: algorithm !== '' };
-  }
+  const tls = listenerTls(ctx.config, l);
   const secure = tls === undefined ? {} : { tls };
   const mechanismsOf = (name: string): string[] =>
     ((listenerValue(ctx.config, name, 'sasl.enabled.mechanisms') as string[] | null) ?? []).map((m) =>

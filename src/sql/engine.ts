@@ -16,6 +16,7 @@ import {
   type Producer,
   type TopicPartition,
   type TopicPartitionOffset,
+  type ClientSecurity,
 } from '../client/index.js';
 import type { ColumnDef, Literal, Query, Statement } from './ast.js';
 import { CommitPipeline } from './commits.js';
@@ -48,6 +49,8 @@ export interface EngineLogger {
 
 export interface EngineOptions {
   bootstrap: string;
+  /** TLS and SASL of every client the engine opens, for a broker without a PLAINTEXT listener. */
+  security?: ClientSecurity;
   /** ksql.service.id (default 'default_'): names the command topic and query groups. */
   serviceId?: string;
   logger?: EngineLogger;
@@ -246,10 +249,15 @@ export class SqlEngine {
   }
 
   async start(): Promise<void> {
-    this.admin = createAdmin({ bootstrapServers: this.opts.bootstrap, clientId: `ksql-${this.serviceId}` });
+    this.admin = createAdmin({
+      bootstrapServers: this.opts.bootstrap,
+      ...this.opts.security,
+      clientId: `ksql-${this.serviceId}`,
+    });
     await this.admin.connect();
     this.producer = createProducer({
       bootstrapServers: this.opts.bootstrap,
+      ...this.opts.security,
       lingerMs: 5,
       batchSize: QUERY_BATCH_BYTES,
       clientId: `ksql-${this.serviceId}`,
@@ -332,6 +340,7 @@ export class SqlEngine {
     if (want.length === 0) return [];
     const c = createConsumer({
       bootstrapServers: this.opts.bootstrap,
+      ...this.opts.security,
       autoOffsetReset: 'earliest',
       isolationLevel: 'read_committed',
     });
@@ -363,7 +372,11 @@ export class SqlEngine {
     const want = new Map<number, number>();
     for (const e of ends) if (e.offset > 0) want.set(e.partition, e.offset);
     if (want.size === 0) return [];
-    const c = createConsumer({ bootstrapServers: this.opts.bootstrap, autoOffsetReset: 'earliest' });
+    const c = createConsumer({
+      bootstrapServers: this.opts.bootstrap,
+      ...this.opts.security,
+      autoOffsetReset: 'earliest',
+    });
     c.assign(tps.filter((tp) => want.has(tp.partition)));
     const out: ConsumerRecord[] = [];
     try {
@@ -789,6 +802,7 @@ export class SqlEngine {
     if (eos) {
       producer = createProducer({
         bootstrapServers: this.opts.bootstrap,
+        ...this.opts.security,
         clientId: id,
         acks: 'all',
         lingerMs: 5,
@@ -867,6 +881,7 @@ export class SqlEngine {
     const tableJoin = plan.join?.kind === 'TABLE_TABLE' && restoredJoin === 0;
     const consumer = createConsumer({
       bootstrapServers: this.opts.bootstrap,
+      ...this.opts.security,
       groupId,
       autoOffsetReset: tableJoin ? 'earliest' : reset,
       clientId: id,
@@ -1021,6 +1036,7 @@ export class SqlEngine {
     const state = new TableState(ds);
     const consumer = createConsumer({
       bootstrapServers: this.opts.bootstrap,
+      ...this.opts.security,
       autoOffsetReset: 'earliest',
       clientId: `ksql-table-${ds.name}`,
     });
@@ -1102,6 +1118,7 @@ export class SqlEngine {
       this.properties['ksql.streams.auto.offset.reset']) as 'earliest' | 'latest';
     const consumer = createConsumer({
       bootstrapServers: this.opts.bootstrap,
+      ...this.opts.security,
       autoOffsetReset: reset === 'earliest' ? 'earliest' : 'latest',
       clientId: id,
     });
@@ -1202,6 +1219,7 @@ export class SqlEngine {
       );
     const consumer = createConsumer({
       bootstrapServers: this.opts.bootstrap,
+      ...this.opts.security,
       autoOffsetReset: s.fromBeginning ? 'earliest' : 'latest',
     });
     consumer.assign(await this.partitionsOf(s.topic));

@@ -8,6 +8,7 @@ import { createServer as createHttp1, type IncomingMessage, type ServerResponse 
 import { createServer as createHttp2 } from 'node:http2';
 import { createServer as createNet, type Server, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
+import type { ClientSecurity } from '../client/index.js';
 import { readBody, Router, sendJson, type HttpEndpoint } from '../http/server.js';
 import { SqlEngine, type EngineLogger } from './engine.js';
 import { SqlError } from './errors.js';
@@ -15,6 +16,8 @@ import { SqlParseError } from './parser.js';
 
 export interface SqlServerOptions {
   bootstrap: string;
+  /** TLS and SASL of the engine's Kafka clients, for a broker without a PLAINTEXT listener. */
+  security?: ClientSecurity;
   endpoints: HttpEndpoint[];
   serviceId?: string;
   logger?: EngineLogger;
@@ -75,6 +78,7 @@ async function jsonBody(req: Req): Promise<Record<string, any>> {
 export async function startSqlServer(opts: SqlServerOptions): Promise<SqlServer> {
   const engine = new SqlEngine({
     bootstrap: opts.bootstrap,
+    ...(opts.security === undefined ? {} : { security: opts.security }),
     serviceId: opts.serviceId,
     logger: opts.logger,
     properties: opts.properties,

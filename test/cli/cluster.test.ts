@@ -16,7 +16,7 @@ import { startCluster, type LocalCluster } from '../../src/server/cluster.js';
 import { freePort, freePortRange } from '../helpers/broker.js';
 import { kcat, requireClient, run, uniqueTopic, type RunResult } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/cluster.js';
-import { etcdBinary } from '../helpers/etcd.js';
+import { etcdBinary, requireEtcd } from '../helpers/etcd.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/samsa.js', import.meta.url));
 const haveEtcd = etcdBinary() !== undefined;
@@ -36,11 +36,7 @@ after(async () => {
 });
 
 function skipWithoutEtcd(t: { skip: (m: string) => void }): boolean {
-  if (haveEtcd) return false;
-  if (process.env['SAMSA_REQUIRE_CLIENTS'] === '1')
-    throw new Error('SAMSA_REQUIRE_CLIENTS=1 but etcd is not installed');
-  t.skip('NOTICE: etcd not installed (apt-get install etcd-server)');
-  return true;
+  return !requireEtcd(t);
 }
 
 function samsa(args: string[], opts: { env?: NodeJS.ProcessEnv; bootstrap?: string } = {}): Promise<RunResult> {

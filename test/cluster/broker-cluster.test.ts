@@ -22,7 +22,7 @@ import { Metadata } from '../../src/protocol/messages/metadata.js';
 import { startCluster, type LocalCluster } from '../../src/server/cluster.js';
 import { kcat, kcatConsumeAll, requireClient, runPython, uniqueTopic } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/cluster.js';
-import { etcdBinary } from '../helpers/etcd.js';
+import { requireEtcd } from '../helpers/etcd.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 interface PartitionMeta {
@@ -71,12 +71,7 @@ const counts = (ids: number[]): Map<number, number> => {
 };
 
 test('a three-broker cluster through third-party clients', { timeout: 600_000 }, async (t) => {
-  if (etcdBinary() === undefined) {
-    if (process.env['SAMSA_REQUIRE_CLIENTS'] === '1')
-      throw new Error('SAMSA_REQUIRE_CLIENTS=1 but etcd is not installed');
-    t.skip('NOTICE: etcd not installed (apt-get install etcd-server)');
-    return;
-  }
+  if (!requireEtcd(t)) return;
   const cluster: LocalCluster = await startCluster({
     brokers: 3,
     processes: true,

@@ -14,7 +14,7 @@ import { encodeBatch } from '../../src/protocol/records/batch.js';
 import { startCluster } from '../../src/server/cluster.js';
 import { requireClient, runPython, uniqueTopic } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/cluster.js';
-import { etcdBinary } from '../helpers/etcd.js';
+import { requireEtcd } from '../helpers/etcd.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const COUNT = 50;
@@ -46,12 +46,7 @@ const fetchOnce = (port: number, version: number, topic: string, rackId: string)
   });
 
 test('fetch from the closest replica (KIP-392)', { timeout: 300_000 }, async (t) => {
-  if (etcdBinary() === undefined) {
-    if (process.env['SAMSA_REQUIRE_CLIENTS'] === '1')
-      throw new Error('SAMSA_REQUIRE_CLIENTS=1 but etcd is not installed');
-    t.skip('NOTICE: etcd not installed (apt-get install etcd-server)');
-    return;
-  }
+  if (!requireEtcd(t)) return;
   const cluster = await startCluster({
     brokers: 3,
     rack: (id) => `rack-${id}`,

@@ -19,7 +19,7 @@ import { ZERO_UUID } from '../../src/protocol/schema.js';
 import { startCluster } from '../../src/server/cluster.js';
 import { requireClient, runPython, uniqueTopic } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/cluster.js';
-import { etcdBinary } from '../helpers/etcd.js';
+import { requireEtcd } from '../helpers/etcd.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const Source = { DYNAMIC_TOPIC: 1, DYNAMIC_BROKER: 2, DYNAMIC_DEFAULT: 3, STATIC: 4, DEFAULT: 5 };
@@ -46,12 +46,7 @@ const describeConfigs = (port: number, type: number, name: string, keys: string[
   });
 
 test('cluster metadata in etcd: configs and DescribeTopicPartitions', { timeout: 300_000 }, async (t) => {
-  if (etcdBinary() === undefined) {
-    if (process.env['SAMSA_REQUIRE_CLIENTS'] === '1')
-      throw new Error('SAMSA_REQUIRE_CLIENTS=1 but etcd is not installed');
-    t.skip('NOTICE: etcd not installed (apt-get install etcd-server)');
-    return;
-  }
+  if (!requireEtcd(t)) return;
   const cluster = await startCluster({
     brokers: 3,
     config: {

@@ -9,17 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { waitUntil } from '../helpers/cluster.js';
-import { etcdBinary, startTcpProxy, startTestEtcd } from '../helpers/etcd.js';
+import { requireEtcd, startTcpProxy, startTestEtcd } from '../helpers/etcd.js';
 
 test('a broker cut off from etcd steps down after its session and rejoins when etcd is back', {
   timeout: 180_000,
 }, async (t) => {
-  if (etcdBinary() === undefined) {
-    if (process.env['SAMSA_REQUIRE_CLIENTS'] === '1')
-      throw new Error('SAMSA_REQUIRE_CLIENTS=1 but etcd is not installed');
-    t.skip('NOTICE: etcd not installed (apt-get install etcd-server)');
-    return;
-  }
+  if (!requireEtcd(t)) return;
   const etcd = await startTestEtcd();
   t.after(() => etcd.cleanup());
   const proxy = await startTcpProxy(etcd.endpoint);

@@ -20,7 +20,7 @@ import { startCluster, type ClusterBroker, type LocalCluster } from '../../src/s
 import type { Logger } from '../../src/storage/logger.js';
 import { kcat, requireClient, runPython, uniqueTopic } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/cluster.js';
-import { etcdBinary } from '../helpers/etcd.js';
+import { requireEtcd } from '../helpers/etcd.js';
 import { makeCerts } from '../helpers/tls.js';
 
 const STANDARD_AUTHORIZER = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
@@ -57,11 +57,7 @@ function capturingLogger(): { logger: Logger; lines: string[] } {
 }
 
 function etcdMissing(t: { skip(msg: string): void }): boolean {
-  if (etcdBinary() !== undefined) return false;
-  if (process.env['SAMSA_REQUIRE_CLIENTS'] === '1')
-    throw new Error('SAMSA_REQUIRE_CLIENTS=1 but etcd is not installed');
-  t.skip('NOTICE: etcd not installed (apt-get install etcd-server)');
-  return true;
+  return !requireEtcd(t);
 }
 
 /** host:port of a listener of an in-process cluster broker. */

@@ -11,7 +11,7 @@ import { startCluster } from '../../src/server/cluster.js';
 import { createAdmin } from '../../src/client/index.js';
 import { launchBrowser, screenshot } from '../helpers/chromium.js';
 import { PYTHON, requireClient, run, uniqueTopic } from '../helpers/clients.js';
-import { etcdBinary } from '../helpers/etcd.js';
+import { requireEtcd } from '../helpers/etcd.js';
 
 const produceJson = `
 import json, sys
@@ -28,12 +28,7 @@ print(json.dumps({'sent': n}))
 type Json = Record<string, any>;
 
 test('the console of one broker shows the whole cluster', { timeout: 300_000 }, async (t) => {
-  if (etcdBinary() === undefined) {
-    if (process.env['SAMSA_REQUIRE_CLIENTS'] === '1')
-      throw new Error('SAMSA_REQUIRE_CLIENTS=1 but etcd is not installed');
-    t.skip('NOTICE: etcd not installed (apt-get install etcd-server)');
-    return;
-  }
+  if (!requireEtcd(t)) return;
   if (!requireClient(t, 'kafka-python')) return;
   const cluster = await startCluster({
     brokers: 3,

@@ -158,6 +158,18 @@ export function kcat(bootstrap: string, args: string[], opts: RunOptions = {}): 
   return run(KCAT, ['-b', bootstrap, ...args], opts);
 }
 
+/** kcat's `-X` options for a SASL_SSL listener: the CA to trust and a SASL user. */
+export function kcatSaslSsl(ca: string, mechanism: string, username: string, password: string): string[] {
+  const props = [
+    'security.protocol=sasl_ssl',
+    `ssl.ca.location=${ca}`,
+    `sasl.mechanisms=${mechanism}`,
+    `sasl.username=${username}`,
+    `sasl.password=${password}`,
+  ];
+  return props.flatMap((p) => ['-X', p]);
+}
+
 export interface KcatMessage {
   topic: string;
   partition: number;

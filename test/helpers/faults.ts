@@ -23,7 +23,7 @@ import { BATCH_HEADER_SIZE, LOG_OVERHEAD } from '../../src/protocol/records/layo
 import { startCluster, type ClusterBroker, type LocalCluster } from '../../src/server/cluster.js';
 import { PartitionLog } from '../../src/storage/partition-log.js';
 import { kcatConsumeAll, requireClient } from './clients.js';
-import { etcdBinary } from './etcd.js';
+import { requireEtcd } from './etcd.js';
 import { RawClient } from './raw-client.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -59,14 +59,7 @@ export const FAULT_CONFIG: Record<string, string> = {
  * SAMSA_REQUIRE_CLIENTS=1 and is skipped with a visible notice without it.
  */
 export function requireFaultTools(t: TestContext): boolean {
-  if (etcdBinary() === undefined) {
-    if (process.env['SAMSA_REQUIRE_CLIENTS'] === '1')
-      throw new Error('SAMSA_REQUIRE_CLIENTS=1 but etcd is not installed');
-    process.stderr.write(`NOTICE: skipping "${t.name}": etcd not installed (apt-get install etcd-server)\n`);
-    t.skip('NOTICE: etcd not installed (apt-get install etcd-server)');
-    return false;
-  }
-  return requireClient(t, 'kcat') && requireClient(t, 'kafkajs');
+  return requireEtcd(t) && requireClient(t, 'kcat') && requireClient(t, 'kafkajs');
 }
 
 export interface PartitionView {

@@ -10,7 +10,7 @@ import type { Kafka as KafkaType } from 'kafkajs';
 import { Metadata } from '../../src/protocol/messages/metadata.js';
 import { type LocalCluster, startCluster } from '../../src/server/cluster.js';
 import { requireClient, runPython, uniqueTopic } from '../helpers/clients.js';
-import { etcdBinary } from '../helpers/etcd.js';
+import { requireEtcd } from '../helpers/etcd.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 async function partitionsOf(port: number, topic: string) {
@@ -35,12 +35,7 @@ async function partitionsOf(port: number, topic: string) {
 test('cluster mode: kill -9 of a partition leader (twice) under an idempotent acks=all producer loses and duplicates nothing, and the ISR heals', {
   timeout: 300_000,
 }, async (t) => {
-  if (etcdBinary() === undefined) {
-    if (process.env['SAMSA_REQUIRE_CLIENTS'] === '1')
-      throw new Error('SAMSA_REQUIRE_CLIENTS=1 but etcd is not installed');
-    t.skip('NOTICE: etcd not installed (apt-get install etcd-server)');
-    return;
-  }
+  if (!requireEtcd(t)) return;
   if (!requireClient(t, 'kafkajs') || !requireClient(t, 'kafka-python')) return;
   const cluster: LocalCluster = await startCluster({
     brokers: 3,

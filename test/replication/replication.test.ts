@@ -293,4 +293,36 @@ describe('replication across three brokers', () => {
       }
     });
   });
+
+  test('past 16 pipelined acks=all produces, the next one is appended as soon as the oldest is answered (a sliding window, not a drain)', async () => {
+    await withCluster(async (c) => {
+      const topic = uniqueTopic('window');
+      await c.createTopic(topic, 1);
+      await c.stop(2, { elect: false });
+      await c.stop(3, { elect: false });
+      const log = c.broker(1).topics.partition(topic, 0)!;
+      const client = await RawClient.connect(c.test(1)!.port);
+      try {
+        const answered: number[] = [];
+        const batch = await encodeBatch({ records: [{ key: null, value: Buffer.from('w') }] });
+        // The first one times out soon; the 15 behind it wait long; the 17th is beyond the window.
+        const sent = Array.from({ length: 17 }, (_, i) =>
+          client
+            .send(Produce, 9, {
+              acks: -1,
+              timeoutMs: i === 0 ? 300 : 20_000,
+              topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }],
+            })
+            .then(() => answered.push(i)),
+        );
+        await waitUntil('the first 16 to be appended', () => log.logEndOffset === 16, 5000);
+        await waitUntil('the 17th to be appended', () => log.logEndOffset === 17, 10_000);
+        assert.deepEqual(answered, [0], 'only the oldest was answered when the 17th was appended');
+        client.close();
+        await Promise.allSettled(sent);
+      } finally {
+        client.close();
+      }
+    });
+  });
 });

@@ -24,7 +24,7 @@ import { interBrokerTlsOptions } from '../../src/security/tls.js';
 import { listenerValue, parseBrokerConfig } from '../../src/broker/config/index.js';
 import { silentLogger } from '../../src/storage/logger.js';
 import { startTestBroker, withBroker } from '../helpers/broker.js';
-import { kcat, requireClient, run } from '../helpers/clients.js';
+import { kcat, kcatSaslSsl, requireClient, run } from '../helpers/clients.js';
 import { PLAIN_JAAS, PLAIN_USERS } from '../helpers/sasl.js';
 import { makeCerts, sslBrokerConfig } from '../helpers/tls.js';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -556,16 +556,7 @@ describe('SASL_SSL', () => {
       assert.match(refused.stderr, /SASL_AUTHENTICATION_FAILED/);
       if (requireClient(t, 'kcat')) {
         const msgs = await kcat(bootstrap, [
-          '-X',
-          'security.protocol=sasl_ssl',
-          '-X',
-          `ssl.ca.location=${certs.ca}`,
-          '-X',
-          'sasl.mechanisms=PLAIN',
-          '-X',
-          'sasl.username=alice',
-          '-X',
-          `sasl.password=${PLAIN_USERS.alice}`,
+          ...kcatSaslSsl(certs.ca, 'PLAIN', 'alice', PLAIN_USERS.alice),
           '-C',
           '-t',
           'sasl-ssl-cli',

@@ -29,6 +29,13 @@ export async function ksql(url: string, statement: string, props: Record<string,
   return JSON.parse(r.text);
 }
 
+/** Runs a statement through /ksql that must be refused: asserts a 400 answer and returns its message. */
+export async function ksqlRefused(url: string, statement: string): Promise<string> {
+  const r = await post(url, '/ksql', { ksql: statement });
+  assert.equal(r.status, 400, r.text);
+  return (JSON.parse(r.text) as { message: string }).message;
+}
+
 /** A query through /query-stream (JSON array answer): the header's column names and the rows. */
 export async function queryRows(
   url: string,
