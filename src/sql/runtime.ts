@@ -255,8 +255,14 @@ export class GroupByRekey {
 
 /** A repartition topic's record as its source record: the source key back from the header. */
 export function sourceRecord(rec: ConsumerRecord): ConsumerRecord {
-  const h = rec.headers.find((x) => x.key === SOURCE_KEY_HEADER);
-  (rec as { key: Buffer | null }).key = h === undefined ? null : h.value;
+  let key: Buffer | null = null;
+  for (const h of rec.headers) {
+    if (h.key === SOURCE_KEY_HEADER) {
+      key = h.value;
+      break;
+    }
+  }
+  (rec as { key: Buffer | null }).key = key;
   return rec;
 }
 
