@@ -360,7 +360,9 @@ export class ReplicaManager {
       : opts.readCommitted
         ? p.log.lastStableOffset
         : p.log.highWatermark;
-    const ro: ReadOptions = { minOneBatch: opts.minOneBatch, maxOffset };
+    // A follower fetches again as soon as it has appended: it gets the batches of one appended buffer, a view of
+    // it, rather than several joined into a new buffer for each follower.
+    const ro: ReadOptions = { minOneBatch: opts.minOneBatch, maxOffset, oneBuffer: opts.fromFollower === true };
     return p.log.read(fetchOffset, maxBytes, ro);
   }
 

@@ -144,8 +144,8 @@ export class LocalLog {
    * Whole batches from the one holding `offset`, up to `maxBytes` (or the first whole batch when `minOneBatch`),
    * none whose last offset reaches `maxOffset`, from a single segment. Empty when nothing qualifies.
    */
-  read(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number): Buffer | null {
-    const cached = this.tail.read(offset, maxBytes, minOneBatch, maxOffset);
+  read(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number, oneBuffer = false): Buffer | null {
+    const cached = this.tail.read(offset, maxBytes, minOneBatch, maxOffset, oneBuffer);
     if (cached !== undefined) return cached;
     const interval = this.config.indexIntervalBytes;
     for (let i = this.segmentIndexFor(offset); i < this.segs.length; i++) {

@@ -51,6 +51,11 @@ export interface ReadOptions {
   maxOffset?: number;
   /** Default 'log-end'; the bound it implies applies together with maxOffset. */
   isolation?: FetchIsolation;
+  /**
+   * Answer from the in-memory tail with the batches of one appended buffer only, rather than joining several into
+   * a new buffer (at least one batch still comes back): for readers that fetch again at once, such as followers.
+   */
+  oneBuffer?: boolean;
 }
 
 export interface ReadResult {

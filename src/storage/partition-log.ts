@@ -382,7 +382,7 @@ export class PartitionLog {
     if (opts.isolation === 'high-watermark') maxOffset = Math.min(maxOffset, this._highWatermark);
     else if (opts.isolation === 'committed') maxOffset = Math.min(maxOffset, this.lastStableOffset);
     if (fetchOffset === end || fetchOffset >= maxOffset) return this.result(0, EMPTY);
-    const r = this.local.read(fetchOffset, maxBytes, opts.minOneBatch ?? true, maxOffset);
+    const r = this.local.read(fetchOffset, maxBytes, opts.minOneBatch ?? true, maxOffset, opts.oneBuffer ?? false);
     return this.result(0, r ?? EMPTY);
   }
 

@@ -110,9 +110,16 @@ export class TailCache {
    * What a read of the segment file would return, or undefined when `offset` is before the cache (or the cache is
    * empty): whole batches from the one holding `offset`, at most `maxBytes` of them (but the first regardless
    * when `minOneBatch`), none whose last offset reaches `maxOffset`. A view of one appended buffer when the batches
-   * lie in one, else a copy of the pieces.
+   * lie in one, else a copy of the pieces; with `oneBuffer`, only the batches of the first appended buffer (a view,
+   * never a copy).
    */
-  read(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number): Buffer | undefined {
+  read(
+    offset: number,
+    maxBytes: number,
+    minOneBatch: boolean,
+    maxOffset: number,
+    oneBuffer = false,
+  ): Buffer | undefined {
     const entries = this.entries;
     if (entries.length === 0 || offset < entries[0]!.base) return undefined;
     let i = entries.length - 1;
@@ -145,7 +152,7 @@ export class TailCache {
         pieces.push(buf.subarray(start, p));
         total += p - start;
       }
-      if (stop) break;
+      if (stop || (oneBuffer && pieces.length > 0)) break;
     }
     if (pieces.length === 0) return EMPTY;
     return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, total);

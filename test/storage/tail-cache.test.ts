@@ -136,3 +136,44 @@ test('logs of one storage context share a budget: the log that appended least re
     b.close();
     assert.equal(budget.bytes, 0, 'closed logs hold nothing');
   }));
+
+test('oneBuffer reads (followers) return the batches of one appended buffer as a view, a prefix of the full read', () =>
+  withTempDir((dir) => {
+    const log = PartitionLog.open(path.join(dir, 'one-0'));
+    const appended: Buffer[] = [];
+    for (let i = 0; i < 12; i++) {
+      // Each append holds two batches, so a read may start inside an appended buffer.
+      const b = own(
+        Buffer.concat([simpleBatch(2, T0 + i, `a${i}`, 60 + i), simpleBatch(3, T0 + i, `b${i}`, 30 + 7 * i)]),
+      );
+      appended.push(b);
+      log.appendAsLeader(b);
+    }
+    const end = log.logEndOffset;
+    for (let offset = 0; offset < end; offset++) {
+      for (const maxBytes of [1, 300, 1 << 20]) {
+        const full = log.read(offset, maxBytes, { minOneBatch: true }).records;
+        const one = log.read(offset, maxBytes, { minOneBatch: true, oneBuffer: true }).records;
+        assert.ok(one.length > 0 && one.length <= full.length, `read(${offset}, ${maxBytes})`);
+        assert.ok(full.subarray(0, one.length).equals(one), 'a prefix of the full read');
+        assert.ok(
+          appended.some((b) => b.buffer === one.buffer),
+          'a view of one appended buffer, not a copy',
+        );
+      }
+    }
+    // Reading on from where each answer ends gets the whole log, as a follower does.
+    const got: Buffer[] = [];
+    for (let at = 0; at < end; ) {
+      const r = log.read(at, 1 << 20, { minOneBatch: true, oneBuffer: true }).records;
+      got.push(r);
+      let p = 0;
+      while (p < r.length) {
+        at = Number(r.readBigInt64BE(p)) + r.readInt32BE(p + 23) + 1;
+        p += 12 + r.readInt32BE(p + 8);
+      }
+    }
+    assert.equal(got.length, appended.length);
+    assert.ok(Buffer.concat(got).equals(log.read(0, 1 << 30).records));
+    log.close();
+  }));
