@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { parseHttpListener } from '../broker/config/values.js';
 import { createLogger } from '../broker/logger.js';
 import { addLoggingOptions, collect, UsageError } from './common.js';
+import { tuneHeapForServer } from './heap.js';
 import { onInterrupt, out } from './output.js';
 
 interface SqlServerFlags {
@@ -38,6 +39,8 @@ export function register(program: Command): void {
         collect,
       ),
   ).action(async (flags: SqlServerFlags) => {
+    // Like a broker, a SQL server's heap is small while a lot of Buffer memory passes through it (src/cli/heap.ts).
+    tuneHeapForServer();
     const endpoints = flags.listeners.split(',').map((l) => {
       const e = parseHttpListener(l);
       if (typeof e === 'string') throw new UsageError(`--listeners: ${e}`);

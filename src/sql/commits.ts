@@ -1,7 +1,7 @@
 /**
- * At-least-once offset commits of a persistent query without a pause per batch. The query produces a batch's
- * results (sink, repartition and changelog records) and goes on with the next batch at once; each batch is a unit
- * whose records carry one shared delivery callback. A unit's input offsets are committed once every record of it
+ * At-least-once offset commits of a persistent query without a pause per commit. The query produces its results
+ * (sink, repartition and changelog records) and goes on at once; the results between two commits are a unit whose
+ * records carry one shared delivery callback. A unit's input offsets are committed once every record of it
  * and of every earlier unit has been acknowledged, in order, at most one commit request at a time (the offsets of
  * the units finished meanwhile go together in the next one). A failed delivery fails the query and nothing after
  * it is committed, so a restart reads those records again: results may repeat, never go missing.

@@ -33,6 +33,9 @@ export interface ScopeColumn {
 
 /** The columns a row holds, by position. */
 export class Scope {
+  /** Row indexes of the columns resolved so far (planning uses it to find the columns a query never reads). */
+  readonly used = new Set<number>();
+
   constructor(readonly columns: ScopeColumn[]) {}
 
   resolve(source: string | null, name: string): ScopeColumn {
@@ -47,6 +50,7 @@ export class Scope {
       throw new SqlError(
         `Column '${name}' is ambiguous. Could be any of: ${found.map((c) => `${c.sources[0]}.${c.name}`).join(', ')}`,
       );
+    this.used.add(found[0]!.index);
     return found[0]!;
   }
 

@@ -19,8 +19,32 @@ const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
 
+/** Buffer's own latin1 and utf8 slicers skip toString's argument handling; toString where they are missing. */
+interface Slicers {
+  latin1Slice?(start: number, end: number): string;
+  utf8Slice?(start: number, end: number): string;
+}
+const proto = Buffer.prototype as unknown as Slicers;
+const latin1 =
+  typeof proto.latin1Slice === 'function'
+    ? (b: Buffer, s: number, e: number) => (b as unknown as Required<Slicers>).latin1Slice(s, e)
+    : (b: Buffer, s: number, e: number) => b.toString('latin1', s, e);
+const utf8 =
+  typeof proto.utf8Slice === 'function'
+    ? (b: Buffer, s: number, e: number) => (b as unknown as Required<Slicers>).utf8Slice(s, e)
+    : (b: Buffer, s: number, e: number) => b.toString('utf8', s, e);
+
 const isWs = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 const isDigit = (c: number) => c >= ZERO && c <= NINE;
+
+/** Field positions whose names are remembered. */
+const MEMO_FIELDS = 32;
+
+function sameBytes(b: Buffer, s: number, e: number, name: Buffer): boolean {
+  if (e - s !== name.length) return false;
+  for (let j = 0; j < name.length; j++) if (b[s + j] !== name[j]) return false;
+  return true;
+}
 
 /** Matched field: none yet, case-insensitively, exactly (the exact name wins, as in `lookupField`). */
 const NONE = 0;
@@ -35,6 +59,8 @@ export class JsonFieldReader {
   readonly values: unknown[];
   /** Set while reading a value: its end. */
   private end = 0;
+  /** Per field position (the first MEMO_FIELDS): the name last seen there and the column it matched. */
+  private readonly memo: Array<{ name: Buffer; col: number; match: number } | undefined> = [];
 
   /**
    * null when a name is not ASCII or two names differ only in case (one field then fills two columns):
@@ -68,6 +94,7 @@ export class JsonFieldReader {
     if (b[i] !== OPEN) return false;
     i++;
     while (i < len && isWs(b[i]!)) i++;
+    let field = 0;
     if (b[i] === CLOSE) i++;
     else {
       for (;;) {
@@ -86,17 +113,26 @@ export class JsonFieldReader {
         if (b[i] !== COLON) return false;
         i++;
         while (i < len && isWs(b[i]!)) i++;
-        // Which column the field is, and how well it matches.
+        // Which column the field is, and how well it matches: documents mostly name their fields in the same
+        // order, so the name seen last time at this position is tried first.
         let col = -1;
         let match = NONE;
-        for (let c = 0; c < this.exact.length; c++) {
-          const m = this.matches(b, ks, k, c);
-          if (m > match) {
-            col = c;
-            match = m;
-            if (m === EXACT) break;
+        const memo = field < MEMO_FIELDS ? this.memo[field] : undefined;
+        if (memo !== undefined && sameBytes(b, ks, k, memo.name)) {
+          col = memo.col;
+          match = memo.match;
+        } else {
+          for (let c = 0; c < this.exact.length; c++) {
+            const m = this.matches(b, ks, k, c);
+            if (m > match) {
+              col = c;
+              match = m;
+              if (m === EXACT) break;
+            }
           }
+          if (field < MEMO_FIELDS) this.memo[field] = { name: Buffer.from(b.subarray(ks, k)), col, match };
         }
+        field++;
         if (col >= 0) {
           const had = how[col]!;
           // A column's field twice (or two spellings of it): JSON.parse and the lookup decide; leave it to them.
@@ -162,7 +198,7 @@ export class JsonFieldReader {
       }
       this.end = k + 1;
       if (!wanted) return null;
-      return ascii ? b.toString('latin1', i + 1, k) : b.toString('utf8', i + 1, k);
+      return ascii ? latin1(b, i + 1, k) : utf8(b, i + 1, k);
     }
     if (c === MINUS || (c !== undefined && isDigit(c))) {
       let k = i;
@@ -195,7 +231,7 @@ export class JsonFieldReader {
         for (let j = ds; j < de; j++) n = n * 10 + (b[j]! - ZERO);
         return neg ? -n : n;
       }
-      return Number(b.toString('latin1', i, k));
+      return Number(latin1(b, i, k));
     }
     if (c === 0x74 && b[i + 1] === 0x72 && b[i + 2] === 0x75 && b[i + 3] === 0x65) {
       this.end = i + 4;

@@ -95,6 +95,8 @@ export interface QueryPlan {
   limit: number | null;
   /** Stream-side partitions are re-keyed (PARTITION BY or a join key that is not the stream's key). */
   selectStar: boolean;
+  /** An aggregation over one source that reads none of the source's key columns (their decoding may be skipped). */
+  keyUnused?: boolean;
 }
 
 export function sourceScope(ds: DataSource, alias: string | null, offset = 0): ScopeColumn[] {
@@ -628,6 +630,8 @@ function planAggregation(
     outputIsTable: true,
     limit: q.limit,
     selectStar: false,
+    // (Every expression over the input row is compiled by now: WHERE, GROUP BY and the aggregates' arguments.)
+    keyUnused: join === null && keyColumns(source).every((_, i) => !scope.used.has(PSEUDO_COUNT + i)),
   };
 }
 

@@ -42,7 +42,14 @@ export class RecordDecoder {
   /** Session-windowed keys carry the window's start and end. */
   private readonly session: boolean;
 
-  constructor(readonly ds: DataSource) {
+  /**
+   * `keyUnused`: the query reads none of the key columns, so a key whose decoding cannot fail (one KAFKA STRING or
+   * BYTES column) is not decoded at all; its column is left null.
+   */
+  constructor(
+    readonly ds: DataSource,
+    keyUnused = false,
+  ) {
     const keys = keyColumns(ds);
     const values = valueColumns(ds);
     this.key = getFormat(ds.keyFormat).codec(keys, true, ds.keyOptions);
@@ -54,7 +61,16 @@ export class RecordDecoder {
     this.windowSize = ds.window?.size ?? 0;
     this.session = ds.window?.type === 'SESSION';
     this.needsPrepare = this.key.prepare !== undefined || this.value.prepare !== undefined;
+    this.skipKey =
+      keyUnused &&
+      !this.windowed &&
+      keys.length === 1 &&
+      ds.keyFormat.toUpperCase() === 'KAFKA' &&
+      (keys[0]!.type.base === 'STRING' || keys[0]!.type.base === 'BYTES') &&
+      (this.tsIndex < 0 || this.tsIndex >= keys.length);
   }
+
+  private readonly skipKey: boolean;
 
   /** Whether `prepare` must run before a batch is decoded (registry formats). */
   readonly needsPrepare: boolean;
@@ -91,7 +107,8 @@ export class RecordDecoder {
       row[at + WINDOWEND] = null;
     }
     const base = at + PSEUDO_COUNT;
-    if (!this.key.decode(key, row, base)) {
+    if (this.skipKey) row[base] = null;
+    else if (!this.key.decode(key, row, base)) {
       if (this.keyCount > 0) return false;
     }
     if (rec.value === null) {
@@ -193,7 +210,7 @@ export class GroupByRekey {
     private readonly keyCodec: Codec,
     private readonly partitions: number,
   ) {
-    this.decoder = new RecordDecoder(plan.source);
+    this.decoder = new RecordDecoder(plan.source, plan.keyUnused === true);
     this.row = new Array(plan.width).fill(null);
     this.keys = new Array(plan.aggregate!.groupBy.length).fill(null);
   }
@@ -238,8 +255,14 @@ export class GroupByRekey {
 
 /** A repartition topic's record as its source record: the source key back from the header. */
 export function sourceRecord(rec: ConsumerRecord): ConsumerRecord {
-  const h = rec.headers.find((x) => x.key === SOURCE_KEY_HEADER);
-  (rec as { key: Buffer | null }).key = h === undefined ? null : h.value;
+  let key: Buffer | null = null;
+  for (const h of rec.headers) {
+    if (h.key === SOURCE_KEY_HEADER) {
+      key = h.value;
+      break;
+    }
+  }
+  (rec as { key: Buffer | null }).key = key;
   return rec;
 }
 
@@ -295,7 +318,7 @@ export class QueryRunner {
     /** The tables of further JOIN clauses (plan.join.lookups), in order. */
     private readonly lookupTables: TableState[] = [],
   ) {
-    this.decoder = new RecordDecoder(plan.source);
+    this.decoder = new RecordDecoder(plan.source, plan.keyUnused === true);
     const j = plan.join;
     this.rightDecoder = j !== null && j.kind !== 'STREAM_TABLE' ? new RecordDecoder(j.table) : null;
     this.join =
