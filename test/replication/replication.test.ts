@@ -315,11 +315,15 @@ describe('replication across three brokers', () => {
             })
             .then(() => answered.push(i)),
         );
+        // Closing the client fails those still waiting; that is expected, and must not hide a failure above it.
+        const settled = Promise.allSettled(sent);
         await waitUntil('the first 16 to be appended', () => log.logEndOffset === 16, 5000);
         await waitUntil('the 17th to be appended', () => log.logEndOffset === 17, 10_000);
+        // The broker answers the oldest and appends the 17th in one go; its answer may still be on the way here.
+        await waitUntil('the oldest answer to arrive', () => answered.length > 0, 5000);
         assert.deepEqual(answered, [0], 'only the oldest was answered when the 17th was appended');
         client.close();
-        await Promise.allSettled(sent);
+        await settled;
       } finally {
         client.close();
       }
