@@ -1044,13 +1044,14 @@ async function main(): Promise<void> {
   };
   printReport(report);
   if (WRITE_DOCS) {
-    // bench:clients, bench:datagen, bench:instructions and bench:cluster own the sections after ours: keep them.
+    // bench:clients, bench:datagen, bench:instructions, bench:cluster and bench:sql own the sections after ours: keep them.
     const previous = existsSync(DOCS_PATH) ? readFileSync(DOCS_PATH, 'utf8') : '';
     const owned = [
       'Client comparison',
       'Data generator',
       'Instruction counts',
       'Cluster (3 brokers, replication factor 3)',
+      'Streaming SQL',
     ]
       .map((h) => previous.indexOf(`\n## ${h}\n`))
       .filter((i) => i >= 0);
