@@ -41,6 +41,19 @@ function assertLogsIdentical(c: ReplicatedCluster, topic: string, partition: num
   }
 }
 
+/**
+ * A one-partition topic on broker 1 whose followers (2 and 3) are stopped but still in the ISR, so no acks=all
+ * produce can be acknowledged until it times out; and a raw client connected to broker 1.
+ */
+async function leaderWithStalledFollowers(c: ReplicatedCluster, prefix: string) {
+  const topic = uniqueTopic(prefix);
+  await c.createTopic(topic, 1);
+  await c.stop(2, { elect: false });
+  await c.stop(3, { elect: false });
+  const client = await RawClient.connect(c.test(1)!.port);
+  return { topic, client, log: c.broker(1).topics.partition(topic, 0)! };
+}
+
 describe('replication across three brokers', () => {
   test('KafkaJS produces with acks=all to RF 3 partitions led by three brokers; every replica holds the same log; kafka-python reads it back', async (t) => {
     if (!requireClient(t, 'kafkajs') || !requireClient(t, 'kafka-python')) return;
@@ -211,11 +224,7 @@ describe('replication across three brokers', () => {
 
   test('acks=all: REQUEST_TIMED_OUT while a follower is in the ISR but not fetching, NOT_ENOUGH_REPLICAS once the ISR is below min.insync.replicas; acks=1 still works', async () => {
     await withCluster(async (c) => {
-      const topic = uniqueTopic('acks');
-      await c.createTopic(topic, 1);
-      await c.stop(2, { elect: false });
-      await c.stop(3, { elect: false });
-      const client = await RawClient.connect(c.test(1)!.port);
+      const { topic, client } = await leaderWithStalledFollowers(c, 'acks');
       try {
         const produce = async (acks: number, timeoutMs: number) => {
           const res = await client.send(Produce, 9, {
@@ -248,13 +257,7 @@ describe('replication across three brokers', () => {
 
   test('pipelined acks=all produces on one connection are each appended on arrival, answered in request order, with a Metadata request behind them answered last', async () => {
     await withCluster(async (c) => {
-      const topic = uniqueTopic('pipelined');
-      await c.createTopic(topic, 1);
-      // Followers stopped but still in the ISR: no acks=all produce can be acknowledged until it times out.
-      await c.stop(2, { elect: false });
-      await c.stop(3, { elect: false });
-      const log = c.broker(1).topics.partition(topic, 0)!;
-      const client = await RawClient.connect(c.test(1)!.port);
+      const { topic, client, log } = await leaderWithStalledFollowers(c, 'pipelined');
       try {
         const answered: string[] = [];
         const batches = await Promise.all(
@@ -296,12 +299,7 @@ describe('replication across three brokers', () => {
 
   test('past 16 pipelined acks=all produces, the next one is appended as soon as the oldest is answered (a sliding window, not a drain)', async () => {
     await withCluster(async (c) => {
-      const topic = uniqueTopic('window');
-      await c.createTopic(topic, 1);
-      await c.stop(2, { elect: false });
-      await c.stop(3, { elect: false });
-      const log = c.broker(1).topics.partition(topic, 0)!;
-      const client = await RawClient.connect(c.test(1)!.port);
+      const { topic, client, log } = await leaderWithStalledFollowers(c, 'window');
       try {
         const answered: number[] = [];
         const batch = await encodeBatch({ records: [{ key: null, value: Buffer.from('w') }] });
