@@ -97,10 +97,9 @@ export class Connection {
   readonly sasl: SaslSession | undefined;
   /** Set when the connection is to be closed as soon as the response being written is out. */
   private ending = false;
-  /** Pipelined requests not yet answered, and the promise of the last one's response being written. */
+  /** Pipelined requests not yet answered. */
   private outstanding = 0;
-  private tail: Promise<void> | undefined;
-  /** The promises of the responses not yet written, oldest first (they settle in this order). */
+  /** The promises of the responses not yet written, oldest first (they settle in this order; the last is the tail). */
   private readonly inflight: Array<Promise<void>> = [];
 
   constructor(
@@ -251,7 +250,7 @@ export class Connection {
         const produce = frame.length >= 2 && frame.readInt16BE(0) === PRODUCE_KEY;
         // A Produce past the pipelining limit waits for the oldest answer (the window slides); anything else for
         // every answer before it.
-        const wait = !produce ? this.tail : this.outstanding >= MAX_PIPELINED ? this.inflight[0] : undefined;
+        const wait = !produce ? this.inflight.at(-1) : this.outstanding >= MAX_PIPELINED ? this.inflight[0] : undefined;
         if (wait !== undefined) {
           wait.then(() => {
             if (!this.closed) this.pump();
@@ -289,7 +288,7 @@ export class Connection {
     write: (res: unknown) => void,
     failed: (err: unknown) => void,
   ): Promise<void> {
-    const before = this.tail;
+    const before = this.inflight.at(-1);
     this.outstanding++;
     const done = (before === undefined ? Promise.resolve(result) : before.then(() => result)).then(
       (res) => {
@@ -301,11 +300,9 @@ export class Connection {
         failed(err);
       },
     );
-    this.tail = done;
     this.inflight.push(done);
     void done.then(() => {
       this.inflight.shift();
-      if (this.tail === done) this.tail = undefined;
     });
     return done;
   }
