@@ -15,21 +15,12 @@ import { startCluster } from '../../src/server/cluster.js';
 import { requireClient, runPython, uniqueTopic } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/cluster.js';
 import { requireEtcd } from '../helpers/etcd.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { withRawClient } from '../helpers/raw-client.js';
 
 const COUNT = 50;
 
-async function withClient<T>(port: number, fn: (c: RawClient) => Promise<T>): Promise<T> {
-  const c = await RawClient.connect(port);
-  try {
-    return await fn(c);
-  } finally {
-    c.close();
-  }
-}
-
 const fetchOnce = (port: number, version: number, topic: string, rackId: string) =>
-  withClient(port, async (c) => {
+  withRawClient(port, async (c) => {
     const r = await c.send(Fetch, version, {
       replicaId: -1,
       maxWaitMs: 0,
@@ -62,7 +53,7 @@ test('fetch from the closest replica (KIP-392)', { timeout: 300_000 }, async (t)
   await waitUntil('three brokers', () => cluster.brokers.every((b) => b.broker!.metadata.brokers().length === 3));
   const topic = uniqueTopic('kip392');
   // Led by the first broker, replicated on all three.
-  await withClient(b1.port, async (c) => {
+  await withRawClient(b1.port, async (c) => {
     const r = await c.send(CreateTopics, 7, {
       topics: [
         {
@@ -90,7 +81,7 @@ test('fetch from the closest replica (KIP-392)', { timeout: 300_000 }, async (t)
       timestamp: Date.now(),
     })),
   });
-  await withClient(b1.port, async (c) => {
+  await withRawClient(b1.port, async (c) => {
     const r = await c.send(Produce, 9, {
       acks: -1,
       timeoutMs: 10_000,

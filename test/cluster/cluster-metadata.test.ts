@@ -20,21 +20,12 @@ import { startCluster } from '../../src/server/cluster.js';
 import { requireClient, runPython, uniqueTopic } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/cluster.js';
 import { requireEtcd } from '../helpers/etcd.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { withRawClient } from '../helpers/raw-client.js';
 
 const Source = { DYNAMIC_TOPIC: 1, DYNAMIC_BROKER: 2, DYNAMIC_DEFAULT: 3, STATIC: 4, DEFAULT: 5 };
 
-async function withClient<T>(port: number, fn: (c: RawClient) => Promise<T>): Promise<T> {
-  const c = await RawClient.connect(port);
-  try {
-    return await fn(c);
-  } finally {
-    c.close();
-  }
-}
-
 const describeConfigs = (port: number, type: number, name: string, keys: string[]) =>
-  withClient(port, async (c) => {
+  withRawClient(port, async (c) => {
     const r = await c.send(DescribeConfigs, 4, {
       resources: [{ resourceType: type, resourceName: name, configurationKeys: keys }],
       includeSynonyms: false,
@@ -62,7 +53,7 @@ test('cluster metadata in etcd: configs and DescribeTopicPartitions', { timeout:
     cluster.brokers.every((b) => b.broker!.metadata.brokers().length === 3 && b.broker!.metadata.controllerId() >= 0),
   );
   const topic = uniqueTopic('meta');
-  await withClient(ports[0]!, async (c) => {
+  await withRawClient(ports[0]!, async (c) => {
     const r = await c.send(CreateTopics, 7, {
       topics: [{ name: topic, numPartitions: 3, replicationFactor: 3, assignments: [], configs: [] }],
       timeoutMs: 10_000,
@@ -104,7 +95,7 @@ test('cluster metadata in etcd: configs and DescribeTopicPartitions', { timeout:
       }
       // The per-broker default reaches that broker's logs of a topic without an override.
       const plain = uniqueTopic('meta-plain');
-      await withClient(ports[0]!, (c) =>
+      await withRawClient(ports[0]!, (c) =>
         c.send(CreateTopics, 7, {
           topics: [{ name: plain, numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }],
           timeoutMs: 10_000,
@@ -133,7 +124,7 @@ test('cluster metadata in etcd: configs and DescribeTopicPartitions', { timeout:
       const leader = cluster.brokers.find((b) => b.nodeId === leaderId)!;
       const other = cluster.brokers.find((b) => b.nodeId !== leaderId)!;
       const alter = (type: number, name: string, op: number, value: string | null) =>
-        withClient(other.port, async (c) => {
+        withRawClient(other.port, async (c) => {
           const r = await c.send(IncrementalAlterConfigs, 1, {
             resources: [
               {
@@ -147,7 +138,7 @@ test('cluster metadata in etcd: configs and DescribeTopicPartitions', { timeout:
           assert.equal(r.responses[0]!.errorCode, 0, r.responses[0]!.errorMessage ?? '');
         });
       const produce = () =>
-        withClient(leader.port, async (c) => {
+        withRawClient(leader.port, async (c) => {
           const batch = await encodeBatch({
             records: [{ key: Buffer.from('k'), value: Buffer.from('m'), timestamp: Date.now() }],
           });
@@ -178,7 +169,7 @@ test('cluster metadata in etcd: configs and DescribeTopicPartitions', { timeout:
 
   await t.test('DescribeTopicPartitions: the whole cluster from every broker, as Metadata says', async () => {
     for (const port of ports) {
-      const [dtp, md] = await withClient(
+      const [dtp, md] = await withRawClient(
         port,
         async (c) =>
           [
@@ -197,7 +188,7 @@ test('cluster metadata in etcd: configs and DescribeTopicPartitions', { timeout:
       const m = md.topics[0]!;
       assert.equal(dtp.topics[0]!.topicId, m.topicId);
       assert.deepEqual(dtp.nextCursor, { topicName: topic, partitionIndex: 2 });
-      const rest = await withClient(port, (c) =>
+      const rest = await withRawClient(port, (c) =>
         c.send(DescribeTopicPartitions, 0, {
           topics: [{ name: topic }],
           responsePartitionLimit: 2,

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, test, type TestContext } from 'node:test';
 import type { CertsResult } from '../../src/security/certs.js';
 import { withBroker } from '../helpers/broker.js';
-import { kcat, requireClient, run, runPython, uniqueTopic } from '../helpers/clients.js';
+import { kcat, requireClient, run, runPython, uniqueTopic, kcatSsl } from '../helpers/clients.js';
 import { makeCerts, sslBrokerConfig } from '../helpers/tls.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/samsa.js', import.meta.url));
@@ -188,16 +188,7 @@ describe('ACLs with third-party clients, principals from client certificates', (
       assert.equal(refused.code, 1);
       assert.match(refused.stderr, /CLUSTER_AUTHORIZATION_FAILED/);
 
-      const ssl = [
-        '-X',
-        'security.protocol=ssl',
-        '-X',
-        `ssl.ca.location=${certs.ca}`,
-        '-X',
-        `ssl.certificate.location=${certs.clients.alice!.cert}`,
-        '-X',
-        `ssl.key.location=${certs.clients.alice!.key}`,
-      ];
+      const ssl = kcatSsl(certs.ca, certs.clients.alice!.cert, certs.clients.alice!.key);
       const read = await kcat(b.bootstrap, ['-C', '-t', topic, '-o', 'beginning', '-e', '-q', ...ssl]);
       assert.deepEqual(read.stdout.trim().split('\n'), ['one', 'two']);
       const write = await kcat(b.bootstrap, ['-P', '-t', topic, ...ssl], { input: 'three\n', allowFailure: true });

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import type { CertsResult } from '../../src/security/certs.js';
 import { withBroker } from '../helpers/broker.js';
-import { kcat, kcatConsumeAll, requireClient, runPython, uniqueTopic } from '../helpers/clients.js';
+import { kcat, kcatConsumeAll, requireClient, runPython, uniqueTopic, kcatSsl } from '../helpers/clients.js';
 import { makeCerts, sslBrokerConfig } from '../helpers/tls.js';
 
 const CONFIG = (certs: CertsResult) =>
@@ -74,16 +74,7 @@ describe('third-party clients over SSL with client certificates', () => {
     await withBroker({ config: CONFIG(certs) }, async (b) => {
       const topic = uniqueTopic('tls-kcat');
       const bootstrap = `localhost:${b.port}`;
-      const ssl = [
-        '-X',
-        'security.protocol=ssl',
-        '-X',
-        `ssl.ca.location=${certs.ca}`,
-        '-X',
-        `ssl.certificate.location=${certs.clients.kcat!.cert}`,
-        '-X',
-        `ssl.key.location=${certs.clients.kcat!.key}`,
-      ];
+      const ssl = kcatSsl(certs.ca, certs.clients.kcat!.cert, certs.clients.kcat!.key);
       const lines = Array.from({ length: 2000 }, (_, i) => `record-${i}`);
       await kcat(bootstrap, [...ssl, '-P', '-t', topic, '-p', '0'], { input: `${lines.join('\n')}\n` });
       const got = await kcatConsumeAll(bootstrap, topic, ssl);

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { createAdmin } from '../../src/client/index.js';
 import { startTestBroker } from '../helpers/broker.js';
 import { launchBrowser } from '../helpers/chromium.js';
-import { kcat, requireClient, uniqueTopic } from '../helpers/clients.js';
+import { kcat, requireClient, uniqueTopic, kcatSsl } from '../helpers/clients.js';
 import { makeCerts, sslBrokerConfig } from '../helpers/tls.js';
 
 type Json = Record<string, any>;
@@ -78,16 +78,7 @@ test('SSL only, client certificates required: the console connects with TLS; kca
   assert.equal(created.status, 201, JSON.stringify(created.body));
 
   const alice = certs.clients['alice']!;
-  const ssl = [
-    '-X',
-    'security.protocol=ssl',
-    '-X',
-    `ssl.ca.location=${certs.ca}`,
-    '-X',
-    `ssl.certificate.location=${alice.cert}`,
-    '-X',
-    `ssl.key.location=${alice.key}`,
-  ];
+  const ssl = kcatSsl(certs.ca, alice.cert, alice.key);
   const produced = await kcat(tb.bootstrap, [...ssl, '-P', '-t', topic, '-p', '0'], { input: 'one\ntwo\nthree\n' });
   assert.equal(produced.code, 0, produced.stderr);
   assert.deepEqual(await browsed(base, topic), ['one', 'two', 'three']);

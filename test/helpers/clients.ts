@@ -158,6 +158,17 @@ export function kcat(bootstrap: string, args: string[], opts: RunOptions = {}): 
   return run(KCAT, ['-b', bootstrap, ...args], opts);
 }
 
+/** kcat's `-X` options for an SSL listener: the CA to trust and a client certificate and key. */
+export function kcatSsl(ca: string, cert: string, key: string): string[] {
+  const props = [
+    'security.protocol=ssl',
+    `ssl.ca.location=${ca}`,
+    `ssl.certificate.location=${cert}`,
+    `ssl.key.location=${key}`,
+  ];
+  return props.flatMap((p) => ['-X', p]);
+}
+
 /** kcat's `-X` options for a SASL_SSL listener: the CA to trust and a SASL user. */
 export function kcatSaslSsl(ca: string, mechanism: string, username: string, password: string): string[] {
   const props = [

@@ -157,3 +157,13 @@ export class RawClient {
     });
   }
 }
+
+/** Runs `fn` with a raw client connected to `port`, closed afterwards. */
+export async function withRawClient<T>(port: number, fn: (c: RawClient) => Promise<T>): Promise<T> {
+  const c = await RawClient.connect(port);
+  try {
+    return await fn(c);
+  } finally {
+    c.close();
+  }
+}
