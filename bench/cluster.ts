@@ -4,7 +4,10 @@
  *   - three brokers with etcd (startCluster, each broker its own process), topic with 1 partition, replication
  *     factor 3, min.insync.replicas 2, kcat producing with acks=all (bootstrapped with all three), then consuming;
  * for 1M x 100 B and 500k x 1 KB records (--quick: 100k and 50k; --scale F multiplies the counts; --value-size 100
- * or 1024 runs one of the two; --profile-dir DIR writes a CPU profile of every broker process there);
+ * or 1024 runs one of the two; --runs N repeats each produce and consume, default 3, and the table shows medians;
+ * --profile-dir DIR writes a CPU profile of every broker process there). Like `npm run bench`, each kcat run starts
+ * after `sync` and on warm memory (bench/memory.ts: a scratch file as large as the run's copies of the data is
+ * written and deleted first; --cold skips that);
  * and the failover time: KafkaJS's idempotent producer sends one record at a time (acks=all) to a replicated
  * partition, the partition's leader is killed with kill -9, and the time is taken from the kill to the first
  * acknowledgement of a send started after it (broker.session.timeout.ms=2000; target under 3 s), several times.
@@ -12,12 +15,14 @@
  * --quick, unless --no-docs. `npm run bench` runs the same comparison (runClusterBench) as its last step, unless
  * --no-cluster.
  */
+import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka, Producer } from 'kafkajs';
 import { startCluster, type LocalCluster } from '../src/server/cluster.js';
 import { writeDocsSection } from './docs-section.js';
+import { warmMemory } from './memory.js';
 import { BrokerProcess, freePort, ROOT, runTimed } from './proc.js';
 
 const KCAT = process.env.KCAT ?? 'kcat';
@@ -35,6 +40,10 @@ export interface ClusterBenchOptions {
   valueSize?: number;
   /** Write a V8 CPU profile of every broker process into this directory (node --cpu-prof). */
   profileDir?: string;
+  /** Produce and consume runs per setup and workload (default 3, 1 with quick); the table shows medians. */
+  runs?: number;
+  /** Skip the memory warm-up before each kcat run. */
+  cold?: boolean;
 }
 
 interface Workload {
@@ -55,8 +64,31 @@ interface Phase {
 interface Row {
   setup: string;
   workload: Workload;
+  /** Medians of the runs. */
   produce: Phase;
   consume: Phase;
+  /** Every run, in order. */
+  runs: { produce: Phase; consume: Phase }[];
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** A phase at the median rate of the runs. */
+const medianPhase = (w: Workload, phases: Phase[]): Phase =>
+  phase(w, w.records / median(phases.map((p) => p.recordsPerSecond)));
+
+/**
+ * Before a kcat run: every dirty page written to disk (the previous run's data would otherwise be written back
+ * during this one), and, unless cold, memory the guest still holds for every copy of the data the run makes
+ * (kcat's queue, one page-cache copy per replica, and room for socket buffers).
+ */
+function prepareRun(w: Workload, replicas: number, cold: boolean): void {
+  execFileSync('sync');
+  if (!cold) warmMemory(tmpdir(), (2 + replicas) * w.records * (w.valueSize + 100));
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -125,46 +157,74 @@ async function createTopic(bootstrap: string, topic: string, replicationFactor: 
   }
 }
 
-async function throughput(setup: string, bootstrap: string, acks: string, rf: number, w: Workload): Promise<Row> {
-  const topic = `bench-cluster-${w.valueSize}-${Date.now().toString(36)}`;
-  await createTopic(bootstrap, topic, rf);
+async function throughput(
+  setup: string,
+  bootstrap: string,
+  acks: string,
+  rf: number,
+  w: Workload,
+  runs: number,
+  cold: boolean,
+): Promise<Row> {
   const file = await recordFile(w);
-  const produce = await kcatRun(w, [
-    '-P',
-    '-b',
-    bootstrap,
-    '-t',
-    topic,
-    '-p',
-    '0',
-    '-X',
-    `acks=${acks}`,
-    '-X',
-    `queue.buffering.max.messages=${Math.min(10_000_000, w.records + 100_000)}`,
-    '-l',
-    file,
-  ]);
-  rmSync(file, { force: true });
-  const consume = await kcatRun(w, [
-    '-C',
-    '-b',
-    bootstrap,
-    '-t',
-    topic,
-    '-p',
-    '0',
-    '-e',
-    '-o',
-    'beginning',
-    '-q',
-    '-c',
-    String(w.records),
-  ]);
-  const row = { setup, workload: w, produce, consume };
-  console.log(
-    `[bench:cluster] ${setup} ${w.records} x ${w.label}: produce ${fmt(produce.recordsPerSecond)} rec/s (${produce.mbPerSecond.toFixed(1)} MB/s), consume ${fmt(consume.recordsPerSecond)} rec/s (${consume.mbPerSecond.toFixed(1)} MB/s)`,
-  );
-  return row;
+  const done: { produce: Phase; consume: Phase }[] = [];
+  try {
+    for (let run = 1; run <= runs; run++) {
+      const topic = `bench-cluster-${w.valueSize}-${run}-${Date.now().toString(36)}`;
+      await createTopic(bootstrap, topic, rf);
+      prepareRun(w, rf, cold);
+      const produce = await kcatRun(w, [
+        '-P',
+        '-b',
+        bootstrap,
+        '-t',
+        topic,
+        '-p',
+        '0',
+        '-X',
+        `acks=${acks}`,
+        '-X',
+        `queue.buffering.max.messages=${Math.min(10_000_000, w.records + 100_000)}`,
+        '-l',
+        file,
+      ]);
+      prepareRun(w, rf, cold);
+      const consume = await kcatRun(w, [
+        '-C',
+        '-b',
+        bootstrap,
+        '-t',
+        topic,
+        '-p',
+        '0',
+        '-e',
+        '-o',
+        'beginning',
+        '-q',
+        '-c',
+        String(w.records),
+      ]);
+      done.push({ produce, consume });
+      console.log(
+        `[bench:cluster] ${setup} ${w.records} x ${w.label} run ${run}: produce ${fmt(produce.recordsPerSecond)} rec/s (${produce.mbPerSecond.toFixed(1)} MB/s), consume ${fmt(consume.recordsPerSecond)} rec/s (${consume.mbPerSecond.toFixed(1)} MB/s)`,
+      );
+    }
+  } finally {
+    rmSync(file, { force: true });
+  }
+  return {
+    setup,
+    workload: w,
+    produce: medianPhase(
+      w,
+      done.map((r) => r.produce),
+    ),
+    consume: medianPhase(
+      w,
+      done.map((r) => r.consume),
+    ),
+    runs: done,
+  };
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -251,11 +311,11 @@ function section(rows: Row[], fail: number[], notes: string): string {
     '',
     `Written by \`npm run bench:cluster\` (bench/cluster.ts). ${notes}`,
     '',
-    '| setup | records | produce rec/s | MB/s | consume rec/s | MB/s | produce vs 1 broker acks=1 |',
-    '|---|---|---|---|---|---|---|',
+    '| setup | records | produce rec/s | MB/s | consume rec/s | MB/s | produce vs 1 broker acks=1 | produce rec/s of each run |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.setup} | ${fmt(r.workload.records)} x ${r.workload.label} | ${fmt(r.produce.recordsPerSecond)} | ${r.produce.mbPerSecond.toFixed(1)} | ${fmt(r.consume.recordsPerSecond)} | ${r.consume.mbPerSecond.toFixed(1)} | ${Math.round((100 * r.produce.recordsPerSecond) / single(r.workload, 'produce'))}% |`,
+        `| ${r.setup} | ${fmt(r.workload.records)} x ${r.workload.label} | ${fmt(r.produce.recordsPerSecond)} | ${r.produce.mbPerSecond.toFixed(1)} | ${fmt(r.consume.recordsPerSecond)} | ${r.consume.mbPerSecond.toFixed(1)} | ${Math.round((100 * r.produce.recordsPerSecond) / single(r.workload, 'produce'))}% | ${r.runs.map((x) => fmt(x.produce.recordsPerSecond)).join(', ')} |`,
     ),
     '',
     `Failover (kill -9 of the partition leader to the first acknowledged produce, KafkaJS idempotent producer, acks=all, broker.session.timeout.ms=${SESSION_MS}; target under 3 s): ${fail.map((t) => `${t} ms`).join(', ') || 'not measured'}.`,
@@ -278,6 +338,8 @@ export async function runClusterBench(
   const load = loadavg()[0]!.toFixed(1);
   const rows: Row[] = [];
   const profileFlags = o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`];
+  const runs = o.runs ?? (o.quick ? 1 : 3);
+  const cold = o.cold ?? false;
   try {
     // One broker, acks=1.
     const port = await freePort();
@@ -303,7 +365,8 @@ export async function runClusterBench(
           await sleep(200);
         }
       }
-      for (const w of WORKLOADS) rows.push(await throughput('1 broker, acks=1', `127.0.0.1:${port}`, '1', 1, w));
+      for (const w of WORKLOADS)
+        rows.push(await throughput('1 broker, acks=1', `127.0.0.1:${port}`, '1', 1, w, runs, cold));
     } finally {
       await single.stop();
     }
@@ -325,12 +388,14 @@ export async function runClusterBench(
     try {
       await sleep(2 * SESSION_MS);
       for (const w of WORKLOADS)
-        rows.push(await throughput('3 brokers, RF 3, acks=all', cluster.bootstrap, 'all', 3, w));
+        rows.push(await throughput('3 brokers, RF 3, acks=all', cluster.bootstrap, 'all', 3, w, runs, cold));
       fail = await failovers(cluster, o.failovers ?? 3);
     } finally {
       await cluster.stop();
     }
-    const notes = `Run ${started} on ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${load} at the start; one partition per topic, kcat for produce and consume, every broker its own process on 127.0.0.1.`;
+    const notes =
+      `Run ${started} on ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${load} at the start; one partition per topic, kcat for produce and consume, every broker its own process on 127.0.0.1. ` +
+      `Rates are medians of ${runs} run(s) (every run's produce rate in the last column); each kcat run starts after \`sync\` and, ${cold ? 'with --cold, without' : 'as in the single-node benchmark, after'} a memory warm-up (a scratch file as large as the run's copies of the data: kcat's queue and one page-cache copy per replica, written and deleted, see "Cold and warm memory" above).`;
     return { rows, failovers: fail, section: section(rows, fail, notes) };
   } finally {
     for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -354,6 +419,8 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '
       failovers: option('--failovers') === undefined ? undefined : Number(option('--failovers')),
       valueSize: option('--value-size') === undefined ? undefined : Number(option('--value-size')),
       profileDir: option('--profile-dir'),
+      runs: option('--runs') === undefined ? undefined : Number(option('--runs')),
+      cold: flag('--cold'),
     });
     console.log(`\n${r.section}`);
     if (writeDocs)
