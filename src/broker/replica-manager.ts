@@ -78,6 +78,11 @@ export interface LeaderAppend {
   replicated?: Promise<number>;
 }
 
+/** How long a new leader waits for a follower's first fetch of the partition with short parks (see below). */
+const FIRST_FETCH_WAIT_MS = 2000;
+/** How long a follower's fetch parks meanwhile. */
+const FIRST_FETCH_PARK_MS = 10;
+
 export class ReplicaManager {
   readonly nodeId: number;
   /** Set in cluster mode (the ISR lives in etcd); undefined on a single node. */
@@ -91,6 +96,11 @@ export class ReplicaManager {
   private readonly now: () => number;
   private readonly log: Logger;
   private isrTimer: NodeJS.Timeout | undefined;
+  /**
+   * Partitions this broker took the leadership of that a follower has not fetched yet, per follower, and until
+   * when that is worth waiting for. While a follower is here, its fetches park only briefly (see `parkLimitMs`).
+   */
+  private readonly firstFetchDue = new Map<number, { partitions: Set<Partition>; until: number }>();
 
   constructor(opts: ReplicaManagerOptions) {
     this.nodeId = opts.nodeId;
@@ -237,6 +247,18 @@ export class ReplicaManager {
     for (const id of [...p.followers.keys()]) if (!p.replicas.includes(id)) p.followers.delete(id);
     p.maybeIncrementHighWatermark();
     if (wasLeader) return Promise.resolve();
+    // Followers parked on a fetch here for other partitions ask for this one now (see FetchWaiters), and until
+    // they have, their fetches park only briefly: one that learns of the change after its fetch was woken is
+    // otherwise not heard from for replica.fetch.wait.max.ms, and with acks=all no produce completes before it.
+    const others = p.replicas.filter((id) => id !== this.nodeId);
+    const until = this.now() + FIRST_FETCH_WAIT_MS;
+    for (const id of others) {
+      let due = this.firstFetchDue.get(id);
+      if (due === undefined) this.firstFetchDue.set(id, (due = { partitions: new Set(), until }));
+      due.partitions.add(p);
+      due.until = until;
+    }
+    this.waiters.wakeReplicas(others);
     const pending: Array<Promise<void>> = [];
     for (const l of this.listeners.get(topic) ?? []) {
       const r = l.onBecomeLeader(p);
@@ -375,6 +397,8 @@ export class ReplicaManager {
     if (!p.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     if (replicaId === this.nodeId || !p.replicas.includes(replicaId)) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     const now = this.now();
+    const due = this.firstFetchDue.get(replicaId);
+    if (due?.partitions.delete(p) && due.partitions.size === 0) this.firstFetchDue.delete(replicaId);
     p.recordFollowerFetch(replicaId, fetchOffset, now);
     // Consumers parked on this partition may now read what became committed.
     if (p.maybeIncrementHighWatermark()) this.waiters.wakeAll(FetchWaiters.key(p.topic, p.index));
@@ -383,6 +407,20 @@ export class ReplicaManager {
       if (expanded !== undefined) void this.proposeIsr(p, expanded, 'expand');
     }
     return 0;
+  }
+
+  /**
+   * How long a fetch of follower `replicaId` that found nothing may park: `maxWaitMs`, or a few milliseconds while
+   * the follower has not yet fetched a partition this broker has just become the leader of.
+   */
+  parkLimitMs(replicaId: number, maxWaitMs: number): number {
+    const due = this.firstFetchDue.get(replicaId);
+    if (due === undefined) return maxWaitMs;
+    if (this.now() > due.until) {
+      this.firstFetchDue.delete(replicaId);
+      return maxWaitMs;
+    }
+    return Math.min(maxWaitMs, FIRST_FETCH_PARK_MS);
   }
 
   /** Every hosted partition, for shutdown and diagnostics. */

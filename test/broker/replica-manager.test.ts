@@ -254,3 +254,53 @@ test('a listener registered late hears of the partitions already led here', asyn
     assert.deepEqual(loaded.sort(), ['0@0', '1@2']);
   });
 });
+
+test('a new leader wakes its followers parked fetches and parks theirs briefly until each has fetched the partition', async () => {
+  await withLogs(async (open) => {
+    const THIRD = 3;
+    let now = 10_000;
+    const waiters = new FetchWaiters();
+    const replicas = new ReplicaManager({ nodeId: SELF, waiters, now: () => now });
+    // A follower's fetch for another partition this broker already leads, parked for its whole max wait.
+    await replicas.becomeLeader('other', 0, open('other-0'), {
+      leader: SELF,
+      leaderEpoch: 0,
+      replicas: [SELF, OTHER],
+      isr: [SELF, OTHER],
+    });
+    assert.ok(replicas.parkLimitMs(OTHER, 500) <= 10, 'OTHER has not fetched other-0 since this broker leads it');
+    assert.equal(replicas.followerFetch(expectPartition(replicas.access('other', 0)), OTHER, 0), 0);
+    assert.equal(replicas.parkLimitMs(OTHER, 500), 500, 'nothing new to fetch: the full max wait');
+    let woken = false;
+    const parked = waiters.wait([FetchWaiters.key('other', 0)], 1, 60_000, OTHER).then(() => {
+      woken = true;
+    });
+    const consumer = waiters.wait([FetchWaiters.key('other', 0)], 1, 60_000);
+    assert.equal(waiters.size, 2);
+
+    // Leadership of 't' arrives: the follower's parked fetch returns at once, the consumer's stays parked.
+    await replicas.becomeLeader('t', 0, open('t-0'), {
+      leader: SELF,
+      leaderEpoch: 3,
+      replicas: [SELF, OTHER, THIRD],
+      isr: [SELF, OTHER, THIRD],
+    });
+    await parked;
+    assert.equal(woken, true);
+    assert.equal(waiters.size, 1, 'only the consumer is still parked');
+
+    // Until each follower has fetched 't', its fetches park a few milliseconds at most.
+    assert.ok(replicas.parkLimitMs(OTHER, 500) <= 10);
+    assert.ok(replicas.parkLimitMs(THIRD, 500) <= 10);
+    const p = expectPartition(replicas.access('t', 0));
+    assert.equal(replicas.followerFetch(p, OTHER, 0), 0);
+    assert.equal(replicas.parkLimitMs(OTHER, 500), 500, 'OTHER fetched t: back to the full wait');
+    assert.ok(replicas.parkLimitMs(THIRD, 500) <= 10, 'THIRD has not fetched t yet');
+    // A follower that never asks for the partition gets the full wait back after a while.
+    now += 60_000;
+    assert.equal(replicas.parkLimitMs(THIRD, 500), 500);
+
+    waiters.cancelAll();
+    await consumer;
+  });
+});

@@ -303,7 +303,8 @@ export function fetch({
     let result = collect(wants, maxBytes, readCommitted, replicaId, consumerRack);
     if (result.bytes < minBytes && req.maxWaitMs > 0 && !result.anyError && wants.length > 0) {
       const keys = wants.map((w) => FetchWaiters.key(w.topic, w.partition));
-      await waiters.wait(keys, minBytes - result.bytes, req.maxWaitMs);
+      const waitMs = replicaId >= 0 ? replicas.parkLimitMs(replicaId, req.maxWaitMs) : req.maxWaitMs;
+      await waiters.wait(keys, minBytes - result.bytes, waitMs, replicaId);
       result = collect(wants, maxBytes, readCommitted, replicaId, consumerRack);
     }
 
