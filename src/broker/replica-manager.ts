@@ -133,6 +133,8 @@ export class ReplicaManager {
 
   /** Shrinks the ISR of every led partition whose followers fell behind; run on a timer, and by tests. */
   checkIsr(now = this.now()): void {
+    // First fetches no longer waited for (a follower that is down never fetches): let go of their partitions.
+    for (const [id, due] of this.firstFetchDue) if (now > due.until) this.firstFetchDue.delete(id);
     for (const p of this.all()) {
       if (!p.isLeader || p.isrChangePending) continue;
       const shrunk = p.shrinkIsrCandidate(now, this.replicaLagTimeMaxMs);
