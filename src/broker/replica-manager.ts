@@ -303,6 +303,8 @@ export class ReplicaManager {
   }
 
   private resigned(p: Partition, epoch: number): void {
+    for (const [id, due] of this.firstFetchDue)
+      if (due.partitions.delete(p) && due.partitions.size === 0) this.firstFetchDue.delete(id);
     p.abortWaiters();
     p.followerEnds.clear();
     p.followers.clear();

@@ -315,3 +315,15 @@ test('a new leader wakes its followers parked fetches and parks theirs briefly u
     await consumer;
   });
 });
+
+test('a leader that resigns stops waiting for its followers first fetches', async () => {
+  await withLogs(async (open) => {
+    const replicas = new ReplicaManager({ nodeId: SELF, waiters: new FetchWaiters() });
+    const log = open('v-0');
+    const state = { leader: SELF, leaderEpoch: 4, replicas: [SELF, OTHER], isr: [SELF, OTHER] };
+    await replicas.becomeLeader('v', 0, log, state);
+    assert.ok(replicas.parkLimitMs(OTHER, 500) <= 10);
+    replicas.becomeFollower('v', 0, log, { ...state, leader: OTHER, leaderEpoch: 5 });
+    assert.equal(replicas.parkLimitMs(OTHER, 500), 500);
+  });
+});
