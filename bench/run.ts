@@ -756,7 +756,8 @@ function docs(r: Report): string {
     '  produce and one consume and prints the functions with the most self time.',
     '- `node dist/bench/records.js` is the micro-benchmark of record batch validation and decoding.',
     '- `npm run bench:cluster` runs only the cluster comparison and rewrites its section (`-- --runs N`, `--cold`,',
-    '  `--value-size 100|1024`, `--failovers N`, `--profile-dir DIR`; `--quick` leaves this file alone).',
+    '  `--value-size 100|1024`, `--failovers N`, `--profile-dir DIR`; `--quick`, `--scale` and `--value-size` leave this',
+    '  file alone).',
     '',
   );
   return out.join('\n');
