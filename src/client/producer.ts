@@ -8,14 +8,11 @@
  * Idempotence: when the broker offers InitProducerId the producer gets a producer id and epoch and numbers each
  * partition's batches, so the broker drops duplicates caused by retries. Without it the producer falls back to
  * plain retries (and says so in a debug log) unless `idempotent: true` was asked for explicitly.
+ *
+ * Transactions: a producer with a transactional id keeps its transaction in `transactions.ts`; the sender asks it
+ * which partitions have joined the open transaction before sending their batches.
  */
-import { AddOffsetsToTxn } from '../protocol/messages/add-offsets-to-txn.js';
-import { AddPartitionsToTxn } from '../protocol/messages/add-partitions-to-txn.js';
-import { EndTxn } from '../protocol/messages/end-txn.js';
-import { FindCoordinator } from '../protocol/messages/find-coordinator.js';
 import { InitProducerId } from '../protocol/messages/init-producer-id.js';
-import { TxnOffsetCommit } from '../protocol/messages/txn-offset-commit.js';
-import type { Api, Encodable } from '../protocol/schema.js';
 import { Produce } from '../protocol/messages/produce.js';
 import { Compression } from '../protocol/records/layout.js';
 import { BatchBuilder, type DeliveryCallback, type HeadersInput, type RecordMetadata } from './batch-builder.js';
@@ -23,8 +20,9 @@ import { Cluster, backoff, sleep, type ClientOptions } from './cluster.js';
 import { ClientStateError, ErrorCode, KafkaError, errorFor, needsMetadataRefresh } from './errors.js';
 import { StickyPartitions, partitionForKey, type Partitioner } from './partitioner.js';
 import { defaultSerializer, type Serialized, type Serializer } from './serde.js';
+import { Transactions, type ConsumerGroupMetadata, type TransactionOffset } from './transactions.js';
 
-export type { RecordMetadata, HeadersInput, DeliveryCallback };
+export type { RecordMetadata, HeadersInput, DeliveryCallback, ConsumerGroupMetadata, TransactionOffset };
 
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 const CODECS: Record<CompressionName, Compression> = {
@@ -64,24 +62,6 @@ export interface ProducerOptions<K = unknown, V = unknown> extends ClientOptions
   /** How long the coordinator lets a transaction stay open before aborting it (default 60000). */
   transactionTimeoutMs?: number;
 }
-
-/** What sendOffsetsToTransaction needs to know of the consumer's group (Consumer.groupMetadata()). */
-export interface ConsumerGroupMetadata {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  groupInstanceId: string | null;
-}
-
-/** Offsets to commit in a transaction: the next offset to read per partition. */
-export interface TransactionOffset {
-  topic: string;
-  partition: number;
-  offset: number;
-  metadata?: string | null;
-}
-
-type TxnState = 'uninitialized' | 'initializing' | 'ready' | 'in-transaction' | 'committing' | 'aborting' | 'fatal';
 
 export interface ProducerRecord<K = unknown, V = unknown> {
   topic: string;
@@ -147,14 +127,8 @@ export class Producer<K = unknown, V = unknown> {
   private bumping = false;
   private totalInFlight = 0;
   readonly transactionalId: string | null;
-  private readonly transactionTimeoutMs: number;
-  private txnState: TxnState = 'uninitialized';
-  private txnError: KafkaError | undefined;
-  private txnCoordinator = -1;
-  /** Partitions added to the open transaction, and those waiting for AddPartitionsToTxn. */
-  private readonly txnPartitions = new Set<string>();
-  private readonly txnPending = new Set<string>();
-  private addingPartitions = false;
+  /** The transaction state of a producer with a transactional id (src/client/transactions.ts). */
+  private readonly txn: Transactions | undefined;
 
   constructor(private readonly opts: ProducerOptions<K, V>) {
     this.cluster = new Cluster({ ...opts, allowAutoTopicCreation: opts.allowAutoTopicCreation ?? true });
@@ -178,13 +152,36 @@ export class Producer<K = unknown, V = unknown> {
       throw new ClientStateError("an idempotent producer needs acks 'all'");
     this.maxRequestSize = opts.maxRequestSize ?? 1048576;
     this.transactionalId = opts.transactionalId ?? null;
-    this.transactionTimeoutMs = opts.transactionTimeoutMs ?? 60000;
     if (this.transactionalId !== null) {
       if (this.acks !== -1) throw new ClientStateError("a transactional producer needs acks 'all'");
       if (opts.idempotent === false)
         throw new ClientStateError(
           'a transactional producer is idempotent; idempotent: false contradicts transactionalId',
         );
+      const producer = this;
+      this.txn = new Transactions(this.transactionalId, opts.transactionTimeoutMs ?? 60000, {
+        cluster: this.cluster,
+        get producerId() {
+          return producer.producerId;
+        },
+        get producerEpoch() {
+          return producer.producerEpoch;
+        },
+        setProducerId: (id, epoch) => {
+          this.producerId = id;
+          this.producerEpoch = epoch;
+        },
+        closed: () => this.closedHard,
+        connect: () => this.connect(),
+        flush: () => this.flush(),
+        failPartition: (topic, partition, err) => {
+          const q = this.queues.get(topic)?.[partition];
+          if (!q) return;
+          if (q.current) this.closeBatch(q);
+          for (const b of q.ready.splice(0)) this.finish(b, err);
+        },
+        wake: () => this.scheduleDrain(),
+      });
     }
     // A batch never grows past what one request may carry.
     this.batchSize = Math.min(this.batchSize, this.maxRequestSize);
@@ -251,8 +248,8 @@ export class Producer<K = unknown, V = unknown> {
       this.report(callback, new ClientStateError('the producer is closed'));
       return;
     }
-    if (this.transactionalId !== null && this.txnState !== 'in-transaction' && !this.reentry) {
-      this.report(callback, this.txnStateError('send'));
+    if (this.txn !== undefined && !this.txn.open && !this.reentry) {
+      this.report(callback, this.txn.stateError('send'));
       return;
     }
     // Records of a topic still waiting for its metadata queue up behind the first one, so order is kept.
@@ -459,7 +456,7 @@ export class Producer<K = unknown, V = unknown> {
       return;
     }
     const now = Date.now();
-    const txn = this.transactionalId !== null;
+    const txn = this.txn;
     const requestBytes = new Map<number, number>();
     let nextWake = Infinity;
     let needMetadata = false;
@@ -498,13 +495,7 @@ export class Producer<K = unknown, V = unknown> {
       if (q.inFlight >= (this.idempotent ? 5 : 1)) continue;
       // A retried batch goes alone: the broker must see a partition's sequences in order.
       if (head.attempts > 0 && q.inFlight > 0) continue;
-      if (txn) {
-        const k = `${q.topic}\u0000${q.partition}`;
-        if (!this.txnPartitions.has(k)) {
-          this.txnPending.add(k);
-          continue;
-        }
-      }
+      if (txn !== undefined && !txn.mayShip(q.topic, q.partition)) continue;
       const leader = this.cluster.leaderFor(q.topic, q.partition);
       if (leader < 0) {
         needMetadata = true;
@@ -534,7 +525,7 @@ export class Producer<K = unknown, V = unknown> {
       }
       list.push(head);
     }
-    if (this.txnPending.size > 0 && !this.addingPartitions) void this.addPartitionsToTxn();
+    txn?.addWaiting();
     for (const [node, batches] of byNode) {
       this.totalInFlight += batches.length;
       this.nodeInFlight.set(node, (this.nodeInFlight.get(node) ?? 0) + 1);
@@ -629,9 +620,9 @@ export class Producer<K = unknown, V = unknown> {
       this.failed(b, err, true);
       return true;
     }
-    if (this.transactionalId !== null) {
+    if (this.txn !== undefined) {
       // A transaction cannot continue with a new epoch: only an abort can clean up.
-      this.txnError ??= err;
+      this.txn.taint(err);
       return false;
     }
     this.cluster.log.info('producer sequence state lost on the broker; bumping the epoch', {
@@ -659,7 +650,7 @@ export class Producer<K = unknown, V = unknown> {
           try {
             const res = await this.cluster.sendAny(InitProducerId, {
               transactionalId: null,
-              transactionTimeoutMs: this.transactionTimeoutMs,
+              transactionTimeoutMs: this.opts.transactionTimeoutMs ?? 60000,
             });
             if (res.errorCode !== 0) throw errorFor(res.errorCode, 'InitProducerId (new producer id)');
             this.producerId = res.producerId;
@@ -729,7 +720,7 @@ export class Producer<K = unknown, V = unknown> {
     this.forget(q, b);
     // A gap in a partition's sequences cannot be filled later: later batches would be refused, so start anew.
     if (this.idempotent && b.baseSequence >= 0 && this.transactionalId === null) this.bumpNeeded = true;
-    if (this.transactionalId !== null) this.txnError ??= err;
+    this.txn?.taint(err);
     this.finish(b, err);
   }
 
@@ -773,164 +764,24 @@ export class Producer<K = unknown, V = unknown> {
   private reentry = false;
 
   // -----------------------------------------------------------------------------------------------------------
-  // Transactions
+  // Transactions (src/client/transactions.ts)
 
-  private txnStateError(what: string): KafkaError {
-    if (this.txnState === 'fatal')
-      return this.txnError ?? new ClientStateError('the transactional producer failed and must be closed');
-    const e = new ClientStateError(
-      `cannot ${what}: the transaction state is ${this.txnState}${this.txnState === 'uninitialized' ? ' (call initTransactions() first)' : ''}`,
-    );
-    (e as { code: number }).code = ErrorCode.INVALID_TXN_STATE;
-    return e;
-  }
-
-  private requireTransactional(): string {
-    if (this.transactionalId === null) throw new ClientStateError('transactions need a transactionalId');
-    return this.transactionalId;
-  }
-
-  /** Finds the transaction coordinator (FindCoordinator with key type 1). */
-  private async findTxnCoordinator(): Promise<number> {
-    const id = this.requireTransactional();
-    this.txnCoordinator = await this.cluster.findCoordinator(id, 1, `transaction coordinator of ${id}`);
-    return this.txnCoordinator;
-  }
-
-  /**
-   * Sends a request to the transaction coordinator; `check` pulls the error code out of the answer. Retries
-   * retriable errors, CONCURRENT_TRANSACTIONS (the previous transaction is still being completed) included, and
-   * looks the coordinator up again when it moved.
-   */
-  private async toTxnCoordinator<Req, Res>(
-    api: Api<Req, Res>,
-    req: Encodable<Req>,
-    check: (res: Res) => number,
-    what: string,
-  ): Promise<Res> {
-    const deadline = Date.now() + Math.max(this.cluster.requestTimeoutMs, this.transactionTimeoutMs);
-    for (let attempt = 0; ; attempt++) {
-      let code: number;
-      let res: Res | undefined;
-      try {
-        if (this.txnCoordinator < 0) await this.findTxnCoordinator();
-        res = await (await this.cluster.coordinatorConnection(this.txnCoordinator)).send(api, req);
-        code = check(res);
-      } catch (e) {
-        if (!(e instanceof KafkaError) || !e.retriable) throw e;
-        code = e.code;
-        this.txnCoordinator = -1;
-      }
-      if (code === 0) return res!;
-      if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) this.txnCoordinator = -1;
-      const again = code === ErrorCode.CONCURRENT_TRANSACTIONS || errorFor(code).retriable;
-      if (!again || Date.now() > deadline || this.closedHard) throw errorFor(code, `${what} (${this.transactionalId})`);
-      // Completing the previous transaction takes a moment; poll briskly at first.
-      await sleep(
-        code === ErrorCode.CONCURRENT_TRANSACTIONS
-          ? Math.min(20 * 2 ** attempt, 500)
-          : backoff(this.cluster.retryBackoffMs, this.cluster.retryBackoffMaxMs, attempt),
-      );
-    }
+  private transactions(): Transactions {
+    if (this.txn === undefined) throw new ClientStateError('transactions need a transactionalId');
+    return this.txn;
   }
 
   /**
    * Registers the transactional id with its coordinator and gets the producer id and epoch. Fences older
    * producers with the same transactional id, and completes (aborts) a transaction they left open.
    */
-  async initTransactions(): Promise<void> {
-    const id = this.requireTransactional();
-    if (this.txnState !== 'uninitialized') throw this.txnStateError('initTransactions');
-    this.txnState = 'initializing';
-    try {
-      await this.connect();
-      const conn = await this.cluster.anyConnection();
-      if (!conn.supports(InitProducerId) || !conn.supports(EndTxn) || !conn.supports(AddPartitionsToTxn)) {
-        throw new KafkaError(
-          ErrorCode.UNSUPPORTED_VERSION,
-          'the broker does not offer transactions (InitProducerId, AddPartitionsToTxn, EndTxn)',
-        );
-      }
-      const res = await this.toTxnCoordinator(
-        InitProducerId,
-        { transactionalId: id, transactionTimeoutMs: this.transactionTimeoutMs, producerId: -1, producerEpoch: -1 },
-        (r) => r.errorCode,
-        'InitProducerId',
-      );
-      this.producerId = res.producerId;
-      this.producerEpoch = res.producerEpoch;
-      this.txnState = 'ready';
-    } catch (e) {
-      this.txnState = 'uninitialized';
-      throw e;
-    }
+  initTransactions(): Promise<void> {
+    return this.transactions().init();
   }
 
   /** Starts a transaction: records sent from now on are committed or aborted together. */
   beginTransaction(): void {
-    this.requireTransactional();
-    if (this.txnState !== 'ready') throw this.txnStateError('beginTransaction');
-    this.txnState = 'in-transaction';
-    this.txnError = undefined;
-    this.txnPartitions.clear();
-    this.txnPending.clear();
-  }
-
-  /** Adds the partitions that have batches waiting to the transaction, then lets those batches go. */
-  private async addPartitionsToTxn(): Promise<void> {
-    this.addingPartitions = true;
-    const keys = [...this.txnPending];
-    try {
-      const byTopic = new Map<string, number[]>();
-      for (const k of keys) {
-        const [topic, p] = k.split('\u0000') as [string, string];
-        let l = byTopic.get(topic);
-        if (!l) byTopic.set(topic, (l = []));
-        l.push(Number(p));
-      }
-      const topics = [...byTopic].map(([name, partitions]) => ({ name, partitions }));
-      await this.toTxnCoordinator(
-        AddPartitionsToTxn,
-        {
-          transactions: [],
-          v3AndBelowTransactionalId: this.transactionalId!,
-          v3AndBelowProducerId: this.producerId,
-          v3AndBelowProducerEpoch: this.producerEpoch,
-          v3AndBelowTopics: topics,
-        },
-        (r) => {
-          let code = 0;
-          for (const t of r.resultsByTopicV3AndBelow) {
-            for (const p of t.resultsByPartition) {
-              // OPERATION_NOT_ATTEMPTED only says another partition of the request failed.
-              if (p.partitionErrorCode !== 0 && p.partitionErrorCode !== ErrorCode.OPERATION_NOT_ATTEMPTED)
-                code = p.partitionErrorCode;
-            }
-          }
-          return code;
-        },
-        'AddPartitionsToTxn',
-      );
-      for (const k of keys) {
-        this.txnPartitions.add(k);
-        this.txnPending.delete(k);
-      }
-    } catch (e) {
-      // The batches of these partitions cannot be part of the transaction: fail them; the transaction must abort.
-      const err = e instanceof KafkaError ? e : new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, (e as Error).message);
-      this.txnError ??= err;
-      for (const k of keys) {
-        this.txnPending.delete(k);
-        const [topic, p] = k.split('\u0000') as [string, string];
-        const q = this.queues.get(topic)?.[Number(p)];
-        if (!q) continue;
-        if (q.current) this.closeBatch(q);
-        for (const b of q.ready.splice(0)) this.finish(b, err);
-      }
-    } finally {
-      this.addingPartitions = false;
-      this.scheduleDrain();
-    }
+    this.transactions().begin();
   }
 
   /**
@@ -941,117 +792,17 @@ export class Producer<K = unknown, V = unknown> {
     offsets: TransactionOffset[],
     groupMetadata: ConsumerGroupMetadata | string,
   ): Promise<void> {
-    const id = this.requireTransactional();
-    if (this.txnState !== 'in-transaction') throw this.txnStateError('sendOffsetsToTransaction');
-    const group: ConsumerGroupMetadata =
-      typeof groupMetadata === 'string'
-        ? { groupId: groupMetadata, generationId: -1, memberId: '', groupInstanceId: null }
-        : groupMetadata;
-    if (offsets.length === 0) return;
-    await this.toTxnCoordinator(
-      AddOffsetsToTxn,
-      { transactionalId: id, producerId: this.producerId, producerEpoch: this.producerEpoch, groupId: group.groupId },
-      (r) => r.errorCode,
-      'AddOffsetsToTxn',
-    );
-    this.offsetsAdded = true;
-    const topics = new Map<
-      string,
-      Array<{
-        partitionIndex: number;
-        committedOffset: number;
-        committedLeaderEpoch: number;
-        committedMetadata: string | null;
-      }>
-    >();
-    for (const o of offsets) {
-      let l = topics.get(o.topic);
-      if (!l) topics.set(o.topic, (l = []));
-      l.push({
-        partitionIndex: o.partition,
-        committedOffset: o.offset,
-        committedLeaderEpoch: -1,
-        committedMetadata: o.metadata ?? null,
-      });
-    }
-    // TxnOffsetCommit goes to the group's coordinator.
-    await this.cluster.retry(async () => {
-      const conn = await this.cluster.anyConnection();
-      const v = conn.versions.get(FindCoordinator.key) ?? 0;
-      const fc = await conn.send(FindCoordinator, { key: group.groupId, keyType: 0, coordinatorKeys: [group.groupId] });
-      const c =
-        v >= 4
-          ? fc.coordinators[0]
-          : { nodeId: fc.nodeId, host: fc.host, port: fc.port, errorCode: fc.errorCode, errorMessage: fc.errorMessage };
-      if (!c) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'FindCoordinator returned no coordinator');
-      if (c.errorCode !== 0) throw errorFor(c.errorCode, `coordinator of group ${group.groupId}`, c.errorMessage);
-      if (!this.cluster.brokers.has(c.nodeId))
-        this.cluster.brokers.set(c.nodeId, { nodeId: c.nodeId, host: c.host, port: c.port, rack: null });
-      const res = await (await this.cluster.coordinatorConnection(c.nodeId)).send(TxnOffsetCommit, {
-        transactionalId: id,
-        groupId: group.groupId,
-        producerId: this.producerId,
-        producerEpoch: this.producerEpoch,
-        generationId: group.generationId,
-        memberId: group.memberId,
-        groupInstanceId: group.groupInstanceId,
-        topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
-      });
-      for (const t of res.topics) {
-        for (const p of t.partitions) {
-          if (p.errorCode !== 0) throw errorFor(p.errorCode, `TxnOffsetCommit ${t.name}-${p.partitionIndex}`);
-        }
-      }
-    });
+    return this.transactions().sendOffsets(offsets, groupMetadata);
   }
 
   /** Sends everything of the transaction, then commits it. A failed send makes the commit fail (abort then). */
-  async commitTransaction(): Promise<void> {
-    const id = this.requireTransactional();
-    if (this.txnState !== 'in-transaction') throw this.txnStateError('commitTransaction');
-    this.txnState = 'committing';
-    try {
-      await this.flush().catch((e: Error) => {
-        this.txnError ??= e instanceof KafkaError ? e : new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, e.message);
-      });
-      if (this.txnError) throw this.txnError;
-      if (this.txnPartitions.size > 0 || this.offsetsAdded) await this.endTxn(id, true);
-      this.txnState = 'ready';
-    } catch (e) {
-      // Still in the transaction: the application must abort it.
-      this.txnState = 'in-transaction';
-      throw e;
-    }
+  commitTransaction(): Promise<void> {
+    return this.transactions().commit();
   }
 
   /** Drops the transaction: its records and offsets are never shown to read_committed consumers. */
-  async abortTransaction(): Promise<void> {
-    const id = this.requireTransactional();
-    if (this.txnState !== 'in-transaction') throw this.txnStateError('abortTransaction');
-    this.txnState = 'aborting';
-    try {
-      // Records still queued are written and then aborted with the rest; their promises settle first.
-      await this.flush().catch(() => {});
-      if (this.txnPartitions.size > 0 || this.offsetsAdded) await this.endTxn(id, false);
-      this.txnError = undefined;
-      this.txnState = 'ready';
-    } catch (e) {
-      this.txnState = 'in-transaction';
-      throw e;
-    }
-  }
-
-  private offsetsAdded = false;
-
-  private async endTxn(id: string, committed: boolean): Promise<void> {
-    await this.toTxnCoordinator(
-      EndTxn,
-      { transactionalId: id, producerId: this.producerId, producerEpoch: this.producerEpoch, committed },
-      (r) => r.errorCode,
-      committed ? 'commit' : 'abort',
-    );
-    this.txnPartitions.clear();
-    this.offsetsAdded = false;
+  abortTransaction(): Promise<void> {
+    return this.transactions().abort();
   }
 
   /** Flushes, then closes connections. Records still failing after flush are rejected. */
