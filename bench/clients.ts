@@ -24,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { writeDocsSection } from './docs-section.js';
 import { BrokerProcess, freePort, ROOT } from './proc.js';
+import { median } from './stats.js';
 
 type ClientName = 'samsa' | 'kafkajs' | 'platformatic';
 const CLIENTS: ClientName[] = ['samsa', 'kafkajs', 'platformatic'];
@@ -352,12 +353,6 @@ async function createTopics(bootstrap: string, names: string[]): Promise<void> {
 interface Figures {
   runs: Array<{ rps: number; mbps: number; error?: string }>;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 function summarize(f: Figures): {
   bestRps: number;

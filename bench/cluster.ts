@@ -23,6 +23,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import { startCluster, type LocalCluster } from '../src/server/cluster.js';
 import { writeDocsSection } from './docs-section.js';
 import { warmMemory } from './memory.js';
+import { median } from './stats.js';
 import { BrokerProcess, freePort, ROOT, runTimed } from './proc.js';
 
 const KCAT = process.env.KCAT ?? 'kcat';
@@ -71,24 +72,19 @@ interface Row {
   runs: { produce: Phase; consume: Phase }[];
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 /** A phase at the median rate of the runs. */
 const medianPhase = (w: Workload, phases: Phase[]): Phase =>
   phase(w, w.records / median(phases.map((p) => p.recordsPerSecond)));
 
 /**
- * Before a kcat run: every dirty page written to disk (the previous run's data would otherwise be written back
- * during this one), and, unless cold, memory the guest still holds for every copy of the data the run makes
- * (kcat's queue, one page-cache copy per replica, and room for socket buffers).
+ * A kcat run, prepared first: every dirty page written to disk (the previous run's data would otherwise be
+ * written back during this one), and, unless cold, memory the guest still holds for every copy of the data the run
+ * makes (kcat's queue, one page-cache copy per replica, and room for socket buffers).
  */
-function prepareRun(w: Workload, replicas: number, cold: boolean): void {
+function preparedRun(w: Workload, replicas: number, cold: boolean, kcatArgs: string[]): Promise<Phase> {
   execFileSync('sync');
   if (!cold) warmMemory(tmpdir(), (2 + replicas) * w.records * (w.valueSize + 100));
+  return kcatRun(w, kcatArgs);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -172,15 +168,10 @@ async function throughput(
     for (let run = 1; run <= runs; run++) {
       const topic = `bench-cluster-${w.valueSize}-${run}-${Date.now().toString(36)}`;
       await createTopic(bootstrap, topic, rf);
-      prepareRun(w, rf, cold);
-      const produce = await kcatRun(w, [
+      const partition = ['-b', bootstrap, '-t', topic, '-p', '0'];
+      const produce = await preparedRun(w, rf, cold, [
         '-P',
-        '-b',
-        bootstrap,
-        '-t',
-        topic,
-        '-p',
-        '0',
+        ...partition,
         '-X',
         `acks=${acks}`,
         '-X',
@@ -188,15 +179,9 @@ async function throughput(
         '-l',
         file,
       ]);
-      prepareRun(w, rf, cold);
-      const consume = await kcatRun(w, [
+      const consume = await preparedRun(w, rf, cold, [
         '-C',
-        '-b',
-        bootstrap,
-        '-t',
-        topic,
-        '-p',
-        '0',
+        ...partition,
         '-e',
         '-o',
         'beginning',

@@ -41,6 +41,7 @@ import {
   type ProduceLatencyResult,
 } from './latency.js';
 import { probePageCacheWrites, warmMemory, type PageCacheProbe } from './memory.js';
+import { median } from './stats.js';
 import {
   BrokerProcess,
   cpuSeconds,
@@ -393,11 +394,6 @@ function machine(): Machine {
   };
 }
 
-const median = (xs: number[]) => {
-  const a = [...xs].sort((x, y) => x - y);
-  const m = a.length >> 1;
-  return a.length % 2 ? a[m]! : (a[m - 1]! + a[m]!) / 2;
-};
 const best = (xs: number[]) => Math.max(...xs);
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { createAdmin, createProducer } from '../src/client/index.js';
 import { writeDocsSection } from './docs-section.js';
 import { BrokerProcess, cpuSeconds, freePort, ROOT } from './proc.js';
+import { median } from './stats.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(name);
@@ -185,11 +186,6 @@ async function windowed(url: string, admin: ReturnType<typeof createAdmin>): Pro
   );
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 function section(startedAt: string, load: string): string {
