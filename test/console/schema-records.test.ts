@@ -159,6 +159,8 @@ test("the schemas pages list the serializer's subjects, show a version, a diff a
     await page.selectOption('#compare select[name=to]', '2');
     await page.click('#compare button[type=submit]');
     await page.waitForURL(`**/schemas/${subject}?version=2&diff=1`);
+    // The diff is drawn after the page's data arrives: wait for its first line before reading them all.
+    await page.locator('#diff .add, #diff .del').first().waitFor();
     const added = await page.locator('#diff .add').allTextContents();
     const removed = await page.locator('#diff .del').allTextContents();
     assert.ok(
